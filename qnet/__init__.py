@@ -1,0 +1,13 @@
+"""qnet: fast, verified simulation of entanglement purification in quantum networks.
+
+Everything public lives in this flat namespace; the modules are named after
+the physics (``states``, ``measures``, ``channels``, ``purification``,
+``swapping``, ``links``, ``timing``, ``network``). Conventions (Bell ordering
+``[Φ+, Φ−, Ψ+, Ψ−]`` = Pauli errors ``[I, Z, X, Y]``) are in the docs.
+"""
+
+__version__ = "0.1.0"
+
+from .states import *  # noqa: E402,F401,F403
+from .measures import *  # noqa: E402,F401,F403
+from .channels import *  # noqa: E402,F401,F403

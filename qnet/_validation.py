@@ -1,0 +1,240 @@
+"""Input checks shared by the public API.
+
+Every public function validates its arguments here, before any work, and
+raises ``ValueError``/``TypeError`` naming the parameter, the offending value
+and what is allowed. Kernels underneath never validate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+#: Largest allowed deviation of a state's trace (sum of Bell coefficients) from 1.
+TRACE_ATOL = 1e-9
+#: Entries of a BDS this far below zero are rounding noise and are clipped to 0.
+NEG_ATOL = 1e-12
+#: Largest allowed deviation from Hermiticity / most negative eigenvalue of a density matrix.
+HERMITIAN_ATOL = 1e-9
+
+STATE_FORMS = ("auto", "bds", "dm")
+
+
+def _show(value: Any) -> str:
+    """Short, readable rendering of an offending value for error messages."""
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return repr(arr.item())
+    if arr.size <= 8:
+        return np.array2string(arr, precision=6, separator=", ")
+    return f"array of shape {arr.shape}"
+
+
+def first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
+    """Render the first element of ``arr`` (or row, for state arrays) flagged by ``bad``."""
+    idx = np.argwhere(bad)[0]
+    return f"{_show(arr[tuple(idx)])} at index {tuple(int(i) for i in idx)}"
+
+
+def real_array(value: Any, name: str) -> np.ndarray:
+    """Convert to a finite float64 array or raise."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number or array of real numbers, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - exotic objects
+        raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from exc
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "c":
+            raise TypeError(f"{name} must be real, got complex values")
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    nonfinite = ~np.isfinite(arr)
+    if nonfinite.any():
+        raise ValueError(f"{name} must be finite, got {first_bad(arr, nonfinite)}")
+    return arr
+
+
+def nonnegative(value: Any, name: str) -> np.ndarray:
+    """Finite float array with every entry >= 0."""
+    arr = real_array(value, name)
+    neg = arr < 0
+    if neg.any():
+        raise ValueError(f"{name} must be >= 0, got {first_bad(arr, neg)}")
+    return arr
+
+
+def positive(value: Any, name: str) -> np.ndarray:
+    """Finite float array with every entry > 0."""
+    arr = real_array(value, name)
+    bad = arr <= 0
+    if bad.any():
+        raise ValueError(f"{name} must be > 0, got {first_bad(arr, bad)}")
+    return arr
+
+
+def in_interval(value: Any, name: str, low: float, high: float, *, low_open: bool = False,
+                high_open: bool = False) -> np.ndarray:
+    """Finite float array with every entry in the stated interval."""
+    arr = real_array(value, name)
+    bad = (arr <= low if low_open else arr < low) | (arr >= high if high_open else arr > high)
+    if bad.any():
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must lie in {interval}, got {first_bad(arr, bad)}")
+    return arr
+
+
+def probability(value: Any, name: str, *, zero_ok: bool = True) -> np.ndarray:
+    """Probabilities in [0, 1] (or (0, 1] with ``zero_ok=False``)."""
+    return in_interval(value, name, 0.0, 1.0, low_open=not zero_ok)
+
+
+def option(value: Any, name: str, allowed: Iterable[str]) -> str:
+    """A string option from a fixed list (the message lists the valid ones)."""
+    allowed = tuple(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {allowed}, got {type(value).__name__} {value!r}")
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; valid values are {', '.join(map(repr, allowed))}")
+    return value
+
+
+def broadcast(name_values: dict[str, np.ndarray], *, core: dict[str, int] | None = None) -> tuple[int, ...]:
+    """Common batch shape of several arrays, or a ValueError naming their shapes.
+
+    ``core`` gives, per name, how many trailing axes are not batch axes
+    (e.g. 1 for a BDS ``(..., 4)``, 2 for a density matrix ``(..., 4, 4)``).
+    """
+    core = core or {}
+    shapes = {k: np.shape(v)[: np.ndim(v) - core.get(k, 0)] for k, v in name_values.items()}
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        desc = ", ".join(f"{k} batch shape {s}" for k, s in shapes.items())
+        raise ValueError(f"batch shapes do not broadcast: {desc}") from None
+
+
+def bds(value: Any, name: str = "state") -> np.ndarray:
+    """Validate a Bell-diagonal state array ``(..., 4)`` ordered [Φ+, Φ−, Ψ+, Ψ−].
+
+    Entries must be >= 0 (values above ``-NEG_ATOL`` are clipped to 0) and
+    each state must sum to 1 within ``TRACE_ATOL``.
+    """
+    arr = real_array(value, name)
+    if arr.ndim == 0 or arr.shape[-1] != 4:
+        raise ValueError(
+            f"{name} must be a Bell-diagonal state with last axis of length 4 "
+            f"([Phi+, Phi-, Psi+, Psi-]), got shape {arr.shape}"
+        )
+    neg = arr < -NEG_ATOL
+    if neg.any():
+        raise ValueError(f"{name} has negative Bell coefficients: {first_bad(arr, neg)}; coefficients must be >= 0")
+    if (arr < 0).any():
+        arr = np.maximum(arr, 0.0)
+    total = arr.sum(axis=-1)
+    off = np.abs(total - 1.0) > TRACE_ATOL
+    if off.any():
+        raise ValueError(
+            f"{name} coefficients must sum to 1 (tolerance {TRACE_ATOL:g}), got sum {first_bad(total, off)}"
+        )
+    return arr
+
+
+def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
+    """Validate a two-qubit density matrix ``(..., 4, 4)``: Hermitian, trace 1, positive semidefinite."""
+    arr = _qobj_to_array(value)
+    if isinstance(arr, (str, bytes)) or arr is None:
+        raise TypeError(f"{name} must be a 4x4 density matrix, got {type(value).__name__}")
+    arr = np.asarray(arr)
+    if arr.dtype == object or arr.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must be a numeric 4x4 matrix, got dtype {arr.dtype}")
+    arr = arr.astype(np.complex128, copy=False)
+    if arr.ndim < 2 or arr.shape[-2:] != (4, 4):
+        raise ValueError(f"{name} must be a two-qubit density matrix of shape (..., 4, 4), got shape {arr.shape}")
+    finite = np.isfinite(arr).all(axis=(-2, -1))
+    if not finite.all():
+        raise ValueError(f"{name} must be finite, got non-finite entries in matrix {first_bad(finite, ~finite)}")
+    herm_err = np.abs(arr - np.conj(np.swapaxes(arr, -1, -2))).max(axis=(-2, -1))
+    bad = herm_err > HERMITIAN_ATOL
+    if bad.any():
+        raise ValueError(
+            f"{name} must be Hermitian (tolerance {HERMITIAN_ATOL:g}); largest |rho - rho^dagger| is "
+            f"{first_bad(herm_err, bad)}"
+        )
+    trace = np.trace(arr, axis1=-2, axis2=-1).real
+    bad = np.abs(trace - 1.0) > TRACE_ATOL
+    if bad.any():
+        raise ValueError(f"{name} must have trace 1 (tolerance {TRACE_ATOL:g}), got trace {first_bad(trace, bad)}")
+    hermitian = 0.5 * (arr + np.conj(np.swapaxes(arr, -1, -2)))
+    min_eig = np.linalg.eigvalsh(hermitian)[..., 0]
+    bad = min_eig < -HERMITIAN_ATOL
+    if bad.any():
+        raise ValueError(
+            f"{name} must be positive semidefinite (tolerance {HERMITIAN_ATOL:g}), got smallest eigenvalue "
+            f"{first_bad(min_eig, bad)}"
+        )
+    return hermitian
+
+
+def _qobj_to_array(value: Any) -> Any:
+    """Return the dense matrix of a QuTiP ``Qobj`` (checked to be a two-qubit operator), else the value."""
+    try:
+        import qutip
+    except ImportError:  # pragma: no cover - qutip is a hard dependency
+        return value
+    if isinstance(value, qutip.Qobj):
+        if value.shape != (4, 4):
+            raise ValueError(f"expected a two-qubit operator (shape (4, 4)), got a Qobj of shape {value.shape}")
+        if value.isket:
+            value = qutip.ket2dm(value)
+        return value.full()
+    return value
+
+
+def is_qobj(value: Any) -> bool:
+    """True for a QuTiP ``Qobj``."""
+    import qutip
+
+    return isinstance(value, qutip.Qobj)
+
+
+def state(value: Any, name: str = "state", form: str = "auto") -> tuple[str, np.ndarray]:
+    """Validate a state given as a BDS ``(..., 4)`` or a density matrix ``(..., 4, 4)``.
+
+    Returns ``("bds", lam)`` or ``("dm", rho)``. With ``form="auto"`` a QuTiP
+    ``Qobj`` or a complex array is a density matrix; a real array whose last two
+    axes are 4x4 is read as whichever of the two forms it is valid as, and a
+    ``ValueError`` asks for ``form=`` when it is valid as both.
+    """
+    option(form, "form", STATE_FORMS)
+    if form == "bds":
+        return "bds", bds(value, name)
+    if form == "dm" or is_qobj(value):
+        return "dm", density_matrix(value, name)
+    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else value
+    if isinstance(arr, np.ndarray) and arr.dtype.kind == "c":
+        return "dm", density_matrix(arr, name)
+    if isinstance(arr, np.ndarray) and arr.ndim >= 2 and arr.shape[-2:] == (4, 4):
+        as_dm = as_bds = None
+        errors = []
+        try:
+            as_dm = density_matrix(arr, name)
+        except (ValueError, TypeError) as exc:
+            errors.append(f"as a density matrix: {exc}")
+        try:
+            as_bds = bds(arr, name)
+        except (ValueError, TypeError) as exc:
+            errors.append(f"as Bell-diagonal states: {exc}")
+        if as_dm is not None and as_bds is not None:
+            raise ValueError(
+                f"{name} of shape {arr.shape} is valid both as density matrices and as a batch of Bell-diagonal "
+                f"states; pass form='dm' or form='bds'"
+            )
+        if as_dm is not None:
+            return "dm", as_dm
+        if as_bds is not None:
+            return "bds", as_bds
+        raise ValueError(f"{name} of shape {arr.shape} is not a valid state; " + "; ".join(errors))
+    return "bds", bds(value, name)

@@ -1,0 +1,506 @@
+"""Memory channels: Pauli channels, continuous-time Pauli decoherence, amplitude damping and T1/T2.
+
+Conventions (see the docs' conventions page):
+
+* A single-qubit Pauli channel is a probability vector ``[pI, pZ, pX, pY]`` (the
+  BDS slot order, index ``2*x + z``).
+* A continuous-time Pauli memory has rates ``(γx, γy, γz)`` in the Lindbladian
+  ``L(ρ) = Σ_i γ_i (σ_i ρ σ_i − ρ)``. Over an idle time ``t`` its Pauli-transfer
+  eigenvalues are ``ηx = exp(−2(γy+γz)t)``, ``ηy = exp(−2(γx+γz)t)``,
+  ``ηz = exp(−2(γx+γy)t)``.
+* On a Bell-diagonal state a Pauli channel on either qubit is a Z2×Z2
+  convolution; in the Walsh–Hadamard domain it multiplies the components
+  ``s = 0, 1, 2, 3`` by ``[1, ηx, ηz, ηy]``. qnet's BDS path uses exactly that
+  closed form (no matrix exponentials).
+* Amplitude damping relaxes towards ``|0⟩`` (Kraus ``|0⟩⟨1|``); T1/T2 memories
+  need ``T2 <= 2*T1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _validation as _v
+from .states import bds_to_dm
+
+__all__ = [
+    "PauliMemory",
+    "T1T2Memory",
+    "pauli_rates",
+    "depolarizing_rates",
+    "dephasing_rates",
+    "bit_flip_rates",
+    "pauli_transfer_eigenvalues",
+    "pauli_probabilities",
+    "depolarizing_probabilities",
+    "dephasing_probabilities",
+    "bit_flip_probabilities",
+    "pauli_channel",
+    "amplitude_damping",
+    "t1t2_channel",
+    "idle",
+]
+
+QUBITS = ("both", "A", "B")
+
+# Single-qubit Paulis in slot order [I, Z, X, Y].
+_PAULIS = np.array(
+    [
+        [[1, 0], [0, 1]],
+        [[1, 0], [0, -1]],
+        [[0, 1], [1, 0]],
+        [[0, -1j], [1j, 0]],
+    ],
+    dtype=np.complex128,
+)
+
+
+# ---------------------------------------------------------------- memory records
+@dataclass(frozen=True)
+class PauliMemory:
+    """Continuous-time Pauli memory with rates ``(gx, gy, gz)`` (per unit time, >= 0).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.PauliMemory.depolarizing(0.3).rates
+    array([0.1, 0.1, 0.1])
+    >>> qnet.PauliMemory.from_pattern(1.0, (0.2, 0.3, 0.5)).rates
+    array([0.2, 0.3, 0.5])
+    """
+
+    gx: float
+    gy: float
+    gz: float
+
+    def __post_init__(self) -> None:
+        for name in ("gx", "gy", "gz"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+                raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+            _v.nonnegative(value, name)
+            object.__setattr__(self, name, float(value))
+
+    @property
+    def rates(self) -> np.ndarray:
+        """The rates as a float array ``[gx, gy, gz]``."""
+        return np.array([self.gx, self.gy, self.gz])
+
+    @classmethod
+    def from_pattern(cls, gamma: float, pattern: tuple[float, float, float]) -> "PauliMemory":
+        """Total rate ``gamma`` split by relative strengths ``(a, b, c)`` with ``a + b + c = 1``."""
+        return cls(*pauli_rates(gamma, pattern).tolist())
+
+    @classmethod
+    def depolarizing(cls, gamma: float) -> "PauliMemory":
+        """Depolarizing memory: ``gamma/3`` for each Pauli."""
+        return cls.from_pattern(gamma, (1 / 3, 1 / 3, 1 / 3))
+
+    @classmethod
+    def dephasing(cls, gamma: float) -> "PauliMemory":
+        """Pure dephasing memory: ``gz = gamma``."""
+        return cls(0.0, 0.0, gamma)
+
+    @classmethod
+    def bit_flip(cls, gamma: float) -> "PauliMemory":
+        """Pure bit-flip memory: ``gx = gamma``."""
+        return cls(gamma, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class T1T2Memory:
+    """Amplitude-damping memory with relaxation time ``T1`` and coherence time ``T2 <= 2*T1``.
+
+    ``float("inf")`` switches a process off (``T1=inf`` is pure dephasing).
+    It leaves the Bell-diagonal family, so :func:`idle` needs a density matrix.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.T1T2Memory(T1=10.0, T2=5.0)
+    T1T2Memory(T1=10.0, T2=5.0)
+    """
+
+    T1: float
+    T2: float
+
+    def __post_init__(self) -> None:
+        for name in ("T1", "T2"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+                raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+            if not value > 0 or np.isnan(value):
+                raise ValueError(f"{name} must be > 0 (inf allowed), got {value!r}")
+            object.__setattr__(self, name, float(value))
+        if self.T2 > 2 * self.T1:
+            raise ValueError(f"T2 must be <= 2*T1 (physical T1/T2 memory), got T1={self.T1!r}, T2={self.T2!r}")
+
+
+# ---------------------------------------------------------------- rates and probabilities
+def pauli_rates(gamma: Any, pattern: Any) -> np.ndarray:
+    """Pauli rates ``gamma * (a, b, c)`` from a total rate and a point of the simplex.
+
+    Parameters
+    ----------
+    gamma : float or array_like
+        Total rate ``γ = γx + γy + γz`` (>= 0).
+    pattern : array_like, shape (..., 3)
+        Relative strengths ``(a, b, c)``, each >= 0, summing to 1 (tolerance 1e-9).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rates of shape ``broadcast(gamma, pattern[..., 0]) + (3,)``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.pauli_rates(2.0, (0.0, 0.0, 1.0))
+    array([0., 0., 2.])
+    """
+    gamma = _v.nonnegative(gamma, "gamma")
+    pattern = _v.nonnegative(pattern, "pattern")
+    if pattern.ndim == 0 or pattern.shape[-1] != 3:
+        raise ValueError(f"pattern must have last axis of length 3 (a, b, c), got shape {pattern.shape}")
+    total = pattern.sum(axis=-1)
+    off = np.abs(total - 1.0) > _v.TRACE_ATOL
+    if off.any():
+        raise ValueError(f"pattern (a, b, c) must lie on the simplex a + b + c = 1, got sum {_v.first_bad(total, off)}")
+    return gamma[..., None] * pattern
+
+
+def depolarizing_rates(gamma: Any) -> np.ndarray:
+    """Rates ``(γ/3, γ/3, γ/3)`` of a depolarizing memory with total rate ``gamma``."""
+    return pauli_rates(gamma, (1 / 3, 1 / 3, 1 / 3))
+
+
+def dephasing_rates(gamma: Any) -> np.ndarray:
+    """Rates ``(0, 0, γ)`` of a pure-dephasing memory."""
+    return pauli_rates(gamma, (0.0, 0.0, 1.0))
+
+
+def bit_flip_rates(gamma: Any) -> np.ndarray:
+    """Rates ``(γ, 0, 0)`` of a pure bit-flip memory."""
+    return pauli_rates(gamma, (1.0, 0.0, 0.0))
+
+
+def _rates(rates: Any, name: str = "rates") -> np.ndarray:
+    if isinstance(rates, PauliMemory):
+        return rates.rates
+    if isinstance(rates, T1T2Memory):
+        raise TypeError(f"{name} must be Pauli rates here, got a T1T2Memory")
+    arr = _v.nonnegative(rates, name)
+    if arr.ndim == 0 or arr.shape[-1] != 3:
+        raise ValueError(f"{name} must have last axis of length 3 (gamma_x, gamma_y, gamma_z), got shape {arr.shape}")
+    return arr
+
+
+def _eta(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated)."""
+    gx, gy, gz = rates[..., 0], rates[..., 1], rates[..., 2]
+    return np.exp(-2.0 * np.stack([gy + gz, gx + gz, gx + gy], axis=-1) * t[..., None])
+
+
+def pauli_transfer_eigenvalues(rates: Any, t: Any) -> np.ndarray:
+    """Pauli-transfer eigenvalues ``(ηx, ηy, ηz)`` of a Pauli memory after idling for ``t``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.pauli_transfer_eigenvalues([0.0, 0.0, 0.5], 1.0).round(6)
+    array([0.367879, 0.367879, 1.      ])
+    """
+    return _eta(_rates(rates), _v.nonnegative(t, "t"))
+
+
+def _probs_from_eta(eta: np.ndarray) -> np.ndarray:
+    ex, ey, ez = eta[..., 0], eta[..., 1], eta[..., 2]
+    return 0.25 * np.stack([1 + ex + ey + ez, 1 - ex - ey + ez, 1 + ex - ey - ez, 1 - ex + ey - ez], axis=-1)
+
+
+def pauli_probabilities(rates: Any, t: Any) -> np.ndarray:
+    """Error probabilities ``[pI, pZ, pX, pY]`` of a continuous-time Pauli memory after ``t``.
+
+    Parameters
+    ----------
+    rates : array_like, shape (..., 3), or PauliMemory
+        ``(γx, γy, γz)``, each >= 0.
+    t : float or array_like
+        Idle time(s), >= 0, same unit as ``1/rates``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``broadcast(rates[..., 0], t) + (4,)``, in BDS slot order.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.pauli_probabilities([0.0, 0.0, 1.0], [0.0, 100.0]).round(6)
+    array([[1. , 0. , 0. , 0. ],
+           [0.5, 0.5, 0. , 0. ]])
+    """
+    return np.clip(_probs_from_eta(pauli_transfer_eigenvalues(rates, t)), 0.0, 1.0)
+
+
+def depolarizing_probabilities(p: Any) -> np.ndarray:
+    """``[1 − 3p/4, p/4, p/4, p/4]``: the channel ``ρ → (1−p) ρ + p I/2`` with ``p`` in [0, 4/3]."""
+    p = _v.in_interval(p, "p", 0.0, 4.0 / 3.0)
+    q = p / 4.0
+    return np.stack([1.0 - 3.0 * q, q, q, q], axis=-1)
+
+
+def dephasing_probabilities(p: Any) -> np.ndarray:
+    """``[1 − p, p, 0, 0]``: a Z error with probability ``p`` in [0, 1]."""
+    p = _v.probability(p, "p")
+    z = np.zeros_like(p)
+    return np.stack([1.0 - p, p, z, z], axis=-1)
+
+
+def bit_flip_probabilities(p: Any) -> np.ndarray:
+    """``[1 − p, 0, p, 0]``: an X error with probability ``p`` in [0, 1]."""
+    p = _v.probability(p, "p")
+    z = np.zeros_like(p)
+    return np.stack([1.0 - p, z, p, z], axis=-1)
+
+
+def _pauli_probs(probs: Any, name: str = "probs") -> np.ndarray:
+    arr = _v.bds(probs, name)  # same rules: last axis 4, >= 0, sums to 1
+    return arr
+
+
+# ---------------------------------------------------------------- BDS kernels (unvalidated)
+def wht(x: np.ndarray) -> np.ndarray:
+    """4-point Walsh–Hadamard transform over the last axis (unnormalised, self-inverse up to 1/4)."""
+    a, b, c, d = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
+    s0, s1, d0, d1 = a + b, c + d, a - b, c - d
+    return np.stack([s0 + s1, d0 + d1, s0 - s1, d0 - d1], axis=-1)
+
+
+def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Multiply the WHT components s=1,2,3 of ``lam`` by ``factors[..., 0:3]`` = [ηx, ηz, ηy]-ordered products."""
+    hat = wht(lam)
+    one = np.ones(np.broadcast_shapes(hat.shape[:-1], factors.shape[:-1]))
+    scale = np.concatenate([one[..., None], np.broadcast_to(factors, one.shape + (3,))], axis=-1)
+    return np.maximum(0.25 * wht(hat * scale), 0.0)
+
+
+def bds_idle(lam: np.ndarray, eta_a: np.ndarray, eta_b: np.ndarray) -> np.ndarray:
+    """Idle both qubits of BDS ``lam`` with transfer eigenvalues ``eta_a``, ``eta_b`` (each (..., 3) = ηx, ηy, ηz)."""
+    prod = eta_a * eta_b
+    return bds_apply_eta(lam, prod[..., [0, 2, 1]])
+
+
+def convolve(lam: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Z2×Z2 convolution ``(λ*q)[k] = Σ_j λ[j] q[j ^ k]`` over the last axis (unvalidated)."""
+    return np.maximum(0.25 * wht(wht(lam) * wht(q)), 0.0)
+
+
+# ---------------------------------------------------------------- density-matrix kernels (unvalidated)
+def _embed(op: np.ndarray, qubit: str) -> np.ndarray:
+    """Embed single-qubit operators (..., 2, 2) on qubit A or B of a pair -> (..., 4, 4)."""
+    eye = np.eye(2)
+    if qubit == "A":
+        return np.einsum("...ij,kl->...ikjl", op, eye).reshape(op.shape[:-2] + (4, 4))
+    return np.einsum("ij,...kl->...ikjl", eye, op).reshape(op.shape[:-2] + (4, 4))
+
+
+def dm_kraus(rho: np.ndarray, kraus: np.ndarray, qubit: str) -> np.ndarray:
+    """Apply single-qubit Kraus operators ``kraus`` (..., m, 2, 2) on ``qubit`` of ``rho`` (..., 4, 4)."""
+    K = _embed(kraus, qubit)  # (..., m, 4, 4)
+    out = K @ rho[..., None, :, :] @ np.conj(np.swapaxes(K, -1, -2))
+    return out.sum(axis=-3)
+
+
+def _pauli_kraus(probs: np.ndarray) -> np.ndarray:
+    return np.sqrt(probs)[..., None, None] * _PAULIS
+
+
+def _t1t2_kraus(T1: float, T2: float, t: np.ndarray) -> np.ndarray:
+    """Kraus operators (..., 4, 2, 2) of amplitude damping followed by pure dephasing over ``t``."""
+    gamma = -np.expm1(-t / T1)  # 1 - exp(-t/T1)
+    rate_phi = 1.0 / T2 - 0.5 / T1
+    d = np.exp(-t * rate_phi)  # extra coherence factor from pure dephasing
+    zero = np.zeros_like(t)
+    one = np.ones_like(t)
+    amp = np.stack(
+        [
+            np.stack([np.stack([one, zero], -1), np.stack([zero, np.sqrt(1 - gamma)], -1)], -2),
+            np.stack([np.stack([zero, np.sqrt(gamma)], -1), np.stack([zero, zero], -1)], -2),
+        ],
+        axis=-3,
+    ).astype(np.complex128)
+    deph = np.stack(
+        [np.sqrt((1 + d) / 2)[..., None, None] * _PAULIS[0], np.sqrt((1 - d) / 2)[..., None, None] * _PAULIS[1]],
+        axis=-3,
+    )
+    # Composition: deph_j @ amp_i for all (j, i): 4 Kraus operators.
+    return (deph[..., :, None, :, :] @ amp[..., None, :, :, :]).reshape(t.shape + (4, 2, 2))
+
+
+# ---------------------------------------------------------------- public channels
+def pauli_channel(state: Any, probs: Any, qubit: str = "A", *, form: str = "auto") -> np.ndarray:
+    """Apply a single-qubit Pauli channel ``[pI, pZ, pX, pY]`` to one or both qubits of a pair.
+
+    Parameters
+    ----------
+    state : array_like or qutip.Qobj
+        BDS ``(..., 4)`` or density matrix ``(..., 4, 4)``.
+    probs : array_like, shape (..., 4)
+        Pauli error probabilities in slot order, summing to 1.
+    qubit : {"A", "B", "both"}
+        Which qubit the channel acts on (``"both"``: the same channel on each).
+    form : {"auto", "bds", "dm"}
+        How to read ``state`` (see :func:`qnet.to_bds` and the docs).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same form as the input. For a BDS a channel on A equals one on B.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.pauli_channel(qnet.bell_state("Phi+"), qnet.dephasing_probabilities(0.1))
+    array([0.9, 0.1, 0. , 0. ])
+    """
+    kind, arr = _v.state(state, "state", form)
+    q = _pauli_probs(probs, "probs")
+    _v.option(qubit, "qubit", QUBITS)
+    _v.broadcast({"state": arr, "probs": q}, core={"state": 1 if kind == "bds" else 2, "probs": 1})
+    if kind == "bds":
+        out = convolve(arr, q)
+        return convolve(out, q) if qubit == "both" else out
+    kraus = _pauli_kraus(q)
+    for which in ("A", "B") if qubit == "both" else (qubit,):
+        arr = dm_kraus(arr, kraus, which)
+    return arr
+
+
+def amplitude_damping(rho: Any, gamma: Any, qubit: str = "A") -> np.ndarray:
+    """Amplitude-damping channel with decay probability ``gamma`` on one or both qubits of a density matrix.
+
+    Kraus operators ``[[1, 0], [0, √(1−γ)]]`` and ``[[0, √γ], [0, 0]]`` (decay towards ``|0⟩``).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> rho = qnet.amplitude_damping(qnet.to_density_matrix(qnet.bell_state("Phi+")), 1.0, qubit="both")
+    >>> rho.real.round(12)[0, 0]
+    1.0
+    """
+    rho = _v.density_matrix(rho, "rho")
+    gamma = _v.probability(gamma, "gamma")
+    _v.option(qubit, "qubit", QUBITS)
+    _v.broadcast({"rho": rho, "gamma": gamma}, core={"rho": 2})
+    zero = np.zeros_like(gamma)
+    kraus = np.stack(
+        [
+            np.stack([np.stack([np.ones_like(gamma), zero], -1), np.stack([zero, np.sqrt(1 - gamma)], -1)], -2),
+            np.stack([np.stack([zero, np.sqrt(gamma)], -1), np.stack([zero, zero], -1)], -2),
+        ],
+        axis=-3,
+    ).astype(np.complex128)
+    for which in ("A", "B") if qubit == "both" else (qubit,):
+        rho = dm_kraus(rho, kraus, which)
+    return rho
+
+
+def t1t2_channel(rho: Any, memory: T1T2Memory, t: Any, qubit: str = "A") -> np.ndarray:
+    """Idle one or both qubits of a density matrix in a T1/T2 memory for time ``t``.
+
+    Populations relax as ``exp(−t/T1)`` towards ``|0⟩``; coherences decay as
+    ``exp(−t/T2)``. Equivalent to the Lindbladian with ``√(1/T1) |0⟩⟨1|`` and
+    ``√(γφ/2) Z``, ``γφ = 1/T2 − 1/(2 T1)``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> rho = qnet.to_density_matrix(qnet.bell_state("Phi+"))
+    >>> out = qnet.t1t2_channel(rho, qnet.T1T2Memory(1.0, 1.0), 1.0)
+    >>> round(float(out[0, 3].real), 6)   # coherence 0.5 * exp(-1/T2 * t) ... of qubit A
+    0.18394
+    """
+    rho = _v.density_matrix(rho, "rho")
+    if not isinstance(memory, T1T2Memory):
+        raise TypeError(f"memory must be a T1T2Memory, got {type(memory).__name__}")
+    t = _v.nonnegative(t, "t")
+    _v.option(qubit, "qubit", QUBITS)
+    _v.broadcast({"rho": rho, "t": t}, core={"rho": 2})
+    kraus = _t1t2_kraus(memory.T1, memory.T2, t)
+    for which in ("A", "B") if qubit == "both" else (qubit,):
+        rho = dm_kraus(rho, kraus, which)
+    return rho
+
+
+def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None, form: str = "auto") -> np.ndarray:
+    """Let both qubits of a stored pair decohere in their memories.
+
+    Parameters
+    ----------
+    state : array_like or qutip.Qobj
+        BDS ``(..., 4)`` or density matrix ``(..., 4, 4)``.
+    rates : array_like, shape (..., 3), PauliMemory or T1T2Memory
+        Memory of qubit A (and of qubit B unless ``rates_b`` is given):
+        Pauli rates ``(γx, γy, γz)`` or a T1/T2 memory (density matrices only).
+    t : float or array_like
+        Idle time of qubit A (and of B unless ``t_b`` is given), >= 0.
+        Arrays broadcast against the batch axes of ``state`` and ``rates``.
+    rates_b, t_b : optional
+        Memory and idle time of qubit B when they differ from A's.
+    form : {"auto", "bds", "dm"}
+        How to read ``state``.
+
+    Returns
+    -------
+    numpy.ndarray
+        BDS in, BDS out (closed form in the Walsh–Hadamard domain); density
+        matrix in, density matrix out (Kraus operators). The batch shape is the
+        broadcast of the state's, the rates' and the times' batch shapes.
+
+    Raises
+    ------
+    ValueError
+        Negative/NaN rates or times, invalid states, batch shapes that do not
+        broadcast, a T1/T2 memory on a Bell-diagonal state.
+
+    Examples
+    --------
+    >>> import numpy as np, qnet
+    >>> lam = qnet.idle(qnet.werner(0.95), qnet.depolarizing_rates(1.0), np.array([0.0, 0.1]))
+    >>> lam.shape
+    (2, 4)
+    >>> float(lam[0, 0])
+    0.95
+    """
+    kind, arr = _v.state(state, "state", form)
+    t_a = _v.nonnegative(t, "t")
+    t_b = t_a if t_b is None else _v.nonnegative(t_b, "t_b")
+    mem_a = rates
+    mem_b = rates if rates_b is None else rates_b
+    t1t2 = [isinstance(m, T1T2Memory) for m in (mem_a, mem_b)]
+    if any(t1t2) and kind == "bds":
+        raise ValueError(
+            "a T1T2Memory leaves the Bell-diagonal family; pass a density matrix (qnet.to_density_matrix(state))"
+        )
+    core = 1 if kind == "bds" else 2
+    parts = {"state": arr, "t": t_a, "t_b": t_b}
+    pauli = {}
+    for name, mem, is_t1t2 in (("rates", mem_a, t1t2[0]), ("rates_b", mem_b, t1t2[1])):
+        if not is_t1t2:
+            pauli[name] = _rates(mem, name)
+            parts[name] = pauli[name]
+    _v.broadcast(parts, core={"state": core, "rates": 1, "rates_b": 1})
+    if kind == "bds":
+        return bds_idle(arr, _eta(pauli["rates"], t_a), _eta(pauli["rates_b"], t_b))
+    for which, name, mem, tq in (("A", "rates", mem_a, t_a), ("B", "rates_b", mem_b, t_b)):
+        if isinstance(mem, T1T2Memory):
+            kraus = _t1t2_kraus(mem.T1, mem.T2, tq)
+        else:
+            probs = np.clip(_probs_from_eta(_eta(pauli[name], tq)), 0.0, 1.0)
+            kraus = _pauli_kraus(probs)
+        arr = dm_kraus(arr, kraus, which)
+    return arr

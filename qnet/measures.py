@@ -1,0 +1,372 @@
+"""Figures of merit of two-qubit states: fidelity, entanglement measures, CHSH, key fractions.
+
+Each function accepts a Bell-diagonal state ``(..., 4)`` or a density matrix
+``(..., 4, 4)`` (or a QuTiP ``Qobj``) and returns a float array of the batch
+shape. BDS inputs use closed forms (``λmax`` is the largest Bell coefficient,
+``h`` the binary entropy, logs base 2):
+
+=============================  ==========================================  ==================================
+measure                        Bell-diagonal closed form                   general density matrix
+=============================  ==========================================  ==================================
+fidelity                       ``λ0``                                      ``⟨Φ+|ρ|Φ+⟩``
+concurrence                    ``max(0, 2 λmax − 1)``                      Wootters
+negativity                     ``max(0, λmax − 1/2)``                      ``Σ |negative eigenvalues of ρ^TB|``
+log_negativity                 ``log2(2 λmax)`` if ``λmax > 1/2``          ``log2 ||ρ^TB||_1``
+entanglement_of_formation      ``h(1/2 + √(1−C²)/2)``                      same, with Wootters' C
+relative_entropy_...           ``1 − h(λmax)`` if ``λmax ≥ 1/2``           BDS only
+hashing_yield                  ``1 − H(λ)``                                of the Bell-diagonal twirl
+chsh_max                       Horodecki: ``2 √(m1 + m2)``                 same, from the correlation matrix
+fidelity_witness               ``1/2 − F``                                 same
+bb84_key_fraction              ``max(0, 1 − h(e_x) − h(e_z))``             from the QBERs
+six_state_key_fraction         ``max(0, 1 − H(λ))``                        of the Bell-diagonal twirl
+=============================  ==========================================  ==================================
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _validation as _v
+from .states import BELL_VECTORS, dm_to_bds
+
+__all__ = [
+    "fidelity",
+    "concurrence",
+    "negativity",
+    "log_negativity",
+    "entanglement_of_formation",
+    "relative_entropy_of_entanglement",
+    "hashing_yield",
+    "chsh_max",
+    "fidelity_witness",
+    "bb84_key_fraction",
+    "six_state_key_fraction",
+    "binary_entropy",
+    "MEASURES",
+]
+
+
+def _xlog2x(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
+
+
+def _h(p: np.ndarray) -> np.ndarray:
+    return -_xlog2x(p) - _xlog2x(1.0 - p)
+
+
+def _shannon(lam: np.ndarray) -> np.ndarray:
+    return -_xlog2x(lam).sum(axis=-1)
+
+
+def binary_entropy(p: Any) -> np.ndarray:
+    """Binary entropy ``h(p) = −p log2 p − (1−p) log2(1−p)`` with ``0 log 0 = 0``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> float(qnet.binary_entropy(0.5))
+    1.0
+    """
+    return _h(_v.probability(p, "p"))
+
+
+# ---------------------------------------------------------------- BDS closed forms (unvalidated)
+def _lmax(lam):
+    return lam.max(axis=-1)
+
+
+def _bds_fidelity(lam):
+    return lam[..., 0]
+
+
+def _bds_concurrence(lam):
+    return np.maximum(0.0, 2.0 * _lmax(lam) - 1.0)
+
+
+def _bds_negativity(lam):
+    return np.maximum(0.0, _lmax(lam) - 0.5)
+
+
+def _bds_log_negativity(lam):
+    return np.maximum(0.0, np.log2(np.maximum(2.0 * _lmax(lam), 1.0)))
+
+
+def _eof_from_c(c):
+    return _h(0.5 + 0.5 * np.sqrt(np.clip(1.0 - c * c, 0.0, 1.0)))
+
+
+def _bds_eof(lam):
+    return _eof_from_c(_bds_concurrence(lam))
+
+
+def _bds_ree(lam):
+    m = _lmax(lam)
+    return np.where(m >= 0.5, 1.0 - _h(m), 0.0)
+
+
+def _bds_hashing(lam):
+    return 1.0 - _shannon(lam)
+
+
+def _bds_correlations(lam):
+    """Diagonal of the correlation matrix T = (⟨XX⟩, ⟨YY⟩, ⟨ZZ⟩) of a BDS."""
+    l0, l1, l2, l3 = lam[..., 0], lam[..., 1], lam[..., 2], lam[..., 3]
+    return np.stack([l0 - l1 + l2 - l3, -l0 + l1 + l2 - l3, l0 + l1 - l2 - l3], axis=-1)
+
+
+def _chsh_from_m(m):
+    m = np.sort(m, axis=-1)
+    return 2.0 * np.sqrt(np.maximum(m[..., -1] + m[..., -2], 0.0))
+
+
+def _bds_chsh(lam):
+    return _chsh_from_m(_bds_correlations(lam) ** 2)
+
+
+def _bds_witness(lam):
+    return 0.5 - lam[..., 0]
+
+
+def _qber(lam):
+    """(e_x, e_z): error rates in the X and Z bases (Z errors flip X outcomes, X errors flip Z outcomes)."""
+    return lam[..., 1] + lam[..., 3], lam[..., 2] + lam[..., 3]
+
+
+def _bds_bb84(lam):
+    ex, ez = _qber(lam)
+    return np.maximum(0.0, 1.0 - _h(ex) - _h(ez))
+
+
+def _bds_six_state(lam):
+    return np.maximum(0.0, 1.0 - _shannon(lam))
+
+
+# ---------------------------------------------------------------- density-matrix forms (unvalidated)
+_SYSY = np.kron([[0, -1j], [1j, 0]], [[0, -1j], [1j, 0]])
+_PHI_PLUS = BELL_VECTORS[0]
+_SIGMAS = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=np.complex128)
+_SIGMA_PAIRS = np.einsum("iab,jcd->ijacbd", _SIGMAS, _SIGMAS).reshape(3, 3, 4, 4)
+
+
+def _dm_fidelity(rho):
+    return np.einsum("i,...ij,j->...", _PHI_PLUS, rho, _PHI_PLUS).real
+
+
+def _dm_concurrence(rho):
+    w, v = np.linalg.eigh(rho)
+    sqrt_rho = (v * np.sqrt(np.clip(w, 0.0, None))[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+    tilde = _SYSY @ np.conj(rho) @ _SYSY
+    m = sqrt_rho @ tilde @ sqrt_rho
+    m = 0.5 * (m + np.conj(np.swapaxes(m, -1, -2)))
+    lam = np.sqrt(np.clip(np.linalg.eigvalsh(m), 0.0, None))[..., ::-1]
+    return np.maximum(0.0, lam[..., 0] - lam[..., 1] - lam[..., 2] - lam[..., 3])
+
+
+def _partial_transpose(rho):
+    r = rho.reshape(rho.shape[:-2] + (2, 2, 2, 2))
+    return np.swapaxes(r, -3, -1).reshape(rho.shape)
+
+
+def _pt_eigs(rho):
+    return np.linalg.eigvalsh(_partial_transpose(rho))
+
+
+def _dm_negativity(rho):
+    e = _pt_eigs(rho)
+    return -np.minimum(e, 0.0).sum(axis=-1)
+
+
+def _dm_log_negativity(rho):
+    return np.maximum(0.0, np.log2(np.maximum(np.abs(_pt_eigs(rho)).sum(axis=-1), 1.0)))
+
+
+def _dm_eof(rho):
+    return _eof_from_c(_dm_concurrence(rho))
+
+
+def _dm_chsh(rho):
+    T = np.einsum("ijab,...ba->...ij", _SIGMA_PAIRS, rho).real
+    m = np.linalg.eigvalsh(np.swapaxes(T, -1, -2) @ T)
+    return _chsh_from_m(m)
+
+
+def _dm_ree(rho):
+    raise ValueError(
+        "relative_entropy_of_entanglement has a closed form for Bell-diagonal states only; pass "
+        "qnet.to_bds(rho) for the value of the twirled state (a lower bound, twirling being LOCC)"
+    )
+
+
+def _twirled(fn):
+    return lambda rho: fn(np.maximum(dm_to_bds(rho), 0.0))
+
+
+def _measure(name: str, bds_fn: Callable, dm_fn: Callable, doc: str) -> Callable:
+    def measure(state: Any, *, form: str = "auto") -> np.ndarray:
+        kind, arr = _v.state(state, "state", form)
+        out = bds_fn(arr) if kind == "bds" else dm_fn(arr)
+        return out if np.ndim(out) else float(out)
+
+    measure.__name__ = measure.__qualname__ = name
+    measure.__doc__ = doc
+    return measure
+
+
+_PARAMS = """
+    Parameters
+    ----------
+    state : array_like or qutip.Qobj
+        Bell-diagonal state(s) ``(..., 4)`` or density matrix (matrices) ``(..., 4, 4)``.
+    form : {"auto", "bds", "dm"}
+        How to read ``state``; ``"auto"`` decides from dtype and shape and asks when ambiguous.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        float64 of the batch shape (a Python float for a single state).
+"""
+
+fidelity = _measure("fidelity", _bds_fidelity, _dm_fidelity, f"""Fidelity ``⟨Φ+|ρ|Φ+⟩`` with the target Bell state.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.fidelity(qnet.werner(0.9))
+    0.9
+""")
+
+concurrence = _measure("concurrence", _bds_concurrence, _dm_concurrence, f"""Concurrence: ``max(0, 2 λmax − 1)`` for a BDS, Wootters' formula for a density matrix.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> round(qnet.concurrence(qnet.werner(0.9)), 12)
+    0.8
+""")
+
+negativity = _measure("negativity", _bds_negativity, _dm_negativity, f"""Negativity ``(||ρ^TB||_1 − 1)/2``: ``max(0, λmax − 1/2)`` for a BDS.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.negativity(qnet.bell_state("Psi-"))
+    0.5
+""")
+
+log_negativity = _measure("log_negativity", _bds_log_negativity, _dm_log_negativity, f"""Logarithmic negativity ``log2 ||ρ^TB||_1``: ``log2(2 λmax)`` for a BDS with ``λmax > 1/2``, else 0.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.log_negativity(qnet.bell_state("Phi+"))
+    1.0
+""")
+
+entanglement_of_formation = _measure("entanglement_of_formation", _bds_eof, _dm_eof, f"""Entanglement of formation ``h(1/2 + √(1 − C²)/2)`` from the (Wootters) concurrence ``C``.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.entanglement_of_formation(qnet.bell_state("Phi+"))
+    1.0
+""")
+
+relative_entropy_of_entanglement = _measure(
+    "relative_entropy_of_entanglement", _bds_ree, _dm_ree,
+    f"""Relative entropy of entanglement of a BDS: ``1 − h(λmax)`` for ``λmax ≥ 1/2``, else 0.
+
+    Density matrices raise ``ValueError`` (no closed form); use ``qnet.to_bds``.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> round(qnet.relative_entropy_of_entanglement(qnet.werner(0.5)), 12)
+    0.0
+""")
+
+hashing_yield = _measure("hashing_yield", _bds_hashing, _twirled(_bds_hashing), f"""Yield ``1 − H(λ)`` of the hashing protocol (negative where hashing distils nothing).
+
+    A density matrix is first twirled to its Bell-diagonal part.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.hashing_yield(qnet.bell_state("Phi+"))
+    1.0
+""")
+
+chsh_max = _measure("chsh_max", _bds_chsh, _dm_chsh, f"""Largest CHSH value over measurement settings (Horodecki criterion ``2 √(m1 + m2)``).
+
+    ``m1, m2`` are the two largest eigenvalues of ``TᵀT`` with ``T_ij = Tr(ρ σ_i⊗σ_j)``;
+    a value above 2 violates the CHSH inequality.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> round(qnet.chsh_max(qnet.bell_state("Phi+")), 12)
+    2.828427124746
+""")
+
+fidelity_witness = _measure("fidelity_witness", _bds_witness, lambda rho: 0.5 - _dm_fidelity(rho), f"""Expectation of the fidelity witness ``W = 1/2 − |Φ+⟩⟨Φ+|``; negative values certify entanglement.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> round(qnet.fidelity_witness(qnet.werner(0.8)), 12)
+    -0.3
+""")
+
+bb84_key_fraction = _measure("bb84_key_fraction", _bds_bb84, _twirled(_bds_bb84), f"""Asymptotic BB84 secret-key fraction ``max(0, 1 − h(e_x) − h(e_z))``.
+
+    ``e_z = λ(Ψ+) + λ(Ψ−)`` and ``e_x = λ(Φ−) + λ(Ψ−)`` are the error rates in the
+    Z and X bases (for a density matrix they are its twirl's).
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.bb84_key_fraction(qnet.bell_state("Phi+"))
+    1.0
+""")
+
+six_state_key_fraction = _measure("six_state_key_fraction", _bds_six_state, _twirled(_bds_six_state), f"""Asymptotic six-state secret-key fraction (one-way post-processing): ``max(0, 1 − H(λ))``.
+{_PARAMS}
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.six_state_key_fraction(qnet.bell_state("Phi+"))
+    1.0
+""")
+
+#: Figures of merit by name (the names other functions accept as ``fom=``).
+MEASURES: dict[str, Callable] = {
+    "fidelity": fidelity,
+    "concurrence": concurrence,
+    "negativity": negativity,
+    "log_negativity": log_negativity,
+    "entanglement_of_formation": entanglement_of_formation,
+    "relative_entropy_of_entanglement": relative_entropy_of_entanglement,
+    "hashing_yield": hashing_yield,
+    "chsh_max": chsh_max,
+    "fidelity_witness": fidelity_witness,
+    "bb84_key_fraction": bb84_key_fraction,
+    "six_state_key_fraction": six_state_key_fraction,
+}
+
+#: Unvalidated BDS closed forms by name, for internal vectorized paths.
+BDS_MEASURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "fidelity": _bds_fidelity,
+    "concurrence": _bds_concurrence,
+    "negativity": _bds_negativity,
+    "log_negativity": _bds_log_negativity,
+    "entanglement_of_formation": _bds_eof,
+    "relative_entropy_of_entanglement": _bds_ree,
+    "hashing_yield": _bds_hashing,
+    "chsh_max": _bds_chsh,
+    "fidelity_witness": _bds_witness,
+    "bb84_key_fraction": _bds_bb84,
+    "six_state_key_fraction": _bds_six_state,
+}
