@@ -1,0 +1,119 @@
+"""Shared plumbing of the studies: command line, output folder, metadata, figures, CSV, progress."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def parser(name: str, description: str) -> argparse.ArgumentParser:
+    """Argument parser with the options every study has: ``--out``, ``--quick``, ``--no-progress``."""
+    p = argparse.ArgumentParser(
+        prog=f"python -m qnet.studies.{name}",
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("qnet-results") / name,
+        help="output folder for figures and data (default: %(default)s)",
+    )
+    p.add_argument("--quick", action="store_true", help="small grids for a fast smoke run (used by the tests)")
+    p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    return p
+
+
+def prepare_output(path: Path) -> Path:
+    """Create the output folder (and parents); return it."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def environment() -> dict[str, str]:
+    """Versions of qnet and of the libraries that produced the numbers."""
+    import numba
+    import scipy
+
+    import qnet
+
+    return {
+        "qnet": qnet.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "numba": numba.__version__,
+        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+    }
+
+
+def write_json(path: Path, payload: Mapping[str, Any]) -> Path:
+    """Write ``payload`` (numpy values converted) plus the environment as pretty JSON."""
+    data = {"environment": environment(), **_jsonable(payload)}
+    Path(path).write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
+    """Write equal-length columns to a CSV file with a header row."""
+    names = list(columns)
+    cols = [np.asarray(list(columns[n]) if not isinstance(columns[n], np.ndarray) else columns[n]).ravel() for n in names]
+    lengths = {len(c) for c in cols}
+    if len(lengths) > 1:
+        raise ValueError(f"CSV columns have different lengths: {dict(zip(names, map(len, cols)))}")
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        for row in zip(*cols):
+            writer.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
+    return Path(path)
+
+
+def save_figure(fig, out: Path, stem: str) -> list[Path]:
+    """Save a matplotlib figure as ``stem.png`` (200 dpi) and ``stem.pdf``; close it."""
+    import matplotlib.pyplot as plt
+
+    paths = [Path(out) / f"{stem}.png", Path(out) / f"{stem}.pdf"]
+    fig.savefig(paths[0], dpi=200, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def use_agg() -> None:
+    """Select the non-interactive backend (studies only write files)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def progress(iterable: Iterable, *, total: int | None = None, desc: str = "", enabled: bool = True):
+    """tqdm progress bar on stderr, or the plain iterable when disabled."""
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, dynamic_ncols=True)
