@@ -185,10 +185,10 @@ def _qobj_to_array(value: Any) -> Any:
     except ImportError:  # pragma: no cover - qutip is a hard dependency
         return value
     if isinstance(value, qutip.Qobj):
-        if value.shape != (4, 4):
-            raise ValueError(f"expected a two-qubit operator (shape (4, 4)), got a Qobj of shape {value.shape}")
         if value.isket:
             value = qutip.ket2dm(value)
+        if value.shape != (4, 4):
+            raise ValueError(f"expected a two-qubit state (4x4 operator or 4-dim ket), got a Qobj of shape {value.shape}")
         return value.full()
     return value
 

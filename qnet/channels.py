@@ -389,7 +389,7 @@ def amplitude_damping(rho: Any, gamma: Any, qubit: str = "A") -> np.ndarray:
     --------
     >>> import qnet
     >>> rho = qnet.amplitude_damping(qnet.to_density_matrix(qnet.bell_state("Phi+")), 1.0, qubit="both")
-    >>> rho.real.round(12)[0, 0]
+    >>> float(rho[0, 0].real)
     1.0
     """
     rho = _v.density_matrix(rho, "rho")
@@ -421,7 +421,7 @@ def t1t2_channel(rho: Any, memory: T1T2Memory, t: Any, qubit: str = "A") -> np.n
     >>> import qnet
     >>> rho = qnet.to_density_matrix(qnet.bell_state("Phi+"))
     >>> out = qnet.t1t2_channel(rho, qnet.T1T2Memory(1.0, 1.0), 1.0)
-    >>> round(float(out[0, 3].real), 6)   # coherence 0.5 * exp(-1/T2 * t) ... of qubit A
+    >>> round(float(out[0, 3].real), 6)   # |00><11| coherence: 0.5 * exp(-t/T2)
     0.18394
     """
     rho = _v.density_matrix(rho, "rho")
