@@ -389,7 +389,7 @@ def amplitude_damping(rho: Any, gamma: Any, qubit: str = "A") -> np.ndarray:
     --------
     >>> import qnet
     >>> rho = qnet.amplitude_damping(qnet.to_density_matrix(qnet.bell_state("Phi+")), 1.0, qubit="both")
-    >>> float(rho[0, 0].real)
+    >>> round(float(rho[0, 0].real), 12)
     1.0
     """
     rho = _v.density_matrix(rho, "rho")
