@@ -11,3 +11,4 @@ __version__ = "0.1.0"
 from .states import *  # noqa: E402,F401,F403
 from .measures import *  # noqa: E402,F401,F403
 from .channels import *  # noqa: E402,F401,F403
+from .swapping import *  # noqa: E402,F401,F403

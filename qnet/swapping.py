@@ -1,0 +1,218 @@
+"""Entanglement swapping: two pairs in, one pair out, and swapping along a chain of links.
+
+Setting. Pair 1 is shared by nodes A and B, pair 2 by C and D, with B and C in
+the same node. A Bell-state measurement (BSM) on B and C projects A and D onto
+a Bell state; D then applies the Pauli correction that maps the reported
+outcome back to ``|Φ+⟩``. In qnet's slot order ``[Φ+, Φ−, Ψ+, Ψ−]`` = Pauli
+errors ``[I, Z, X, Y]`` the outcome ``k`` is corrected by the Pauli ``k`` on D.
+
+Noise model (the same in the closed form and in the circuit):
+
+* ``gate_error`` ``p``: before the measurement, the two measured qubits are
+  replaced by the maximally mixed state with probability ``p``
+  (two-qubit depolarizing channel ``ρ → (1−p) ρ + p tr_BC(ρ) ⊗ I/4``, as for a
+  noisy CNOT in Briegel, Dür, Cirac, Zoller, PRL 81, 5932 (1998)).
+* ``meas_error`` ``q``: each of the two classical outcome bits (the bit-flip bit
+  ``x`` and the phase bit ``z`` of ``k = 2x + z``) is reported flipped
+  independently with probability ``q``; a flipped bit leaves the corresponding
+  Pauli error on the output.
+* ``bsm="linear_optics"``: a beam splitter and polarization-resolving detectors
+  identify only ``Ψ+`` and ``Ψ−`` (reported outcomes 2 and 3). Other reported
+  outcomes are failures. For Bell-diagonal inputs the measured pair is
+  maximally mixed, so the success probability is exactly 1/2 and the heralded
+  state equals that of the complete BSM (Calsamiglia & Lütkenhaus, Appl. Phys.
+  B 72, 67 (2001): 1/2 is the maximum for linear optics without ancillas).
+
+For Bell-diagonal inputs λ, μ the result is the closed form
+``λ' = (1−p) (λ*μ*Q) + p/4`` with ``*`` the Z2×Z2 convolution and
+``Q = [(1−q)², q(1−q), q(1−q), q²]``; for density matrices a numba kernel runs
+the explicit circuit (projection, outcome reporting, correction).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _validation as _v
+from ._kernels.swapping import swap_dm_kernel
+from .channels import wht
+from .states import bds_to_dm
+
+__all__ = ["BSM_TYPES", "swap", "swap_chain", "bsm_error_probabilities"]
+
+#: Bell-state measurements: a complete (deterministic) BSM, or the linear-optics one (Ψ± only).
+BSM_TYPES = ("full", "linear_optics")
+
+_ACCEPT = {"full": np.ones(4), "linear_optics": np.array([0.0, 0.0, 1.0, 1.0])}
+
+
+def bsm_error_probabilities(meas_error: Any) -> np.ndarray:
+    """Pauli error ``[pI, pZ, pX, pY]`` left on the output by misreported BSM outcome bits.
+
+    Each of the two outcome bits is flipped independently with probability
+    ``meas_error``; a flipped phase bit leaves Z, a flipped bit-flip bit X, both Y.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.bsm_error_probabilities(0.1)
+    array([0.81, 0.09, 0.09, 0.01])
+    """
+    q = _v.probability(meas_error, "meas_error")
+    return np.stack([(1 - q) ** 2, q * (1 - q), q * (1 - q), q * q], axis=-1)
+
+
+def _check_common(gate_error: Any, meas_error: Any, bsm: str) -> tuple[np.ndarray, np.ndarray]:
+    _v.option(bsm, "bsm", BSM_TYPES)
+    p = _v.probability(gate_error, "gate_error")
+    Q = bsm_error_probabilities(meas_error)
+    return p, Q
+
+
+def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    hat = wht(lam) * wht(mu) * wht(Q)
+    out = 0.25 * wht(hat)
+    return np.maximum((1.0 - p)[..., None] * out + 0.25 * p[..., None], 0.0)
+
+
+def swap(
+    left: Any,
+    right: Any,
+    *,
+    gate_error: Any = 0.0,
+    meas_error: Any = 0.0,
+    bsm: str = "full",
+    form: str = "auto",
+    with_probability: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Swap two pairs (A,B) and (C,D) into one pair (A,D) by a Bell measurement on B and C.
+
+    Parameters
+    ----------
+    left, right : array_like or qutip.Qobj
+        BDS ``(..., 4)`` or density matrices ``(..., 4, 4)`` (qubit order (A, B) and
+        (C, D)); batch axes broadcast. If either is a density matrix the circuit
+        path is used and a density matrix is returned.
+    gate_error : float or array_like
+        Probability ``p`` in [0, 1] that the two measured qubits are fully depolarized.
+    meas_error : float or array_like
+        Probability ``q`` in [0, 1] that each outcome bit is misreported.
+    bsm : {"full", "linear_optics"}
+        Complete BSM, or linear optics (identifies Ψ+ and Ψ− only; success 1/2 on BDS inputs).
+    form : {"auto", "bds", "dm"}
+        How to read ``left`` and ``right``.
+    with_probability : bool
+        Also return the success probability of the BSM.
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
+        The heralded, corrected state of (A, D): float BDS ``(..., 4)`` or complex
+        density matrix ``(..., 4, 4)``; with ``with_probability`` also the float
+        success probability of shape ``(...)``.
+
+    Raises
+    ------
+    ValueError
+        Invalid states, probabilities outside [0, 1], unknown ``bsm``, batch shapes that do not broadcast.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.swap(qnet.werner(0.9), qnet.werner(0.9)).round(6)   # Werner: F' = F1 F2 + (1-F1)(1-F2)/3
+    array([0.813333, 0.062222, 0.062222, 0.062222])
+    >>> state, p = qnet.swap(qnet.werner(0.9), qnet.werner(0.9), bsm="linear_optics", with_probability=True)
+    >>> float(p)
+    0.5
+    """
+    kl, L = _v.state(left, "left", form)
+    kr, R = _v.state(right, "right", form)
+    p, Q = _check_common(gate_error, meas_error, bsm)
+    core = {"left": 1 if kl == "bds" else 2, "right": 1 if kr == "bds" else 2, "meas_error": 1}
+    shape = _v.broadcast({"left": L, "right": R, "gate_error": p, "meas_error": Q}, core=core)
+    if kl == "bds" and kr == "bds":
+        out = _bds_swap(L, R, p, Q)
+        prob = np.full(out.shape[:-1], 0.5 if bsm == "linear_optics" else 1.0)
+        return (out, prob) if with_probability else out
+    if kl == "bds":
+        L = bds_to_dm(L)
+    if kr == "bds":
+        R = bds_to_dm(R)
+    Lb = np.ascontiguousarray(np.broadcast_to(L, shape + (4, 4)).reshape(-1, 4, 4), dtype=np.complex128)
+    Rb = np.ascontiguousarray(np.broadcast_to(R, shape + (4, 4)).reshape(-1, 4, 4), dtype=np.complex128)
+    pb = np.ascontiguousarray(np.broadcast_to(p, shape).reshape(-1))
+    Qb = np.ascontiguousarray(np.broadcast_to(Q, shape + (4,)).reshape(-1, 4))
+    out = np.empty_like(Lb)
+    prob = np.empty(Lb.shape[0])
+    swap_dm_kernel(Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob)
+    out = out.reshape(shape + (4, 4))
+    prob = prob.reshape(shape)
+    return (out, prob) if with_probability else out
+
+
+def swap_chain(
+    links: Any,
+    *,
+    gate_error: Any = 0.0,
+    meas_error: Any = 0.0,
+    bsm: str = "full",
+    form: str = "auto",
+    with_probability: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Swap a chain of ``n`` links into one end-to-end pair (``n − 1`` Bell measurements).
+
+    Parameters
+    ----------
+    links : array_like
+        BDS ``(..., n, 4)`` or density matrices ``(..., n, 4, 4)``; axis ``-2``
+        (BDS) or ``-3`` (density matrices) runs along the chain, from the left end.
+        Every repeater node uses the same BSM noise.
+    gate_error, meas_error, bsm, form, with_probability
+        As in :func:`swap`.
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
+        End-to-end state; with ``with_probability`` also the probability that all
+        ``n − 1`` measurements succeed. For BDS the closed form is one product in the
+        Walsh–Hadamard domain: ``ŵ'_s = Π_i λ̂_i,s · ((1−p) Q̂_s)^(n−1)`` for ``s ≠ 0``.
+
+    Examples
+    --------
+    >>> import numpy as np, qnet
+    >>> lam = qnet.swap_chain(np.stack([qnet.werner(0.95)] * 4))
+    >>> round(float(lam[0]), 6)   # Werner parameters w = (4F-1)/3 multiply: F = (1 + 3 w^4)/4
+    0.819126
+    """
+    _v.option(form, "form", _v.STATE_FORMS)
+    arr = np.asarray(links) if not _v.is_qobj(links) else links
+    p, Q = _check_common(gate_error, meas_error, bsm)
+    is_dm = form == "dm" or (form == "auto" and isinstance(arr, np.ndarray) and (
+        arr.dtype.kind == "c" or (arr.ndim >= 3 and arr.shape[-2:] == (4, 4) and form != "bds")))
+    if is_dm:
+        rho = _v.density_matrix(arr, "links")
+        if rho.ndim < 3:
+            raise ValueError(f"links must have a chain axis: shape (..., n, 4, 4), got {rho.shape}")
+        n = rho.shape[-3]
+        state, prob = rho[..., 0, :, :], None
+        for i in range(1, n):
+            state, pi = swap(state, rho[..., i, :, :], gate_error=p, meas_error=meas_error, bsm=bsm, form="dm",
+                             with_probability=True)
+            prob = pi if prob is None else prob * pi
+        if prob is None:
+            prob = np.ones(state.shape[:-2])
+        return (state, prob) if with_probability else state
+    lam = _v.bds(arr, "links")
+    if lam.ndim < 2:
+        raise ValueError(f"links must have a chain axis: shape (..., n, 4), got {lam.shape}")
+    n = lam.shape[-2]
+    _v.broadcast({"links": lam, "gate_error": p, "meas_error": Q}, core={"links": 2, "meas_error": 1})
+    hat = np.prod(wht(lam), axis=-2)
+    step = (1.0 - p)[..., None] * wht(Q)
+    hat = hat * step ** (n - 1)
+    hat[..., 0] = 1.0
+    out = np.maximum(0.25 * wht(hat), 0.0)
+    prob = np.full(out.shape[:-1], (0.5 if bsm == "linear_optics" else 1.0) ** (n - 1))
+    return (out, prob) if with_probability else out

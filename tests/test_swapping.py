@@ -1,0 +1,182 @@
+"""Entanglement swapping: closed forms against an explicit 4-qubit QuTiP circuit (independent path)."""
+
+import numpy as np
+import pytest
+import qutip
+
+import qnet
+
+TOL = 1e-10
+RNG = np.random.default_rng(7)
+
+
+def random_bds(n=None):
+    x = RNG.dirichlet(np.ones(4), size=n)
+    return x
+
+
+def random_dm(n=None):
+    shape = () if n is None else (n,)
+    out = []
+    for _ in range(int(np.prod(shape))):
+        out.append(qutip.rand_dm(4, distribution="ginibre", seed=int(RNG.integers(1 << 30))).full())
+    return np.array(out).reshape(shape + (4, 4))
+
+
+# ---------------------------------------------------------------- independent QuTiP circuit
+_PAULI = [qutip.qeye(2), qutip.sigmaz(), qutip.sigmax(), qutip.sigmay()]
+_BELL = [qutip.Qobj(v.reshape(4, 1), dims=[[2, 2], [1, 1]]) for v in qnet.BELL_VECTORS]
+
+
+def qutip_swap(rho_l, rho_r, p=0.0, q=0.0, accept=(0, 1, 2, 3)):
+    """Build rho_AB ⊗ rho_CD in QuTiP, depolarize BC, project BC on Bell states, report with flips, correct D."""
+    L = qutip.Qobj(rho_l, dims=[[2, 2], [2, 2]])
+    R = qutip.Qobj(rho_r, dims=[[2, 2], [2, 2]])
+    full = qutip.tensor(L, R)  # qubits A, B, C, D
+    # two-qubit depolarizing channel on B, C: average over all 16 two-qubit Paulis with weight p/16
+    depol = 0 * full
+    for i in range(4):
+        for j in range(4):
+            op = qutip.tensor(qutip.qeye(2), _PAULI[i], _PAULI[j], qutip.qeye(2))
+            depol += op * full * op.dag()
+    full = (1 - p) * full + p / 16 * depol
+    bits_q = [(1 - q) ** 2, q * (1 - q), q * (1 - q), q * q]
+    out = 0 * qutip.tensor(qutip.qeye(2), qutip.qeye(2))
+    out.dims = [[2, 2], [2, 2]]
+    for k in range(4):  # true outcome
+        proj = qutip.tensor(qutip.qeye(2), _BELL[k] * _BELL[k].dag(), qutip.qeye(2))
+        post = (proj * full * proj).ptrace([0, 3])
+        for m in accept:  # reported outcome
+            w = bits_q[k ^ m]
+            corr = qutip.tensor(qutip.qeye(2), _PAULI[m])
+            out = out + w * (corr * post * corr.dag())
+    prob = out.tr().real
+    return out.full() / prob, prob
+
+
+# ---------------------------------------------------------------- ideal closed form
+def test_ideal_bds_swap_is_convolution():
+    lam, mu = random_bds(), random_bds()
+    expected = np.array([sum(lam[j] * mu[j ^ k] for j in range(4)) for k in range(4)])  # physics.md §4
+    assert np.allclose(qnet.swap(lam, mu), expected, atol=TOL, rtol=0)
+
+
+def test_werner_swap_formula():
+    # Werner inputs: F' = F1 F2 + (1 - F1)(1 - F2)/3 (textbook, Briegel et al. 1998)
+    F1, F2 = 0.93, 0.81
+    out = qnet.swap(qnet.werner(F1), qnet.werner(F2))
+    assert abs(out[0] - (F1 * F2 + (1 - F1) * (1 - F2) / 3)) < TOL
+
+
+@pytest.mark.parametrize("p,q", [(0.0, 0.0), (0.07, 0.0), (0.0, 0.03), (0.2, 0.1)])
+def test_bds_closed_form_matches_qutip_circuit(p, q):
+    lam, mu = random_bds(), random_bds()
+    ref, prob = qutip_swap(qnet.to_density_matrix(lam), qnet.to_density_matrix(mu), p, q)
+    got = qnet.swap(lam, mu, gate_error=p, meas_error=q)
+    assert abs(prob - 1) < TOL
+    assert np.abs(qnet.to_density_matrix(got) - ref).max() < TOL
+
+
+@pytest.mark.parametrize("p,q", [(0.0, 0.0), (0.15, 0.05)])
+def test_linear_optics_bds_matches_qutip(p, q):
+    lam, mu = random_bds(), random_bds()
+    ref, prob = qutip_swap(qnet.to_density_matrix(lam), qnet.to_density_matrix(mu), p, q, accept=(2, 3))
+    got, gp = qnet.swap(lam, mu, gate_error=p, meas_error=q, bsm="linear_optics", with_probability=True)
+    assert abs(prob - 0.5) < TOL and abs(gp - 0.5) < TOL
+    assert np.abs(qnet.to_density_matrix(got) - ref).max() < TOL
+
+
+@pytest.mark.parametrize("bsm,accept", [("full", (0, 1, 2, 3)), ("linear_optics", (2, 3))])
+def test_dm_kernel_matches_qutip_on_general_states(bsm, accept):
+    rl, rr = random_dm(3), random_dm(3)
+    p, q = np.array([0.0, 0.1, 0.3]), np.array([0.0, 0.02, 0.2])
+    got, prob = qnet.swap(rl, rr, gate_error=p, meas_error=q, bsm=bsm, with_probability=True)
+    assert got.shape == (3, 4, 4) and prob.shape == (3,)
+    for i in range(3):
+        ref, rp = qutip_swap(rl[i], rr[i], p[i], q[i], accept=accept)
+        assert abs(prob[i] - rp) < TOL
+        assert np.abs(got[i] - ref).max() < TOL
+
+
+def test_linear_optics_probability_depends_on_non_bds_input():
+    # |01><01| ⊗ |01><01|: B=1, C=0 -> BC in span{Psi+, Psi-}: linear-optics BSM always succeeds
+    ket = np.zeros((4, 4)); ket[1, 1] = 1.0
+    _, prob = qnet.swap(ket, ket, bsm="linear_optics", form="dm", with_probability=True)
+    assert abs(prob - 1.0) < TOL
+
+
+def test_dm_and_bds_paths_agree_batched():
+    lam, mu = random_bds(5), random_bds(5)
+    a = qnet.swap(lam, mu, gate_error=0.05, meas_error=0.01)
+    b = qnet.swap(qnet.to_density_matrix(lam), mu, gate_error=0.05, meas_error=0.01)
+    assert np.abs(qnet.to_density_matrix(a) - b).max() < TOL
+
+
+def test_broadcasting_batch_shapes():
+    lam = random_bds((2, 1))
+    mu = random_bds(3)
+    assert qnet.swap(lam, mu).shape == (2, 3, 4)
+    assert qnet.swap(lam, mu, gate_error=np.array([0.0, 0.1, 0.2])).shape == (2, 3, 4)
+
+
+# ---------------------------------------------------------------- chains
+def test_chain_equals_repeated_swaps():
+    links = random_bds(5)
+    seq = links[0]
+    for i in range(1, 5):
+        seq = qnet.swap(seq, links[i], gate_error=0.02, meas_error=0.01)
+    chain, prob = qnet.swap_chain(links, gate_error=0.02, meas_error=0.01, bsm="linear_optics", with_probability=True)
+    assert np.abs(chain - seq).max() < TOL
+    assert abs(prob - 0.5**4) < TOL
+
+
+def test_chain_werner_parameter_multiplies():
+    # Werner parameters w = (4F - 1)/3 multiply under ideal swapping (independent closed form)
+    F = np.array([0.99, 0.9, 0.95])
+    w = (4 * F - 1) / 3
+    out = qnet.swap_chain(qnet.werner(F))
+    assert abs(out[0] - (1 + 3 * np.prod(w)) / 4) < TOL
+
+
+def test_chain_density_matrices_match_qutip():
+    rhos = random_dm(3)
+    got = qnet.swap_chain(rhos, gate_error=0.1)
+    ref, _ = qutip_swap(rhos[0], rhos[1], 0.1)
+    ref, _ = qutip_swap(ref, rhos[2], 0.1)
+    assert np.abs(got - ref).max() < TOL
+
+
+def test_single_link_chain_is_identity():
+    lam = random_bds(1)
+    assert np.abs(qnet.swap_chain(lam) - lam[0]).max() < TOL
+
+
+# ---------------------------------------------------------------- bad input
+def test_gate_error_out_of_range():
+    with pytest.raises(ValueError, match="gate_error"):
+        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), gate_error=1.5)
+
+
+def test_meas_error_negative():
+    with pytest.raises(ValueError, match="meas_error"):
+        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), meas_error=-0.1)
+
+
+def test_unknown_bsm():
+    with pytest.raises(ValueError, match="bsm"):
+        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), bsm="photonic")
+
+
+def test_invalid_state():
+    with pytest.raises(ValueError, match="left"):
+        qnet.swap([0.5, 0.5, 0.5, 0.5], qnet.werner(0.9))
+
+
+def test_mismatched_batch_shapes():
+    with pytest.raises(ValueError, match="broadcast"):
+        qnet.swap(random_bds(2), random_bds(3))
+
+
+def test_chain_without_chain_axis():
+    with pytest.raises(ValueError, match="chain axis"):
+        qnet.swap_chain(qnet.werner(0.9))
