@@ -1,0 +1,292 @@
+"""Two-to-one recurrence entanglement purification (the bilateral-CNOT family) with noisy operations.
+
+Conventions (read this before using the outputs in another module)
+------------------------------------------------------------------
+* **Pairs.** ``kept`` is pair 1: at each node its qubit is the CNOT *control* and it is the pair
+  that survives. ``sacrificed`` is pair 2: its qubits are the CNOT *targets*, measured in the Z
+  basis at both nodes. The round succeeds when the two reported outcomes agree.
+* **Bell slots.** BDS arrays are ordered ``[Φ+, Φ−, Ψ+, Ψ−]`` = Pauli errors ``[I, Z, X, Y]``
+  (index ``2*x + z``). Every protocol keeps ``Φ+`` fixed, so slot 0 of the output is always
+  the fidelity with ``Φ+``.
+* **Variants (local-basis pre-rotations).** Before the CNOTs each pair may be rotated by a bilocal
+  Clifford ``U ⊗ U*`` (``U`` at Alice, its complex conjugate at Bob). It fixes ``Φ+`` and permutes
+  the error labels, choosing which single-pair error the CNOT round cannot see:
+
+  ============ ======================================== ======================= ====================
+  name         rotation of both pairs                   undetected (kept, sac.) error permutation
+  ============ ======================================== ======================= ====================
+  ``cnot``     none                                     Z, Z                    identity
+  ``dejmps``   Rx(π/2) at Alice, Rx(−π/2) at Bob        Y, Y                    Z ↔ Y (Φ− ↔ Ψ−)
+  ``hadamard`` H at Alice, H at Bob                     X, X                    X ↔ Z (Φ− ↔ Ψ+)
+  ``bbpssw``   Werner twirl of both inputs, then cnot   (all errors mixed)      —
+  ``mixed_ab`` kept pair rotated for ``a``, sacrificed  a, b (a ≠ b in x, y, z) per pair as above
+               pair for ``b`` (six variants)
+  ============ ======================================== ======================= ====================
+
+  The circuit detects a pair of errors ``(E1 on kept, E2 on sacrificed)`` exactly when
+  ``[E1 ∈ {I, a}] ≠ [E2 ∈ {I, b}]``. Variants that differ only by a further X↔Y relabelling
+  give the same success probability and the same output up to a relabelling of Φ−/Ψ±, so
+  these ten are all the distinct bilocal-Clifford CNOT recurrences.
+* **Output frame.** By default (``rotate_back=False``) the output is the physical state after the
+  circuit, i.e. in the *rotated* frame, as in the DEJMPS paper (for DEJMPS the output slots are
+  ``[A²+B², 2AB, C²+D², 2CD]/N`` in our order with A, B, C, D = Φ+, Ψ−, Ψ+, Φ− coefficients).
+  ``rotate_back=True`` applies the inverse rotation of the kept pair afterwards (an extra free local
+  Clifford), returning the output in the input frame. The fidelity is the same in both frames;
+  later memory noise with an asymmetric Pauli pattern is not. ``bbpssw`` does not twirl its output
+  (apply :func:`qnet.werner_twirl` for a Werner output).
+* **Noise model.** Each node's CNOT is followed by two-qubit depolarizing noise of gate fidelity
+  ``f`` on that node's two qubits: ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_{node}(ρ)`` (Dür–Briegel model; the
+  same ``f`` at both nodes). Each node's Z-measurement outcome is flipped with probability
+  ``measurement_error``. Local pre-rotations are ideal. On BDS inputs this gives the closed form
+  (``F = f²``, ``e = 2q(1 − q)`` the parity-flip probability)::
+
+      out[s] = F[(1 − e) A[s] + e D[s]] + (1 − F)/8,   p = Σ_s out[s],
+
+  with ``A`` (agreeing parity) the noiseless numerators of physics.md §3 and ``D`` the
+  disagreeing-parity terms ``D = [λ0μ2+λ1μ3, λ0μ3+λ1μ2, λ2μ0+λ3μ1, λ2μ1+λ3μ0]``.
+* **Zero success probability** raises ``ValueError`` in the public functions; the internal
+  :func:`bds_purify` returns all-zero output rows where ``p_success == 0`` (no NaN, no warning).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _validation as _v
+from ._kernels import purification as _k
+from .states import bds_to_dm
+
+__all__ = ["PROTOCOLS", "UNDETECTED", "purify"]
+
+_SYMMETRIC = {"cnot": ("z", "z"), "dejmps": ("y", "y"), "hadamard": ("x", "x")}
+_MIXED = {f"mixed_{a}{b}": (a, b) for a in "zxy" for b in "zxy" if a != b}
+
+#: Valid protocol names.
+PROTOCOLS: tuple[str, ...] = ("cnot", "dejmps", "hadamard", "bbpssw") + tuple(sorted(_MIXED))
+
+#: Undetected single-pair error of each protocol, as (on kept pair, on sacrificed pair); ``None`` for bbpssw.
+UNDETECTED: dict[str, tuple[str, str] | None] = {**_SYMMETRIC, "bbpssw": None, **_MIXED}
+
+# Slot permutation of each letter's rotation (self-inverse): rotated[k] = original[_SRC[letter][k]].
+_SRC = {
+    "z": np.array([0, 1, 2, 3], dtype=np.int64),
+    "y": np.array([0, 3, 2, 1], dtype=np.int64),  # Rx(π/2) ⊗ Rx(−π/2): Z ↔ Y
+    "x": np.array([0, 2, 1, 3], dtype=np.int64),  # H ⊗ H: X ↔ Z
+}
+_IDENTITY = _SRC["z"]
+
+
+def _one_qubit(letter: str) -> np.ndarray:
+    """Alice's single-qubit rotation of a letter (Bob applies its complex conjugate)."""
+    if letter == "z":
+        return np.eye(2, dtype=np.complex128)
+    if letter == "y":  # Rx(π/2) = exp(−i π/4 X)
+        c = np.cos(np.pi / 4)
+        return np.array([[c, -1j * c], [-1j * c, c]], dtype=np.complex128)
+    return np.array([[1, 1], [1, -1]], dtype=np.complex128) / np.sqrt(2.0)
+
+
+def _pair_rotation(letter: str) -> np.ndarray:
+    """4x4 bilocal rotation ``U ⊗ U*`` on (A, B) of one pair."""
+    u = _one_qubit(letter)
+    return np.kron(u, np.conj(u))
+
+
+def _plan(protocol: str, rotate_back: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Slot permutations (kept, sacrificed, output) and the twirl flag of a protocol (unvalidated)."""
+    if protocol == "bbpssw":
+        return _IDENTITY, _IDENTITY, _IDENTITY, True
+    a, b = UNDETECTED[protocol]
+    return _SRC[a], _SRC[b], (_SRC[a] if rotate_back else _IDENTITY), False
+
+
+def _parity_flip(q: np.ndarray | float) -> np.ndarray | float:
+    return 2.0 * q * (1.0 - q)
+
+
+def bds_purify(
+    lam: np.ndarray,
+    mu: np.ndarray,
+    protocol: str = "cnot",
+    gate_fidelity: Any = 1.0,
+    measurement_error: Any = 0.0,
+    *,
+    rotate_back: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unvalidated, vectorized BDS purification (internal; see :func:`purify` for the public API).
+
+    ``lam``/``mu`` are float arrays ``(..., 4)`` that broadcast; ``gate_fidelity`` and
+    ``measurement_error`` are floats or arrays broadcasting with the batch shape. Returns
+    ``(lam_out, p_success)`` of shapes ``batch + (4,)`` and ``batch``. Rows where the success
+    probability is 0 are returned as zeros. Unknown protocol names raise ``KeyError``.
+    """
+    src_k, src_s, src_o, tw = _plan(protocol, rotate_back)
+    lam = np.asarray(lam, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    f = np.asarray(gate_fidelity, dtype=np.float64)
+    q = np.asarray(measurement_error, dtype=np.float64)
+    batch = np.broadcast_shapes(lam.shape[:-1], mu.shape[:-1], f.shape, q.shape)
+    n = int(np.prod(batch))
+    lam2 = lam.reshape(-1, 4) if lam.shape[:-1] == batch else np.broadcast_to(lam, batch + (4,)).reshape(n, 4)
+    mu2 = mu.reshape(-1, 4) if mu.shape[:-1] == batch else np.broadcast_to(mu, batch + (4,)).reshape(n, 4)
+    fid = np.broadcast_to(f * f, batch).reshape(n)  # stride-0 views for scalar parameters
+    err = np.broadcast_to(_parity_flip(q), batch).reshape(n)
+    out = np.empty((n, 4))
+    p = np.empty(n)
+    _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p)
+    return out.reshape(batch + (4,)), p.reshape(batch)
+
+
+def _check_success(p: np.ndarray, kind: str, kept: np.ndarray, sac: np.ndarray, batch: tuple) -> None:
+    zero = p <= 0.0
+    if zero.any():
+        idx = tuple(int(i) for i in np.argwhere(zero)[0]) if np.ndim(p) else ()
+        core = 1 if kind == "bds" else 2
+        k = np.broadcast_to(kept, batch + kept.shape[kept.ndim - core:])[idx]
+        s = np.broadcast_to(sac, batch + sac.shape[sac.ndim - core:])[idx]
+        where = f" at batch index {idx}" if idx else ""
+        raise ValueError(
+            f"purification fails with certainty (success probability 0){where}: the outcomes never agree for "
+            f"kept={_v._show(k)} and sacrificed={_v._show(s)}; no output state exists"
+        )
+
+
+def _node_params(gate_fidelity: Any, measurement_error: Any) -> tuple[np.ndarray, np.ndarray]:
+    f = _v.probability(gate_fidelity, "gate_fidelity")
+    q = _v.probability(measurement_error, "measurement_error")
+    return f, q
+
+
+def purify(
+    kept: Any,
+    sacrificed: Any,
+    protocol: str = "cnot",
+    *,
+    gate_fidelity: Any = 1.0,
+    measurement_error: Any = 0.0,
+    form: str = "auto",
+    rotate_back: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Purify two (generally different) entangled pairs into one.
+
+    Parameters
+    ----------
+    kept, sacrificed : array_like or qutip.Qobj
+        Pair 1 (CNOT control, survives) and pair 2 (CNOT target, measured): Bell-diagonal
+        states ``(..., 4)`` ordered ``[Φ+, Φ−, Ψ+, Ψ−]`` or density matrices ``(..., 4, 4)``
+        (qubit A first). Batch axes broadcast. If either is a density matrix, both are
+        treated as density matrices and the explicit 4-qubit circuit is run.
+    protocol : str
+        One of :data:`PROTOCOLS` (see the module docstring for what each leaves undetected).
+    gate_fidelity : float or array_like
+        Fidelity ``f`` in [0, 1] of each node's CNOT (two-qubit depolarizing noise
+        ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_node ρ`` after the gate). Broadcasts with the batch.
+    measurement_error : float or array_like
+        Probability in [0, 1] that a node's Z-measurement outcome is flipped. Broadcasts.
+    form : {"auto", "bds", "dm"}
+        How to read the inputs (see :func:`qnet.to_bds`).
+    rotate_back : bool
+        Undo the kept pair's pre-rotation on the output (default: leave the output in the
+        frame after the circuit, as DEJMPS does). Irrelevant for ``cnot`` and ``bbpssw``.
+
+    Returns
+    -------
+    state : numpy.ndarray
+        Output BDS ``batch + (4,)`` (float64) or density matrix ``batch + (4, 4)`` (complex128),
+        normalised, conditioned on success.
+    p_success : numpy.ndarray
+        Success probability, float64 of shape ``batch`` (0-d for single states).
+
+    Raises
+    ------
+    ValueError
+        Invalid states, unknown protocol (the message lists the valid ones), parameters outside
+        [0, 1], batch shapes that do not broadcast, or a success probability of 0.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> out, p = qnet.purify(qnet.werner(0.75), qnet.werner(0.75), "bbpssw")
+    >>> round(float(out[0]), 6), round(float(p), 6)   # BBPSSW: F' = 0.788462 for F = 3/4
+    (0.788462, 0.722222)
+    >>> out, p = qnet.purify([0.9, 0.1, 0, 0], [0.8, 0, 0.2, 0])        # Z undetected, X detected
+    >>> out.round(4), round(float(p), 4)
+    (array([0.9, 0.1, 0. , 0. ]), 0.8)
+    >>> out, p = qnet.purify(qnet.werner([0.9, 0.8]), qnet.werner(0.85), "dejmps", gate_fidelity=0.99)
+    >>> out.shape, p.shape
+    ((2, 4), (2,))
+    """
+    _v.option(protocol, "protocol", PROTOCOLS)
+    if not isinstance(rotate_back, (bool, np.bool_)):
+        raise TypeError(f"rotate_back must be True or False, got {type(rotate_back).__name__} {rotate_back!r}")
+    k_kind, k = _v.state(kept, "kept", form)
+    s_kind, s = _v.state(sacrificed, "sacrificed", form)
+    f, q = _node_params(gate_fidelity, measurement_error)
+    kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
+    if kind == "dm":
+        if k_kind == "bds":
+            k = bds_to_dm(k)
+        if s_kind == "bds":
+            s = bds_to_dm(s)
+    core = 1 if kind == "bds" else 2
+    batch = _v.broadcast(
+        {"kept": k, "sacrificed": s, "gate_fidelity": f, "measurement_error": q},
+        core={"kept": core, "sacrificed": core},
+    )
+    if kind == "bds":
+        out, p = bds_purify(k, s, protocol, f, q, rotate_back=bool(rotate_back))
+    else:
+        out, p = dm_purify(k, s, protocol, f, q, rotate_back=bool(rotate_back))
+    _check_success(p, kind, k, s, batch)
+    if kind == "bds":
+        out = np.maximum(out, 0.0)
+    return out, p
+
+
+def dm_purify(
+    rho: np.ndarray,
+    sigma: np.ndarray,
+    protocol: str = "cnot",
+    gate_fidelity: Any = 1.0,
+    measurement_error: Any = 0.0,
+    *,
+    rotate_back: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unvalidated density-matrix purification through the explicit 16x16 circuit (internal).
+
+    ``rho``/``sigma`` are complex ``(..., 4, 4)`` arrays that broadcast. ``bbpssw`` first twirls both
+    inputs to Werner form (keeping their fidelities). Returns ``(rho_out, p_success)``; rows with
+    ``p_success == 0`` are zero matrices.
+    """
+    rho = np.asarray(rho, dtype=np.complex128)
+    sigma = np.asarray(sigma, dtype=np.complex128)
+    if protocol == "bbpssw":
+        rho = _werner_dm(rho)
+        sigma = _werner_dm(sigma)
+        a = b = "z"
+    else:
+        a, b = UNDETECTED[protocol]
+    u1, u2 = _pair_rotation(a), _pair_rotation(b)
+    ub = np.conj(u1.T) if rotate_back else np.eye(4, dtype=np.complex128)
+    f = np.asarray(gate_fidelity, dtype=np.float64)
+    q = np.asarray(measurement_error, dtype=np.float64)
+    batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], f.shape, q.shape)
+    n = int(np.prod(batch))
+    r1 = np.ascontiguousarray(np.broadcast_to(rho, batch + (4, 4))).reshape(n, 4, 4)
+    r2 = np.ascontiguousarray(np.broadcast_to(sigma, batch + (4, 4))).reshape(n, 4, 4)
+    fv = np.ascontiguousarray(np.broadcast_to(f, batch)).reshape(n)
+    qv = np.ascontiguousarray(np.broadcast_to(q, batch)).reshape(n)
+    out = np.empty((n, 4, 4), dtype=np.complex128)
+    p = np.empty(n)
+    _k.dm_purify_rows(r1, r2, u1, u2, ub, fv, fv, qv, qv, out, p)
+    return out.reshape(batch + (4, 4)), p.reshape(batch)
+
+
+def _werner_dm(rho: np.ndarray) -> np.ndarray:
+    from .states import BELL_VECTORS
+
+    F = np.einsum("i,...ij,j->...", BELL_VECTORS[0], rho, BELL_VECTORS[0]).real
+    rest = (1.0 - F) / 3.0
+    return bds_to_dm(np.stack([F, rest, rest, rest], axis=-1))
