@@ -13,7 +13,7 @@ concurrence                    ``max(0, 2 λmax − 1)``                      Wo
 negativity                     ``max(0, λmax − 1/2)``                      ``Σ |negative eigenvalues of ρ^TB|``
 log_negativity                 ``log2(2 λmax)`` if ``λmax > 1/2``          ``log2 ||ρ^TB||_1``
 entanglement_of_formation      ``h(1/2 + √(1−C²)/2)``                      same, with Wootters' C
-relative_entropy_...           ``1 − h(λmax)`` if ``λmax ≥ 1/2``           BDS only
+``relative_entropy_...``       ``1 − h(λmax)`` if ``λmax ≥ 1/2``           BDS only
 hashing_yield                  ``1 − H(λ)``                                of the Bell-diagonal twirl
 chsh_max                       Horodecki: ``2 √(m1 + m2)``                 same, from the correlation matrix
 fidelity_witness               ``1/2 − F``                                 same
