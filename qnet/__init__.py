@@ -11,5 +11,6 @@ __version__ = "0.1.0"
 from .states import *  # noqa: E402,F401,F403
 from .measures import *  # noqa: E402,F401,F403
 from .channels import *  # noqa: E402,F401,F403
-from .swapping import *  # noqa: E402,F401,F403
 from .purification import *  # noqa: E402,F401,F403
+from .swapping import *  # noqa: E402,F401,F403
+from .timing import *  # noqa: E402,F401,F403
