@@ -34,7 +34,7 @@ __all__ = [
 BELL_LABELS = ("Phi+", "Phi-", "Psi+", "Psi-")
 
 _S = 1.0 / np.sqrt(2.0)
-#: Bell vectors as rows, in qnet's order, in the computational basis |00>, |01>, |10>, |11>.
+#: Bell vectors as rows, in qnet's order, in the computational basis ``|00>, |01>, |10>, |11>``.
 BELL_VECTORS = np.array(
     [
         [_S, 0.0, 0.0, _S],  # Φ+
