@@ -173,17 +173,38 @@ def pauli_rates(gamma: Any, pattern: Any) -> np.ndarray:
 
 
 def depolarizing_rates(gamma: Any) -> np.ndarray:
-    """Rates ``(γ/3, γ/3, γ/3)`` of a depolarizing memory with total rate ``gamma``."""
+    """Rates ``(γ/3, γ/3, γ/3)`` of a depolarizing memory with total rate ``gamma``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.depolarizing_rates(3.0)
+    array([1., 1., 1.])
+    """
     return pauli_rates(gamma, (1 / 3, 1 / 3, 1 / 3))
 
 
 def dephasing_rates(gamma: Any) -> np.ndarray:
-    """Rates ``(0, 0, γ)`` of a pure-dephasing memory."""
+    """Rates ``(0, 0, γ)`` of a pure-dephasing memory.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.dephasing_rates(0.5)
+    array([0. , 0. , 0.5])
+    """
     return pauli_rates(gamma, (0.0, 0.0, 1.0))
 
 
 def bit_flip_rates(gamma: Any) -> np.ndarray:
-    """Rates ``(γ, 0, 0)`` of a pure bit-flip memory."""
+    """Rates ``(γ, 0, 0)`` of a pure bit-flip memory.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.bit_flip_rates(2.0)
+    array([2., 0., 0.])
+    """
     return pauli_rates(gamma, (1.0, 0.0, 0.0))
 
 
@@ -247,21 +268,42 @@ def pauli_probabilities(rates: Any, t: Any) -> np.ndarray:
 
 
 def depolarizing_probabilities(p: Any) -> np.ndarray:
-    """``[1 − 3p/4, p/4, p/4, p/4]``: the channel ``ρ → (1−p) ρ + p I/2`` with ``p`` in [0, 4/3]."""
+    """``[1 − 3p/4, p/4, p/4, p/4]``: the channel ``ρ → (1−p) ρ + p I/2`` with ``p`` in [0, 4/3].
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.depolarizing_probabilities(0.4)   # [1 - 0.3, 0.1, 0.1, 0.1]
+    array([0.7, 0.1, 0.1, 0.1])
+    """
     p = _v.in_interval(p, "p", 0.0, 4.0 / 3.0)
     q = p / 4.0
     return np.stack([1.0 - 3.0 * q, q, q, q], axis=-1)
 
 
 def dephasing_probabilities(p: Any) -> np.ndarray:
-    """``[1 − p, p, 0, 0]``: a Z error with probability ``p`` in [0, 1]."""
+    """``[1 − p, p, 0, 0]``: a Z error with probability ``p`` in [0, 1].
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.dephasing_probabilities(0.1)
+    array([0.9, 0.1, 0. , 0. ])
+    """
     p = _v.probability(p, "p")
     z = np.zeros_like(p)
     return np.stack([1.0 - p, p, z, z], axis=-1)
 
 
 def bit_flip_probabilities(p: Any) -> np.ndarray:
-    """``[1 − p, 0, p, 0]``: an X error with probability ``p`` in [0, 1]."""
+    """``[1 − p, 0, p, 0]``: an X error with probability ``p`` in [0, 1].
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.bit_flip_probabilities(0.1)
+    array([0.9, 0. , 0.1, 0. ])
+    """
     p = _v.probability(p, "p")
     z = np.zeros_like(p)
     return np.stack([1.0 - p, z, p, z], axis=-1)
