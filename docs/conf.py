@@ -1,0 +1,250 @@
+"""Sphinx configuration of the qnet documentation.
+
+Build (from the repository root)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+Before Sphinx reads the sources this file writes a few pages that must follow
+the code, so that they can never go stale:
+
+* ``api/mod_<module>.rst``: one page per module imported into the flat ``qnet``
+  namespace by ``qnet/__init__.py``, with an autosummary table of that module's
+  ``__all__`` (each name gets its own page under ``api/generated/``);
+* ``_generated/gallery.rst``: one section per study in ``qnet/studies/`` with its
+  command line and the committed figures under ``studies/<name>/``;
+* ``_generated/benchmarks.md``: a copy of ``benchmarks/results.md``.
+
+All of these are ignored by git (``docs/.gitignore``).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import qnet  # noqa: E402
+
+# -- project -------------------------------------------------------------------------------------
+project = "qnet"
+author = "the qnet developers"
+copyright = "2026, the qnet developers"
+release = qnet.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "myst_parser",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store", "**/README.md"]
+default_role = "math"
+nitpicky = False
+
+# -- autodoc / autosummary / numpydoc -------------------------------------------------------------
+autosummary_generate = True
+autosummary_imported_members = True
+autodoc_typehints = "none"  # numpydoc's Parameters section already states types
+autodoc_default_options = {"member-order": "bysource"}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = False
+numpydoc_xref_param_type = False
+
+# -- HTML ----------------------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"qnet {release}"
+html_static_path = []
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_show_sourcelink = False
+html_last_updated_fmt = None  # reproducible builds, no git call
+
+# mathjax is loaded by the browser; the build itself needs no network.
+mathjax3_config = {"tex": {"macros": {"ket": ["|#1\\rangle", 1], "bra": ["\\langle #1|", 1]}}}
+
+
+# -- generated pages -----------------------------------------------------------------------------
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` unless it already holds it (keeps incremental builds incremental)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def public_modules() -> list[str]:
+    """Modules re-exported by ``qnet/__init__.py`` (``from .<module> import *``), in file order."""
+    source = (ROOT / "qnet" / "__init__.py").read_text(encoding="utf-8")
+    names = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module and any(a.name == "*" for a in node.names):
+            names.append(node.module)
+    return names
+
+
+def _title(doc: str | None, fallback: str) -> str:
+    line = (doc or "").strip().splitlines()[0] if (doc or "").strip() else fallback
+    return line.rstrip(".")
+
+
+def write_api_pages() -> list[str]:
+    """One autosummary page per public module; returns the module names."""
+    modules = public_modules()
+    # Stubs of names that were renamed or removed must not linger (they would be orphans).
+    shutil.rmtree(DOCS / "api" / "generated", ignore_errors=True)
+    for old in (DOCS / "api").glob("mod_*.rst"):
+        if old.stem.removeprefix("mod_") not in modules:
+            old.unlink()
+    for name in modules:
+        module = importlib.import_module(f"qnet.{name}")
+        public = list(getattr(module, "__all__", []))
+        data = [n for n in public if _is_data(getattr(module, n))]
+        callables = [n for n in public if n not in data]
+        heading = f"``qnet.{name}``: {_title(module.__doc__, name)}"
+        lines = [
+            f".. _api-{name}:",
+            "",
+            heading,
+            "=" * len(heading),
+            "",
+            f".. automodule:: qnet.{name}",
+            "   :no-members:",
+            "   :no-index:",
+            "",
+            "All names below are available directly as ``qnet.<name>``.",
+            "",
+            ".. currentmodule:: qnet",
+            "",
+            ".. autosummary::",
+            "   :toctree: generated/",
+            "   :nosignatures:",
+            "",
+        ]
+        lines += [f"   {n}" for n in callables]
+        if data:
+            lines += ["", "Constants", "---------", ""]
+            docs = _attribute_docs(f"qnet.{name}")
+            for n in data:
+                lines += [f".. data:: {n}", ""]
+                text = docs.get(n) or ["(undocumented)"]
+                lines += [f"   {line}" if line else "" for line in text]
+                lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]
+        _write_if_changed(DOCS / "api" / f"mod_{name}.rst", "\n".join(lines) + "\n")
+    return modules
+
+
+def _is_data(obj) -> bool:
+    import inspect
+
+    return not (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj) or callable(obj))
+
+
+def _attribute_docs(modname: str) -> dict[str, list[str]]:
+    """``#:`` doc comments of a module's top-level names (what autodoc would show for ``qnet.<module>.<name>``)."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    found = ModuleAnalyzer.for_module(modname).find_attr_docs()
+    return {name: [line for line in lines if line is not None] for (ns, name), lines in found.items() if ns == ""}
+
+
+def _short_repr(value) -> str:
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=6, separator=", ", max_line_width=10_000).replace("\n", "")
+        text = re.sub(r"\s+", " ", text)
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(repr(k) + ": ..." for k in value) + "}" if not all(
+            isinstance(v, (str, int, float, tuple, type(None))) for v in value.values()
+        ) else repr(value)
+    else:
+        text = repr(value)
+    if len(text) > 400:
+        text = text[:400] + " ..."
+    return text.replace("``", "`\\`")
+
+
+def _study_modules() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "qnet" / "studies").glob("*.py") if not p.stem.startswith("_"))
+
+
+def write_gallery() -> None:
+    """Gallery of study figures: command, description and the committed PNGs under ``studies/<name>/``."""
+    out = ["..", "   Written by docs/conf.py from qnet/studies/*.py and studies/<name>/*.png; do not edit.", ""]
+    studies = _study_modules()
+    if not studies:
+        out += ["No study has been added to ``qnet/studies/`` yet.", ""]
+    for name in studies:
+        try:
+            module = importlib.import_module(f"qnet.studies.{name}")
+            doc = module.__doc__ or ""
+        except Exception as exc:  # a broken study must not hide the others; the warning fails -W builds
+            raise RuntimeError(f"cannot import qnet.studies.{name} for the gallery: {exc}") from exc
+        heading = f"``{name}``: {_title(doc, name)}"
+        out += [f".. _gallery-{name}:", "", heading, "-" * len(heading), ""]
+        body = "\n".join(doc.strip().splitlines()[1:]).strip()
+        if body:
+            out += [_dedent(body), ""]
+        out += [
+            "Command (full run; ``--quick`` makes a small smoke run, ``--help`` lists every option):",
+            "",
+            ".. code-block:: console",
+            "",
+            f"   $ python -m qnet.studies.{name} --out qnet-results/{name}",
+            "",
+        ]
+        folder = ROOT / "studies" / name
+        pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
+        if pngs:
+            out += [f"Committed figures (``studies/{name}/``):", ""]
+            for png in pngs:
+                rel = os.path.relpath(png, DOCS / "_generated").replace(os.sep, "/")
+                out += [f".. figure:: {rel}", "   :width: 90%", "", f"   ``{png.name}``", ""]
+            data = sorted(p.name for p in folder.iterdir() if p.suffix in {".csv", ".json", ".pdf"})
+            if data:
+                out += ["Data and vector figures in the same folder: " + ", ".join(f"``{d}``" for d in data) + ".", ""]
+        else:
+            out += [f"No figures of this study are committed under ``studies/{name}/`` yet; run the command above.", ""]
+    _write_if_changed(DOCS / "_generated" / "gallery.rst", "\n".join(out) + "\n")
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text)
+
+
+def write_benchmarks() -> None:
+    """Copy ``benchmarks/results.md`` (or a note that it has not been produced yet)."""
+    src = ROOT / "benchmarks" / "results.md"
+    if src.exists():
+        text = src.read_text(encoding="utf-8")
+        # The page has its own title; demote the file's top-level heading.
+        text = re.sub(r"^# .*\n", "", text, count=1)
+    else:
+        text = "No benchmark results have been committed yet (``benchmarks/results.md`` is missing).\n"
+    _write_if_changed(DOCS / "_generated" / "benchmarks.md", text)
+
+
+write_api_pages()
+write_gallery()
+write_benchmarks()

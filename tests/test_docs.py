@@ -1,0 +1,128 @@
+"""The documentation builds without warnings, its code examples run, and it covers every public name.
+
+* the Sphinx build (``python -m sphinx -W --keep-going -b html docs ...``) is run
+  exactly as the README documents it, in a temporary folder;
+* every tutorial script in ``docs/tutorials/`` runs with small grids and writes
+  its figure;
+* every ``>>>`` example of the hand-written pages runs as a doctest;
+* every public name of every module re-exported by ``qnet/__init__.py`` has an
+  API page, and every public function has a runnable example in its docstring.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import importlib
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+TUTORIALS = sorted((DOCS / "tutorials").glob("*.py"))
+PAGES = sorted(
+    p
+    for p in DOCS.rglob("*.rst")
+    if not {"_build", "_generated", "generated"} & set(p.relative_to(DOCS).parts)
+    and not p.name.startswith("mod_")
+)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["MPLBACKEND"] = "Agg"
+    env.update(extra)
+    return env
+
+
+def public_modules() -> list[str]:
+    source = (ROOT / "qnet" / "__init__.py").read_text(encoding="utf-8")
+    return [
+        node.module
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and any(a.name == "*" for a in node.names)
+    ]
+
+
+def public_names() -> list[tuple[str, str]]:
+    out = []
+    for module_name in public_modules():
+        module = importlib.import_module(f"qnet.{module_name}")
+        out += [(module_name, name) for name in module.__all__]
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """Build the HTML site once with warnings as errors; return the output folder."""
+    tmp = tmp_path_factory.mktemp("docs")
+    out = tmp / "html"
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", "-E",
+           "-d", str(tmp / "doctrees"), str(DOCS), str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-10000:]}"
+    return out
+
+
+def test_sphinx_build_without_warnings(site):
+    for page in ("index", "conventions", "getting_started", "gallery", "benchmarks", "validation", "api/index"):
+        assert (site / f"{page}.html").is_file(), page
+
+
+def test_every_public_name_has_an_api_page(site):
+    names = public_names()
+    assert names, "qnet exports nothing?"
+    missing = []
+    for module_name, name in names:
+        page = site / "api" / f"mod_{module_name}.html"
+        own = site / "api" / "generated" / f"qnet.{name}.html"
+        if not own.is_file() and f'id="qnet.{name}"' not in page.read_text(encoding="utf-8"):
+            missing.append(f"{module_name}.{name}")
+    assert not missing, f"public names without API documentation: {missing}"
+
+
+def test_every_public_function_has_a_runnable_example():
+    missing = []
+    for module_name, name in public_names():
+        obj = getattr(importlib.import_module(f"qnet.{module_name}"), name)
+        if inspect.isroutine(obj) and ">>>" not in (inspect.getdoc(obj) or ""):
+            missing.append(f"{module_name}.{name}")
+    assert not missing, f"public functions whose docstring has no '>>>' example: {missing}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_page_examples_run(page, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS, verbose=False,
+                              report=True)  # fmt: skip
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {page.name}"
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=[p.stem for p in TUTORIALS])
+def test_tutorial_runs_and_writes_its_figure(script, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", str(script), str(tmp_path)],
+        cwd=tmp_path,
+        env=_env(QNET_TUTORIAL_QUICK="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    figure = tmp_path / f"{script.stem}.png"
+    assert figure.is_file() and figure.stat().st_size > 10_000, f"{script.name} did not write {figure.name}"
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=[p.stem for p in TUTORIALS])
+def test_tutorial_is_shown_in_the_docs(script):
+    page = DOCS / "tutorials" / f"{script.stem}.rst"
+    assert page.is_file(), f"no page for tutorial {script.name}"
+    text = page.read_text(encoding="utf-8")
+    assert f".. literalinclude:: {script.name}" in text
+    assert script.stem in (DOCS / "tutorials" / "index.rst").read_text(encoding="utf-8")
