@@ -1,0 +1,341 @@
+"""When should two pairs that decohered differently be purified?  (qnet's main study)
+
+Setting (Zang et al., arXiv:2505.02286): link 1 is heralded at 0, link 2 at t1, the pair is consumed at
+t2; the plain bilateral-CNOT recurrence EPP runs at t in [t1, t2]; every memory is a continuous-time
+Pauli channel with total rate gamma and error pattern (a, b, c) = (gx, gy, gz)/gamma. Times are in
+units of 1/gamma. The study writes five figures, each as PNG and PDF with its data (CSV) and a JSON
+of every parameter:
+
+  (a) optimal_time_simplex   optimal EPP time over the (a, b) simplex, with the transition border
+  (b) gain_simplex           fidelity gain of purifying at the optimal time over the fresher pair alone
+  (c) delta_t_plane          t* - t1 over the (t1, t2) plane, depolarizing memory, log-negativity x p_succ
+  (d) border_vs_F0           border location c* versus F0: numerical against the short-time formula
+  (e) generation_policies    expected fidelity versus link success probability for four policies,
+                             exact sums with Monte Carlo points
+
+Finished panels are cached in the output folder (keyed by their parameters), so an interrupted run
+resumes where it stopped; --fresh recomputes everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+import qnet
+
+from . import _common
+
+NAME = "optimal_time"
+
+
+def build_parser():
+    p = _common.parser(NAME, __doc__)
+    p.add_argument("--F0", type=float, default=0.95, help="fidelity of both Werner links at heralding (default: %(default)s)")
+    p.add_argument("--t1", type=float, default=0.01, help="heralding time of link 2, units of 1/gamma (default: %(default)s)")
+    p.add_argument("--t2", type=float, default=0.1, help="consumption time, units of 1/gamma (default: %(default)s)")
+    p.add_argument("--resolution", type=int, default=101,
+                   help="points per axis of the simplex and (t1, t2) maps (default: %(default)s; --quick: 21)")
+    p.add_argument("--tau", type=float, default=0.002,
+                   help="duration of one link attempt for panel (e), units of 1/gamma (default: %(default)s)")
+    p.add_argument("--shots", type=int, default=20000,
+                   help="Monte Carlo shots per policy and success probability in panel (e) (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=2025, help="seed of the Monte Carlo (default: %(default)s)")
+    p.add_argument("--fresh", action="store_true", help="ignore cached panels in the output folder and recompute")
+    return p
+
+
+# ---------------------------------------------------------------- computing panels
+def simplex_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points (a, b) with a, b >= 0, a + b <= 1 on an n x n lattice (flattened)."""
+    a, b = np.meshgrid(np.linspace(0, 1, n), np.linspace(0, 1, n), indexing="ij")
+    keep = a + b <= 1 + 1e-12
+    return a[keep], b[keep]
+
+
+def panel_simplex(F0: float, t1: float, t2: float, n: int) -> dict:
+    a, b = simplex_grid(n)
+    c = np.clip(1.0 - a - b, 0.0, 1.0)
+    rates = qnet.pauli_rates(1.0, np.stack([a, b, np.maximum(c, 0)], -1) / (a + b + c)[:, None])
+    w = qnet.werner(F0)
+    res = qnet.optimal_purification_time(w, w, rates, t1, t2)
+    ratios = np.linspace(0.0, 1.0, 41)
+    c_border = qnet.optimal_time_border(np.full(ratios.shape, F0), t1, t2, ratio=ratios)
+    return {
+        "a": a, "b": b, "c": c, "t_opt": res.t, "value": res.value, "no_epp_value": res.no_epp_value,
+        "gain": res.value - res.no_epp_value, "location": res.location,
+        "border_ratio": ratios, "border_c": c_border,
+        "border_a": ratios * (1 - c_border), "border_b": (1 - ratios) * (1 - c_border),
+        "border_c_analytic": float(qnet.border_short_time(F0)),
+    }
+
+
+def panel_plane(F0: float, n: int, t1_max: float = 0.1, t2_max: float = 0.4) -> dict:
+    t1, t2 = np.meshgrid(np.linspace(0, t1_max, n), np.linspace(0, t2_max, n), indexing="ij")
+    keep = t2 >= t1
+    t1, t2 = t1[keep], t2[keep]
+    w = qnet.werner(F0)
+    res = qnet.optimal_purification_time(w, w, qnet.depolarizing_rates(1.0), t1, t2, fom="log_negativity",
+                                         weighted=True)
+    return {"t1": t1, "t2": t2, "t_opt": res.t, "delta_t": res.t - t1, "value": res.value,
+            "no_epp_value": res.no_epp_value, "location": res.location}
+
+
+def panel_border(t1: float, t2: float, n: int) -> dict:
+    F0 = np.linspace(0.8, 1.0, n)
+    out = {"F0": F0, "analytic": qnet.border_short_time(F0)}
+    for label, ratio in (("numerical_a_eq_b", 0.5), ("numerical_a_0", 0.0), ("numerical_b_0", 1.0)):
+        out[label] = qnet.optimal_time_border(F0, t1, t2, ratio=ratio)
+    return out
+
+
+def panel_policies(F0: float, t2: float, tau: float, n: int, shots: int, seed: int, n_mc: int) -> dict:
+    p = np.geomspace(0.01, 1.0, n)
+    w = qnet.werner(F0)
+    rates = qnet.depolarizing_rates(1.0)
+    out = {"p": p}
+    for policy in qnet.POLICIES:
+        out[f"{policy}_expected"] = np.empty(n)
+        out[f"{policy}_success"] = np.empty(n)
+    for i, pi in enumerate(p):
+        res = qnet.compare_generation_policies(w, w, rates, pi, tau, t2)
+        for policy in qnet.POLICIES:
+            out[f"{policy}_expected"][i] = res.expected_value[policy]
+            out[f"{policy}_success"][i] = res.success_probability[policy]
+    p_mc = np.geomspace(0.02, 1.0, n_mc)
+    out["mc_p"] = p_mc
+    for policy in qnet.POLICIES:
+        out[f"mc_{policy}_mean"] = np.empty(n_mc)
+        out[f"mc_{policy}_stderr"] = np.empty(n_mc)
+    for i, pi in enumerate(p_mc):
+        mc = qnet.simulate_generation_policies(w, w, rates, pi, tau, t2, shots=shots, seed=seed + i)
+        for policy in qnet.POLICIES:
+            out[f"mc_{policy}_mean"][i] = mc[policy]["mean"]
+            out[f"mc_{policy}_stderr"][i] = mc[policy]["stderr"]
+    return out
+
+
+# ---------------------------------------------------------------- caching (resume)
+def _key(params: dict) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def cached(out: Path, name: str, params: dict, compute, fresh: bool) -> dict:
+    """Load panel ``name`` from ``out/.cache`` when computed with the same ``params``; else compute and store it."""
+    cache = out / ".cache" / f"{name}-{_key(params)}.npz"
+    if cache.exists() and not fresh:
+        with np.load(cache, allow_pickle=False) as data:
+            return {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}
+    data = compute()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(cache.stem + ".tmp.npz")
+    np.savez(tmp, **{k: np.asarray(v) for k, v in data.items()})
+    tmp.replace(cache)
+    return data
+
+
+# ---------------------------------------------------------------- figures
+def _style():
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 8, "figure.dpi": 100,
+                         "savefig.dpi": 200, "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+def _simplex_axes(ax):
+    ax.plot([0, 1, 0, 0], [0, 0, 1, 0], color="0.3", lw=0.8)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"bit-flip share $a = \gamma_x/\gamma$")
+    ax.set_ylabel(r"bit-and-phase-flip share $b = \gamma_y/\gamma$")
+
+
+def _border_lines(ax, d):
+    ok = np.isfinite(d["border_c"])
+    ax.plot(d["border_a"][ok], d["border_b"][ok], color="k", lw=1.6, label="border (numerical)")
+    cstar = d["border_c_analytic"]
+    ax.plot([0, 1 - cstar], [1 - cstar, 0], color="C1", lw=1.2, ls="--", label=r"short-time border $c = c^*$")
+    ax.legend(loc="upper right", frameon=False)
+
+
+def figure_simplex_time(d, t1, t2, F0, out):
+    plt = _style()
+    import matplotlib.tri as mtri
+
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    tri = mtri.Triangulation(d["a"], d["b"])
+    pad = 1e-9 * (t2 - t1)
+    levels = np.linspace(t1 - pad, t2 + pad, 19)
+    cs = ax.tricontourf(tri, d["t_opt"], levels=levels, cmap="viridis")
+    cb = fig.colorbar(cs, ax=ax, ticks=np.linspace(t1, t2, 5), format="%.3g")
+    cb.set_label(r"optimal EPP time $t^*$ [$1/\gamma$]")
+    _border_lines(ax, d)
+    _simplex_axes(ax)
+    ax.set_title(rf"Werner $F_0={F0}$, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$", fontsize=8)
+    return _common.save_figure(fig, out, "optimal_time_simplex")
+
+
+def figure_simplex_gain(d, t1, t2, F0, out):
+    plt = _style()
+    import matplotlib.tri as mtri
+    from matplotlib.colors import TwoSlopeNorm
+
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    tri = mtri.Triangulation(d["a"], d["b"])
+    g = d["gain"]
+    lo, hi = min(g.min(), -1e-6), max(g.max(), 1e-6)
+    cs = ax.tricontourf(tri, g, levels=21, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, lo, hi))
+    if lo < 0 < hi:
+        ax.tricontour(tri, g, levels=[0.0], colors="k", linewidths=0.8, linestyles=":")
+    cb = fig.colorbar(cs, ax=ax)
+    cb.set_label(r"$F(t^*) - F_{\mathrm{no\,EPP}}$ at $t_2$")
+    _border_lines(ax, d)
+    _simplex_axes(ax)
+    ax.set_title(rf"Fidelity gain over the fresher pair alone, $F_0={F0}$", fontsize=8)
+    return _common.save_figure(fig, out, "gain_simplex")
+
+
+def figure_plane(d, F0, out):
+    plt = _style()
+    import matplotlib.tri as mtri
+
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    tri = mtri.Triangulation(d["t1"], d["t2"])
+    top = max(float(np.max(d["delta_t"])), 1e-9)
+    cs = ax.tricontourf(tri, d["delta_t"], levels=np.linspace(-1e-12, top * (1 + 1e-9), 21), cmap="magma")
+    cb = fig.colorbar(cs, ax=ax)
+    cb.set_label(r"$\Delta t^* = t^* - t_1$ [$1/\gamma$]")
+    ax.plot([0, 0.1], [0, 0.1], color="0.4", lw=0.8)
+    ax.set_xlabel(r"heralding time of link 2, $t_1$ [$1/\gamma$]")
+    ax.set_ylabel(r"consumption time $t_2$ [$1/\gamma$]")
+    ax.set_title(rf"Depolarizing memory, $E_N \times p_\mathrm{{succ}}$, Werner $F_0={F0}$", fontsize=8)
+    return _common.save_figure(fig, out, "delta_t_plane")
+
+
+def figure_border(d, t1, t2, out):
+    plt = _style()
+    fig, ax = plt.subplots(figsize=(4.2, 3.2))
+    ax.plot(d["F0"], d["analytic"], color="k", lw=1.6, label=r"short-time formula $c^*(F_0)$")
+    styles = (("numerical_a_eq_b", "o", "numerical, $a=b$"), ("numerical_a_0", "s", "numerical, $a=0$"),
+              ("numerical_b_0", "^", "numerical, $b=0$"))
+    for key, marker, label in styles:
+        ax.plot(d["F0"], d[key], ls="none", marker=marker, ms=3.5, mfc="none", label=label)
+    ax.set_xlabel(r"initial Werner fidelity $F_0$")
+    ax.set_ylabel(r"border: phase-flip share $c = \gamma_z/\gamma$")
+    ax.set_title(rf"Optimal-time transition, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$", fontsize=8)
+    ax.legend(frameon=False)
+    return _common.save_figure(fig, out, "border_vs_F0")
+
+
+def figure_policies(d, F0, t2, tau, out):
+    plt = _style()
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.2))
+    colors = {"immediate": "C0", "deadline": "C1", "optimal": "C2", "none": "C3"}
+    labels = {"immediate": "purify at $t_1$", "deadline": "purify at $t_2$", "optimal": r"purify at $t^*(t_1)$",
+              "none": "no purification"}
+    for policy in qnet.POLICIES:
+        ls = "--" if policy == "optimal" else "-"
+        axes[0].plot(d["p"], d[f"{policy}_expected"], color=colors[policy], ls=ls, label=labels[policy])
+        axes[0].errorbar(d["mc_p"], d[f"mc_{policy}_mean"], yerr=2 * d[f"mc_{policy}_stderr"], fmt="o", ms=3,
+                         mfc="none", color=colors[policy], lw=0.8)
+        axes[1].plot(d["p"], d[f"{policy}_expected"] / d[f"{policy}_success"], color=colors[policy], ls=ls)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("link success probability per attempt $p$")
+    axes[0].set_ylabel("expected delivered fidelity\n(failed EPP counts 0)")
+    axes[1].set_ylabel("fidelity given delivery")
+    axes[0].legend(frameon=False)
+    axes[0].plot([], [], "ko", mfc="none", ms=3, label="Monte Carlo (±2σ)")
+    axes[0].legend(frameon=False)
+    fig.suptitle(rf"Depolarizing memory, Werner $F_0={F0}$, consumption at $t_2={t2}/\gamma$ after link 1, "
+                 rf"attempt time $\tau={tau}/\gamma$", fontsize=8)
+    fig.tight_layout()
+    return _common.save_figure(fig, out, "generation_policies")
+
+
+# ---------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> dict:
+    args = build_parser().parse_args(argv)
+    if not 0.25 < args.F0 <= 1.0:
+        raise SystemExit(f"--F0 must lie in (0.25, 1], got {args.F0}")
+    if not 0 <= args.t1 < args.t2:
+        raise SystemExit(f"need 0 <= --t1 < --t2, got t1={args.t1}, t2={args.t2}")
+    if args.resolution < 5 or args.tau <= 0 or args.shots < 2:
+        raise SystemExit("--resolution must be >= 5, --tau > 0 and --shots >= 2")
+    _common.use_agg()
+    out = _common.prepare_output(args.out)
+    n = 21 if args.quick else args.resolution
+    shots = min(args.shots, 4000) if args.quick else args.shots
+    params = {"F0": args.F0, "t1": args.t1, "t2": args.t2, "resolution": n, "tau": args.tau, "shots": shots,
+              "seed": args.seed, "gamma": 1.0, "protocol": "cnot", "time_unit": "1/gamma"}
+    panels = [
+        ("simplex", {"F0": args.F0, "t1": args.t1, "t2": args.t2, "n": n},
+         lambda: panel_simplex(args.F0, args.t1, args.t2, n)),
+        ("plane", {"F0": args.F0, "n": n}, lambda: panel_plane(args.F0, n)),
+        ("border", {"t1": args.t1, "t2": args.t2, "n": n}, lambda: panel_border(args.t1, args.t2, n)),
+        ("policies", {"F0": args.F0, "t2": args.t2, "tau": args.tau, "n": n, "shots": shots, "seed": args.seed},
+         lambda: panel_policies(args.F0, args.t2, args.tau, n, shots, args.seed, 4 if args.quick else 8)),
+    ]
+    data, timings = {}, {}
+    for name, key, compute in _common.progress(panels, total=len(panels), desc="optimal_time",
+                                               enabled=not args.no_progress):
+        start = time.perf_counter()
+        data[name] = cached(out, name, key, compute, args.fresh)
+        timings[name] = round(time.perf_counter() - start, 3)
+
+    s, pl, bo, po = data["simplex"], data["plane"], data["border"], data["policies"]
+    files = []
+    files += figure_simplex_time(s, args.t1, args.t2, args.F0, out)
+    files += figure_simplex_gain(s, args.t1, args.t2, args.F0, out)
+    files += figure_plane(pl, args.F0, out)
+    files += figure_border(bo, args.t1, args.t2, out)
+    files += figure_policies(po, args.F0, args.t2, args.tau, out)
+    simplex_cols = ["a", "b", "c", "t_opt", "value", "no_epp_value", "gain", "location"]
+    files.append(_common.write_csv(out / "optimal_time_simplex.csv", {k: s[k] for k in simplex_cols}))
+    files.append(_common.write_csv(out / "gain_simplex.csv", {k: s[k] for k in ("a", "b", "c", "gain", "value",
+                                                                                 "no_epp_value")}))
+    files.append(_common.write_csv(out / "border_curve.csv", {k: s[k] for k in ("border_ratio", "border_a",
+                                                                                "border_b", "border_c")}))
+    files.append(_common.write_csv(out / "delta_t_plane.csv", pl))
+    files.append(_common.write_csv(out / "border_vs_F0.csv", bo))
+    files.append(_common.write_csv(out / "generation_policies.csv",
+                                   {k: v for k, v in po.items() if not k.startswith("mc_")}))
+    files.append(_common.write_csv(out / "generation_policies_mc.csv",
+                                   {k: v for k, v in po.items() if k.startswith("mc_")}))
+    summary = {
+        "study": NAME,
+        "parameters": params,
+        "panels": {
+            "a": {"figure": "optimal_time_simplex", "fom": "fidelity", "memory": "Pauli rates gamma*(a, b, c)"},
+            "b": {"figure": "gain_simplex", "baseline": "link 2 alone idled from t1 to t2"},
+            "c": {"figure": "delta_t_plane", "fom": "log_negativity", "weighted": True, "memory": "depolarizing",
+                  "t1_range": [0, 0.1], "t2_range": [0, 0.4]},
+            "d": {"figure": "border_vs_F0", "definition": "c where t* crosses (t1+t2)/2 along a/(a+b) = const"},
+            "e": {"figure": "generation_policies", "memory": "depolarizing", "deadline_from": "first",
+                  "failed_epp_counts": 0},
+        },
+        "results": {
+            "border_c_short_time": s["border_c_analytic"],
+            "border_c_numerical_a_eq_b": float(s["border_c"][len(s["border_c"]) // 2]),
+            "max_fidelity_gain": float(np.max(s["gain"])),
+            "fraction_of_simplex_where_epp_helps": float(np.mean(s["gain"] > 0)),
+            "fraction_start": float(np.mean(s["location"] == "start")),
+            "fraction_end": float(np.mean(s["location"] == "end")),
+            "fraction_interior": float(np.mean(s["location"] == "interior")),
+        },
+        "seconds_per_panel": timings,
+        "files": sorted(p.name for p in files),
+    }
+    _common.write_json(out / "optimal_time.json", summary)
+    print(f"wrote {len(files) + 1} files to {out}")
+    return summary
+
+
+if __name__ == "__main__":
+    main()
