@@ -94,6 +94,16 @@ def _pair_rotation(letter: str) -> np.ndarray:
     return np.kron(u, np.conj(u))
 
 
+def _dm_rotations(protocol: str) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+    a, b = ("z", "z") if protocol == "bbpssw" else UNDETECTED[protocol]
+    return _pair_rotation(a), _pair_rotation(b), a != "z", b != "z"
+
+
+# Per protocol: (kept rotation, sacrificed rotation, rotate kept?, rotate sacrificed?) and the inverse of the kept one.
+_DM_ROT = {name: _dm_rotations(name) for name in PROTOCOLS}
+_DAGGER = {name: np.ascontiguousarray(np.conj(r[0].T)) for name, r in _DM_ROT.items()}
+
+
 def _plan(protocol: str, rotate_back: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Slot permutations (kept, sacrificed, output) and the twirl flag of a protocol (unvalidated)."""
     if protocol == "bbpssw":
@@ -129,13 +139,16 @@ def bds_purify(
     q = np.asarray(measurement_error, dtype=np.float64)
     batch = np.broadcast_shapes(lam.shape[:-1], mu.shape[:-1], f.shape, q.shape)
     n = int(np.prod(batch))
-    lam2 = lam.reshape(-1, 4) if lam.shape[:-1] == batch else np.broadcast_to(lam, batch + (4,)).reshape(n, 4)
-    mu2 = mu.reshape(-1, 4) if mu.shape[:-1] == batch else np.broadcast_to(mu, batch + (4,)).reshape(n, 4)
-    fid = np.broadcast_to(f * f, batch).reshape(n)  # stride-0 views for scalar parameters
-    err = np.broadcast_to(_parity_flip(q), batch).reshape(n)
+    lam2 = np.ascontiguousarray(np.broadcast_to(lam, batch + (4,))).reshape(n, 4)
+    mu2 = np.ascontiguousarray(np.broadcast_to(mu, batch + (4,))).reshape(n, 4)
     out = np.empty((n, 4))
     p = np.empty(n)
-    _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p)
+    if f.ndim == 0 and q.ndim == 0:
+        _k.bds_purify_scalar(lam2, mu2, float(f * f), float(_parity_flip(q)), src_k, src_s, src_o, tw, out, p)
+    else:
+        fid = np.ascontiguousarray(np.broadcast_to(f * f, batch)).reshape(n)
+        err = np.ascontiguousarray(np.broadcast_to(_parity_flip(q), batch)).reshape(n)
+        _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p)
     return out.reshape(batch + (4,)), p.reshape(batch)
 
 
@@ -265,11 +278,8 @@ def dm_purify(
     if protocol == "bbpssw":
         rho = _werner_dm(rho)
         sigma = _werner_dm(sigma)
-        a = b = "z"
-    else:
-        a, b = UNDETECTED[protocol]
-    u1, u2 = _pair_rotation(a), _pair_rotation(b)
-    ub = np.conj(u1.T) if rotate_back else np.eye(4, dtype=np.complex128)
+    u1, u2, rot1, rot2 = _DM_ROT[protocol]
+    ub, rotb = (_DAGGER[protocol], rot1) if rotate_back else (u1, False)
     f = np.asarray(gate_fidelity, dtype=np.float64)
     q = np.asarray(measurement_error, dtype=np.float64)
     batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], f.shape, q.shape)
@@ -280,8 +290,27 @@ def dm_purify(
     qv = np.ascontiguousarray(np.broadcast_to(q, batch)).reshape(n)
     out = np.empty((n, 4, 4), dtype=np.complex128)
     p = np.empty(n)
-    _k.dm_purify_rows(r1, r2, u1, u2, ub, fv, fv, qv, qv, out, p)
+    _k.dm_purify_rows(r1, r2, u1, u2, rot1, rot2, ub, rotb, fv, fv, qv, qv, out, p)
     return out.reshape(batch + (4, 4)), p.reshape(batch)
+
+
+def dm_purify_single(
+    rho: np.ndarray,
+    sigma: np.ndarray,
+    protocol: str = "cnot",
+    gate_fidelity: float = 1.0,
+    measurement_error: float = 0.0,
+) -> tuple[np.ndarray, float]:
+    """Fastest path for one pair of C-contiguous complex 4x4 matrices (internal, unvalidated).
+
+    Returns ``(rho_out, p_success)`` in the frame after the circuit; for ``bbpssw`` the inputs
+    must already be in Werner form.
+    """
+    u1, u2, rot1, rot2 = _DM_ROT[protocol]
+    out = np.empty((4, 4), dtype=np.complex128)
+    p = _k.dm_purify_one(rho, sigma, u1, u2, rot1, rot2, gate_fidelity, gate_fidelity, measurement_error,
+                         measurement_error, out)
+    return out, p
 
 
 def _werner_dm(rho: np.ndarray) -> np.ndarray:
