@@ -221,8 +221,12 @@ def _rates(rates: Any, name: str = "rates") -> np.ndarray:
 
 def _eta(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated)."""
-    gx, gy, gz = rates[..., 0], rates[..., 1], rates[..., 2]
-    return np.exp(-2.0 * np.stack([gy + gz, gx + gz, gx + gy], axis=-1) * t[..., None])
+    # Rates and times are finite and >= 0; each product is distributed (γy t + γz t rather than
+    # (γy + γz) t) so that huge rates at t = 0 give 0, not inf * 0 = NaN; overflow to inf gives η = 0.
+    with np.errstate(over="ignore"):
+        rt = rates * np.asarray(t)[..., None]
+        gx, gy, gz = rt[..., 0], rt[..., 1], rt[..., 2]
+        return np.exp(-2.0 * np.stack([gy + gz, gx + gz, gx + gy], axis=-1))
 
 
 def pauli_transfer_eigenvalues(rates: Any, t: Any) -> np.ndarray:
@@ -396,9 +400,10 @@ def _pauli_kraus(probs: np.ndarray) -> np.ndarray:
 
 def _t1t2_kraus(T1: float, T2: float, t: np.ndarray) -> np.ndarray:
     """Kraus operators (..., 4, 2, 2) of amplitude damping followed by pure dephasing over ``t``."""
-    gamma = -np.expm1(-t / T1)  # 1 - exp(-t/T1)
-    rate_phi = 1.0 / T2 - 0.5 / T1
-    d = np.exp(-t * rate_phi)  # extra coherence factor from pure dephasing
+    with np.errstate(over="ignore"):  # t / T1 -> inf means complete decay
+        gamma = -np.expm1(-t / T1)  # 1 - exp(-t/T1)
+        rate_phi = max(1.0 / T2 - 0.5 / T1, 0.0)  # >= 0 since T2 <= 2 T1 (clip rounding)
+        d = np.exp(-t * rate_phi)  # extra coherence factor from pure dephasing
     zero = np.zeros_like(t)
     one = np.ones_like(t)
     amp = np.stack(
