@@ -24,10 +24,9 @@ import numpy as np
 from . import _validation as _v
 from .channels import T1T2Memory, _eta, _rates, bds_idle, idle
 from .measures import BDS_MEASURES, MEASURES
-from .purification import PROTOCOLS, bds_purify, purify
+from .purification import FIGURES_OF_MERIT, PROTOCOLS, bds_purify, purify
 
 __all__ = [
-    "FIGURES_OF_MERIT",
     "purification_timeline",
     "timeline_value",
     "OptimalTime",
@@ -39,9 +38,6 @@ __all__ = [
     "border_short_time",
     "optimal_time_border",
 ]
-
-#: Names accepted as ``fom=``: every figure of merit of :mod:`qnet.measures`.
-FIGURES_OF_MERIT = tuple(MEASURES)
 
 #: Purification-time policies compared under probabilistic generation.
 POLICIES = ("immediate", "deadline", "optimal", "none")
@@ -247,7 +243,7 @@ def timeline_value(
     """Figure of merit at ``t2`` of the pair purified at ``t`` (times the success probability if ``weighted``).
 
     Takes the arguments of :func:`purification_timeline` plus ``fom`` (a name of
-    :data:`FIGURES_OF_MERIT`) and ``weighted``.
+    :data:`qnet.FIGURES_OF_MERIT`) and ``weighted``.
 
     Examples
     --------
@@ -347,7 +343,7 @@ def optimal_purification_time(
     t1, t2 : float or array_like
         Heralding time of link 2 and consumption time (``0 <= t1 <= t2``).
     fom : str
-        Figure of merit, one of :data:`FIGURES_OF_MERIT`.
+        Figure of merit, one of :data:`qnet.FIGURES_OF_MERIT`.
     weighted : bool
         Multiply the figure of merit by the EPP success probability.
     protocol : str
