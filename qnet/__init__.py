@@ -15,3 +15,4 @@ from .purification import *  # noqa: E402,F401,F403
 from .swapping import *  # noqa: E402,F401,F403
 from .timing import *  # noqa: E402,F401,F403
 from .links import *  # noqa: E402,F401,F403
+from .chains import *  # noqa: E402,F401,F403

@@ -1,0 +1,223 @@
+"""Kernels of the exact repeater-chain recursion (``qnet.chains``).
+
+Arrays are "joint" arrays ``J[t, s] = Pr(T = t) * lam_hat_s(t)``: the delivery
+probability at time step ``t`` times the Walsh–Hadamard component ``s`` of the
+state delivered at ``t`` (``lam_hat_0 = 1``, so ``J[:, 0]`` is the pmf). A
+waiting pair's component ``s`` decays as ``exp(-c[s] * dt)`` (``c[0] = 0``).
+``D[k, i, j]`` is the bilinear map of an operation on the components of two
+input pairs: ``p * out_hat_k = sum_ij D[k, i, j] a_hat_i b_hat_j``.
+
+Cut-off codes: 0 memory time (``|tA - tB| <= cutoff`` passes, a failure is
+known at ``min(tA, tB) + cutoff``), 1 fidelity (the earlier pair is dropped as
+soon as its fidelity would fall below ``cutoff``), 2 run time (both pairs by
+``cutoff`` or both dropped at ``cutoff``). No validation happens here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import jit
+
+MEMORY_TIME, FIDELITY, RUN_TIME = 0, 1, 2
+
+
+@jit
+def _window_sums(f, c, tau):
+    """``R[t] = sum_{s = max(0, t - tau)}^{t - 1} f[s] exp(-c (t - s))`` for every t."""
+    T = f.shape[0]
+    out = np.zeros(T)
+    e1 = np.exp(-c)
+    etail = np.exp(-c * (tau + 1.0)) if tau < T else 0.0
+    r = 0.0
+    for t in range(1, T):
+        r = e1 * (r + f[t - 1])
+        if tau < T and t - 1 - tau >= 0:
+            r -= f[t - 1 - tau] * etail
+        out[t] = r
+    return out
+
+
+@jit
+def join_window(JA, JB, cA, cB, tau, D, pairs):
+    """Pass part of a memory-time (window ``tau``) join, O(T) per component pair.
+
+    Returns ``(out, passed)``: ``out[t, k] = sum_ij D[k, i, j] J_ij(t)`` and
+    ``passed[t] = J_00(t)`` (probability that the cut-off passes at ``t``).
+    ``pairs`` lists the (i, j) with a non-zero ``D[:, i, j]``.
+    """
+    T = JA.shape[0]
+    out = np.zeros((T, 4))
+    RA = np.zeros((4, T))
+    RB = np.zeros((4, T))
+    needA = np.zeros(4, dtype=np.bool_)
+    needB = np.zeros(4, dtype=np.bool_)
+    for n in range(pairs.shape[0]):
+        needA[pairs[n, 0]] = True
+        needB[pairs[n, 1]] = True
+    needA[0] = True
+    needB[0] = True
+    for i in range(4):
+        if needA[i]:
+            RA[i] = _window_sums(JA[:, i].copy(), cA[i], tau)
+        if needB[i]:
+            RB[i] = _window_sums(JB[:, i].copy(), cB[i], tau)
+    passed = np.zeros(T)
+    for t in range(1, T):
+        passed[t] = JA[t, 0] * JB[t, 0] + JB[t, 0] * RA[0, t] + JA[t, 0] * RB[0, t]
+    for n in range(pairs.shape[0]):
+        i = pairs[n, 0]
+        j = pairs[n, 1]
+        for t in range(1, T):
+            v = JA[t, i] * JB[t, j] + JB[t, j] * RA[i, t] + JA[t, i] * RB[j, t]
+            for k in range(4):
+                out[t, k] += D[k, i, j] * v
+    return out, passed
+
+
+@jit
+def fail_window(pA, pB, tau):
+    """Failure-time pmf of a memory-time cut-off: one pair at ``m``, the other later than ``m + tau``."""
+    T = pA.shape[0]
+    fail = np.zeros(T)
+    if tau >= T:
+        return fail
+    cA = np.cumsum(pA)
+    cB = np.cumsum(pB)
+    for m in range(1, T - tau):
+        x = m + tau
+        sA = max(0.0, 1.0 - cA[x])
+        sB = max(0.0, 1.0 - cB[x])
+        fail[x] += pA[m] * sB + pB[m] * sA
+    return fail
+
+
+@jit
+def allowed_wait(J, c, fcut, tmax):
+    """Longest wait keeping fidelity >= ``fcut`` for the mean state delivered at each t (-1: already below)."""
+    T = J.shape[0]
+    W = np.full(T, -1, dtype=np.int64)
+    for t in range(T):
+        p = J[t, 0]
+        if p <= 0.0:
+            continue
+        a1 = J[t, 1] / p
+        a2 = J[t, 2] / p
+        a3 = J[t, 3] / p
+        d = 0
+        while d <= tmax:
+            f = 0.25 * (1.0 + a1 * np.exp(-c[1] * d) + a2 * np.exp(-c[2] * d) + a3 * np.exp(-c[3] * d))
+            if f < fcut:
+                break
+            d += 1
+        W[t] = d - 1
+    return W
+
+
+@jit
+def join_direct(JA, JB, cA, cB, D, cut_type, cutoff):
+    """Straightforward O(T^2) join over all pairs of arrival times, for every cut-off type.
+
+    Returns ``(out, passed, fail)`` as :func:`join_window` plus the failure-time pmf.
+    Pairs arriving at or after ``T`` are accounted for through the missing mass
+    ``1 - sum(p)`` where they decide an event before ``T``.
+    """
+    T = JA.shape[0]
+    out = np.zeros((T, 4))
+    passed = np.zeros(T)
+    fail = np.zeros(T)
+    pA = JA[:, 0]
+    pB = JB[:, 0]
+    beyondA = max(0.0, 1.0 - np.sum(pA))
+    beyondB = max(0.0, 1.0 - np.sum(pB))
+    tau = 0
+    rt = 0
+    WA = np.zeros(T, dtype=np.int64)
+    WB = np.zeros(T, dtype=np.int64)
+    if cut_type == MEMORY_TIME:
+        tau = int(min(cutoff, 4.0 * T))
+    elif cut_type == RUN_TIME:
+        rt = int(min(cutoff, 4.0 * T))
+    else:
+        WA = allowed_wait(JA, cA, cutoff, T)
+        WB = allowed_wait(JB, cB, cutoff, T)
+    a = np.zeros(4)
+    b = np.zeros(4)
+    for t1 in range(1, T):
+        if pA[t1] == 0.0:
+            continue
+        for t2 in range(1, T):
+            if pB[t2] == 0.0:
+                continue
+            w = pA[t1] * pB[t2]
+            ok = True
+            tf = 0
+            if cut_type == MEMORY_TIME:
+                if abs(t1 - t2) > tau:
+                    ok = False
+                    tf = min(t1, t2) + tau
+            elif cut_type == RUN_TIME:
+                if t1 > rt or t2 > rt:
+                    ok = False
+                    tf = rt
+            else:
+                if t1 <= t2:
+                    te, tl, We, Wl_ok = t1, t2, WA[t1], WB[t2] >= 0
+                else:
+                    te, tl, We, Wl_ok = t2, t1, WB[t2], WA[t1] >= 0
+                if t1 == t2:
+                    if WA[t1] < 0 or WB[t2] < 0:
+                        ok = False
+                        tf = t1
+                elif We < 0:
+                    ok = False
+                    tf = te
+                elif te + We < tl:
+                    ok = False
+                    tf = te + We
+                elif not Wl_ok:
+                    ok = False
+                    tf = tl
+            if not ok:
+                if tf < T:
+                    fail[tf] += w
+                continue
+            t = max(t1, t2)
+            dt = abs(t1 - t2)
+            for s in range(4):
+                a[s] = JA[t1, s]
+                b[s] = JB[t2, s]
+                if t1 < t2:
+                    a[s] *= np.exp(-cA[s] * dt)
+                elif t2 < t1:
+                    b[s] *= np.exp(-cB[s] * dt)
+            passed[t] += w
+            for k in range(4):
+                acc = 0.0
+                for i in range(4):
+                    for j in range(4):
+                        acc += D[k, i, j] * a[i] * b[j]
+                out[t, k] += acc
+    # one pair arrives at or after T
+    if cut_type == RUN_TIME:
+        if rt < T:
+            for t1 in range(1, T):
+                fail[rt] += pA[t1] * beyondB + pB[t1] * beyondA
+            fail[rt] += beyondA * beyondB
+    else:
+        for t1 in range(1, T):
+            for side in range(2):
+                p = pA[t1] if side == 0 else pB[t1]
+                other = beyondB if side == 0 else beyondA
+                if p == 0.0 or other == 0.0:
+                    continue
+                if cut_type == MEMORY_TIME:
+                    if T - t1 > tau:
+                        fail[t1 + tau] += p * other
+                else:
+                    We = WA[t1] if side == 0 else WB[t1]
+                    if We < 0:
+                        fail[t1] += p * other
+                    elif t1 + We < T:
+                        fail[t1 + We] += p * other
+    return out, passed, fail

@@ -1,0 +1,737 @@
+"""Repeater chains: exact delivery-time and state distributions with cut-offs, and a cut-off optimizer.
+
+Model (Li, Coopmans & Elkouss, npj Quantum Inf. 7, 2021; arXiv:2005.06174), generalised to
+Bell-diagonal states and Pauli memories:
+
+* **Time** is discrete, one step per elementary link attempt. An elementary link on segment
+  ``i`` is delivered at step ``t >= 1`` with probability ``p_gen[i] (1 - p_gen[i])**(t - 1)``.
+* **Protocol** is a tuple of levels, each ``"swap"`` or ``"distill"`` (e.g. ``("distill",
+  "swap", "swap")``). A level combines two pairs made *independently* by the level below,
+  both started at the same time: a swap joins two adjacent half-chains, a distillation joins
+  two pairs over the same span. A chain of ``n`` segments needs ``ceil(log2 n)`` swap levels;
+  when ``n`` is not a power of two, a swap level splits its span as ``ceil(w/2) + floor(w/2)``
+  and a single segment passes a swap level unchanged.
+* **Waiting** pair: the pair delivered first waits for the other one. Its state decays while it
+  waits; a pair's state is not decohered after the last level (the delivered state is the state
+  at delivery). In the Werner model the Werner parameter decays as ``exp(-dt / t_coh)``; with
+  Pauli memories, the Walsh–Hadamard component ``s`` of the pair's Bell-diagonal state decays as
+  ``exp(-c_s dt)`` with ``c = [0, ηx, ηz, ηy]``-rates of both end nodes added
+  (``c_1 = 2(γy+γz)``, ``c_2 = 2(γx+γy)``, ``c_3 = 2(γx+γz)`` per node, see ``qnet.channels``).
+* **Cut-offs** are checked when the second pair arrives (or as soon as the first pair times
+  out), per level: ``"memory_time"`` (the pairs pass when ``|tA - tB| <= cutoff``; otherwise both
+  are discarded at ``min(tA, tB) + cutoff`` and both regenerated), ``"fidelity"`` (the earlier
+  pair is discarded once its fidelity after waiting would drop below ``cutoff``; a pair
+  delivered below ``cutoff`` is discarded at once; as in Li et al. the check uses the mean state
+  delivered at that time step) and ``"run_time"`` (both pairs must be ready by ``cutoff`` steps
+  after the attempt started, otherwise both are discarded at ``cutoff``).
+* **Operations** take no time. A swap succeeds with probability ``p_swap`` and outputs the
+  Z2×Z2 convolution of the inputs (physics.md §4); a distillation succeeds with the
+  state-dependent probability of the purification engine (``qnet.purify``); the Werner model
+  uses BBPSSW with a Werner output, which is Li et al.'s ``p = (1 + wA wB)/2``,
+  ``w' = (wA + wB + 4 wA wB) / (6 p)``. After a failure, or a failed cut-off, both inputs are
+  regenerated from scratch.
+
+Distributions are computed with joins in O(T) per level (memory-time and run-time cut-offs;
+O(T²) for fidelity cut-offs) and the renewal (geometric) sums in closed form by FFT. Values
+below ``t_trunc`` do not depend on the truncation except through FFT wrap-around, which is
+bounded by the probability mass beyond ``t_trunc`` (reported as ``truncation_error``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _validation as _v
+from ._kernels import chains as _k
+from .channels import _rates, wht
+from .measures import BDS_MEASURES
+
+__all__ = [
+    "OPERATIONS",
+    "CUT_TYPES",
+    "ChainDelivery",
+    "chain_delivery",
+    "chain_delivery_bds",
+    "werner_memory_rates",
+    "optimize_cutoff",
+    "CutoffOptimum",
+]
+
+#: Protocol steps of a level.
+OPERATIONS: tuple[str, ...] = ("swap", "distill")
+#: Cut-off types.
+CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
+_CUT_CODE = {"memory_time": _k.MEMORY_TIME, "fidelity": _k.FIDELITY, "run_time": _k.RUN_TIME}
+_NO_CUT = 2**40  # a memory-time cut-off that never triggers
+
+_H = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], dtype=np.float64)
+_SWAP_D = np.zeros((4, 4, 4))
+for _s in range(4):
+    _SWAP_D[_s, _s, _s] = 1.0
+_TWIRL = np.zeros((4, 4))
+_TWIRL[0, 0] = 1.0
+_TWIRL[1:, 1:] = 1.0 / 3.0
+
+
+# ---------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ChainDelivery:
+    """Delivery-time distribution and delivered states of a repeater chain.
+
+    Attributes
+    ----------
+    pmf : numpy.ndarray, shape (t_trunc,)
+        ``pmf[t]`` = probability that the end-to-end pair is delivered at time step ``t``
+        (``pmf[0] = 0``). Sums to ``1 - truncation_error``.
+    state : numpy.ndarray, shape (t_trunc, 4)
+        Bell-diagonal state ``[Φ+, Φ−, Ψ+, Ψ−]`` delivered at step ``t`` (mean over the histories
+        that deliver at ``t``); NaN where ``pmf[t]`` is below FFT round-off (``1e-15 * max(pmf)``).
+    mean_time : float
+        Mean delivery time in steps, over the computed window (``sum t pmf / sum pmf``).
+    mean_state : numpy.ndarray, shape (4,)
+        Delivered state averaged over the delivery time.
+    mean_fidelity : float
+        ``mean_state[0]``.
+    key_rate : float
+        Asymptotic BB84 secret-key rate per time step, ``r(mean_state) / mean_time`` with
+        ``r = max(0, 1 - h(e_x) - h(e_z))`` (base-2 entropies; Li et al.'s figure of merit).
+    coverage, truncation_error : float
+        ``sum(pmf)`` and ``1 - sum(pmf)`` (probability delivered at or after ``t_trunc``, which
+        also bounds the FFT wrap-around error of every ``pmf`` entry).
+    protocol, cutoff, cut_type : the protocol that was evaluated.
+    """
+
+    pmf: np.ndarray
+    state: np.ndarray
+    mean_time: float
+    mean_state: np.ndarray
+    mean_fidelity: float
+    key_rate: float
+    coverage: float
+    truncation_error: float
+    protocol: tuple[str, ...] = ()
+    cutoff: tuple = ()
+    cut_type: str = "memory_time"
+    joint: np.ndarray = field(default=None, repr=False)
+
+    @property
+    def t_trunc(self) -> int:
+        """Length of the time window."""
+        return int(self.pmf.shape[0])
+
+    @property
+    def cdf(self) -> np.ndarray:
+        """Cumulative delivery probability."""
+        return np.cumsum(self.pmf)
+
+    @property
+    def werner(self) -> np.ndarray:
+        """Werner parameter ``(4F - 1)/3`` of the state delivered at each step (NaN where undefined)."""
+        return (4.0 * self.state[:, 0] - 1.0) / 3.0
+
+    @property
+    def fidelity(self) -> np.ndarray:
+        """Fidelity of the state delivered at each step."""
+        return self.state[:, 0]
+
+
+# ---------------------------------------------------------------- validation helpers
+def _protocol(protocol: Any) -> tuple[str, ...]:
+    if isinstance(protocol, str) or not isinstance(protocol, Sequence):
+        raise TypeError(
+            f"protocol must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {protocol!r}"
+        )
+    out = []
+    for i, step in enumerate(protocol):
+        if not isinstance(step, str) or step not in OPERATIONS:
+            raise ValueError(f"unknown protocol step {step!r} at level {i}; valid steps are {', '.join(map(repr, OPERATIONS))}")
+        out.append(step)
+    return tuple(out)
+
+
+def _n_segments(protocol: tuple[str, ...], n: int | None) -> int:
+    n_swap = protocol.count("swap")
+    if n is None:
+        return 2**n_swap
+    need = 0 if n == 1 else math.ceil(math.log2(n))
+    if need != n_swap:
+        raise ValueError(
+            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but protocol {protocol} has {n_swap}"
+        )
+    return n
+
+
+def _per_segment(value: Any, name: str, checker: Callable, protocol: tuple[str, ...]) -> tuple[np.ndarray, int]:
+    arr = checker(value, name)
+    if arr.ndim == 0:
+        n = _n_segments(protocol, None)
+        return np.full(n, float(arr)), n
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a number or a 1-D array with one value per segment, got shape {arr.shape}")
+    return arr, _n_segments(protocol, arr.size)
+
+
+def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
+    _v.option(cut_type, "cut_type", CUT_TYPES)
+    if cutoff is None:
+        return (None,) * n_levels
+    if isinstance(cutoff, (str, bytes)):
+        raise TypeError(f"cutoff must be a number, a sequence of numbers (one per level) or None, got {cutoff!r}")
+    if isinstance(cutoff, Sequence) or (isinstance(cutoff, np.ndarray) and cutoff.ndim == 1):
+        values = list(cutoff)
+        if len(values) != n_levels:
+            raise ValueError(f"cutoff has {len(values)} values but the protocol has {n_levels} levels; give one per level")
+    else:
+        values = [cutoff] * n_levels
+    out = []
+    for i, c in enumerate(values):
+        name = f"cutoff[{i}]"
+        if c is None:
+            out.append(None)
+            continue
+        if cut_type == "fidelity":
+            out.append(float(_v.probability(c, name)))
+            continue
+        arr = _v.nonnegative(c, name)
+        if arr.ndim != 0 or float(arr) != math.floor(float(arr)):
+            raise ValueError(f"{name} must be a whole number of time steps for cut_type={cut_type!r}, got {c!r}")
+        if cut_type == "run_time" and float(arr) < 1:
+            raise ValueError(f"{name} must be >= 1 time step for cut_type='run_time', got {c!r}")
+        out.append(int(arr))
+    return tuple(out)
+
+
+def _t_trunc(t_trunc: Any) -> int:
+    if isinstance(t_trunc, bool) or not isinstance(t_trunc, (int, np.integer)):
+        raise TypeError(f"t_trunc must be an integer number of time steps, got {type(t_trunc).__name__} {t_trunc!r}")
+    if t_trunc < 2:
+        raise ValueError(f"t_trunc must be >= 2, got {t_trunc}")
+    return int(t_trunc)
+
+
+def _tol(tol: Any) -> float | None:
+    if tol is None:
+        return None
+    return float(_v.in_interval(tol, "tol", 0.0, 1.0, low_open=True))
+
+
+# ---------------------------------------------------------------- the model
+def werner_memory_rates(t_coh: Any) -> np.ndarray:
+    """Depolarizing Pauli rates ``(γ, γ, γ)`` per node for which a stored pair's Werner parameter decays as ``exp(-t/t_coh)``.
+
+    Both qubits decohere, each with transfer eigenvalue ``exp(-4γt)``, so ``γ = 1/(8 t_coh)``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.werner_memory_rates(10.0)
+    array([0.0125, 0.0125, 0.0125])
+    """
+    t = _v.positive(t_coh, "t_coh")
+    return np.full(np.shape(t) + (3,), 1.0)[...] / (8.0 * np.asarray(t)[..., None])
+
+
+def _component_rates(node_rates: np.ndarray) -> np.ndarray:
+    """Per-node WHT decay rates ``[0, 2(γy+γz), 2(γx+γy), 2(γx+γz)]`` (components s = 1, 2, 3 ↔ ηx, ηz, ηy)."""
+    gx, gy, gz = node_rates[..., 0], node_rates[..., 1], node_rates[..., 2]
+    return np.stack([np.zeros_like(gx), 2 * (gy + gz), 2 * (gx + gy), 2 * (gx + gz)], axis=-1)
+
+
+def _bilinear_to_wht(C: np.ndarray) -> np.ndarray:
+    """``D[k, i, j]`` acting on WHT components from ``C[k, a, b]`` acting on Bell coefficients."""
+    return np.einsum("kq,qab,ai,bj->kij", _H, C, _H / 4.0, _H / 4.0)
+
+
+def _distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool) -> np.ndarray:
+    """Bilinear tensor of a purification protocol from ``qnet.purification`` (exact: the map is bilinear)."""
+    from .purification import bds_purify
+
+    eye = np.eye(4)
+    lam = np.repeat(eye, 4, axis=0)
+    mu = np.tile(eye, (4, 1))
+    out, p = bds_purify(lam, mu, protocol, gate_fidelity, measurement_error)
+    C = (out * p[:, None]).reshape(4, 4, 4).transpose(2, 0, 1)  # [k, a, b]
+    D = _bilinear_to_wht(C)
+    if twirl:
+        D = np.einsum("kq,qij->kij", _TWIRL, D)
+    D[np.abs(D) < 1e-15] = 0.0
+    return D
+
+
+def _pairs(D: np.ndarray) -> np.ndarray:
+    nz = np.argwhere(np.abs(D).max(axis=0) > 0)
+    return nz.astype(np.int64).reshape(-1, 2)
+
+
+@dataclass
+class _Model:
+    protocol: tuple[str, ...]
+    p_gen: np.ndarray          # (n,)
+    link_hat: np.ndarray       # (n, 4) WHT of each segment's link state
+    node_c: np.ndarray         # (n + 1, 4) per-node WHT decay rates
+    p_swap: float
+    cutoffs: tuple
+    cut_type: str
+    D_distill: np.ndarray | None
+
+    @property
+    def n(self) -> int:
+        return int(self.p_gen.size)
+
+    def children(self, level: int, start: int, width: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Spans ``(start, width)`` of the two inputs of a node, or None for a pass-through."""
+        if self.protocol[level] == "swap":
+            if width == 1:
+                return None
+            wa = (width + 1) // 2
+            return (start, wa), (start + wa, width - wa)
+        return (start, width), (start, width)
+
+    def link_c(self, start: int, width: int) -> np.ndarray:
+        return self.node_c[start] + self.node_c[start + width]
+
+    def key(self, level: int, start: int, width: int) -> tuple:
+        return (level, width, self.p_gen[start:start + width].tobytes(), self.link_hat[start:start + width].tobytes(),
+                self.node_c[start:start + width + 1].tobytes())
+
+
+def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
+    t = np.arange(T)
+    pmf = np.zeros(T)
+    pmf[1:] = p * np.exp((t[1:] - 1) * np.log1p(-p)) if p < 1 else (t[1:] == 1).astype(float)
+    return pmf[:, None] * hat[None, :]
+
+
+def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """``sum_n first * G^{*n}`` on ``[0, T)`` by FFT (size the next power of two >= 2T)."""
+    T = G.shape[0]
+    N = 1 << int(math.ceil(math.log2(2 * T)))
+    Fg = np.fft.rfft(G, N)
+    Ff = np.fft.rfft(first, N, axis=0)
+    return np.fft.irfft(Ff / (1.0 - Fg)[:, None], N, axis=0)[:T]
+
+
+def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """The same sum term by term with direct convolutions (reference path)."""
+    T = G.shape[0]
+    acc = first.copy()
+    term = first.copy()
+    for _ in range(T):
+        term = np.stack([np.convolve(term[:, s], G)[:T] for s in range(4)], axis=1)
+        if not np.any(term):
+            break
+        acc += term
+        if np.abs(term).sum() < 1e-300:
+            break
+    return acc
+
+
+def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray,
+           direct: bool) -> np.ndarray:
+    T = JA.shape[0]
+    op = model.protocol[level]
+    D = _SWAP_D if op == "swap" else model.D_distill
+    cut = model.cutoffs[level]
+    cut_type = model.cut_type if cut is not None else "memory_time"
+    if cut is None:
+        cut = _NO_CUT
+    if direct or cut_type == "fidelity":
+        value = float(cut)
+        out, passed, fail = _k.join_direct(JA, JB, cA, cB, D, _CUT_CODE[cut_type], value)
+    elif cut_type == "memory_time":
+        tau = int(min(cut, _NO_CUT))
+        out, passed = _k.join_window(JA, JB, cA, cB, tau, D, _pairs(D))
+        fail = _k.fail_window(JA[:, 0].copy(), JB[:, 0].copy(), tau)
+    else:  # run time
+        rt = int(cut)
+        A, B = JA.copy(), JB.copy()
+        A[rt + 1:] = 0.0
+        B[rt + 1:] = 0.0
+        out, passed = _k.join_window(A, B, cA, cB, _NO_CUT, D, _pairs(D))
+        fail = np.zeros(T)
+        if rt < T:
+            fail[rt] = max(0.0, 1.0 - JA[: rt + 1, 0].sum() * JB[: rt + 1, 0].sum())
+    if op == "swap":
+        first = model.p_swap * out
+        G = fail + (1.0 - model.p_swap) * passed
+    else:
+        first = out
+        G = fail + passed - out[:, 0]
+    return _renewal_direct(first, G) if direct else _renewal_fft(first, G)
+
+
+def _evaluate(model: _Model, T: int, direct: bool = False) -> np.ndarray:
+    memo: dict = {}
+
+    def node(level: int, start: int, width: int) -> np.ndarray:
+        if level < 0:
+            return _elementary(float(model.p_gen[start]), model.link_hat[start], T)
+        key = model.key(level, start, width)
+        if key in memo:
+            return memo[key]
+        ch = model.children(level, start, width)
+        if ch is None:
+            res = node(level - 1, start, width)
+        else:
+            (sa, wa), (sb, wb) = ch
+            JA = node(level - 1, sa, wa)
+            JB = JA if (sa, wa) == (sb, wb) else node(level - 1, sb, wb)
+            res = _level(model, level, JA, JB, model.link_c(sa, wa), model.link_c(sb, wb), direct)
+        memo[key] = res
+        return res
+
+    return node(len(model.protocol) - 1, 0, model.n)
+
+
+def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
+    """Estimate the window needed for ``1 - sum(pmf) <= tol`` from the geometric tail of the survival function."""
+    T = pmf.size
+    surv = 1.0 - np.cumsum(pmf)
+    lo = T // 2
+    seg = surv[lo:]
+    ok = seg > 1e-300
+    if ok.sum() >= 4 and seg[ok][-1] < seg[ok][0]:
+        x = np.arange(lo, T)[ok]
+        slope = np.polyfit(x, np.log(seg[ok]), 1)[0]
+        if slope < 0:
+            need = T - 1 + (math.log(tol) - math.log(seg[ok][-1])) / slope
+            return int(min(2**40, max(math.ceil(1.25 * need), 2 * T)))
+    return 4 * T
+
+
+_T_MAX = 2**22
+
+
+def _missing(J: np.ndarray) -> float:
+    return max(0.0, 1.0 - float(np.maximum(J[1:, 0], 0.0).sum()))
+
+
+def _check_truncation(J: np.ndarray, model: _Model, tol: float | None) -> None:
+    """Raise when the window misses more than ``tol``; the message gives a window verified to suffice."""
+    if tol is None or _missing(J) <= tol:
+        return
+    T = J.shape[0]
+    trunc = _missing(J)
+    pmf = np.maximum(J[:, 0], 0.0)
+    advice = f"t_trunc > {_T_MAX} would be needed"
+    T2 = T
+    for _ in range(8):
+        T2 = min(_T_MAX, _suggest_t_trunc(pmf, tol) if T2 == T else max(2 * T2, _suggest_t_trunc(pmf, tol)))
+        J2 = _evaluate(model, T2)
+        if _missing(J2) <= tol:
+            advice = f"t_trunc >= {T2} would suffice (checked)"
+            break
+        pmf = np.maximum(J2[:, 0], 0.0)
+        if T2 >= _T_MAX:
+            break
+    raise ValueError(
+        f"t_trunc={T} covers only {1 - trunc:.12g} of the delivery-time distribution (missing {trunc:.3g} > "
+        f"tol={tol:g}); {advice}, or pass a larger tol"
+    )
+
+
+def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
+    _check_truncation(J, model, tol)
+    T = J.shape[0]
+    pmf = np.maximum(J[:, 0], 0.0)
+    pmf[0] = 0.0
+    coverage = float(pmf.sum())
+    trunc = max(0.0, 1.0 - coverage)
+    valid = pmf > 1e-15 * pmf.max() if coverage > 0 else np.zeros(T, bool)
+    state = np.full((T, 4), np.nan)
+    if valid.any():
+        lam = 0.25 * wht(J[valid] / pmf[valid, None])
+        lam = np.maximum(lam, 0.0)
+        state[valid] = lam / lam.sum(axis=1, keepdims=True)
+    if coverage > 0:
+        tot = J[valid].sum(axis=0)
+        mean_state = np.maximum(0.25 * wht(tot / tot[0]), 0.0)
+        mean_state /= mean_state.sum()
+        mean_time = float(np.dot(np.arange(T), pmf) / coverage)
+    else:
+        mean_state = np.full(4, np.nan)
+        mean_time = float("inf")
+    frac = float(BDS_MEASURES["bb84_key_fraction"](mean_state)) if coverage > 0 else 0.0
+    return ChainDelivery(
+        pmf=pmf, state=state, mean_time=mean_time, mean_state=mean_state, mean_fidelity=float(mean_state[0]),
+        key_rate=frac / mean_time if coverage > 0 else 0.0, coverage=coverage, truncation_error=trunc,
+        protocol=model.protocol, cutoff=model.cutoffs, cut_type=model.cut_type, joint=J,
+    )
+
+
+def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Model:
+    protocol = _protocol(protocol)
+    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
+    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    w, nw = _per_segment(w0, "w0", _v.probability, protocol)
+    if np.ndim(p_gen) == 0 and np.ndim(w0) == 1:
+        p, n = np.full(nw, float(p[0])), nw
+    elif np.ndim(w0) == 0:
+        w = np.full(n, float(w[0]))
+    if w.size != n:
+        raise ValueError(f"w0 has {w.size} values but p_gen has {n} (one per segment)")
+    if isinstance(t_coh, (int, float, np.floating, np.integer)) and not isinstance(t_coh, bool) and math.isinf(t_coh) \
+            and t_coh > 0:
+        node_c = np.zeros((n + 1, 4))
+    else:
+        tc = float(_v.positive(t_coh, "t_coh"))
+        node_c = np.full((n + 1, 4), 0.5 / tc)
+        node_c[:, 0] = 0.0
+    link_hat = np.stack([np.ones(n), w, w, w], axis=1)
+    cuts = _cutoffs(cutoff, cut_type, len(protocol))
+    D = _distill_tensor("bbpssw", 1.0, 0.0, True) if "distill" in protocol else None
+    return _Model(protocol, p, link_hat, node_c, ps, cuts, cut_type, D)
+
+
+def chain_delivery(
+    protocol: Sequence[str],
+    p_gen: Any,
+    p_swap: float,
+    w0: Any,
+    t_coh: float,
+    cutoff: Any = None,
+    cut_type: str = "memory_time",
+    t_trunc: int = 1000,
+    *,
+    tol: float | None = 1e-6,
+) -> ChainDelivery:
+    """Exact delivery-time distribution and Werner states of a nested repeater chain (Li–Coopmans–Elkouss model).
+
+    Parameters
+    ----------
+    protocol : tuple of str
+        Levels from the elementary links upwards, each ``"swap"`` or ``"distill"``; e.g.
+        ``("swap", "swap")`` is swap-as-soon-as-possible on 4 segments, ``("distill", "swap")``
+        distils each segment once and then swaps. ``()`` is a single link.
+    p_gen : float or array_like
+        Link success probability per attempt, in (0, 1]; one value, or one per segment
+        (asymmetric chain; ``ceil(log2 n)`` swap levels for ``n`` segments).
+    p_swap : float
+        Swap success probability in (0, 1].
+    w0 : float or array_like
+        Werner parameter of a fresh link, in [0, 1] (fidelity ``(1 + 3 w0)/4``); one or per segment.
+    t_coh : float
+        Coherence time in steps: a waiting pair's Werner parameter decays as ``exp(-dt/t_coh)``
+        (``float("inf")``: no decoherence).
+    cutoff : None, number or sequence
+        Cut-off per level (one value for all, or one per level; ``None`` = no cut-off at that level).
+    cut_type : {"memory_time", "fidelity", "run_time"}
+        Whole time steps for ``memory_time`` (allowed ``|tA - tB|``) and ``run_time``; a
+        fidelity threshold in [0, 1] for ``fidelity`` (Li et al.'s Werner threshold
+        ``w_cut`` is ``(4 F_cut - 1)/3``).
+    t_trunc : int
+        Length of the computed time window (steps ``0 .. t_trunc - 1``).
+    tol : float or None
+        Largest accepted missing probability ``1 - sum(pmf)``; above it a ``ValueError`` says which
+        ``t_trunc`` would suffice. ``None`` disables the check.
+
+    Returns
+    -------
+    ChainDelivery
+        ``pmf``, ``state`` (Werner states ``(t_trunc, 4)``), ``werner``, ``mean_time``,
+        ``mean_fidelity``, ``key_rate`` (per step), ``truncation_error``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Probabilities outside (0, 1], unknown protocol steps, a chain length that does not match
+        the swap levels, bad cut-offs, or a ``t_trunc`` too small for ``tol``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> r = qnet.chain_delivery(("swap",), p_gen=0.5, p_swap=1.0, w0=1.0, t_coh=float("inf"), t_trunc=200)
+    >>> round(r.mean_time, 6)   # E[max of two Geometric(1/2)] = 2 + 2 - 4/3
+    2.666667
+    >>> r = qnet.chain_delivery(("distill", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, cutoff=(40, 80, 160),
+    ...                         t_trunc=20000)
+    >>> r.pmf.shape, r.state.shape, r.truncation_error < 1e-6
+    ((20000,), (20000, 4), True)
+    """
+    model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type)
+    T = _t_trunc(t_trunc)
+    tol = _tol(tol)
+    return _result(_evaluate(model, T), model, tol)
+
+
+def chain_delivery_bds(
+    protocol: Sequence[str],
+    p_gen: Any,
+    p_swap: float,
+    link_state: Any,
+    memory_rates: Any,
+    cutoff: Any = None,
+    cut_type: str = "memory_time",
+    t_trunc: int = 1000,
+    *,
+    purification: str = "dejmps",
+    twirl: bool = False,
+    gate_fidelity: float = 1.0,
+    measurement_error: float = 0.0,
+    tol: float | None = 1e-6,
+) -> ChainDelivery:
+    """Exact delivery distribution for Bell-diagonal links and Pauli-channel memories.
+
+    Parameters
+    ----------
+    protocol, p_gen, p_swap, cutoff, cut_type, t_trunc, tol
+        As in :func:`chain_delivery`.
+    link_state : array_like, shape (4,) or (n, 4)
+        Bell-diagonal state ``[Φ+, Φ−, Ψ+, Ψ−]`` of a fresh link, one for all segments or one per segment.
+    memory_rates : array_like, shape (3,) or (n + 1, 3), or PauliMemory
+        Pauli rates ``(γx, γy, γz)`` per time step of every node's memory (one for all nodes,
+        or one per node ``0..n``). A stored pair decoheres at both its end nodes.
+    purification : str
+        Distillation protocol of ``qnet.purify`` (``"dejmps"``, ``"cnot"``, ``"bbpssw"``, ...).
+    twirl : bool
+        Twirl every distilled pair to Werner form (with ``"bbpssw"`` and depolarizing memories
+        this is exactly :func:`chain_delivery`).
+    gate_fidelity, measurement_error : float
+        Noise of the distillation circuit (see ``qnet.purify``).
+
+    Returns
+    -------
+    ChainDelivery
+
+    Examples
+    --------
+    >>> import qnet
+    >>> r = qnet.chain_delivery_bds(("distill", "swap"), 0.2, 0.9, [0.9, 0.05, 0.03, 0.02],
+    ...                             qnet.PauliMemory.dephasing(1e-3), cutoff=30, t_trunc=3000)
+    >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
+    1.0
+    """
+    protocol = _protocol(protocol)
+    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
+    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    lam = _v.bds(link_state, "link_state")
+    if lam.ndim == 1:
+        lam = np.broadcast_to(lam, (n, 4))
+    if lam.shape != (n, 4):
+        raise ValueError(f"link_state must have shape (4,) or ({n}, 4) for {n} segments, got {lam.shape}")
+    rates = _rates(memory_rates, "memory_rates")
+    if rates.ndim == 1:
+        rates = np.broadcast_to(rates, (n + 1, 3))
+    if rates.shape != (n + 1, 3):
+        raise ValueError(f"memory_rates must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
+    from .purification import PROTOCOLS
+
+    _v.option(purification, "purification", PROTOCOLS)
+    f = float(_v.probability(gate_fidelity, "gate_fidelity"))
+    q = float(_v.probability(measurement_error, "measurement_error"))
+    cuts = _cutoffs(cutoff, cut_type, len(protocol))
+    D = _distill_tensor(purification, f, q, bool(twirl)) if "distill" in protocol else None
+    model = _Model(protocol, p, wht(np.ascontiguousarray(lam)), _component_rates(rates), ps, cuts, cut_type, D)
+    T = _t_trunc(t_trunc)
+    return _result(_evaluate(model, T), model, _tol(tol))
+
+
+def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
+    """Slow straightforward path (O(T²) joins over all arrival-time pairs, renewal sums term by term)."""
+    return _result(_evaluate(model, t_trunc, direct=True), model, None)
+
+
+# ---------------------------------------------------------------- optimizer
+@dataclass(frozen=True)
+class CutoffOptimum:
+    """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery."""
+
+    cutoff: tuple
+    value: float
+    delivery: ChainDelivery
+    n_evaluations: int
+
+
+def optimize_cutoff(
+    protocol: Sequence[str],
+    p_gen: Any,
+    p_swap: float,
+    w0: Any,
+    t_coh: float,
+    *,
+    cut_type: str = "memory_time",
+    per_level: bool = False,
+    bounds: tuple[float, float] | None = None,
+    objective: str | Callable[[ChainDelivery], float] = "key_rate",
+    t_trunc: int = 2000,
+    tol: float = 1e-4,
+    seed: int = 0,
+    maxiter: int = 30,
+) -> CutoffOptimum:
+    """Maximise a figure of merit per time over uniform or per-level cut-offs (Werner model).
+
+    Uses ``scipy.optimize.differential_evolution`` (integer cut-offs for time cut-offs) with a
+    fixed ``seed``, so repeated calls give the same answer. Candidates whose distribution is not
+    covered by ``t_trunc`` within ``tol`` score 0.
+
+    Parameters
+    ----------
+    protocol, p_gen, p_swap, w0, t_coh, cut_type, t_trunc
+        As in :func:`chain_delivery`.
+    per_level : bool
+        One cut-off per level (True) or one for all levels.
+    bounds : (low, high), optional
+        Search interval (default ``(1, t_trunc // 2)`` steps, or ``(0.25, 1)`` for fidelity).
+    objective : "key_rate" | "rate_fidelity" | callable
+        ``key_rate`` (BB84 key per step), ``rate_fidelity`` (mean fidelity / mean time) or any
+        function of a :class:`ChainDelivery`.
+    seed, maxiter : int
+        Seed and iteration budget of the differential evolution.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> args = (("swap", "swap"), 0.3, 0.6, 0.995, 60.0)
+    >>> best = qnet.optimize_cutoff(*args, t_trunc=800, bounds=(1, 60), maxiter=10)
+    >>> best.cutoff, round(best.value, 6)
+    ((4, 4), 0.015013)
+    >>> round(qnet.chain_delivery(*args, t_trunc=800).key_rate, 6)   # no cut-off
+    0.0051
+    """
+    from scipy.optimize import differential_evolution
+
+    protocol = _protocol(protocol)
+    _v.option(cut_type, "cut_type", CUT_TYPES)
+    T = _t_trunc(t_trunc)
+    tol = _tol(tol)
+    if callable(objective):
+        fom = objective
+    else:
+        _v.option(objective, "objective", ("key_rate", "rate_fidelity"))
+        fom = (lambda r: r.key_rate) if objective == "key_rate" else (lambda r: r.mean_fidelity / r.mean_time)
+    if bounds is None:
+        bounds = (0.25, 1.0) if cut_type == "fidelity" else (1, max(2, T // 2))
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi:
+        raise ValueError(f"bounds must satisfy low < high, got {bounds!r}")
+    model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, None, cut_type)
+    dim = len(protocol) if per_level else 1
+    integer = cut_type != "fidelity"
+    cache: dict = {}
+
+    def cut_of(x: np.ndarray) -> tuple:
+        vals = [int(round(v)) if integer else float(v) for v in x]
+        return tuple(vals) if per_level else (vals[0],) * len(protocol)
+
+    def evaluate(x: np.ndarray) -> float:
+        c = cut_of(x)
+        if c not in cache:
+            m = _Model(model.protocol, model.p_gen, model.link_hat, model.node_c, model.p_swap,
+                       _cutoffs(c, cut_type, len(protocol)), cut_type, model.D_distill)
+            r = _result(_evaluate(m, T), m, None)
+            cache[c] = (float(fom(r)) if r.truncation_error <= tol else 0.0, r)
+        return -cache[c][0]
+
+    res = differential_evolution(
+        evaluate, [(lo, hi)] * dim, seed=seed, maxiter=maxiter, polish=False, tol=1e-8,
+        integrality=[integer] * dim, updating="immediate",
+    )
+    best = cut_of(res.x)
+    evaluate(res.x)
+    value, delivery = cache[best]
+    return CutoffOptimum(cutoff=best, value=value, delivery=delivery, n_evaluations=len(cache))
