@@ -1,0 +1,184 @@
+"""SPDC swapping model: Gaussian engine against a truncated Fock-space calculation, analytic limits, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+import qutip
+
+import qnet
+from qnet import spdc
+
+
+# ---------------------------------------------------------------- Gaussian engine vs photon-number truncation
+def fock_fourfold(mu_mode, eta, dark, N):
+    """Single-polarization swapping: TMSV(a,b) ⊗ TMSV(c,d), 50:50 BS on (b,c), all four detectors click.
+
+    Built in Fock space with N levels per source mode (truncation), exact beam splitter on the
+    number-conserving (b,c) space of dimension 2N-1, lossy threshold detectors as POVMs
+    P(no click | n) = (1 - d)(1 - η)^n.
+    """
+    r = math.asinh(math.sqrt(mu_mode))
+    c = np.array([math.tanh(r) ** n / math.cosh(r) for n in range(N)])
+    D = 2 * N - 1
+    a = qutip.destroy(D)
+    H = qutip.tensor(a.dag(), a) - qutip.tensor(a, a.dag())
+    U = (math.pi / 4 * H).expm().full()
+    psi = np.zeros((N, D, D, N), dtype=complex)
+    for n in range(N):
+        for m in range(N):
+            psi[n, :, :, m] = c[n] * c[m] * U[:, n * D + m].reshape(D, D)
+    prob = np.abs(psi) ** 2
+
+    def click(n_levels, eta_i):
+        n = np.arange(n_levels)
+        return 1.0 - (1.0 - dark) * (1.0 - eta_i) ** n
+
+    return np.einsum("abcd,a,b,c,d->", prob, click(N, eta[0]), click(D, eta[1]), click(D, eta[1]),
+                     click(N, eta[2]))
+
+
+def gaussian_fourfold(mu_mode, eta, dark):
+    r = np.asarray(math.asinh(math.sqrt(mu_mode)))
+    Dlt = spdc._sources(4, [(0, 1, r, 1.0), (2, 3, r, 1.0)])
+    for mode, e in zip(range(4), (eta[0], eta[1], eta[1], eta[2])):
+        Dlt = spdc._loss(Dlt, mode, e)
+    bs = np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)
+    Dlt = spdc._passive(Dlt, [1, 2], bs)
+    return float(spdc._all_click(Dlt, [(0,), (1,), (2,), (3,)], [dark] * 4))
+
+
+def test_gaussian_engine_matches_truncated_fock_space_with_convergence():
+    mu_mode, eta, dark = 0.1, (0.6, 0.5, 0.3), 1e-3
+    exact = gaussian_fourfold(mu_mode, eta, dark)
+    errors = [abs(fock_fourfold(mu_mode, eta, dark, N) - exact) / exact for N in (7, 10, 13)]
+    # truncation error shrinks like tanh(r)^(2N) = 0.09^N (about 1e-3 per three levels) until rounding
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[0] > 1e-6  # the check has teeth: a too-small cutoff is visibly wrong
+    assert errors[2] < 1e-9  # N = 13: truncation error 0.09^13 ≈ 3e-14 per source, rounding dominates
+
+
+def test_vacuum_probability_of_thermal_mode():
+    # one arm of a TMSV is thermal with mean n: P(vacuum) = 1/(1 + η n) after loss η (closed form)
+    n, eta = 0.3, 0.4
+    Dlt = spdc._sources(2, [(0, 1, np.asarray(math.asinh(math.sqrt(n))), 1.0)])
+    Dlt = spdc._loss(Dlt, 0, eta)
+    assert abs(spdc._p_vacuum(Dlt, (0,)) - 1 / (1 + eta * n)) < 1e-14
+
+
+def test_two_fold_closed_form_matches_gaussian_engine():
+    mu, ea, eb, d = 0.05, 0.3, 0.2, 1e-4
+    r = np.asarray(math.asinh(math.sqrt(mu / 2)))
+    Dlt = spdc._sources(4, [(0, 3, r, 1.0), (1, 2, r, -1.0)])  # modes aH, aV, bH, bV
+    for m, e in ((0, ea), (1, ea), (2, eb), (3, eb)):
+        Dlt = spdc._loss(Dlt, m, e)
+    # one polarization-insensitive detector per arm (both modes, one dark-count probability)
+    engine = spdc._all_click(Dlt, [(0, 1), (2, 3)], [d, d])
+    assert abs(qnet.spdc_two_fold_probability(mu, ea, eb, d) - engine) < 1e-14
+
+
+# ---------------------------------------------------------------- analytic limits of the full model
+def test_single_pair_limit_perfect_overlap():
+    # μ → 0, lossless, M = 1: the heralded state is the Bell state: all visibilities 1, W = -1/2;
+    # P4 → μ² η⁴ / 2 (one pair per source, all photons detected, BSM success 1/2). Corrections are O(μ).
+    mu, eta = 1e-4, 0.8
+    res = qnet.SPDCSwapping(eta, eta, eta, eta).evaluate(mu)
+    assert np.all(np.abs(res.visibility - 1) < 10 * mu)
+    assert abs(res.witness + 0.5) < 10 * mu
+    assert abs(res.fourfold_probability / (mu**2 * eta**4 / 2) - 1) < 10 * mu
+
+
+def test_single_pair_limit_partial_distinguishability():
+    # Partially distinguishable BSM photons (overlap M): the heralded a-d state is
+    # M |Ψ><Ψ| + (1 - M)(|HV><HV| + |VH><VH|)/2 (the distinguishable part keeps only H/V anticorrelation), so
+    # V_HV = 1, V_PM = V_RL = M, F = (1 + M)/2; the BSM success stays 1/2 (sum over orthogonal-polarization
+    # patterns is independent of M).
+    mu, M = 1e-4, 0.7
+    res = qnet.SPDCSwapping(mode_overlap=M).evaluate(mu)
+    assert np.all(np.abs(res.visibility - [1.0, M, M]) < 10 * mu)
+    assert abs(res.fidelity - (1 + M) / 2) < 10 * mu
+    assert abs(res.fourfold_probability / (mu**2 / 2) - 1) < 10 * mu
+
+
+def test_psi_minus_only_halves_the_rate():
+    mu = 1e-4
+    both = qnet.SPDCSwapping().evaluate(mu).fourfold_probability
+    one = qnet.SPDCSwapping(bsm="psi-").evaluate(mu).fourfold_probability
+    assert abs(one / both - 0.5) < 10 * mu
+
+
+def test_multi_pair_emission_lowers_visibility_and_dark_counts_too():
+    mu = np.array([0.001, 0.01, 0.05, 0.1])
+    res = qnet.SPDCSwapping(0.3, 0.3, 0.3, 0.3).evaluate(mu)
+    assert np.all(np.diff(res.mean_visibility) < 0)
+    noisy = qnet.SPDCSwapping(0.3, 0.3, 0.3, 0.3, channel_loss_db=30.0,
+                              remote_dark_count_probability=1e-5).evaluate(mu)
+    assert np.all(noisy.mean_visibility < res.mean_visibility)
+
+
+def test_channel_loss_scales_rate_in_single_pair_limit():
+    mu = 1e-4
+    base = qnet.SPDCSwapping().evaluate(mu).fourfold_probability
+    lossy = qnet.SPDCSwapping(channel_loss_db=20.0).evaluate(mu).fourfold_probability
+    assert abs(lossy / base / 1e-2 - 1) < 10 * mu
+
+
+def test_two_fold_rate_in_result_and_inversion_round_trip():
+    ea, eb = 0.15, 0.25
+    mu = qnet.spdc_mean_pairs([15e3, 130e3], 80e6, ea, eb)
+    p = qnet.spdc_two_fold_probability(mu, ea, eb)
+    assert np.allclose(p * 80e6, [15e3, 130e3], rtol=1e-12, atol=0)
+    res = qnet.SPDCSwapping(ea, eb, eb, ea).evaluate(mu)
+    assert np.allclose(res.twofold_rate_hz, [15e3, 130e3], rtol=1e-12, atol=0)
+
+
+def test_scan_shapes():
+    res = qnet.SPDCSwapping().evaluate(np.full((2, 3), 0.01))
+    assert res.visibility.shape == (2, 3, 3)
+    assert res.fourfold_rate_hz.shape == (2, 3)
+
+
+# ---------------------------------------------------------------- bad input
+def test_mean_pairs_zero():
+    with pytest.raises(ValueError, match="mean_pairs"):
+        qnet.SPDCSwapping().evaluate(0.0)
+
+
+def test_mean_pairs_negative():
+    with pytest.raises(ValueError, match="mean_pairs"):
+        qnet.spdc_two_fold_probability(-0.1, 0.5, 0.5)
+
+
+def test_efficiency_above_one():
+    with pytest.raises(ValueError, match="efficiency_b"):
+        qnet.SPDCSwapping(efficiency_b=1.1)
+
+
+def test_negative_channel_loss():
+    with pytest.raises(ValueError, match="channel_loss_db"):
+        qnet.SPDCSwapping(channel_loss_db=-1.0)
+
+
+def test_mode_overlap_out_of_range():
+    with pytest.raises(ValueError, match="mode_overlap"):
+        qnet.SPDCSwapping(mode_overlap=-0.2)
+
+
+def test_unknown_bsm():
+    with pytest.raises(ValueError, match="bsm"):
+        qnet.SPDCSwapping(bsm="phi+")
+
+
+def test_mismatched_pump_shapes():
+    with pytest.raises(ValueError, match="broadcast"):
+        qnet.SPDCSwapping().evaluate([0.01, 0.02], [0.01, 0.02, 0.03])
+
+
+def test_two_fold_rate_above_repetition_rate():
+    with pytest.raises(ValueError, match="two_fold_rate_hz"):
+        qnet.spdc_mean_pairs(1e9, 80e6, 0.5, 0.5)
+
+
+def test_zero_heralding_efficiency_for_inversion():
+    with pytest.raises(ValueError, match="efficiency_a"):
+        qnet.spdc_mean_pairs(1e3, 80e6, 0.0, 0.5)
