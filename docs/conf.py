@@ -23,7 +23,6 @@ import ast
 import importlib
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -109,14 +108,18 @@ def _title(doc: str | None, fallback: str) -> str:
 def write_api_pages() -> list[str]:
     """One autosummary page per public module; returns the module names."""
     modules = public_modules()
-    # Stubs of names that were renamed or removed must not linger (they would be orphans).
-    shutil.rmtree(DOCS / "api" / "generated", ignore_errors=True)
+    documented: dict[str, str] = {}  # public name -> module whose page documents it
     for old in (DOCS / "api").glob("mod_*.rst"):
         if old.stem.removeprefix("mod_") not in modules:
             old.unlink()
     for name in modules:
         module = importlib.import_module(f"qnet.{name}")
-        public = list(getattr(module, "__all__", []))
+        exported = list(getattr(module, "__all__", []))
+        # A name exported by two modules is documented once, on the page of the first one
+        # (``from .<module> import *`` of the later module rebinds ``qnet.<name>``; see the note).
+        public = [n for n in exported if n not in documented]
+        shared = [n for n in exported if n in documented]
+        documented.update({n: name for n in public})
         data = [n for n in public if _is_data(getattr(module, n))]
         callables = [n for n in public if n not in data]
         heading = f"``qnet.{name}``: {_title(module.__doc__, name)}"
@@ -140,6 +143,9 @@ def write_api_pages() -> list[str]:
             "",
         ]
         lines += [f"   {n}" for n in callables]
+        if shared:
+            lines += ["", "Also exported by this module (documented on an earlier page): "
+                      + ", ".join(f"``{n}`` (:ref:`api-{documented[n]}`)" for n in shared) + "."]
         if data:
             lines += ["", "Constants", "---------", ""]
             docs = _attribute_docs(f"qnet.{name}")
@@ -149,6 +155,10 @@ def write_api_pages() -> list[str]:
                 lines += [f"   {line}" if line else "" for line in text]
                 lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]
         _write_if_changed(DOCS / "api" / f"mod_{name}.rst", "\n".join(lines) + "\n")
+    # Stubs of names that were renamed or removed must not linger (they would be orphan pages).
+    for stub in (DOCS / "api" / "generated").glob("qnet.*.rst"):
+        if stub.stem.removeprefix("qnet.") not in documented:
+            stub.unlink()
     return modules
 
 
@@ -184,7 +194,27 @@ def _short_repr(value) -> str:
 
 
 def _study_modules() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "qnet" / "studies").glob("*.py") if not p.stem.startswith("_"))
+    # ``gallery`` is the driver that re-runs every study, not a study.
+    return sorted(
+        p.stem for p in (ROOT / "qnet" / "studies").glob("*.py") if not p.stem.startswith("_") and p.stem != "gallery"
+    )
+
+
+def _committed_run(folder: Path) -> tuple[str | None, dict]:
+    """Command line and scalar parameters recorded in the study's committed JSON (by ``_common.write_json``)."""
+    import json
+
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        command = data.get("environment", {}).get("command")
+        params = data.get("parameters", {})
+        if command:
+            scalars = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool))}
+            return command, scalars
+    return None, {}
 
 
 def write_gallery() -> None:
@@ -201,23 +231,27 @@ def write_gallery() -> None:
             raise RuntimeError(f"cannot import qnet.studies.{name} for the gallery: {exc}") from exc
         heading = f"``{name}``: {_title(doc, name)}"
         out += [f".. _gallery-{name}:", "", heading, "-" * len(heading), ""]
-        body = "\n".join(doc.strip().splitlines()[1:]).strip()
-        if body:
-            out += [_dedent(body), ""]
-        out += [
-            "Command (full run; ``--quick`` makes a small smoke run, ``--help`` lists every option):",
-            "",
-            ".. code-block:: console",
-            "",
-            f"   $ python -m qnet.studies.{name} --out qnet-results/{name}",
-            "",
-        ]
+        body = _dedent("\n".join(doc.strip().splitlines()[1:])).strip()
+        if body:  # study docstrings are plain text written for --help: show them verbatim
+            out += [".. code-block:: text", ""] + [f"   {line}" if line else "" for line in body.splitlines()] + [""]
         folder = ROOT / "studies" / name
+        command, params = _committed_run(folder) if folder.is_dir() else (None, {})
+        if command:
+            args = command.split()[1:]  # recorded as "<script> <args>"
+            shown = " ".join([f"python -m qnet.studies.{name}"] + args)
+            out += ["Command that made the committed figures (``--help`` lists every option):"]
+        else:
+            shown = f"python -m qnet.studies.{name} --out qnet-results/{name}"
+            out += ["Command (``--quick`` makes a small smoke run, ``--help`` lists every option):"]
+        out += ["", ".. code-block:: console", "", f"   $ {shown}", ""]
+        if params:
+            out += ["Parameters of that run: " + ", ".join(f"``{k} = {v!r}``" for k, v in params.items()) + ".", ""]
         pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
         if pngs:
             out += [f"Committed figures (``studies/{name}/``):", ""]
             for png in pngs:
-                rel = os.path.relpath(png, DOCS / "_generated").replace(os.sep, "/")
+                # Paths in an included file are relative to the including page (docs/gallery.rst).
+                rel = os.path.relpath(png, DOCS).replace(os.sep, "/")
                 out += [f".. figure:: {rel}", "   :width: 90%", "", f"   ``{png.name}``", ""]
             data = sorted(p.name for p in folder.iterdir() if p.suffix in {".csv", ".json", ".pdf"})
             if data:
