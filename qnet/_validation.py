@@ -172,7 +172,7 @@ def _bds_fast(value: Any) -> np.ndarray | None:
 
 def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
     """Validate a two-qubit density matrix ``(..., 4, 4)``: Hermitian, trace 1, positive semidefinite."""
-    arr = _qobj_to_array(value)
+    arr = _qobj_to_array(value, name)
     if isinstance(arr, (str, bytes)) or arr is None:
         raise TypeError(f"{name} must be a 4x4 density matrix, got {type(value).__name__}")
     arr = np.asarray(arr)
@@ -206,7 +206,7 @@ def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
     return hermitian
 
 
-def _qobj_to_array(value: Any) -> Any:
+def _qobj_to_array(value: Any, name: str = "state") -> Any:
     """Return the dense matrix of a QuTiP ``Qobj`` (checked to be a two-qubit operator), else the value."""
     try:
         import qutip
@@ -216,7 +216,9 @@ def _qobj_to_array(value: Any) -> Any:
         if value.isket:
             value = qutip.ket2dm(value)
         if value.shape != (4, 4):
-            raise ValueError(f"expected a two-qubit state (4x4 operator or 4-dim ket), got a Qobj of shape {value.shape}")
+            raise ValueError(
+                f"{name} must be a two-qubit state (4x4 operator or 4-dim ket), got a Qobj of shape {value.shape}"
+            )
         return value.full()
     return value
 
@@ -243,6 +245,11 @@ def state(value: Any, name: str = "state", form: str = "auto") -> tuple[str, np.
         return "dm", density_matrix(value, name)
     arr = np.asarray(value) if not isinstance(value, (str, bytes)) else value
     if isinstance(arr, np.ndarray) and arr.dtype.kind == "c":
+        if arr.ndim < 2 or arr.shape[-2:] != (4, 4):
+            raise TypeError(
+                f"{name} is complex with shape {arr.shape}: Bell-diagonal states (..., 4) must be real, "
+                f"density matrices must have shape (..., 4, 4)"
+            )
         return "dm", density_matrix(arr, name)
     if isinstance(arr, np.ndarray) and arr.ndim >= 2 and arr.shape[-2:] == (4, 4):
         as_dm = as_bds = None

@@ -169,6 +169,7 @@ def pauli_rates(gamma: Any, pattern: Any) -> np.ndarray:
     off = np.abs(total - 1.0) > _v.TRACE_ATOL
     if off.any():
         raise ValueError(f"pattern (a, b, c) must lie on the simplex a + b + c = 1, got sum {_v.first_bad(total, off)}")
+    _v.broadcast({"gamma": gamma, "pattern": pattern}, core={"pattern": 1})
     return gamma[..., None] * pattern
 
 
@@ -238,7 +239,10 @@ def pauli_transfer_eigenvalues(rates: Any, t: Any) -> np.ndarray:
     >>> qnet.pauli_transfer_eigenvalues([0.0, 0.0, 0.5], 1.0).round(6)
     array([0.367879, 0.367879, 1.      ])
     """
-    return _eta(_rates(rates), _v.nonnegative(t, "t"))
+    rates = _rates(rates)
+    t = _v.nonnegative(t, "t")
+    _v.broadcast({"rates": rates, "t": t}, core={"rates": 1})
+    return _eta(rates, t)
 
 
 def _probs_from_eta(eta: np.ndarray) -> np.ndarray:
@@ -314,8 +318,20 @@ def bit_flip_probabilities(p: Any) -> np.ndarray:
 
 
 def _pauli_probs(probs: Any, name: str = "probs") -> np.ndarray:
-    arr = _v.bds(probs, name)  # same rules: last axis 4, >= 0, sums to 1
-    return arr
+    """Pauli error probabilities ``(..., 4)``: same rules as a BDS (>= 0, summing to 1), own messages."""
+    arr = _v.real_array(probs, name)
+    if arr.ndim == 0 or arr.shape[-1] != 4:
+        raise ValueError(
+            f"{name} must be Pauli error probabilities [pI, pZ, pX, pY] (last axis of length 4), got shape {arr.shape}"
+        )
+    neg = arr < -_v.NEG_ATOL
+    if neg.any():
+        raise ValueError(f"{name} must be >= 0, got {_v.first_bad(arr, neg)}")
+    total = np.maximum(arr, 0.0).sum(axis=-1)
+    off = np.abs(total - 1.0) > _v.TRACE_ATOL
+    if off.any():
+        raise ValueError(f"{name} must sum to 1 (tolerance {_v.TRACE_ATOL:g}), got sum {_v.first_bad(total, off)}")
+    return _v.bds(arr, name)
 
 
 # ---------------------------------------------------------------- BDS kernels (unvalidated)
@@ -563,8 +579,10 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
     mem_b = rates if rates_b is None else rates_b
     t1t2 = [isinstance(m, T1T2Memory) for m in (mem_a, mem_b)]
     if any(t1t2) and kind == "bds":
+        which = "rates" if t1t2[0] else "rates_b"
         raise ValueError(
-            "a T1T2Memory leaves the Bell-diagonal family; pass a density matrix (qnet.to_density_matrix(state))"
+            f"{which} is a T1T2Memory, which leaves the Bell-diagonal family, but state is Bell-diagonal; "
+            "pass a density matrix (qnet.to_density_matrix(state))"
         )
     core = 1 if kind == "bds" else 2
     parts = {"state": arr, "t": t_a, "t_b": t_b}
