@@ -28,7 +28,7 @@ Assumptions (stated, not hidden):
   statistics; narrow filtering makes the BSM photons close to single mode).
   ``mean_pairs`` is the mean number of pairs per pulse, ``μ = 2 sinh²r``;
 * both sources are pumped to the same ``mean_pairs`` unless ``mean_pairs_2`` is given;
-* ``mode_overlap`` M = |⟨φ_b|φ_c⟩|² is the indistinguishability of the two BSM
+* ``mode_overlap`` ``M = |⟨φ_b|φ_c⟩|²`` is the indistinguishability of the two BSM
   photons: c's mode is split into a part that interferes with b (weight M)
   and an orthogonal part that reaches the same detectors without interfering.
   It also absorbs other imperfections that reduce the low-pump visibility;
