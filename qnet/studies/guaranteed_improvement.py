@@ -1,0 +1,339 @@
+"""Where does a successful purification of two different pairs improve on using a pair alone?
+
+Universal improvement is impossible (Zang, Chen, Chitambar, Suchara, Zhong, arXiv:2407.21760): no
+bilocal Clifford recurrence beats its better input for all input pairs. This study maps where each
+variant of qnet's CNOT recurrence family (``qnet.PROTOCOLS``) does improve, for every figure of merit
+(plain and weighted by the success probability) and every baseline of ``qnet.purification_gain``
+(the worse, the better, the fresher input alone, the kept or the sacrificed one alone, and no
+purification at all):
+
+  random            >= 10^6 uniformly random pairs of different Bell-diagonal states per variant
+  random_entangled  the same, conditioned on both fidelities > 1/2
+  werner            Werner pairs, (F1, F2) on a grid over [1/2, 1]^2
+  dephasing         [F, 1-F, 0, 0] pairs (Z errors only), (F1, F2) grid
+  bit_flip          [F, 0, 1-F, 0] pairs (X errors only), (F1, F2) grid
+  zx_mixture        two-parameter family [F, (1-F) r, (1-F)(1-r), 0] per pair, (F1, r1, F2, r2) grid
+
+Outputs (in --out): improvement_table.csv (one row per family, variant, figure, baseline: fraction
+improved, fraction worse, whether improvement held everywhere, worst gain found and its inputs),
+regions.csv (gain over the (F1, F2) plane, every variant), figures region_<figure>_<baseline>.png/.pdf
+(improvement regions in the (F1, F2) plane per family for cnot, dejmps, hadamard and bbpssw; --quick
+draws cnot and dejmps only) and fraction_improved.png/.pdf, and
+guaranteed_improvement.json with every parameter and the headline numbers. The fresher pair is the
+sacrificed one (pair 2, heralded later).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qnet.measures import BDS_MEASURES
+from qnet.purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify
+
+from . import _common
+
+NAME = "guaranteed_improvement"
+
+#: Figures of merit of the study (names of qnet.BDS_MEASURES); each also weighted by p_success.
+MEASURES = (
+    "fidelity",
+    "concurrence",
+    "negativity",
+    "log_negativity",
+    "entanglement_of_formation",
+    "relative_entropy_of_entanglement",
+    "hashing_yield",
+    "bb84_key_fraction",
+    "six_state_key_fraction",
+)
+FIGURES = tuple((m, w) for m in MEASURES for w in (False, True))
+PLANE_FAMILIES = ("werner", "dephasing", "bit_flip")
+REGION_PANELS = (("fidelity", False, "better"), ("fidelity", False, "worse"), ("log_negativity", True, "fresher"))
+
+
+def build_parser():
+    p = _common.parser(NAME, __doc__)
+    p.add_argument("--samples", type=int, default=1_000_000,
+                   help="random input pairs per variant and random ensemble (default: %(default)s; --quick: 10000)")
+    p.add_argument("--chunk", type=int, default=250_000, help="pairs evaluated per vectorized batch (default: %(default)s)")
+    p.add_argument("--grid", type=int, default=201,
+                   help="points per axis of the (F1, F2) families (default: %(default)s; --quick: 21)")
+    p.add_argument("--grid4", type=int, default=21,
+                   help="points per axis of the four-parameter zx_mixture grid (default: %(default)s; --quick: 7)")
+    p.add_argument("--gate-fidelity", type=float, default=1.0, help="gate fidelity at each node (default: %(default)s)")
+    p.add_argument("--measurement-error", type=float, default=0.0,
+                   help="measurement bit-flip probability at each node (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=2024, help="seed of the random ensembles (default: %(default)s)")
+    return p
+
+
+# ---------------------------------------------------------------- input families
+def _plane(n: int) -> tuple[np.ndarray, np.ndarray]:
+    f = np.linspace(0.5, 1.0, n)
+    F1, F2 = np.meshgrid(f, f, indexing="ij")
+    return F1.ravel(), F2.ravel()
+
+
+def family_states(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Kept and sacrificed BDS arrays (m, 4) of a structured family on its grid."""
+    if name in PLANE_FAMILIES:
+        F1, F2 = _plane(n)
+
+        def make(F):
+            z = np.zeros_like(F)
+            if name == "werner":
+                r = (1 - F) / 3
+                return np.stack([F, r, r, r], -1)
+            if name == "dephasing":
+                return np.stack([F, 1 - F, z, z], -1)
+            return np.stack([F, z, 1 - F, z], -1)
+
+        return make(F1), make(F2)
+    if name == "zx_mixture":
+        f = np.linspace(0.5, 1.0, n)
+        r = np.linspace(0.0, 1.0, n)
+        F1, R1, F2, R2 = (a.ravel() for a in np.meshgrid(f, r, f, r, indexing="ij"))
+
+        def make(F, R):
+            return np.stack([F, (1 - F) * R, (1 - F) * (1 - R), np.zeros_like(F)], -1)
+
+        return make(F1, R1), make(F2, R2)
+    raise ValueError(f"unknown family {name!r}")
+
+
+def random_pairs(rng: np.random.Generator, m: int, entangled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` pairs of uniformly random (Dirichlet(1,1,1,1)) BDS; optionally both with fidelity > 1/2."""
+
+    def draw(k):
+        if not entangled:
+            return rng.dirichlet(np.ones(4), k)
+        out = np.empty((0, 4))
+        while len(out) < k:  # acceptance 1/8
+            x = rng.dirichlet(np.ones(4), 9 * (k - len(out)) + 16)
+            out = np.concatenate([out, x[x[:, 0] > 0.5]])
+        return out[:k]
+
+    return draw(m), draw(m)
+
+
+# ---------------------------------------------------------------- accumulation
+class Tally:
+    """Running counts, worst case and its inputs for every (protocol, figure, baseline)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, dict] = {}
+
+    def add(self, protocol: str, lam: np.ndarray, mu: np.ndarray, out: np.ndarray, p: np.ndarray,
+            m_in: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        ok = p > 0
+        lam, mu, out, p = lam[ok], mu[ok], out[ok], p[ok]
+        for meas in MEASURES:
+            m_out = BDS_MEASURES[meas](out)
+            mk, ms = m_in[meas][0][ok], m_in[meas][1][ok]
+            for weighted in (False, True):
+                value = m_out * p if weighted else m_out
+                for base in BASELINES:
+                    gain = value - baseline_values(mk, ms, base, "sacrificed", weighted)
+                    key = (protocol, meas, weighted, base)
+                    row = self.rows.setdefault(key, {"n": 0, "improved": 0, "worse": 0, "worst_gain": np.inf,
+                                                     "worst_kept": None, "worst_sacrificed": None, "zero_p": 0})
+                    row["n"] += gain.size
+                    row["improved"] += int(np.count_nonzero(gain > GAIN_ATOL))
+                    row["worse"] += int(np.count_nonzero(gain < -GAIN_ATOL))
+                    if gain.size:
+                        i = int(np.argmin(gain))
+                        if gain[i] < row["worst_gain"]:
+                            row["worst_gain"] = float(gain[i])
+                            row["worst_kept"] = lam[i].copy()
+                            row["worst_sacrificed"] = mu[i].copy()
+        for meas in MEASURES:
+            for weighted in (False, True):
+                for base in BASELINES:
+                    self.rows[(protocol, meas, weighted, base)]["zero_p"] += int(np.count_nonzero(~ok))
+
+
+def evaluate(tally: Tally, lam: np.ndarray, mu: np.ndarray, f: float, q: float) -> None:
+    m_in = {meas: (BDS_MEASURES[meas](lam), BDS_MEASURES[meas](mu)) for meas in MEASURES}
+    for protocol in PROTOCOLS:
+        out, p = bds_purify(lam, mu, protocol, f, q)
+        tally.add(protocol, lam, mu, out, p, m_in)
+
+
+def _fmt_state(x) -> str:
+    return "" if x is None else " ".join(f"{v:.6g}" for v in x)
+
+
+# ---------------------------------------------------------------- figures
+def plot_regions(out: Path, regions: dict, n: int, shown: tuple[str, ...] = ("cnot", "dejmps", "hadamard", "bbpssw")
+                 ) -> list[str]:
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm
+
+    stems = []
+    ext = [0.5, 1.0, 0.5, 1.0]
+    for meas, weighted, base in REGION_PANELS:
+        fig, axes = plt.subplots(len(PLANE_FAMILIES), len(shown), figsize=(2.6 * len(shown) + 1.2, 2.5 * len(PLANE_FAMILIES)),
+                                 sharex=True, sharey=True)
+        fig.subplots_adjust(left=0.08, right=0.86, bottom=0.08, top=0.88, wspace=0.08, hspace=0.3)
+        label = f"{'p x ' if weighted else ''}{meas.replace('_', ' ')}"
+        gains = {(fam, proto): regions[(fam, proto, meas, weighted, base)].reshape(n, n)
+                 for fam in PLANE_FAMILIES for proto in shown}
+        lim = max(max(float(np.abs(g).max()) for g in gains.values()), 1e-9)
+        norm = TwoSlopeNorm(0.0, -lim, lim)
+        axis = np.linspace(0.5, 1, n)
+        for i, fam in enumerate(PLANE_FAMILIES):
+            for j, proto in enumerate(shown):
+                gain = gains[(fam, proto)]
+                ax = axes[i, j]
+                im = ax.imshow(gain.T, origin="lower", extent=ext, cmap="RdBu", norm=norm, aspect="equal",
+                               interpolation="nearest")
+                if gain.min() < GAIN_ATOL < gain.max():
+                    ax.contour(axis, axis, gain.T, levels=[GAIN_ATOL], colors="k", linewidths=0.8)
+                frac = float(np.mean(gain > GAIN_ATOL))
+                ax.set_title(f"{fam}, {proto}: {100 * frac:.0f}%", fontsize=8)
+                if i == len(PLANE_FAMILIES) - 1:
+                    ax.set_xlabel("F1 (kept)")
+                if j == 0:
+                    ax.set_ylabel("F2 (sacrificed)")
+        cax = fig.add_axes([0.89, 0.15, 0.02, 0.65])
+        fig.colorbar(im, cax=cax, label="gain")
+        fig.suptitle(f"gain in {label} over the {base} input\n(blue: improvement, black line: gain = 0, "
+                     "title: share of the plane improved)", fontsize=9)
+        stem = f"region_{'weighted_' if weighted else ''}{meas}_{base}"
+        _common.save_figure(fig, out, stem)
+        stems.append(stem)
+    return stems
+
+
+def plot_fractions(out: Path, table: list[dict], family: str) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9), sharey=True)
+    fig.subplots_adjust(left=0.07, right=0.9, bottom=0.2, top=0.92, wspace=0.05, hspace=0.55)
+    fig_labels = [f"{'p×' if w else ''}{m}" for m, w in FIGURES]
+    for ax, base in zip(axes.ravel(), BASELINES):
+        grid = np.zeros((len(PROTOCOLS), len(FIGURES)))
+        for r in table:
+            if r["family"] == family and r["baseline"] == base:
+                grid[PROTOCOLS.index(r["protocol"]), FIGURES.index((r["measure"], r["weighted"]))] = r["fraction_improved"]
+        im = ax.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(FIGURES)), fig_labels, rotation=90, fontsize=6)
+        ax.set_yticks(range(len(PROTOCOLS)), PROTOCOLS, fontsize=7)
+        ax.set_title(f"baseline: {base}", fontsize=9)
+    fig.colorbar(im, cax=fig.add_axes([0.92, 0.25, 0.015, 0.6]), label="fraction of input pairs improved")
+    fig.suptitle(f"fraction improved, {family} ensemble", fontsize=11)
+    stem = "fraction_improved"
+    _common.save_figure(fig, out, stem)
+    return stem
+
+
+# ---------------------------------------------------------------- main
+def main(argv=None) -> dict:
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        args.samples = min(args.samples, 10_000)
+        args.grid = min(args.grid, 21)
+        args.grid4 = min(args.grid4, 7)
+    if not 0.0 <= args.gate_fidelity <= 1.0:
+        raise SystemExit(f"--gate-fidelity must lie in [0, 1], got {args.gate_fidelity}")
+    if not 0.0 <= args.measurement_error <= 1.0:
+        raise SystemExit(f"--measurement-error must lie in [0, 1], got {args.measurement_error}")
+    if args.samples < 1 or args.chunk < 1 or args.grid < 2 or args.grid4 < 2:
+        raise SystemExit("--samples and --chunk must be >= 1, --grid and --grid4 >= 2")
+    _common.use_agg()
+    out = _common.prepare_output(args.out)
+    f, q = args.gate_fidelity, args.measurement_error
+    rng = np.random.default_rng(args.seed)
+    started = time.perf_counter()
+
+    families = ["random", "random_entangled", *PLANE_FAMILIES, "zx_mixture"]
+    jobs = []
+    for fam in families[:2]:
+        done = 0
+        while done < args.samples:
+            jobs.append((fam, min(args.chunk, args.samples - done)))
+            done += jobs[-1][1]
+    jobs += [(fam, None) for fam in families[2:]]
+
+    tallies = {fam: Tally() for fam in families}
+    regions: dict[tuple, np.ndarray] = {}
+    for fam, size in _common.progress(jobs, desc="input chunks", enabled=not args.no_progress):
+        if size is not None:
+            lam, mu = random_pairs(rng, size, fam == "random_entangled")
+        else:
+            lam, mu = family_states(fam, args.grid4 if fam == "zx_mixture" else args.grid)
+        evaluate(tallies[fam], lam, mu, f, q)
+        if fam in PLANE_FAMILIES:
+            for proto in PROTOCOLS:
+                o, p = bds_purify(lam, mu, proto, f, q)
+                for meas, weighted, base in REGION_PANELS:
+                    fn = BDS_MEASURES[meas]
+                    value = fn(o) * p if weighted else fn(o)
+                    regions[(fam, proto, meas, weighted, base)] = value - baseline_values(
+                        fn(lam), fn(mu), base, "sacrificed", weighted)
+
+    table = []
+    for fam in families:
+        for (proto, meas, weighted, base), r in tallies[fam].rows.items():
+            n = r["n"]
+            table.append({
+                "family": fam, "protocol": proto, "measure": meas, "weighted": weighted, "baseline": base,
+                "n": n, "fraction_improved": r["improved"] / n if n else float("nan"),
+                "fraction_worse": r["worse"] / n if n else float("nan"),
+                "improved_everywhere": bool(n and r["improved"] == n),
+                "never_worse": bool(n and r["worse"] == 0),
+                "worst_gain": r["worst_gain"], "worst_kept": _fmt_state(r["worst_kept"]),
+                "worst_sacrificed": _fmt_state(r["worst_sacrificed"]), "zero_probability_pairs": r["zero_p"],
+            })
+    _common.write_csv(out / "improvement_table.csv", {k: [row[k] for row in table] for k in table[0]})
+
+    n = args.grid
+    F1, F2 = _plane(n)
+    cols = {k: [] for k in ("family", "protocol", "measure", "weighted", "baseline", "F1", "F2", "gain", "improves")}
+    for (fam, proto, meas, weighted, base), gain in regions.items():
+        m = gain.size
+        cols["family"] += [fam] * m
+        cols["protocol"] += [proto] * m
+        cols["measure"] += [meas] * m
+        cols["weighted"] += [weighted] * m
+        cols["baseline"] += [base] * m
+        cols["F1"] += F1.tolist()
+        cols["F2"] += F2.tolist()
+        cols["gain"] += gain.tolist()
+        cols["improves"] += (gain > GAIN_ATOL).tolist()
+    _common.write_csv(out / "regions.csv", cols)
+
+    shown = ("cnot", "dejmps") if args.quick else ("cnot", "dejmps", "hadamard", "bbpssw")
+    stems = plot_regions(out, regions, n, shown) + [plot_fractions(out, table, "random_entangled")]
+
+    def pick(fam, proto, meas, weighted, base):
+        return next(r for r in table if (r["family"], r["protocol"], r["measure"], r["weighted"], r["baseline"])
+                    == (fam, proto, meas, weighted, base))
+
+    headline = {
+        f"{fam}/{proto}/fidelity/{base}": {k: pick(fam, proto, "fidelity", False, base)[k]
+                                             for k in ("fraction_improved", "improved_everywhere", "worst_gain")}
+        for fam in families for proto in ("cnot", "dejmps", "bbpssw") for base in ("worse", "better")
+    }
+    summary = {
+        "parameters": {
+            "samples": args.samples, "chunk": args.chunk, "grid": args.grid, "grid4": args.grid4,
+            "gate_fidelity": f, "measurement_error": q, "seed": args.seed, "quick": args.quick,
+            "protocols": list(PROTOCOLS), "measures": list(MEASURES), "baselines": list(BASELINES),
+            "families": families, "fresher": "sacrificed", "gain_atol": GAIN_ATOL,
+            "random_distribution": "Dirichlet(1, 1, 1, 1), i.e. uniform on the BDS simplex",
+        },
+        "figures": stems,
+        "files": ["improvement_table.csv", "regions.csv"],
+        "headline": headline,
+        "runtime_s": time.perf_counter() - started,
+    }
+    _common.write_json(out / f"{NAME}.json", summary)
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The guaranteed-improvement study runs in --quick mode, writes its figures and data, and its table agrees with the API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import qnet
+from qnet.studies import guaranteed_improvement as gi
+
+FIGURES = ("region_fidelity_better", "region_fidelity_worse", "region_weighted_log_negativity_fresher",
+           "fraction_improved")
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("guaranteed_improvement")
+    summary = gi.main(["--quick", "--out", str(out), "--no-progress"])
+    with open(out / "improvement_table.csv", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    return out, summary, table
+
+
+def _row(table, family, protocol, measure, weighted, baseline):
+    return next(r for r in table if (r["family"], r["protocol"], r["measure"], r["weighted"], r["baseline"])
+                == (family, protocol, measure, str(weighted), baseline))
+
+
+def test_writes_figures_data_and_parameters(quick_run):
+    out, summary, table = quick_run
+    for stem in FIGURES:
+        for ext in ("png", "pdf"):
+            assert (out / f"{stem}.{ext}").stat().st_size > 1000
+    meta = json.loads((out / "guaranteed_improvement.json").read_text())
+    assert meta["environment"]["qnet"] == qnet.__version__
+    assert meta["parameters"]["samples"] == 10_000 and meta["parameters"]["quick"] is True
+    assert set(meta["parameters"]["protocols"]) == set(qnet.PROTOCOLS)
+    # one row per family x variant x figure (plain and weighted) x baseline
+    assert len(table) == 6 * len(qnet.PROTOCOLS) * 2 * len(gi.MEASURES) * len(qnet.BASELINES)
+    assert (out / "regions.csv").exists()
+
+
+def test_random_ensembles_have_the_requested_size(quick_run):
+    _, _, table = quick_run
+    r = _row(table, "random", "cnot", "fidelity", False, "better")
+    assert int(r["n"]) + int(r["zero_probability_pairs"]) == 10_000
+
+
+def test_worst_case_reproduced_by_purification_gain(quick_run):
+    _, _, table = quick_run
+    for fam, proto, meas, weighted, base in [("random", "dejmps", "fidelity", False, "better"),
+                                             ("random_entangled", "bbpssw", "log_negativity", True, "fresher"),
+                                             ("werner", "cnot", "concurrence", False, "worse")]:
+        r = _row(table, fam, proto, meas, weighted, base)
+        kept = np.array(r["worst_kept"].split(), float)
+        sac = np.array(r["worst_sacrificed"].split(), float)
+        kept, sac = kept / kept.sum(), sac / sac.sum()  # the CSV stores 6 significant digits
+        g = qnet.purification_gain(kept, sac, proto, meas, base, weighted=weighted)
+        assert abs(float(g.gain) - float(r["worst_gain"])) < 1e-4
+
+
+def test_structured_families_match_physics(quick_run):
+    _, _, table = quick_run
+    # Z-only errors are invisible to the plain CNOT: never better than the better input ...
+    r = _row(table, "dephasing", "cnot", "fidelity", False, "better")
+    assert float(r["fraction_improved"]) == 0.0
+    # ... while DEJMPS (Z detected) never does worse than the better input on that family
+    # (F' = F1 F2 / (F1 F2 + (1-F1)(1-F2)) >= max(F1, F2) for F1, F2 >= 1/2, by hand).
+    r = _row(table, "dephasing", "dejmps", "fidelity", False, "better")
+    assert r["never_worse"] == "True" and float(r["fraction_improved"]) > 0.5
+    # no variant improves on the better input for every random pair (arXiv:2407.21760)
+    for proto in qnet.PROTOCOLS:
+        assert _row(table, "random", proto, "fidelity", False, "better")["improved_everywhere"] == "False"
+
+
+def test_fraction_matches_direct_count_on_the_werner_plane(quick_run):
+    _, _, table = quick_run
+    lam, mu = gi.family_states("werner", 21)
+    g = qnet.purification_gain(lam, mu, "bbpssw", "fidelity", "worse")
+    r = _row(table, "werner", "bbpssw", "fidelity", False, "worse")
+    assert float(r["fraction_improved"]) == pytest.approx(g.improves.mean(), abs=1e-15)
+
+
+def test_help_runs():
+    res = subprocess.run([sys.executable, "-m", "qnet.studies.guaranteed_improvement", "--help"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "--quick" in res.stdout and "--samples" in res.stdout
+
+
+def test_rejects_bad_gate_fidelity(tmp_path):
+    with pytest.raises(SystemExit, match="gate-fidelity must lie in"):
+        gi.main(["--quick", "--out", str(tmp_path), "--no-progress", "--gate-fidelity", "1.5"])
