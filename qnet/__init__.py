@@ -17,3 +17,4 @@ from .timing import *  # noqa: E402,F401,F403
 from .links import *  # noqa: E402,F401,F403
 from .chains import *  # noqa: E402,F401,F403
 from .spdc import *  # noqa: E402,F401,F403
+from .montecarlo import *  # noqa: E402,F401,F403

@@ -559,6 +559,31 @@ def chain_delivery(
     return _result(_evaluate(model, T), model, tol)
 
 
+def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+               gate_fidelity, measurement_error) -> _Model:
+    protocol = _protocol(protocol)
+    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
+    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    lam = _v.bds(link_state, "link_state")
+    if lam.ndim == 1:
+        lam = np.broadcast_to(lam, (n, 4))
+    if lam.shape != (n, 4):
+        raise ValueError(f"link_state must have shape (4,) or ({n}, 4) for {n} segments, got {lam.shape}")
+    rates = _rates(memory_rates, "memory_rates")
+    if rates.ndim == 1:
+        rates = np.broadcast_to(rates, (n + 1, 3))
+    if rates.shape != (n + 1, 3):
+        raise ValueError(f"memory_rates must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
+    from .purification import PROTOCOLS
+
+    _v.option(purification, "purification", PROTOCOLS)
+    f = float(_v.probability(gate_fidelity, "gate_fidelity"))
+    q = float(_v.probability(measurement_error, "measurement_error"))
+    cuts = _cutoffs(cutoff, cut_type, len(protocol))
+    D = _distill_tensor(purification, f, q, bool(twirl)) if "distill" in protocol else None
+    return _Model(protocol, p, wht(np.ascontiguousarray(lam)), _component_rates(rates), ps, cuts, cut_type, D)
+
+
 def chain_delivery_bds(
     protocol: Sequence[str],
     p_gen: Any,
@@ -606,27 +631,8 @@ def chain_delivery_bds(
     >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
     1.0
     """
-    protocol = _protocol(protocol)
-    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
-    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
-    lam = _v.bds(link_state, "link_state")
-    if lam.ndim == 1:
-        lam = np.broadcast_to(lam, (n, 4))
-    if lam.shape != (n, 4):
-        raise ValueError(f"link_state must have shape (4,) or ({n}, 4) for {n} segments, got {lam.shape}")
-    rates = _rates(memory_rates, "memory_rates")
-    if rates.ndim == 1:
-        rates = np.broadcast_to(rates, (n + 1, 3))
-    if rates.shape != (n + 1, 3):
-        raise ValueError(f"memory_rates must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
-    from .purification import PROTOCOLS
-
-    _v.option(purification, "purification", PROTOCOLS)
-    f = float(_v.probability(gate_fidelity, "gate_fidelity"))
-    q = float(_v.probability(measurement_error, "measurement_error"))
-    cuts = _cutoffs(cutoff, cut_type, len(protocol))
-    D = _distill_tensor(purification, f, q, bool(twirl)) if "distill" in protocol else None
-    model = _Model(protocol, p, wht(np.ascontiguousarray(lam)), _component_rates(rates), ps, cuts, cut_type, D)
+    model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+                       gate_fidelity, measurement_error)
     T = _t_trunc(t_trunc)
     return _result(_evaluate(model, T), model, _tol(tol))
 

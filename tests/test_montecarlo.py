@@ -1,0 +1,91 @@
+"""Monte Carlo (qnet.montecarlo) against the exact distributions of qnet.chains.
+
+The seeds are fixed, so these tests are deterministic. Agreement is required within 4 standard
+errors (the reported 95 % intervals widened by 4/1.96), for the mean delivery time, the mean
+fidelity and the probability of the most likely delivery times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import qnet
+
+WIDEN = 4.0 / 1.959963984540054
+
+
+def _inside(value, ci):
+    lo, hi = ci
+    mid, half = (lo + hi) / 2, (hi - lo) / 2 * WIDEN
+    return abs(value - mid) <= half
+
+
+def _compare(exact, mc, n_bins=5):
+    assert _inside(exact.mean_time, mc.mean_time_ci), (exact.mean_time, mc.mean_time_ci)
+    assert _inside(exact.mean_fidelity, mc.mean_fidelity_ci), (exact.mean_fidelity, mc.mean_fidelity_ci)
+    p, lo, hi = mc.pmf(exact.t_trunc)
+    for t in np.argsort(exact.pmf)[::-1][:n_bins]:
+        assert _inside(exact.pmf[t], (lo[t], hi[t])), (t, exact.pmf[t], lo[t], hi[t])
+
+
+@pytest.mark.parametrize(
+    "args, kw",
+    [
+        ((("distill", "swap", "distill", "swap"), 0.5, 0.8, 0.98, 30.0), dict(cutoff=(3, 6, 10, 14))),
+        ((("swap", "swap", "swap"), [0.5, 0.4, 0.3, 0.6, 0.5, 0.5, 0.2, 0.9], 0.8, 0.98, 30.0), dict(cutoff=5)),
+        ((("swap", "swap"), [0.5, 0.3, 0.4], 0.9, [0.99, 0.97, 0.98], 40.0), dict(cutoff=(4, 9))),
+        ((("distill", "swap"), 0.5, 0.8, 0.99, 50.0), dict(cutoff=(5, 10), cut_type="run_time")),
+        ((("distill",), 0.5, 0.8, 0.99, 50.0), dict(cutoff=0.97, cut_type="fidelity")),
+        ((("swap",), 0.3, 0.6, 0.99, 20.0), dict(cutoff=0.9, cut_type="fidelity")),
+    ],
+    ids=["mixed-memory", "8-seg-asymmetric", "3-seg", "run-time", "fidelity-distill", "fidelity-swap"],
+)
+def test_werner_chain_agrees_with_exact(args, kw):
+    exact = qnet.chain_delivery(*args, **kw, t_trunc=3000)
+    mc = qnet.simulate_chain(*args, **kw, n_samples=100_000, seed=11)
+    _compare(exact, mc)
+
+
+def test_bds_chain_agrees_with_exact():
+    args = (("distill", "swap", "swap"), 0.4, 0.9, [0.93, 0.03, 0.025, 0.015], [0.001, 0.0005, 0.004])
+    kw = dict(cutoff=(6, 12, 20), purification="dejmps")
+    exact = qnet.chain_delivery_bds(*args, **kw, t_trunc=3000)
+    mc = qnet.simulate_chain_bds(*args, **kw, n_samples=100_000, seed=5)
+    _compare(exact, mc)
+    # each Bell coefficient of the mean state, not only the fidelity
+    sd = mc.states.std(axis=0, ddof=1) / np.sqrt(mc.n)
+    assert np.all(np.abs(exact.mean_state - mc.mean_state) <= 4 * sd + 1e-15)
+
+
+def test_seed_reproducible_and_merge():
+    a = qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, cutoff=3, n_samples=1000, seed=7)
+    b = qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, cutoff=3, n_samples=1000, seed=7)
+    c = qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, cutoff=3, n_samples=1000, seed=8)
+    np.testing.assert_array_equal(a.times, b.times)
+    np.testing.assert_array_equal(a.states, b.states)
+    assert not np.array_equal(a.times, c.times)
+    m = a + c
+    assert m.n == 2000 and m.seeds == (7, 8) and m.n_links == a.n_links + c.n_links
+
+
+def test_link_count_without_cutoff():
+    # With p_swap = 1 and no cut-off one delivery of a 4-segment swap chain uses exactly 4 links.
+    mc = qnet.simulate_chain(("swap", "swap"), 0.3, 1.0, 1.0, float("inf"), n_samples=500, seed=1)
+    assert mc.n_links == 4 * 500
+    assert np.allclose(mc.states[:, 0], 1.0)
+
+
+def test_bad_n_samples():
+    with pytest.raises(ValueError, match="n_samples"):
+        qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, n_samples=1)
+
+
+def test_bad_seed():
+    with pytest.raises(ValueError, match="seed"):
+        qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, seed=-1)
+
+
+def test_bad_probability_in_mc():
+    with pytest.raises(ValueError, match="p_swap"):
+        qnet.simulate_chain(("swap",), 0.4, 1.2, 0.95, 10.0)
