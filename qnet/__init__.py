@@ -18,3 +18,4 @@ from .links import *  # noqa: E402,F401,F403
 from .chains import *  # noqa: E402,F401,F403
 from .spdc import *  # noqa: E402,F401,F403
 from .montecarlo import *  # noqa: E402,F401,F403
+from .sweep import *  # noqa: E402,F401,F403
