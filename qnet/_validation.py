@@ -151,6 +151,21 @@ def bds(value: Any, name: str = "state") -> np.ndarray:
 FAST_CHECK_MIN_SIZE = 4096
 
 
+def bds_deferrable(value: Any, form: str = "auto") -> bool:
+    """True for a large C-contiguous float64 ``(..., 4)`` array read as BDS, whose values a compiled
+    kernel may check while it works (then re-validated here only to raise on failure)."""
+    return (
+        form != "dm"
+        and isinstance(value, np.ndarray)
+        and value.dtype == np.float64
+        and value.ndim >= 1
+        and value.shape[-1] == 4
+        and value.size >= FAST_CHECK_MIN_SIZE
+        and value.flags.c_contiguous
+        and (form == "bds" or value.ndim < 2 or value.shape[-2] != 4)
+    )
+
+
 def _bds_fast(value: Any) -> np.ndarray | None:
     """Validated BDS array when ``value`` is a large valid float64 C-contiguous ``(..., 4)`` array, else None."""
     if not (

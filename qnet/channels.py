@@ -368,13 +368,8 @@ def bds_idle(lam: np.ndarray, eta_a: np.ndarray, eta_b: np.ndarray) -> np.ndarra
     return bds_apply_eta(lam, prod[..., [0, 2, 1]])
 
 
-def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray,
-                   t_b: np.ndarray) -> np.ndarray:
-    """Idle BDS ``lam`` with Pauli rates (..., 3) and times (...) per qubit (unvalidated, compiled).
-
-    The WHT factors are computed once per distinct (rates, time) batch entry, then
-    applied to every state; equal to :func:`bds_idle` with :func:`_eta` within a few ulp.
-    """
+def _idle_factors(rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray, t_b: np.ndarray) -> np.ndarray:
+    """WHT factors ``[ηx, ηz, ηy]`` (product of both qubits), once per distinct (rates, t) batch entry."""
     from ._kernels.channels import idle_factors
 
     fbatch = np.broadcast_shapes(rates_a.shape[:-1], t_a.shape, rates_b.shape[:-1], t_b.shape)
@@ -386,7 +381,31 @@ def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_
         np.broadcast_to(t_b, fbatch).reshape(-1),
         factors.reshape(-1, 3),
     )
-    return bds_apply_eta(lam, factors)
+    return factors
+
+
+def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray,
+                   t_b: np.ndarray) -> np.ndarray:
+    """Idle BDS ``lam`` with Pauli rates (..., 3) and times (...) per qubit (unvalidated, compiled).
+
+    The WHT factors are computed once per distinct (rates, time) batch entry, then
+    applied to every state; equal to :func:`bds_idle` with :func:`_eta` within a few ulp.
+    """
+    return bds_apply_eta(lam, _idle_factors(rates_a, t_a, rates_b, t_b))
+
+
+def _bds_apply_eta_checked(lam: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:func:`bds_apply_eta` on a not yet validated float64 array, validating it in the same pass.
+
+    Returns ``(out, ok)``; when ``ok`` is False the input breaks a rule of ``_validation.bds``.
+    """
+    from ._kernels.channels import bds_scale_wht_checked
+
+    batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
+    out = np.empty(batch + (4,))
+    ok = bds_scale_wht_checked(_rows(lam, batch, 4), _rows(factors, batch, 3), out.reshape(-1, 4),
+                               _v.NEG_ATOL, _v.TRACE_ATOL)
+    return out, bool(ok)
 
 
 def convolve(lam: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -572,7 +591,11 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
     >>> float(lam[0, 0])
     0.95
     """
-    kind, arr = _v.state(state, "state", form)
+    _v.option(form, "form", _v.STATE_FORMS)
+    # Large float64 BDS arrays are validated inside the compiled idle kernel (one pass over memory);
+    # their values are checked there, everything else (shape, the other arguments) here first.
+    deferred = _v.bds_deferrable(state, form)
+    kind, arr = ("bds", state) if deferred else _v.state(state, "state", form)
     t_a = _v.nonnegative(t, "t")
     t_b = t_a if t_b is None else _v.nonnegative(t_b, "t_b")
     mem_a = rates
@@ -593,7 +616,13 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
             parts[name] = pauli[name]
     _v.broadcast(parts, core={"state": core, "rates": 1, "rates_b": 1})
     if kind == "bds":
-        return bds_idle_rates(arr, pauli["rates"], t_a, pauli["rates_b"], t_b)
+        factors = _idle_factors(pauli["rates"], t_a, pauli["rates_b"], t_b)
+        if deferred:
+            out, ok = _bds_apply_eta_checked(arr, factors)
+            if ok:
+                return out
+            kind, arr = _v.state(state, "state", form)  # raises the validator's message
+        return bds_apply_eta(arr, factors)
     for which, name, mem, tq in (("A", "rates", mem_a, t_a), ("B", "rates_b", mem_b, t_b)):
         if isinstance(mem, T1T2Memory):
             kraus = _t1t2_kraus(mem.T1, mem.T2, tq)

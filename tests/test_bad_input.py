@@ -187,6 +187,12 @@ def test_ambiguous_batch_asks_for_form():
         qnet.fidelity(np.stack([AMBIGUOUS, AMBIGUOUS]))
 
 
+def test_ambiguous_large_batch_asks_for_form():
+    # Large arrays take compiled validation paths; the ambiguity rule must still apply to them.
+    with pytest.raises(ValueError, match=r"state of shape \(300, 4, 4\) is valid both.*form="):
+        qnet.idle(np.full((300, 4, 4), 0.25), RATES, 1.0)
+
+
 def test_real_4x4_valid_only_as_dm_is_read_as_dm():
     # diag(1/2, 0, 0, 1/2)... is a valid DM; its rows [1/2, 0, 0, 0] do not sum to 1 -> read as a density matrix.
     rho = np.zeros((4, 4))

@@ -436,3 +436,25 @@ def test_t1t2_stays_valid(rho, T1, frac, t):
     T2 = max(2 * T1 * frac, 1e-6)
     out = qnet.idle(rho, qnet.T1T2Memory(T1, T2), t)
     assert_valid_dm(out, atol=1e-12)
+
+
+def test_idle_large_batch_validated_in_kernel_matches_small_path():
+    # Arrays of >= 4096 entries are validated inside the compiled kernel; rows must come out bit-identical to
+    # the same rows idled through the ordinary validation (small arrays), including clipped rounding noise.
+    rng = np.random.default_rng(11)
+    lam = rng.dirichlet(np.ones(4), size=3000)
+    lam[5] = [0.5, -1e-13, 0.3, 0.2 + 1e-13]
+    big = qnet.idle(lam, [0.1, 0.2, 0.3], 0.4, rates_b=[0.0, 0.5, 0.1], t_b=0.2)
+    for sl in (slice(0, 100), slice(2900, 3000)):
+        small = qnet.idle(lam[sl], [0.1, 0.2, 0.3], 0.4, rates_b=[0.0, 0.5, 0.1], t_b=0.2)
+        np.testing.assert_array_equal(big[sl], small)
+    assert_valid_bds(big)
+    # broadcasting the state against times still validates and matches
+    t = np.array([[0.0], [1.0]])
+    out = qnet.idle(lam, [0.1, 0.2, 0.3], t)
+    assert out.shape == (2, 3000, 4)
+    np.testing.assert_array_equal(out[1, :50], qnet.idle(lam[:50], [0.1, 0.2, 0.3], 1.0))
+    # a large (..., 4, 4) real batch is not guessed: form="bds" reads it as Bell-diagonal rows
+    lam44 = rng.dirichlet(np.ones(4), size=(300, 4))
+    np.testing.assert_array_equal(qnet.idle(lam44, [0.1, 0.2, 0.3], 0.4, form="bds")[7],
+                                  qnet.idle(lam44[7], [0.1, 0.2, 0.3], 0.4))
