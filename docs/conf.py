@@ -279,6 +279,98 @@ def write_benchmarks() -> None:
     _write_if_changed(DOCS / "_generated" / "benchmarks.md", text)
 
 
+
+def _resolve_constants(tree: ast.Module, known: dict[str, str]) -> dict[str, str]:
+    """Module-level ``NAME = <number>`` assignments (and aliases of known names) as strings."""
+    found = dict(known)
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            for target in targets:
+                if not isinstance(target, ast.Name) or value is None:
+                    continue
+                if isinstance(value, ast.Constant) and isinstance(value.value, (int, float)):
+                    found[target.id] = repr(value.value)
+                elif isinstance(value, ast.Name) and value.id in found:
+                    found[target.id] = found[value.id]
+    return found
+
+
+_TOL_PATTERNS = (
+    re.compile(r"\b(?:atol|abs)\s*=\s*([A-Za-z_][A-Za-z0-9_]*|[0-9.]+e-?[0-9]+|0\.[0-9]+)"),
+    re.compile(r"(?:<|<=)\s*([A-Z_][A-Z0-9_]*|[0-9.]+e-[0-9]+)\b(?!\s*\*)"),
+)
+_REL_PATTERN = re.compile(r"\b(?:rtol|rel)\s*=\s*([A-Za-z_][A-Za-z0-9_]*|[0-9.]+e-?[0-9]+)")
+_SIGMA_PATTERN = re.compile(r"<\s*([0-9]+)\s*\*\s*(?:math\.sqrt|np\.sqrt|sigma|[a-z_]*std|[a-z_]*stderr|mc\[)")
+
+
+def _tolerances(source: str, constants: dict[str, str]) -> str:
+    """Tolerances asserted in a test's source: absolute, relative, and k-sigma Monte Carlo bounds."""
+
+    def value(token: str) -> float | None:
+        token = constants.get(token, token)
+        try:
+            return float(token)
+        except ValueError:
+            return None
+
+    absolute = {v for pat in _TOL_PATTERNS for t in pat.findall(source) if (v := value(t)) is not None and 0 < v < 1}
+    relative = {v for t in _REL_PATTERN.findall(source) if (v := value(t)) is not None and 0 < v < 1}
+    parts = []
+    if absolute:
+        parts.append(", ".join(f"{v:.0e}" for v in sorted(absolute)))
+    if relative:
+        parts.append("rel. " + ", ".join(f"{v:.0e}" for v in sorted(relative)))
+    sigmas = sorted({int(k) for k in _SIGMA_PATTERN.findall(source)})
+    if sigmas:
+        parts.append(", ".join(f"{k} σ" for k in sigmas))
+    return "; ".join(parts) if parts else "exact / qualitative"
+
+
+def write_test_index() -> None:
+    """Every test function of ``tests/test_*.py`` with its docstring (or name) and the tolerances it asserts."""
+    tests = ROOT / "tests"
+    conftest = tests / "conftest.py"
+    base = _resolve_constants(ast.parse(conftest.read_text(encoding="utf-8")), {}) if conftest.exists() else {}
+    out = [
+        "..",
+        "   Written by docs/conf.py from tests/test_*.py; do not edit.",
+        "",
+        "Every test",
+        "----------",
+        "",
+        "Generated from the test files at build time: each test with its description and the tolerances",
+        "found in its assertions (absolute unless marked; \"σ\": standard errors of a Monte Carlo",
+        "estimate; \"exact / qualitative\": equality, ordering, shape or error-message checks).",
+        "",
+    ]
+    for path in sorted(tests.glob("test_*.py")):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        constants = _resolve_constants(tree, base)
+        doc = (ast.get_docstring(tree) or "").strip().splitlines()
+        heading = f"``tests/{path.name}``"
+        out += [heading, "^" * len(heading), ""]
+        if doc:
+            out += [doc[0].replace("*", "\\*").replace("|", "\\|"), ""]
+        rows = []
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                text = (ast.get_docstring(node) or "").strip().splitlines()
+                what = text[0] if text else node.name.removeprefix("test_").replace("_", " ")
+                what = what.replace("*", "\\*").replace("|", "\\|").replace("`", "")
+                rows.append((node.name, what, _tolerances(ast.get_source_segment(source, node) or "", constants)))
+        if rows:
+            out += [".. list-table::", "   :header-rows: 1", "   :widths: 35 50 15", "",
+                    "   * - test", "     - checks", "     - tolerance"]
+            for name, what, tol in rows:
+                out += [f"   * - ``{name}``", f"     - {what}", f"     - {tol}"]
+            out += [""]
+    _write_if_changed(DOCS / "_generated" / "tests.rst", "\n".join(out) + "\n")
+
+
 write_api_pages()
 write_gallery()
 write_benchmarks()
+write_test_index()
