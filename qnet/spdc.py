@@ -142,19 +142,24 @@ def _p_vacuum(D: np.ndarray, modes: tuple[int, ...]) -> np.ndarray:
     return np.exp(_log_p_vacuum(D, modes))
 
 
-def _all_click(D: np.ndarray, detectors: list[tuple[int, ...]], dark: list[float]) -> np.ndarray:
+def _all_click(D: np.ndarray, detectors: list[tuple[int, ...]], dark: list[float],
+               cache: dict | None = None) -> np.ndarray:
     """Probability that every listed detector (a tuple of modes each) clicks; inclusion–exclusion.
 
     P = Σ_{T ⊆ C} (−1)^|T| Π_{t∈T}(1 − d_t) P(modes of T empty) = Σ_T (−1)^|T| expm1(log of that term),
-    since Σ_T (−1)^|T| = 0 for a non-empty C.
+    since Σ_T (−1)^|T| = 0 for a non-empty C. ``cache`` (a dict, valid for one ``D``) reuses the
+    vacuum probabilities of mode sets shared between several detector patterns.
     """
+    cache = {} if cache is None else cache
     total = np.zeros(D.shape[:-2])
     k = len(detectors)
     for size in range(1, k + 1):
         for T in combinations(range(k), size):
-            modes = tuple(m for t in T for m in detectors[t])
+            modes = tuple(sorted(m for t in T for m in detectors[t]))
+            if modes not in cache:
+                cache[modes] = _log_p_vacuum(D, modes)
             log_silent = sum(math.log1p(-dark[t]) if dark[t] < 1 else -math.inf for t in T)
-            total = total + (-1) ** size * np.expm1(log_silent + _log_p_vacuum(D, modes))
+            total = total + (-1) ** size * np.expm1(log_silent + cache[modes])
     return total
 
 
@@ -371,12 +376,13 @@ class SPDCSwapping:
             V = _passive(V, [_DH, _DV], U)
             signed = np.zeros(mu1.shape)
             total = np.zeros(mu1.shape)
+            cache: dict = {}
             for outcome in used:
                 for bsm_dets in patterns[outcome]:
                     for oa in (0, 1):
                         for od in (0, 1):
                             dets = [(_AH if oa == 0 else _AV,), *bsm_dets, (_DH if od == 0 else _DV,)]
-                            p = _all_click(V, dets, [dl, dl, dl, dr])
+                            p = _all_click(V, dets, [dl, dl, dl, dr], cache)
                             corr = 1.0 if oa == od else -1.0
                             signed += _IDEAL_SIGN[outcome][basis] * corr * p
                             total += p

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from ._kernels.swapping import swap_dm_kernel
+from ._kernels.swapping import swap_bds_kernel, swap_dm_kernel
 from .channels import wht
 from .states import bds_to_dm
 
@@ -71,10 +71,15 @@ def _check_common(gate_error: Any, meas_error: Any, bsm: str) -> tuple[np.ndarra
     return p, Q
 
 
-def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray) -> np.ndarray:
-    hat = wht(lam) * wht(mu) * wht(Q)
-    out = 0.25 * wht(hat)
-    return np.maximum((1.0 - p)[..., None] * out + 0.25 * p[..., None], 0.0)
+def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray, shape: tuple) -> np.ndarray:
+    """Closed form on broadcast rows (numba kernel; broadcast inputs are not copied)."""
+    def rows(a: np.ndarray, core: tuple) -> np.ndarray:
+        return np.broadcast_to(a, shape + core).reshape((-1,) + core) if shape else a.reshape((1,) + core)
+
+    n = int(np.prod(shape)) if shape else 1
+    out = np.empty((n, 4))
+    swap_bds_kernel(rows(lam, (4,)), rows(mu, (4,)), rows(p, ()), rows(Q, (4,)), out)
+    return out.reshape(shape + (4,))
 
 
 def swap(
@@ -133,7 +138,7 @@ def swap(
     core = {"left": 1 if kl == "bds" else 2, "right": 1 if kr == "bds" else 2, "meas_error": 1}
     shape = _v.broadcast({"left": L, "right": R, "gate_error": p, "meas_error": Q}, core=core)
     if kl == "bds" and kr == "bds":
-        out = _bds_swap(L, R, p, Q)
+        out = _bds_swap(L, R, p, Q, shape)
         prob = np.full(out.shape[:-1], 0.5 if bsm == "linear_optics" else 1.0)
         return (out, prob) if with_probability else out
     if kl == "bds":

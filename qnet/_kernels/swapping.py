@@ -96,3 +96,26 @@ def swap_dm_kernel(rho_l, rho_r, p_gate, q_report, accept, out, prob):
         for r in range(4):
             for s in range(4):
                 out[i, r, s] = res[r, s] / tr if tr > 0.0 else 0.0
+
+
+@jit
+def swap_bds_kernel(lam, mu, p_gate, q_report, out):
+    """BDS swap of rows: out[i] = (1 − p[i]) (lam[i] * mu[i] * q[i]) + p[i]/4 with * the Z2×Z2 convolution.
+
+    lam, mu, q_report : (n, 4); p_gate : (n,); out : (n, 4). Rows may be broadcast views (stride 0).
+    """
+    n = out.shape[0]
+    c = np.empty(4)
+    for i in range(n):
+        for k in range(4):
+            acc = 0.0
+            for j in range(4):
+                acc += lam[i, j] * mu[i, j ^ k]
+            c[k] = acc
+        p = p_gate[i]
+        for k in range(4):
+            acc = 0.0
+            for j in range(4):
+                acc += c[j] * q_report[i, j ^ k]
+            v = (1.0 - p) * acc + 0.25 * p
+            out[i, k] = v if v > 0.0 else 0.0
