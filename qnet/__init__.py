@@ -19,3 +19,4 @@ from .chains import *  # noqa: E402,F401,F403
 from .spdc import *  # noqa: E402,F401,F403
 from .montecarlo import *  # noqa: E402,F401,F403
 from .sweep import *  # noqa: E402,F401,F403
+from .network import *  # noqa: E402,F401,F403

@@ -1,0 +1,239 @@
+"""Network graphs (qnet.network): validation, builders, link models, path selection, serving pairs."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import qnet
+from qnet.network import NetworkError
+
+
+def _line(n=3, **edge):
+    G = nx.path_graph(n)
+    nx.set_node_attributes(G, qnet.PauliMemory.dephasing(1.0), "memory")
+    attrs = dict(length=10.0, p_gen=0.2, w0=0.95)
+    attrs.update(edge)
+    for u, v in G.edges:
+        G.edges[u, v].update(attrs)
+    return G
+
+
+# ---------------------------------------------------------------- validation (one test per case)
+def test_valid_line():
+    assert qnet.validate_network(_line(), [(0, 2)]) is not None
+
+
+def test_directed_graph_rejected():
+    with pytest.raises(NetworkError, match="undirected"):
+        qnet.validate_network(nx.DiGraph(_line()))
+
+
+def test_self_loop_rejected():
+    G = _line()
+    G.add_edge(1, 1, length=1.0, p_gen=0.5, w0=0.9)
+    with pytest.raises(NetworkError, match="self-loop"):
+        qnet.validate_network(G)
+
+
+def test_missing_memory():
+    G = _line()
+    del G.nodes[1]["memory"]
+    with pytest.raises(NetworkError, match="node 1 has no 'memory'"):
+        qnet.validate_network(G)
+
+
+def test_bad_memory_rates_shape():
+    G = _line()
+    G.nodes[0]["memory"] = [0.1, 0.2]
+    with pytest.raises(NetworkError, match="shape"):
+        qnet.validate_network(G)
+
+
+def test_missing_length():
+    G = _line()
+    del G.edges[0, 1]["length"]
+    with pytest.raises(NetworkError, match=r"edge \(0, 1\) has no 'length'"):
+        qnet.validate_network(G)
+
+
+def test_negative_length():
+    G = _line()
+    G.edges[1, 2]["length"] = -3.0
+    with pytest.raises(NetworkError, match=r"length of edge \(1, 2\) must be >= 0"):
+        qnet.validate_network(G)
+
+
+def test_missing_link_model():
+    G = _line()
+    del G.edges[0, 1]["p_gen"]
+    with pytest.raises(NetworkError, match="neither a 'link'"):
+        qnet.validate_network(G)
+
+
+def test_missing_link_state():
+    G = _line()
+    del G.edges[0, 1]["w0"]
+    with pytest.raises(NetworkError, match="needs 'w0'"):
+        qnet.validate_network(G)
+
+
+def test_p_gen_out_of_range():
+    with pytest.raises(NetworkError, match=r"p_gen of edge \(0, 1\) must lie in \(0.0, 1.0\]"):
+        qnet.validate_network(_line(p_gen=0.0))
+
+
+def test_bad_n_memories():
+    G = _line()
+    G.nodes[2]["n_memories"] = 0
+    with pytest.raises(NetworkError, match="n_memories"):
+        qnet.validate_network(G)
+
+
+def test_bad_gate_fidelity():
+    G = _line()
+    G.nodes[2]["gate_fidelity"] = 1.3
+    with pytest.raises(NetworkError, match="gate_fidelity"):
+        qnet.validate_network(G)
+
+
+def test_disconnected_endpoints():
+    G = _line()
+    G.add_node(9, memory=(0.0, 0.0, 0.1))
+    with pytest.raises(NetworkError, match="not connected"):
+        qnet.validate_network(G, [(0, 9)])
+
+
+def test_unknown_endpoint():
+    with pytest.raises(NetworkError, match="node 7 of pair"):
+        qnet.validate_network(_line(), [(0, 7)])
+
+
+def test_pair_same_node():
+    with pytest.raises(NetworkError, match="same node"):
+        qnet.validate_network(_line(), [(1, 1)])
+
+
+def test_not_a_link_object():
+    G = _line()
+    G.edges[0, 1]["link"] = "fibre"
+    with pytest.raises(NetworkError, match="heralding scheme"):
+        qnet.validate_network(G)
+
+
+def test_t1t2_memory_on_path():
+    G = _line()
+    G.nodes[1]["memory"] = qnet.T1T2Memory(1.0, 1.5)
+    qnet.validate_network(G)  # a valid node ...
+    with pytest.raises(NetworkError, match="T1T2Memory"):
+        qnet.path_parameters(G, [0, 1, 2])  # ... that the Bell-diagonal chain model cannot use
+
+
+def test_path_not_in_graph():
+    with pytest.raises(NetworkError, match=r"\(0, 2\) is not an edge"):
+        qnet.path_parameters(_line(), [0, 2])
+
+
+def test_unknown_criterion():
+    with pytest.raises(ValueError, match="criterion"):
+        qnet.select_path(_line(), 0, 2, "cheapest")
+
+
+# ---------------------------------------------------------------- builders and link models
+def test_builders():
+    G = qnet.grid_network(3, 4, 25.0)
+    assert G.number_of_nodes() == 12 and G.number_of_edges() == 2 * 3 * 4 - 3 - 4
+    R = qnet.ring_network(7, 5.0, p_gen=0.3)
+    assert all(d["p_gen"] == 0.3 for _, _, d in R.edges(data=True)) and nx.is_connected(R)
+    Q = qnet.random_geometric_network(40, 0.25, 200.0, seed=3)
+    assert nx.is_connected(Q)
+    for u, v, d in Q.edges(data=True):
+        assert d["length"] == pytest.approx(np.hypot(*np.subtract(Q.nodes[u]["pos"], Q.nodes[v]["pos"])), rel=1e-12)
+
+
+def test_link_model_edges_and_time_step():
+    link = lambda L: qnet.MidpointSource(qnet.FibreChannel(L), source_fidelity=0.97)  # noqa: E731
+    G = qnet.ring_network(6, 30.0, link=link, memory=qnet.PauliMemory(1.0, 2.0, 30.0))
+    G.edges[1, 2]["link"] = link(50.0)
+    G.edges[1, 2]["length"] = 50.0
+    par = qnet.path_parameters(G, [0, 1, 2])
+    l30, l50 = link(30.0), link(50.0)
+    np.testing.assert_allclose(par["p_gen"], [l30.success_probability(), l50.success_probability()], rtol=1e-15)
+    np.testing.assert_allclose(par["link_state"], [l30.state(), l50.state()], rtol=1e-15)
+    assert par["time_step"] == l50.attempt_duration()  # synchronous steps: the slowest link sets the clock
+    np.testing.assert_allclose(par["memory_rates"], np.tile([1.0, 2.0, 30.0], (3, 1)) * par["time_step"], rtol=1e-15)
+
+
+def test_path_delivery_matches_werner_chain():
+    # Depolarizing memory of rate g per second and a step of 1 s: t_coh = 1 / (8 g) in the Werner model.
+    g = 0.01
+    G = _line(5, p_gen=0.3, w0=0.96)
+    nx.set_node_attributes(G, qnet.PauliMemory.depolarizing(3 * g), "memory")
+    r = qnet.path_delivery(G, [0, 1, 2, 3, 4], cutoff=(6, 12), t_trunc=1500)
+    w = qnet.chain_delivery(("swap", "swap"), 0.3, 1.0, 0.96, 1 / (8 * g), cutoff=(6, 12), t_trunc=1500)
+    np.testing.assert_allclose(r.pmf, w.pmf, atol=1e-14)
+    ok = w.pmf > 1e-8
+    np.testing.assert_allclose(r.state[ok], w.state[ok], atol=1e-10)
+
+
+# ---------------------------------------------------------------- path selection
+def _weighted_ring():
+    G = qnet.ring_network(8, 10.0, p_gen=0.3, w0=0.99, memory=(0.0, 0.0, 0.002))
+    G.edges[0, 1]["w0"] = 0.7      # short way round has a poor link
+    G.edges[0, 7]["p_gen"] = 0.05  # long way round has a slow link
+    return G
+
+
+def test_shortest_path_by_length():
+    G = _weighted_ring()
+    G.edges[1, 2]["length"] = 100.0
+    assert qnet.select_path(G, 0, 3).path == (0, 7, 6, 5, 4, 3)
+
+
+@pytest.mark.parametrize("criterion", ["fidelity", "rate"])
+def test_best_path_is_best_of_all_simple_paths(criterion):
+    G = _weighted_ring()
+    best = qnet.select_path(G, 0, 3, criterion, t_trunc=3000)
+    # brute force: every simple path, evaluated exactly
+    scores = {}
+    for p in nx.all_simple_paths(G, 0, 3):
+        r = qnet.path_delivery(G, p, t_trunc=3000, tol=1e-3)
+        scores[tuple(p)] = r.mean_fidelity if criterion == "fidelity" else 1 / r.mean_time
+    assert best.path == max(scores, key=scores.get)
+    assert len(scores) == 2 and best.path in scores
+
+
+# ---------------------------------------------------------------- serving several pairs
+def test_serve_pairs_mc_agrees_with_exact():
+    G = qnet.grid_network(3, 3, 20.0, p_gen=0.25, w0=0.98, memory=(0.001, 0.001, 0.01), n_memories=6)
+    G.graph["p_swap"] = 0.9
+    out = qnet.serve_pairs(G, [((0, 0), (2, 2)), ((0, 2), (2, 0)), ((1, 0), (1, 2))], cutoff=8, n_samples=40_000,
+                           seed=4, t_trunc=3000)
+    widen = 4 / 1.959963984540054
+    for s in out:
+        lo, hi = s.mc.mean_time_ci
+        assert abs(s.choice.delivery.mean_time - (lo + hi) / 2) <= (hi - lo) / 2 * widen
+        lo, hi = s.mc.mean_fidelity_ci
+        assert abs(s.choice.delivery.mean_fidelity - (lo + hi) / 2) <= (hi - lo) / 2 * widen
+        assert s.mc_rate_hz == pytest.approx(s.rate_hz, rel=0.05)
+    assert len({s.mc.seeds for s in out}) == 3
+
+
+def test_serve_pairs_memory_capacity():
+    G = qnet.ring_network(4, 10.0, n_memories=1)
+    with pytest.raises(NetworkError, match="needs 2 memories"):
+        qnet.serve_pairs(G, [(0, 2)], n_samples=100)
+
+
+def test_pairs_on_random_geometric_graph():
+    G = qnet.random_geometric_network(25, 0.35, 100.0, seed=2, p_gen=0.3, w0=0.99, memory=(0.0, 0.0, 0.01),
+                                      n_memories=8)
+    nodes = sorted(G.nodes)
+    pairs = [(a, b) for a, b in itertools.combinations(nodes, 2) if nx.shortest_path_length(G, a, b) in (2, 3)][:2]
+    out = qnet.serve_pairs(G, pairs, n_samples=5000, seed=1, t_trunc=2000)
+    for s in out:
+        assert s.choice.path[0] == s.pair[0] and s.choice.path[-1] == s.pair[1]
+        assert s.mc.n == 5000
