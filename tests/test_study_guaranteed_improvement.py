@@ -95,3 +95,18 @@ def test_help_runs():
 def test_rejects_bad_gate_fidelity(tmp_path):
     with pytest.raises(SystemExit, match="gate-fidelity must lie in"):
         gi.main(["--quick", "--out", str(tmp_path), "--no-progress", "--gate-fidelity", "1.5"])
+
+
+def test_regions_csv_matches_api(quick_run):
+    out, _, _ = quick_run
+    with open(out / "regions.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["family"] == "dephasing"]
+    assert len(rows) == 21 * 21
+    r = rows[100]
+    F1, F2 = float(r["F1"]), float(r["F2"])
+    kept, sac = np.array([F1, 1 - F1, 0, 0]), np.array([F2, 1 - F2, 0, 0])
+    g = qnet.purification_gain(kept, sac, "dejmps", "log_negativity", "fresher", weighted=True)
+    assert abs(float(g.gain) - float(r["gain_dejmps_weighted_log_negativity_vs_fresher"])) <= 1e-12
+    # hand check: DEJMPS on Z-only inputs gives F' = F1 F2 / (F1 F2 + (1-F1)(1-F2))
+    Fp = F1 * F2 / (F1 * F2 + (1 - F1) * (1 - F2))
+    assert abs(float(r["gain_dejmps_fidelity_vs_better"]) - (Fp - max(F1, F2))) <= 1e-12

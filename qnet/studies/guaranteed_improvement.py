@@ -16,7 +16,8 @@ purification at all):
 
 Outputs (in --out): improvement_table.csv (one row per family, variant, figure, baseline: fraction
 improved, fraction worse, whether improvement held everywhere, worst gain found and its inputs),
-regions.csv (gain over the (F1, F2) plane, every variant), figures region_<figure>_<baseline>.png/.pdf
+regions.csv (gain over the (F1, F2) plane per family, one column per variant and panel; improvement
+means gain > 1e-12), figures region_<figure>_<baseline>.png/.pdf
 (improvement regions in the (F1, F2) plane per family for cnot, dejmps, hadamard and bbpssw; --quick
 draws cnot and dejmps only) and fraction_improved.png/.pdf, and
 guaranteed_improvement.json with every parameter and the headline numbers. The fresher pair is the
@@ -59,7 +60,7 @@ def build_parser():
     p.add_argument("--samples", type=int, default=1_000_000,
                    help="random input pairs per variant and random ensemble (default: %(default)s; --quick: 10000)")
     p.add_argument("--chunk", type=int, default=250_000, help="pairs evaluated per vectorized batch (default: %(default)s)")
-    p.add_argument("--grid", type=int, default=201,
+    p.add_argument("--grid", type=int, default=101,
                    help="points per axis of the (F1, F2) families (default: %(default)s; --quick: 21)")
     p.add_argument("--grid4", type=int, default=21,
                    help="points per axis of the four-parameter zx_mixture grid (default: %(default)s; --quick: 7)")
@@ -292,18 +293,13 @@ def main(argv=None) -> dict:
 
     n = args.grid
     F1, F2 = _plane(n)
-    cols = {k: [] for k in ("family", "protocol", "measure", "weighted", "baseline", "F1", "F2", "gain", "improves")}
-    for (fam, proto, meas, weighted, base), gain in regions.items():
-        m = gain.size
-        cols["family"] += [fam] * m
-        cols["protocol"] += [proto] * m
-        cols["measure"] += [meas] * m
-        cols["weighted"] += [weighted] * m
-        cols["baseline"] += [base] * m
-        cols["F1"] += F1.tolist()
-        cols["F2"] += F2.tolist()
-        cols["gain"] += gain.tolist()
-        cols["improves"] += (gain > GAIN_ATOL).tolist()
+    # wide format: one row per (family, F1, F2), one gain column per variant and panel
+    cols = {"family": [fam for fam in PLANE_FAMILIES for _ in F1],
+            "F1": np.tile(F1, len(PLANE_FAMILIES)), "F2": np.tile(F2, len(PLANE_FAMILIES))}
+    for proto in PROTOCOLS:
+        for meas, weighted, base in REGION_PANELS:
+            key = f"gain_{proto}_{'weighted_' if weighted else ''}{meas}_vs_{base}"
+            cols[key] = np.concatenate([regions[(fam, proto, meas, weighted, base)] for fam in PLANE_FAMILIES])
     _common.write_csv(out / "regions.csv", cols)
 
     shown = ("cnot", "dejmps") if args.quick else ("cnot", "dejmps", "hadamard", "bbpssw")
