@@ -84,6 +84,9 @@ def test_large_batch_bad_row_same_message():
     lam[4321, 2] = NAN
     with pytest.raises(ValueError, match=r"state must be finite, got nan at index \(4321, 2\)"):
         qnet.fidelity(lam)
+    lam[4321, 2] = INF
+    with pytest.raises(ValueError, match=r"state must be finite, got inf at index \(4321, 2\)"):
+        qnet.idle(lam, RATES, 1.0)
     lam[4321, 2] = 0.1
     lam[17, 0] = 0.9
     with pytest.raises(ValueError, match=r"state coefficients must sum to 1 .*at index \(17,\)"):

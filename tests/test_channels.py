@@ -258,6 +258,9 @@ def test_idle_bds_against_dm_path(lam, ra, rb, ta, tb):
     assert_valid_bds(out)
     ref = qnet.idle(bds_dm_reference(lam), ra, ta, rates_b=rb, t_b=tb, form="dm")
     np.testing.assert_allclose(out, bell_diagonal_of(ref), atol=EXACT)
+    # the same round trip through qnet's own conversions
+    rho = qnet.idle(qnet.to_density_matrix(lam), ra, ta, rates_b=rb, t_b=tb, form="dm")
+    np.testing.assert_allclose(out, qnet.to_bds(rho), atol=EXACT)
     # Explicit reference: Pauli probabilities per qubit, two loop convolutions.
     loop = convolve_loop(convolve_loop(lam, qnet.pauli_probabilities(ra, ta)), qnet.pauli_probabilities(rb, tb))
     np.testing.assert_allclose(out, loop, atol=EXACT)
@@ -353,6 +356,12 @@ def test_amplitude_damping_against_qutip_kraus(rng, gamma, qubit):
     out = qnet.amplitude_damping(rho, gamma, qubit)
     np.testing.assert_allclose(out, ref, atol=EXACT)
     assert_valid_dm(out)
+
+
+@given(density_matrices(), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)),
+       st.sampled_from(["A", "B", "both"]))
+def test_amplitude_damping_stays_valid(rho, gamma, qubit):
+    assert_valid_dm(qnet.amplitude_damping(rho, gamma, qubit))
 
 
 def test_amplitude_damping_batch(rng):

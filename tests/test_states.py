@@ -110,6 +110,14 @@ def test_bell_diagonal_clips_rounding_noise():
     assert (lam >= 0).all()
 
 
+def test_bell_diagonal_sum_tolerance():
+    # Sums within qnet._validation.TRACE_ATOL = 1e-9 of 1 are accepted as given; beyond it they are rejected.
+    lam = qnet.bell_diagonal([0.7 + 5e-10, 0.1, 0.1, 0.1])
+    assert lam[0] == 0.7 + 5e-10
+    with pytest.raises(ValueError, match="coeffs coefficients must sum to 1"):
+        qnet.bell_diagonal([0.7 + 5e-9, 0.1, 0.1, 0.1])
+
+
 def test_bell_diagonal_large_batch_uses_same_rules():
     # Large float64 arrays take the compiled validation path; results must be identical.
     rng = np.random.default_rng(1)
