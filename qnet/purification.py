@@ -85,13 +85,9 @@ PROTOCOLS: tuple[str, ...] = ("cnot", "dejmps", "hadamard", "bbpssw") + tuple(so
 #: Undetected single-pair error of each protocol, as (on kept pair, on sacrificed pair); ``None`` for bbpssw.
 UNDETECTED: dict[str, tuple[str, str] | None] = {**_SYMMETRIC, "bbpssw": None, **_MIXED}
 
-# Slot permutation of each letter's rotation (self-inverse): rotated[k] = original[_SRC[letter][k]].
-_SRC = {
-    "z": np.array([0, 1, 2, 3], dtype=np.int64),
-    "y": np.array([0, 3, 2, 1], dtype=np.int64),  # Rx(π/2) ⊗ Rx(−π/2): Z ↔ Y
-    "x": np.array([0, 2, 1, 3], dtype=np.int64),  # H ⊗ H: X ↔ Z
-}
-_IDENTITY = _SRC["z"]
+# Relabelling code of each letter's rotation for the kernels (all self-inverse):
+# 0 none, 1 Rx(π/2) ⊗ Rx(−π/2): Z ↔ Y (slots 1 ↔ 3), 2 H ⊗ H: X ↔ Z (slots 1 ↔ 2).
+_CODE = {"z": 0, "y": 1, "x": 2}
 
 
 def _one_qubit(letter: str) -> np.ndarray:
@@ -120,12 +116,12 @@ _DM_ROT = {name: _dm_rotations(name) for name in PROTOCOLS}
 _DAGGER = {name: np.ascontiguousarray(np.conj(r[0].T)) for name, r in _DM_ROT.items()}
 
 
-def _plan(protocol: str, rotate_back: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """Slot permutations (kept, sacrificed, output) and the twirl flag of a protocol (unvalidated)."""
+def _plan(protocol: str, rotate_back: bool) -> tuple[int, int, int, bool]:
+    """Relabelling codes (kept, sacrificed, output) and the twirl flag of a protocol (unvalidated)."""
     if protocol == "bbpssw":
-        return _IDENTITY, _IDENTITY, _IDENTITY, True
+        return 0, 0, 0, True
     a, b = UNDETECTED[protocol]
-    return _SRC[a], _SRC[b], (_SRC[a] if rotate_back else _IDENTITY), False
+    return _CODE[a], _CODE[b], (_CODE[a] if rotate_back else 0), False
 
 
 def _parity_flip(q: np.ndarray | float) -> np.ndarray | float:

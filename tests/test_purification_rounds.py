@@ -266,8 +266,7 @@ def test_sequence_cross_check_unequal_nodes_kernel():
     lam, mu = RNG.dirichlet(np.ones(4), 10), RNG.dirichlet(np.ones(4), 10)
     fa, fb, qa, qb = 0.97, 0.9, 0.02, 0.07
     out, p = np.empty((10, 4)), np.empty(10)
-    ident = np.arange(4)
-    K.bds_purify_scalar(lam, mu, fa * fb, qa * (1 - qb) + (1 - qa) * qb, ident, ident, ident, False, out, p)
+    K.bds_purify_scalar(lam, mu, fa * fb, qa * (1 - qb) + (1 - qa) * qb, 0, 0, 0, False, out, p)
     for i in range(10):
         ref, pref = sequence_bds_purification(lam[i], mu[i], fa, fb, 1 - qa, 1 - qb)
         assert abs(p[i] - pref) <= 1e-14 and np.abs(out[i] - ref).max() <= 1e-14

@@ -1,10 +1,10 @@
 """Numba kernels of the two-to-one recurrence purification (private, unvalidated, never raise).
 
 Bell-diagonal kernel
-    Rows of ``lam``/``mu`` (n, 4) are permuted by ``src_kept``/``src_sac`` (slot ``k`` of the
-    rotated state is slot ``src[k]`` of the input), optionally twirled to Werner form, sent
-    through the noisy bilateral CNOT + Z measurements and post-selected on agreeing reported
-    outcomes; the output is permuted by ``src_out``.
+    Rows of ``lam``/``mu`` (n, 4) are relabelled by the pre-rotation of each pair (code 0: none,
+    1: Z<->Y, 2: Z<->X), optionally twirled to Werner form, sent through the noisy bilateral
+    CNOT + Z measurements and post-selected on agreeing reported outcomes; the output is
+    relabelled by ``code_out``.
 
 Density-matrix kernel
     The explicit 4-qubit circuit on the 16x16 joint matrix, qubit order (A1, B1, A2, B2):
@@ -23,19 +23,26 @@ from . import jit
 
 
 @jit(inline="always")
-def _bds_row(lam, mu, i, f, e, src_kept, src_sac, src_out, twirl, out, p):
-    """One row of the BDS purification (see :func:`bds_purify_rows`)."""
-    l0 = lam[i, src_kept[0]]
-    l1 = lam[i, src_kept[1]]
-    l2 = lam[i, src_kept[2]]
-    l3 = lam[i, src_kept[3]]
-    m0 = mu[i, src_sac[0]]
-    m1 = mu[i, src_sac[1]]
-    m2 = mu[i, src_sac[2]]
-    m3 = mu[i, src_sac[3]]
+def _swap(code, v1, v2, v3):
+    """Relabel the error slots (Z, X, Y) = (v1, v2, v3): code 0 none, 1 Z<->Y, 2 Z<->X."""
+    if code == 1:
+        return v3, v2, v1
+    if code == 2:
+        return v2, v1, v3
+    return v1, v2, v3
+
+
+@jit(inline="always")
+def _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p):
+    """One row of the BDS purification (see :func:`bds_purify_scalar`)."""
+    l0 = lam[i, 0]
+    m0 = mu[i, 0]
     if twirl:
         l1 = l2 = l3 = (1.0 - l0) / 3.0
         m1 = m2 = m3 = (1.0 - m0) / 3.0
+    else:
+        l1, l2, l3 = _swap(code_kept, lam[i, 1], lam[i, 2], lam[i, 3])
+        m1, m2, m3 = _swap(code_sac, mu[i, 1], mu[i, 2], mu[i, 3])
     a = f * (1.0 - e)
     d = f * e
     c = 0.125 * (1.0 - f)
@@ -47,30 +54,31 @@ def _bds_row(lam, mu, i, f, e, src_kept, src_sac, src_out, twirl, out, p):
     s = o0 + o1 + o2 + o3
     p[i] = s
     inv = 1.0 / s if s > 0.0 else 0.0
-    o = (o0 * inv, o1 * inv, o2 * inv, o3 * inv)
-    out[i, 0] = o[src_out[0]]
-    out[i, 1] = o[src_out[1]]
-    out[i, 2] = o[src_out[2]]
-    out[i, 3] = o[src_out[3]]
+    o1, o2, o3 = _swap(code_out, o1 * inv, o2 * inv, o3 * inv)
+    out[i, 0] = o0 * inv
+    out[i, 1] = o1
+    out[i, 2] = o2
+    out[i, 3] = o3
 
 
 @jit
-def bds_purify_scalar(lam, mu, f, e, src_kept, src_sac, src_out, twirl, out, p):
+def bds_purify_scalar(lam, mu, f, e, code_kept, code_sac, code_out, twirl, out, p):
     """BDS purification of ``n`` row pairs ``(n, 4)`` with the same noise for every row.
 
     ``f`` is the product of the two nodes' gate fidelities and ``e`` the probability that the
     parity of the two reported outcomes is flipped. Rows with ``p == 0`` get ``out = 0``.
-    Slot ``k`` of a rotated state is slot ``src[k]`` of the unrotated one.
+    ``code_*`` name the relabelling of the kept pair, the sacrificed pair and the output
+    (0 none, 1 Z<->Y, 2 Z<->X; all are self-inverse).
     """
     for i in range(lam.shape[0]):
-        _bds_row(lam, mu, i, f, e, src_kept, src_sac, src_out, twirl, out, p)
+        _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p)
 
 
 @jit
-def bds_purify_rows(lam, mu, fid, err, src_kept, src_sac, src_out, twirl, out, p):
+def bds_purify_rows(lam, mu, fid, err, code_kept, code_sac, code_out, twirl, out, p):
     """As :func:`bds_purify_scalar` with per-row noise ``fid[i]``, ``err[i]``."""
     for i in range(lam.shape[0]):
-        _bds_row(lam, mu, i, fid[i], err[i], src_kept, src_sac, src_out, twirl, out, p)
+        _bds_row(lam, mu, i, fid[i], err[i], code_kept, code_sac, code_out, twirl, out, p)
 
 
 @jit(inline="always")
