@@ -252,6 +252,8 @@ class SPDCSwappingResult:
     fourfold_probability, fourfold_rate_hz : numpy.ndarray
         Probability per pulse of a heralded four-fold event (any analyser outcome,
         averaged over the three bases' settings, i.e. per setting), and its rate.
+    fourfold_probability_per_basis : numpy.ndarray
+        ``(..., 3)``: the same for each basis setting (HV, PM, RL).
     twofold_rate_hz : numpy.ndarray
         Two-fold coincidence rate of source 1 alone (arms a and b; local calibration).
     """
@@ -264,6 +266,7 @@ class SPDCSwappingResult:
     fourfold_probability: np.ndarray
     fourfold_rate_hz: np.ndarray
     twofold_rate_hz: np.ndarray
+    fourfold_probability_per_basis: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -369,7 +372,7 @@ class SPDCSwapping:
         patterns = {"psi-": [(d3h, d4v), (d3v, d4h)], "psi+": [(d3h, d3v), (d4h, d4v)]}
         used = ("psi-", "psi+") if self.bsm == "both" else ("psi-",)
         vis = np.empty(mu1.shape + (3,))
-        p4 = np.zeros(mu1.shape)
+        p4b = np.empty(mu1.shape + (3,))
         for ib, basis in enumerate(SPDC_BASES):
             U = np.conj(_BASIS_VECTORS[basis])
             V = _passive(base, [_AH, _AV], U)
@@ -387,9 +390,10 @@ class SPDCSwapping:
                             signed += _IDEAL_SIGN[outcome][basis] * corr * p
                             total += p
             vis[:, ib] = signed / total
-            p4 += total / 3.0
+            p4b[:, ib] = total
         vis = vis.reshape(shape + (3,))
-        p4 = p4.reshape(shape)
+        p4b = p4b.reshape(shape + (3,))
+        p4 = p4b.mean(axis=-1)
         F = 0.25 * (1.0 + vis.sum(axis=-1))
         two = _two_fold(mu1.reshape(shape), self.efficiency_a, self.efficiency_b, dl)
         return SPDCSwappingResult(
@@ -401,4 +405,5 @@ class SPDCSwapping:
             fourfold_probability=p4,
             fourfold_rate_hz=p4 * self.repetition_rate_hz,
             twofold_rate_hz=two * self.repetition_rate_hz,
+            fourfold_probability_per_basis=p4b,
         )
