@@ -191,13 +191,10 @@ def swap_chain(
     >>> round(float(lam[0]), 6)   # Werner parameters w = (4F-1)/3 multiply: F = (1 + 3 w^4)/4
     0.819126
     """
-    _v.option(form, "form", _v.STATE_FORMS)
-    arr = np.asarray(links) if not _v.is_qobj(links) else links
+    kind, arr = _v.state(links, "links", form)
     p, Q = _check_common(gate_error, meas_error, bsm)
-    is_dm = form == "dm" or (form == "auto" and isinstance(arr, np.ndarray) and (
-        arr.dtype.kind == "c" or (arr.ndim >= 3 and arr.shape[-2:] == (4, 4) and form != "bds")))
-    if is_dm:
-        rho = _v.density_matrix(arr, "links")
+    if kind == "dm":
+        rho = arr
         if rho.ndim < 3:
             raise ValueError(f"links must have a chain axis: shape (..., n, 4, 4), got {rho.shape}")
         n = rho.shape[-3]
@@ -209,7 +206,7 @@ def swap_chain(
         if prob is None:
             prob = np.ones(state.shape[:-2])
         return (state, prob) if with_probability else state
-    lam = _v.bds(arr, "links")
+    lam = arr
     if lam.ndim < 2:
         raise ValueError(f"links must have a chain axis: shape (..., n, 4), got {lam.shape}")
     n = lam.shape[-2]

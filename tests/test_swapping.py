@@ -180,3 +180,33 @@ def test_mismatched_batch_shapes():
 def test_chain_without_chain_axis():
     with pytest.raises(ValueError, match="chain axis"):
         qnet.swap_chain(qnet.werner(0.9))
+
+
+def test_chain_batch_of_bds_chains_is_read_as_bds():
+    links = random_bds(12).reshape(3, 4, 4)  # 3 chains of 4 links: rows are BDS, matrices are not Hermitian
+    out = qnet.swap_chain(links)
+    assert out.shape == (3, 4)
+    for i in range(3):
+        assert np.abs(out[i] - qnet.swap_chain(links[i])).max() < TOL
+
+
+# ---------------------------------------------------------------- properties (hypothesis)
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_simplex = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda x: sum(x) > 1e-3).map(
+    lambda x: np.array(x) / sum(x))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_simplex, _simplex, st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_swap_properties(lam, mu, p, q):
+    out = qnet.swap(lam, mu, gate_error=p, meas_error=q)
+    assert abs(out.sum() - 1) < 1e-12 and (out >= 0).all()
+    # symmetric in the two inputs (the convolution is commutative; the noise acts on the output)
+    assert np.abs(out - qnet.swap(mu, lam, gate_error=p, meas_error=q)).max() < 1e-12
+    # swapping with the perfect pair |Φ+> only adds the BSM noise: (1 - p) (λ * Q) + p/4
+    ideal = qnet.swap(lam, [1.0, 0.0, 0.0, 0.0], gate_error=p, meas_error=q)
+    Q = qnet.bsm_error_probabilities(q)
+    expected = (1 - p) * np.array([sum(lam[j] * Q[j ^ k] for j in range(4)) for k in range(4)]) + p / 4
+    assert np.abs(ideal - expected).max() < 1e-12
