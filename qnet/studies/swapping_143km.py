@@ -30,13 +30,13 @@ fit_curve.csv, prediction_sensitivity.csv, comparison_143km.csv, summary.json.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import least_squares
 
 import qnet
+from qnet.channels import bds_apply_eta
 
 from . import _common
 
@@ -183,8 +183,6 @@ def waiting_average(lam: np.ndarray, p: float, T: float, memory: qnet.PauliMemor
     both qubits in memory. P(|N1-N2| = 0) = p/(2-p), P(= k >= 1) = 2 p q^k/(2-p); the Walsh components decay
     as exp(-a_s k T), so the average is a geometric series per component.
     """
-    from qnet.channels import bds_apply_eta
-
     q = 1.0 - p
     z = q * np.exp(-_walsh_decay(memory) * T)
     G = p / (2 - p) * (1 + 2 * z / (1 - z))
@@ -240,8 +238,6 @@ def memory_architectures(distance_km: float, hw: dict) -> list[dict]:
             a = _walsh_decay(memory)
             # first end-to-end pair waits for the second; with delivery approximated as a Poisson process of
             # rate R the wait is exponential: E[exp(-a t)] = R / (R + a) per Walsh component
-            from qnet.channels import bds_apply_eta
-
             waited = bds_apply_eta(base["_state"], R / (R + a))
             out, ps = purify(waited, base["_state"], "dejmps", gate_fidelity=hw["purify_gate_fidelity"],
                              measurement_error=hw["purify_measurement_error"])
