@@ -308,12 +308,22 @@ def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
 
 
 def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """``sum_n first * G^{*n}`` on ``[0, T)`` by FFT (size the next power of two >= 2T)."""
+    """``sum_n first * G^{*n}`` on ``[0, T)`` by FFT (length ``next_fast_len(2T)``, so no wrap-around below T).
+
+    Components 1..3 that are equal (Werner states) are transformed once.
+    """
+    from scipy import fft as sfft
+
     T = G.shape[0]
-    N = 1 << int(math.ceil(math.log2(2 * T)))
-    Fg = np.fft.rfft(G, N)
-    Ff = np.fft.rfft(first, N, axis=0)
-    return np.fft.irfft(Ff / (1.0 - Fg)[:, None], N, axis=0)[:T]
+    N = sfft.next_fast_len(2 * T, real=True)
+    cols = [0, 1] if (np.array_equal(first[:, 1], first[:, 2]) and np.array_equal(first[:, 1], first[:, 3])) \
+        else [0, 1, 2, 3]
+    Fg = sfft.rfft(G, N)
+    Ff = sfft.rfft(first[:, cols], N, axis=0)
+    res = sfft.irfft(Ff / (1.0 - Fg)[:, None], N, axis=0)[:T]
+    if len(cols) == 2:
+        return np.concatenate([res, res[:, 1:2], res[:, 1:2]], axis=1)
+    return res
 
 
 def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
