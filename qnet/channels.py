@@ -369,19 +369,24 @@ def bds_idle(lam: np.ndarray, eta_a: np.ndarray, eta_b: np.ndarray) -> np.ndarra
 
 
 def _idle_factors(rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray, t_b: np.ndarray) -> np.ndarray:
-    """WHT factors ``[ηx, ηz, ηy]`` (product of both qubits), once per distinct (rates, t) batch entry."""
-    from ._kernels.channels import idle_factors
+    """WHT factors ``[ηx, ηz, ηy]`` (product over both qubits), shape broadcast(rates, t batch) + (3,).
+
+    The exponents of A and B are added before one ``exp`` (within a few ulp of the product of the two
+    exponentials). Exponents come from a compiled loop, ``exp`` from numpy (vectorised, several times
+    faster than a scalar ``exp`` in numba).
+    """
+    from ._kernels.channels import idle_exponents
 
     fbatch = np.broadcast_shapes(rates_a.shape[:-1], t_a.shape, rates_b.shape[:-1], t_b.shape)
-    factors = np.empty(fbatch + (3,))
-    idle_factors(
+    expo = np.empty(fbatch + (3,))
+    idle_exponents(
         _rows(rates_a, fbatch, 3),
         np.broadcast_to(t_a, fbatch).reshape(-1),
         _rows(rates_b, fbatch, 3),
         np.broadcast_to(t_b, fbatch).reshape(-1),
-        factors.reshape(-1, 3),
+        expo.reshape(-1, 3),
     )
-    return factors
+    return np.exp(expo, out=expo)
 
 
 def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray,

@@ -16,34 +16,27 @@ from . import jit
 
 
 @jit
-def idle_factors(ra, ta, rb, tb, out):  # pragma: no cover - compiled
-    """Walsh–Hadamard factors ``[ηx, ηz, ηy]`` (product over both qubits) per row.
+def idle_exponents(ra, ta, rb, tb, out):  # pragma: no cover - compiled
+    """Exponents of the WHT factors ``[ηx, ηz, ηy]`` of idling both qubits, per row (``exp`` is applied by numpy).
 
-    ``ra``, ``rb``: rates (n, 3) ``(γx, γy, γz)``; ``ta``, ``tb``: times (n,).
-    ``ηx = exp(−2(γy+γz)t)``, ``ηy = exp(−2(γx+γz)t)``, ``ηz = exp(−2(γx+γy)t)``
-    on each qubit; the exponents of A and B are added before one ``exp``
-    (within a few ulp of the product of the two exponentials).
+    ``ra``, ``rb``: rates (n, 3) ``(γx, γy, γz)``; ``ta``, ``tb``: times (n,). On each qubit
+    ``ηx = exp(−2(γy+γz)t)``, ``ηy = exp(−2(γx+γz)t)``, ``ηz = exp(−2(γx+γy)t)``; the exponents of A
+    and B are added. Each ``γ_i t`` is formed first, so huge finite rates at ``t = 0`` give 0 (never
+    ``inf * 0``) and overflow gives ``-inf`` (η = 0).
     """
     n = out.shape[0]
     for i in range(n):
-        gxa = ra[i, 0]
-        gya = ra[i, 1]
-        gza = ra[i, 2]
-        gxb = rb[i, 0]
-        gyb = rb[i, 1]
-        gzb = rb[i, 2]
         t_a = ta[i]
         t_b = tb[i]
-        # Products distributed (γy t + γz t): huge finite rates at t = 0 give 0, never inf * 0.
-        xa = gxa * t_a
-        ya = gya * t_a
-        za = gza * t_a
-        xb = gxb * t_b
-        yb = gyb * t_b
-        zb = gzb * t_b
-        out[i, 0] = np.exp(-2.0 * ((ya + za) + (yb + zb)))
-        out[i, 1] = np.exp(-2.0 * ((xa + ya) + (xb + yb)))
-        out[i, 2] = np.exp(-2.0 * ((xa + za) + (xb + zb)))
+        xa = ra[i, 0] * t_a
+        ya = ra[i, 1] * t_a
+        za = ra[i, 2] * t_a
+        xb = rb[i, 0] * t_b
+        yb = rb[i, 1] * t_b
+        zb = rb[i, 2] * t_b
+        out[i, 0] = -2.0 * ((ya + za) + (yb + zb))
+        out[i, 1] = -2.0 * ((xa + ya) + (xb + yb))
+        out[i, 2] = -2.0 * ((xa + za) + (xb + zb))
     return out
 
 
