@@ -168,14 +168,7 @@ def bds_deferrable(value: Any, form: str = "auto") -> bool:
 
 def _bds_fast(value: Any) -> np.ndarray | None:
     """Validated BDS array when ``value`` is a large valid float64 C-contiguous ``(..., 4)`` array, else None."""
-    if not (
-        isinstance(value, np.ndarray)
-        and value.dtype == np.float64
-        and value.ndim >= 1
-        and value.shape[-1] == 4
-        and value.size >= FAST_CHECK_MIN_SIZE
-        and value.flags.c_contiguous
-    ):
+    if not bds_deferrable(value, "bds"):
         return None
     from ._kernels.validation import bds_check
 
