@@ -1,0 +1,211 @@
+"""Repeater chains versus distance: key rate and fidelity for 1-16 segments, against PLOB and a direct link.
+
+Model: the exact repeater-chain distributions of ``qnet.chain_delivery`` (Li, Coopmans & Elkouss
+model). Each of the ``N`` equal segments of a fibre of total length ``L`` (0.2 dB/km) is a
+midpoint-source link (``qnet.MidpointSource``: Werner pairs of fidelity ``--source-fidelity``,
+detection efficiency ``--efficiency`` per node); one time step is one attempt, lasting the link's
+``attempt_duration()``. Memories are depolarizing, a stored pair's Werner parameter decaying as
+``exp(-t / --t-coh)``; swaps succeed with ``--p-swap``. Variants for N = 2, 4, 8, 16:
+
+  swap          swap as soon as possible, no cut-off
+  distill+swap  one BBPSSW round on every elementary link first, then swaps
+  optimized     swap-only with the memory cut-off that maximises the secret-key rate
+                (``qnet.optimize_cutoff``, one cut-off for all levels, fixed seed; skipped where
+                the time window would exceed 2**16 steps)
+
+N = 1 is the direct link over the whole distance. Figures (PNG + PDF):
+
+  (a) key_per_use_vs_distance   BB84 key bits per channel use (one attempt on every segment)
+                                with the PLOB bound -log2(1 - eta_L) of the whole fibre
+  (b) key_rate_vs_distance      key bits per second
+  (c) fidelity_vs_distance      mean delivered fidelity
+
+The data are collected point by point with ``qnet.sweep`` into ``points.jsonl`` in the output
+folder (each finished point saved at once), so an interrupted run resumes without recomputing.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+import qnet
+
+from . import _common
+
+NAME = "repeater_chain"
+T_MAX = 2**21
+T_OPT_MAX = 2**16
+
+
+def build_parser():
+    p = _common.parser(NAME, __doc__)
+    p.add_argument("--source-fidelity", type=float, default=0.99, help="fidelity of emitted pairs (default: %(default)s)")
+    p.add_argument("--efficiency", type=float, default=0.9,
+                   help="per-node coupling x detector efficiency (default: %(default)s)")
+    p.add_argument("--p-swap", type=float, default=0.9, help="swap success probability (default: %(default)s)")
+    p.add_argument("--t-coh", type=float, default=1.0, help="pair coherence time in seconds (default: %(default)s)")
+    p.add_argument("--distances", type=float, nargs="+", default=None,
+                   help="total distances in km (default: 25 ... 800 km, 11 points; --quick: 50, 150)")
+    p.add_argument("--segments", type=int, nargs="+", default=None,
+                   help="numbers of segments, powers of two (default: 1 2 4 8 16; --quick: 1 2 4)")
+    p.add_argument("--workers", type=int, default=1, help="parallel workers for the sweep (default: %(default)s)")
+    return p
+
+
+def _link(length_km: float, source_fidelity: float, efficiency: float):
+    return qnet.MidpointSource(qnet.FibreChannel(length_km), source_fidelity=source_fidelity,
+                               coupling_efficiency=efficiency)
+
+
+def _delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=None):
+    """Exact delivery with a window grown until the missing mass is below 1e-4 (None beyond T_MAX)."""
+    levels = len(protocol)
+    T = int(min(T_MAX, max(2000, 30 * (1.5**levels) / p / p_swap**levels)))
+    while True:
+        try:
+            return qnet.chain_delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=cutoff, t_trunc=T, tol=1e-4)
+        except ValueError as exc:
+            if "would suffice" not in str(exc):
+                raise
+            T = int(str(exc).split("t_trunc >= ")[1].split()[0])
+            if T > T_MAX:
+                return None
+
+
+def point(distance_km: float, segments: int, variant: str, source_fidelity: float, efficiency: float,
+          p_swap: float, t_coh_s: float, optimize_maxiter: int) -> dict:
+    """One point of the study (module-level so that a process pool can run it)."""
+    link = _link(distance_km / segments, source_fidelity, efficiency)
+    p = link.success_probability()
+    F = link.fidelity()
+    w0 = (4 * F - 1) / 3
+    step = link.attempt_duration()
+    t_coh_steps = t_coh_s / step
+    levels = int(round(math.log2(segments)))
+    out = {"p_gen": p, "time_step_s": step, "cutoff": None}
+    if segments == 1:  # direct link: geometric waiting time, state as heralded
+        mean_time, fid = 1.0 / p, F
+        lam = qnet.werner(F)
+    else:
+        protocol = ("swap",) * levels if variant != "distill+swap" else ("distill",) + ("swap",) * levels
+        if variant == "optimized":
+            T = int(min(T_MAX, max(2000, 30 * (1.5**levels) / p / p_swap**levels)))
+            if T > T_OPT_MAX:  # each optimizer step would need a window too long for a sweep point
+                return {**out, "mean_time": None, "fidelity": None, "key_per_step": None}
+            best = qnet.optimize_cutoff(protocol, p, p_swap, w0, t_coh_steps, t_trunc=T, tol=1e-4,
+                                        bounds=(1, max(2, T // 4)), maxiter=optimize_maxiter, seed=1)
+            r = best.delivery if best.value > 0 else None
+            out["cutoff"] = best.cutoff[0] if best.value > 0 else None
+        else:
+            r = _delivery(protocol, p, p_swap, w0, t_coh_steps)
+        if r is None:
+            return {**out, "mean_time": None, "fidelity": None, "key_per_step": None}
+        mean_time, fid, lam = r.mean_time, r.mean_fidelity, r.mean_state
+    key = float(qnet.measures.BDS_MEASURES["bb84_key_fraction"](np.asarray(lam))) / mean_time
+    return {**out, "mean_time": mean_time, "fidelity": fid, "key_per_step": key}
+
+
+def collect(args, distances, segments, out) -> list[dict]:
+    pts = []
+    for n in segments:
+        for variant in (["direct"] if n == 1 else ["swap", "distill+swap", "optimized"]):
+            for d in distances:
+                pts.append({"distance_km": float(d), "segments": int(n), "variant": variant,
+                            "source_fidelity": args.source_fidelity, "efficiency": args.efficiency,
+                            "p_swap": args.p_swap, "t_coh_s": args.t_coh,
+                            "optimize_maxiter": 4 if args.quick else 15})
+    executor = ThreadPoolExecutor(1) if args.workers == 1 else None
+    try:
+        res = qnet.sweep(point, pts, out / "points.jsonl", executor=executor, max_workers=args.workers,
+                         progress=not args.no_progress, desc=NAME)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    return [{**p, **r} for p, r in zip(pts, res.results)]
+
+
+def _nan(x):
+    return float("nan") if x is None else float(x)
+
+
+def figures(rows, distances, segments, args, out) -> list:
+    import matplotlib.pyplot as plt
+
+    files = []
+    L = np.asarray(distances, float)
+    eta = qnet.fibre_transmissivity(L)
+    styles = {"swap": "-", "distill+swap": "--", "optimized": ":", "direct": "-"}
+    colors = {n: plt.cm.viridis(i / max(1, len(segments) - 1)) for i, n in enumerate(segments)}
+
+    def series(n, variant, key):
+        sel = sorted((r for r in rows if r["segments"] == n and r["variant"] == variant), key=lambda r: r["distance_km"])
+        x = np.array([r["distance_km"] for r in sel])
+        if key == "key_per_use":
+            y = np.array([_nan(r["key_per_step"]) for r in sel])
+        elif key == "key_rate":
+            y = np.array([_nan(r["key_per_step"]) / r["time_step_s"] for r in sel])
+        else:
+            y = np.array([_nan(r["fidelity"]) for r in sel])
+        return x, y
+
+    for stem, key, ylabel, log in [
+        ("key_per_use_vs_distance", "key_per_use", "secret-key bits per channel use", True),
+        ("key_rate_vs_distance", "key_rate", "secret-key bits per second", True),
+        ("fidelity_vs_distance", "fidelity", "mean delivered fidelity", False),
+    ]:
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        for n in segments:
+            for variant in (["direct"] if n == 1 else ["swap", "distill+swap", "optimized"]):
+                x, y = series(n, variant, key)
+                label = "direct link (N = 1)" if n == 1 else f"N = {n}, {variant}"
+                ax.plot(x, y, styles[variant], color=colors[n], marker="o", ms=3, label=label)
+        if key == "key_per_use":
+            ax.plot(L, qnet.plob_bound(eta), "k-", lw=2, label="PLOB bound")
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel("total distance L (km)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"F_src = {args.source_fidelity}, eff = {args.efficiency}, p_swap = {args.p_swap}, "
+                     f"t_coh = {args.t_coh} s", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, ncol=2)
+        files += _common.save_figure(fig, out, stem)
+    return files
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = build_parser().parse_args(argv)
+    if not 0.25 < args.source_fidelity <= 1 or not 0 < args.efficiency <= 1 or not 0 < args.p_swap <= 1:
+        raise SystemExit("--source-fidelity must lie in (0.25, 1], --efficiency and --p-swap in (0, 1]")
+    if args.t_coh <= 0 or args.workers < 1:
+        raise SystemExit("--t-coh must be > 0 and --workers >= 1")
+    distances = args.distances or ([50.0, 150.0] if args.quick else list(np.geomspace(25.0, 800.0, 11).round(1)))
+    segments = args.segments or ([1, 2, 4] if args.quick else [1, 2, 4, 8, 16])
+    if any(n < 1 or n & (n - 1) for n in segments):
+        raise SystemExit(f"--segments must be powers of two, got {segments}")
+    if any(d <= 0 for d in distances):
+        raise SystemExit("--distances must be > 0")
+    _common.use_agg()
+    out = _common.prepare_output(args.out)
+    rows = collect(args, distances, segments, out)
+    files = figures(rows, distances, segments, args, out)
+    cols = ["distance_km", "segments", "variant", "p_gen", "time_step_s", "mean_time", "fidelity", "key_per_step",
+            "cutoff"]
+    table = {c: [(_nan(r[c]) if c in ("mean_time", "fidelity", "key_per_step", "cutoff") else r[c]) for r in rows]
+             for c in cols}
+    table["key_bits_per_s"] = [_nan(r["key_per_step"]) / r["time_step_s"] for r in rows]
+    table["plob_bits_per_use"] = [float(qnet.plob_bound(qnet.fibre_transmissivity(r["distance_km"]))) for r in rows]
+    files.append(_common.write_csv(out / "repeater_chain.csv", table))
+    params = {"source_fidelity": args.source_fidelity, "efficiency": args.efficiency, "p_swap": args.p_swap,
+              "t_coh_s": args.t_coh, "distances_km": distances, "segments": segments,
+              "attenuation_db_per_km": 0.2, "link": "MidpointSource", "cutoff_optimizer": "differential_evolution",
+              "optimizer_seed": 1, "truncation_tol": 1e-4, "t_trunc_max": T_MAX, "quick": args.quick}
+    files.append(_common.write_json(out / "repeater_chain.json", {"parameters": params, "points": rows}))
+    return {"files": [str(f) for f in files], "rows": rows, "parameters": params}
+
+
+if __name__ == "__main__":
+    main()
