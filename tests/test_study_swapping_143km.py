@@ -21,7 +21,7 @@ def test_outputs_written(quick_run):
     for stem in ("fit", "prediction_143km", "comparison_143km"):
         assert (out / f"{stem}.png").stat().st_size > 0
         assert (out / f"{stem}.pdf").stat().st_size > 0
-    for name in ("fit.csv", "fit_curve.csv", "prediction_sensitivity.csv", "comparison_143km.csv"):
+    for name in ("fit.csv", "fit_curve.csv", "prediction_sensitivity.csv", "prediction_vs_pump.csv", "comparison_143km.csv"):
         assert (out / name).stat().st_size > 0
 
 

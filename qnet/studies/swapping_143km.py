@@ -25,7 +25,7 @@ Steps:
                 parameters; and with the PLOB bound at each architecture's channel-use rate.
 
 Outputs (in --out): fit.png/pdf, prediction_143km.png/pdf, comparison_143km.png/pdf, fit.csv,
-fit_curve.csv, prediction_sensitivity.csv, comparison_143km.csv, summary.json.
+fit_curve.csv, prediction_sensitivity.csv, prediction_vs_pump.csv, comparison_143km.csv, summary.json.
 """
 
 from __future__ import annotations
@@ -331,11 +331,17 @@ def main(argv=None) -> dict:
     loss_scan = np.linspace(0.0, 45.0, n_sens)
     w_noise = np.array([predict(x, dr=n * args.window)[0][0] for n in noise_scan])
     w_loss = np.array([predict(x, loss=L)[0] for L in loss_scan])
+    pump143 = evaluate(x, curve_r * 1e3, dark_local=d_loc, dark_remote=d_rem, loss_db=args.link_loss, rep=rep)
+    _common.write_csv(out / "prediction_vs_pump.csv", {
+        "two_fold_rate_khz": curve_r, "witness_143km": pump143.witness,
+        "event_rate_143km_hz": pump143.fourfold_rate_hz, "visibility_HV": pump143.visibility[:, 0],
+        "visibility_PM": pump143.visibility[:, 1], "visibility_RL": pump143.visibility[:, 2],
+    })
     _common.write_csv(out / "prediction_sensitivity.csv", {
         "remote_noise_cps": noise_scan, "witness_vs_noise": w_noise,
         "link_loss_db": loss_scan, "witness_vs_loss": w_loss[:, 0], "event_rate_hz_vs_loss": w_loss[:, 1],
     })
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4))
     ax1.semilogx(noise_scan[1:], w_noise[1:], "C0", label="model prediction (143 km, 130 kHz)")
     pw, pe = PUBLISHED_143KM["witness"], PUBLISHED_143KM["witness_uncertainty"]
     ax1.axhspan(pw - pe, pw + pe, color="C3", alpha=0.2, label="published 143 km witness (±1σ)")
@@ -352,6 +358,15 @@ def main(argv=None) -> dict:
     ax2b = ax2.twinx()
     ax2b.semilogy(loss_scan, w_loss[:, 1], "C1")
     ax2b.set_ylabel("swapped events at Tenerife (Hz)", color="C1")
+    ax3.plot(curve_r, pump143.witness, "C0")
+    ax3.axvline(args.operating_point, color="gray", ls=":")
+    ax3.axhline(0.0, color="k", lw=0.8)
+    ax3.set_xlabel("two-fold rate per source (kHz)")
+    ax3.set_ylabel("witness W at 143 km", color="C0")
+    ax3b = ax3.twinx()
+    ax3b.semilogy(curve_r, pump143.fourfold_rate_hz, "C1")
+    ax3b.set_ylabel("swapped events at Tenerife (Hz)", color="C1")
+    fig.tight_layout()
     _common.save_figure(fig, out, "prediction_143km")
     next(it)
 
