@@ -134,3 +134,76 @@ CASES = [
          reference_name="pure-Python recursion", reference_repeat=1, repeat=5,
          note="target >= 1e6 link-generation events/s per core; measured at load: " + _mc_rate_note()),
 ]
+
+
+# ---------------------------------------------------------------- case 4: SeQUeNCe side-by-side (if installed)
+# Two-node scenario: two links between the same nodes are generated (Geometric(p) attempts each), the earlier
+# pair idles in Pauli memories until the later one arrives, then BBPSSW (twirled, noisy gates and measurements)
+# runs; failures restart both links. The delivered fidelity is the success-weighted average over one round.
+# SeQUeNCe 0.8.5 has Bell-diagonal memory decoherence and BBPSSW but no Bell-diagonal swapping, so the
+# three-node (swap) scenario cannot be run in its BDS formalism.
+SQ = dict(p=0.1, rates=(30.0, 10.0, 60.0), step=1e-3, F0=0.93, gate=0.99, meas=0.995, T=400)
+
+
+def _seq_setup():
+    import sequence  # noqa: F401  (skip the case when SeQUeNCe is not installed)
+
+    return (SQ,)
+
+
+def _qnet_two_node(sq):
+    rates = np.array(sq["rates"]) * sq["step"]
+    lam = qnet.werner(sq["F0"])
+    r = qnet.chain_delivery_bds(("distill",), sq["p"], 1.0, lam, rates, t_trunc=4 * sq["T"], purification="bbpssw",
+                                twirl=True, gate_fidelity=sq["gate"], measurement_error=1 - sq["meas"], tol=1e-12)
+    return r.mean_fidelity
+
+
+def _sequence_two_node(sq):
+    """SeQUeNCe's own BDS formulas (Memory.bds_decohere's Pauli channel, BBPSSW_BDS.purification_res) per pair of
+    arrival times, averaged over the two geometric distributions."""
+    from types import SimpleNamespace as NS
+
+    from sequence.components import memory as smem
+    from sequence.entanglement_management.purification.bbpssw_bds import BBPSSW_BDS
+
+    rx, ry, rz = sq["rates"]
+
+    def decohere(state, t):
+        pI, pX, pY, pZ = (f(rx, ry, rz, t) for f in (smem._p_id, smem._p_xerr, smem._p_yerr, smem._p_zerr))
+        m = np.array([[pI, pZ, pX, pY], [pZ, pI, pY, pX], [pX, pY, pI, pZ], [pY, pX, pZ, pI]])
+        return m @ (m @ state)  # both memories of the pair idle for t
+
+    states = {}
+    qm = NS(get=lambda key: NS(state=states[key]), get_active_formalism=lambda: "bell_diagonal")
+    remote = NS(gate_fid=sq["gate"], meas_fid=sq["meas"])
+    owner = NS(gate_fid=sq["gate"], meas_fid=sq["meas"],
+               timeline=NS(quantum_manager=qm, get_entity_by_name=lambda name: remote))
+    proto = NS(name="bbpssw", owner=owner, kept_memo=NS(qstate_key=0), meas_memo=NS(qstate_key=1), remote_node_name="B",
+               is_twirled=True)
+    p, T = sq["p"], sq["T"]
+    F = sq["F0"]
+    fresh = np.array([F, (1 - F) / 3, (1 - F) / 3, (1 - F) / 3])
+    num = den = 0.0
+    for ta in range(1, T):
+        for tb in range(1, T):
+            w = p * (1 - p) ** (ta - 1) * p * (1 - p) ** (tb - 1)
+            dt = abs(ta - tb) * sq["step"]
+            states[0] = decohere(fresh, dt) if ta < tb else fresh
+            states[1] = decohere(fresh, dt) if tb < ta else fresh
+            ps, new = BBPSSW_BDS.purification_res(proto)
+            num += w * ps * new[0]
+            den += w * ps
+    return num / den
+
+
+try:
+    import sequence  # noqa: F401
+
+    _fq, _fs = _qnet_two_node(SQ), _sequence_two_node(SQ)
+    CASES.append(Case("two-node distill vs SeQUeNCe BDS formulas", _seq_setup, _qnet_two_node,
+                      reference=_sequence_two_node, reference_name="SeQUeNCe 0.8.5 BDS formulas per (tA, tB)",
+                      reference_repeat=1, repeat=5,
+                      note=f"delivered fidelity qnet {_fq:.15f}, SeQUeNCe {_fs:.15f}, |diff| = {abs(_fq - _fs):.1e}"))
+except ImportError:  # pragma: no cover - optional peer simulator
+    pass
