@@ -62,7 +62,20 @@ def point_key(point: Mapping[str, Any]) -> str:
 
 
 def load_sweep(path: str | os.PathLike) -> dict[str, dict]:
-    """Records of a sweep file by key. A torn last line (interrupted write) is ignored."""
+    """Records of a sweep file by key. A torn last line (interrupted write) is ignored.
+
+    Examples
+    --------
+    >>> import json, os, tempfile, qnet
+    >>> path = os.path.join(tempfile.mkdtemp(), "s.jsonl")
+    >>> qnet.load_sweep(path)   # no file yet
+    {}
+    >>> with open(path, "w") as fh:
+    ...     print(json.dumps({"key": "k1", "point": {"x": 1}, "result": 2}), file=fh)
+    ...     print('{"key": "k2", "point": {"x"', file=fh, end="")   # an interrupted write
+    >>> qnet.load_sweep(path)
+    {'k1': {'key': 'k1', 'point': {'x': 1}, 'result': 2}}
+    """
     path = Path(path)
     out: dict[str, dict] = {}
     if not path.exists():
