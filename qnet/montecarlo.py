@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from ._kernels import montecarlo as _k
-from .chains import _CUT_CODE, _SWAP_D, _bds_model, _Model, _werner_model
-from .channels import wht
+from . import _validation as _v
+from .chains import _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _werner_model
+from .channels import _rates, wht
 from .measures import BDS_MEASURES
 
-__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds"]
+__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap"]
 
 _Z95 = 1.959963984540054
 
@@ -236,3 +237,90 @@ def simulate_chain_bds(
     model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                        gate_fidelity, measurement_error)
     return _run(model, _n_samples(n_samples), _seed(seed))
+
+
+def simulate_swap_asap(
+    p_gen: Any,
+    p_swap: float,
+    link_state: Any,
+    memory_rates: Any,
+    cutoff: int | None = None,
+    *,
+    n_segments: int | None = None,
+    n_samples: int = 100_000,
+    seed: int = 0,
+    max_steps: int = 10**8,
+) -> MonteCarloResult:
+    """Time-stepped Monte Carlo of swap-as-soon-as-possible on a linear chain (any number of segments).
+
+    Unlike the nested protocols of :func:`qnet.chain_delivery`, links are not grouped in levels:
+    every step each segment with two free memories attempts a link, and every node that holds
+    two links swaps at once. A link is discarded when its older qubit has been stored more than
+    ``cutoff`` steps. A sample ends at the first end-to-end pair; the chain then restarts empty.
+    For two segments this is exactly the model of ``chain_delivery(("swap",), ...)`` with a
+    memory-time cut-off; without cut-offs and with ``p_swap = 1`` the delivery time is the
+    maximum of the segments' geometric times.
+
+    Parameters
+    ----------
+    p_gen : float or array_like
+        Link success probability per step, one value or one per segment, in (0, 1].
+    p_swap : float
+        Swap success probability in (0, 1]; a failed swap loses both links.
+    link_state : array_like, shape (4,) or (n, 4)
+        Bell-diagonal state of a fresh link.
+    memory_rates : array_like, shape (3,) or (n + 1, 3), or PauliMemory
+        Pauli rates per step of each node's memories.
+    cutoff : int, optional
+        Memory-time cut-off in steps (``None``: no cut-off).
+    n_segments : int, optional
+        Number of segments when every argument is given once.
+    n_samples, seed : int
+        Number of delivered pairs and the seed.
+    max_steps : int
+        Guard against runs that never deliver (``ValueError`` when a sample needs more steps).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> mc = qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(1.0), [0, 0, 0], n_segments=3, n_samples=20000, seed=3)
+    >>> lo, hi = mc.mean_time_ci                # E[max of 3 Geometric(1/2)] = 22/7
+    >>> bool(lo < 22 / 7 < hi)
+    True
+    """
+    p = _v.probability(p_gen, "p_gen", zero_ok=False)
+    if n_segments is not None and (isinstance(n_segments, bool) or not isinstance(n_segments, (int, np.integer))
+                                   or n_segments < 1):
+        raise ValueError(f"n_segments must be an integer >= 1, got {n_segments!r}")
+    lam = _v.bds(link_state, "link_state")
+    rates = _rates(memory_rates, "memory_rates")
+    sizes = {a.shape[0] for a in (p,) if a.ndim == 1} | {a.shape[0] for a in (lam,) if a.ndim == 2} \
+        | {a.shape[0] - 1 for a in (rates,) if a.ndim == 2}
+    if n_segments is not None:
+        sizes.add(int(n_segments))
+    if len(sizes) > 1:
+        raise ValueError(f"p_gen, link_state, memory_rates and n_segments describe different chain lengths: {sorted(sizes)}")
+    n = sizes.pop() if sizes else 1
+    p = np.broadcast_to(p, (n,)).astype(float)
+    lam = np.broadcast_to(lam, (n, 4))
+    rates = np.broadcast_to(rates, (n + 1, 3))
+    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    if cutoff is None:
+        tau = 2**62
+    else:
+        c = _v.nonnegative(cutoff, "cutoff")
+        if c.ndim != 0 or float(c) != int(c):
+            raise ValueError(f"cutoff must be a whole number of steps, got {cutoff!r}")
+        tau = int(c)
+    n_samples, seed = _n_samples(n_samples), _seed(seed)
+    times = np.empty(n_samples, dtype=np.int64)
+    states = np.empty((n_samples, 4))
+    n_links = _k.swap_asap(n_samples, np.ascontiguousarray(p), np.ascontiguousarray(wht(np.asarray(lam))),
+                           np.ascontiguousarray(_component_rates(np.asarray(rates))), ps, tau, seed, int(max_steps),
+                           times, states)
+    if n_links < 0:
+        raise ValueError(f"a sample needed more than max_steps={max_steps} steps; the chain (almost) never delivers "
+                         f"with these parameters (cut-off too short?)")
+    out = np.maximum(0.25 * wht(states), 0.0)
+    out /= out.sum(axis=1, keepdims=True)
+    return MonteCarloResult(times, out, int(n_links), (seed,))

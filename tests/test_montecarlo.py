@@ -89,3 +89,43 @@ def test_bad_seed():
 def test_bad_probability_in_mc():
     with pytest.raises(ValueError, match="p_swap"):
         qnet.simulate_chain(("swap",), 0.4, 1.2, 0.95, 10.0)
+
+
+# ---------------------------------------------------------------- time-stepped swap-as-soon-as-possible
+def test_swap_asap_two_segments_is_the_one_level_model():
+    # With two segments, discarding the waiting link after `cutoff` steps and regenerating it is Li et al.'s
+    # one-level memory cut-off (the other link's attempts are memoryless), so the exact model applies.
+    exact = qnet.chain_delivery(("swap",), 0.3, 0.7, 0.95, 20.0, cutoff=4, t_trunc=2000)
+    mc = qnet.simulate_swap_asap(0.3, 0.7, qnet.werner((1 + 3 * 0.95) / 4), qnet.werner_memory_rates(20.0), cutoff=4,
+                                 n_segments=2, n_samples=100_000, seed=1)
+    _compare(exact, mc)
+
+
+def test_swap_asap_without_cutoff_is_max_of_geometrics():
+    # p_swap = 1 and no cut-off: links are never lost, so delivery happens when the last segment first succeeds:
+    # P(T <= t) = prod_s (1 - q_s^t).
+    p = np.array([0.5, 0.3, 0.6, 0.4, 0.45])
+    mc = qnet.simulate_swap_asap(p, 1.0, qnet.werner(0.97), [0.0, 0.0, 0.0], n_samples=100_000, seed=2)
+    t = np.arange(0, 60)
+    cdf = np.prod(1 - (1 - p[:, None]) ** t[None, :], axis=0)
+    pmf = np.diff(cdf, prepend=0.0)
+    emp, lo, hi = mc.pmf(60)
+    top = np.argsort(pmf)[::-1][:8]
+    half = (hi - lo) / 2 * WIDEN
+    assert np.all(np.abs(pmf[top] - (lo + hi)[top] / 2) <= half[top])
+    # without memory noise the delivered state is the Z2xZ2 convolution of the five link states
+    lam = qnet.werner(0.97)
+    expect = lam
+    for _ in range(4):
+        expect = qnet.channels.convolve(expect, lam)
+    np.testing.assert_allclose(mc.states, np.broadcast_to(expect, mc.states.shape), atol=1e-14)
+
+
+def test_swap_asap_length_mismatch():
+    with pytest.raises(ValueError, match="different chain lengths"):
+        qnet.simulate_swap_asap([0.5, 0.5], 1.0, qnet.werner(0.9), np.zeros((5, 3)))
+
+
+def test_swap_asap_fractional_cutoff():
+    with pytest.raises(ValueError, match="whole number"):
+        qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(0.9), [0, 0, 0], cutoff=1.5)

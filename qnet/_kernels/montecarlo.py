@@ -175,3 +175,81 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
         for k in range(4):
             states[smp, k] = ret_s[k]
     return n_links
+
+
+@jit
+def swap_asap(n_samples, p_gen, link_hat, node_c, p_swap, tau, seed, max_steps, times, states):
+    """Time-stepped swap-as-soon-as-possible on a chain of ``n = p_gen.size`` segments.
+
+    Every step: links whose older qubit has been stored more than ``tau`` steps are discarded;
+    every segment whose two memories are free attempts a link; every node holding a left and a
+    right link swaps at once (success ``p_swap``, otherwise both links are lost), repeatedly
+    within the step. The first end-to-end link ends a sample (its time and WHT state are
+    stored) and the chain restarts empty. Links are stored at their left node ``i``:
+    ``right[i]`` = right end (-1: none), ``born[i, 0/1]`` = creation step of the left/right
+    qubit, ``upd[i]`` = step of the last state update. Returns the number of links generated,
+    or -1 if a sample exceeded ``max_steps``.
+    """
+    np.random.seed(seed)
+    n = p_gen.shape[0]
+    right = np.full(n + 1, -1, dtype=np.int64)
+    left = np.full(n + 1, -1, dtype=np.int64)
+    born = np.zeros((n + 1, 2), dtype=np.int64)
+    upd = np.zeros(n + 1, dtype=np.int64)
+    st = np.zeros((n + 1, 4))
+    n_links = 0
+    for smp in range(n_samples):
+        right[:] = -1
+        left[:] = -1
+        t = 0
+        done = False
+        while not done:
+            t += 1
+            if t > max_steps:
+                return -1
+            # cut-off on the older qubit of every link
+            for i in range(n):
+                j = right[i]
+                if j >= 0 and t - min(born[i, 0], born[i, 1]) > tau:
+                    right[i] = -1
+                    left[j] = -1
+            # generation on every segment with free memories
+            for s in range(n):
+                if right[s] < 0 and left[s + 1] < 0 and np.random.random() < p_gen[s]:
+                    right[s] = s + 1
+                    left[s + 1] = s
+                    born[s, 0] = t
+                    born[s, 1] = t
+                    upd[s] = t
+                    for k in range(4):
+                        st[s, k] = link_hat[s, k]
+                    n_links += 1
+            # swaps wherever a node holds two links
+            changed = True
+            while changed:
+                changed = False
+                for m in range(1, n):
+                    i = left[m]
+                    j = right[m]
+                    if i < 0 or j < 0:
+                        continue
+                    changed = True
+                    right[i] = -1
+                    left[m] = -1
+                    right[m] = -1
+                    left[j] = -1
+                    if np.random.random() < p_swap:
+                        for k in range(4):
+                            a = st[i, k] * np.exp(-(node_c[i, k] + node_c[m, k]) * (t - upd[i]))
+                            b = st[m, k] * np.exp(-(node_c[m, k] + node_c[j, k]) * (t - upd[m]))
+                            st[i, k] = a * b
+                        upd[i] = t
+                        born[i, 1] = born[m, 1]
+                        right[i] = j
+                        left[j] = i
+            if right[0] == n:
+                times[smp] = t
+                for k in range(4):
+                    states[smp, k] = st[0, k] * np.exp(-(node_c[0, k] + node_c[n, k]) * (t - upd[0]))
+                done = True
+    return n_links
