@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pytest
 import qutip
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qnet
 from qnet.measures import MEASURES
@@ -503,3 +505,37 @@ def test_error_messages_name_value_and_range():
         qnet.idle(LAM, RATES, -3.0)
     msg = str(info.value)
     assert msg.startswith("t ") and "-3.0" in msg and ">= 0" in msg
+
+
+# ---------------------------------------------------------------- compiled checks agree with the numpy validator
+_perturbations = st.one_of(
+    st.sampled_from([0.0, 1e-9, -1e-9, 1.0000001e-9, -1.0000001e-9, 0.999999e-9, 1e-12, -1e-12, -1.0001e-12,
+                     -2e-12, NAN, INF, -INF, 0.5, -0.5]),
+    st.floats(min_value=-2e-9, max_value=2e-9),
+)
+
+
+@given(st.integers(0, 1099), st.integers(0, 3), _perturbations, st.booleans())
+def test_compiled_bds_checks_agree_with_numpy(row, col, delta, compensate):
+    # A large C-contiguous batch goes through the compiled checks (bell_diagonal) and the fused idle kernel;
+    # the same values in Fortran order go through the numpy validator. Accept/reject and values must agree.
+    lam = np.random.default_rng(row).dirichlet(np.ones(4), size=1100)
+    lam[row, col] += delta
+    if compensate and np.isfinite(delta):
+        lam[row, (col + 1) % 4] -= delta  # keeps the sum, may create a small negative entry
+    fortran = np.asfortranarray(lam)
+    assert lam.flags.c_contiguous and not fortran.flags.c_contiguous
+
+    def outcome(fn, arr):
+        try:
+            return fn(arr)
+        except ValueError as exc:
+            return str(exc)
+
+    for fn in (qnet.bell_diagonal, lambda a: qnet.idle(a, RATES, 0.7, rates_b=[0.0, 0.1, 0.0], t_b=0.2)):
+        fast, slow = outcome(fn, lam), outcome(fn, fortran)
+        if isinstance(slow, str):
+            assert fast == slow
+        else:
+            assert not isinstance(fast, str), fast
+            np.testing.assert_array_equal(fast, slow)
