@@ -68,9 +68,12 @@ def _delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=None):
         try:
             return qnet.chain_delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=cutoff, t_trunc=T, tol=1e-4)
         except ValueError as exc:
-            if "would suffice" not in str(exc):
+            msg = str(exc)
+            if "would be needed" in msg:  # longer than the largest window qnet will try
+                return None
+            if "would suffice" not in msg:
                 raise
-            T = int(str(exc).split("t_trunc >= ")[1].split()[0])
+            T = int(msg.split("t_trunc >= ")[1].split()[0])
             if T > T_MAX:
                 return None
 
