@@ -152,6 +152,8 @@ def figures(rows, distances, segments, args, out) -> list:
             y = np.array([_nan(r["key_per_step"]) / r["time_step_s"] for r in sel])
         else:
             y = np.array([_nan(r["fidelity"]) for r in sel])
+        if key != "fidelity":
+            y[y <= 0] = np.nan  # no key (fidelity too low): not drawn on the log axis
         return x, y
 
     for stem, key, ylabel, log in [
