@@ -434,31 +434,66 @@ def dm_kraus(rho: np.ndarray, kraus: np.ndarray, qubit: str) -> np.ndarray:
     return out.sum(axis=-3)
 
 
-def _pauli_kraus(probs: np.ndarray) -> np.ndarray:
-    return np.sqrt(probs)[..., None, None] * _PAULIS
+def dm_block_channel(rho: np.ndarray, c: tuple, qubit: str) -> np.ndarray:
+    """Apply a single-qubit channel given by how it mixes the 2x2 blocks ``R_ab`` of ``rho`` over ``qubit``.
+
+    With ``rho = Σ_ab |a⟩⟨b| ⊗ R_ab`` (qubit ``"A"``; the mirror image for ``"B"``)::
+
+        R00' = c0 R00 + c1 R11     R01' = c4 R01 + c5 R10
+        R11' = c2 R00 + c3 R11     R10' = c6 R01 + c7 R10
+
+    ``c`` holds 8 real arrays broadcasting against the batch of ``rho`` (unvalidated). This covers
+    every Pauli channel (``c = (pI+pZ, pX+pY, pX+pY, pI+pZ, pI−pZ, pX−pY, pX−pY, pI−pZ)``),
+    amplitude damping and T1/T2 decay, with elementwise arithmetic only.
+    """
+    r = rho.reshape(rho.shape[:-2] + (2, 2, 2, 2))
+    if qubit == "A":
+        def blk(x, a, b):
+            return x[..., a, :, b, :]
+    else:
+        def blk(x, a, b):
+            return x[..., :, a, :, b]
+    c = [np.asarray(ci, dtype=np.float64)[..., None, None] for ci in c]
+    b00, b01, b10, b11 = blk(r, 0, 0), blk(r, 0, 1), blk(r, 1, 0), blk(r, 1, 1)
+    batch = np.broadcast_shapes(rho.shape[:-2], *(ci.shape[:-2] for ci in c))
+    out = np.empty(batch + (2, 2, 2, 2), dtype=np.complex128)
+    blk(out, 0, 0)[...] = c[0] * b00 + c[1] * b11
+    blk(out, 1, 1)[...] = c[2] * b00 + c[3] * b11
+    blk(out, 0, 1)[...] = c[4] * b01 + c[5] * b10
+    blk(out, 1, 0)[...] = c[6] * b01 + c[7] * b10
+    return out.reshape(batch + (4, 4))
 
 
-def _t1t2_kraus(T1: float, T2: float, t: np.ndarray) -> np.ndarray:
-    """Kraus operators (..., 4, 2, 2) of amplitude damping followed by pure dephasing over ``t``."""
+def _pauli_blocks(probs: np.ndarray) -> tuple:
+    """Block coefficients of the Pauli channel ``[pI, pZ, pX, pY]`` (see :func:`dm_block_channel`)."""
+    pI, pZ, pX, pY = probs[..., 0], probs[..., 1], probs[..., 2], probs[..., 3]
+    keep, flip, coh, coh_flip = pI + pZ, pX + pY, pI - pZ, pX - pY
+    return keep, flip, flip, keep, coh, coh_flip, coh_flip, coh
+
+
+def _eta_blocks(eta: np.ndarray) -> tuple:
+    """Block coefficients of the Pauli channel with transfer eigenvalues ``(ηx, ηy, ηz)``."""
+    ex, ey, ez = eta[..., 0], eta[..., 1], eta[..., 2]
+    keep, flip, coh, coh_flip = 0.5 * (1.0 + ez), 0.5 * (1.0 - ez), 0.5 * (ex + ey), 0.5 * (ex - ey)
+    return keep, flip, flip, keep, coh, coh_flip, coh_flip, coh
+
+
+def _amplitude_damping_blocks(decay: np.ndarray, survive: np.ndarray, coherence: np.ndarray) -> tuple:
+    """Block coefficients of decay towards |0⟩: populations ``R11 → survive R11`` (``decay = 1 − survive``
+    moves to ``R00``), coherences multiplied by ``coherence``."""
+    zero = np.zeros_like(decay)
+    return np.ones_like(decay), decay, zero, survive, coherence, zero, zero, coherence
+
+
+def _t1t2_blocks(T1: float, T2: float, t: np.ndarray) -> tuple:
+    """Block coefficients of a T1/T2 memory over ``t``: populations relax as exp(−t/T1), coherences
+    decay as exp(−t/T2) = exp(−t/(2 T1)) · exp(−γφ t) with γφ = 1/T2 − 1/(2 T1)."""
     with np.errstate(over="ignore"):  # t / T1 -> inf means complete decay
-        gamma = -np.expm1(-t / T1)  # 1 - exp(-t/T1)
+        survive = np.exp(-t / T1)
+        decay = -np.expm1(-t / T1)  # 1 - exp(-t/T1), accurate for small t
         rate_phi = max(1.0 / T2 - 0.5 / T1, 0.0)  # >= 0 since T2 <= 2 T1 (clip rounding)
-        d = np.exp(-t * rate_phi)  # extra coherence factor from pure dephasing
-    zero = np.zeros_like(t)
-    one = np.ones_like(t)
-    amp = np.stack(
-        [
-            np.stack([np.stack([one, zero], -1), np.stack([zero, np.sqrt(1 - gamma)], -1)], -2),
-            np.stack([np.stack([zero, np.sqrt(gamma)], -1), np.stack([zero, zero], -1)], -2),
-        ],
-        axis=-3,
-    ).astype(np.complex128)
-    deph = np.stack(
-        [np.sqrt((1 + d) / 2)[..., None, None] * _PAULIS[0], np.sqrt((1 - d) / 2)[..., None, None] * _PAULIS[1]],
-        axis=-3,
-    )
-    # Composition: deph_j @ amp_i for all (j, i): 4 Kraus operators.
-    return (deph[..., :, None, :, :] @ amp[..., None, :, :, :]).reshape(t.shape + (4, 2, 2))
+        coherence = np.exp(-0.5 * t / T1) * np.exp(-t * rate_phi)
+    return _amplitude_damping_blocks(decay, survive, coherence)
 
 
 # ---------------------------------------------------------------- public channels
@@ -494,9 +529,9 @@ def pauli_channel(state: Any, probs: Any, qubit: str = "A", *, form: str = "auto
     if kind == "bds":
         out = convolve(arr, q)
         return convolve(out, q) if qubit == "both" else out
-    kraus = _pauli_kraus(q)
+    c = _pauli_blocks(q)
     for which in ("A", "B") if qubit == "both" else (qubit,):
-        arr = dm_kraus(arr, kraus, which)
+        arr = dm_block_channel(arr, c, which)
     return arr
 
 
@@ -516,16 +551,9 @@ def amplitude_damping(rho: Any, gamma: Any, qubit: str = "A") -> np.ndarray:
     gamma = _v.probability(gamma, "gamma")
     _v.option(qubit, "qubit", QUBITS)
     _v.broadcast({"rho": rho, "gamma": gamma}, core={"rho": 2})
-    zero = np.zeros_like(gamma)
-    kraus = np.stack(
-        [
-            np.stack([np.stack([np.ones_like(gamma), zero], -1), np.stack([zero, np.sqrt(1 - gamma)], -1)], -2),
-            np.stack([np.stack([zero, np.sqrt(gamma)], -1), np.stack([zero, zero], -1)], -2),
-        ],
-        axis=-3,
-    ).astype(np.complex128)
+    c = _amplitude_damping_blocks(gamma, 1.0 - gamma, np.sqrt(1.0 - gamma))
     for which in ("A", "B") if qubit == "both" else (qubit,):
-        rho = dm_kraus(rho, kraus, which)
+        rho = dm_block_channel(rho, c, which)
     return rho
 
 
@@ -550,9 +578,9 @@ def t1t2_channel(rho: Any, memory: T1T2Memory, t: Any, qubit: str = "A") -> np.n
     t = _v.nonnegative(t, "t")
     _v.option(qubit, "qubit", QUBITS)
     _v.broadcast({"rho": rho, "t": t}, core={"rho": 2})
-    kraus = _t1t2_kraus(memory.T1, memory.T2, t)
+    c = _t1t2_blocks(memory.T1, memory.T2, t)
     for which in ("A", "B") if qubit == "both" else (qubit,):
-        rho = dm_kraus(rho, kraus, which)
+        rho = dm_block_channel(rho, c, which)
     return rho
 
 
@@ -578,7 +606,7 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
     -------
     numpy.ndarray
         BDS in, BDS out (closed form in the Walsh–Hadamard domain); density
-        matrix in, density matrix out (Kraus operators). The batch shape is the
+        matrix in, density matrix out (the Kraus sum, as elementwise block updates). The batch shape is the
         broadcast of the state's, the rates' and the times' batch shapes.
 
     Raises
@@ -630,9 +658,8 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
         return bds_apply_eta(arr, factors)
     for which, name, mem, tq in (("A", "rates", mem_a, t_a), ("B", "rates_b", mem_b, t_b)):
         if isinstance(mem, T1T2Memory):
-            kraus = _t1t2_kraus(mem.T1, mem.T2, tq)
+            c = _t1t2_blocks(mem.T1, mem.T2, tq)
         else:
-            probs = np.clip(_probs_from_eta(_eta(pauli[name], tq)), 0.0, 1.0)
-            kraus = _pauli_kraus(probs)
-        arr = dm_kraus(arr, kraus, which)
+            c = _eta_blocks(_eta(pauli[name], tq))
+        arr = dm_block_channel(arr, c, which)
     return arr

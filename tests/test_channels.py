@@ -467,3 +467,19 @@ def test_idle_large_batch_validated_in_kernel_matches_small_path():
     lam44 = rng.dirichlet(np.ones(4), size=(300, 4))
     np.testing.assert_array_equal(qnet.idle(lam44, [0.1, 0.2, 0.3], 0.4, form="bds")[7],
                                   qnet.idle(lam44[7], [0.1, 0.2, 0.3], 0.4))
+
+
+def test_internal_dm_kraus_and_block_channel_against_qutip(rng):
+    # dm_kraus (general Kraus helper) and dm_block_channel (the fast path of the public channels) agree with
+    # QuTiP Kraus sums on both qubits, for a Pauli channel and for amplitude damping.
+    rho = random_dm(rng)
+    p = rng.dirichlet(np.ones(4))
+    gamma = 0.35
+    for qubit in ("A", "B"):
+        ref = kraus_apply(rho, pauli_kraus_qutip(p), qubit)
+        K = np.stack([k.full() for k in pauli_kraus_qutip(p)])
+        np.testing.assert_allclose(channels.dm_kraus(rho, K, qubit), ref, atol=EXACT)
+        np.testing.assert_allclose(channels.dm_block_channel(rho, channels._pauli_blocks(p), qubit), ref, atol=EXACT)
+        ref = kraus_apply(rho, amp_damp_kraus_qutip(gamma), qubit)
+        c = channels._amplitude_damping_blocks(np.array(gamma), np.array(1 - gamma), np.sqrt(np.array(1 - gamma)))
+        np.testing.assert_allclose(channels.dm_block_channel(rho, c, qubit), ref, atol=EXACT)
