@@ -104,6 +104,9 @@ class ChainDelivery:
         ``sum(pmf)`` and ``1 - sum(pmf)`` (probability delivered at or after ``t_trunc``, which
         also bounds the FFT wrap-around error of every ``pmf`` entry).
     protocol, cutoff, cut_type : the protocol that was evaluated.
+    joint : numpy.ndarray, shape (t_trunc, 4)
+        Raw ``pmf[t] * wht(state[t])`` (Walsh–Hadamard components of the delivered state times the
+        delivery probability, before clipping); the input of a further level.
     """
 
     pmf: np.ndarray
