@@ -46,17 +46,6 @@ __all__ = [
 
 QUBITS = ("both", "A", "B")
 
-# Single-qubit Paulis in slot order [I, Z, X, Y].
-_PAULIS = np.array(
-    [
-        [[1, 0], [0, 1]],
-        [[1, 0], [0, -1]],
-        [[0, 1], [1, 0]],
-        [[0, -1j], [1j, 0]],
-    ],
-    dtype=np.complex128,
-)
-
 
 # ---------------------------------------------------------------- memory records
 @dataclass(frozen=True)
