@@ -58,24 +58,16 @@ def public_names() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """Build the HTML site once with warnings as errors; return the output folder."""
-    tmp = tmp_path_factory.mktemp("docs")
-    out = tmp / "html"
+def test_sphinx_build_without_warnings_covers_every_public_name(tmp_path):
+    """One build (also under pytest-xdist): warnings are errors, and every public name gets documented."""
+    out = tmp_path / "html"
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", "-E",
-           "-d", str(tmp / "doctrees"), str(DOCS), str(out)]  # fmt: skip
+           "-d", str(tmp_path / "doctrees"), str(DOCS), str(out)]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-10000:]}"
-    return out
-
-
-def test_sphinx_build_without_warnings(site):
     for page in ("index", "conventions", "getting_started", "gallery", "benchmarks", "validation", "api/index"):
-        assert (site / f"{page}.html").is_file(), page
-
-
-def test_every_public_name_has_an_api_page(site):
+        assert (out / f"{page}.html").is_file(), page
+    site = out
     names = public_names()
     assert names, "qnet exports nothing?"
     missing = []
