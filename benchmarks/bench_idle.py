@@ -128,6 +128,23 @@ def setup_dm_pauli_super():
     return rho, rho_q, RATES_A, T_A
 
 
+TIMES = np.linspace(0.0, 3.0, 10_000)
+
+
+def mesolve_pauli_times(rho_q, rates, times):
+    c_ops = [np.sqrt(g) * _on(s, q) for q in ("A", "B") for g, s in zip(rates, _SIG) if g > 0]
+    return qutip.mesolve(qutip.qzero([2, 2]), rho_q, times, c_ops, options=MESOLVE_OPTIONS).states
+
+
+def setup_dm_pauli_times():
+    rho = _random_dm(6)
+    rho_q = qutip.Qobj(rho, dims=[[2, 2], [2, 2]])
+    ref = mesolve_pauli_times(rho_q, RATES_A, TIMES)
+    out = qnet.idle(rho, RATES_A, TIMES)
+    _agree(out[::997], np.stack([ref[i].full() for i in range(0, len(TIMES), 997)]), 1e-10, "idle DM over times")
+    return rho, rho_q, RATES_A, TIMES
+
+
 T1T2 = qnet.T1T2Memory(2.0, 1.5)
 
 
@@ -190,6 +207,16 @@ CASES = [
         reference_name="QuTiP Kraus -> kraus_to_super, applied",
         repeat=51,
         reference_repeat=21,
+    ),
+    Case(
+        "idle, one 4x4 density matrix at 10^4 times (Pauli memory)",
+        setup_dm_pauli_times,
+        qnet_dm_pauli,
+        reference=lambda rho, rho_q, rates, t: mesolve_pauli_times(rho_q, rates, t),
+        reference_name="qutip.mesolve with the 10^4 times as tlist",
+        repeat=11,
+        reference_repeat=3,
+        note="t of shape (10^4,): output (10^4, 4, 4); agreement with mesolve <= 1e-10.",
     ),
     Case(
         "idle, one 4x4 density matrix (T1/T2 memory)",
