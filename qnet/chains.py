@@ -375,6 +375,12 @@ def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.nda
     else:
         first = out
         G = fail + passed - out[:, 0]
+    if 1.0 - G.sum() < 1e-12 and first[:, 0].sum() < 1e-12:
+        what = f"cut-off {model.cut_type}={model.cutoffs[level]!r}" if model.cutoffs[level] is not None else op
+        raise ValueError(
+            f"the chain never delivers: every attempt at level {level} ({op}) fails (because of the {what}); "
+            f"relax the cut-off or improve the links"
+        )
     return _renewal_direct(first, G) if direct else _renewal_fft(first, G)
 
 

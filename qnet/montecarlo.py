@@ -157,13 +157,20 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
+#: Largest number of elementary links one delivery may use before the Monte Carlo gives up.
+MAX_LINKS_PER_DELIVERY = 10**8
+
+
 def _run(model: _Model, n_samples: int, seed: int) -> MonteCarloResult:
     root, kind, ch_a, ch_b, pg, hat, cA, cB, code, val = _tree(model)
     D = model.D_distill if model.D_distill is not None else _SWAP_D
     times = np.empty(n_samples, dtype=np.int64)
     states = np.empty((n_samples, 4))
     n_links = _k.sample_tree(n_samples, root, kind, ch_a, ch_b, pg, hat, cA, cB, code, val, float(model.p_swap),
-                             np.ascontiguousarray(D), seed, times, states)
+                             np.ascontiguousarray(D), seed, times, states, MAX_LINKS_PER_DELIVERY)
+    if n_links < 0:
+        raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
+                         f"(almost) never delivers with these parameters (cut-off too strict?)")
     lam = np.maximum(0.25 * wht(states), 0.0)
     lam /= lam.sum(axis=1, keepdims=True)
     return MonteCarloResult(times, lam, int(n_links), (seed,))

@@ -404,3 +404,42 @@ def test_bds_memory_rates_wrong_shape():
 def test_bds_unknown_purification():
     with pytest.raises(ValueError, match="purification"):
         qnet.chain_delivery_bds(("distill",), 0.5, 0.5, qnet.werner(0.9), [0, 0, 0.01], purification="magic")
+
+
+# ---------------------------------------------------------------- random protocols (property test)
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    protocol=st.lists(st.sampled_from(["swap", "distill"]), min_size=1, max_size=3).map(tuple),
+    p=st.floats(0.45, 0.95),
+    p_swap=st.floats(0.6, 1.0),
+    w0=st.floats(0.5, 1.0),
+    t_coh=st.floats(2.0, 100.0),
+    cut=st.sampled_from([("memory_time", 0), ("memory_time", 3), ("run_time", 7), ("fidelity", 0.6), (None, None)]),
+)
+def test_random_protocols_fast_path_matches_reference(protocol, p, p_swap, w0, t_coh, cut):
+    cut_type, cutoff = cut
+    m = C._werner_model(protocol, p, p_swap, w0, t_coh, cutoff, cut_type or "memory_time")
+    T = 160
+    try:
+        fast = C._result(C._evaluate(m, T), m, None)
+    except ValueError as exc:  # a fidelity cut-off that no pair can pass: both paths must agree it never delivers
+        assert "never delivers" in str(exc)
+        with pytest.raises(ValueError, match="never delivers"):
+            C._reference_delivery(m, T)
+        return
+    ref = C._reference_delivery(m, T)
+    # values below T are exact in both; the FFT path adds wrap-around bounded by the mass beyond T
+    assert np.abs(fast.pmf - ref.pmf).max() <= 1e-13 + fast.truncation_error
+    ok = ref.pmf > 1e-5
+    if fast.truncation_error < 1e-9:
+        np.testing.assert_allclose(fast.state[ok], ref.state[ok], rtol=0, atol=1e-10)
+
+
+def test_chain_that_never_delivers():
+    # F0 = 0.72, one swap gives F = 0.54 < 0.6: the fidelity cut-off of level 1 rejects every pair.
+    with pytest.raises(ValueError, match="never delivers.*level 1"):
+        qnet.chain_delivery(("swap", "swap"), 0.5, 1.0, 0.625, 4.0, cutoff=0.6, cut_type="fidelity")

@@ -129,3 +129,9 @@ def test_swap_asap_length_mismatch():
 def test_swap_asap_fractional_cutoff():
     with pytest.raises(ValueError, match="whole number"):
         qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(0.9), [0, 0, 0], cutoff=1.5)
+
+
+def test_mc_chain_that_never_delivers(monkeypatch):
+    monkeypatch.setattr(qnet.montecarlo, "MAX_LINKS_PER_DELIVERY", 10_000)
+    with pytest.raises(ValueError, match="never delivers"):
+        qnet.simulate_chain(("swap", "swap"), 0.5, 1.0, 0.625, 4.0, cutoff=0.6, cut_type="fidelity", n_samples=10)

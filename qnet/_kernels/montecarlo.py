@@ -25,8 +25,9 @@ def _fid(s, c, d):
 
 @jit
 def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_code, cut_val, p_swap, D, seed,
-                times, states):
-    """Fill ``times[n]`` and ``states[n, 4]`` (WHT) with delivered pairs; return the number of links generated."""
+                times, states, max_links):
+    """Fill ``times[n]`` and ``states[n, 4]`` (WHT) with delivered pairs; return the number of links generated,
+    or -1 when one delivery needed more than ``max_links`` links (a chain that (almost) never delivers)."""
     np.random.seed(seed)
     N = kind.shape[0]
     phase = np.zeros(N, dtype=np.int64)
@@ -40,6 +41,7 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
     out = np.zeros(4)
     n_links = 0
     for smp in range(n_samples):
+        start_links = n_links
         sp = 0
         stack[0] = root
         cur = root
@@ -52,6 +54,8 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                     for k in range(4):
                         ret_s[k] = link_hat[cur, k]
                     n_links += 1
+                    if n_links - start_links > max_links:
+                        return -1
                     enter = False
                     sp -= 1
                     if sp < 0:
