@@ -155,6 +155,9 @@ def write_api_pages() -> list[str]:
                 lines += [f"   {line}" if line else "" for line in text]
                 lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]
         _write_if_changed(DOCS / "api" / f"mod_{name}.rst", "\n".join(lines) + "\n")
+    # The API index lists the modules in the order of qnet/__init__.py (states first, studies' tools last).
+    toc = [".. toctree::", "   :maxdepth: 1", ""] + [f"   /api/mod_{name}" for name in modules]
+    _write_if_changed(DOCS / "_generated" / "api_toc.rst", "\n".join(toc) + "\n")
     # Stubs of names that were renamed or removed must not linger (they would be orphan pages).
     for stub in (DOCS / "api" / "generated").glob("qnet.*.rst"):
         if stub.stem.removeprefix("qnet.") not in documented:
