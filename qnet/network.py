@@ -33,7 +33,7 @@ import numpy as np
 from . import _validation as _v
 from .chains import ChainDelivery, _bds_model, _evaluate, _result, _t_trunc, _tol
 from .channels import PauliMemory, T1T2Memory
-from .montecarlo import MonteCarloResult, _run
+from .montecarlo import MonteCarloResult, _n_samples, _run, _seed
 from .states import werner as _werner_state
 
 __all__ = [
@@ -374,14 +374,22 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
             if len(paths) >= candidates:
                 break
     best = None
+    errors = []
     for p in paths:
         model, par = _path_model(G, p, protocol, cutoff, cut_type, purification)
-        r = _result(_evaluate(model, _t_trunc(t_trunc)), model, 1e-3)
+        try:
+            r = _result(_evaluate(model, _t_trunc(t_trunc)), model, 1e-3)
+        except ValueError as exc:  # this path needs a longer window or never delivers: not a candidate
+            errors.append(f"{p}: {exc}")
+            continue
         choice = PathChoice(tuple(p), r, 1.0 / (r.mean_time * par["time_step"]), r.mean_fidelity, par["length"],
                             par["time_step"])
         score = choice.rate_hz if criterion == "rate" else choice.fidelity
         if best is None or (criterion != "shortest" and score > best[0]):
             best = (score, choice)
+    if best is None:
+        raise NetworkError(f"no candidate path between {source!r} and {target!r} could be evaluated: "
+                           + "; ".join(errors))
     return best[1]
 
 
@@ -421,6 +429,7 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     [4, 4]
     """
     validate_network(G, pairs)
+    n_samples, seed = _n_samples(n_samples), _seed(seed)
     choices = [select_path(G, a, b, criterion, protocol=protocol, cutoff=cutoff, cut_type=cut_type,
                            t_trunc=t_trunc, purification=purification) for a, b in pairs]
     need: dict = {}

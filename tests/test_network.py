@@ -237,3 +237,14 @@ def test_pairs_on_random_geometric_graph():
     for s in out:
         assert s.choice.path[0] == s.pair[0] and s.choice.path[-1] == s.pair[1]
         assert s.mc.n == 5000
+
+
+def test_no_evaluable_path():
+    G = _line(3, p_gen=0.001)
+    with pytest.raises(NetworkError, match="no candidate path"):
+        qnet.select_path(G, 0, 2, "rate", t_trunc=50)
+
+
+def test_serve_pairs_bad_n_samples():
+    with pytest.raises(ValueError, match="n_samples"):
+        qnet.serve_pairs(_line(), [(0, 2)], n_samples=1)
