@@ -516,8 +516,10 @@ def pauli_channel(state: Any, probs: Any, qubit: str = "A", *, form: str = "auto
     _v.option(qubit, "qubit", QUBITS)
     _v.broadcast({"state": arr, "probs": q}, core={"state": 1 if kind == "bds" else 2, "probs": 1})
     if kind == "bds":
-        out = convolve(arr, q)
-        return convolve(out, q) if qubit == "both" else out
+        # In the Walsh–Hadamard domain the channel multiplies components s = 1, 2, 3 by wht(q)[s]
+        # (twice for "both"); applied by the compiled kernel.
+        factors = wht(q)[..., 1:]
+        return bds_apply_eta(arr, factors * factors if qubit == "both" else factors)
     c = _pauli_blocks(q)
     for which in ("A", "B") if qubit == "both" else (qubit,):
         arr = dm_block_channel(arr, c, which)
