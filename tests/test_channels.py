@@ -483,3 +483,13 @@ def test_internal_dm_kraus_and_block_channel_against_qutip(rng):
         ref = kraus_apply(rho, amp_damp_kraus_qutip(gamma), qubit)
         c = channels._amplitude_damping_blocks(np.array(gamma), np.array(1 - gamma), np.sqrt(np.array(1 - gamma)))
         np.testing.assert_allclose(channels.dm_block_channel(rho, c, qubit), ref, atol=EXACT)
+
+
+def test_pauli_channel_large_batch_against_loop(rng):
+    # Large batches take the compiled validation and kernel paths; spot-check rows against the explicit loop.
+    lam = rng.dirichlet(np.ones(4), size=5000)
+    q = rng.dirichlet(np.ones(4), size=5000)
+    out = qnet.pauli_channel(lam, q, "both")
+    for i in (0, 1234, 4999):
+        np.testing.assert_allclose(out[i], convolve_loop(convolve_loop(lam[i], q[i]), q[i]), atol=EXACT)
+    assert_valid_bds(out)
