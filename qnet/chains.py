@@ -59,6 +59,7 @@ __all__ = [
     "chain_delivery_bds",
     "werner_memory_rates",
     "optimize_cutoff",
+    "optimize_cutoff_bds",
     "CutoffOptimum",
 ]
 
@@ -672,6 +673,54 @@ class CutoffOptimum:
     n_evaluations: int
 
 
+def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed, maxiter
+              ) -> CutoffOptimum:
+    from scipy.optimize import differential_evolution
+
+    protocol = model.protocol
+    T = _t_trunc(t_trunc)
+    tol = _tol(tol)
+    if callable(objective):
+        fom = objective
+    else:
+        _v.option(objective, "objective", ("key_rate", "rate_fidelity"))
+        fom = (lambda r: r.key_rate) if objective == "key_rate" else (lambda r: r.mean_fidelity / r.mean_time)
+    if bounds is None:
+        bounds = (0.25, 1.0) if cut_type == "fidelity" else (1, max(2, T // 2))
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi:
+        raise ValueError(f"bounds must satisfy low < high, got {bounds!r}")
+    dim = len(protocol) if per_level else 1
+    integer = cut_type != "fidelity"
+    cache: dict = {}
+
+    def cut_of(x: np.ndarray) -> tuple:
+        vals = [int(round(v)) if integer else float(v) for v in x]
+        return tuple(vals) if per_level else (vals[0],) * len(protocol)
+
+    def evaluate(x: np.ndarray) -> float:
+        c = cut_of(x)
+        if c not in cache:
+            m = _Model(model.protocol, model.p_gen, model.link_hat, model.node_c, model.p_swap,
+                       _cutoffs(c, cut_type, len(protocol)), cut_type, model.D_distill)
+            try:
+                r = _result(_evaluate(m, T), m, None)
+            except ValueError:  # e.g. a fidelity cut-off no pair can pass: the chain never delivers
+                cache[c] = (0.0, None)
+            else:
+                cache[c] = (float(fom(r)) if r.truncation_error <= tol else 0.0, r)
+        return -cache[c][0]
+
+    res = differential_evolution(
+        evaluate, [(lo, hi)] * dim, seed=seed, maxiter=maxiter, polish=False, tol=1e-8,
+        integrality=[integer] * dim, updating="immediate",
+    )
+    best = cut_of(res.x)
+    evaluate(res.x)
+    value, delivery = cache[best]
+    return CutoffOptimum(cutoff=best, value=value, delivery=delivery, n_evaluations=len(cache))
+
+
 def optimize_cutoff(
     protocol: Sequence[str],
     p_gen: Any,
@@ -718,45 +767,44 @@ def optimize_cutoff(
     >>> round(qnet.chain_delivery(*args, t_trunc=800).key_rate, 6)   # no cut-off
     0.0051
     """
-    from scipy.optimize import differential_evolution
-
-    protocol = _protocol(protocol)
     _v.option(cut_type, "cut_type", CUT_TYPES)
-    T = _t_trunc(t_trunc)
-    tol = _tol(tol)
-    if callable(objective):
-        fom = objective
-    else:
-        _v.option(objective, "objective", ("key_rate", "rate_fidelity"))
-        fom = (lambda r: r.key_rate) if objective == "key_rate" else (lambda r: r.mean_fidelity / r.mean_time)
-    if bounds is None:
-        bounds = (0.25, 1.0) if cut_type == "fidelity" else (1, max(2, T // 2))
-    lo, hi = float(bounds[0]), float(bounds[1])
-    if not lo < hi:
-        raise ValueError(f"bounds must satisfy low < high, got {bounds!r}")
     model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, None, cut_type)
-    dim = len(protocol) if per_level else 1
-    integer = cut_type != "fidelity"
-    cache: dict = {}
+    return _optimize(model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
 
-    def cut_of(x: np.ndarray) -> tuple:
-        vals = [int(round(v)) if integer else float(v) for v in x]
-        return tuple(vals) if per_level else (vals[0],) * len(protocol)
 
-    def evaluate(x: np.ndarray) -> float:
-        c = cut_of(x)
-        if c not in cache:
-            m = _Model(model.protocol, model.p_gen, model.link_hat, model.node_c, model.p_swap,
-                       _cutoffs(c, cut_type, len(protocol)), cut_type, model.D_distill)
-            r = _result(_evaluate(m, T), m, None)
-            cache[c] = (float(fom(r)) if r.truncation_error <= tol else 0.0, r)
-        return -cache[c][0]
 
-    res = differential_evolution(
-        evaluate, [(lo, hi)] * dim, seed=seed, maxiter=maxiter, polish=False, tol=1e-8,
-        integrality=[integer] * dim, updating="immediate",
-    )
-    best = cut_of(res.x)
-    evaluate(res.x)
-    value, delivery = cache[best]
-    return CutoffOptimum(cutoff=best, value=value, delivery=delivery, n_evaluations=len(cache))
+def optimize_cutoff_bds(
+    protocol: Sequence[str],
+    p_gen: Any,
+    p_swap: float,
+    link_state: Any,
+    memory_rates: Any,
+    *,
+    purification: str = "dejmps",
+    twirl: bool = False,
+    gate_fidelity: float = 1.0,
+    measurement_error: float = 0.0,
+    cut_type: str = "memory_time",
+    per_level: bool = False,
+    bounds: tuple[float, float] | None = None,
+    objective: str | Callable[[ChainDelivery], float] = "key_rate",
+    t_trunc: int = 2000,
+    tol: float = 1e-4,
+    seed: int = 0,
+    maxiter: int = 30,
+) -> CutoffOptimum:
+    """:func:`optimize_cutoff` for Bell-diagonal links and Pauli memories (model of :func:`chain_delivery_bds`).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> best = qnet.optimize_cutoff_bds(("swap", "swap"), 0.3, 0.6, [0.99, 0.006, 0.002, 0.002], [0, 0, 2e-3],
+    ...                                 t_trunc=800, bounds=(1, 60), maxiter=5)
+    >>> best.value >= qnet.chain_delivery_bds(("swap", "swap"), 0.3, 0.6, [0.99, 0.006, 0.002, 0.002],
+    ...                                       [0, 0, 2e-3], t_trunc=800).key_rate
+    True
+    """
+    _v.option(cut_type, "cut_type", CUT_TYPES)
+    model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, None, cut_type, purification, twirl,
+                       gate_fidelity, measurement_error)
+    return _optimize(model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)

@@ -443,3 +443,22 @@ def test_chain_that_never_delivers():
     # F0 = 0.72, one swap gives F = 0.54 < 0.6: the fidelity cut-off of level 1 rejects every pair.
     with pytest.raises(ValueError, match="never delivers.*level 1"):
         qnet.chain_delivery(("swap", "swap"), 0.5, 1.0, 0.625, 4.0, cutoff=0.6, cut_type="fidelity")
+
+
+def test_bds_optimizer_matches_werner_optimizer():
+    args = (("swap", "swap"), 0.3, 0.6)
+    a = qnet.optimize_cutoff(*args, 0.995, 60.0, t_trunc=800, bounds=(1, 40), maxiter=8, seed=2)
+    b = qnet.optimize_cutoff_bds(*args, qnet.werner((1 + 3 * 0.995) / 4), qnet.werner_memory_rates(60.0),
+                                 t_trunc=800, bounds=(1, 40), maxiter=8, seed=2)
+    assert a.cutoff == b.cutoff
+    assert b.value == pytest.approx(a.value, rel=1e-12)
+
+
+def test_fidelity_cutoff_optimizer_survives_cutoffs_that_never_deliver():
+    # thresholds above the swapped fidelity reject everything at level 1; those candidates must score 0
+    # (fresh links have F = 0.985: thresholds above it reject every elementary link)
+    args = (("swap", "swap"), 0.5, 0.9, 0.98, 30.0)
+    with pytest.raises(ValueError, match="never delivers"):
+        qnet.chain_delivery(*args, cutoff=0.99, cut_type="fidelity", t_trunc=600)
+    best = qnet.optimize_cutoff(*args, cut_type="fidelity", bounds=(0.9, 0.999), t_trunc=600, maxiter=5, seed=1)
+    assert 0.9 <= best.cutoff[0] < 0.985 and best.value > 0
