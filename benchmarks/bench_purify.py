@@ -81,6 +81,19 @@ def _qutip_noisy(r1, r2, f=0.9):
     return out / p, p
 
 
+CALLS = 1000
+
+
+def _calls(fn):
+    """``CALLS`` sequential single-state calls (timing single microsecond calls one by one is noise-dominated)."""
+
+    def run(a, b):
+        for _ in range(CALLS):
+            fn(a, b)
+
+    return run
+
+
 def _dm_batch():
     lam, mu = _pairs()
     rng = np.random.default_rng(9)
@@ -116,15 +129,17 @@ CASES = [
     Case("qnet.purify (validated) dejmps, 1e6 pairs", _pairs, lambda a, b: qnet.purify(a, b, "dejmps"),
          reference=lambda a, b: _numpy_dejmps(a, b), reference_name="vectorized numpy",
          note="public API including input validation of both batches"),
-    Case("16x16 circuit, one general state, noiseless", _single, lambda a, b: dm_purify_single(a, b, "cnot"),
-         reference=_qutip_circuit, reference_name="QuTiP operators", target_s=5e-6, repeat=2001, reference_repeat=201,
-         note="internal single-state path (dm_purify_single); per call, after compilation"),
-    Case("16x16 circuit, one general state, noisy (f=0.9, q=0.02)", _single,
-         lambda a, b: dm_purify_single(a, b, "cnot", 0.9, 0.02),
-         reference=lambda a, b: _qutip_noisy(a, b, 0.9), reference_name="QuTiP operators", target_s=5e-6,
-         repeat=2001, reference_repeat=201, note="noisy single-state path; issue: within 2x of the noiseless one"),
-    Case("16x16 circuit, one state, dejmps (rotations)", _single, lambda a, b: dm_purify_single(a, b, "dejmps"),
-         target_s=5e-6, repeat=2001, note="with the local pre-rotations of both pairs"),
+    Case(f"16x16 circuit, one general state, noiseless (x{CALLS} calls)", _single,
+         _calls(lambda a, b: dm_purify_single(a, b, "cnot")), reference=_calls(_qutip_circuit),
+         reference_name="QuTiP operators", target_s=CALLS * 5e-6,
+         note=f"internal single-state path (dm_purify_single), {CALLS} sequential calls: per call = time / {CALLS}"),
+    Case(f"16x16 circuit, one general state, noisy f=0.9, q=0.02 (x{CALLS} calls)", _single,
+         _calls(lambda a, b: dm_purify_single(a, b, "cnot", 0.9, 0.02)),
+         reference=_calls(lambda a, b: _qutip_noisy(a, b, 0.9)), reference_name="QuTiP operators",
+         target_s=CALLS * 5e-6, note="noisy single-state path; the issue asks for it within 2x of the noiseless one"),
+    Case(f"16x16 circuit, one state, dejmps with rotations (x{CALLS} calls)", _single,
+         _calls(lambda a, b: dm_purify_single(a, b, "dejmps")), target_s=CALLS * 5e-6,
+         note="with the local pre-rotations of both pairs"),
     Case("dm_purify batch, 1e4 general states", _dm_batch, lambda a, b: dm_purify(a, b, "cnot"),
          reference=_numpy_dm_circuit, reference_name="numpy einsum 16x16", note="batched circuit kernel"),
 ]

@@ -90,38 +90,15 @@ UNDETECTED: dict[str, tuple[str, str] | None] = {**_SYMMETRIC, "bbpssw": None, *
 _CODE = {"z": 0, "y": 1, "x": 2}
 
 
-def _one_qubit(letter: str) -> np.ndarray:
-    """Alice's single-qubit rotation of a letter (Bob applies its complex conjugate)."""
-    if letter == "z":
-        return np.eye(2, dtype=np.complex128)
-    if letter == "y":  # Rx(π/2) = exp(−i π/4 X)
-        c = np.cos(np.pi / 4)
-        return np.array([[c, -1j * c], [-1j * c, c]], dtype=np.complex128)
-    return np.array([[1, 1], [1, -1]], dtype=np.complex128) / np.sqrt(2.0)
-
-
-def _pair_rotation(letter: str) -> np.ndarray:
-    """4x4 bilocal rotation ``U ⊗ U*`` on (A, B) of one pair."""
-    u = _one_qubit(letter)
-    return np.kron(u, np.conj(u))
-
-
-def _dm_rotations(protocol: str) -> tuple[np.ndarray, np.ndarray, bool, bool]:
-    a, b = ("z", "z") if protocol == "bbpssw" else UNDETECTED[protocol]
-    return _pair_rotation(a), _pair_rotation(b), a != "z", b != "z"
-
-
-# Per protocol: (kept rotation, sacrificed rotation, rotate kept?, rotate sacrificed?) and the inverse of the kept one.
-_DM_ROT = {name: _dm_rotations(name) for name in PROTOCOLS}
-_DAGGER = {name: np.ascontiguousarray(np.conj(r[0].T)) for name, r in _DM_ROT.items()}
-
-
 def _plan(protocol: str, rotate_back: bool) -> tuple[int, int, int, bool]:
     """Relabelling codes (kept, sacrificed, output) and the twirl flag of a protocol (unvalidated)."""
     if protocol == "bbpssw":
         return 0, 0, 0, True
     a, b = UNDETECTED[protocol]
     return _CODE[a], _CODE[b], (_CODE[a] if rotate_back else 0), False
+
+
+_PLAN_NO_BACK = {name: _plan(name, False) for name in PROTOCOLS}
 
 
 def _parity_flip(q: np.ndarray | float) -> np.ndarray | float:
@@ -290,8 +267,7 @@ def dm_purify(
     if protocol == "bbpssw":
         rho = _werner_dm(rho)
         sigma = _werner_dm(sigma)
-    u1, u2, rot1, rot2 = _DM_ROT[protocol]
-    ub, rotb = (_DAGGER[protocol], rot1) if rotate_back else (u1, False)
+    c1, c2, cb, _ = _plan(protocol, rotate_back)
     f = np.asarray(gate_fidelity, dtype=np.float64)
     q = np.asarray(measurement_error, dtype=np.float64)
     batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], f.shape, q.shape)
@@ -302,7 +278,7 @@ def dm_purify(
     qv = np.ascontiguousarray(np.broadcast_to(q, batch)).reshape(n)
     out = np.empty((n, 4, 4), dtype=np.complex128)
     p = np.empty(n)
-    _k.dm_purify_rows(r1, r2, u1, u2, rot1, rot2, ub, rotb, fv, fv, qv, qv, out, p)
+    _k.dm_purify_rows(r1, r2, c1, c2, cb, fv, fv, qv, qv, out, p)
     return out.reshape(batch + (4, 4)), p.reshape(batch)
 
 
@@ -318,10 +294,9 @@ def dm_purify_single(
     Returns ``(rho_out, p_success)`` in the frame after the circuit; for ``bbpssw`` the inputs
     must already be in Werner form.
     """
-    u1, u2, rot1, rot2 = _DM_ROT[protocol]
+    c1, c2, _, _ = _PLAN_NO_BACK[protocol]
     out = np.empty((4, 4), dtype=np.complex128)
-    p = _k.dm_purify_one(rho, sigma, u1, u2, rot1, rot2, gate_fidelity, gate_fidelity, measurement_error,
-                         measurement_error, out)
+    p = _k.dm_purify_one(rho, sigma, c1, c2, gate_fidelity, gate_fidelity, measurement_error, measurement_error, out)
     return out, p
 
 

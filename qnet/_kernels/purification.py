@@ -81,42 +81,54 @@ def bds_purify_rows(lam, mu, fid, err, code_kept, code_sac, code_out, twirl, out
         _bds_row(lam, mu, i, fid[i], err[i], code_kept, code_sac, code_out, twirl, out, p)
 
 
+def _pair_unitaries() -> np.ndarray:
+    """Bilocal pre-rotations U (x) U* of one pair (qubits A, B), by code: 0 identity,
+    1 Rx(pi/2) (x) Rx(-pi/2), 2 H (x) H. A global array is a compile-time constant for numba."""
+    c = np.sqrt(0.5)
+    singles = [np.eye(2), np.array([[c, -1j * c], [-1j * c, c]]), np.array([[c, c], [c, -c]])]
+    return np.array([np.kron(u, np.conj(u)) for u in singles], dtype=np.complex128)
+
+
+_U = _pair_unitaries()
+
+
 @jit(inline="always")
-def _rotate(u, r, out):
-    """out = u r u^dagger for 4x4 matrices (explicit loops, no temporaries)."""
+def _rotate(u, r, out, dagger):
+    """out = u r u^dagger (or u^dagger r u if ``dagger``) for 4x4 matrices, explicit loops."""
     tmp = np.empty((4, 4), dtype=np.complex128)
     for i in range(4):
         for j in range(4):
             acc = 0.0 + 0.0j
             for k in range(4):
-                acc += u[i, k] * r[k, j]
+                acc += (np.conj(u[k, i]) if dagger else u[i, k]) * r[k, j]
             tmp[i, j] = acc
     for i in range(4):
         for j in range(4):
             acc = 0.0 + 0.0j
             for k in range(4):
-                acc += tmp[i, k] * np.conj(u[j, k])
+                acc += tmp[i, k] * (u[k, j] if dagger else np.conj(u[j, k]))
             out[i, j] = acc
 
 
 @jit
-def dm_purify_one(r1, r2, u1, u2, rot1, rot2, fa, fb, qa, qb, out):
-    """One density-matrix purification: returns the success probability and writes the normalised
-    4x4 output (qubits A1, B1, in the frame after the circuit) into ``out``.
+def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
+    """One density-matrix purification: writes the normalised 4x4 output (qubits A1, B1, in the frame
+    after the circuit) into ``out`` and returns the success probability.
 
-    ``u1``/``u2`` are the 4x4 local pre-rotations of the kept/sacrificed pair, applied when
-    ``rot1``/``rot2`` is true.
+    ``code1``/``code2`` select the bilocal pre-rotation of the kept/sacrificed pair (see
+    :func:`_pair_unitaries`); ``fa``, ``fb`` are the nodes' gate fidelities, ``qa``, ``qb`` their
+    measurement flip probabilities.
     """
-    if rot1:
+    if code1 != 0:
         k1 = np.empty((4, 4), dtype=np.complex128)
-        _rotate(u1, r1, k1)
+        _rotate(_U[code1], r1, k1, False)
     else:
-        k1 = r1
-    if rot2:
+        k1 = np.ascontiguousarray(r1)
+    if code2 != 0:
         k2 = np.empty((4, 4), dtype=np.complex128)
-        _rotate(u2, r2, k2)
+        _rotate(_U[code2], r2, k2, False)
     else:
-        k2 = r2
+        k2 = np.ascontiguousarray(r2)
     w_same = (1.0 - qa) * (1.0 - qb) + qa * qb
     w_diff = qa * (1.0 - qb) + (1.0 - qa) * qb
     if fa == 1.0 and fb == 1.0:
@@ -189,12 +201,14 @@ def dm_purify_one(r1, r2, u1, u2, rot1, rot2, fa, fb, qa, qb, out):
 
 
 @jit
-def dm_purify_rows(r1, r2, u1, u2, rot1, rot2, ub, rotb, fa, fb, qa, qb, out, p):
-    """Batched :func:`dm_purify_one` over rows ``(n, 4, 4)``; ``ub`` rotates the output afterwards if ``rotb``."""
+def dm_purify_rows(r1, r2, code1, code2, code_back, fa, fb, qa, qb, out, p):
+    """Batched :func:`dm_purify_one` over rows ``(n, 4, 4)``; ``code_back != 0`` undoes that pre-rotation
+    on the output."""
+    ub = _U[code_back]
     tmp = np.empty((4, 4), dtype=np.complex128)
     for i in range(r1.shape[0]):
-        if rotb:
-            p[i] = dm_purify_one(r1[i], r2[i], u1, u2, rot1, rot2, fa[i], fb[i], qa[i], qb[i], tmp)
-            _rotate(ub, tmp, out[i])
+        if code_back != 0:
+            p[i] = dm_purify_one(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], tmp)
+            _rotate(ub, tmp, out[i], True)
         else:
-            p[i] = dm_purify_one(r1[i], r2[i], u1, u2, rot1, rot2, fa[i], fb[i], qa[i], qb[i], out[i])
+            p[i] = dm_purify_one(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], out[i])
