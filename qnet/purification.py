@@ -35,10 +35,11 @@ Conventions (read this before using the outputs in another module)
   later memory noise with an asymmetric Pauli pattern is not. ``bbpssw`` does not twirl its output
   (apply :func:`qnet.werner_twirl` for a Werner output).
 * **Noise model.** Each node's CNOT is followed by two-qubit depolarizing noise of gate fidelity
-  ``f`` on that node's two qubits: ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_{node}(ρ)`` (Dür–Briegel model; the
-  same ``f`` at both nodes). Each node's Z-measurement outcome is flipped with probability
+  ``f`` on that node's two qubits: ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_{node}(ρ)`` (Dür–Briegel model;
+  the same ``f`` at both nodes unless ``gate_fidelity_b`` is given). Each node's Z-measurement outcome is flipped with probability
   ``measurement_error``. Local pre-rotations are ideal. On BDS inputs this gives the closed form
-  (``F = f²``, ``e = 2q(1 − q)`` the parity-flip probability)::
+  (``F = f_A f_B``, ``e = q_A(1 − q_B) + (1 − q_A) q_B`` the parity-flip probability; ``f²`` and
+  ``2q(1 − q)`` for equal nodes)::
 
       out[s] = F[(1 − e) A[s] + e D[s]] + (1 − F)/8,   p = Σ_s out[s],
 
@@ -101,10 +102,6 @@ def _plan(protocol: str, rotate_back: bool) -> tuple[int, int, int, bool]:
 _PLAN_NO_BACK = {name: _plan(name, False) for name in PROTOCOLS}
 
 
-def _parity_flip(q: np.ndarray | float) -> np.ndarray | float:
-    return 2.0 * q * (1.0 - q)
-
-
 def bds_purify(
     lam: np.ndarray,
     mu: np.ndarray,
@@ -113,30 +110,37 @@ def bds_purify(
     measurement_error: Any = 0.0,
     *,
     rotate_back: bool = False,
+    gate_fidelity_b: Any = None,
+    measurement_error_b: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unvalidated, vectorized BDS purification (internal; see :func:`purify` for the public API).
 
     ``lam``/``mu`` are float arrays ``(..., 4)`` that broadcast; ``gate_fidelity`` and
-    ``measurement_error`` are floats or arrays broadcasting with the batch shape. Returns
-    ``(lam_out, p_success)`` of shapes ``batch + (4,)`` and ``batch``. Rows where the success
-    probability is 0 are returned as zeros. Unknown protocol names raise ``KeyError``.
+    ``measurement_error`` are floats or arrays broadcasting with the batch shape (node A, and node B
+    unless ``gate_fidelity_b``/``measurement_error_b`` are given). Returns ``(lam_out, p_success)``
+    of shapes ``batch + (4,)`` and ``batch``. Rows where the success probability is 0 are returned
+    as zeros. Unknown protocol names raise ``KeyError``.
     """
     src_k, src_s, src_o, tw = _plan(protocol, rotate_back)
     lam = np.asarray(lam, dtype=np.float64)
     mu = np.asarray(mu, dtype=np.float64)
-    f = np.asarray(gate_fidelity, dtype=np.float64)
-    q = np.asarray(measurement_error, dtype=np.float64)
-    batch = np.broadcast_shapes(lam.shape[:-1], mu.shape[:-1], f.shape, q.shape)
+    fa = np.asarray(gate_fidelity, dtype=np.float64)
+    qa = np.asarray(measurement_error, dtype=np.float64)
+    fb = fa if gate_fidelity_b is None else np.asarray(gate_fidelity_b, dtype=np.float64)
+    qb = qa if measurement_error_b is None else np.asarray(measurement_error_b, dtype=np.float64)
+    fid = fa * fb
+    err = qa * (1.0 - qb) + (1.0 - qa) * qb  # probability that the reported parity is flipped
+    batch = np.broadcast_shapes(lam.shape[:-1], mu.shape[:-1], fid.shape, err.shape)
     n = int(np.prod(batch))
     lam2 = np.ascontiguousarray(np.broadcast_to(lam, batch + (4,))).reshape(n, 4)
     mu2 = np.ascontiguousarray(np.broadcast_to(mu, batch + (4,))).reshape(n, 4)
     out = np.empty((n, 4))
     p = np.empty(n)
-    if f.ndim == 0 and q.ndim == 0:
-        _k.bds_purify_scalar(lam2, mu2, float(f * f), float(_parity_flip(q)), src_k, src_s, src_o, tw, out, p)
+    if fid.ndim == 0 and err.ndim == 0:
+        _k.bds_purify_scalar(lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p)
     else:
-        fid = np.ascontiguousarray(np.broadcast_to(f * f, batch)).reshape(n)
-        err = np.ascontiguousarray(np.broadcast_to(_parity_flip(q), batch)).reshape(n)
+        fid = np.ascontiguousarray(np.broadcast_to(fid, batch)).reshape(n)
+        err = np.ascontiguousarray(np.broadcast_to(err, batch)).reshape(n)
         _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p)
     return out.reshape(batch + (4,)), p.reshape(batch)
 
@@ -170,6 +174,8 @@ def purify(
     measurement_error: Any = 0.0,
     form: str = "auto",
     rotate_back: bool = False,
+    gate_fidelity_b: Any = None,
+    measurement_error_b: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Purify two (generally different) entangled pairs into one.
 
@@ -185,13 +191,19 @@ def purify(
     gate_fidelity : float or array_like
         Fidelity ``f`` in [0, 1] of each node's CNOT (two-qubit depolarizing noise
         ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_node ρ`` after the gate). Broadcasts with the batch.
+        Applies to both nodes unless ``gate_fidelity_b`` is given (then it is node A's).
     measurement_error : float or array_like
         Probability in [0, 1] that a node's Z-measurement outcome is flipped. Broadcasts.
+        Applies to both nodes unless ``measurement_error_b`` is given.
     form : {"auto", "bds", "dm"}
         How to read the inputs (see :func:`qnet.to_bds`).
     rotate_back : bool
         Undo the kept pair's pre-rotation on the output (default: leave the output in the
         frame after the circuit, as DEJMPS does). Irrelevant for ``cnot`` and ``bbpssw``.
+    gate_fidelity_b, measurement_error_b : float or array_like, optional
+        Node B's values when they differ from node A's (default: same as node A). The BDS
+        closed form depends only on ``f_A f_B`` and on the parity-flip probability
+        ``q_A (1 − q_B) + (1 − q_A) q_B``.
 
     Returns
     -------
@@ -226,6 +238,8 @@ def purify(
     k_kind, k = _v.state(kept, "kept", form)
     s_kind, s = _v.state(sacrificed, "sacrificed", form)
     f, q = _node_params(gate_fidelity, measurement_error)
+    fb = f if gate_fidelity_b is None else _v.probability(gate_fidelity_b, "gate_fidelity_b")
+    qb = q if measurement_error_b is None else _v.probability(measurement_error_b, "measurement_error_b")
     kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
     if kind == "dm":
         if k_kind == "bds":
@@ -234,13 +248,15 @@ def purify(
             s = bds_to_dm(s)
     core = 1 if kind == "bds" else 2
     batch = _v.broadcast(
-        {"kept": k, "sacrificed": s, "gate_fidelity": f, "measurement_error": q},
+        {"kept": k, "sacrificed": s, "gate_fidelity": f, "measurement_error": q, "gate_fidelity_b": fb,
+         "measurement_error_b": qb},
         core={"kept": core, "sacrificed": core},
     )
+    noise = {"rotate_back": bool(rotate_back), "gate_fidelity_b": fb, "measurement_error_b": qb}
     if kind == "bds":
-        out, p = bds_purify(k, s, protocol, f, q, rotate_back=bool(rotate_back))
+        out, p = bds_purify(k, s, protocol, f, q, **noise)
     else:
-        out, p = dm_purify(k, s, protocol, f, q, rotate_back=bool(rotate_back))
+        out, p = dm_purify(k, s, protocol, f, q, **noise)
     _check_success(p, kind, k, s, batch)
     if kind == "bds":
         out = np.maximum(out, 0.0)
@@ -255,12 +271,14 @@ def dm_purify(
     measurement_error: Any = 0.0,
     *,
     rotate_back: bool = False,
+    gate_fidelity_b: Any = None,
+    measurement_error_b: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unvalidated density-matrix purification through the explicit 16x16 circuit (internal).
 
     ``rho``/``sigma`` are complex ``(..., 4, 4)`` arrays that broadcast. ``bbpssw`` first twirls both
-    inputs to Werner form (keeping their fidelities). Returns ``(rho_out, p_success)``; rows with
-    ``p_success == 0`` are zero matrices.
+    inputs to Werner form (keeping their fidelities). Noise parameters as in :func:`bds_purify`.
+    Returns ``(rho_out, p_success)``; rows with ``p_success == 0`` are zero matrices.
     """
     rho = np.asarray(rho, dtype=np.complex128)
     sigma = np.asarray(sigma, dtype=np.complex128)
@@ -268,17 +286,18 @@ def dm_purify(
         rho = _werner_dm(rho)
         sigma = _werner_dm(sigma)
     c1, c2, cb, _ = _plan(protocol, rotate_back)
-    f = np.asarray(gate_fidelity, dtype=np.float64)
-    q = np.asarray(measurement_error, dtype=np.float64)
-    batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], f.shape, q.shape)
+    fa = np.asarray(gate_fidelity, dtype=np.float64)
+    qa = np.asarray(measurement_error, dtype=np.float64)
+    fb = fa if gate_fidelity_b is None else np.asarray(gate_fidelity_b, dtype=np.float64)
+    qb = qa if measurement_error_b is None else np.asarray(measurement_error_b, dtype=np.float64)
+    batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], fa.shape, qa.shape, fb.shape, qb.shape)
     n = int(np.prod(batch))
     r1 = np.ascontiguousarray(np.broadcast_to(rho, batch + (4, 4))).reshape(n, 4, 4)
     r2 = np.ascontiguousarray(np.broadcast_to(sigma, batch + (4, 4))).reshape(n, 4, 4)
-    fv = np.ascontiguousarray(np.broadcast_to(f, batch)).reshape(n)
-    qv = np.ascontiguousarray(np.broadcast_to(q, batch)).reshape(n)
+    fa, fb, qa, qb = (np.ascontiguousarray(np.broadcast_to(x, batch)).reshape(n) for x in (fa, fb, qa, qb))
     out = np.empty((n, 4, 4), dtype=np.complex128)
     p = np.empty(n)
-    _k.dm_purify_rows(r1, r2, c1, c2, cb, fv, fv, qv, qv, out, p)
+    _k.dm_purify_rows(r1, r2, c1, c2, cb, fa, fb, qa, qb, out, p)
     return out.reshape(batch + (4, 4)), p.reshape(batch)
 
 
@@ -591,12 +610,14 @@ def purification_gain(
     measurement_error: Any = 0.0,
     form: str = "auto",
     rotate_back: bool = False,
+    gate_fidelity_b: Any = None,
+    measurement_error_b: Any = None,
 ) -> Gain:
     """Does a successful purification improve a figure of merit over a named baseline?
 
     Parameters
     ----------
-    kept, sacrificed, protocol, gate_fidelity, measurement_error, form, rotate_back
+    kept, sacrificed, protocol, gate_fidelity, measurement_error, form, rotate_back, gate_fidelity_b, measurement_error_b
         As in :func:`purify` (batched, broadcasting).
     measure : str
         One of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
@@ -643,13 +664,13 @@ def purification_gain(
         raise TypeError(f"weighted must be True or False, got {type(weighted).__name__} {weighted!r}")
     k_kind, k = _v.state(kept, "kept", form)
     s_kind, s = _v.state(sacrificed, "sacrificed", form)
+    noise = dict(gate_fidelity=gate_fidelity, measurement_error=measurement_error, rotate_back=rotate_back,
+                 gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
     if "dm" in (k_kind, s_kind):
         out, p = purify(k if k_kind == "dm" else bds_to_dm(k), s if s_kind == "dm" else bds_to_dm(s), protocol,
-                        gate_fidelity=gate_fidelity, measurement_error=measurement_error, form="dm",
-                        rotate_back=rotate_back)
+                        form="dm", **noise)
     else:
-        out, p = purify(k, s, protocol, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
-                        form="bds", rotate_back=rotate_back)
+        out, p = purify(k, s, protocol, form="bds", **noise)
     if "dm" in (k_kind, s_kind):
         fn = MEASURES[measure]
         m_out = np.asarray(fn(out, form="dm"))

@@ -42,8 +42,13 @@ def _depolarize(rho, f, qubits):
     return f * rho + (1 - f) * mixed
 
 
-def qutip_purify(rho1, rho2, protocol, f=1.0, q=0.0, rotate_back=False):
-    """Reference: explicit 4-qubit circuit with QuTiP operators (rho1/rho2 as 4x4 numpy arrays)."""
+def qutip_purify(rho1, rho2, protocol, f=1.0, q=0.0, rotate_back=False, fb=None, qb=None):
+    """Reference: explicit 4-qubit circuit with QuTiP operators (rho1/rho2 as 4x4 numpy arrays).
+
+    ``f``/``q`` are node A's gate fidelity and measurement flip probability; node B's default to them.
+    """
+    fb = f if fb is None else fb
+    qb = q if qb is None else qb
     dims = [[2, 2], [2, 2]]
     r1, r2 = qutip.Qobj(rho1, dims=dims), qutip.Qobj(rho2, dims=dims)
     if protocol == "bbpssw":
@@ -58,13 +63,13 @@ def qutip_purify(rho1, rho2, protocol, f=1.0, q=0.0, rotate_back=False):
     g = _cnot(0, 2) * _cnot(1, 3)
     rho = g * rho * g.dag()
     rho = _depolarize(rho, f, [0, 2])
-    rho = _depolarize(rho, f, [1, 3])
+    rho = _depolarize(rho, fb, [1, 3])
     out = 0
     for ma in range(2):
         for mb in range(2):
             for ra in range(2):  # reported outcome ra at A, rb at B; keep ra == rb
                 rb = ra
-                w = (q if ra != ma else 1 - q) * (q if rb != mb else 1 - q)
+                w = (q if ra != ma else 1 - q) * (qb if rb != mb else 1 - qb)
                 proj = _op4({2: qutip.basis(2, ma).proj(), 3: qutip.basis(2, mb).proj()})
                 out = out + w * qutip.ptrace(proj * rho * proj, [0, 1])
     p = out.tr().real
@@ -115,6 +120,20 @@ def test_bds_closed_form_matches_qutip_with_noise():
             ref, pref = qutip_purify(bds_to_dm(lam[i]), bds_to_dm(mu[i]), protocol, 0.9, 0.05)
             assert abs(p[i] - pref) <= 1e-12
             assert np.abs(bds_to_dm(out[i]) - ref).max() <= 1e-12
+
+
+@pytest.mark.parametrize("protocol", ["cnot", "dejmps", "mixed_yx"])
+def test_unequal_nodes_match_qutip(protocol):
+    r1, r2 = random_dm(2), random_dm(2)
+    kw = dict(gate_fidelity=0.95, gate_fidelity_b=0.8, measurement_error=0.01, measurement_error_b=0.2)
+    out, p = qnet.purify(r1, r2, protocol, **kw)
+    lam, mu = RNG.dirichlet(np.ones(4), 2), RNG.dirichlet(np.ones(4), 2)
+    bout, bp = qnet.purify(lam, mu, protocol, **kw)
+    for i in range(2):
+        ref, pref = qutip_purify(r1[i], r2[i], protocol, 0.95, 0.01, fb=0.8, qb=0.2)
+        assert abs(p[i] - pref) <= 1e-10 and np.abs(out[i] - ref).max() <= 1e-10
+        ref, pref = qutip_purify(bds_to_dm(lam[i]), bds_to_dm(mu[i]), protocol, 0.95, 0.01, fb=0.8, qb=0.2)
+        assert abs(bp[i] - pref) <= 1e-12 and np.abs(bds_to_dm(bout[i]) - ref).max() <= 1e-12
 
 
 # ---------------------------------------------------------------- published / hand-derived values
@@ -272,6 +291,16 @@ def test_gate_fidelity_above_one():
 def test_gate_fidelity_negative():
     with pytest.raises(ValueError, match="gate_fidelity must lie in"):
         qnet.purify(qnet.werner(0.9), qnet.werner(0.9), gate_fidelity=-0.1)
+
+
+def test_node_b_gate_fidelity_outside_unit_interval():
+    with pytest.raises(ValueError, match="gate_fidelity_b must lie in"):
+        qnet.purify(qnet.werner(0.9), qnet.werner(0.9), gate_fidelity_b=1.01)
+
+
+def test_node_b_measurement_error_shape_mismatch():
+    with pytest.raises(ValueError, match="measurement_error_b batch shape"):
+        qnet.purify(qnet.werner([0.9, 0.8]), qnet.werner(0.9), measurement_error_b=[0.1, 0.1, 0.1])
 
 
 def test_measurement_error_outside_unit_interval():

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import qnet
-from qnet._kernels import purification as K
 from qnet.purification import BASELINES, FIGURES_OF_MERIT, bds_purify
 
 RNG = np.random.default_rng(7)
@@ -260,13 +259,11 @@ def test_sequence_cross_check(protocol, reorder, twirled):
         assert np.abs(out - ref).max() <= 1e-14
 
 
-def test_sequence_cross_check_unequal_nodes_kernel():
-    # The BDS kernel takes the product of the node fidelities and the parity-flip probability, so
-    # unequal nodes are covered too.
+def test_sequence_cross_check_unequal_nodes():
     lam, mu = RNG.dirichlet(np.ones(4), 10), RNG.dirichlet(np.ones(4), 10)
     fa, fb, qa, qb = 0.97, 0.9, 0.02, 0.07
-    out, p = np.empty((10, 4)), np.empty(10)
-    K.bds_purify_scalar(lam, mu, fa * fb, qa * (1 - qb) + (1 - qa) * qb, 0, 0, 0, False, out, p)
+    out, p = qnet.purify(lam, mu, "cnot", gate_fidelity=fa, gate_fidelity_b=fb, measurement_error=qa,
+                         measurement_error_b=qb)
     for i in range(10):
         ref, pref = sequence_bds_purification(lam[i], mu[i], fa, fb, 1 - qa, 1 - qb)
         assert abs(p[i] - pref) <= 1e-14 and np.abs(out[i] - ref).max() <= 1e-14
