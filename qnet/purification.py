@@ -24,9 +24,11 @@ Conventions (read this before using the outputs in another module)
   ============ ======================================== ======================= ====================
 
   The circuit detects a pair of errors ``(E1 on kept, E2 on sacrificed)`` exactly when
-  ``[E1 ∈ {I, a}] ≠ [E2 ∈ {I, b}]``. Variants that differ only by a further X↔Y relabelling
-  give the same success probability and the same output up to a relabelling of Φ−/Ψ±, so
-  these ten are all the distinct bilocal-Clifford CNOT recurrences.
+  ``[E1 ∈ {I, a}] ≠ [E2 ∈ {I, b}]``. The other pre-rotations ``U ⊗ U*`` (the six permutations of
+  X, Y, Z per pair) differ from these by an X↔Y swap of a pair, which leaves the success
+  probability unchanged and only exchanges the output's Ψ+ and Ψ− coefficients (no figure of
+  merit changes), so the nine ``(a, b)`` choices are all the distinct CNOT recurrences with
+  Φ+-preserving bilocal Clifford pre-rotations.
 * **Output frame.** By default (``rotate_back=False``) the output is the physical state after the
   circuit, i.e. in the *rotated* frame, as in the DEJMPS paper (for DEJMPS the output slots are
   ``[A²+B², 2AB, C²+D², 2CD]/N`` in our order with A, B, C, D = Φ+, Ψ−, Ψ+, Φ− coefficients).
@@ -542,7 +544,7 @@ def pumping(
 # ================================================================ improvement analysis
 #: Baselines a purified pair is compared with (see :func:`purification_gain`).
 BASELINES: tuple[str, ...] = ("worse", "better", "fresher", "kept", "sacrificed", "none")
-#: Figures of merit understood by :func:`purification_gain` (names of :data:`qnet.BDS_MEASURES`).
+#: Figures of merit understood by :func:`purification_gain` (the closed forms of ``qnet.measures.BDS_MEASURES``).
 FIGURES_OF_MERIT: tuple[str, ...] = tuple(BDS_MEASURES)
 #: Entries this close are a tie, not an improvement.
 GAIN_ATOL = 1e-12

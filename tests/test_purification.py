@@ -326,3 +326,20 @@ def test_invalid_state():
 def test_rotate_back_not_bool():
     with pytest.raises(TypeError, match="rotate_back must be True or False"):
         qnet.purify(qnet.werner(0.9), qnet.werner(0.9), rotate_back="yes")
+
+
+def test_extra_x_y_swap_only_exchanges_psi_plus_and_psi_minus():
+    # The module docstring's claim that the nine (a, b) variants are all the distinct ones: composing a
+    # pair's pre-rotation with an X <-> Y swap keeps p and only exchanges the output's Psi+ and Psi-.
+    lam, mu = RNG.dirichlet(np.ones(4), 20), RNG.dirichlet(np.ones(4), 20)
+    swap = [0, 1, 3, 2]  # X <-> Y
+    perm = {"z": [0, 1, 2, 3], "y": [0, 3, 2, 1], "x": [0, 2, 1, 3]}  # each letter's relabelling (self-inverse)
+    for protocol in [p for p in PROTOCOLS if p != "bbpssw"]:
+        a, pa = bds_purify(lam, mu, protocol)
+        for which, letter in enumerate(UNDETECTED[protocol]):
+            # input whose rotation by `letter` equals the original rotated by `letter`, then swapped
+            full = [perm[letter][swap[perm[letter][k]]] for k in range(4)]
+            l2, m2 = (lam[:, full], mu) if which == 0 else (lam, mu[:, full])
+            b, pb = bds_purify(l2, m2, protocol)
+            assert np.abs(pa - pb).max() <= 1e-15
+            assert np.abs(b[:, [0, 1, 3, 2]] - a).max() <= 1e-15
