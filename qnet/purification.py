@@ -38,8 +38,9 @@ Conventions (read this before using the outputs in another module)
   (apply :func:`qnet.werner_twirl` for a Werner output).
 * **Noise model.** Each node's CNOT is followed by two-qubit depolarizing noise of gate fidelity
   ``f`` on that node's two qubits: ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_{node}(ρ)`` (Dür–Briegel model;
-  the same ``f`` at both nodes unless ``gate_fidelity_b`` is given). Each node's Z-measurement outcome is flipped with probability
-  ``measurement_error``. Local pre-rotations are ideal. On BDS inputs this gives the closed form
+  the same ``f`` at both nodes unless ``gate_fidelity_b`` is given). Each node's Z-measurement
+  outcome is flipped with probability ``measurement_error`` (``measurement_error_b`` for node B).
+  Local pre-rotations are ideal. On BDS inputs this gives the closed form
   (``F = f_A f_B``, ``e = q_A(1 − q_B) + (1 − q_A) q_B`` the parity-flip probability; ``f²`` and
   ``2q(1 − q)`` for equal nodes)::
 
@@ -619,8 +620,10 @@ def purification_gain(
 
     Parameters
     ----------
-    kept, sacrificed, protocol, gate_fidelity, measurement_error, form, rotate_back, gate_fidelity_b, measurement_error_b
+    kept, sacrificed, protocol, gate_fidelity, measurement_error, form, rotate_back
         As in :func:`purify` (batched, broadcasting).
+    gate_fidelity_b, measurement_error_b
+        Node B's noise, as in :func:`purify`.
     measure : str
         One of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
         ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,

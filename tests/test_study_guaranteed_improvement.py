@@ -1,4 +1,4 @@
-"""The guaranteed-improvement study runs in --quick mode, writes its figures and data, and its table agrees with the API."""
+"""The guaranteed-improvement study runs in --quick mode, writes its figures and data, and agrees with the API."""
 
 from __future__ import annotations
 

@@ -59,7 +59,8 @@ def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--samples", type=int, default=1_000_000,
                    help="random input pairs per variant and random ensemble (default: %(default)s; --quick: 10000)")
-    p.add_argument("--chunk", type=int, default=250_000, help="pairs evaluated per vectorized batch (default: %(default)s)")
+    p.add_argument("--chunk", type=int, default=250_000,
+                   help="pairs evaluated per vectorized batch (default: %(default)s)")
     p.add_argument("--grid", type=int, default=101,
                    help="points per axis of the (F1, F2) families (default: %(default)s; --quick: 21)")
     p.add_argument("--grid4", type=int, default=21,
@@ -176,8 +177,8 @@ def plot_regions(out: Path, regions: dict, n: int, shown: tuple[str, ...] = ("cn
     stems = []
     ext = [0.5, 1.0, 0.5, 1.0]
     for meas, weighted, base in REGION_PANELS:
-        fig, axes = plt.subplots(len(PLANE_FAMILIES), len(shown), figsize=(2.6 * len(shown) + 1.2, 2.5 * len(PLANE_FAMILIES)),
-                                 sharex=True, sharey=True)
+        size = (2.6 * len(shown) + 1.2, 2.5 * len(PLANE_FAMILIES))
+        fig, axes = plt.subplots(len(PLANE_FAMILIES), len(shown), figsize=size, sharex=True, sharey=True)
         fig.subplots_adjust(left=0.08, right=0.86, bottom=0.08, top=0.88, wspace=0.08, hspace=0.3)
         label = f"{'p x ' if weighted else ''}{meas.replace('_', ' ')}"
         gains = {(fam, proto): regions[(fam, proto, meas, weighted, base)].reshape(n, n)
@@ -219,7 +220,8 @@ def plot_fractions(out: Path, table: list[dict], family: str) -> str:
         grid = np.zeros((len(PROTOCOLS), len(FIGURES)))
         for r in table:
             if r["family"] == family and r["baseline"] == base:
-                grid[PROTOCOLS.index(r["protocol"]), FIGURES.index((r["measure"], r["weighted"]))] = r["fraction_improved"]
+                col = FIGURES.index((r["measure"], r["weighted"]))
+                grid[PROTOCOLS.index(r["protocol"]), col] = r["fraction_improved"]
         im = ax.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(FIGURES)), fig_labels, rotation=90, fontsize=6)
         ax.set_yticks(range(len(PROTOCOLS)), PROTOCOLS, fontsize=7)
