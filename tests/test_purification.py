@@ -343,3 +343,26 @@ def test_extra_x_y_swap_only_exchanges_psi_plus_and_psi_minus():
             b, pb = bds_purify(l2, m2, protocol)
             assert np.abs(pa - pb).max() <= 1e-15
             assert np.abs(b[:, [0, 1, 3, 2]] - a).max() <= 1e-15
+
+
+def test_circuit_matches_qutip_qip_gate_library():
+    """Second independent reference: the gates of qutip-qip's library (cnot, rx, snot) instead of hand-built ones."""
+    qip = pytest.importorskip("qutip_qip.operations")
+    gates = {"z": qutip.qeye(2), "y": qip.rx(np.pi / 2), "x": qip.snot()}
+    bilateral = qip.expand_operator(qip.cnot(), dims=[2] * 4, targets=[0, 2]) * qip.expand_operator(
+        qip.cnot(), dims=[2] * 4, targets=[1, 3])
+    r1, r2 = random_dm(4), random_dm(4)
+    for protocol in ("cnot", "dejmps", "hadamard", "mixed_zy", "mixed_xz"):
+        a, b = UNDETECTED[protocol]
+        out, p = qnet.purify(r1, r2, protocol)
+        for i in range(4):
+            u1 = qutip.tensor(gates[a], gates[a].conj())
+            u2 = qutip.tensor(gates[b], gates[b].conj())
+            k1 = u1 * qutip.Qobj(r1[i], dims=[[2, 2], [2, 2]]) * u1.dag()
+            k2 = u2 * qutip.Qobj(r2[i], dims=[[2, 2], [2, 2]]) * u2.dag()
+            rho = bilateral * qutip.tensor(k1, k2) * bilateral.dag()
+            keep = sum(qutip.ptrace(_op4({2: qutip.basis(2, m).proj(), 3: qutip.basis(2, m).proj()}) * rho, [0, 1])
+                       for m in range(2))
+            pref = keep.tr().real
+            assert abs(p[i] - pref) <= 1e-10
+            assert np.abs(out[i] - keep.full() / pref).max() <= 1e-10
