@@ -43,6 +43,10 @@ def test_writes_figures_data_and_parameters(quick_run):
     # one row per family x variant x figure (plain and weighted) x baseline
     assert len(table) == 6 * len(qnet.PROTOCOLS) * 2 * len(gi.MEASURES) * len(qnet.BASELINES)
     assert (out / "regions.csv").exists()
+    listed = {r for r in meta["improved_everywhere"]}
+    expected = {"/".join([r["family"], r["protocol"], ("weighted_" if r["weighted"] == "True" else "") + r["measure"],
+                          r["baseline"]]) for r in table if r["improved_everywhere"] == "True"}
+    assert listed == expected
 
 
 def test_random_ensembles_have_the_requested_size(quick_run):

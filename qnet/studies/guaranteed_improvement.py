@@ -327,6 +327,15 @@ def main(argv=None) -> dict:
         "figures": stems,
         "files": ["improvement_table.csv", "regions.csv"],
         "headline": headline,
+        # where improvement was guaranteed in the data: every sampled or grid pair improved
+        "improved_everywhere": [
+            "/".join([r["family"], r["protocol"], ("weighted_" if r["weighted"] else "") + r["measure"], r["baseline"]])
+            for r in table if r["improved_everywhere"]
+        ],
+        "never_worse": [
+            "/".join([r["family"], r["protocol"], ("weighted_" if r["weighted"] else "") + r["measure"], r["baseline"]])
+            for r in table if r["never_worse"]
+        ],
         "runtime_s": time.perf_counter() - started,
     }
     _common.write_json(out / f"{NAME}.json", summary)
