@@ -557,7 +557,7 @@ class Gain:
 
     Attributes
     ----------
-    measure, baseline : str
+    fom, baseline : str
         Figure of merit and baseline compared.
     weighted : bool
         Whether the purified value is multiplied by the success probability.
@@ -575,7 +575,7 @@ class Gain:
         Purified output state.
     """
 
-    measure: str
+    fom: str
     baseline: str
     weighted: bool
     value: np.ndarray
@@ -604,7 +604,7 @@ def purification_gain(
     kept: Any,
     sacrificed: Any,
     protocol: str = "cnot",
-    measure: str = "fidelity",
+    fom: str = "fidelity",
     baseline: str = "better",
     *,
     weighted: bool = False,
@@ -624,8 +624,8 @@ def purification_gain(
         As in :func:`purify` (batched, broadcasting).
     gate_fidelity_b, measurement_error_b
         Node B's noise, as in :func:`purify`.
-    measure : str
-        One of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
+    fom : str
+        Figure of merit, one of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
         ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,
         ``hashing_yield``, ``chsh_max``, ``fidelity_witness``, ``bb84_key_fraction``,
         ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
@@ -662,7 +662,7 @@ def purification_gain(
     array([False, False])
     """
     _v.option(protocol, "protocol", PROTOCOLS)
-    _v.option(measure, "measure", FIGURES_OF_MERIT)
+    _v.option(fom, "fom", FIGURES_OF_MERIT)
     _v.option(baseline, "baseline", BASELINES)
     _v.option(fresher, "fresher", ("kept", "sacrificed"))
     if not isinstance(weighted, (bool, np.bool_)):
@@ -677,15 +677,15 @@ def purification_gain(
     else:
         out, p = purify(k, s, protocol, form="bds", **noise)
     if "dm" in (k_kind, s_kind):
-        fn = MEASURES[measure]
+        fn = MEASURES[fom]
         m_out = np.asarray(fn(out, form="dm"))
         m_k = np.asarray(fn(k, form=k_kind))
         m_s = np.asarray(fn(s, form=s_kind))
     else:
-        fn = BDS_MEASURES[measure]
+        fn = BDS_MEASURES[fom]
         m_out, m_k, m_s = fn(out), fn(k), fn(s)
     value = m_out * p if weighted else m_out
     base = baseline_values(m_k, m_s, baseline, fresher, bool(weighted))
     value, base = np.broadcast_arrays(value, base)
     gain = value - base
-    return Gain(measure, baseline, bool(weighted), value, base, gain, gain > GAIN_ATOL, p, out)
+    return Gain(fom, baseline, bool(weighted), value, base, gain, gain > GAIN_ATOL, p, out)

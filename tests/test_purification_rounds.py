@@ -189,9 +189,9 @@ def test_no_universal_improvement_found_for_each_variant():
         assert (out[ok, 0] < np.maximum(lam[ok, 0], mu[ok, 0])).any()
 
 
-def test_gain_unknown_measure():
-    with pytest.raises(ValueError, match="unknown measure 'fid'"):
-        qnet.purification_gain(qnet.werner(0.9), qnet.werner(0.9), measure="fid")
+def test_gain_unknown_fom():
+    with pytest.raises(ValueError, match="unknown fom 'fid'"):
+        qnet.purification_gain(qnet.werner(0.9), qnet.werner(0.9), fom="fid")
 
 
 def test_gain_unknown_baseline():
