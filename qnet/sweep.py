@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -23,25 +23,28 @@ import numpy as np
 __all__ = ["point_key", "sweep", "SweepResult", "load_sweep"]
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Plain-JSON form of numpy values, containers and dataclasses (non-finite floats as strings)."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return jsonable(value.tolist())
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, float) and not np.isfinite(value):
         return repr(value)  # JSON has no inf/nan; keep them readable
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+        return {k: jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, PurePath):
+        return str(value)
     return value
 
 
 def _canonical(point: Mapping) -> str:
     try:
-        return json.dumps(_jsonable(point), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return json.dumps(jsonable(point), sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"sweep points must be JSON-serialisable dicts (numbers, strings, lists), got {point!r}: {exc}") \
             from None
@@ -195,11 +198,11 @@ def sweep(
                 for fut in as_completed(futures):
                     k = futures[fut]
                     try:
-                        res = _jsonable(fut.result())
+                        res = jsonable(fut.result())
                     except Exception as exc:  # noqa: BLE001 - reported below, other points still saved
                         errors.append((todo[k], exc))
                         continue
-                    rec = {"key": k, "point": _jsonable(todo[k]), "result": res}
+                    rec = {"key": k, "point": jsonable(todo[k]), "result": res}
                     fh.write(json.dumps(rec, allow_nan=True) + "\n")
                     fh.flush()
                     os.fsync(fh.fileno())

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..sweep import jsonable
+
 
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """Argument parser with the options every study has: ``--out``, ``--quick``, ``--no-progress``."""
@@ -39,20 +41,6 @@ def prepare_output(path: Path) -> Path:
     return path
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def environment() -> dict[str, str]:
     """Versions of qnet and of the libraries that produced the numbers."""
     import numba
@@ -72,7 +60,7 @@ def environment() -> dict[str, str]:
 
 def write_json(path: Path, payload: Mapping[str, Any]) -> Path:
     """Write ``payload`` (numpy values converted) plus the environment as pretty JSON."""
-    data = {"environment": environment(), **_jsonable(payload)}
+    data = {"environment": environment(), **jsonable(payload)}
     Path(path).write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return Path(path)
 
