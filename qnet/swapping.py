@@ -8,11 +8,12 @@ errors ``[I, Z, X, Y]`` the outcome ``k`` is corrected by the Pauli ``k`` on D.
 
 Noise model (the same in the closed form and in the circuit):
 
-* ``gate_error`` ``p``: before the measurement, the two measured qubits are
+* ``gate_fidelity`` ``f`` (``p = 1 − f``): before the measurement, the two measured qubits are
   replaced by the maximally mixed state with probability ``p``
   (two-qubit depolarizing channel ``ρ → (1−p) ρ + p tr_BC(ρ) ⊗ I/4``, as for a
-  noisy CNOT in Briegel, Dür, Cirac, Zoller, PRL 81, 5932 (1998)).
-* ``meas_error`` ``q``: each of the two classical outcome bits (the bit-flip bit
+  noisy CNOT in Briegel, Dür, Cirac, Zoller, PRL 81, 5932 (1998); the same
+  channel and parameter as :func:`qnet.purify`'s ``gate_fidelity``).
+* ``measurement_error`` ``q``: each of the two classical outcome bits (the bit-flip bit
   ``x`` and the phase bit ``z`` of ``k = 2x + z``) is reported flipped
   independently with probability ``q``; a flipped bit leaves the corresponding
   Pauli error on the output.
@@ -48,11 +49,11 @@ BSM_TYPES = ("full", "linear_optics")
 _ACCEPT = {"full": np.ones(4), "linear_optics": np.array([0.0, 0.0, 1.0, 1.0])}
 
 
-def bsm_error_probabilities(meas_error: Any) -> np.ndarray:
+def bsm_error_probabilities(measurement_error: Any) -> np.ndarray:
     """Pauli error ``[pI, pZ, pX, pY]`` left on the output by misreported BSM outcome bits.
 
     Each of the two outcome bits is flipped independently with probability
-    ``meas_error``; a flipped phase bit leaves Z, a flipped bit-flip bit X, both Y.
+    ``measurement_error``; a flipped phase bit leaves Z, a flipped bit-flip bit X, both Y.
 
     Examples
     --------
@@ -60,14 +61,15 @@ def bsm_error_probabilities(meas_error: Any) -> np.ndarray:
     >>> qnet.bsm_error_probabilities(0.1)
     array([0.81, 0.09, 0.09, 0.01])
     """
-    q = _v.probability(meas_error, "meas_error")
+    q = _v.probability(measurement_error, "measurement_error")
     return np.stack([(1 - q) ** 2, q * (1 - q), q * (1 - q), q * q], axis=-1)
 
 
-def _check_common(gate_error: Any, meas_error: Any, bsm: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_common(gate_fidelity: Any, measurement_error: Any, bsm: str) -> tuple[np.ndarray, np.ndarray]:
+    """(depolarizing probability p = 1 - gate_fidelity, Pauli error of misreported outcomes)."""
     _v.option(bsm, "bsm", BSM_TYPES)
-    p = _v.probability(gate_error, "gate_error")
-    Q = bsm_error_probabilities(meas_error)
+    p = 1.0 - _v.probability(gate_fidelity, "gate_fidelity")
+    Q = bsm_error_probabilities(measurement_error)
     return p, Q
 
 
@@ -86,8 +88,8 @@ def swap(
     left: Any,
     right: Any,
     *,
-    gate_error: Any = 0.0,
-    meas_error: Any = 0.0,
+    gate_fidelity: Any = 1.0,
+    measurement_error: Any = 0.0,
     bsm: str = "full",
     form: str = "auto",
     with_probability: bool = False,
@@ -100,9 +102,10 @@ def swap(
         BDS ``(..., 4)`` or density matrices ``(..., 4, 4)`` (qubit order (A, B) and
         (C, D)); batch axes broadcast. If either is a density matrix the circuit
         path is used and a density matrix is returned.
-    gate_error : float or array_like
-        Probability ``p`` in [0, 1] that the two measured qubits are fully depolarized.
-    meas_error : float or array_like
+    gate_fidelity : float or array_like
+        Fidelity ``f`` in [0, 1] of the Bell measurement's two-qubit gate: the two measured qubits
+        are fully depolarized with probability ``1 − f``.
+    measurement_error : float or array_like
         Probability ``q`` in [0, 1] that each outcome bit is misreported.
     bsm : {"full", "linear_optics"}
         Complete BSM, or linear optics (identifies Ψ+ and Ψ− only; success 1/2 on BDS inputs).
@@ -134,9 +137,9 @@ def swap(
     """
     kl, L = _v.state(left, "left", form)
     kr, R = _v.state(right, "right", form)
-    p, Q = _check_common(gate_error, meas_error, bsm)
-    core = {"left": 1 if kl == "bds" else 2, "right": 1 if kr == "bds" else 2, "meas_error": 1}
-    shape = _v.broadcast({"left": L, "right": R, "gate_error": p, "meas_error": Q}, core=core)
+    p, Q = _check_common(gate_fidelity, measurement_error, bsm)
+    core = {"left": 1 if kl == "bds" else 2, "right": 1 if kr == "bds" else 2, "measurement_error": 1}
+    shape = _v.broadcast({"left": L, "right": R, "gate_fidelity": p, "measurement_error": Q}, core=core)
     if kl == "bds" and kr == "bds":
         out = _bds_swap(L, R, p, Q, shape)
         prob = np.full(out.shape[:-1], 0.5 if bsm == "linear_optics" else 1.0)
@@ -160,8 +163,8 @@ def swap(
 def swap_chain(
     links: Any,
     *,
-    gate_error: Any = 0.0,
-    meas_error: Any = 0.0,
+    gate_fidelity: Any = 1.0,
+    measurement_error: Any = 0.0,
     bsm: str = "full",
     form: str = "auto",
     with_probability: bool = False,
@@ -174,7 +177,7 @@ def swap_chain(
         BDS ``(..., n, 4)`` or density matrices ``(..., n, 4, 4)``; axis ``-2``
         (BDS) or ``-3`` (density matrices) runs along the chain, from the left end.
         Every repeater node uses the same BSM noise.
-    gate_error, meas_error, bsm, form, with_probability
+    gate_fidelity, measurement_error, bsm, form, with_probability
         As in :func:`swap`.
 
     Returns
@@ -192,7 +195,7 @@ def swap_chain(
     0.819126
     """
     kind, arr = _v.state(links, "links", form)
-    p, Q = _check_common(gate_error, meas_error, bsm)
+    p, Q = _check_common(gate_fidelity, measurement_error, bsm)
     if kind == "dm":
         rho = arr
         if rho.ndim < 3:
@@ -200,7 +203,8 @@ def swap_chain(
         n = rho.shape[-3]
         state, prob = rho[..., 0, :, :], None
         for i in range(1, n):
-            state, pi = swap(state, rho[..., i, :, :], gate_error=p, meas_error=meas_error, bsm=bsm, form="dm",
+            state, pi = swap(state, rho[..., i, :, :], gate_fidelity=gate_fidelity, measurement_error=measurement_error,
+                             bsm=bsm, form="dm",
                              with_probability=True)
             prob = pi if prob is None else prob * pi
         if prob is None:
@@ -210,7 +214,8 @@ def swap_chain(
     if lam.ndim < 2:
         raise ValueError(f"links must have a chain axis: shape (..., n, 4), got {lam.shape}")
     n = lam.shape[-2]
-    _v.broadcast({"links": lam, "gate_error": p, "meas_error": Q}, core={"links": 2, "meas_error": 1})
+    _v.broadcast({"links": lam, "gate_fidelity": p, "measurement_error": Q},
+                 core={"links": 2, "measurement_error": 1})
     hat = np.prod(wht(lam), axis=-2)
     step = (1.0 - p)[..., None] * wht(Q)
     hat = hat * step ** (n - 1)

@@ -72,7 +72,7 @@ def test_werner_swap_formula():
 def test_bds_closed_form_matches_qutip_circuit(p, q):
     lam, mu = random_bds(), random_bds()
     ref, prob = qutip_swap(qnet.to_density_matrix(lam), qnet.to_density_matrix(mu), p, q)
-    got = qnet.swap(lam, mu, gate_error=p, meas_error=q)
+    got = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q)
     assert abs(prob - 1) < TOL
     assert np.abs(qnet.to_density_matrix(got) - ref).max() < TOL
 
@@ -81,7 +81,7 @@ def test_bds_closed_form_matches_qutip_circuit(p, q):
 def test_linear_optics_bds_matches_qutip(p, q):
     lam, mu = random_bds(), random_bds()
     ref, prob = qutip_swap(qnet.to_density_matrix(lam), qnet.to_density_matrix(mu), p, q, accept=(2, 3))
-    got, gp = qnet.swap(lam, mu, gate_error=p, meas_error=q, bsm="linear_optics", with_probability=True)
+    got, gp = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q, bsm="linear_optics", with_probability=True)
     assert abs(prob - 0.5) < TOL and abs(gp - 0.5) < TOL
     assert np.abs(qnet.to_density_matrix(got) - ref).max() < TOL
 
@@ -90,7 +90,7 @@ def test_linear_optics_bds_matches_qutip(p, q):
 def test_dm_kernel_matches_qutip_on_general_states(bsm, accept):
     rl, rr = random_dm(3), random_dm(3)
     p, q = np.array([0.0, 0.1, 0.3]), np.array([0.0, 0.02, 0.2])
-    got, prob = qnet.swap(rl, rr, gate_error=p, meas_error=q, bsm=bsm, with_probability=True)
+    got, prob = qnet.swap(rl, rr, gate_fidelity=1 - p, measurement_error=q, bsm=bsm, with_probability=True)
     assert got.shape == (3, 4, 4) and prob.shape == (3,)
     for i in range(3):
         ref, rp = qutip_swap(rl[i], rr[i], p[i], q[i], accept=accept)
@@ -107,8 +107,8 @@ def test_linear_optics_probability_depends_on_non_bds_input():
 
 def test_dm_and_bds_paths_agree_batched():
     lam, mu = random_bds(5), random_bds(5)
-    a = qnet.swap(lam, mu, gate_error=0.05, meas_error=0.01)
-    b = qnet.swap(qnet.to_density_matrix(lam), mu, gate_error=0.05, meas_error=0.01)
+    a = qnet.swap(lam, mu, gate_fidelity=1 - 0.05, measurement_error=0.01)
+    b = qnet.swap(qnet.to_density_matrix(lam), mu, gate_fidelity=1 - 0.05, measurement_error=0.01)
     assert np.abs(qnet.to_density_matrix(a) - b).max() < TOL
 
 
@@ -116,7 +116,7 @@ def test_broadcasting_batch_shapes():
     lam = random_bds((2, 1))
     mu = random_bds(3)
     assert qnet.swap(lam, mu).shape == (2, 3, 4)
-    assert qnet.swap(lam, mu, gate_error=np.array([0.0, 0.1, 0.2])).shape == (2, 3, 4)
+    assert qnet.swap(lam, mu, gate_fidelity=1 - np.array([0.0, 0.1, 0.2])).shape == (2, 3, 4)
 
 
 # ---------------------------------------------------------------- chains
@@ -124,8 +124,9 @@ def test_chain_equals_repeated_swaps():
     links = random_bds(5)
     seq = links[0]
     for i in range(1, 5):
-        seq = qnet.swap(seq, links[i], gate_error=0.02, meas_error=0.01)
-    chain, prob = qnet.swap_chain(links, gate_error=0.02, meas_error=0.01, bsm="linear_optics", with_probability=True)
+        seq = qnet.swap(seq, links[i], gate_fidelity=1 - 0.02, measurement_error=0.01)
+    chain, prob = qnet.swap_chain(links, gate_fidelity=1 - 0.02, measurement_error=0.01, bsm="linear_optics",
+                                  with_probability=True)
     assert np.abs(chain - seq).max() < TOL
     assert abs(prob - 0.5**4) < TOL
 
@@ -140,7 +141,7 @@ def test_chain_werner_parameter_multiplies():
 
 def test_chain_density_matrices_match_qutip():
     rhos = random_dm(3)
-    got = qnet.swap_chain(rhos, gate_error=0.1)
+    got = qnet.swap_chain(rhos, gate_fidelity=1 - 0.1)
     ref, _ = qutip_swap(rhos[0], rhos[1], 0.1)
     ref, _ = qutip_swap(ref, rhos[2], 0.1)
     assert np.abs(got - ref).max() < TOL
@@ -152,14 +153,14 @@ def test_single_link_chain_is_identity():
 
 
 # ---------------------------------------------------------------- bad input
-def test_gate_error_out_of_range():
-    with pytest.raises(ValueError, match="gate_error"):
-        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), gate_error=1.5)
+def test_gate_fidelity_out_of_range():
+    with pytest.raises(ValueError, match="gate_fidelity"):
+        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), gate_fidelity=1.5)
 
 
-def test_meas_error_negative():
-    with pytest.raises(ValueError, match="meas_error"):
-        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), meas_error=-0.1)
+def test_measurement_error_negative():
+    with pytest.raises(ValueError, match="measurement_error"):
+        qnet.swap(qnet.werner(0.9), qnet.werner(0.9), measurement_error=-0.1)
 
 
 def test_unknown_bsm():
@@ -201,12 +202,12 @@ _simplex = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda x
 @settings(max_examples=60, deadline=None)
 @given(_simplex, _simplex, st.floats(0.0, 1.0), st.floats(0.0, 1.0))
 def test_swap_properties(lam, mu, p, q):
-    out = qnet.swap(lam, mu, gate_error=p, meas_error=q)
+    out = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q)
     assert abs(out.sum() - 1) < 1e-12 and (out >= 0).all()
     # symmetric in the two inputs (the convolution is commutative; the noise acts on the output)
-    assert np.abs(out - qnet.swap(mu, lam, gate_error=p, meas_error=q)).max() < 1e-12
+    assert np.abs(out - qnet.swap(mu, lam, gate_fidelity=1 - p, measurement_error=q)).max() < 1e-12
     # swapping with the perfect pair |Φ+> only adds the BSM noise: (1 - p) (λ * Q) + p/4
-    ideal = qnet.swap(lam, [1.0, 0.0, 0.0, 0.0], gate_error=p, meas_error=q)
+    ideal = qnet.swap(lam, [1.0, 0.0, 0.0, 0.0], gate_fidelity=1 - p, measurement_error=q)
     Q = qnet.bsm_error_probabilities(q)
     expected = (1 - p) * np.array([sum(lam[j] * Q[j ^ k] for j in range(4)) for k in range(4)]) + p / 4
     assert np.abs(ideal - expected).max() < 1e-12

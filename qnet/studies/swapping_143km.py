@@ -63,8 +63,8 @@ MEMORY_HARDWARE = {
     "bright_state": 0.05,  # single-click alpha
     "multiplexed_modes": 100,  # modes per attempt of the multiplexed variant (e.g. a multimode memory)
     "memory_coherence_time_s": 1.0,  # depolarizing memory, total rate 1/T
-    "swap_gate_error": 0.01,
-    "swap_meas_error": 0.005,
+    "swap_gate_fidelity": 0.99,
+    "swap_measurement_error": 0.005,
     "purify_gate_fidelity": 0.99,
     "purify_measurement_error": 0.005,
 }
@@ -218,7 +218,8 @@ def memory_architectures(distance_km: float, hw: dict) -> list[dict]:
         p, T = link.success_probability(), link.attempt_duration()
         older = waiting_average(link.state(), p, T, memory)
         fresh = link.state()
-        swapped = qnet.swap(older, fresh, gate_error=hw["swap_gate_error"], meas_error=hw["swap_meas_error"])
+        swapped = qnet.swap(older, fresh, gate_fidelity=hw["swap_gate_fidelity"],
+                             measurement_error=hw["swap_measurement_error"])
         swapped = idle_both(swapped, half.delay_s, memory)  # swap outcome travels to the end nodes
         expected_attempts = (3 - 2 * p) / (p * (2 - p))
         rate = 1.0 / (expected_attempts * T)
