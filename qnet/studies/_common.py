@@ -86,7 +86,7 @@ def save_figure(fig, out: Path, stem: str) -> list[Path]:
 
     paths = [Path(out) / f"{stem}.png", Path(out) / f"{stem}.pdf"]
     fig.savefig(paths[0], dpi=200, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight", metadata={"CreationDate": None})  # reproducible bytes
     plt.close(fig)
     return paths
 
