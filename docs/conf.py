@@ -131,7 +131,8 @@ def write_api_pages() -> list[str]:
             "",
             f".. automodule:: qnet.{name}",
             "   :no-members:",
-            "   :no-index:",
+            # a module named like one of its functions (qnet.sweep) is not indexed, so qnet.<name> stays the function
+            *(["   :no-index:"] if name in exported else []),
             "",
             "All names below are available directly as ``qnet.<name>``.",
             "",
