@@ -218,6 +218,13 @@ def purification_timeline(
     >>> qnet.fidelity(state).round(4)
     array([0.807 , 0.8318])
     """
+    tl, t = _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error,
+                         form)
+    return tl.run(t)
+
+
+def _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error, form):
+    """Validated timeline and EPP times ``t`` (broadcast, checked to lie in [t1, t2])."""
     t = _v.nonnegative(t, "t")
     tl = _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form,
                   extra={"t": t})
@@ -226,7 +233,7 @@ def purification_timeline(
     if outside.any():
         idx = tuple(np.argwhere(outside)[0])
         raise ValueError(f"t must lie in [t1, t2], got t={t[idx]!r} with t1={tl.t1[idx]!r}, t2={tl.t2[idx]!r}")
-    return tl.run(t)
+    return tl, t
 
 
 def timeline_value(
@@ -238,12 +245,17 @@ def timeline_value(
     t: Any,
     fom: str = "fidelity",
     weighted: bool = False,
-    **kwargs: Any,
+    *,
+    protocol: str = "cnot",
+    rates_second: Any = None,
+    gate_fidelity: Any = 1.0,
+    measurement_error: Any = 0.0,
+    form: str = "auto",
 ) -> np.ndarray:
     """Figure of merit at ``t2`` of the pair purified at ``t`` (times the success probability if ``weighted``).
 
     Takes the arguments of :func:`purification_timeline` plus ``fom`` (a name of
-    :data:`qnet.FIGURES_OF_MERIT`) and ``weighted``.
+    :data:`qnet.FIGURES_OF_MERIT`) and ``weighted``; returns an array of the broadcast batch shape.
 
     Examples
     --------
@@ -254,10 +266,9 @@ def timeline_value(
     array([0.807 , 0.8178, 0.826 , 0.8318])
     """
     fom = _fom(fom, weighted)
-    state, p = purification_timeline(first, second, rates, t1, t2, t, **kwargs)
-    kind, _ = _v.state(state, "state", kwargs.get("form", "dm" if np.iscomplexobj(state) else "bds"))
-    val = BDS_MEASURES[fom](state) if kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
-    return val * p if weighted else val
+    tl, t = _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error,
+                         form)
+    return tl.value(t, fom, bool(weighted))[0]
 
 
 # ---------------------------------------------------------------- optimal time
