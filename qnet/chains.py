@@ -61,6 +61,7 @@ __all__ = [
     "optimize_cutoff",
     "optimize_cutoff_bds",
     "CutoffOptimum",
+    "TruncationError",
 ]
 
 #: Protocol steps of a level.
@@ -427,6 +428,18 @@ def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
 _T_MAX = 2**22
 
 
+class TruncationError(ValueError):
+    """The window ``t_trunc`` misses more of the delivery-time distribution than ``tol`` allows.
+
+    ``sufficient_t_trunc`` is a window verified to suffice, or ``None`` when even the largest window
+    qnet tries (``2**22`` steps) does not.
+    """
+
+    def __init__(self, message: str, sufficient_t_trunc: int | None):
+        super().__init__(message)
+        self.sufficient_t_trunc = sufficient_t_trunc
+
+
 def _missing(J: np.ndarray) -> float:
     return max(0.0, 1.0 - float(np.maximum(J[1:, 0], 0.0).sum()))
 
@@ -438,20 +451,21 @@ def _check_truncation(J: np.ndarray, model: _Model, tol: float | None) -> None:
     T = J.shape[0]
     trunc = _missing(J)
     pmf = np.maximum(J[:, 0], 0.0)
-    advice = f"t_trunc > {_T_MAX} would be needed"
+    advice, sufficient = f"t_trunc > {_T_MAX} would be needed", None
     T2 = T
     for _ in range(8):
         T2 = min(_T_MAX, _suggest_t_trunc(pmf, tol) if T2 == T else max(2 * T2, _suggest_t_trunc(pmf, tol)))
         J2 = _evaluate(model, T2)
         if _missing(J2) <= tol:
-            advice = f"t_trunc >= {T2} would suffice (checked)"
+            advice, sufficient = f"t_trunc >= {T2} would suffice (checked)", T2
             break
         pmf = np.maximum(J2[:, 0], 0.0)
         if T2 >= _T_MAX:
             break
-    raise ValueError(
+    raise TruncationError(
         f"t_trunc={T} covers only {1 - trunc:.12g} of the delivery-time distribution (missing {trunc:.3g} > "
-        f"tol={tol:g}); {advice}, or pass a larger tol"
+        f"tol={tol:g}); {advice}, or pass a larger tol",
+        sufficient,
     )
 
 

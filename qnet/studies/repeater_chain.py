@@ -67,14 +67,9 @@ def _delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=None):
     while True:
         try:
             return qnet.chain_delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=cutoff, t_trunc=T, tol=1e-4)
-        except ValueError as exc:
-            msg = str(exc)
-            if "would be needed" in msg:  # longer than the largest window qnet will try
-                return None
-            if "would suffice" not in msg:
-                raise
-            T = int(msg.split("t_trunc >= ")[1].split()[0])
-            if T > T_MAX:
+        except qnet.TruncationError as exc:
+            T = exc.sufficient_t_trunc  # None: longer than the largest window qnet will try
+            if T is None or T > T_MAX:
                 return None
 
 
