@@ -97,6 +97,15 @@ def load_sweep(path: str | os.PathLike) -> dict[str, dict]:
     return out
 
 
+def _end_torn_line(path: Path) -> None:
+    """Terminate a last line left unfinished by an interrupted write, so that appended records stay readable."""
+    if path.exists() and path.stat().st_size:
+        with open(path, "rb+") as fh:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                fh.write(b"\n")
+
+
 @dataclass(frozen=True)
 class SweepResult:
     """Results of a sweep in the order of the points, and how many were computed or reused."""
@@ -194,16 +203,17 @@ def sweep(
     try:
         if todo:
             futures = {ex.submit(_call, func, p): k for k, p in todo.items()}
+            _end_torn_line(path)
             with open(path, "a", encoding="utf-8") as fh:
                 for fut in as_completed(futures):
                     k = futures[fut]
                     try:
-                        res = jsonable(fut.result())
+                        rec = {"key": k, "point": jsonable(todo[k]), "result": jsonable(fut.result())}
+                        line = json.dumps(rec, allow_nan=True)
                     except Exception as exc:  # noqa: BLE001 - reported below, other points still saved
                         errors.append((todo[k], exc))
                         continue
-                    rec = {"key": k, "point": jsonable(todo[k]), "result": res}
-                    fh.write(json.dumps(rec, allow_nan=True) + "\n")
+                    fh.write(line + "\n")
                     fh.flush()
                     os.fsync(fh.fileno())
                     done[k] = rec
@@ -213,7 +223,7 @@ def sweep(
         if bar is not None:
             bar.close()
         if own:
-            ex.shutdown(wait=True)
+            ex.shutdown(wait=True, cancel_futures=True)
     if errors:
         p, exc = errors[0]
         raise RuntimeError(

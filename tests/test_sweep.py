@@ -64,6 +64,24 @@ def test_resume_after_failure_recomputes_nothing(tmp_path):
     assert _calls == [3]
     assert r.computed == 1 and r.reused == 5
     assert r.results == [i * i for i in range(6)]
+    # the record appended after the torn line is readable: a third run computes nothing
+    _calls.clear()
+    with ThreadPoolExecutor(2) as ex:
+        r = qnet.sweep(counted, pts, path, executor=ex, progress=False)
+    assert _calls == [] and r.computed == 0 and r.reused == 6
+
+
+def set_on_zero(x):
+    return {1, 2} if x == 0 else x
+
+
+def test_unserialisable_result_does_not_lose_other_points(tmp_path):
+    path = tmp_path / "u.jsonl"
+    pts = [{"x": i} for i in range(5)]
+    with ThreadPoolExecutor(2) as ex:
+        with pytest.raises(RuntimeError, match="1 of 5 sweep points failed.*'x': 0.*TypeError"):
+            qnet.sweep(set_on_zero, pts, path, executor=ex, progress=False)
+    assert sorted(rec["point"]["x"] for rec in qnet.load_sweep(path).values()) == [1, 2, 3, 4]
 
 
 def test_duplicates_computed_once(tmp_path):
