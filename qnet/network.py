@@ -376,10 +376,10 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     best = None
     errors = []
     for p in paths:
-        model, par = _path_model(G, p, protocol, cutoff, cut_type, purification)
         try:
+            model, par = _path_model(G, p, protocol, cutoff, cut_type, purification)
             r = _result(_evaluate(model, _t_trunc(t_trunc)), model, 1e-3)
-        except ValueError as exc:  # this path needs a longer window or never delivers: not a candidate
+        except ValueError as exc:  # protocol does not fit this path, it needs a longer window or never delivers
             errors.append(f"{p}: {exc}")
             continue
         choice = PathChoice(tuple(p), r, 1.0 / (r.mean_time * par["time_step"]), r.mean_fidelity, par["length"],

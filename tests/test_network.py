@@ -248,3 +248,11 @@ def test_no_evaluable_path():
 def test_serve_pairs_bad_n_samples():
     with pytest.raises(ValueError, match="n_samples"):
         qnet.serve_pairs(_line(), [(0, 2)], n_samples=1)
+
+
+def test_paths_that_do_not_fit_the_protocol_are_skipped():
+    # On an 8-ring, 0 -> 3 has a 3-segment path (one way) and a 5-segment path (the other); an explicit
+    # two-level protocol fits 3 segments (asymmetric nesting) but not 5, which must be skipped, not raised.
+    G = _weighted_ring()
+    choice = qnet.select_path(G, 0, 3, "fidelity", protocol=("swap", "swap"), t_trunc=3000)
+    assert choice.path == (0, 1, 2, 3)
