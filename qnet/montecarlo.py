@@ -50,6 +50,12 @@ class MonteCarloResult:
     seeds: tuple = ()
 
     def __add__(self, other: "MonteCarloResult") -> "MonteCarloResult":
+        if not isinstance(other, MonteCarloResult):
+            return NotImplemented
+        shared = {s for s in self.seeds if s is not None} & {s for s in other.seeds if s is not None}
+        if shared:
+            raise ValueError(f"cannot merge runs that share seeds {sorted(shared)}: their samples are identical, "
+                             "and merging them would shrink the confidence intervals falsely")
         return MonteCarloResult(np.concatenate([self.times, other.times]), np.concatenate([self.states, other.states]),
                                 self.n_links + other.n_links, self.seeds + other.seeds)
 

@@ -67,6 +67,8 @@ def test_seed_reproducible_and_merge():
     assert not np.array_equal(a.times, c.times)
     m = a + c
     assert m.n == 2000 and m.seeds == (7, 8) and m.n_links == a.n_links + c.n_links
+    with pytest.raises(ValueError, match=r"share seeds \[7\]"):
+        a + b  # the same samples twice would narrow the confidence intervals falsely
 
 
 def test_link_count_without_cutoff():
