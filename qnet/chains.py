@@ -92,7 +92,8 @@ class ChainDelivery:
         (``pmf[0] = 0``). Sums to ``1 - truncation_error``.
     state : numpy.ndarray, shape (t_trunc, 4)
         Bell-diagonal state ``[Φ+, Φ−, Ψ+, Ψ−]`` delivered at step ``t`` (mean over the histories
-        that deliver at ``t``); NaN where ``pmf[t]`` is below FFT round-off (``1e-15 * max(pmf)``).
+        that deliver at ``t``); NaN where ``pmf[t] <= 1e-10 * max(pmf)``, where FFT round-off
+        would dominate the ratio.
     mean_time : float
         Mean delivery time in steps, over the computed window (``sum t pmf / sum pmf``).
     mean_state : numpy.ndarray, shape (4,)
@@ -426,6 +427,9 @@ def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
 
 
 _T_MAX = 2**22
+# The state delivered at step t is J[t] / pmf[t]; FFT round-off in J is ~1e-16 * max(pmf), so the state is
+# reported only where pmf[t] > _STATE_FLOOR * max(pmf) (relative error below ~1e-6 there) and NaN elsewhere.
+_STATE_FLOOR = 1e-10
 
 
 class TruncationError(ValueError):
@@ -476,7 +480,7 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
     pmf[0] = 0.0
     coverage = float(pmf.sum())
     trunc = max(0.0, 1.0 - coverage)
-    valid = pmf > 1e-15 * pmf.max() if coverage > 0 else np.zeros(T, bool)
+    valid = pmf > _STATE_FLOOR * pmf.max() if coverage > 0 else np.zeros(T, bool)
     state = np.full((T, 4), np.nan)
     if valid.any():
         lam = 0.25 * wht(J[valid] / pmf[valid, None])
