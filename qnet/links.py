@@ -13,7 +13,7 @@ hardware efficiencies and answers four questions:
   heralding signal;
 * ``state()``: the heralded state as a BDS ``[Φ+, Φ−, Ψ+, Ψ−]`` after the
   scheme's local Pauli correction (schemes that herald ``Ψ±`` apply an X on
-  the second node). Where the exact heralded state is not Bell diagonal
+  the second node, and a Z as well for ``Ψ−``). Where the exact heralded state is not Bell diagonal
   (e.g. ``|↑↑⟩`` admixtures of single-click), ``state()`` is its Bell-diagonal
   part (the twirl), which keeps the fidelity;
 * ``rate()``: heralded pairs per second, ``success_probability() / attempt_duration()``.
@@ -269,8 +269,11 @@ class _Heralding:
         return float(self.state()[0])
 
     def rate(self) -> float:
-        """Heralded pairs per second."""
-        return self.success_probability() / self.attempt_duration()
+        """Heralded pairs per second (``inf`` for an attempt of zero duration that can succeed)."""
+        p, T = self.success_probability(), self.attempt_duration()
+        if T == 0:
+            return math.inf if p > 0 else 0.0
+        return p / T
 
 
 @dataclass(frozen=True)
@@ -391,7 +394,8 @@ class MidpointSource(_Heralding):
     Werner state of fidelity ``source_fidelity`` (multi-pair emission neglected:
     a deterministic source, or a weak one; see :mod:`qnet.spdc` for SPDC
     statistics). Each node heralds the absorption of its photon with efficiency
-    ``η = coupling × √transmissivity × detector``, or falsely with a dark count
+    ``η = source × coupling × √transmissivity × detector`` (``source_efficiency`` applies to each
+    photon, so it enters ``P`` squared), or falsely with a dark count
     ``d`` when the photon is missing; a pair heralded with a false herald at
     either node is taken as maximally mixed. Success probability
     ``P = p_pair h² + (1 − p_pair) d²`` with ``h = η + (1−η) d``.

@@ -168,9 +168,8 @@ def spdc_two_fold_probability(mean_pairs: Any, efficiency_a: Any, efficiency_b: 
                               dark_count_probability: Any = 0.0) -> np.ndarray:
     """Probability per pulse that both arms of one polarization-entangled SPDC source click.
 
-    Each arm is one polarization-insensitive detection (both polarization modes
-    on one threshold detector, or two detectors whose clicks are OR-ed), with
-    dark-count probability ``d`` per detector window. With ``n = μ/2`` mean photons
+    Each arm is one polarization-insensitive threshold detector (both polarization
+    modes on it), with dark-count probability ``d`` per detection window. With ``n = μ/2`` mean photons
     per mode (two thermal two-mode squeezed vacua):
     ``P = 1 − P0a − P0b + P0ab`` with ``P0a = (1−d)/(1 + η_a n)²``,
     ``P0ab = (1−d)²/(1 + n(η_a + η_b − η_a η_b))²``.

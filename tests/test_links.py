@@ -302,3 +302,8 @@ def test_segments_zero():
 def test_mismatched_shapes():
     with pytest.raises(ValueError, match="broadcast"):
         qnet.fibre_transmissivity([1.0, 2.0], [0.2, 0.2, 0.2])
+
+
+def test_rate_of_an_instantaneous_attempt_is_infinite_not_an_error():
+    link = qnet.MidpointSource(qnet.FibreChannel(0.0))  # no fibre, no preparation time: zero-duration attempts
+    assert link.attempt_duration() == 0.0 and link.rate() == float("inf")
