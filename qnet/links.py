@@ -104,8 +104,30 @@ def _scalar(value: Any, name: str) -> float:
     return float(value)
 
 
+class _Channel:
+    """What every channel shares: validated fields, ``transmissivity`` from ``loss_db``, ``delay_s``."""
+
+    _NONNEGATIVE: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in self._NONNEGATIVE:
+            object.__setattr__(self, name, float(_v.nonnegative(_scalar(getattr(self, name), name), name)))
+        object.__setattr__(self, "speed_km_s", float(_v.positive(_scalar(self.speed_km_s, "speed_km_s"),
+                                                                 "speed_km_s")))
+
+    @property
+    def transmissivity(self) -> float:
+        """``η = 10^(−loss_db/10)``."""
+        return 10.0 ** (-self.loss_db / 10.0)
+
+    @property
+    def delay_s(self) -> float:
+        """One-way travel time of light over the link (s)."""
+        return self.length_km / self.speed_km_s
+
+
 @dataclass(frozen=True)
-class FibreChannel:
+class FibreChannel(_Channel):
     """Optical fibre of ``length_km`` with attenuation ``attenuation_db_per_km`` (default 0.2 dB/km).
 
     Examples
@@ -120,26 +142,12 @@ class FibreChannel:
     attenuation_db_per_km: float = 0.2
     speed_km_s: float = FIBRE_LIGHT_SPEED_KM_S
 
-    def __post_init__(self) -> None:
-        for name in ("length_km", "attenuation_db_per_km"):
-            object.__setattr__(self, name, float(_v.nonnegative(_scalar(getattr(self, name), name), name)))
-        object.__setattr__(self, "speed_km_s", float(_v.positive(_scalar(self.speed_km_s, "speed_km_s"),
-                                                                 "speed_km_s")))
+    _NONNEGATIVE = ("length_km", "attenuation_db_per_km")
 
     @property
     def loss_db(self) -> float:
         """Total loss ``αL`` in dB."""
         return self.attenuation_db_per_km * self.length_km
-
-    @property
-    def transmissivity(self) -> float:
-        """``η = 10^(−αL/10)``."""
-        return 10.0 ** (-self.loss_db / 10.0)
-
-    @property
-    def delay_s(self) -> float:
-        """One-way travel time of light over the link (s)."""
-        return self.length_km / self.speed_km_s
 
     def split(self, parts: int = 2) -> "FibreChannel":
         """One of ``parts`` equal pieces of this fibre (e.g. node-to-midpoint)."""
@@ -147,7 +155,7 @@ class FibreChannel:
 
 
 @dataclass(frozen=True)
-class FreeSpaceChannel:
+class FreeSpaceChannel(_Channel):
     """Free-space link with a given total loss (dB) and length (km, for the travel time).
 
     Loss includes diffraction, atmosphere and telescope coupling, as measured
@@ -166,21 +174,7 @@ class FreeSpaceChannel:
     length_km: float = 0.0
     speed_km_s: float = VACUUM_LIGHT_SPEED_KM_S
 
-    def __post_init__(self) -> None:
-        for name in ("loss_db", "length_km"):
-            object.__setattr__(self, name, float(_v.nonnegative(_scalar(getattr(self, name), name), name)))
-        object.__setattr__(self, "speed_km_s", float(_v.positive(_scalar(self.speed_km_s, "speed_km_s"),
-                                                                 "speed_km_s")))
-
-    @property
-    def transmissivity(self) -> float:
-        """``10^(−loss/10)``."""
-        return 10.0 ** (-self.loss_db / 10.0)
-
-    @property
-    def delay_s(self) -> float:
-        """One-way travel time (s)."""
-        return self.length_km / self.speed_km_s
+    _NONNEGATIVE = ("loss_db", "length_km")
 
     def split(self, parts: int = 2) -> "FreeSpaceChannel":
         """One of ``parts`` equal pieces (loss in dB and length divided equally)."""
