@@ -569,8 +569,8 @@ def compare_generation_policies(
     if t1.size:
         opt = optimal_purification_time(lam, mu, rates, t1, t2, fom=fom, weighted=True, **kw)
         times = {"immediate": t1, "deadline": t2, "optimal": np.asarray(opt.t)}
+        tl = _prepare(lam, mu, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, "bds")
         for name, t in times.items():
-            tl = _prepare(lam, mu, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, "bds")
             v, ps = tl.value(t, fom, True)
             values[name] = float(prob @ v)
             success[name] = float(prob @ ps)
