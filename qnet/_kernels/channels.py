@@ -41,30 +41,31 @@ def idle_exponents(ra, ta, rb, tb, out):  # pragma: no cover - compiled
 
 
 @jit
+def _scale_row(a, b, c, d, f, out):  # pragma: no cover - compiled (inlined by LLVM)
+    """One row: ``out = max(0, ¼ WHT(WHT([a, b, c, d]) * [1, f[0], f[1], f[2]]))``."""
+    s0 = a + b
+    s1 = c + d
+    d0 = a - b
+    d1 = c - d
+    h0 = s0 + s1
+    h1 = (d0 + d1) * f[0]
+    h2 = (s0 - s1) * f[1]
+    h3 = (d0 - d1) * f[2]
+    p0 = h0 + h1
+    p1 = h2 + h3
+    q0 = h0 - h1
+    q1 = h2 - h3
+    out[0] = max(0.25 * (p0 + p1), 0.0)
+    out[1] = max(0.25 * (q0 + q1), 0.0)
+    out[2] = max(0.25 * (p0 - p1), 0.0)
+    out[3] = max(0.25 * (q0 - q1), 0.0)
+
+
+@jit
 def bds_scale_wht(lam, f, out):  # pragma: no cover - compiled
     """``out[i] = max(0, ¼ WHT(WHT(lam[i]) * [1, f[i,0], f[i,1], f[i,2]]))`` for every row."""
-    n = out.shape[0]
-    for i in range(n):
-        a = lam[i, 0]
-        b = lam[i, 1]
-        c = lam[i, 2]
-        d = lam[i, 3]
-        s0 = a + b
-        s1 = c + d
-        d0 = a - b
-        d1 = c - d
-        h0 = s0 + s1
-        h1 = (d0 + d1) * f[i, 0]
-        h2 = (s0 - s1) * f[i, 1]
-        h3 = (d0 - d1) * f[i, 2]
-        p0 = h0 + h1
-        p1 = h2 + h3
-        q0 = h0 - h1
-        q1 = h2 - h3
-        out[i, 0] = max(0.25 * (p0 + p1), 0.0)
-        out[i, 1] = max(0.25 * (q0 + q1), 0.0)
-        out[i, 2] = max(0.25 * (p0 - p1), 0.0)
-        out[i, 3] = max(0.25 * (q0 - q1), 0.0)
+    for i in range(out.shape[0]):
+        _scale_row(lam[i, 0], lam[i, 1], lam[i, 2], lam[i, 3], f[i], out[i])
     return out
 
 
@@ -76,34 +77,18 @@ def bds_scale_wht_checked(lam, f, out, neg_atol, trace_atol):  # pragma: no cove
     row is non-finite, has an entry below ``-neg_atol`` or a (clipped) sum off 1 by more than
     ``trace_atol``; the caller then validates with numpy to raise the error, and ``out`` is garbage.
     """
-    n = out.shape[0]
     ok = True
-    for i in range(n):
+    for i in range(out.shape[0]):
         a0 = lam[i, 0]
         b0 = lam[i, 1]
         c0 = lam[i, 2]
-        d0_ = lam[i, 3]
-        ok &= (a0 >= -neg_atol) & (b0 >= -neg_atol) & (c0 >= -neg_atol) & (d0_ >= -neg_atol)
-        ok &= (a0 < np.inf) & (b0 < np.inf) & (c0 < np.inf) & (d0_ < np.inf)
+        d0 = lam[i, 3]
+        ok &= (a0 >= -neg_atol) & (b0 >= -neg_atol) & (c0 >= -neg_atol) & (d0 >= -neg_atol)
+        ok &= (a0 < np.inf) & (b0 < np.inf) & (c0 < np.inf) & (d0 < np.inf)
         a = max(a0, 0.0)
         b = max(b0, 0.0)
         c = max(c0, 0.0)
-        d = max(d0_, 0.0)
+        d = max(d0, 0.0)
         ok &= abs(((a + b) + c) + d - 1.0) <= trace_atol
-        s0 = a + b
-        s1 = c + d
-        d0 = a - b
-        d1 = c - d
-        h0 = s0 + s1
-        h1 = (d0 + d1) * f[i, 0]
-        h2 = (s0 - s1) * f[i, 1]
-        h3 = (d0 - d1) * f[i, 2]
-        p0 = h0 + h1
-        p1 = h2 + h3
-        q0 = h0 - h1
-        q1 = h2 - h3
-        out[i, 0] = max(0.25 * (p0 + p1), 0.0)
-        out[i, 1] = max(0.25 * (q0 + q1), 0.0)
-        out[i, 2] = max(0.25 * (p0 - p1), 0.0)
-        out[i, 3] = max(0.25 * (q0 - q1), 0.0)
+        _scale_row(a, b, c, d, f[i], out[i])
     return ok
