@@ -32,9 +32,9 @@ Bell-diagonal states and Pauli memories:
   regenerated from scratch.
 
 Distributions are computed with joins in O(T) per level (memory-time and run-time cut-offs;
-O(T²) for fidelity cut-offs) and the renewal (geometric) sums in closed form by FFT. Values
-below ``t_trunc`` do not depend on the truncation except through FFT wrap-around, which is
-bounded by the probability mass beyond ``t_trunc`` (reported as ``truncation_error``).
+O(T²) for fidelity cut-offs) and the renewal (geometric) sums as power-series inverses by FFT
+(linear convolutions only, so nothing wraps around). Values below ``t_trunc`` do not depend on the
+truncation; the mass delivered at or after ``t_trunc`` is reported as ``truncation_error``.
 """
 
 from __future__ import annotations
@@ -104,8 +104,7 @@ class ChainDelivery:
         Asymptotic BB84 secret-key rate per time step, ``r(mean_state) / mean_time`` with
         ``r = max(0, 1 - h(e_x) - h(e_z))`` (base-2 entropies; Li et al.'s figure of merit).
     coverage, truncation_error : float
-        ``sum(pmf)`` and ``1 - sum(pmf)`` (probability delivered at or after ``t_trunc``, which
-        also bounds the FFT wrap-around error of every ``pmf`` entry).
+        ``sum(pmf)`` and ``1 - sum(pmf)`` (probability delivered at or after ``t_trunc``).
     protocol, cutoff, cut_type : the protocol that was evaluated.
     joint : numpy.ndarray, shape (t_trunc, 4)
         Raw ``pmf[t] * wht(state[t])`` (Walsh–Hadamard components of the delivered state times the
@@ -313,20 +312,44 @@ def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
     return pmf[:, None] * hat[None, :]
 
 
-def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """``sum_n first * G^{*n}`` on ``[0, T)`` by FFT (length ``next_fast_len(2T)``, so no wrap-around below T).
-
-    Components 1..3 that are equal (Werner states) are transformed once.
-    """
+def _fft_conv(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """First ``n`` entries of the linear convolution of ``a`` and ``b`` along axis 0 (no wrap-around)."""
     from scipy import fft as sfft
 
+    N = sfft.next_fast_len(a.shape[0] + b.shape[0] - 1, real=True)
+    return sfft.irfft(sfft.rfft(a, N, axis=0) * sfft.rfft(b, N, axis=0), N, axis=0)[:n]
+
+
+def _renewal_kernel(G: np.ndarray) -> np.ndarray:
+    """``sum_n G^{*n}`` on ``[0, T)``: the power-series inverse of ``1 - G`` modulo ``x^T`` (``G[0] = 0``).
+
+    Newton's iteration doubles the number of exact terms per step, ``b <- b - b (a b - 1)``, with
+    linear (zero-padded) convolutions only. A single cyclic FFT division ``1 / (1 - FFT(G))`` is not
+    exact: the series has no end, and its mass beyond the FFT length wraps around into the window
+    (the mass delivered after ``2 t_trunc``, ~1e-6 for Li et al.'s example with cut-offs).
+    """
     T = G.shape[0]
-    N = sfft.next_fast_len(2 * T, real=True)
+    a = -G
+    a[0] += 1.0
+    b = np.ones(1)
+    k = 1
+    while k < T:
+        k2 = min(2 * k, T)
+        high = _fft_conv(a[:k2], b, k2)[k:]          # a b = 1 + x^k * high  (mod x^k2)
+        b = np.concatenate([b, -_fft_conv(b[: k2 - k], high, k2 - k)])
+        k = k2
+    return b
+
+
+def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """``sum_n first * G^{*n}`` on ``[0, T)`` by FFT, exact up to round-off (see :func:`_renewal_kernel`).
+
+    Components 1..3 that are equal (Werner states) are convolved once.
+    """
+    T = G.shape[0]
     cols = [0, 1] if (np.array_equal(first[:, 1], first[:, 2]) and np.array_equal(first[:, 1], first[:, 3])) \
         else [0, 1, 2, 3]
-    Fg = sfft.rfft(G, N)
-    Ff = sfft.rfft(first[:, cols], N, axis=0)
-    res = sfft.irfft(Ff / (1.0 - Fg)[:, None], N, axis=0)[:T]
+    res = _fft_conv(first[:, cols], _renewal_kernel(G)[:, None], T)
     if len(cols) == 2:
         return np.concatenate([res, res[:, 1:2], res[:, 1:2]], axis=1)
     return res
