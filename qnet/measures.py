@@ -45,6 +45,8 @@ __all__ = [
     "six_state_key_fraction",
     "binary_entropy",
     "MEASURES",
+    "FOM_DIRECTION",
+    "fom_sign",
 ]
 
 
@@ -372,3 +374,28 @@ BDS_MEASURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "bb84_key_fraction": _bds_bb84,
     "six_state_key_fraction": _bds_six_state,
 }
+
+#: Direction of every figure of merit: ``"maximize"`` (better when higher) or ``"minimize"`` (better
+#: when lower: the fidelity witness ``1/2 − F`` is negative for the states it certifies).
+FOM_DIRECTION: dict[str, str] = {name: "minimize" if name == "fidelity_witness" else "maximize" for name in MEASURES}
+
+
+def fom_sign(fom: str) -> float:
+    """``+1.0`` for a figure of merit that is better when higher, ``-1.0`` for one better when lower.
+
+    Every optimizer and every gain in qnet works on ``fom_sign(fom) * value``, so that an improvement
+    is always positive.
+
+    Parameters
+    ----------
+    fom : str
+        Name of a figure of merit, a key of :data:`MEASURES`.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.fom_sign("fidelity"), qnet.fom_sign("fidelity_witness")
+    (1.0, -1.0)
+    """
+    _v.option(fom, "fom", FOM_DIRECTION)
+    return 1.0 if FOM_DIRECTION[fom] == "maximize" else -1.0

@@ -62,7 +62,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import purification as _k
-from .measures import BDS_MEASURES, MEASURES
+from .measures import BDS_MEASURES, MEASURES, fom_sign
 from .states import bds_to_dm
 
 __all__ = [
@@ -566,7 +566,8 @@ class Gain:
     baseline_value : numpy.ndarray
         Figure of merit of the baseline.
     gain : numpy.ndarray
-        ``value - baseline_value``.
+        Improvement in the figure's direction: ``value - baseline_value``, or
+        ``baseline_value - value`` for a figure that is better when lower (:data:`qnet.FOM_DIRECTION`).
     improves : numpy.ndarray of bool
         ``gain > GAIN_ATOL`` (ties are not improvements).
     p_success : numpy.ndarray
@@ -586,12 +587,16 @@ class Gain:
     state: np.ndarray
 
 
-def baseline_values(m_kept: np.ndarray, m_sac: np.ndarray, baseline: str, fresher: str, weighted: bool) -> np.ndarray:
-    """Baseline figure from the inputs' figures (internal, unvalidated; see :func:`purification_gain`)."""
+def baseline_values(m_kept: np.ndarray, m_sac: np.ndarray, baseline: str, fresher: str, weighted: bool,
+                    sign: float = 1.0) -> np.ndarray:
+    """Baseline figure from the inputs' figures (internal, unvalidated; see :func:`purification_gain`).
+
+    ``sign`` is :func:`qnet.fom_sign` of the figure: the worse / better input is judged in its direction.
+    """
     if baseline == "worse":
-        return np.minimum(m_kept, m_sac)
+        return sign * np.minimum(sign * m_kept, sign * m_sac)
     if baseline == "better":
-        return np.maximum(m_kept, m_sac)
+        return sign * np.maximum(sign * m_kept, sign * m_sac)
     if baseline == "kept" or (baseline == "fresher" and fresher == "kept"):
         return m_kept
     if baseline in ("sacrificed", "fresher"):
@@ -685,7 +690,8 @@ def purification_gain(
         fn = BDS_MEASURES[fom]
         m_out, m_k, m_s = fn(out), fn(k), fn(s)
     value = m_out * p if weighted else m_out
-    base = baseline_values(m_k, m_s, baseline, fresher, bool(weighted))
+    sign = fom_sign(fom)
+    base = baseline_values(m_k, m_s, baseline, fresher, bool(weighted), sign)
     value, base = np.broadcast_arrays(value, base)
-    gain = value - base
+    gain = sign * (value - base)
     return Gain(fom, baseline, bool(weighted), value, base, gain, gain > GAIN_ATOL, p, out)

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _validation as _v
 from .channels import T1T2Memory, _eta, _rates, bds_idle, idle
-from .measures import BDS_MEASURES, MEASURES
+from .measures import BDS_MEASURES, MEASURES, fom_sign
 from .purification import FIGURES_OF_MERIT, PROTOCOLS, bds_purify, purify
 
 __all__ = [
@@ -308,8 +308,9 @@ class OptimalTime:
 
     @property
     def gain(self):
-        """``value - no_epp_value``: what purifying at the optimal time adds over the fresher pair alone."""
-        return self.value - self.no_epp_value
+        """What purifying at the optimal time adds over the fresher pair alone, in the figure's direction:
+        ``value - no_epp_value`` (``no_epp_value - value`` for a figure that is better when lower)."""
+        return fom_sign(self.fom) * (self.value - self.no_epp_value)
 
     @property
     def worth_purifying(self):
@@ -337,7 +338,10 @@ def optimal_purification_time(
     rtol: float = 1e-10,
     form: str = "auto",
 ) -> OptimalTime:
-    """Find the EPP time in ``[t1, t2]`` that maximizes the figure of merit at consumption.
+    """Find the EPP time in ``[t1, t2]`` that optimizes the figure of merit at consumption.
+
+    The best value is the highest, or the lowest for a figure that is better when lower
+    (:data:`qnet.FOM_DIRECTION`, e.g. ``fidelity_witness``).
 
     The search evaluates the (smooth) figure of merit on ``grid`` equally spaced times including both
     endpoints, then refines the best grid point by a vectorized golden-section search on its two
@@ -400,8 +404,10 @@ def optimal_purification_time(
     t1, t2, shape = tl.t1, tl.t2, tl.shape
     span = t2 - t1
 
+    sign = fom_sign(fom)  # search the maximum of sign * value: the best value in the figure's direction
+
     def f(t):
-        return tl.value(t, fom, weighted)[0]
+        return sign * tl.value(t, fom, weighted)[0]
 
     # Coarse grid including both endpoints (ties -> earliest point).
     tg = t1 + np.linspace(0.0, 1.0, grid).reshape((grid,) + (1,) * len(shape)) * span
@@ -436,8 +442,8 @@ def optimal_purification_time(
         return a.item() if a.ndim == 0 else a
 
     return OptimalTime(
-        t=out(t_opt), value=out(v_opt), no_epp_value=out(tl.baseline(fom)), start_value=out(cand_v[0]),
-        end_value=out(cand_v[1]), p_success=out(p_opt), location=out(location), fom=fom, weighted=weighted,
+        t=out(t_opt), value=out(sign * v_opt), no_epp_value=out(tl.baseline(fom)), start_value=out(sign * cand_v[0]),
+        end_value=out(sign * cand_v[1]), p_success=out(p_opt), location=out(location), fom=fom, weighted=weighted,
     )
 
 
@@ -459,12 +465,21 @@ class PolicyComparison:
         Upper bound on the error of every expected value from truncating the geometric sum (0 when the sum is finite).
     n_terms : int
         Number of link-2 arrival times summed over.
+    fom : str
+        The figure of merit compared.
     """
 
     expected_value: dict
     success_probability: dict
     truncation_error: float
     n_terms: int
+    fom: str = "fidelity"
+
+    @property
+    def best(self) -> str:
+        """The policy with the best expected value in the figure's direction (:data:`qnet.FOM_DIRECTION`)."""
+        sign = fom_sign(self.fom)
+        return max(self.expected_value, key=lambda k: sign * self.expected_value[k])
 
     @property
     def conditional_value(self) -> dict:
@@ -513,7 +528,7 @@ def compare_generation_policies(
     The pair is consumed ``deadline`` after link 1 (``deadline_from="first"``; if link 2 has not
     arrived by then, link 1 is delivered alone) or after link 2 (``deadline_from="second"``).
     Policies (:data:`POLICIES`): ``"immediate"`` purifies at ``t1``, ``"deadline"`` at consumption,
-    ``"optimal"`` at the time maximizing (success probability × figure of merit) for each ``t1``, and
+    ``"optimal"`` at the time optimizing (success probability × figure of merit) for each ``t1``, and
     ``"none"`` delivers link 2 alone. The expectation is an exact sum over ``K``: finite for
     ``deadline_from="first"``, truncated with an error bound below ``tol`` otherwise.
 
@@ -544,7 +559,7 @@ def compare_generation_policies(
     >>> import qnet
     >>> w = qnet.werner(0.95)
     >>> res = qnet.compare_generation_policies(w, w, qnet.depolarizing_rates(1.0), p=0.2, tau=0.01, deadline=0.1)
-    >>> sorted(res.expected_value, key=res.expected_value.get)[-1]
+    >>> res.best
     'none'
     """
     lam = _v.bds(first, "first")
@@ -581,7 +596,7 @@ def compare_generation_policies(
         success = dict.fromkeys(POLICIES, 0.0)
     values = {k: values[k] + p_none * alone for k in POLICIES}
     success = {k: success[k] + p_none for k in POLICIES}
-    return PolicyComparison(values, success, bound, int(t1.size))
+    return PolicyComparison(values, success, bound, int(t1.size), fom)
 
 
 def simulate_generation_policies(

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qnet.measures import BDS_MEASURES
+from qnet.measures import BDS_MEASURES, fom_sign
 from qnet.purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify
 
 from . import _common
@@ -134,11 +134,12 @@ class Tally:
         lam, mu, out, p = lam[ok], mu[ok], out[ok], p[ok]
         for meas in MEASURES:
             m_out = BDS_MEASURES[meas](out)
+            sign = fom_sign(meas)
             mk, ms = m_in[meas][0][ok], m_in[meas][1][ok]
             for weighted in (False, True):
                 value = m_out * p if weighted else m_out
                 for base in BASELINES:
-                    gain = value - baseline_values(mk, ms, base, "sacrificed", weighted)
+                    gain = sign * (value - baseline_values(mk, ms, base, "sacrificed", weighted, sign))
                     key = (protocol, meas, weighted, base)
                     row = self.rows.setdefault(key, {"n": 0, "improved": 0, "worse": 0, "worst_gain": np.inf,
                                                      "worst_kept": None, "worst_sacrificed": None, "zero_p": 0})
@@ -273,10 +274,10 @@ def main(argv=None) -> dict:
             for proto in PROTOCOLS:
                 o, p = bds_purify(lam, mu, proto, f, q)
                 for meas, weighted, base in REGION_PANELS:
-                    fn = BDS_MEASURES[meas]
+                    fn, sign = BDS_MEASURES[meas], fom_sign(meas)
                     value = fn(o) * p if weighted else fn(o)
-                    regions[(fam, proto, meas, weighted, base)] = value - baseline_values(
-                        fn(lam), fn(mu), base, "sacrificed", weighted)
+                    regions[(fam, proto, meas, weighted, base)] = sign * (value - baseline_values(
+                        fn(lam), fn(mu), base, "sacrificed", weighted, sign))
 
     table = []
     for fam in families:
