@@ -24,7 +24,7 @@ import numpy as np
 from . import _validation as _v
 from .channels import T1T2Memory, _eta, _rates, bds_idle, idle
 from .measures import BDS_MEASURES, MEASURES, fom_sign
-from .purification import FIGURES_OF_MERIT, PROTOCOLS, bds_purify, purify
+from .purification import FIGURES_OF_MERIT, PROTOCOLS, bds_purify, dm_purify
 
 __all__ = [
     "purification_timeline",
@@ -147,15 +147,41 @@ class _Timeline:
         lift = (lambda m: m if isinstance(m, T1T2Memory) else np.broadcast_to(m[lead], full + (3,)))
         rho = idle(np.broadcast_to(self.lam[lead], full + (4, 4)), lift(self.mem1), t, form="dm")
         sig = idle(np.broadcast_to(self.mu[lead], full + (4, 4)), lift(self.mem2), t - t1, form="dm")
-        out, p = purify(rho, sig, protocol=self.protocol, gate_fidelity=np.broadcast_to(noise[0], full),
-                        measurement_error=np.broadcast_to(noise[1], full), form="dm")
+        out, p = dm_purify(rho, sig, self.protocol, noise[0], noise[1])
+        failed = p <= 0.0
+        if failed.any():  # no output state: stand in the maximally mixed one, so that idling stays valid
+            out = np.where(failed[..., None, None], np.eye(4) / 4.0, out)
         return idle(out, lift(self.mem1), t2 - t, form="dm"), p
 
-    def value(self, t: np.ndarray, fom: str, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(figure of merit, success probability) at EPP times ``t``."""
+    def run_successful(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`run`, raising where the purification fails with certainty (no output state exists)."""
         state, p = self.run(t)
+        failed = p <= 0.0
+        if failed.any():
+            idx = tuple(int(i) for i in np.argwhere(failed)[0])
+            tb = np.broadcast_to(t, p.shape)
+            raise ValueError(
+                f"the purification at t={float(tb[idx])!r}{f' (batch index {idx})' if idx else ''} fails with "
+                f"certainty (success probability 0): the outcomes never agree, so no output state exists; "
+                f"weighted=True counts a failure as 0"
+            )
+        return state, p
+
+    def value(self, t: np.ndarray, fom: str, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(figure of merit, success probability) at EPP times ``t``.
+
+        Weighted, a certain failure (``p = 0``) counts as 0; unweighted it has no value and raises.
+        """
+        if not weighted:
+            state, p = self.run_successful(t)
+            val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
+            return val, p
+        state, p = self.run(t)
+        failed = p <= 0.0
+        if self.kind == "bds" and failed.any():
+            state = np.where(failed[..., None], 0.25, state)
         val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
-        return (val * p if weighted else val), p
+        return np.where(failed, 0.0, val * p), p
 
     def baseline(self, fom: str) -> np.ndarray:
         """Figure of merit of link 2 alone, idled from t1 to t2 (no purification)."""
@@ -220,7 +246,7 @@ def purification_timeline(
     """
     tl, t = _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error,
                          form)
-    return tl.run(t)
+    return tl.run_successful(t)
 
 
 def _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error, form):

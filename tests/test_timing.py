@@ -343,3 +343,25 @@ def test_simulation_bad_shots():
 def test_border_bad_F0():
     with pytest.raises(ValueError, match="F0 must lie in"):
         qnet.border_short_time(1.2)
+
+
+# ---------------------------------------------------------------- certain failure: one rule everywhere
+@pytest.mark.parametrize("form", ["bds", "dm"])
+def test_certain_failure_raises_like_purify(form):
+    # Psi- kept with Phi+ sacrificed: the parities never agree (p = 0), and without memory noise they stay so.
+    kept, sac = np.array([0.0, 0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0, 0.0])
+    if form == "dm":
+        kept, sac = qnet.to_density_matrix(kept), qnet.to_density_matrix(sac)
+    with pytest.raises(ValueError, match="fails with certainty"):
+        qnet.purify(kept, sac)
+    for call in (
+        lambda: qnet.purification_timeline(kept, sac, [0, 0, 0], 0, 1, 0.5),
+        lambda: qnet.timeline_value(kept, sac, [0, 0, 0], 0, 1, 0.5),
+        lambda: qnet.optimal_purification_time(kept, sac, [0, 0, 0], 0, 1),
+    ):
+        with pytest.raises(ValueError, match=r"fails with certainty \(success probability 0\)"):
+            call()
+    # weighted, a certain failure delivers nothing: the figure times p is exactly 0, never NaN
+    assert qnet.timeline_value(kept, sac, [0, 0, 0], 0, 1, [0.0, 0.5, 1.0], weighted=True).tolist() == [0, 0, 0]
+    res = qnet.optimal_purification_time(kept, sac, [0, 0, 0], 0, 1, weighted=True)
+    assert res.value == 0.0 and res.p_success == 0.0
