@@ -65,6 +65,7 @@ __all__ = [
     "spdc_two_fold_probability",
     "spdc_mean_pairs",
     "SPDC_BASES",
+    "MAX_MEAN_PAIRS",
 ]
 
 #: Measurement bases of the swapped photons, in the order of the visibility axis.
@@ -163,7 +164,54 @@ def _all_click(D: np.ndarray, detectors: list[tuple[int, ...]], dark: list[float
     return total
 
 
+def _heralded_event(D: np.ndarray, bsm: tuple[tuple[int, ...], ...], heralding: list[tuple[int, int]],
+                    dark_local: float, dark_remote: float, cache: dict) -> np.ndarray:
+    """Probability that a detector of ``a``, a detector of ``d`` and a heralding pair of BSM detectors click.
+
+    The counted patterns are every (a detector, heralding pair, d detector), so their union is the
+    product event "a fires" ∧ "d fires" ∧ "the set C of clicking BSM detectors contains a heralding
+    pair". Summing over such exact sets C, with "exactly C" = ∧_{i∈C} click_i ∧ ∧_{i∉C} silent_i
+    expanded by inclusion–exclusion, every term is the probability that a set Q of BSM detectors and
+    a subset X of {a, d} (both detectors of the arm) are silent; its coefficient is
+    ``(−1)^|X| Σ_{C ⊇ B∖Q, C heralds} (−1)^{|Q|−|B∖C|}``. The X-sum of coefficients vanishes, so the
+    terms are summed as ``expm1`` of their logarithms, as in :func:`_all_click`.
+    """
+    k = len(bsm)
+    heralds = [any(all((c >> i) & 1 for i in pair) for pair in heralding) for c in range(1 << k)]
+    arm_a, arm_d = (_AH, _AV), (_DH, _DV)
+    total = np.zeros(D.shape[:-2])
+    for q in range(1 << k):
+        # silent set Q = S ∪ (B∖C) with S ⊆ C: C ⊇ B∖Q, S = Q ∩ C
+        coef = 0
+        for c in range(1 << k):
+            if heralds[c] and (~c & ((1 << k) - 1)) & ~q == 0:
+                coef += (-1) ** bin(q & c).count("1")
+        if coef == 0:
+            continue
+        quiet = [bsm[i] for i in range(k) if (q >> i) & 1]
+        for x in range(4):
+            arms = ([arm_a] if x & 1 else []) + ([arm_d] if x & 2 else [])
+            modes = tuple(sorted(m for det in quiet + arms for m in det))
+            if modes not in cache:
+                cache[modes] = _log_p_vacuum(D, modes)
+            log_dark = len(quiet) * math.log1p(-dark_local) if dark_local < 1 else (-math.inf if quiet else 0.0)
+            n_a, n_d = 2 * (x & 1), 2 * ((x >> 1) & 1)
+            log_dark += n_a * math.log1p(-dark_local) if dark_local < 1 else (-math.inf if n_a else 0.0)
+            log_dark += n_d * math.log1p(-dark_remote) if dark_remote < 1 else (-math.inf if n_d else 0.0)
+            total = total + coef * (-1) ** bin(x).count("1") * np.expm1(log_dark + cache[modes])
+    return total
+
+
 # ---------------------------------------------------------------- closed forms for one source
+#: Largest mean number of pairs per pulse accepted: far beyond any SPDC source, and already where every
+#: visibility of the swapping model is below round-off (1e-12 at 1e6).
+MAX_MEAN_PAIRS = 1e6
+
+
+def _mean_pairs(value: Any, name: str) -> np.ndarray:
+    return _v.in_interval(value, name, 0.0, MAX_MEAN_PAIRS, low_open=True)
+
+
 def spdc_two_fold_probability(mean_pairs: Any, efficiency_a: Any, efficiency_b: Any,
                               dark_count_probability: Any = 0.0) -> np.ndarray:
     """Probability per pulse that both arms of one polarization-entangled SPDC source click.
@@ -181,7 +229,7 @@ def spdc_two_fold_probability(mean_pairs: Any, efficiency_a: Any, efficiency_b: 
     >>> round(float(p) / 1e-4, 3)   # single pair, perfect detection: P ≈ μ
     1.0
     """
-    mu = _v.positive(mean_pairs, "mean_pairs")
+    mu = _mean_pairs(mean_pairs, "mean_pairs")
     ea = _v.probability(efficiency_a, "efficiency_a")
     eb = _v.probability(efficiency_b, "efficiency_b")
     d = _v.probability(dark_count_probability, "dark_count_probability")
@@ -226,11 +274,18 @@ def spdc_mean_pairs(two_fold_rate_hz: Any, repetition_rate_hz: float, efficiency
     bad = target >= cap
     if bad.any():
         raise ValueError(f"two_fold_rate_hz must be below repetition_rate_hz, got {_v.first_bad(rate, bad)}")
+    reach = _two_fold(MAX_MEAN_PAIRS, ea, eb, 0.0)
+    bad = target > reach
+    if bad.any():
+        raise ValueError(
+            f"two_fold_rate_hz {_v.first_bad(rate, bad)} needs more than MAX_MEAN_PAIRS={MAX_MEAN_PAIRS:g} pairs per "
+            f"pulse with efficiency_a={ea!r}, efficiency_b={eb!r} (at most {reach * f:.6g} Hz)"
+        )
     out = np.empty_like(target)
     for i, t in np.ndenumerate(target):
         hi = 1.0
         while _two_fold(hi, ea, eb, 0.0) < t:
-            hi *= 2.0
+            hi = min(2.0 * hi, MAX_MEAN_PAIRS)
         out[i] = brentq(lambda m: _two_fold(m, ea, eb, 0.0) - t, 0.0, hi, xtol=1e-15, rtol=1e-13)
     return out
 
@@ -248,11 +303,21 @@ class SPDCSwappingResult:
         ``(..., 3)``: visibilities in the bases ``SPDC_BASES`` = (HV, PM, RL).
     mean_visibility, fidelity, witness : numpy.ndarray
         Mean of the three; ``F = (1 + ΣV)/4``; ``W = 1/2 − F``.
-    fourfold_probability, fourfold_rate_hz : numpy.ndarray
-        Probability per pulse of a heralded four-fold event (any analyser outcome,
-        averaged over the three bases' settings, i.e. per setting), and its rate.
+    fourfold_probability : numpy.ndarray
+        Probability per pulse of a heralded four-fold event: at least one detector of ``a``, one of
+        ``d`` and a heralding pair of BSM detectors click (any analyser outcome), averaged over the
+        three basis settings. Always in [0, 1].
     fourfold_probability_per_basis : numpy.ndarray
         ``(..., 3)``: the same for each basis setting (HV, PM, RL).
+    fourfold_counts_per_basis : numpy.ndarray
+        ``(..., 3)``: expected number of registered four-fold coincidences per pulse, summed over the
+        detector patterns (one ``a`` detector, a heralding BSM pair, one ``d`` detector), as
+        coincidence counters register them: a pulse that fires two patterns counts twice. The
+        visibilities are correlations of these counts. Equal to the probability to first order in
+        ``mean_pairs``; it exceeds 1 at pump levels where several pairs per pulse are the rule.
+    fourfold_rate_hz : numpy.ndarray
+        Registered four-fold coincidences per second: the counts averaged over the bases times the
+        repetition rate.
     twofold_rate_hz : numpy.ndarray
         Two-fold coincidence rate of source 1 alone (arms a and b; local calibration).
     """
@@ -266,6 +331,7 @@ class SPDCSwappingResult:
     fourfold_rate_hz: np.ndarray
     twofold_rate_hz: np.ndarray
     fourfold_probability_per_basis: np.ndarray
+    fourfold_counts_per_basis: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -351,7 +417,7 @@ class SPDCSwapping:
         Parameters
         ----------
         mean_pairs : float or array_like
-            Mean pairs per pulse of source 1 (> 0); arrays give a pump scan.
+            Mean pairs per pulse of source 1, in (0, MAX_MEAN_PAIRS]; arrays give a pump scan.
         mean_pairs_2 : float or array_like, optional
             Mean pairs per pulse of source 2 (default: equal to source 1).
 
@@ -359,8 +425,8 @@ class SPDCSwapping:
         -------
         SPDCSwappingResult
         """
-        mu1 = _v.positive(mean_pairs, "mean_pairs")
-        mu2 = mu1 if mean_pairs_2 is None else _v.positive(mean_pairs_2, "mean_pairs_2")
+        mu1 = _mean_pairs(mean_pairs, "mean_pairs")
+        mu2 = mu1 if mean_pairs_2 is None else _mean_pairs(mean_pairs_2, "mean_pairs_2")
         shape = _v.broadcast({"mean_pairs": mu1, "mean_pairs_2": mu2})
         mu1 = np.broadcast_to(mu1, shape).reshape(-1)
         mu2 = np.broadcast_to(mu2, shape).reshape(-1)
@@ -372,6 +438,9 @@ class SPDCSwapping:
         used = ("psi-", "psi+") if self.bsm == "both" else ("psi-",)
         vis = np.empty(mu1.shape + (3,))
         p4b = np.empty(mu1.shape + (3,))
+        union = np.empty(mu1.shape + (3,))
+        bsm_all = (d3h, d3v, d4h, d4v)
+        heralding = [tuple(bsm_all.index(d) for d in pair) for outcome in used for pair in patterns[outcome]]
         for ib, basis in enumerate(SPDC_BASES):
             U = np.conj(_BASIS_VECTORS[basis])
             V = _passive(base, [_AH, _AV], U)
@@ -390,9 +459,10 @@ class SPDCSwapping:
                             total += p
             vis[:, ib] = signed / total
             p4b[:, ib] = total
+            union[:, ib] = _heralded_event(V, bsm_all, heralding, dl, dr, cache)
         vis = vis.reshape(shape + (3,))
         p4b = p4b.reshape(shape + (3,))
-        p4 = p4b.mean(axis=-1)
+        union = np.clip(union.reshape(shape + (3,)), 0.0, 1.0)
         F = 0.25 * (1.0 + vis.sum(axis=-1))
         two = _two_fold(mu1.reshape(shape), self.efficiency_a, self.efficiency_b, dl)
         return SPDCSwappingResult(
@@ -401,8 +471,9 @@ class SPDCSwapping:
             mean_visibility=vis.mean(axis=-1),
             fidelity=F,
             witness=0.5 - F,
-            fourfold_probability=p4,
-            fourfold_rate_hz=p4 * self.repetition_rate_hz,
+            fourfold_probability=union.mean(axis=-1),
+            fourfold_rate_hz=p4b.mean(axis=-1) * self.repetition_rate_hz,
             twofold_rate_hz=two * self.repetition_rate_hz,
-            fourfold_probability_per_basis=p4b,
+            fourfold_probability_per_basis=union,
+            fourfold_counts_per_basis=p4b,
         )

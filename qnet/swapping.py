@@ -196,10 +196,15 @@ def swap_chain(
     """
     kind, arr = _v.state(links, "links", form)
     p, Q = _check_common(gate_fidelity, measurement_error, bsm)
+    core = 3 if kind == "dm" else 2
+    if arr.ndim < core:
+        raise ValueError(f"links must have a chain axis: shape (..., n, {'4, 4' if kind == 'dm' else '4'}), "
+                         f"got {arr.shape}")
+    if arr.shape[-core] == 0:
+        raise ValueError(f"links must hold at least one link along the chain axis (axis {-core}), got shape "
+                         f"{arr.shape}")
     if kind == "dm":
         rho = arr
-        if rho.ndim < 3:
-            raise ValueError(f"links must have a chain axis: shape (..., n, 4, 4), got {rho.shape}")
         n = rho.shape[-3]
         state, prob = rho[..., 0, :, :], None
         for i in range(1, n):
@@ -211,8 +216,6 @@ def swap_chain(
             prob = np.ones(state.shape[:-2])
         return (state, prob) if with_probability else state
     lam = arr
-    if lam.ndim < 2:
-        raise ValueError(f"links must have a chain axis: shape (..., n, 4), got {lam.shape}")
     n = lam.shape[-2]
     _v.broadcast({"links": lam, "gate_fidelity": p, "measurement_error": Q},
                  core={"links": 2, "measurement_error": 1})

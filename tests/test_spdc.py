@@ -1,5 +1,6 @@
 """SPDC swapping model: Gaussian engine against a truncated Fock-space calculation, analytic limits, bad input."""
 
+import itertools
 import math
 
 import numpy as np
@@ -197,7 +198,9 @@ def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N):
     Sources: TMSV on (aH, bV) with +tanh r and on (aV, bH) with -tanh r (lowest order Ψ-), same for (c, d).
     BSM: 50:50 beam splitters on (bH, cH) and (bV, cV). PM analyser: a 50:50 mixer of the H and V modes of a
     and of d (the same unitary on both, so outcome labels agree). Lossy threshold detectors as POVMs
-    P(no click | n) = (1 - dark)(1 - η)^n. Returns {basis: (visibility, four-fold probability)}.
+    P(no click | n) = (1 - dark)(1 - η)^n. Returns {basis: (visibility, four-fold counts per pulse summed
+    over the detector patterns, probability of at least one pattern)}, the last summed over every exact
+    click pattern of the eight detectors.
     """
     D = 2 * N - 1
     r = math.asinh(math.sqrt(n_mode))
@@ -244,7 +247,17 @@ def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N):
                         p = float(np.einsum("abcd,a,b,c,d->", pad, *w))
                         total += p
                         signed += ideal[kind] * (1.0 if oa == od else -1.0) * p
-        results[basis] = (signed / total, total)
+        heralding = [pair for pats in patterns.values() for pair in pats]
+        union = 0.0
+        for clicks in itertools.product((0, 1), repeat=8):  # aH aV bH bV cH cV dH dV
+            a_fires, d_fires = clicks[0] or clicks[1], clicks[6] or clicks[7]
+            bsm = clicks[2:6]
+            if not (a_fires and d_fires and any(bsm[i] and bsm[j] for i, j in heralding)):
+                continue
+            eff = (ca, ca, cb, cb, cb, cb, cd, cd)
+            w = [e if c else 1.0 - e for c, e in zip(clicks, eff)]
+            union += float(np.einsum("abcdefgh,a,b,c,d,e,f,g,h->", prob, *w, optimize=True))
+        results[basis] = (signed / total, total, union)
     return results
 
 
@@ -255,7 +268,11 @@ def test_full_model_matches_fock_space_including_multi_pair_terms():
     coarse = fock_full_model(n_mode, ea, ebc, ed, dark, 3)
     fine = fock_full_model(n_mode, ea, ebc, ed, dark, 4)
     for ib, basis in enumerate(("HV", "PM")):
-        V_g, P_g = res.visibility[ib], res.fourfold_probability_per_basis[ib]
+        V_g, P_g = res.visibility[ib], res.fourfold_counts_per_basis[ib]
+        # the probability of an event (at least one pattern) is below the counts, by the multi-pattern pulses
+        U_g = res.fourfold_probability_per_basis[ib]
+        assert abs(fine[basis][2] / U_g - 1) < 2e-4 and abs(fine[basis][2] / U_g - 1) < abs(coarse[basis][2] / U_g - 1)
+        assert U_g < P_g
         # truncation: each extra level multiplies the dropped weight by tanh(r)^2 = 0.0196 (measured: ~3e-3
         # at N = 3, ~1e-4 at N = 4); convergence by >10x must be visible and the finer cutoff must agree
         err_c = abs(coarse[basis][1] / P_g - 1)
@@ -265,3 +282,31 @@ def test_full_model_matches_fock_space_including_multi_pair_terms():
         assert abs(fine[basis][0] - V_g) < abs(coarse[basis][0] - V_g) / 10
     # multi-pair terms are large enough here for the comparison to test them (visibility visibly below 1)
     assert res.visibility[1] < 0.99
+
+
+def test_fourfold_probability_is_a_probability_at_any_pump():
+    # Summed over detector patterns the counts exceed 1 at high pump (8.36 at mean_pairs = 10, M = 0.9);
+    # the probability of an event stays in [0, 1], tends to 1, and equals the counts at low pump.
+    model = qnet.SPDCSwapping(mode_overlap=0.9)
+    res = model.evaluate(np.logspace(-6, 6, 49))
+    p = res.fourfold_probability
+    assert np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
+    assert np.all(np.diff(p) > 0) and p[-1] > 1 - 1e-9
+    assert res.fourfold_counts_per_basis.max() > 8
+    low = model.evaluate(1e-4)
+    assert abs(low.fourfold_probability / low.fourfold_counts_per_basis.mean() - 1) < 1e-3
+    np.testing.assert_allclose(res.fourfold_rate_hz, res.fourfold_counts_per_basis.mean(axis=-1) * 80e6, rtol=1e-15)
+
+
+@pytest.mark.parametrize("mu", [1e300, 1e7, float("inf")])
+def test_absurd_pump_is_refused(mu):
+    with pytest.raises(ValueError, match="mean_pairs"):
+        qnet.SPDCSwapping().evaluate(mu)
+    with pytest.raises(ValueError, match="mean_pairs"):
+        qnet.spdc_two_fold_probability(mu, 0.5, 0.5)
+
+
+def test_mean_pairs_out_of_reach():
+    # A two-fold rate that no pump level up to MAX_MEAN_PAIRS gives: a ValueError, not an OverflowError.
+    with pytest.raises(ValueError, match="two_fold_rate_hz.*MAX_MEAN_PAIRS"):
+        qnet.spdc_mean_pairs(130e3, 80e6, 1e-300, 0.2)
