@@ -435,11 +435,15 @@ def purify_schedule(
     return ScheduleResult(state, np.asarray(p, dtype=np.float64), np.asarray(cost, dtype=np.float64), n, steps)
 
 
+#: Most rounds :func:`recurrence` and :func:`pumping` accept (far beyond where float64 totals end).
+MAX_ROUNDS = 10_000
+
+
 def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)):
         raise TypeError(f"rounds must be an integer >= 1, got {type(rounds).__name__} {rounds!r}")
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise ValueError(f"rounds must be an integer in [1, {MAX_ROUNDS}], got {rounds}")
     if isinstance(protocol, str):
         _v.option(protocol, "protocol", PROTOCOLS)
         return [protocol] * int(rounds)
@@ -449,6 +453,15 @@ def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     for i, name in enumerate(names):
         _v.option(name, f"protocol[{i}]", PROTOCOLS)
     return names
+
+
+def _check_totals(p_all: np.ndarray, cost: np.ndarray, k: int) -> None:
+    """Raise once the success probability or the raw-pair cost of a schedule leaves the float64 range."""
+    if np.any(p_all < np.finfo(np.float64).tiny) or not np.all(np.isfinite(cost)):
+        raise ValueError(
+            f"after {k} rounds the success probability of one attempt ({float(np.min(p_all)):.3g}) or the raw pairs "
+            f"per delivered pair ({float(np.max(cost)):.3g}) leaves the float64 range; ask for fewer rounds"
+        )
 
 
 def recurrence(
@@ -487,8 +500,10 @@ def recurrence(
     for k, name in enumerate(names, start=1):
         cur, p = purify(cur, cur, name, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
                         form=form, rotate_back=rotate_back)
-        p_all = p_all**2 * p
-        cost = 2.0 * cost / p
+        with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
+            p_all = p_all**2 * p
+            cost = 2.0 * cost / p
+        _check_totals(p_all, cost, k)
     return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), 2 ** len(names), 2 ** len(names) - 1)
 
 
@@ -534,11 +549,13 @@ def pumping(
     _, fr = _v.state(cur if fresh is None else fresh, "fresh", form)
     p_all = np.float64(1.0)
     cost = np.float64(1.0)
-    for name in names:
+    for k, name in enumerate(names, start=1):
         cur, p = purify(cur, fr, name, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
                         form=form, rotate_back=rotate_back)
-        p_all = p_all * p
-        cost = (cost + 1.0) / p
+        with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
+            p_all = p_all * p
+            cost = (cost + 1.0) / p
+        _check_totals(p_all, cost, k)
     return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), len(names) + 1, len(names))
 
 

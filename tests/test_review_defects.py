@@ -1,0 +1,52 @@
+"""Defects found in review (issue 11): each item reproduced as it was reported, then fixed.
+
+Items with a home elsewhere are tested there: the chain fast path (test_chains), figure-of-merit
+directions (test_fom_direction), certain failure in the timeline (test_timing), the SPDC four-fold
+probability (test_spdc).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import qnet
+
+
+# ---------------------------------------------------------------- item 4: swap_chain of no links
+@pytest.mark.parametrize("links, kw", [
+    (np.zeros((0, 4)), {}),
+    (np.zeros((0, 4)), {"gate_fidelity": 0.9, "measurement_error": 0.05}),  # was [1.028, 0, 0, 0]
+    (np.zeros((3, 0, 4)), {}),
+    (np.zeros((0, 4, 4), complex), {}),                                     # was an IndexError
+    (np.zeros((0, 4, 4)), {"form": "dm"}),
+])
+def test_swap_chain_refuses_an_empty_chain(links, kw):
+    with pytest.raises(ValueError, match="links must hold at least one link"):
+        qnet.swap_chain(links, **kw)
+
+
+def test_swap_chain_of_one_link_is_that_link():
+    w = qnet.werner(0.9)
+    np.testing.assert_array_equal(qnet.swap_chain(w[None], gate_fidelity=0.9), w)
+
+
+# ---------------------------------------------------------------- item 5: totals that leave float64
+@pytest.mark.parametrize("call", [
+    lambda: qnet.recurrence(qnet.werner(0.8), 2000),                       # was p_success = 0, raw_pairs = inf
+    lambda: qnet.pumping(qnet.werner(0.8), 5000, gate_fidelity=0.9),
+    lambda: qnet.recurrence(qnet.bell_state("Phi+"), 1500),               # p = 1, but 2**1500 pairs
+])
+def test_schedules_refuse_totals_beyond_float64(call):
+    with pytest.raises(ValueError, match="leaves the float64 range"):
+        call()
+
+
+def test_schedule_rounds_are_capped_before_any_work():
+    with pytest.raises(ValueError, match=r"rounds must be an integer in \[1, 10000\]"):
+        qnet.recurrence(qnet.werner(0.8), 10**12)
+
+
+def test_schedules_within_range_are_unchanged():
+    r = qnet.recurrence(qnet.werner(0.8), 10)
+    assert 0 < r.p_success < 1 and np.isfinite(r.raw_pairs)
