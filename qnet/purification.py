@@ -442,8 +442,10 @@ MAX_ROUNDS = 10_000
 def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)):
         raise TypeError(f"rounds must be an integer >= 1, got {type(rounds).__name__} {rounds!r}")
-    if not 1 <= rounds <= MAX_ROUNDS:
-        raise ValueError(f"rounds must be an integer in [1, {MAX_ROUNDS}], got {rounds}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    if rounds > MAX_ROUNDS:
+        raise ValueError(f"rounds must be <= MAX_ROUNDS = {MAX_ROUNDS}, got {rounds}")
     if isinstance(protocol, str):
         _v.option(protocol, "protocol", PROTOCOLS)
         return [protocol] * int(rounds)
