@@ -1,17 +1,27 @@
 """Resumable parameter sweeps on any ``concurrent.futures.Executor``.
 
 Each point is a dict of keyword arguments; its key is a hash of its canonical JSON. Every
-finished point is appended at once to a JSON-lines file (one line ``{"key", "point",
+finished point is appended at once to a JSON-lines file (one line ``{"key", "work", "point",
 "result"}``, flushed and fsync'ed), so an interrupted sweep loses nothing that finished, and a
-rerun with the same file computes only the missing points. Works with a local process pool
-(default), a thread pool, or Dask distributed (``Client.get_executor()``).
+rerun with the same file computes only the missing points. ``work`` is the identity of what
+computed the result (like sinter's ``strong_id``): the function (its qualified name and a hash of
+its code, defaults, closure and, for a ``functools.partial``, its fixed arguments), the fixed
+parameters the caller declares with ``identity=``, and the qnet version. A file holds the results
+of one work only: a sweep with another function, other fixed parameters or another qnet version
+refuses the file instead of returning its results. Works with a local process pool (default),
+a thread pool, or Dask distributed (``Client.get_executor()``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import signal
+import sys
+import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -20,7 +30,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["point_key", "sweep", "SweepResult", "load_sweep"]
+__all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep", "SweepFileWarning"]
+
+
+class SweepFileWarning(UserWarning):
+    """A sweep file has lines that cannot be read (skipped; their line numbers are in the message)."""
 
 
 def jsonable(value: Any) -> Any:
@@ -32,7 +46,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return jsonable(value.item())
     if isinstance(value, float) and not np.isfinite(value):
         return repr(value)  # JSON has no inf/nan; keep them readable
     if hasattr(value, "__dataclass_fields__"):
@@ -42,30 +56,134 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _canonical(point: Mapping) -> str:
+def _tagged(value: Any) -> Any:
+    """JSON form for hashing: like :func:`jsonable`, but a non-finite float is ``{"float": "nan"}``, never
+    the string ``"nan"``, so that the two hash differently."""
+    if isinstance(value, Mapping):
+        return {str(k): _tagged(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_tagged(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _tagged(value.tolist())
+    if isinstance(value, np.generic):
+        return _tagged(value.item())
+    if isinstance(value, float) and not np.isfinite(value):
+        return {"float": repr(value)}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _tagged(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, PurePath):
+        return str(value)
+    return value
+
+
+def _canonical(value: Any, what: str = "sweep points") -> str:
     try:
-        return json.dumps(jsonable(point), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return json.dumps(_tagged(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"sweep points must be JSON-serialisable dicts (numbers, strings, lists), got {point!r}: {exc}") \
+        raise TypeError(f"{what} must be JSON-serialisable (numbers, strings, lists, dicts), got {value!r}: {exc}") \
             from None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def point_key(point: Mapping[str, Any]) -> str:
     """Hash (16 hex digits of SHA-256) of a point's canonical JSON; equal dicts give equal keys.
+
+    Non-finite floats hash apart from the strings that name them (``nan`` is not ``"nan"``).
 
     Examples
     --------
     >>> import qnet
     >>> qnet.point_key({"a": 1, "b": [2, 3]}) == qnet.point_key({"b": (2, 3), "a": 1})
     True
+    >>> qnet.point_key({"x": float("nan")}) == qnet.point_key({"x": "nan"})
+    False
     """
     if not isinstance(point, Mapping):
         raise TypeError(f"a sweep point must be a dict of keyword arguments, got {type(point).__name__}")
-    return hashlib.sha256(_canonical(point).encode()).hexdigest()[:16]
+    return _digest(_canonical(point))
+
+
+def _code_identity(code: Any) -> list:
+    """Byte code, constants (nested code objects recursively) and names of a code object."""
+    consts = [_code_identity(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts]
+    return [code.co_code.hex(), consts, list(code.co_names)]
+
+
+def _value_identity(value: Any) -> Any:
+    try:
+        return json.loads(_canonical(value))
+    except TypeError:
+        return repr(value)
+
+
+def _cell_filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def _function_identity(func: Callable) -> Any:
+    """What decides a callable's results, as JSON: name, code, defaults, closure; a partial's fixed arguments."""
+    if isinstance(func, functools.partial):
+        return {"partial": _function_identity(func.func), "args": _value_identity(func.args),
+                "keywords": _value_identity(func.keywords)}
+    target = func if hasattr(func, "__code__") else getattr(type(func), "__call__", func)
+    name = f"{getattr(func, '__module__', None) or type(func).__module__}." \
+           f"{getattr(func, '__qualname__', None) or type(func).__qualname__}"
+    code = getattr(target, "__code__", None)
+    cells = [c.cell_contents for c in (getattr(target, "__closure__", None) or ()) if _cell_filled(c)]
+    return {
+        "name": name,
+        "code": _code_identity(code) if code is not None else None,
+        "defaults": _value_identity(getattr(target, "__defaults__", None)),
+        "kwdefaults": _value_identity(getattr(target, "__kwdefaults__", None)),
+        "closure": [_function_identity(c) if callable(c) else _value_identity(c) for c in cells],
+    }
+
+
+def work_key(func: Callable, identity: Mapping[str, Any] | None = None) -> str:
+    """Identity of the work a sweep does: the function, the declared fixed parameters and the qnet version.
+
+    Parameters
+    ----------
+    func : callable
+        The function evaluated at every point. Its qualified name, a hash of its byte code, its
+        defaults and its closure count (for a ``functools.partial``, also its fixed arguments).
+    identity : dict, optional
+        Fixed parameters that decide the results but reach ``func`` in another way (a global, a
+        file, a configuration object): declare them here.
+
+    Examples
+    --------
+    >>> import functools, qnet
+    >>> def f(x, scale):
+    ...     return x * scale
+    >>> qnet.work_key(functools.partial(f, scale=2)) == qnet.work_key(functools.partial(f, scale=3))
+    False
+    >>> qnet.work_key(f, {"n_mc": 100}) == qnet.work_key(f, {"n_mc": 100})
+    True
+    """
+    from . import __version__
+
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__}")
+    if identity is not None and not isinstance(identity, Mapping):
+        raise TypeError(f"identity must be a dict of the fixed parameters, got {type(identity).__name__}")
+    work = {"function": _function_identity(func), "identity": json.loads(_canonical(identity or {}, "identity")),
+            "qnet": __version__}
+    return _digest(_canonical(work, "the work's identity"))
 
 
 def load_sweep(path: str | os.PathLike) -> dict[str, dict]:
-    """Records of a sweep file by key. A torn last line (interrupted write) is ignored.
+    """Records of a sweep file by key.
+
+    A torn last line (an interrupted write) is ignored; any other line that is not a record (invalid
+    UTF-8, invalid JSON) is skipped with a :class:`SweepFileWarning` naming its line number.
 
     Examples
     --------
@@ -79,46 +197,87 @@ def load_sweep(path: str | os.PathLike) -> dict[str, dict]:
     >>> qnet.load_sweep(path)
     {'k1': {'key': 'k1', 'point': {'x': 1}, 'result': 2}}
     """
-    path = Path(path)
+    path = _sweep_path(path)
     out: dict[str, dict] = {}
     if not path.exists():
         return out
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict) and "key" in rec and "result" in rec:
-                out[rec["key"]] = rec
+    bad: list[int] = []
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            rec = None
+        if isinstance(rec, dict) and "key" in rec and "result" in rec:
+            out[rec["key"]] = rec
+        elif number < len(lines):  # the last piece has no newline: a torn write, not a corrupt line
+            bad.append(number)
+    if bad:
+        shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+        warnings.warn(f"{path}: skipped {len(bad)} unreadable line(s) (line {shown}); they are not records",
+                      SweepFileWarning, stacklevel=2)
     return out
 
 
-def _end_torn_line(path: Path) -> None:
-    """Terminate a last line left unfinished by an interrupted write, so that appended records stay readable."""
+def _sweep_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path must be a file for the sweep's records, got the directory {str(path)!r}")
+    return path
+
+
+def _drop_torn_line(path: Path) -> None:
+    """Cut a last line left unfinished by an interrupted write (never a record), so appended records stay readable."""
     if path.exists() and path.stat().st_size:
         with open(path, "rb+") as fh:
-            fh.seek(-1, os.SEEK_END)
-            if fh.read(1) != b"\n":
-                fh.write(b"\n")
+            data = fh.read()
+            if not data.endswith(b"\n"):
+                fh.truncate(data.rfind(b"\n") + 1)
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Results of a sweep in the order of the points, and how many were computed or reused."""
+    """Results of a sweep in the order of the points, how many were computed or reused, and the work's identity."""
 
     points: list
     results: list
     computed: int
     reused: int
     path: Path
+    work: str = ""
 
 
 def _call(func: Callable, point: dict) -> Any:
     return func(**point)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Initializer of the default pool's workers: exit when the process that started the sweep is gone.
+
+    On Linux the kernel sends SIGTERM at the parent's death (``PR_SET_PDEATHSIG``); everywhere a daemon
+    thread also checks the parent id twice a second (an orphan is re-parented).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+        except OSError:  # pragma: no cover - no glibc
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="qnet-sweep-parent-watch").start()
 
 
 def sweep(
@@ -130,6 +289,7 @@ def sweep(
     max_workers: int | None = None,
     progress: bool = True,
     desc: str = "sweep",
+    identity: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Evaluate ``func(**point)`` for every point, saving each result as soon as it is done.
 
@@ -142,7 +302,8 @@ def sweep(
     points : iterable of dict
         The parameter points. Duplicates are computed once.
     path : path-like
-        JSON-lines file of results. Existing results in it are reused (resume).
+        JSON-lines file of results. Existing results in it are reused (resume) when they come from
+        the same work (:func:`work_key`); a file written by other work is refused with a ``ValueError``.
     executor : concurrent.futures.Executor, optional
         Where to run (e.g. ``ThreadPoolExecutor``, ``dask.distributed.Client(...).get_executor()``).
         Default: a ``ProcessPoolExecutor(max_workers)`` created and shut down by this call.
@@ -150,6 +311,11 @@ def sweep(
         Workers of the default process pool.
     progress : bool
         Show a tqdm progress bar (stderr).
+    desc : str
+        Label of the progress bar.
+    identity : dict, optional
+        Fixed parameters that decide the results without being arguments of ``func`` (see
+        :func:`work_key`); they are part of the work's identity.
 
     Returns
     -------
@@ -176,24 +342,37 @@ def sweep(
     ...     qnet.sweep(f, [{"x": 1, "y": 2}], out, executor=ex, progress=False).reused
     1
     """
-    if not callable(func):
-        raise TypeError(f"func must be callable, got {type(func).__name__}")
+    work = work_key(func, identity)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
-    if isinstance(points, Mapping):
-        raise TypeError("points must be an iterable of dicts, got a single dict; wrap it in a list")
+    if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, (int, np.integer))
+                                    or max_workers < 1):
+        raise ValueError(f"max_workers must be an integer >= 1 or None, got {max_workers!r}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {type(progress).__name__} {progress!r}")
+    if not isinstance(desc, str):
+        raise TypeError(f"desc must be a string, got {type(desc).__name__}")
+    if isinstance(points, (Mapping, str, bytes)):
+        raise TypeError("points must be an iterable of dicts, got a single dict or string; wrap it in a list")
     pts = [dict(p) if isinstance(p, Mapping) else p for p in points]
     keys = [point_key(p) for p in pts]
-    path = Path(path)
+    path = _sweep_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     done = load_sweep(path)
+    other = {rec.get("work") for rec in done.values()} - {work}
+    if other:
+        raise ValueError(
+            f"{path} holds results of other work (work key {sorted(map(str, other))}, this sweep's is {work!r}: "
+            f"another function, other fixed parameters or another qnet version); use another path or delete it"
+        )
     todo: dict[str, dict] = {}
     for k, p in zip(keys, pts):
         if k not in done and k not in todo:
             todo[k] = p
     reused = sum(1 for k in set(keys) if k in done)
     own = executor is None and todo
-    ex = ProcessPoolExecutor(max_workers=max_workers) if own else executor
+    ex = ProcessPoolExecutor(max_workers=max_workers, initializer=_die_with_parent, initargs=(os.getpid(),)) \
+        if own else executor
     errors: list[tuple[dict, BaseException]] = []
     bar = None
     if progress and todo:
@@ -203,12 +382,12 @@ def sweep(
     try:
         if todo:
             futures = {ex.submit(_call, func, p): k for k, p in todo.items()}
-            _end_torn_line(path)
+            _drop_torn_line(path)
             with open(path, "a", encoding="utf-8") as fh:
                 for fut in as_completed(futures):
                     k = futures[fut]
                     try:
-                        rec = {"key": k, "point": jsonable(todo[k]), "result": jsonable(fut.result())}
+                        rec = {"key": k, "work": work, "point": jsonable(todo[k]), "result": jsonable(fut.result())}
                         line = json.dumps(rec, allow_nan=True)
                     except Exception as exc:  # noqa: BLE001 - reported below, other points still saved
                         errors.append((todo[k], exc))
@@ -231,4 +410,4 @@ def sweep(
             f"{p!r}: {type(exc).__name__}: {exc}"
         ) from exc
     return SweepResult(points=pts, results=[done[k]["result"] for k in keys], computed=len(todo), reused=reused,
-                       path=path)
+                       path=path, work=work)

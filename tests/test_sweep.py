@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -27,8 +33,12 @@ def counted(x):
     return x * x
 
 
+_transient = {"failing": True}
+
+
 def fails_on_three(x):
-    if x == 3:
+    """Fails at x = 3 while ``_transient["failing"]`` (a transient fault: the same work, resumed)."""
+    if x == 3 and _transient["failing"]:
         raise ArithmeticError("boom")
     return counted(x)
 
@@ -59,15 +69,19 @@ def test_resume_after_failure_recomputes_nothing(tmp_path):
     with open(path, "a") as fh:
         fh.write('{"key": "dead", "res')
     _calls.clear()
-    with ThreadPoolExecutor(2) as ex:
-        r = qnet.sweep(counted, pts, path, executor=ex, progress=False)
+    _transient["failing"] = False
+    try:
+        with ThreadPoolExecutor(2) as ex:
+            r = qnet.sweep(fails_on_three, pts, path, executor=ex, progress=False)
+    finally:
+        _transient["failing"] = True
     assert _calls == [3]
     assert r.computed == 1 and r.reused == 5
     assert r.results == [i * i for i in range(6)]
     # the record appended after the torn line is readable: a third run computes nothing
     _calls.clear()
     with ThreadPoolExecutor(2) as ex:
-        r = qnet.sweep(counted, pts, path, executor=ex, progress=False)
+        r = qnet.sweep(fails_on_three, pts, path, executor=ex, progress=False)
     assert _calls == [] and r.computed == 0 and r.reused == 6
 
 
@@ -122,3 +136,125 @@ def test_points_given_as_single_dict(tmp_path):
 def test_executor_wrong_type(tmp_path):
     with pytest.raises(TypeError, match="Executor"):
         qnet.sweep(counted, [{"x": 1}], tmp_path / "x.jsonl", executor="threads", progress=False)
+
+
+# ---------------------------------------------------------------- the identity of the work (review item 6)
+def square(x):
+    return x * x
+
+
+def cube(x):
+    return x * x * x
+
+
+def power(x, n):
+    return x**n
+
+
+def test_another_function_is_refused_not_answered(tmp_path):
+    # sweep(f) then sweep(g) on one file once returned f's results for g
+    path = tmp_path / "w.jsonl"
+    pts = [{"x": 2}, {"x": 3}]
+    with ThreadPoolExecutor(1) as ex:
+        assert qnet.sweep(square, pts, path, executor=ex, progress=False).results == [4, 9]
+        with pytest.raises(ValueError, match="holds results of other work"):
+            qnet.sweep(cube, pts, path, executor=ex, progress=False)
+        assert qnet.sweep(cube, pts, tmp_path / "c.jsonl", executor=ex, progress=False).results == [8, 27]
+
+
+@pytest.mark.parametrize("first, second", [
+    (dict(func=functools.partial(power, n=2)), dict(func=functools.partial(power, n=3))),
+    (dict(func=square, identity={"n_mc": 100}), dict(func=square, identity={"n_mc": 200})),
+    (dict(func=square), dict(func=lambda x: x * x)),
+])
+def test_fixed_parameters_are_part_of_the_identity(tmp_path, first, second):
+    path = tmp_path / "p.jsonl"
+    with ThreadPoolExecutor(1) as ex:
+        qnet.sweep(points=[{"x": 2}], path=path, executor=ex, progress=False, **first)
+        with pytest.raises(ValueError, match="other work"):
+            qnet.sweep(points=[{"x": 2}], path=path, executor=ex, progress=False, **second)
+        assert qnet.sweep(points=[{"x": 2}], path=path, executor=ex, progress=False, **first).reused == 1
+
+
+def test_another_qnet_version_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "v.jsonl"
+    with ThreadPoolExecutor(1) as ex:
+        qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
+        monkeypatch.setattr(qnet, "__version__", "99.0")
+        with pytest.raises(ValueError, match="another qnet version"):
+            qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
+
+
+def test_point_key_tells_numbers_from_their_names():
+    for value in ("nan", "inf", "-inf"):
+        assert qnet.point_key({"x": float(value)}) != qnet.point_key({"x": value})
+    assert qnet.point_key({"x": np.float64("nan")}) == qnet.point_key({"x": float("nan")})
+    assert qnet.point_key({"x": np.float64(0.5)}) == qnet.point_key({"x": 0.5})
+
+
+# ---------------------------------------------------------------- files (review item 15)
+def test_directory_as_path_is_a_value_error(tmp_path):
+    with pytest.raises(ValueError, match="path must be a file"):
+        qnet.sweep(square, [{"x": 1}], tmp_path, progress=False)
+    with pytest.raises(ValueError, match="path must be a file"):
+        qnet.load_sweep(tmp_path)
+
+
+def test_a_corrupt_line_is_skipped_and_reported(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    good = json.dumps({"key": "k1", "point": {"x": 1}, "result": 1})
+    path.write_bytes(good.encode() + b"\n" + b'{"key": "k2", "result": "\xff"}\n' + good.replace("k1", "k3").encode()
+                     + b"\n")
+    with pytest.warns(qnet.SweepFileWarning, match="skipped 1 unreadable line.*line 2"):
+        recs = qnet.load_sweep(path)
+    assert set(recs) == {"k1", "k3"}
+
+
+# ---------------------------------------------------------------- workers die with their parent (review item 8)
+_ORPHAN_SCRIPT = """
+import os, sys, time
+import qnet
+
+def slow(x):
+    open(os.path.join(sys.argv[1], f"worker-{os.getpid()}"), "w").close()
+    time.sleep(120)
+    return x
+
+if __name__ == "__main__":
+    qnet.sweep(slow, [{"x": 1}, {"x": 2}], os.path.join(sys.argv[1], "s.jsonl"), max_workers=2, progress=False)
+"""
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pool_workers_exit_when_the_sweep_process_is_killed(tmp_path):
+    script = tmp_path / "orphan.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("worker-*"))) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "the workers never started"
+            time.sleep(0.1)
+        workers = [int(p.name.split("-")[1]) for p in tmp_path.glob("worker-*")]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(w) for w in workers), "workers outlived the killed sweep"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in tmp_path.glob("worker-*"):
+            try:
+                os.kill(int(w.name.split("-")[1]), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

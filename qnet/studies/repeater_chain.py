@@ -118,7 +118,8 @@ def collect(args, distances, segments, out) -> list[dict]:
     executor = ThreadPoolExecutor(1) if args.workers == 1 else None
     try:
         res = qnet.sweep(point, pts, out / "points.jsonl", executor=executor, max_workers=args.workers,
-                         progress=not args.no_progress, desc=NAME)
+                         progress=not args.no_progress, desc=NAME,
+                         identity={"t_max": T_MAX, "t_opt_max": T_OPT_MAX})
     finally:
         if executor is not None:
             executor.shutdown()
