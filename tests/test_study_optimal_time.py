@@ -73,3 +73,18 @@ def test_help_documents_every_option():
 def test_rejects_bad_times(tmp_path):
     with pytest.raises(SystemExit, match="t1"):
         optimal_time.main(["--quick", "--out", str(tmp_path), "--t1", "0.2", "--t2", "0.1"])
+
+
+def test_cache_key_covers_every_argument_and_the_version(tmp_path, monkeypatch):
+    calls = []
+
+    def panel(F0, n_mc):
+        calls.append(n_mc)
+        return {"x": np.array([F0 * n_mc])}
+
+    optimal_time.cached(tmp_path, "p", {"F0": 0.9, "n_mc": 4}, panel, False)
+    optimal_time.cached(tmp_path, "p", {"F0": 0.9, "n_mc": 8}, panel, False)   # n_mc was not in the key
+    assert optimal_time.cached(tmp_path, "p", {"F0": 0.9, "n_mc": 8}, panel, False)[1] is True
+    monkeypatch.setattr(qnet, "__version__", "99.0")
+    assert optimal_time.cached(tmp_path, "p", {"F0": 0.9, "n_mc": 8}, panel, False)[1] is False
+    assert calls == [4, 8, 8]

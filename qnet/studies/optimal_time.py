@@ -19,8 +19,6 @@ resumes where it stopped; --fresh recomputes everything.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -121,19 +119,21 @@ def panel_policies(F0: float, t2: float, tau: float, n: int, shots: int, seed: i
 
 # ---------------------------------------------------------------- caching (resume)
 def _key(params: dict) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+    """Identity of a panel's data: every argument of its function and the qnet version."""
+    return qnet.point_key({**params, "qnet_version": qnet.__version__})
 
 
 def cached(out: Path, name: str, params: dict, compute, fresh: bool) -> tuple[dict, bool]:
-    """Panel ``name`` from ``out/.cache`` when computed with the same ``params``, else computed and stored.
+    """Panel ``name`` from ``out/.cache`` when computed with the same ``params``, else ``compute(**params)``, stored.
 
+    ``params`` are all the arguments of ``compute``, so the cache key cannot miss one.
     Returns ``(data, from_cache)``.
     """
     cache = out / ".cache" / f"{name}-{_key(params)}.npz"
     if cache.exists() and not fresh:
         with np.load(cache, allow_pickle=False) as data:
             return {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}, True
-    data = compute()
+    data = compute(**params)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(cache.stem + ".tmp.npz")
     np.savez(tmp, **{k: np.asarray(v) for k, v in data.items()})
@@ -278,12 +278,11 @@ def main(argv: list[str] | None = None) -> dict:
     params = {"F0": args.F0, "t1": args.t1, "t2": args.t2, "resolution": n, "tau": args.tau, "shots": shots,
               "seed": args.seed, "gamma": 1.0, "protocol": "cnot", "time_unit": "1/gamma"}
     panels = [
-        ("simplex", {"F0": args.F0, "t1": args.t1, "t2": args.t2, "n": n},
-         lambda: panel_simplex(args.F0, args.t1, args.t2, n)),
-        ("plane", {"F0": args.F0, "n": n}, lambda: panel_plane(args.F0, n)),
-        ("border", {"t1": args.t1, "t2": args.t2, "n": n}, lambda: panel_border(args.t1, args.t2, n)),
-        ("policies", {"F0": args.F0, "t2": args.t2, "tau": args.tau, "n": n, "shots": shots, "seed": args.seed},
-         lambda: panel_policies(args.F0, args.t2, args.tau, n, shots, args.seed, 4 if args.quick else 8)),
+        ("simplex", {"F0": args.F0, "t1": args.t1, "t2": args.t2, "n": n}, panel_simplex),
+        ("plane", {"F0": args.F0, "n": n}, panel_plane),
+        ("border", {"t1": args.t1, "t2": args.t2, "n": n}, panel_border),
+        ("policies", {"F0": args.F0, "t2": args.t2, "tau": args.tau, "n": n, "shots": shots, "seed": args.seed,
+                      "n_mc": 4 if args.quick else 8}, panel_policies),
     ]
     data, timings = {}, {}
     for name, key, compute in _common.progress(panels, total=len(panels), desc="optimal_time",
