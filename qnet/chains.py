@@ -300,6 +300,15 @@ class _Model:
     def link_c(self, start: int, width: int) -> np.ndarray:
         return self.node_c[start] + self.node_c[start + width]
 
+    def identity(self) -> str:
+        """Hash of everything that decides the model's results (16 hex digits of SHA-256)."""
+        import hashlib
+
+        h = hashlib.sha256(repr((self.protocol, self.p_swap, self.cutoffs, self.cut_type)).encode())
+        for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
+            h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
+        return h.hexdigest()[:16]
+
     def key(self, level: int, start: int, width: int) -> tuple:
         return (level, width, self.p_gen[start:start + width].tobytes(), self.link_hat[start:start + width].tobytes(),
                 self.node_c[start:start + width + 1].tobytes())

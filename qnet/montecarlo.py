@@ -11,6 +11,8 @@ Results carry 95 % confidence intervals and merge with ``+`` (same model, differ
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,7 @@ from .chains import _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _w
 from .channels import _rates, wht
 from .measures import BDS_MEASURES
 
-__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap"]
+__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS"]
 
 _Z95 = 1.959963984540054
 
@@ -42,22 +44,29 @@ class MonteCarloResult:
         Number of elementary links generated (heralded) in the run.
     seeds : tuple of int
         Seeds of the runs merged into this result.
+    problem : str
+        Identity of the simulated problem (the simulator and every parameter that decides its
+        samples); runs merge with ``+`` only when it is the same.
     """
 
     times: np.ndarray
     states: np.ndarray
     n_links: int
     seeds: tuple = ()
+    problem: str = ""
 
     def __add__(self, other: "MonteCarloResult") -> "MonteCarloResult":
         if not isinstance(other, MonteCarloResult):
             return NotImplemented
+        if self.problem != other.problem:
+            raise ValueError(f"cannot merge runs of different problems ({self.problem!r} and {other.problem!r}): "
+                             "their samples come from different distributions")
         shared = {s for s in self.seeds if s is not None} & {s for s in other.seeds if s is not None}
         if shared:
             raise ValueError(f"cannot merge runs that share seeds {sorted(shared)}: their samples are identical, "
                              "and merging them would shrink the confidence intervals falsely")
         return MonteCarloResult(np.concatenate([self.times, other.times]), np.concatenate([self.states, other.states]),
-                                self.n_links + other.n_links, self.seeds + other.seeds)
+                                self.n_links + other.n_links, self.seeds + other.seeds, self.problem)
 
     @property
     def n(self) -> int:
@@ -93,7 +102,15 @@ class MonteCarloResult:
         return float(BDS_MEASURES["bb84_key_fraction"](self.mean_state)) / self.mean_time
 
     def pmf(self, t_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Histogram ``pmf[t]`` for ``t < t_max`` with 95 % Wilson score bounds ``(pmf, low, high)``."""
+        """Histogram ``pmf[t]`` for ``t < t_max`` with 95 % Wilson score bounds ``(pmf, low, high)``.
+
+        ``t_max`` is an integer in ``[1, MAX_PMF_LENGTH]``.
+        """
+        if isinstance(t_max, bool) or not isinstance(t_max, (int, np.integer)):
+            raise TypeError(f"t_max must be an integer number of steps, got {type(t_max).__name__} {t_max!r}")
+        if not 1 <= t_max <= MAX_PMF_LENGTH:
+            raise ValueError(f"t_max must lie in [1, MAX_PMF_LENGTH = {MAX_PMF_LENGTH}], got {t_max}")
+        t_max = int(t_max)
         counts = np.bincount(np.minimum(self.times, t_max), minlength=t_max + 1)[:t_max].astype(float)
         n = self.n
         p = counts / n
@@ -163,6 +180,10 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
+#: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
+MAX_PMF_LENGTH = 2**26
+#: Largest ``max_steps`` of :func:`simulate_swap_asap`.
+MAX_STEPS = 2**62
 #: Largest number of elementary links one delivery may use before the Monte Carlo gives up.
 MAX_LINKS_PER_DELIVERY = 10**8
 
@@ -179,7 +200,7 @@ def _run(model: _Model, n_samples: int, seed: int) -> MonteCarloResult:
                          f"(almost) never delivers with these parameters (cut-off too strict?)")
     lam = np.maximum(0.25 * wht(states), 0.0)
     lam /= lam.sum(axis=1, keepdims=True)
-    return MonteCarloResult(times, lam, int(n_links), (seed,))
+    return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{model.identity()}")
 
 
 def simulate_chain(
@@ -325,6 +346,10 @@ def simulate_swap_asap(
         if c.ndim != 0 or float(c) != int(c):
             raise ValueError(f"cutoff must be a whole number of steps, got {cutoff!r}")
         tau = int(c)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)):
+        raise TypeError(f"max_steps must be an integer, got {type(max_steps).__name__} {max_steps!r}")
+    if not 1 <= max_steps <= MAX_STEPS:
+        raise ValueError(f"max_steps must lie in [1, MAX_STEPS = 2**62], got {max_steps}")
     n_samples, seed = _n_samples(n_samples), _seed(seed)
     times = np.empty(n_samples, dtype=np.int64)
     states = np.empty((n_samples, 4))
@@ -336,4 +361,6 @@ def simulate_swap_asap(
                          f"with these parameters (cut-off too short?)")
     out = np.maximum(0.25 * wht(states), 0.0)
     out /= out.sum(axis=1, keepdims=True)
-    return MonteCarloResult(times, out, int(n_links), (seed,))
+    problem = hashlib.sha256(b"".join(np.ascontiguousarray(a, dtype=np.float64).tobytes()
+                                      for a in (p, lam, rates, [ps, tau]))).hexdigest()[:16]
+    return MonteCarloResult(times, out, int(n_links), (seed,), f"swap-asap:{n}:{problem}")

@@ -50,3 +50,35 @@ def test_schedule_rounds_are_capped_before_any_work():
 def test_schedules_within_range_are_unchanged():
     r = qnet.recurrence(qnet.werner(0.8), 10)
     assert 0 < r.p_success < 1 and np.isfinite(r.raw_pairs)
+
+
+# ---------------------------------------------------------------- item 7: merging Monte Carlo runs of one problem only
+def test_monte_carlo_runs_of_different_chains_do_not_merge():
+    one = qnet.simulate_chain(("swap",), 0.5, 0.9, 0.95, 50.0, n_samples=50, seed=1)
+    two = qnet.simulate_chain(("swap", "swap"), 0.5, 0.9, 0.95, 50.0, n_samples=50, seed=2)
+    with pytest.raises(ValueError, match="different problems"):
+        one + two
+    other_cut = qnet.simulate_chain(("swap",), 0.5, 0.9, 0.95, 50.0, cutoff=3, n_samples=50, seed=3)
+    with pytest.raises(ValueError, match="different problems"):
+        one + other_cut
+    asap = qnet.simulate_swap_asap(0.5, 0.9, qnet.werner(0.95), [0, 0, 0], n_segments=2, n_samples=50, seed=4)
+    with pytest.raises(ValueError, match="different problems"):
+        one + asap
+    same = qnet.simulate_chain(("swap",), 0.5, 0.9, 0.95, 50.0, n_samples=50, seed=5)
+    merged = one + same
+    assert merged.n == 100 and merged.problem == one.problem and merged.seeds == (1, 5)
+
+
+# ---------------------------------------------------------------- item 13: exceptions of the right type
+@pytest.mark.parametrize("max_steps, exc", [(10**30, ValueError), (float("inf"), TypeError), (0, ValueError),
+                                            (True, TypeError), ("100000000", TypeError)])
+def test_swap_asap_max_steps(max_steps, exc):
+    with pytest.raises(exc, match="max_steps"):
+        qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(0.9), [0, 0, 0], n_segments=2, n_samples=10, max_steps=max_steps)
+
+
+@pytest.mark.parametrize("t_max, exc", [(2**64, ValueError), (0, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_monte_carlo_pmf_length(t_max, exc):
+    mc = qnet.simulate_chain(("swap",), 0.5, 1.0, 1.0, float("inf"), n_samples=10, seed=1)
+    with pytest.raises(exc, match="t_max"):
+        mc.pmf(t_max)
