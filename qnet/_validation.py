@@ -38,15 +38,26 @@ def first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
     return f"{_show(arr[tuple(idx)])} at index {tuple(int(i) for i in idx)}"
 
 
-def real_array(value: Any, name: str) -> np.ndarray:
-    """Convert to a finite float64 array or raise."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a real number or array of real numbers, got {type(value).__name__}")
+def as_array(value: Any, name: str) -> np.ndarray:
+    """``numpy.asarray`` whose failures (ragged nesting, exotic objects) name the parameter."""
     try:
-        arr = np.asarray(value)
+        return np.asarray(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a rectangular array (every row of the same length), got ragged nesting: "
+                         f"{exc}") from None
     except Exception as exc:  # pragma: no cover - exotic objects
         raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from exc
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
+
+
+def real_array(value: Any, name: str) -> np.ndarray:
+    """Convert to a finite float64 array or raise (booleans are flags, not numbers)."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise TypeError(f"{name} must be a real number or array of real numbers, got {type(value).__name__} "
+                        f"{value!r}")
+    arr = as_array(value, name)
+    if arr.dtype == bool:
+        raise TypeError(f"{name} must be real numbers, got booleans")
+    if arr.dtype == object or arr.dtype.kind not in "iuf":
         if arr.dtype.kind == "c":
             raise TypeError(f"{name} must be real, got complex values")
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
@@ -89,6 +100,32 @@ def in_interval(value: Any, name: str, low: float, high: float, *, low_open: boo
 def probability(value: Any, name: str, *, zero_ok: bool = True) -> np.ndarray:
     """Probabilities in [0, 1] (or (0, 1] with ``zero_ok=False``)."""
     return in_interval(value, name, 0.0, 1.0, low_open=not zero_ok)
+
+
+def scalar(check: Any, value: Any, name: str, *args: Any, **kwargs: Any) -> float:
+    """``check(value, name, ...)`` (one of the checks above) for a parameter that takes a single number."""
+    arr = check(value, name, *args, **kwargs)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}")
+    return float(arr)
+
+
+def flag(value: Any, name: str) -> bool:
+    """A boolean option: ``True`` or ``False`` (numpy booleans too), never a string or a number."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def integer(value: Any, name: str, low: int | None = None, high: int | None = None) -> int:
+    """A whole number (a Python or numpy integer, not a bool, float or string) in ``[low, high]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value}")
+    return int(value)
 
 
 def option(value: Any, name: str, allowed: Iterable[str]) -> str:
@@ -181,10 +218,10 @@ def _bds_fast(value: Any) -> np.ndarray | None:
 def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
     """Validate a two-qubit density matrix ``(..., 4, 4)``: Hermitian, trace 1, positive semidefinite."""
     arr = _qobj_to_array(value, name)
-    if isinstance(arr, (str, bytes)) or arr is None:
+    if isinstance(arr, (str, bytes, bool, np.bool_)) or arr is None:
         raise TypeError(f"{name} must be a 4x4 density matrix, got {type(value).__name__}")
-    arr = np.asarray(arr)
-    if arr.dtype == object or arr.dtype.kind not in "biufc":
+    arr = as_array(arr, name)
+    if arr.dtype == object or arr.dtype.kind not in "iufc":
         raise TypeError(f"{name} must be a numeric 4x4 matrix, got dtype {arr.dtype}")
     arr = arr.astype(np.complex128, copy=False)
     if arr.ndim < 2 or arr.shape[-2:] != (4, 4):
@@ -251,7 +288,7 @@ def state(value: Any, name: str = "state", form: str = "auto") -> tuple[str, np.
         return "bds", bds(value, name)
     if form == "dm" or is_qobj(value):
         return "dm", density_matrix(value, name)
-    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else value
+    arr = as_array(value, name) if not isinstance(value, (str, bytes)) else value
     if isinstance(arr, np.ndarray) and arr.dtype.kind == "c":
         if arr.ndim < 2 or arr.shape[-2:] != (4, 4):
             raise TypeError(

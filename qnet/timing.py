@@ -35,6 +35,7 @@ __all__ = [
     "PolicyComparison",
     "compare_generation_policies",
     "simulate_generation_policies",
+    "MAX_GENERATION_TERMS",
     "border_short_time",
     "optimal_time_border",
 ]
@@ -513,20 +514,32 @@ class PolicyComparison:
         return {k: self.expected_value[k] / self.success_probability[k] for k in self.expected_value}
 
 
+#: Most link-2 arrival times a generation-policy comparison sums over.
+MAX_GENERATION_TERMS = 10**6
+
+
 def _generation_schedule(p: float, tau: float, deadline: float, deadline_from: str, tol: float):
-    """Arrival times ``t1_k``, probabilities, consumption times, P(no second link) and the truncation bound."""
+    """Arrival times ``t1_k``, probabilities, consumption times, P(no second link) and the truncation bound.
+
+    Arrivals later than the first ``K`` attempts, whose total probability ``(1 - p)**K`` times the largest
+    figure of merit is below ``tol``, are left out of the sum and counted in the bound.
+    """
+    k_tol = 1 if p == 1.0 else max(1, int(np.ceil(np.log(tol / _FOM_BOUND) / np.log1p(-p))))
     if deadline_from == "first":
-        kmax = int(np.floor(deadline / tau * (1 + 1e-12)))
-        k = np.arange(1, kmax + 1)
-        t2 = np.full(k.shape, float(deadline))
-        p_none, bound = (1.0 - p) ** kmax, 0.0
+        k_all = int(min(np.floor(deadline / tau * (1 + 1e-12)), 2.0**62))  # attempts that end by the deadline
+        kmax = min(k_all, k_tol)
+        p_none = (1.0 - p) ** k_all
+        bound = _FOM_BOUND * ((1.0 - p) ** kmax - p_none) if kmax < k_all else 0.0
     else:
-        kmax = 1 if p == 1.0 else int(np.ceil(np.log(tol / _FOM_BOUND) / np.log1p(-p)))
-        if kmax > 10**6:
-            raise ValueError(f"p={p!r} is too small to reach tol={tol!r} with at most 10**6 terms; raise tol or p")
-        k = np.arange(1, kmax + 1)
-        t2 = k * tau + deadline
+        kmax = k_tol
         p_none, bound = 0.0, _FOM_BOUND * (1.0 - p) ** kmax
+    if kmax > MAX_GENERATION_TERMS:
+        raise ValueError(
+            f"p={p!r} is too small to reach tol={tol!r} with at most MAX_GENERATION_TERMS = {MAX_GENERATION_TERMS} "
+            f"link-2 arrival times ({kmax} needed); raise tol or p"
+        )
+    k = np.arange(1, kmax + 1)
+    t2 = np.full(k.shape, float(deadline)) if deadline_from == "first" else k * tau + deadline
     prob = p * (1.0 - p) ** (k - 1.0)
     return k * tau, t2, prob, p_none, bound
 
@@ -592,12 +605,15 @@ def compare_generation_policies(
     mu = _v.bds(second, "second")
     if lam.ndim != 1 or mu.ndim != 1:
         raise ValueError(f"first and second must be single Bell-diagonal states (shape (4,)), got {lam.shape}, {mu.shape}")
-    p = float(_v.probability(p, "p", zero_ok=False))
-    tau = float(_v.positive(tau, "tau"))
-    deadline = float(_v.nonnegative(deadline, "deadline"))
+    p = float(_v.scalar(_v.probability, p, "p", zero_ok=False))
+    tau = float(_v.scalar(_v.positive, tau, "tau"))
+    deadline = float(_v.scalar(_v.nonnegative, deadline, "deadline"))
     _v.option(deadline_from, "deadline_from", DEADLINES)
     fom = _fom(fom, False)
-    tol = float(_v.in_interval(tol, "tol", 0.0, 1e-3, low_open=True))
+    tol = float(_v.scalar(_v.in_interval, tol, "tol", 0.0, 1e-3, low_open=True))
+    _v.option(protocol, "protocol", PROTOCOLS)
+    _v.scalar(_v.probability, gate_fidelity, "gate_fidelity")
+    _v.scalar(_v.probability, measurement_error, "measurement_error")
     mem1, mem2 = _memories(rates, rates_second, "bds")
     if np.ndim(mem1) != 1 or np.ndim(mem2) != 1:
         raise ValueError("rates must be a single set of rates (shape (3,)) here")
