@@ -62,7 +62,21 @@ __all__ = [
     "optimize_cutoff_bds",
     "CutoffOptimum",
     "TruncationError",
+    "NeverDeliversError",
+    "MAX_T_TRUNC",
+    "MAX_SWAP_LEVELS",
+    "MAX_LEVELS",
+    "MAX_CHAIN_BYTES",
 ]
+
+#: Longest time window (steps) of an exact chain distribution.
+MAX_T_TRUNC = 2**22
+#: Most swap levels of a nested chain (``2**16`` segments).
+MAX_SWAP_LEVELS = 16
+#: Most levels (swaps and distillations) of a nested chain.
+MAX_LEVELS = 64
+#: Largest memory an exact chain evaluation may need (estimated before any work), in bytes.
+MAX_CHAIN_BYTES = 4 * 2**30
 
 #: Protocol steps of a level.
 OPERATIONS: tuple[str, ...] = ("swap", "distill")
@@ -81,6 +95,22 @@ _TWIRL[1:, 1:] = 1.0 / 3.0
 
 
 # ---------------------------------------------------------------- results
+class NeverDeliversError(ValueError):
+    """Every attempt at some level of the chain fails (e.g. a cut-off no pair can pass): no delivery, ever."""
+
+
+class TruncationError(ValueError):
+    """The window ``t_trunc`` misses more of the delivery-time distribution than ``tol`` allows.
+
+    ``sufficient_t_trunc`` is a window verified to suffice, or ``None`` when even the largest window
+    qnet tries (``MAX_T_TRUNC`` steps, within ``MAX_CHAIN_BYTES``) does not.
+    """
+
+    def __init__(self, message: str, sufficient_t_trunc: int | None):
+        super().__init__(message)
+        self.sufficient_t_trunc = sufficient_t_trunc
+
+
 @dataclass(frozen=True)
 class ChainDelivery:
     """Delivery-time distribution and delivered states of a repeater chain.
@@ -151,6 +181,11 @@ def _protocol(protocol: Any) -> tuple[str, ...]:
         raise TypeError(
             f"protocol must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {protocol!r}"
         )
+    if len(protocol) > MAX_LEVELS:
+        raise ValueError(f"protocol has {len(protocol)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
+    if sum(1 for step in protocol if step == "swap") > MAX_SWAP_LEVELS:
+        raise ValueError(f"protocol has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
+                         f"(2**{MAX_SWAP_LEVELS} segments)")
     out = []
     for i, step in enumerate(protocol):
         if not isinstance(step, str) or step not in OPERATIONS:
@@ -216,13 +251,44 @@ def _t_trunc(t_trunc: Any) -> int:
         raise TypeError(f"t_trunc must be an integer number of time steps, got {type(t_trunc).__name__} {t_trunc!r}")
     if t_trunc < 2:
         raise ValueError(f"t_trunc must be >= 2, got {t_trunc}")
+    if t_trunc > MAX_T_TRUNC:
+        raise ValueError(f"t_trunc must be <= MAX_T_TRUNC = 2**22 = {MAX_T_TRUNC} steps, got {t_trunc}")
     return int(t_trunc)
 
 
 def _tol(tol: Any) -> float | None:
     if tol is None:
         return None
-    return float(_v.in_interval(tol, "tol", 0.0, 1.0, low_open=True))
+    return _v.scalar(_v.in_interval, tol, "tol", 0.0, 1.0, low_open=True)
+
+
+def _distinct_nodes(model: _Model) -> int:
+    """Number of distinct sub-chains the recursion stores (memoised by content), counted without any arrays."""
+    seen: set = set()
+
+    def walk(level: int, start: int, width: int) -> None:
+        if level < 0:
+            return
+        key = model.key(level, start, width)
+        if key in seen:
+            return
+        seen.add(key)
+        ch = model.children(level, start, width)
+        for sa, wa in ((start, width),) if ch is None else ch:
+            walk(level - 1, sa, wa)
+
+    walk(len(model.protocol) - 1, 0, model.n)
+    return len(seen)
+
+
+def _check_size(model: _Model, T: int) -> None:
+    """Refuse, before any work, an evaluation whose stored arrays and FFT buffers would exceed MAX_CHAIN_BYTES."""
+    need = (_distinct_nodes(model) + 16) * T * 4 * 8
+    if need > MAX_CHAIN_BYTES:
+        raise ValueError(
+            f"this chain at t_trunc={T} needs about {need / 2**30:.1f} GiB (more than MAX_CHAIN_BYTES = "
+            f"{MAX_CHAIN_BYTES / 2**30:g} GiB); use a smaller t_trunc or fewer distinct segments"
+        )
 
 
 # ---------------------------------------------------------------- the model
@@ -412,7 +478,7 @@ def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.nda
         G = fail + passed - out[:, 0]
     if 1.0 - G.sum() < 1e-12 and first[:, 0].sum() < 1e-12:
         what = f"cut-off {model.cut_type}={model.cutoffs[level]!r}" if model.cutoffs[level] is not None else op
-        raise ValueError(
+        raise NeverDeliversError(
             f"the chain never delivers: every attempt at level {level} ({op}) fails (because of the {what}); "
             f"relax the cut-off or improve the links"
         )
@@ -458,26 +524,20 @@ def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
     return 4 * T
 
 
-_T_MAX = 2**22
 # The state delivered at step t is J[t] / pmf[t]; FFT round-off in J is ~1e-16 * max(pmf), so the state is
 # reported only where pmf[t] > _STATE_FLOOR * max(pmf) (relative error below ~1e-6 there) and NaN elsewhere.
 _STATE_FLOOR = 1e-10
 
 
-class TruncationError(ValueError):
-    """The window ``t_trunc`` misses more of the delivery-time distribution than ``tol`` allows.
-
-    ``sufficient_t_trunc`` is a window verified to suffice, or ``None`` when even the largest window
-    qnet tries (``2**22`` steps) does not.
-    """
-
-    def __init__(self, message: str, sufficient_t_trunc: int | None):
-        super().__init__(message)
-        self.sufficient_t_trunc = sufficient_t_trunc
-
-
 def _missing(J: np.ndarray) -> float:
     return max(0.0, 1.0 - float(np.maximum(J[1:, 0], 0.0).sum()))
+
+
+def _window_lower_bound(model: _Model, tol: float) -> float:
+    """Steps any window covering ``1 - tol`` needs: the slowest segment alone has no link after ``t`` steps
+    with probability ``(1 - p_min)**t``, and the chain cannot deliver before it has one."""
+    p_min = float(model.p_gen.min())
+    return 1.0 if p_min >= 1.0 else math.log(tol) / math.log1p(-p_min)
 
 
 def _check_truncation(J: np.ndarray, model: _Model, tol: float | None) -> None:
@@ -487,16 +547,23 @@ def _check_truncation(J: np.ndarray, model: _Model, tol: float | None) -> None:
     T = J.shape[0]
     trunc = _missing(J)
     pmf = np.maximum(J[:, 0], 0.0)
-    advice, sufficient = f"t_trunc > {_T_MAX} would be needed", None
+    advice, sufficient = f"t_trunc > MAX_T_TRUNC = {MAX_T_TRUNC} would be needed", None
+    lower = _window_lower_bound(model, tol)
     T2 = T
-    for _ in range(8):
-        T2 = min(_T_MAX, _suggest_t_trunc(pmf, tol) if T2 == T else max(2 * T2, _suggest_t_trunc(pmf, tol)))
+    for _ in range(8 if lower <= MAX_T_TRUNC else 0):
+        guess = _suggest_t_trunc(pmf, tol) if T2 == T else max(2 * T2, _suggest_t_trunc(pmf, tol))
+        T2 = int(min(MAX_T_TRUNC, max(guess, math.ceil(lower))))
+        try:
+            _check_size(model, T2)
+        except ValueError:
+            advice = f"a window of {T2} steps would be needed, more than MAX_CHAIN_BYTES allows"
+            break
         J2 = _evaluate(model, T2)
         if _missing(J2) <= tol:
             advice, sufficient = f"t_trunc >= {T2} would suffice (checked)", T2
             break
         pmf = np.maximum(J2[:, 0], 0.0)
-        if T2 >= _T_MAX:
+        if T2 >= MAX_T_TRUNC:
             break
     raise TruncationError(
         f"t_trunc={T} covers only {1 - trunc:.12g} of the delivery-time distribution (missing {trunc:.3g} > "
@@ -624,8 +691,14 @@ def chain_delivery(
     ((20000,), (20000, 4), True)
     """
     model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type)
+    return _deliver(model, t_trunc, tol)
+
+
+def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
+    """Validated window and tolerance, size check, evaluation and result of a chain model."""
     T = _t_trunc(t_trunc)
     tol = _tol(tol)
+    _check_size(model, T)
     return _result(_evaluate(model, T), model, tol)
 
 
@@ -703,8 +776,7 @@ def chain_delivery_bds(
     """
     model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                        gate_fidelity, measurement_error)
-    T = _t_trunc(t_trunc)
-    return _result(_evaluate(model, T), model, _tol(tol))
+    return _deliver(model, t_trunc, tol)
 
 
 def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
@@ -723,23 +795,42 @@ class CutoffOptimum:
     n_evaluations: int
 
 
+def _bounds(bounds: Any, cut_type: str, T: int) -> tuple[float, float]:
+    """Search interval of the cut-off: a (low, high) pair inside the values the cut-off type allows."""
+    if bounds is None:
+        return (0.25, 1.0) if cut_type == "fidelity" else (1.0, float(max(2, T // 2)))
+    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, (Sequence, np.ndarray)) or len(bounds) != 2:
+        raise ValueError(f"bounds must be a pair (low, high), got {bounds!r}")
+    lo, hi = (_v.scalar(_v.real_array, b, f"bounds[{i}]") for i, b in enumerate(bounds))
+    if not lo < hi:
+        raise ValueError(f"bounds must satisfy low < high, got {bounds!r}")
+    if cut_type == "fidelity" and not 0.0 <= lo < hi <= 1.0:
+        raise ValueError(f"bounds of a fidelity cut-off must lie in [0, 1], got {bounds!r}")
+    if cut_type != "fidelity" and lo < (1.0 if cut_type == "run_time" else 0.0):
+        raise ValueError(f"bounds of a {cut_type} cut-off must be >= {1 if cut_type == 'run_time' else 0} steps, "
+                         f"got {bounds!r}")
+    return lo, hi
+
+
 def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed, maxiter
               ) -> CutoffOptimum:
     from scipy.optimize import differential_evolution
 
     protocol = model.protocol
     T = _t_trunc(t_trunc)
+    if tol is None:
+        raise TypeError("tol must be a number in (0, 1]: candidates whose window misses more than tol score 0")
     tol = _tol(tol)
+    per_level = _v.flag(per_level, "per_level")
+    seed = _v.integer(seed, "seed", 0, 2**32 - 1)
+    maxiter = _v.integer(maxiter, "maxiter", 1, 10**6)
     if callable(objective):
         fom = objective
     else:
         _v.option(objective, "objective", ("key_rate", "rate_fidelity"))
         fom = (lambda r: r.key_rate) if objective == "key_rate" else (lambda r: r.mean_fidelity / r.mean_time)
-    if bounds is None:
-        bounds = (0.25, 1.0) if cut_type == "fidelity" else (1, max(2, T // 2))
-    lo, hi = float(bounds[0]), float(bounds[1])
-    if not lo < hi:
-        raise ValueError(f"bounds must satisfy low < high, got {bounds!r}")
+    lo, hi = _bounds(bounds, cut_type, T)
+    _check_size(model, T)
     dim = len(protocol) if per_level else 1
     integer = cut_type != "fidelity"
     cache: dict = {}
@@ -755,7 +846,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
                        _cutoffs(c, cut_type, len(protocol)), cut_type, model.D_distill)
             try:
                 r = _result(_evaluate(m, T), m, None)
-            except ValueError:  # e.g. a fidelity cut-off no pair can pass: the chain never delivers
+            except NeverDeliversError:  # e.g. a fidelity cut-off no pair can pass: a genuinely infeasible candidate
                 cache[c] = (0.0, None)
             else:
                 cache[c] = (float(fom(r)) if r.truncation_error <= tol else 0.0, r)

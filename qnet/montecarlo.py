@@ -25,7 +25,8 @@ from .chains import _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _w
 from .channels import _rates, wht
 from .measures import BDS_MEASURES
 
-__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS"]
+__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
+           "MAX_SAMPLES"]
 
 _Z95 = 1.959963984540054
 
@@ -171,6 +172,9 @@ def _n_samples(n: Any) -> int:
         raise TypeError(f"n_samples must be an integer, got {type(n).__name__} {n!r}")
     if n < 2:
         raise ValueError(f"n_samples must be >= 2 (confidence intervals need two samples), got {n}")
+    if n > MAX_SAMPLES:
+        raise ValueError(f"n_samples must be <= MAX_SAMPLES = {MAX_SAMPLES} (40 bytes each), got {n}; merge runs "
+                         "with different seeds for more")
     return int(n)
 
 
@@ -180,6 +184,8 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
+#: Most samples one Monte Carlo run returns (each holds a time and a state: 40 bytes).
+MAX_SAMPLES = 10**8
 #: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
 MAX_PMF_LENGTH = 2**26
 #: Largest ``max_steps`` of :func:`simulate_swap_asap`.

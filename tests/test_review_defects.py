@@ -122,3 +122,67 @@ def test_truncated_first_deadline_sum_matches_the_full_sum():
 def test_tiny_p_is_refused_before_allocating():
     with pytest.raises(ValueError, match="MAX_GENERATION_TERMS"):
         qnet.compare_generation_policies(W9, W9, [1, 1, 1], 1e-12, 0.01, 1e9)
+
+
+# ---------------------------------------------------------------- item 10: optimize_cutoff
+ARGS10 = (("swap", "swap"), 0.3, 0.6, 0.99, 60.0)
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    ({"cut_type": "fidelity", "bounds": (1.5, 3)}, ValueError, r"bounds of a fidelity cut-off must lie in \[0, 1\]"),
+    ({"bounds": (-5, 10)}, ValueError, "bounds of a memory_time cut-off must be >= 0"),
+    ({"cut_type": "run_time", "bounds": (0, 10)}, ValueError, "bounds of a run_time cut-off must be >= 1"),
+    ({"bounds": (1,)}, ValueError, r"bounds must be a pair \(low, high\)"),
+    ({"bounds": (1, 10, 20)}, ValueError, r"bounds must be a pair \(low, high\)"),
+    ({"bounds": ("a", 3)}, TypeError, r"bounds\[0\]"),
+    ({"maxiter": -1}, ValueError, "maxiter"),
+    ({"maxiter": 2.5}, TypeError, "maxiter"),
+    ({"tol": None}, TypeError, "tol"),
+    ({"per_level": 1}, TypeError, "per_level"),
+    ({"per_level": "False"}, TypeError, "per_level"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"t_trunc": 2**64}, ValueError, "t_trunc must be <= MAX_T_TRUNC"),
+])
+def test_optimize_cutoff_refuses_bad_options_up_front(kw, exc, match):
+    with pytest.raises(exc, match=match):
+        qnet.optimize_cutoff(*ARGS10, **kw)
+
+
+def test_optimize_cutoff_propagates_errors_of_the_objective():
+    # only a genuinely infeasible candidate (the chain never delivers) scores 0; a bug in the objective surfaces
+    def broken(result):
+        raise KeyError("a user's bug")
+
+    with pytest.raises(KeyError, match="a user's bug"):
+        qnet.optimize_cutoff(*ARGS10, objective=broken, t_trunc=400, maxiter=1)
+
+
+# ---------------------------------------------------------------- item 11: sizes refused before allocating
+@pytest.mark.parametrize("call, match", [
+    (lambda: qnet.chain_delivery(("swap",), 0.5, 0.9, 0.98, 400.0, t_trunc=10**12), "MAX_T_TRUNC"),
+    (lambda: qnet.chain_delivery(("swap",) * 40, 0.5, 0.9, 0.98, 400.0), "MAX_SWAP_LEVELS"),
+    (lambda: qnet.chain_delivery(("distill",) * 100, 0.5, 0.9, 0.98, 400.0), "MAX_LEVELS"),
+    (lambda: qnet.chain_delivery(("swap",) * 12, np.linspace(0.1, 0.9, 2**12), 0.9, 0.98, 400.0, t_trunc=2**16),
+     "MAX_CHAIN_BYTES"),
+    (lambda: qnet.recurrence(qnet.werner(0.8), 10**12), "MAX_ROUNDS"),
+    (lambda: qnet.simulate_chain(("swap",), 0.5, 0.9, 0.98, 400.0, n_samples=10**12), "n_samples"),
+])
+def test_absurd_sizes_are_refused_at_once(call, match):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        call()
+    assert time.perf_counter() - start < 2.0
+
+
+def test_hopeless_window_is_reported_without_trying_huge_windows():
+    # p_gen = 1e-9: the slowest link alone needs ~1.4e10 steps to be there with probability 1 - 1e-6;
+    # this once took 1.8 GB and 10 s to find out
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(qnet.TruncationError, match="MAX_T_TRUNC") as info:
+        qnet.chain_delivery(("distill", "swap"), 1e-9, 0.9, 0.98, 400.0, (40, 80), t_trunc=3000)
+    assert info.value.sufficient_t_trunc is None
+    assert time.perf_counter() - start < 2.0
