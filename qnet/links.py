@@ -150,7 +150,8 @@ class FibreChannel(_Channel):
         return self.attenuation_db_per_km * self.length_km
 
     def split(self, parts: int = 2) -> "FibreChannel":
-        """One of ``parts`` equal pieces of this fibre (e.g. node-to-midpoint)."""
+        """One of ``parts`` (an integer >= 1) equal pieces of this fibre (e.g. node-to-midpoint)."""
+        parts = _v.integer(parts, "parts", 1)
         return FibreChannel(self.length_km / parts, self.attenuation_db_per_km, self.speed_km_s)
 
 
@@ -177,7 +178,8 @@ class FreeSpaceChannel(_Channel):
     _NONNEGATIVE = ("loss_db", "length_km")
 
     def split(self, parts: int = 2) -> "FreeSpaceChannel":
-        """One of ``parts`` equal pieces (loss in dB and length divided equally)."""
+        """One of ``parts`` (an integer >= 1) equal pieces (loss in dB and length divided equally)."""
+        parts = _v.integer(parts, "parts", 1)
         return FreeSpaceChannel(self.loss_db / parts, self.length_km / parts, self.speed_km_s)
 
 

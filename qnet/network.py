@@ -11,9 +11,14 @@ Graph conventions
   :mod:`qnet.links` (``success_probability()``, ``state()``, ``attempt_duration()``), or the
   plain attributes ``p_gen`` (success probability per attempt, in (0, 1]) and ``w0`` (Werner
   parameter) or ``state`` (Bell-diagonal ``[Φ+, Φ−, Ψ+, Ψ−]``).
-* **Time**: the chain model is synchronous; one time step is the longest attempt duration of
-  the links on a path (or ``G.graph["time_step"]`` in seconds when links have no duration;
-  default 1 s). Memory rates are converted to per-step rates with it.
+* **Edge length** is the one source of truth for distance: a ``link`` whose channel has another
+  length is refused.
+* **Graph** attributes: ``p_swap`` (swap success probability in (0, 1], default 1) and
+  ``time_step`` (seconds per link attempt, > 0), which plain-``p_gen`` edges need: the chain
+  model is synchronous, one time step is the longest attempt duration of the links on a path,
+  and edges without a link model have no duration of their own. The builders set it (by default
+  to the heralding round trip over the longest edge). Memory rates are converted to per-step
+  rates with it.
 
 Several node pairs are served in parallel on their own paths with dedicated memories (a node
 serving ``k`` paths needs enough ``n_memories``; links on a shared edge are multiplexed), so the
@@ -31,8 +36,9 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
-from .chains import ChainDelivery, _bds_model, _evaluate, _result, _t_trunc, _tol
+from .chains import ChainDelivery, _bds_model, _check_size, _deliver, _evaluate, _protocol, _result, _t_trunc
 from .channels import PauliMemory, T1T2Memory
+from .links import FIBRE_LIGHT_SPEED_KM_S
 from .montecarlo import MonteCarloResult, _n_samples, _run, _seed
 from .states import werner as _werner_state
 
@@ -49,10 +55,13 @@ __all__ = [
     "PairService",
     "serve_pairs",
     "PATH_CRITERIA",
+    "MAX_NETWORK_NODES",
 ]
 
 #: Path-selection criteria.
 PATH_CRITERIA: tuple[str, ...] = ("shortest", "fidelity", "rate")
+#: Most nodes a network builder makes.
+MAX_NETWORK_NODES = 100_000
 
 
 class NetworkError(ValueError):
@@ -86,7 +95,7 @@ def _check_node(G: nx.Graph, n: Any) -> None:
     for name in ("gate_fidelity", "measurement_fidelity"):
         if name in d:
             try:
-                _v.probability(d[name], f"{name} of node {n!r}")
+                _v.scalar(_v.probability, d[name], f"{name} of node {n!r}")
             except (TypeError, ValueError) as exc:
                 raise NetworkError(str(exc)) from None
 
@@ -96,7 +105,7 @@ def _check_edge(G: nx.Graph, u: Any, v: Any) -> None:
     if "length" not in d:
         raise NetworkError(f"edge ({u!r}, {v!r}) has no 'length' attribute (km)")
     try:
-        _v.nonnegative(d["length"], f"length of edge ({u!r}, {v!r})")
+        _v.scalar(_v.nonnegative, d["length"], f"length of edge ({u!r}, {v!r})")
     except (TypeError, ValueError) as exc:
         raise NetworkError(str(exc)) from None
     if "link" in d:
@@ -106,17 +115,35 @@ def _check_edge(G: nx.Graph, u: Any, v: Any) -> None:
                                f"{type(link).__name__}")
         if link.success_probability() <= 0:
             raise NetworkError(f"edge ({u!r}, {v!r}): the link never succeeds (success probability 0)")
+        channel_km = getattr(getattr(link, "channel", None), "length_km", None)
+        if channel_km is not None and not math.isclose(channel_km, float(d["length"]), rel_tol=1e-9, abs_tol=1e-12):
+            raise NetworkError(f"edge ({u!r}, {v!r}): length {float(d['length'])!r} km but its link's channel is "
+                               f"{channel_km!r} km long; the edge length is the one source of truth, make them equal")
         return
     if "p_gen" not in d:
         raise NetworkError(f"edge ({u!r}, {v!r}) has neither a 'link' (qnet.links scheme) nor 'p_gen'")
     if "w0" not in d and "state" not in d:
         raise NetworkError(f"edge ({u!r}, {v!r}) needs 'w0' (Werner parameter) or 'state' (Bell-diagonal) with p_gen")
     try:
-        _v.probability(d["p_gen"], f"p_gen of edge ({u!r}, {v!r})", zero_ok=False)
+        _v.scalar(_v.probability, d["p_gen"], f"p_gen of edge ({u!r}, {v!r})", zero_ok=False)
         if "state" in d:
-            _v.bds(d["state"], f"state of edge ({u!r}, {v!r})")
+            if _v.bds(d["state"], f"state of edge ({u!r}, {v!r})").shape != (4,):
+                raise NetworkError(f"edge ({u!r}, {v!r}): state must be one Bell-diagonal state of shape (4,)")
         else:
-            _v.probability(d["w0"], f"w0 of edge ({u!r}, {v!r})")
+            _v.scalar(_v.probability, d["w0"], f"w0 of edge ({u!r}, {v!r})")
+    except (TypeError, ValueError) as exc:
+        raise NetworkError(str(exc)) from None
+
+
+def _check_graph(G: Any) -> None:
+    """An undirected networkx graph whose graph-level attributes (``p_swap``, ``time_step``) are valid."""
+    if not isinstance(G, nx.Graph) or G.is_directed():
+        raise NetworkError(f"a network must be an undirected networkx Graph, got {type(G).__name__}")
+    try:
+        if "p_swap" in G.graph:
+            _v.scalar(_v.probability, G.graph["p_swap"], "G.graph['p_swap']", zero_ok=False)
+        if "time_step" in G.graph:
+            _v.scalar(_v.positive, G.graph["time_step"], "G.graph['time_step'] (seconds per link attempt)")
     except (TypeError, ValueError) as exc:
         raise NetworkError(str(exc)) from None
 
@@ -127,8 +154,9 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
     Raises
     ------
     NetworkError
-        Not an undirected networkx graph, self-loops, missing or out-of-range node/edge
-        attributes, negative lengths, unknown endpoints or endpoints that are not connected.
+        Not an undirected networkx graph, self-loops, missing or out-of-range node, edge or graph
+        attributes, negative lengths, a link whose channel length differs from its edge's length,
+        unknown endpoints or endpoints that are not connected.
 
     Examples
     --------
@@ -145,8 +173,7 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
     >>> qnet.validate_network(G, [(0, 2)]) is G
     True
     """
-    if not isinstance(G, nx.Graph) or G.is_directed():
-        raise NetworkError(f"a network must be an undirected networkx Graph, got {type(G).__name__}")
+    _check_graph(G)
     if G.number_of_nodes() == 0:
         raise NetworkError("the network has no nodes")
     loops = list(nx.selfloop_edges(G))
@@ -156,6 +183,8 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
         _check_node(G, n)
     for u, v in G.edges:
         _check_edge(G, u, v)
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+        raise NetworkError(f"pairs must be a list of (source, target) node pairs, got {pairs!r}")
     for pair in pairs:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise NetworkError(f"a node pair must be (source, target), got {pair!r}")
@@ -172,28 +201,73 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
 
 # ---------------------------------------------------------------- builders
 def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float], Any] | None, p_gen: Any,
-              w0: Any, gate_fidelity: float, measurement_fidelity: float) -> nx.Graph:
+              w0: Any, gate_fidelity: float, measurement_fidelity: float, time_step: Any) -> nx.Graph:
+    """Validate the builders' shared keywords, then set every node's, edge's and the graph's attributes."""
+    n_memories = _v.integer(n_memories, "n_memories", 1)
+    if link is not None and not callable(link):
+        raise TypeError(f"link must be a function of the edge length (km) returning a qnet.links scheme, got "
+                        f"{type(link).__name__}")
+    p_gen = _v.scalar(_v.probability, p_gen, "p_gen", zero_ok=False)
+    w0 = _v.scalar(_v.probability, w0, "w0")
+    gate_fidelity = _v.scalar(_v.probability, gate_fidelity, "gate_fidelity")
+    measurement_fidelity = _v.scalar(_v.probability, measurement_fidelity, "measurement_fidelity")
+    if time_step is not None:
+        time_step = _v.scalar(_v.positive, time_step, "time_step")
     for n in G.nodes:
         G.nodes[n].update(memory=memory, n_memories=n_memories, gate_fidelity=gate_fidelity,
                           measurement_fidelity=measurement_fidelity)
+    longest = 0.0
     for u, v in G.edges:
         d = G.edges[u, v]
+        longest = max(longest, float(d["length"]))
         if link is not None:
             d["link"] = link(float(d["length"]))
         else:
-            d["p_gen"] = float(p_gen)
-            d["w0"] = float(w0)
+            d["p_gen"] = p_gen
+            d["w0"] = w0
+    if link is None:
+        if time_step is None:
+            if longest <= 0:
+                raise ValueError("time_step (seconds per link attempt) is needed: the edges have no length from "
+                                 "which to take the heralding round trip")
+            time_step = 2.0 * longest / FIBRE_LIGHT_SPEED_KM_S
+        G.graph["time_step"] = time_step
     return validate_network(G)
+
+
+def _size(value: Any, name: str) -> int:
+    return _v.integer(value, name, 1, MAX_NETWORK_NODES)
+
+
+_BUILDER_KEYWORDS = """memory : PauliMemory or array_like (3,)
+        Memory of every node (Pauli rates in 1/s).
+    n_memories : int
+        Memory slots per node (>= 1).
+    link : callable, optional
+        ``link(length_km)`` builds each edge's heralding scheme from :mod:`qnet.links` (e.g.
+        ``lambda L: qnet.MidpointSource(qnet.FibreChannel(L))``); it sets the attempt duration.
+    p_gen, w0 : float
+        Without ``link``: success probability per attempt, in (0, 1], and Werner parameter of every edge.
+    gate_fidelity, measurement_fidelity : float
+        Operation quality of every node, in [0, 1].
+    time_step : float, optional
+        Without ``link``: seconds per link attempt (> 0). Default: the heralding round trip over the
+        longest edge, ``2 L / (2e5 km/s)``."""
 
 
 def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
                  link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float = 0.98,
-                 gate_fidelity: float = 1.0, measurement_fidelity: float = 1.0) -> nx.Graph:
+                 gate_fidelity: float = 1.0, measurement_fidelity: float = 1.0,
+                 time_step: float | None = None) -> nx.Graph:
     """Square grid of ``rows × cols`` nodes ``(i, j)``, neighbours ``spacing_km`` apart.
 
-    ``link(length_km)`` builds each edge's link model (e.g.
-    ``lambda L: qnet.MidpointSource(qnet.FibreChannel(L))``); without it every edge gets the
-    plain ``p_gen`` and ``w0``.
+    Parameters
+    ----------
+    rows, cols : int
+        Grid size (``rows * cols <= MAX_NETWORK_NODES``).
+    spacing_km : float
+        Length of every edge (>= 0).
+    {keywords}
 
     Examples
     --------
@@ -201,16 +275,31 @@ def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0,
     >>> G = qnet.grid_network(3, 4, 25.0)
     >>> G.number_of_nodes(), G.number_of_edges(), G.edges[(0, 0), (0, 1)]["length"]
     (12, 17, 25.0)
+    >>> G.graph["time_step"]   # heralding round trip over 25 km of fibre
+    0.00025
     """
+    rows, cols = _size(rows, "rows"), _size(cols, "cols")
+    if rows * cols > MAX_NETWORK_NODES:
+        raise ValueError(f"rows * cols = {rows * cols} nodes exceeds MAX_NETWORK_NODES = {MAX_NETWORK_NODES}")
+    spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.grid_2d_graph(rows, cols)
-    nx.set_edge_attributes(G, float(spacing_km), "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity)
+    nx.set_edge_attributes(G, spacing_km, "length")
+    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step)
 
 
 def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
                  link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float = 0.98,
-                 gate_fidelity: float = 1.0, measurement_fidelity: float = 1.0) -> nx.Graph:
-    """Ring of ``n`` nodes ``0..n-1``, neighbours ``spacing_km`` apart (keywords as :func:`grid_network`).
+                 gate_fidelity: float = 1.0, measurement_fidelity: float = 1.0,
+                 time_step: float | None = None) -> nx.Graph:
+    """Ring of ``n`` nodes ``0..n-1`` (``3 <= n <= MAX_NETWORK_NODES``), neighbours ``spacing_km`` apart.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    spacing_km : float
+        Length of every edge (>= 0).
+    {keywords}
 
     Examples
     --------
@@ -218,19 +307,35 @@ def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_
     >>> qnet.ring_network(6, 10.0).number_of_edges()
     6
     """
+    n = _size(n, "n")
+    if n < 3:
+        raise ValueError(f"n must be >= 3 for a ring (fewer nodes make a line or a self-loop), got {n}")
+    spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.cycle_graph(n)
-    nx.set_edge_attributes(G, float(spacing_km), "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity)
+    nx.set_edge_attributes(G, spacing_km, "length")
+    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step)
 
 
 def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int = 0, memory: Any = (0.0, 0.0, 0.0),
                              n_memories: int = 4, link: Callable[[float], Any] | None = None, p_gen: float = 0.1,
                              w0: float = 0.98, gate_fidelity: float = 1.0,
-                             measurement_fidelity: float = 1.0) -> nx.Graph:
+                             measurement_fidelity: float = 1.0, time_step: float | None = None) -> nx.Graph:
     """Random geometric graph: ``n`` nodes uniform in a ``size_km`` square, linked within ``radius * size_km``.
 
     Edge lengths are the Euclidean distances; node positions are in ``G.nodes[n]["pos"]`` (km).
-    Only the largest connected component is kept. Keywords as :func:`grid_network`.
+    Only the largest connected component is kept.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes drawn (``<= MAX_NETWORK_NODES``).
+    radius : float
+        Connection radius as a fraction of ``size_km``, in (0, sqrt(2)].
+    size_km : float
+        Side of the square (> 0).
+    seed : int
+        Seed of the node positions.
+    {keywords}
 
     Examples
     --------
@@ -239,13 +344,21 @@ def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int
     >>> all(0 < d["length"] <= 30.0 for _, _, d in G.edges(data=True))
     True
     """
+    n = _size(n, "n")
+    radius = _v.scalar(_v.in_interval, radius, "radius", 0.0, math.sqrt(2.0), low_open=True)
+    size_km = _v.scalar(_v.positive, size_km, "size_km")
+    seed = _v.integer(seed, "seed", 0, 2**32 - 1)
     G = nx.random_geometric_graph(n, radius, seed=seed)
     G = G.subgraph(max(nx.connected_components(G), key=len)).copy()
     for v in G.nodes:
         G.nodes[v]["pos"] = tuple(float(x) * size_km for x in G.nodes[v]["pos"])
     for u, v in G.edges:
         G.edges[u, v]["length"] = float(math.dist(G.nodes[u]["pos"], G.nodes[v]["pos"]))
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity)
+    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step)
+
+
+for _builder in (grid_network, ring_network, random_geometric_network):
+    _builder.__doc__ = _builder.__doc__.replace("{keywords}", _BUILDER_KEYWORDS)
 
 
 # ---------------------------------------------------------------- paths as chains
@@ -270,14 +383,30 @@ def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     >>> par["p_gen"].tolist(), par["length"]
     ([0.2, 0.2], 40.0)
     """
+    _check_graph(G)
+    if isinstance(path, (str, bytes)) or not isinstance(path, Sequence):
+        raise NetworkError(f"a path must be a sequence of nodes, got {path!r}")
     if len(path) < 2:
         raise NetworkError(f"a path needs at least two nodes, got {list(path)!r}")
+    if len(set(path)) != len(path):
+        raise NetworkError(f"a path visits every node once, got {list(path)!r}")
+    for n in path:
+        if n not in G:
+            raise NetworkError(f"node {n!r} of the path is not in the network")
+        _check_node(G, n)
     for u, v in zip(path[:-1], path[1:]):
         if not G.has_edge(u, v):
             raise NetworkError(f"({u!r}, {v!r}) is not an edge of the network")
+        _check_edge(G, u, v)
     links = [_edge_link(G, u, v) for u, v in zip(path[:-1], path[1:])]
     durations = [d for _, _, d in links if d is not None]
-    time_step = max(durations) if durations else float(G.graph.get("time_step", 1.0))
+    if durations:
+        time_step = max(durations)
+    elif "time_step" in G.graph:
+        time_step = float(G.graph["time_step"])
+    else:
+        raise NetworkError("the path's edges have plain p_gen and no attempt duration: set G.graph['time_step'] "
+                           "(seconds per link attempt)")
     rates = []
     for n in path:
         r = _node_rates(G.nodes[n]["memory"], n)
@@ -305,8 +434,8 @@ def _swap_asap(n: int) -> tuple[str, ...]:
 def _path_model(G, path, protocol, cutoff, cut_type, purification):
     par = path_parameters(G, path)
     n = len(path) - 1
-    protocol = _swap_asap(n) if protocol is None else tuple(protocol)
-    model = _bds_model(protocol, par["p_gen"], 1.0 if "p_swap" not in G.graph else G.graph["p_swap"],
+    protocol = _swap_asap(n) if protocol is None else protocol
+    model = _bds_model(protocol, par["p_gen"], G.graph.get("p_swap", 1.0),
                        par["link_state"], par["memory_rates"], cutoff, cut_type, purification, False,
                        par["gate_fidelity"], par["measurement_error"])
     return model, par
@@ -329,7 +458,7 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
     """
     validate_network(G)
     model, _ = _path_model(G, path, protocol, cutoff, cut_type, purification)
-    return _result(_evaluate(model, _t_trunc(t_trunc)), model, _tol(tol))
+    return _deliver(model, t_trunc, tol)
 
 
 @dataclass(frozen=True)
@@ -363,8 +492,10 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     """
     _v.option(criterion, "criterion", PATH_CRITERIA)
     validate_network(G, [(source, target)])
-    if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
-        raise ValueError(f"candidates must be an integer >= 1, got {candidates!r}")
+    candidates = _v.integer(candidates, "candidates", 1, 10_000)
+    T = _t_trunc(t_trunc)
+    if protocol is not None:
+        _protocol(protocol)
     if criterion == "shortest":
         paths = [nx.shortest_path(G, source, target, weight="length")]
     else:
@@ -378,7 +509,8 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     for p in paths:
         try:
             model, par = _path_model(G, p, protocol, cutoff, cut_type, purification)
-            r = _result(_evaluate(model, _t_trunc(t_trunc)), model, 1e-3)
+            _check_size(model, T)
+            r = _result(_evaluate(model, T), model, 1e-3)
         except ValueError as exc:  # protocol does not fit this path, it needs a longer window or never delivers
             errors.append(f"{p}: {exc}")
             continue

@@ -14,6 +14,7 @@ from qnet.network import NetworkError
 
 def _line(n=3, **edge):
     G = nx.path_graph(n)
+    G.graph["time_step"] = 1e-4
     nx.set_node_attributes(G, qnet.PauliMemory.dephasing(1.0), "memory")
     attrs = dict(length=10.0, p_gen=0.2, w0=0.95)
     attrs.update(edge)
@@ -171,6 +172,7 @@ def test_path_delivery_matches_werner_chain():
     # Depolarizing memory of rate g per second and a step of 1 s: t_coh = 1 / (8 g) in the Werner model.
     g = 0.01
     G = _line(5, p_gen=0.3, w0=0.96)
+    G.graph["time_step"] = 1.0
     nx.set_node_attributes(G, qnet.PauliMemory.depolarizing(3 * g), "memory")
     r = qnet.path_delivery(G, [0, 1, 2, 3, 4], cutoff=(6, 12), t_trunc=1500)
     w = qnet.chain_delivery(("swap", "swap"), 0.3, 1.0, 0.96, 1 / (8 * g), cutoff=(6, 12), t_trunc=1500)
