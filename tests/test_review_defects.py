@@ -279,3 +279,16 @@ def test_builders_and_paths_refuse_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
     assert time.perf_counter() - start < 2.0
+
+
+# ---------------------------------------------------------------- item 15: free text in CSV files
+def test_csv_text_cannot_start_a_formula(tmp_path):
+    import csv
+
+    from qnet.studies import _common
+
+    path = _common.write_csv(tmp_path / "t.csv", {"source": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "text"],
+                                                  "value": [-1.5, 2.0, -3.0, 4.0, 5.0]})
+    rows = list(csv.reader(open(path, encoding="utf-8")))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "text"]
+    assert [float(r[1]) for r in rows[1:]] == [-1.5, 2.0, -3.0, 4.0, 5.0]   # numbers stay numbers

@@ -65,8 +65,17 @@ def write_json(path: Path, payload: Mapping[str, Any]) -> Path:
     return Path(path)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A free-text cell that a spreadsheet cannot run as a formula: a leading ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return is escaped with a ``'`` (numbers are written as numbers and never pass here)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
-    """Write equal-length columns to a CSV file with a header row."""
+    """Write equal-length columns to a CSV file with a header row (text cells through :func:`csv_text`)."""
     names = list(columns)
     cols = [np.asarray(list(columns[n]) if not isinstance(columns[n], np.ndarray) else columns[n]).ravel() for n in names]
     lengths = {len(c) for c in cols}
@@ -74,9 +83,10 @@ def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
         raise ValueError(f"CSV columns have different lengths: {dict(zip(names, map(len, cols)))}")
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(names)
+        writer.writerow([csv_text(n) for n in names])
         for row in zip(*cols):
-            writer.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
+            writer.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else
+                             csv_text(v) if isinstance(v, str) else v for v in row])
     return Path(path)
 
 
