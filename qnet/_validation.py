@@ -110,6 +110,13 @@ def scalar(check: Any, value: Any, name: str, *args: Any, **kwargs: Any) -> floa
     return float(arr)
 
 
+def seed(value: Any, name: str = "seed") -> Any:
+    """A seed for ``numpy.random.default_rng``: None, a non-negative integer, a ``SeedSequence`` or a ``Generator``."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence)):
+        return value
+    return integer(value, name, 0, 2**128 - 1)
+
+
 def flag(value: Any, name: str) -> bool:
     """A boolean option: ``True`` or ``False`` (numpy booleans too), never a string or a number."""
     if not isinstance(value, (bool, np.bool_)):
@@ -266,6 +273,24 @@ def _qobj_to_array(value: Any, name: str = "state") -> Any:
             )
         return value.full()
     return value
+
+
+def state_like(value: Any, name: str) -> None:
+    """Cheap check of a state whose form is decided later: a QuTiP ``Qobj`` or a finite numeric array whose last
+    axis has length 4 (Bell-diagonal ``(..., 4)`` or density matrix ``(..., 4, 4)``)."""
+    if is_qobj(value):
+        return
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise TypeError(f"{name} must be a state (Bell-diagonal (..., 4) or density matrix (..., 4, 4)), got "
+                        f"{type(value).__name__} {value!r}")
+    arr = as_array(value, name)
+    if arr.dtype == object or arr.dtype.kind not in "iufc":
+        raise TypeError(f"{name} must be a numeric state, got dtype {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] != 4 or (arr.dtype.kind == "c" and arr.shape[-2:] != (4, 4)):
+        raise ValueError(f"{name} must be a state: Bell-diagonal (..., 4) (real) or a density matrix (..., 4, 4), "
+                         f"got shape {arr.shape} of dtype {arr.dtype}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite, got non-finite entries")
 
 
 def is_qobj(value: Any) -> bool:

@@ -194,14 +194,15 @@ def _protocol(protocol: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _n_segments(protocol: tuple[str, ...], n: int | None) -> int:
+def _n_segments(protocol: tuple[str, ...], n: int | None, name: str = "the chain") -> int:
     n_swap = protocol.count("swap")
     if n is None:
         return 2**n_swap
     need = 0 if n == 1 else math.ceil(math.log2(n))
     if need != n_swap:
         raise ValueError(
-            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but protocol {protocol} has {n_swap}"
+            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but protocol {protocol} has "
+            f"{n_swap} (the segments are counted from {name})"
         )
     return n
 
@@ -213,7 +214,7 @@ def _per_segment(value: Any, name: str, checker: Callable, protocol: tuple[str, 
         return np.full(n, float(arr)), n
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a number or a 1-D array with one value per segment, got shape {arr.shape}")
-    return arr, _n_segments(protocol, arr.size)
+    return arr, _n_segments(protocol, arr.size, f"{name} (one value per segment)")
 
 
 def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
@@ -477,10 +478,11 @@ def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.nda
         first = out
         G = fail + passed - out[:, 0]
     if 1.0 - G.sum() < 1e-12 and first[:, 0].sum() < 1e-12:
-        what = f"cut-off {model.cut_type}={model.cutoffs[level]!r}" if model.cutoffs[level] is not None else op
+        cause = f"the cut-off {model.cut_type}={model.cutoffs[level]!r}" if model.cutoffs[level] is not None \
+            else f"p_swap={model.p_swap!r}" if op == "swap" else "the distillation"
         raise NeverDeliversError(
-            f"the chain never delivers: every attempt at level {level} ({op}) fails (because of the {what}); "
-            f"relax the cut-off or improve the links"
+            f"the chain never delivers within the window: every attempt at level {level} ({op}) fails, because of "
+            f"{cause}; relax the cut-off or improve the links (p_gen, w0, p_swap)"
         )
     return _renewal_direct(first, G) if direct else _renewal_fft(first, G)
 
@@ -578,25 +580,22 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
     pmf = np.maximum(J[:, 0], 0.0)
     pmf[0] = 0.0
     coverage = float(pmf.sum())
-    trunc = max(0.0, 1.0 - coverage)
-    valid = pmf > _STATE_FLOOR * pmf.max() if coverage > 0 else np.zeros(T, bool)
+    if coverage <= 0.0:
+        raise TruncationError(
+            f"t_trunc={T} holds no delivery at all (slow links, strict cut-offs or a small p_swap): the chain never "
+            f"delivers within the window; a larger t_trunc is needed", None)
+    valid = pmf > _STATE_FLOOR * pmf.max()
     state = np.full((T, 4), np.nan)
-    if valid.any():
-        lam = 0.25 * wht(J[valid] / pmf[valid, None])
-        lam = np.maximum(lam, 0.0)
-        state[valid] = lam / lam.sum(axis=1, keepdims=True)
-    if coverage > 0:
-        tot = J[valid].sum(axis=0)
-        mean_state = np.maximum(0.25 * wht(tot / tot[0]), 0.0)
-        mean_state /= mean_state.sum()
-        mean_time = float(np.dot(np.arange(T), pmf) / coverage)
-    else:
-        mean_state = np.full(4, np.nan)
-        mean_time = float("inf")
-    frac = float(BDS_MEASURES["bb84_key_fraction"](mean_state)) if coverage > 0 else 0.0
+    lam = np.maximum(0.25 * wht(J[valid] / pmf[valid, None]), 0.0)
+    state[valid] = lam / lam.sum(axis=1, keepdims=True)
+    tot = J[valid].sum(axis=0)
+    mean_state = np.maximum(0.25 * wht(tot / tot[0]), 0.0)
+    mean_state /= mean_state.sum()
+    mean_time = float(np.dot(np.arange(T), pmf) / coverage)
+    frac = float(BDS_MEASURES["bb84_key_fraction"](mean_state))
     return ChainDelivery(
         pmf=pmf, state=state, mean_time=mean_time, mean_state=mean_state, mean_fidelity=float(mean_state[0]),
-        key_rate=frac / mean_time if coverage > 0 else 0.0, coverage=coverage, truncation_error=trunc,
+        key_rate=frac / mean_time, coverage=coverage, truncation_error=max(0.0, 1.0 - coverage),
         protocol=model.protocol, cutoff=model.cutoffs, cut_type=model.cut_type, joint=J,
     )
 
@@ -604,7 +603,7 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
 def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Model:
     protocol = _protocol(protocol)
     p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
-    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     w, nw = _per_segment(w0, "w0", _v.probability, protocol)
     if np.ndim(p_gen) == 0 and np.ndim(w0) == 1:
         p, n = np.full(nw, float(p[0])), nw
@@ -616,7 +615,7 @@ def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
             and t_coh > 0:
         node_c = np.zeros((n + 1, 4))
     else:
-        tc = float(_v.positive(t_coh, "t_coh"))
+        tc = _v.scalar(_v.positive, t_coh, "t_coh")
         node_c = np.full((n + 1, 4), 0.5 / tc)
         node_c[:, 0] = 0.0
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
@@ -706,7 +705,7 @@ def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
                gate_fidelity, measurement_error) -> _Model:
     protocol = _protocol(protocol)
     p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
-    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
     if lam.ndim == 1:
         lam = np.broadcast_to(lam, (n, 4))
@@ -846,7 +845,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
                        _cutoffs(c, cut_type, len(protocol)), cut_type, model.D_distill)
             try:
                 r = _result(_evaluate(m, T), m, None)
-            except NeverDeliversError:  # e.g. a fidelity cut-off no pair can pass: a genuinely infeasible candidate
+            except (NeverDeliversError, TruncationError):  # a genuinely infeasible candidate: no delivery in window
                 cache[c] = (0.0, None)
             else:
                 cache[c] = (float(fom(r)) if r.truncation_error <= tol else 0.0, r)
@@ -858,7 +857,15 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     )
     best = cut_of(res.x)
     evaluate(res.x)
-    value, delivery = cache[best]
+    feasible = {c: v for c, v in cache.items() if v[1] is not None and v[1].truncation_error <= tol}
+    if not feasible:
+        raise NeverDeliversError(
+            f"no cut-off in bounds ({lo:g}, {hi:g}) of the {len(cache)} evaluated delivers within t_trunc={T} "
+            f"and tol={tol:g}: the chain never delivers or the window is too short"
+        )
+    if best not in feasible:
+        best = max(feasible, key=lambda c: feasible[c][0])
+    value, delivery = feasible[best]
     return CutoffOptimum(cutoff=best, value=value, delivery=delivery, n_evaluations=len(cache))
 
 

@@ -55,6 +55,8 @@ class PauliMemory:
     Examples
     --------
     >>> import qnet
+    >>> qnet.PauliMemory(0.01, 0.02, 0.5).rates
+    array([0.01, 0.02, 0.5 ])
     >>> qnet.PauliMemory.depolarizing(0.3).rates
     array([0.1, 0.1, 0.1])
     >>> qnet.PauliMemory.from_pattern(1.0, (0.2, 0.3, 0.5)).rates

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._kernels import montecarlo as _k
 from . import _validation as _v
-from .chains import _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _werner_model
+from .chains import MAX_SWAP_LEVELS, _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _werner_model
 from .channels import _rates, wht
 from .measures import BDS_MEASURES
 
@@ -203,7 +203,7 @@ def _run(model: _Model, n_samples: int, seed: int) -> MonteCarloResult:
                              np.ascontiguousarray(D), seed, times, states, MAX_LINKS_PER_DELIVERY)
     if n_links < 0:
         raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
-                         f"(almost) never delivers with these parameters (cut-off too strict?)")
+                         f"(almost) never delivers with these parameters (p_gen, p_swap, cut-offs too strict?)")
     lam = np.maximum(0.25 * wht(states), 0.0)
     lam /= lam.sum(axis=1, keepdims=True)
     return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{model.identity()}")
@@ -329,9 +329,8 @@ def simulate_swap_asap(
     True
     """
     p = _v.probability(p_gen, "p_gen", zero_ok=False)
-    if n_segments is not None and (isinstance(n_segments, bool) or not isinstance(n_segments, (int, np.integer))
-                                   or n_segments < 1):
-        raise ValueError(f"n_segments must be an integer >= 1, got {n_segments!r}")
+    if n_segments is not None:
+        n_segments = _v.integer(n_segments, "n_segments", 1, 2**MAX_SWAP_LEVELS)
     lam = _v.bds(link_state, "link_state")
     rates = _rates(memory_rates, "memory_rates")
     sizes = {a.shape[0] for a in (p,) if a.ndim == 1} | {a.shape[0] for a in (lam,) if a.ndim == 2} \
@@ -344,7 +343,7 @@ def simulate_swap_asap(
     p = np.broadcast_to(p, (n,)).astype(float)
     lam = np.broadcast_to(lam, (n, 4))
     rates = np.broadcast_to(rates, (n + 1, 3))
-    ps = float(_v.probability(p_swap, "p_swap", zero_ok=False))
+    ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     if cutoff is None:
         tau = 2**62
     else:
@@ -364,7 +363,7 @@ def simulate_swap_asap(
                            times, states)
     if n_links < 0:
         raise ValueError(f"a sample needed more than max_steps={max_steps} steps; the chain (almost) never delivers "
-                         f"with these parameters (cut-off too short?)")
+                         f"with these parameters (p_gen, p_swap, cutoff too short?)")
     out = np.maximum(0.25 * wht(states), 0.0)
     out /= out.sum(axis=1, keepdims=True)
     problem = hashlib.sha256(b"".join(np.ascontiguousarray(a, dtype=np.float64).tobytes()

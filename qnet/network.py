@@ -148,6 +148,19 @@ def _check_graph(G: Any) -> None:
         raise NetworkError(str(exc)) from None
 
 
+def _check_endpoint(G: nx.Graph, x: Any, what: str) -> None:
+    """A node of ``G``: hashable, present, and no bool standing in for the integer node 0 or 1."""
+    try:
+        present = x in G
+    except TypeError:
+        raise NetworkError(f"node {x!r} {what} is unhashable ({type(x).__name__}), so not a node of the network") \
+            from None
+    if isinstance(x, (bool, np.bool_)) and not any(isinstance(n, (bool, np.bool_)) for n in G.nodes):
+        raise NetworkError(f"node {x!r} {what} is a bool, but the network's nodes are not booleans")
+    if not present:
+        raise NetworkError(f"node {x!r} {what} is not in the network")
+
+
 def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.Graph:
     """Check a network graph (and optional node pairs to serve) before any computation.
 
@@ -185,23 +198,22 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
         _check_edge(G, u, v)
     if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
         raise NetworkError(f"pairs must be a list of (source, target) node pairs, got {pairs!r}")
-    for pair in pairs:
+    for i, pair in enumerate(pairs):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise NetworkError(f"a node pair must be (source, target), got {pair!r}")
+            raise NetworkError(f"pairs[{i}] must be a node pair (source, target), got {pair!r}")
+        for role, x in zip(("source", "target"), pair):
+            _check_endpoint(G, x, f"of pair {pair!r} (the {role} of pairs[{i}])")
         a, b = pair
-        for x in (a, b):
-            if x not in G:
-                raise NetworkError(f"node {x!r} of pair {pair!r} is not in the network")
         if a == b:
-            raise NetworkError(f"pair {pair!r} has the same node at both ends")
+            raise NetworkError(f"pairs[{i}] = {pair!r} has the same node at both ends")
         if not nx.has_path(G, a, b):
-            raise NetworkError(f"nodes {a!r} and {b!r} are not connected (different components)")
+            raise NetworkError(f"pairs[{i}]: nodes {a!r} and {b!r} are not connected (different components)")
     return G
 
 
 # ---------------------------------------------------------------- builders
 def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float], Any] | None, p_gen: Any,
-              w0: Any, gate_fidelity: float, measurement_fidelity: float, time_step: Any) -> nx.Graph:
+              w0: Any, gate_fidelity: float, measurement_fidelity: float, time_step: Any, lengths: str) -> nx.Graph:
     """Validate the builders' shared keywords, then set every node's, edge's and the graph's attributes."""
     n_memories = _v.integer(n_memories, "n_memories", 1)
     if link is not None and not callable(link):
@@ -228,8 +240,8 @@ def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float],
     if link is None:
         if time_step is None:
             if longest <= 0:
-                raise ValueError("time_step (seconds per link attempt) is needed: the edges have no length from "
-                                 "which to take the heralding round trip")
+                raise ValueError(f"time_step (seconds per link attempt) is needed: with {lengths} no edge has a "
+                                 f"length from which to take the heralding round trip")
             time_step = 2.0 * longest / FIBRE_LIGHT_SPEED_KM_S
         G.graph["time_step"] = time_step
     return validate_network(G)
@@ -284,7 +296,8 @@ def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0,
     spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.grid_2d_graph(rows, cols)
     nx.set_edge_attributes(G, spacing_km, "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step)
+    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step,
+                     f"spacing_km={spacing_km!r}")
 
 
 def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
@@ -313,7 +326,8 @@ def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_
     spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.cycle_graph(n)
     nx.set_edge_attributes(G, spacing_km, "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step)
+    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step,
+                     f"spacing_km={spacing_km!r}")
 
 
 def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int = 0, memory: Any = (0.0, 0.0, 0.0),
@@ -354,7 +368,8 @@ def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int
         G.nodes[v]["pos"] = tuple(float(x) * size_km for x in G.nodes[v]["pos"])
     for u, v in G.edges:
         G.edges[u, v]["length"] = float(math.dist(G.nodes[u]["pos"], G.nodes[v]["pos"]))
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step)
+    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step,
+                     f"radius={radius!r} and size_km={size_km!r}")
 
 
 for _builder in (grid_network, ring_network, random_geometric_network):
@@ -388,12 +403,11 @@ def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
         raise NetworkError(f"a path must be a sequence of nodes, got {path!r}")
     if len(path) < 2:
         raise NetworkError(f"a path needs at least two nodes, got {list(path)!r}")
+    for i, n in enumerate(path):
+        _check_endpoint(G, n, f"at path[{i}]")
+        _check_node(G, n)
     if len(set(path)) != len(path):
         raise NetworkError(f"a path visits every node once, got {list(path)!r}")
-    for n in path:
-        if n not in G:
-            raise NetworkError(f"node {n!r} of the path is not in the network")
-        _check_node(G, n)
     for u, v in zip(path[:-1], path[1:]):
         if not G.has_edge(u, v):
             raise NetworkError(f"({u!r}, {v!r}) is not an edge of the network")
@@ -491,6 +505,11 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     (0, 5, 4, 3, 2)
     """
     _v.option(criterion, "criterion", PATH_CRITERIA)
+    _check_graph(G)
+    _check_endpoint(G, source, "given as source")
+    _check_endpoint(G, target, "given as target")
+    if source == target:
+        raise NetworkError(f"source and target are the same node {source!r}")
     validate_network(G, [(source, target)])
     candidates = _v.integer(candidates, "candidates", 1, 10_000)
     T = _t_trunc(t_trunc)

@@ -354,6 +354,10 @@ class Step:
 
     def __post_init__(self) -> None:
         _v.option(self.protocol, "protocol", PROTOCOLS)
+        for name in ("kept", "sacrificed"):
+            child = getattr(self, name)
+            if not isinstance(child, Step):
+                _v.state_like(child, name)
 
 
 @dataclass(frozen=True)
@@ -449,6 +453,9 @@ def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if isinstance(protocol, str):
         _v.option(protocol, "protocol", PROTOCOLS)
         return [protocol] * int(rounds)
+    if not isinstance(protocol, Sequence):
+        raise TypeError(f"protocol must be a name from PROTOCOLS or a sequence of names (one per round), got "
+                        f"{type(protocol).__name__} {protocol!r}")
     names = list(protocol)
     if len(names) != rounds:
         raise ValueError(f"protocol must be one name or one name per round ({rounds}), got {len(names)} names")

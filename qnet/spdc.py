@@ -266,9 +266,9 @@ def spdc_mean_pairs(two_fold_rate_hz: Any, repetition_rate_hz: float, efficiency
     0.03922
     """
     rate = _v.positive(two_fold_rate_hz, "two_fold_rate_hz")
-    f = float(_v.positive(repetition_rate_hz, "repetition_rate_hz"))
-    ea = float(_v.probability(efficiency_a, "efficiency_a", zero_ok=False))
-    eb = float(_v.probability(efficiency_b, "efficiency_b", zero_ok=False))
+    f = _v.scalar(_v.positive, repetition_rate_hz, "repetition_rate_hz")
+    ea = _v.scalar(_v.probability, efficiency_a, "efficiency_a", zero_ok=False)
+    eb = _v.scalar(_v.probability, efficiency_b, "efficiency_b", zero_ok=False)
     target = rate / f
     cap = 1.0 - 1e-12
     bad = target >= cap

@@ -352,8 +352,9 @@ def sweep(
         raise TypeError(f"progress must be True or False, got {type(progress).__name__} {progress!r}")
     if not isinstance(desc, str):
         raise TypeError(f"desc must be a string, got {type(desc).__name__}")
-    if isinstance(points, (Mapping, str, bytes)):
-        raise TypeError("points must be an iterable of dicts, got a single dict or string; wrap it in a list")
+    if isinstance(points, (Mapping, str, bytes)) or not isinstance(points, Iterable):
+        raise TypeError(f"points must be an iterable of dicts, got {type(points).__name__}; wrap a single dict in a "
+                        "list")
     pts = [dict(p) if isinstance(p, Mapping) else p for p in points]
     keys = [point_key(p) for p in pts]
     path = _sweep_path(path)

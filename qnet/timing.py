@@ -36,6 +36,7 @@ __all__ = [
     "compare_generation_policies",
     "simulate_generation_policies",
     "MAX_GENERATION_TERMS",
+    "MAX_SHOTS",
     "border_short_time",
     "optimal_time_border",
 ]
@@ -514,6 +515,8 @@ class PolicyComparison:
         return {k: self.expected_value[k] / self.success_probability[k] for k in self.expected_value}
 
 
+#: Most shots of :func:`simulate_generation_policies` (a few arrays of this length are allocated).
+MAX_SHOTS = 10**8
 #: Most link-2 arrival times a generation-policy comparison sums over.
 MAX_GENERATION_TERMS = 10**6
 
@@ -681,14 +684,15 @@ def simulate_generation_policies(
 
     lam = _v.bds(first, "first")
     mu = _v.bds(second, "second")
-    p = float(_v.probability(p, "p", zero_ok=False))
-    tau = float(_v.positive(tau, "tau"))
-    deadline = float(_v.nonnegative(deadline, "deadline"))
+    p = _v.scalar(_v.probability, p, "p", zero_ok=False)
+    tau = _v.scalar(_v.positive, tau, "tau")
+    deadline = _v.scalar(_v.nonnegative, deadline, "deadline")
     _v.option(deadline_from, "deadline_from", DEADLINES)
-    if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 1:
-        raise ValueError(f"shots must be a positive integer, got {shots!r}")
+    shots = _v.integer(shots, "shots")
+    if not 1 <= shots <= MAX_SHOTS:
+        raise ValueError(f"shots must be a positive integer <= MAX_SHOTS = {MAX_SHOTS}, got {shots}")
     mem1, mem2 = _memories(rates, rates_second, "bds")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_v.seed(seed))
     k = rng.geometric(p, size=shots)
     t1 = k * tau
     if deadline_from == "first":
