@@ -719,10 +719,11 @@ def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     from .purification import PROTOCOLS
 
     _v.option(purification, "purification", PROTOCOLS)
-    f = float(_v.probability(gate_fidelity, "gate_fidelity"))
-    q = float(_v.probability(measurement_error, "measurement_error"))
+    f = _v.scalar(_v.probability, gate_fidelity, "gate_fidelity")
+    q = _v.scalar(_v.probability, measurement_error, "measurement_error")
+    twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, len(protocol))
-    D = _distill_tensor(purification, f, q, bool(twirl)) if "distill" in protocol else None
+    D = _distill_tensor(purification, f, q, twirl) if "distill" in protocol else None
     return _Model(protocol, p, wht(np.ascontiguousarray(lam)), _component_rates(rates), ps, cuts, cut_type, D)
 
 

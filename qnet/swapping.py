@@ -138,6 +138,7 @@ def swap(
     kl, L = _v.state(left, "left", form)
     kr, R = _v.state(right, "right", form)
     p, Q = _check_common(gate_fidelity, measurement_error, bsm)
+    with_probability = _v.flag(with_probability, "with_probability")
     core = {"left": 1 if kl == "bds" else 2, "right": 1 if kr == "bds" else 2, "measurement_error": 1}
     shape = _v.broadcast({"left": L, "right": R, "gate_fidelity": p, "measurement_error": Q}, core=core)
     if kl == "bds" and kr == "bds":
@@ -196,6 +197,7 @@ def swap_chain(
     """
     kind, arr = _v.state(links, "links", form)
     p, Q = _check_common(gate_fidelity, measurement_error, bsm)
+    with_probability = _v.flag(with_probability, "with_probability")
     core = 3 if kind == "dm" else 2
     if arr.ndim < core:
         raise ValueError(f"links must have a chain axis: shape (..., n, {'4, 4' if kind == 'dm' else '4'}), "

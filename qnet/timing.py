@@ -37,12 +37,16 @@ __all__ = [
     "simulate_generation_policies",
     "MAX_GENERATION_TERMS",
     "MAX_SHOTS",
+    "MAX_GRID",
     "border_short_time",
     "optimal_time_border",
 ]
 
 #: Purification-time policies compared under probabilistic generation.
 POLICIES = ("immediate", "deadline", "optimal", "none")
+
+#: Most initial grid points of :func:`optimal_purification_time` (each is evaluated over the whole batch).
+MAX_GRID = 10**5
 
 # |figure of merit| <= 2*sqrt(2) < 3 for every entry of FIGURES_OF_MERIT (CHSH is the largest).
 _FOM_BOUND = 3.0
@@ -425,8 +429,9 @@ def optimal_purification_time(
     """
     fom = _fom(fom, weighted)
     weighted = bool(weighted)
-    if not isinstance(grid, (int, np.integer)) or isinstance(grid, bool) or grid < 3:
-        raise ValueError(f"grid must be an integer >= 3, got {grid!r}")
+    grid = _v.integer(grid, "grid")
+    if not 3 <= grid <= MAX_GRID:
+        raise ValueError(f"grid must be an integer in [3, MAX_GRID = {MAX_GRID}], got {grid}")
     rtol = float(_v.in_interval(rtol, "rtol", 0.0, 1e-3, low_open=True))
     tl = _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form)
     t1, t2, shape = tl.t1, tl.t2, tl.shape

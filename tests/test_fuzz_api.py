@@ -43,6 +43,8 @@ NAN_ALLOWED = {
 #: Types qnet returns but users do not build (no docstring example constructs them; not fuzzed).
 RESULT_TYPES = {"ScheduleResult", "Gain", "OptimalTime", "PolicyComparison", "ChainDelivery", "CutoffOptimum",
                 "SPDCSwappingResult", "MonteCarloResult", "SweepResult", "PathChoice", "PairService"}
+#: String parameters that are free text (a label), not a choice from a list.
+FREE_TEXT = {"desc"}
 #: Exceptions that are not about one parameter but name the window and tolerance to change.
 CLEAR_TYPES = (qnet.TruncationError, qnet.NeverDeliversError)
 
@@ -123,7 +125,8 @@ def variants(pname: str, value) -> list[tuple[str, object, bool]]:
     if isinstance(value, (bool, np.bool_)):
         return [("string flag", "False", True), ("int flag", 1, True), ("None", None, True)]
     if isinstance(value, str):
-        return [("unknown option", "bogus-option", True), ("int for a name", 3, True), ("None", None, False)]
+        free_text = pname in FREE_TEXT
+        return [("unknown option", "bogus-option", not free_text), ("int for a name", 3, True), ("None", None, False)]
     if isinstance(value, (int, np.integer)):
         return [("nan", NAN, True), ("float", 2.5, True), ("string", "3", True), ("bool", True, True),
                 ("negative", -1, False), ("zero", 0, False), ("absurd", 10**12, False), ("2**64", 2**64, False),
@@ -208,11 +211,14 @@ def fuzz(name: str, fn, args: tuple, kwargs: dict) -> tuple[list[str], int, int]
     """Problems found, calls made and clear errors seen for one public callable."""
     sig = inspect.signature(fn)
     problems, n_calls, n_clear = [], 0, 0
-    for pname, value in sig.bind(*args, **kwargs).arguments.items():
+    full = sig.bind(*args, **kwargs)
+    full.apply_defaults()  # defaults are arguments too: every parameter is fuzzed
+    for pname, value in full.arguments.items():
         if sig.parameters[pname].kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
         for label, bad, never_valid in variants(pname, value):
             bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
             bound.arguments[pname] = bad
             outcome, res, seconds = call(fn, bound.args, bound.kwargs)
             n_calls += 1
