@@ -430,8 +430,10 @@ def optimal_purification_time(
     fom = _fom(fom, weighted)
     weighted = bool(weighted)
     grid = _v.integer(grid, "grid")
-    if not 3 <= grid <= MAX_GRID:
-        raise ValueError(f"grid must be an integer in [3, MAX_GRID = {MAX_GRID}], got {grid}")
+    if grid < 3:
+        raise ValueError(f"grid must be an integer >= 3, got {grid}")
+    if grid > MAX_GRID:
+        raise ValueError(f"grid must be <= MAX_GRID = {MAX_GRID}, got {grid}")
     rtol = float(_v.in_interval(rtol, "rtol", 0.0, 1e-3, low_open=True))
     tl = _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form)
     t1, t2, shape = tl.t1, tl.t2, tl.shape
