@@ -195,6 +195,12 @@ MAX_LINKS_PER_DELIVERY = 10**8
 
 
 def _run(model: _Model, n_samples: int, seed: int) -> MonteCarloResult:
+    # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
+    # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once
+    if "swap" in model.protocol and model.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
+        raise ValueError(f"p_swap={model.p_swap!r}: one delivery within {MAX_LINKS_PER_DELIVERY} elementary links has "
+                         f"probability <= {model.p_swap * MAX_LINKS_PER_DELIVERY / 2:.3g}; the chain (almost) never "
+                         f"delivers with these parameters")
     root, kind, ch_a, ch_b, pg, hat, cA, cB, code, val = _tree(model)
     D = model.D_distill if model.D_distill is not None else _SWAP_D
     times = np.empty(n_samples, dtype=np.int64)
@@ -356,6 +362,12 @@ def simulate_swap_asap(
     if not 1 <= max_steps <= MAX_STEPS:
         raise ValueError(f"max_steps must lie in [1, MAX_STEPS = 2**62], got {max_steps}")
     n_samples, seed = _n_samples(n_samples), _seed(seed)
+    # A sample ends within max_steps only if every segment succeeds at least once (probability <= max_steps * p)
+    # and, with swaps, one of at most (n - 1) * max_steps swap attempts succeeds: refuse hopeless runs at once.
+    reach = min(1.0, max_steps * float(p.min()), (n - 1) * max_steps * ps if n > 1 else 1.0)
+    if reach < 1e-9:
+        raise ValueError(f"a sample ends within max_steps={max_steps} steps with probability <= {reach:.3g}: the chain "
+                         f"(almost) never delivers with these parameters (p_gen, p_swap)")
     times = np.empty(n_samples, dtype=np.int64)
     states = np.empty((n_samples, 4))
     n_links = _k.swap_asap(n_samples, np.ascontiguousarray(p), np.ascontiguousarray(wht(np.asarray(lam))),

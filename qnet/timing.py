@@ -794,7 +794,7 @@ def optimal_time_border(
     ratio = _v.in_interval(ratio, "ratio", 0.0, 1.0)
     t1, t2 = _times(t1, t2)
     gamma = _v.positive(gamma, "gamma")
-    xtol = float(_v.in_interval(xtol, "xtol", 0.0, 0.1, low_open=True))
+    xtol = _v.scalar(_v.in_interval, xtol, "xtol", 1e-15, 0.1)  # c lies in [0, 1]: below 1e-15 is round-off
     shape = _v.broadcast({"F0": F0, "ratio": ratio, "t1": t1, "t2": t2, "gamma": gamma})
     mid = 0.5 * (t1 + t2)
     lam = np.broadcast_to(_werner_rows(F0), shape + (4,))
