@@ -37,43 +37,32 @@ class SweepFileWarning(UserWarning):
     """A sweep file has lines that cannot be read (skipped; their line numbers are in the message)."""
 
 
-def jsonable(value: Any) -> Any:
-    """Plain-JSON form of numpy values, containers and dataclasses (non-finite floats as strings)."""
+def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
+    """Plain-JSON form of numpy values, containers and dataclasses.
+
+    JSON has no inf or nan: a non-finite float becomes ``nonfinite(value)``, by default its readable
+    name (``"nan"``); hashing uses a tagged form instead, so that it never equals a string.
+    """
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, nonfinite) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, nonfinite) for v in value]
     if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
+        return jsonable(value.tolist(), nonfinite)
     if isinstance(value, np.generic):
-        return jsonable(value.item())
+        return jsonable(value.item(), nonfinite)
     if isinstance(value, float) and not np.isfinite(value):
-        return repr(value)  # JSON has no inf/nan; keep them readable
+        return nonfinite(value)
     if hasattr(value, "__dataclass_fields__"):
-        return {k: jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+        return {k: jsonable(getattr(value, k), nonfinite) for k in value.__dataclass_fields__}
     if isinstance(value, PurePath):
         return str(value)
     return value
 
 
 def _tagged(value: Any) -> Any:
-    """JSON form for hashing: like :func:`jsonable`, but a non-finite float is ``{"float": "nan"}``, never
-    the string ``"nan"``, so that the two hash differently."""
-    if isinstance(value, Mapping):
-        return {str(k): _tagged(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_tagged(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _tagged(value.tolist())
-    if isinstance(value, np.generic):
-        return _tagged(value.item())
-    if isinstance(value, float) and not np.isfinite(value):
-        return {"float": repr(value)}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _tagged(getattr(value, k)) for k in value.__dataclass_fields__}
-    if isinstance(value, PurePath):
-        return str(value)
-    return value
+    """JSON form for hashing: a non-finite float is ``{"float": "nan"}``, so it hashes apart from ``"nan"``."""
+    return jsonable(value, lambda x: {"float": repr(x)})
 
 
 def _canonical(value: Any, what: str = "sweep points") -> str:
