@@ -39,6 +39,7 @@ truncation; the mass delivered at or after ``t_trunc`` is reported as ``truncati
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -369,8 +370,6 @@ class _Model:
 
     def identity(self) -> str:
         """Hash of everything that decides the model's results (16 hex digits of SHA-256)."""
-        import hashlib
-
         h = hashlib.sha256(repr((self.protocol, self.p_swap, self.cutoffs, self.cut_type)).encode())
         for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
             h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
@@ -481,7 +480,7 @@ def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.nda
         cause = f"the cut-off {model.cut_type}={model.cutoffs[level]!r}" if model.cutoffs[level] is not None \
             else f"p_swap={model.p_swap!r}" if op == "swap" else "the distillation"
         raise NeverDeliversError(
-            f"the chain never delivers within the window: every attempt at level {level} ({op}) fails, because of "
+            f"the chain never delivers: every attempt at level {level} ({op}) fails, because of "
             f"{cause}; relax the cut-off or improve the links (p_gen, w0, p_swap)"
         )
     return _renewal_direct(first, G) if direct else _renewal_fft(first, G)

@@ -178,16 +178,12 @@ class _Timeline:
 
         Weighted, a certain failure (``p = 0``) counts as 0; unweighted it has no value and raises.
         """
-        if not weighted:
-            state, p = self.run_successful(t)
-            val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
-            return val, p
-        state, p = self.run(t)
+        state, p = self.run(t) if weighted else self.run_successful(t)
         failed = p <= 0.0
-        if self.kind == "bds" and failed.any():
+        if self.kind == "bds" and failed.any():  # the zero rows of bds_purify: any valid stand-in, weighted by 0
             state = np.where(failed[..., None], 0.25, state)
         val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
-        return np.where(failed, 0.0, val * p), p
+        return (np.where(failed, 0.0, val * p) if weighted else val), p
 
     def baseline(self, fom: str) -> np.ndarray:
         """Figure of merit of link 2 alone, idled from t1 to t2 (no purification)."""
