@@ -395,19 +395,23 @@ def _fft_conv(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return sfft.irfft(sfft.rfft(a, N, axis=0) * sfft.rfft(b, N, axis=0), N, axis=0)[:n]
 
 
+_HEAD = 256  # terms of the renewal kernel computed by direct recursion before Newton's doublings
+
+
 def _renewal_kernel(G: np.ndarray) -> np.ndarray:
     """``sum_n G^{*n}`` on ``[0, T)``: the power-series inverse of ``1 - G`` modulo ``x^T`` (``G[0] = 0``).
 
-    Newton's iteration doubles the number of exact terms per step, ``b <- b - b (a b - 1)``, with
-    linear (zero-padded) convolutions only. A single cyclic FFT division ``1 / (1 - FFT(G))`` is not
-    exact: the series has no end, and its mass beyond the FFT length wraps around into the window
-    (the mass delivered after ``2 t_trunc``, ~1e-6 for Li et al.'s example with cut-offs).
+    The first ``_HEAD`` terms come from the direct recursion; then Newton's iteration doubles the
+    number of exact terms per step, ``b <- b - b (a b - 1)``, with linear (zero-padded) convolutions
+    only. A single cyclic FFT division ``1 / (1 - FFT(G))`` is not exact: the series has no end, and
+    its mass beyond the FFT length wraps around into the window (the mass delivered after
+    ``2 t_trunc``, ~1e-6 for Li et al.'s example with cut-offs).
     """
     T = G.shape[0]
     a = -G
     a[0] += 1.0
-    b = np.ones(1)
-    k = 1
+    k = min(T, _HEAD)
+    b = _k.series_inverse_head(np.ascontiguousarray(G, dtype=np.float64), k)
     while k < T:
         k2 = min(2 * k, T)
         high = _fft_conv(a[:k2], b, k2)[k:]          # a b = 1 + x^k * high  (mod x^k2)

@@ -39,6 +39,20 @@ def _window_sums(f, c, tau):
 
 
 @jit
+def series_inverse_head(G, k):
+    """First ``k`` terms of the power series ``1 / (1 - G)`` by the direct recursion (O(k^2))."""
+    a0 = 1.0 - G[0]
+    b = np.zeros(k)
+    b[0] = 1.0 / a0
+    for t in range(1, k):
+        acc = 0.0
+        for s in range(1, t + 1):
+            acc += G[s] * b[t - s]
+        b[t] = acc / a0
+    return b
+
+
+@jit
 def join_window(JA, JB, cA, cB, tau, D, pairs):
     """Pass part of a memory-time (window ``tau``) join, O(T) per component pair.
 
