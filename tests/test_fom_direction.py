@@ -96,3 +96,19 @@ def test_border_follows_the_direction(fom):
     a = qnet.optimal_time_border(0.95, 0.01, 0.1, ratio=0.5, fom="fidelity")
     b = qnet.optimal_time_border(0.95, 0.01, 0.1, ratio=0.5, fom=fom)
     assert a == b
+
+
+@pytest.mark.parametrize("fom", FOMS)
+def test_border_sides_agree_with_a_brute_force_search_in_the_figures_direction(fom):
+    # Along a = b (ratio 0.5), t* jumps from t2 (depolarizing side) to t1 (dephasing side) at the border c*.
+    # On each side, a 2001-point search for the best time in the figure's own direction must agree.
+    t1, t2 = 0.01, 0.1
+    border = qnet.optimal_time_border(0.95, t1, t2, ratio=0.5, fom=fom)
+    if np.isnan(border):
+        pytest.skip(f"no transition on this line for {fom}")
+    grid = np.linspace(t1, t2, 2001)
+    for c, late in ((border - 0.02, True), (border + 0.02, False)):
+        rates = qnet.pauli_rates(1.0, [(1 - c) / 2, (1 - c) / 2, c])
+        v = qnet.timeline_value(W, W, rates, t1, t2, grid, fom=fom)
+        t_best = grid[int(np.argmax(_sign(fom) * v))]
+        assert (t_best > (t1 + t2) / 2) == late
