@@ -126,7 +126,7 @@ def _mc_rate_note() -> str:
 CASES = [
     Case("chain 8 segments, memory cut-offs, t_trunc=3000", _setup8, _run8, reference=_ref8,
          reference_name="O(T^2) joins + series term by term", target_s=0.010, reference_repeat=1,
-         note="includes validation; O(T) windowed joins in numba, closed-form FFT renewal"),
+         note="includes validation; O(T) windowed joins in numba, exact renewal (power-series inverse: direct head, Newton doublings by FFT)"),
     Case("chain 16 segments swap-only, t_trunc=65536", _setup16, _run16, reference=_ref16,
          reference_name="same joins, series iterated with fftconvolve", target_s=0.300, reference_repeat=1,
          repeat=5),
