@@ -220,7 +220,8 @@ def purification_timeline(
     t1, t2 : float or array_like
         Heralding time of link 2 and consumption time, ``0 <= t1 <= t2``.
     t : float or array_like
-        EPP time(s) in ``[t1, t2]``; arrays broadcast against the other batch axes.
+        EPP time(s) in ``[t1, t2]``; arrays broadcast against the other batch axes. Times within a
+        few ulps outside the interval (rounding in ``t1 + x * (t2 - t1)``) are clipped onto it.
     protocol : str
         Any name of :data:`qnet.PROTOCOLS`.
     rates_second : optional
@@ -251,12 +252,18 @@ def purification_timeline(
     return tl.run_successful(t)
 
 
+_ULPS = 4  # EPP times this many ulps outside [t1, t2] are clipped onto the interval
+
+
 def _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error, form):
     """Validated timeline and EPP times ``t`` (broadcast, checked to lie in [t1, t2])."""
     t = _v.nonnegative(t, "t")
     tl = _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form,
                   extra={"t": t})
     t = np.broadcast_to(t, tl.shape)
+    # times a few ulps outside [t1, t2] (e.g. t1 + 1.0 * (t2 - t1) rounding above t2) are the endpoints
+    slack = _ULPS * np.finfo(np.float64).eps * np.maximum(np.abs(tl.t1), np.abs(tl.t2))
+    t = np.where((t < tl.t1) & (t >= tl.t1 - slack), tl.t1, np.where((t > tl.t2) & (t <= tl.t2 + slack), tl.t2, t))
     outside = (t < tl.t1) | (t > tl.t2)
     if outside.any():
         idx = tuple(np.argwhere(outside)[0])
@@ -459,14 +466,18 @@ def optimal_purification_time(
         x1, x2 = np.where(left, x_new, x2), np.where(left, x1, x_new)
         f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
     t_mid = 0.5 * (lo + hi)
-    # Candidates, in order of preference on ties: start, end, best grid point, refined point.
-    cand_t = np.stack([t1, t2, np.take_along_axis(tg, best[None], 0)[0], t_mid])
+    # Candidates, in order of preference on ties: start, end, best grid point, refined point. Inner candidates
+    # within the search's resolution (rtol of the interval) of an endpoint are that endpoint: a time one ulp
+    # from t2 is t2, not an interior optimum.
+    inner = np.stack([np.take_along_axis(tg, best[None], 0)[0], t_mid])
+    near = rtol * span
+    inner = np.where(np.abs(inner - t1) <= near, t1, np.where(np.abs(inner - t2) <= near, t2, inner))
+    cand_t = np.concatenate([np.stack([t1, t2]), inner])
     cand_v = f(cand_t)
     pick = np.argmax(cand_v, axis=0)
     t_opt = np.take_along_axis(cand_t, pick[None], 0)[0]
     v_opt, p_opt = (np.take_along_axis(a, pick[None], 0)[0] for a in (cand_v, tl.value(cand_t, fom, weighted)[1]))
-    location = np.where(pick == 0, "start", np.where(pick == 1, "end", "interior"))
-    location = np.where(span == 0, "start", location)
+    location = np.where(t_opt == t1, "start", np.where(t_opt == t2, "end", "interior"))
 
     def out(a):
         a = np.asarray(a)

@@ -365,3 +365,26 @@ def test_certain_failure_raises_like_purify(form):
     assert qnet.timeline_value(kept, sac, [0, 0, 0], 0, 1, [0.0, 0.5, 1.0], weighted=True).tolist() == [0, 0, 0]
     res = qnet.optimal_purification_time(kept, sac, [0, 0, 0], 0, 1, weighted=True)
     assert res.value == 0.0 and res.p_success == 0.0
+
+
+# ---------------------------------------------------------------- one-ulp boundaries (issue 17)
+def test_one_ulp_tie_is_an_endpoint_not_interior():
+    w = qnet.werner(np.linspace(0.55, 1, 10)[6])
+    t2 = np.linspace(0, 0.5, 11)[7]
+    res = qnet.optimal_purification_time(w, w, qnet.bit_flip_rates(1.0), 0.1, t2)
+    assert res.location == "end" and res.t == t2       # was 'interior' at t2 - 5.6e-17
+    assert res.value == res.end_value
+
+
+def test_times_a_few_ulps_outside_the_interval_are_clipped():
+    w = qnet.werner(0.9)
+    t1, t2 = 0.0005, 0.005
+    t = t1 + 1.0 * (t2 - t1)
+    assert t > t2                                        # one ulp above: once a ValueError
+    v = qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, t)
+    assert v == qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, t2)
+    below = np.nextafter(np.nextafter(t1, 0), 0)         # two ulps below t1
+    assert qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, below) == \
+        qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, t1)
+    with pytest.raises(ValueError, match=r"t must lie in \[t1, t2\]"):
+        qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, t2 * (1 + 1e-12))
