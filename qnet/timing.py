@@ -24,7 +24,7 @@ import numpy as np
 from . import _validation as _v
 from .channels import T1T2Memory, _eta, _rates, bds_idle, idle
 from .measures import BDS_MEASURES, MEASURES, fom_sign
-from .purification import FIGURES_OF_MERIT, PROTOCOLS, bds_purify, dm_purify
+from .purification import BASELINES, FIGURES_OF_MERIT, PROTOCOLS, baseline_values, bds_purify, dm_purify
 
 __all__ = [
     "purification_timeline",
@@ -185,13 +185,19 @@ class _Timeline:
         val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
         return (np.where(failed, 0.0, val * p) if weighted else val), p
 
+    def _alone(self, state: np.ndarray, memory: Any, wait: np.ndarray, fom: str) -> np.ndarray:
+        if self.kind == "bds":
+            eta = _eta(memory, wait)
+            return BDS_MEASURES[fom](bds_idle(state, eta, eta))
+        return np.asarray(MEASURES[fom](idle(state, memory, wait, form="dm"), form="dm"))
+
     def baseline(self, fom: str) -> np.ndarray:
         """Figure of merit of link 2 alone, idled from t1 to t2 (no purification)."""
-        span = self.t2 - self.t1
-        if self.kind == "bds":
-            eta = _eta(self.mem2, span)
-            return BDS_MEASURES[fom](bds_idle(self.mu, eta, eta))
-        return np.asarray(MEASURES[fom](idle(self.mu, self.mem2, span, form="dm"), form="dm"))
+        return self._alone(self.mu, self.mem2, self.t2 - self.t1, fom)
+
+    def older(self, fom: str) -> np.ndarray:
+        """Figure of merit of link 1 alone, idled from 0 to t2."""
+        return self._alone(self.lam, self.mem1, self.t2, fom)
 
 
 def purification_timeline(
@@ -329,6 +335,10 @@ class OptimalTime:
         Name of the figure of merit (with ``weighted``).
     weighted : bool
         Whether values include the success probability.
+    baseline : str
+        What purifying is compared with (see :func:`optimal_purification_time`).
+    baseline_value : float or ndarray
+        Figure of merit of the baseline at ``t2`` (``no_epp_value`` for the default ``"fresher"``).
     """
 
     t: Any
@@ -340,16 +350,19 @@ class OptimalTime:
     location: Any
     fom: str
     weighted: bool
+    baseline: str = "fresher"
+    baseline_value: Any = None
 
     @property
     def gain(self):
-        """What purifying at the optimal time adds over the fresher pair alone, in the figure's direction:
-        ``value - no_epp_value`` (``no_epp_value - value`` for a figure that is better when lower)."""
-        return fom_sign(self.fom) * (self.value - self.no_epp_value)
+        """What purifying at the optimal time adds over the baseline, in the figure's direction:
+        ``value - baseline_value`` (``baseline_value - value`` for a figure that is better when lower)."""
+        base = self.no_epp_value if self.baseline_value is None else self.baseline_value
+        return fom_sign(self.fom) * (self.value - base)
 
     @property
     def worth_purifying(self):
-        """True where purifying at the optimal time beats the fresher pair alone."""
+        """True where purifying at the optimal time beats the baseline."""
         return self.gain > 0
 
 
@@ -372,6 +385,7 @@ def optimal_purification_time(
     grid: int = 9,
     rtol: float = 1e-10,
     form: str = "auto",
+    baseline: str = "fresher",
 ) -> OptimalTime:
     """Find the EPP time in ``[t1, t2]`` that optimizes the figure of merit at consumption.
 
@@ -404,6 +418,12 @@ def optimal_purification_time(
         Number of initial grid points (>= 3). Raise it for figures of merit with several local maxima.
     rtol : float
         Final bracket width relative to ``t2 - t1`` (in (0, 1e-3]).
+    baseline : str
+        What purifying is compared with at ``t2`` (``gain``, ``worth_purifying``), one of
+        :data:`qnet.BASELINES`: ``"fresher"`` or ``"sacrificed"`` (link 2 alone, idled from ``t1``;
+        the default), ``"kept"`` (the older link 1 alone, idled from 0), ``"better"`` / ``"worse"``
+        of the two, or ``"none"`` (both pairs used as they are: their mean, or their sum when
+        ``weighted``), as in :func:`qnet.purification_gain`.
 
     Returns
     -------
@@ -432,6 +452,7 @@ def optimal_purification_time(
     """
     fom = _fom(fom, weighted)
     weighted = bool(weighted)
+    _v.option(baseline, "baseline", BASELINES)
     grid = _v.integer(grid, "grid")
     if grid < 3:
         raise ValueError(f"grid must be an integer >= 3, got {grid}")
@@ -483,9 +504,13 @@ def optimal_purification_time(
         a = np.asarray(a)
         return a.item() if a.ndim == 0 else a
 
+    fresher = tl.baseline(fom)
+    base = fresher if baseline in ("fresher", "sacrificed") else \
+        baseline_values(tl.older(fom), fresher, baseline, "sacrificed", weighted, sign)
     return OptimalTime(
-        t=out(t_opt), value=out(sign * v_opt), no_epp_value=out(tl.baseline(fom)), start_value=out(sign * cand_v[0]),
+        t=out(t_opt), value=out(sign * v_opt), no_epp_value=out(fresher), start_value=out(sign * cand_v[0]),
         end_value=out(sign * cand_v[1]), p_success=out(p_opt), location=out(location), fom=fom, weighted=weighted,
+        baseline=baseline, baseline_value=out(base),
     )
 
 

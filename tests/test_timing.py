@@ -388,3 +388,19 @@ def test_times_a_few_ulps_outside_the_interval_are_clipped():
         qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, t1)
     with pytest.raises(ValueError, match=r"t must lie in \[t1, t2\]"):
         qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), t1, t2, t2 * (1 + 1e-12))
+
+
+@pytest.mark.parametrize("baseline", qnet.BASELINES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_optimal_time_baselines(baseline, weighted):
+    # the baseline is computed here from the public idle and measures, independently of the optimizer
+    first, second, rates, t1, t2 = qnet.werner(0.9), qnet.werner(0.95), DEPOL, 0.02, 0.12
+    res = qnet.optimal_purification_time(first, second, rates, t1, t2, fom="concurrence", weighted=weighted,
+                                         baseline=baseline)
+    older = float(qnet.concurrence(qnet.idle(first, rates, t2)))
+    fresher = float(qnet.concurrence(qnet.idle(second, rates, t2 - t1)))
+    expect = {"worse": min(older, fresher), "better": max(older, fresher), "fresher": fresher, "kept": older,
+              "sacrificed": fresher, "none": older + fresher if weighted else (older + fresher) / 2}[baseline]
+    assert res.baseline == baseline and res.baseline_value == pytest.approx(expect, abs=1e-14)
+    assert res.gain == pytest.approx(res.value - expect, abs=1e-14)
+    assert res.no_epp_value == pytest.approx(fresher, abs=1e-14)
