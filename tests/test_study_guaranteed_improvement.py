@@ -114,3 +114,19 @@ def test_regions_csv_matches_api(quick_run):
     # hand check: DEJMPS on Z-only inputs gives F' = F1 F2 / (F1 F2 + (1-F1)(1-F2))
     Fp = F1 * F2 / (F1 * F2 + (1 - F1) * (1 - F2))
     assert abs(float(r["gain_dejmps_fidelity_vs_better"]) - (Fp - max(F1, F2))) <= 1e-12
+
+
+def test_ties_are_reported_apart_from_improvements(quick_run):
+    # every row splits into improved / equal / worse; on the Werner grid, pairs with F = 1/2 or F = 1 tie
+    # (gain 0): they count as "equal", so "never worse" holds where the strict flag does not
+    _, summary, table = quick_run
+    for r in table:
+        total = sum(float(r[f"fraction_{key}"]) for key in ("improved", "equal", "worse"))
+        assert total == pytest.approx(1.0, abs=1e-12)
+        assert (r["never_worse"] == "True") == (float(r["fraction_worse"]) == 0.0)
+    lam, mu = gi.family_states("werner", 21)
+    g = qnet.purification_gain(lam, mu, "bbpssw", "fidelity", "worse")
+    r = _row(table, "werner", "bbpssw", "fidelity", False, "worse")
+    assert float(r["fraction_equal"]) == pytest.approx(np.mean(np.abs(g.gain) <= gi.GAIN_ATOL), abs=1e-15)
+    assert float(r["fraction_equal"]) > 0 and r["never_worse"] == "True" and r["improved_everywhere"] == "False"
+    assert summary["headline"]["werner/bbpssw/fidelity/worse"]["never_worse"] is True

@@ -14,8 +14,10 @@ purification at all):
   bit_flip          [F, 0, 1-F, 0] pairs (X errors only), (F1, F2) grid
   zx_mixture        two-parameter family [F, (1-F) r, (1-F)(1-r), 0] per pair, (F1, r1, F2, r2) grid
 
-Outputs (in --out): improvement_table.csv (one row per family, variant, figure, baseline: fraction
-improved, fraction worse, whether improvement held everywhere, worst gain found and its inputs),
+Outputs (in --out): improvement_table.csv (one row per family, variant, figure, baseline: fractions
+improved / equal (|gain| <= 1e-12: ties such as F = 1/2 or F = 1 on a grid) / worse, "never worse"
+(the headline: no pair got worse), the strict "improved everywhere" beside it, worst gain found and its
+inputs),
 regions.csv (gain over the (F1, F2) plane per family, one column per variant and panel; improvement
 means gain > 1e-12), figures region_<figure>_<baseline>.png/.pdf
 (improvement regions in the (F1, F2) plane per family for cnot, dejmps, hadamard and bbpssw; --quick
@@ -286,9 +288,10 @@ def main(argv=None) -> dict:
             table.append({
                 "family": fam, "protocol": proto, "measure": meas, "weighted": weighted, "baseline": base,
                 "n": n, "fraction_improved": r["improved"] / n if n else float("nan"),
+                "fraction_equal": (n - r["improved"] - r["worse"]) / n if n else float("nan"),
                 "fraction_worse": r["worse"] / n if n else float("nan"),
-                "improved_everywhere": bool(n and r["improved"] == n),
                 "never_worse": bool(n and r["worse"] == 0),
+                "improved_everywhere": bool(n and r["improved"] == n),
                 "worst_gain": r["worst_gain"], "worst_kept": _fmt_state(r["worst_kept"]),
                 "worst_sacrificed": _fmt_state(r["worst_sacrificed"]), "zero_probability_pairs": r["zero_p"],
             })
@@ -314,7 +317,8 @@ def main(argv=None) -> dict:
 
     headline = {
         f"{fam}/{proto}/fidelity/{base}": {k: pick(fam, proto, "fidelity", False, base)[k]
-                                             for k in ("fraction_improved", "improved_everywhere", "worst_gain")}
+                                             for k in ("never_worse", "fraction_improved", "fraction_equal",
+                                                       "fraction_worse", "improved_everywhere", "worst_gain")}
         for fam in families for proto in ("cnot", "dejmps", "bbpssw") for base in ("worse", "better")
     }
     summary = {
