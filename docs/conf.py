@@ -235,6 +235,8 @@ def write_gallery() -> None:
             raise RuntimeError(f"cannot import qnet.studies.{name} for the gallery: {exc}") from exc
         heading = f"``{name}``: {_title(doc, name)}"
         out += [f".. _gallery-{name}:", "", heading, "-" * len(heading), ""]
+        if getattr(module, "DOCS_PAGE", None):
+            out += [f"Read with :doc:`{module.DOCS_PAGE}`.", ""]
         body = _dedent("\n".join(doc.strip().splitlines()[1:])).strip()
         if body:  # study docstrings are plain text written for --help: show them verbatim
             out += [".. code-block:: text", ""] + [f"   {line}" if line else "" for line in body.splitlines()] + [""]

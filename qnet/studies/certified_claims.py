@@ -41,6 +41,8 @@ from qnet.purification import UNDETECTED, baseline_values, bds_purify
 from . import _common
 
 NAME = "certified_claims"
+#: The documentation page that reads this study's results (linked from the gallery).
+DOCS_PAGE = "claims"
 PAPER = "Zang et al., arXiv:2505.02286 (2025)"
 NO_GO = "Zang, Chen, Chitambar, Suchara, Zhong, arXiv:2407.21760"
 

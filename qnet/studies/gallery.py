@@ -57,7 +57,11 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
     for name in names:
         module = importlib.import_module(f"qnet.studies.{name}")
         folder = root / name
-        lines += [f"## {name}", "", _summary_line(module), "", "```bash",
+        page = getattr(module, "DOCS_PAGE", None)
+        lines += [f"## {name}", "", _summary_line(module), ""]
+        if page:
+            lines += [f"Read with the documentation page [{page}](../docs/{page}.rst).", ""]
+        lines += ["```bash",
                   f"python -m qnet.studies.{name}{' --quick' if quick else ''} --out studies/{name}", "```", ""]
         for png in sorted(folder.glob("*.png")):
             pdf = png.with_suffix(".pdf")
