@@ -99,3 +99,15 @@ def test_help_and_bad_option():
     assert "--samples" in res.stdout and "--bisections" in res.stdout
     with pytest.raises(SystemExit, match="--grid"):
         study.main(["--grid", "1", "--out", "unused"])
+
+
+def test_k_option_splits_every_row_at_that_k(tmp_path):
+    # at k = 0.5 > sqrt(2) - 1 the worse-input rows must show losses; at k = 1/3 (Werner-like) none may
+    import csv
+
+    study.main(["--quick", "--out", str(tmp_path), "--no-progress", "--k", "0.5"])
+    with open(tmp_path / "certificates.csv", encoding="utf-8") as fh:
+        rows = {(r["protocol"], r["fom"], r["baseline"]): r for r in csv.DictReader(fh)}
+    assert float(rows[("cnot", "fidelity", "worse")]["at_k_worse"]) > 0
+    rng = np.random.default_rng(1)
+    assert study.tie_split(1 / 3, "cnot", "fidelity", "worse", rng, 20_000)["never_worse"]

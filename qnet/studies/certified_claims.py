@@ -76,6 +76,9 @@ def build_parser():
     p.add_argument("--grid", type=int, default=61,
                    help="points per axis of the optimal-time map (default: %(default)s; --quick: 13)")
     p.add_argument("--t1", type=float, default=0.01, help="heralding time of link 2 in the map (default: %(default)s)")
+    p.add_argument("--k", type=float, default=None,
+                   help="also split a sample of C(k) at this k into improved / equal / worse for every row "
+                        "(e.g. 1/3 = 0.3333 for Werner-like undetected weights)")
     p.add_argument("--seed", type=int, default=2505, help="seed of the searches (default: %(default)s)")
     return p
 
@@ -190,10 +193,14 @@ def certificates(args, rng: np.random.Generator) -> tuple[list[dict], list[dict]
         split = tie_split(k, protocol, fom, baseline, rng, args.samples) if k is not None else {}
         claim = (f"a successful {protocol} purification improves {fom} over the {BASELINE_LABELS[baseline]} "
                  f"for both fidelities > 1/2 and undetected ({'/'.join(UNDETECTED[protocol])}) error <= k (1 - F)")
-        rows.append({"protocol": protocol, "fom": fom, "baseline": baseline, "claim": claim, "source": PAPER,
-                     "k_certified": k, "k_counterexample": cert["k_counterexample"], "worst_gain": cert["gain"],
-                     **{f"share_{key}": split.get(key) for key in ("improved", "equal", "worse")},
-                     "never_worse": split.get("never_worse"), "improved_everywhere": split.get("improved_everywhere")})
+        row = {"protocol": protocol, "fom": fom, "baseline": baseline, "claim": claim, "source": PAPER,
+               "k_certified": k, "k_counterexample": cert["k_counterexample"], "worst_gain": cert["gain"],
+               **{f"share_{key}": split.get(key) for key in ("improved", "equal", "worse")},
+               "never_worse": split.get("never_worse"), "improved_everywhere": split.get("improved_everywhere")}
+        if args.k is not None:
+            at_k = tie_split(args.k, protocol, fom, baseline, rng, args.samples)
+            row.update({f"at_k_{key}": at_k[key] for key in ("improved", "equal", "worse", "never_worse")})
+        rows.append(row)
         if cert["x"] is not None:
             kept, sac = conditioned_pairs(np.asarray(cert["x"])[None], cert["k_counterexample"], protocol)
             counterexamples.append({"protocol": protocol, "fom": fom, "baseline": baseline,
@@ -282,6 +289,8 @@ def main(argv=None) -> dict:
             raise SystemExit(f"--{name} must be >= {low}, got {getattr(args, name)}")
     if not 0.0 <= args.t1 < 0.5:
         raise SystemExit(f"--t1 must lie in [0, 0.5), got {args.t1}")
+    if args.k is not None and not 0.0 <= args.k <= 1.0:
+        raise SystemExit(f"--k must lie in [0, 1], got {args.k}")
     _common.use_agg()
     out = _common.prepare_output(args.out)
     started = time.perf_counter()
@@ -303,7 +312,7 @@ def main(argv=None) -> dict:
     figures += [p.name for p in plot_map(maps, args.t1, out)]
     summary = {
         "parameters": {"samples": args.samples, "starts": args.starts, "bisections": args.bisections,
-                       "grid": args.grid, "t1": args.t1, "seed": args.seed, "quick": args.quick,
+                       "grid": args.grid, "t1": args.t1, "k": args.k, "seed": args.seed, "quick": args.quick,
                        "tie_tolerance": TIE_TOL, "protocols": PROTOCOLS, "foms": FOMS, "baselines": BASELINES,
                        "memories": MEMORIES, "amplitude_damping": {"T1": 1.0, "T2": 2.0}, "sources": [PAPER, NO_GO]},
         "certified_k": {f"{r['protocol']}/{r['fom']}/{r['baseline']}": r["k_certified"] for r in rows},
