@@ -260,11 +260,9 @@ def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
 
 def _qobj_to_array(value: Any, name: str = "state") -> Any:
     """Return the dense matrix of a QuTiP ``Qobj`` (checked to be a two-qubit operator), else the value."""
-    try:
+    if is_qobj(value):
         import qutip
-    except ImportError:  # pragma: no cover - qutip is a hard dependency
-        return value
-    if isinstance(value, qutip.Qobj):
+
         if value.isket:
             value = qutip.ket2dm(value)
         if value.shape != (4, 4):
@@ -294,10 +292,8 @@ def state_like(value: Any, name: str) -> None:
 
 
 def is_qobj(value: Any) -> bool:
-    """True for a QuTiP ``Qobj``."""
-    import qutip
-
-    return isinstance(value, qutip.Qobj)
+    """True for a QuTiP ``Qobj``, recognised by its type's module: QuTiP is imported only when one is passed."""
+    return any(cls.__name__ == "Qobj" and cls.__module__.split(".")[0] == "qutip" for cls in type(value).__mro__)
 
 
 def state(value: Any, name: str = "state", form: str = "auto") -> tuple[str, np.ndarray]:

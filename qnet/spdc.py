@@ -55,7 +55,6 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from . import _validation as _v
 
@@ -281,6 +280,8 @@ def spdc_mean_pairs(two_fold_rate_hz: Any, repetition_rate_hz: float, efficiency
             f"two_fold_rate_hz {_v.first_bad(rate, bad)} needs more than MAX_MEAN_PAIRS={MAX_MEAN_PAIRS:g} pairs per "
             f"pulse with efficiency_a={ea!r}, efficiency_b={eb!r} (at most {reach * f:.6g} Hz)"
         )
+    from scipy.optimize import brentq
+
     out = np.empty_like(target)
     for i, t in np.ndenumerate(target):
         hi = 1.0

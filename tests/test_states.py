@@ -282,3 +282,14 @@ def test_qobj_accepted_by_state_functions():
     q = qutip.ket2dm(BELL_KETS[2])
     np.testing.assert_allclose(qnet.to_bds(q), [0, 0, 1, 0], atol=EXACT)
     assert qnet.fidelity(q) == pytest.approx(0.0, abs=EXACT)
+
+
+def test_import_qnet_imports_neither_qutip_nor_matplotlib_nor_scipy_optimize():
+    # QuTiP is recognised by the module of a value's type and imported only when a Qobj is passed in
+    import subprocess
+    import sys
+
+    code = ("import sys, qnet; qnet.purify(qnet.werner(0.9), qnet.werner(0.8)); "
+            "print(sorted(m for m in ('qutip', 'matplotlib', 'scipy.optimize') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
