@@ -82,3 +82,15 @@ def test_shipped_scan_is_the_published_table():
 def test_missing_data_file_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no such file"):
         study.load_scan(tmp_path / "absent.csv")
+
+
+def test_summary_has_no_absolute_paths_and_no_unverified_published_number(quick_run):
+    out, _ = quick_run
+    text = (out / "summary.json").read_text()
+    summary = json.loads(text)
+    assert summary["parameters"]["data"] == "qnet/data/herbst2015_local_scan.csv"
+    assert str(out) not in text.replace(summary["environment"]["command"], "")
+    # a recalled published witness was never verified: no published number is shown or compared
+    published = summary["published_143km"]
+    assert not any(isinstance(v, (int, float)) for v in published.values())
+    assert isinstance(summary["comparison_with_published"]["witness"]["published"], str)
