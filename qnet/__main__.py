@@ -15,7 +15,12 @@ PATTERNS = {
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    argparse.ArgumentParser(prog="python -m qnet", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog="The studies: python -m qnet.studies").parse_args(argv)
     w = qnet.werner(0.95)
     print(f"qnet {qnet.__version__}: when to purify two Werner pairs (F0 = 0.95), t1 = 0.01/gamma, t2 = 0.1/gamma")
     print(f"{'memory pattern (a, b, c)':<36} {'t* [1/gamma]':>12} {'where':>9} {'F(t*)':>8} {'F no EPP':>9} {'p_succ':>7}")

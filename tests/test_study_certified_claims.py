@@ -93,12 +93,13 @@ def test_map_amplitude_damping_uses_the_density_matrix_path():
     assert m["t_opt"][0, 0] == ref.t and m["location"][0, 0] == ref.location
 
 
-def test_help_and_bad_option():
+def test_help_and_bad_option(tmp_path, capsys):
     res = subprocess.run([sys.executable, "-m", "qnet.studies.certified_claims", "--help"], capture_output=True,
                          text=True, check=True)
     assert "--samples" in res.stdout and "--bisections" in res.stdout
-    with pytest.raises(SystemExit, match="--grid"):
-        study.main(["--grid", "1", "--out", "unused"])
+    with pytest.raises(SystemExit) as info:
+        study.main(["--grid", "1", "--out", str(tmp_path)])
+    assert info.value.code == 2 and "argument --grid" in capsys.readouterr().err
 
 
 def test_k_option_splits_every_row_at_that_k(tmp_path):

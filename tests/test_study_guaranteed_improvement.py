@@ -96,9 +96,10 @@ def test_help_runs():
     assert res.returncode == 0 and "--quick" in res.stdout and "--samples" in res.stdout
 
 
-def test_rejects_bad_gate_fidelity(tmp_path):
-    with pytest.raises(SystemExit, match="gate-fidelity must lie in"):
+def test_rejects_bad_gate_fidelity(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
         gi.main(["--quick", "--out", str(tmp_path), "--no-progress", "--gate-fidelity", "1.5"])
+    assert info.value.code == 2 and "argument --gate-fidelity: must be <= 1" in capsys.readouterr().err
 
 
 def test_regions_csv_matches_api(quick_run):

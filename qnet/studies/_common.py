@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,9 +17,50 @@ import numpy as np
 from ..sweep import jsonable
 
 
+class StudyParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, ``prog: error: argument --x: ...``, with exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def number(kind: type = float, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+           high_open: bool = False):
+    """An argparse ``type``: a finite number of ``kind`` in the stated range, else argparse's one-line error."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") \
+                from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not finite")
+        if low is not None and (value <= low if low_open else value < low):
+            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {low:g}, got {text}")
+        if high is not None and (value >= high if high_open else value > high):
+            raise argparse.ArgumentTypeError(f"must be {'<' if high_open else '<='} {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse, then check that ``--out`` can be created and written (an argparse error otherwise)."""
+    args = p.parse_args(argv)
+    try:
+        prepare_output(args.out)
+        probe = Path(args.out) / ".qnet-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        p.error(f"argument --out: cannot write to {str(args.out)!r}: {exc.strerror or exc}")
+    return args
+
+
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """Argument parser with the options every study has: ``--out``, ``--quick``, ``--no-progress``."""
-    p = argparse.ArgumentParser(
+    p = StudyParser(
         prog=f"python -m qnet.studies.{name}",
         description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,

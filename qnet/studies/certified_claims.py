@@ -67,19 +67,19 @@ LOCATIONS = ("start", "interior", "end")
 
 def build_parser():
     p = _common.parser(NAME, __doc__)
-    p.add_argument("--samples", type=int, default=200_000,
+    p.add_argument("--samples", type=_common.number(int, 10, 10**8), default=200_000,
                    help="random pairs of C(k) searched at each k (default: %(default)s; --quick: 5000)")
-    p.add_argument("--starts", type=int, default=8,
+    p.add_argument("--starts", type=_common.number(int, 1, 1000), default=8,
                    help="worst samples refined by L-BFGS-B at each k (default: %(default)s; --quick: 3)")
-    p.add_argument("--bisections", type=int, default=12,
+    p.add_argument("--bisections", type=_common.number(int, 1, 40), default=12,
                    help="bisection steps over k (resolution 2**-steps; default: %(default)s; --quick: 6)")
-    p.add_argument("--grid", type=int, default=61,
+    p.add_argument("--grid", type=_common.number(int, 3, 1001), default=61,
                    help="points per axis of the optimal-time map (default: %(default)s; --quick: 13)")
-    p.add_argument("--t1", type=float, default=0.01, help="heralding time of link 2 in the map (default: %(default)s)")
-    p.add_argument("--k", type=float, default=None,
+    p.add_argument("--t1", type=_common.number(float, 0, 0.5, high_open=True), default=0.01, help="heralding time of link 2 in the map (default: %(default)s)")
+    p.add_argument("--k", type=_common.number(float, 0, 1), default=None,
                    help="also split a sample of C(k) at this k into improved / equal / worse for every row "
                         "(e.g. 1/3 = 0.3333 for Werner-like undetected weights)")
-    p.add_argument("--seed", type=int, default=2505, help="seed of the searches (default: %(default)s)")
+    p.add_argument("--seed", type=_common.number(int, 0), default=2505, help="seed of the searches (default: %(default)s)")
     return p
 
 
@@ -280,17 +280,10 @@ def plot_map(maps: dict, t1: float, out: Path) -> list[Path]:
 
 # ---------------------------------------------------------------- main
 def main(argv=None) -> dict:
-    args = build_parser().parse_args(argv)
+    args = _common.parse_args(build_parser(), argv)
     if args.quick:
         args.samples, args.starts = min(args.samples, 5000), min(args.starts, 3)
         args.bisections, args.grid = min(args.bisections, 6), min(args.grid, 13)
-    for name, low in (("samples", 10), ("starts", 1), ("bisections", 1), ("grid", 3)):
-        if getattr(args, name) < low:
-            raise SystemExit(f"--{name} must be >= {low}, got {getattr(args, name)}")
-    if not 0.0 <= args.t1 < 0.5:
-        raise SystemExit(f"--t1 must lie in [0, 0.5), got {args.t1}")
-    if args.k is not None and not 0.0 <= args.k <= 1.0:
-        raise SystemExit(f"--k must lie in [0, 1], got {args.k}")
     _common.use_agg()
     out = _common.prepare_output(args.out)
     started = time.perf_counter()

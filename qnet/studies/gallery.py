@@ -35,7 +35,8 @@ def study_names() -> list[str]:
     return sorted(names)
 
 
-def _summary_line(module) -> str:
+def summary_line(module) -> str:
+    """First line of a study's docstring."""
     doc = (module.__doc__ or "").strip().splitlines()
     return doc[0] if doc else ""
 
@@ -58,7 +59,7 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
         module = importlib.import_module(f"qnet.studies.{name}")
         folder = root / name
         page = getattr(module, "DOCS_PAGE", None)
-        lines += [f"## {name}", "", _summary_line(module), ""]
+        lines += [f"## {name}", "", summary_line(module), ""]
         if page:
             lines += [f"Read with the documentation page [{page}](../docs/{page}.rst).", ""]
         lines += ["```bash",

@@ -59,18 +59,18 @@ REGION_PANELS = (("fidelity", False, "better"), ("fidelity", False, "worse"), ("
 
 def build_parser():
     p = _common.parser(NAME, __doc__)
-    p.add_argument("--samples", type=int, default=1_000_000,
+    p.add_argument("--samples", type=_common.number(int, 1, 10**8), default=1_000_000,
                    help="random input pairs per variant and random ensemble (default: %(default)s; --quick: 10000)")
-    p.add_argument("--chunk", type=int, default=250_000,
+    p.add_argument("--chunk", type=_common.number(int, 1, 10**7), default=250_000,
                    help="pairs evaluated per vectorized batch (default: %(default)s)")
-    p.add_argument("--grid", type=int, default=101,
+    p.add_argument("--grid", type=_common.number(int, 2, 2001), default=101,
                    help="points per axis of the (F1, F2) families (default: %(default)s; --quick: 21)")
-    p.add_argument("--grid4", type=int, default=21,
+    p.add_argument("--grid4", type=_common.number(int, 2, 101), default=21,
                    help="points per axis of the four-parameter zx_mixture grid (default: %(default)s; --quick: 7)")
-    p.add_argument("--gate-fidelity", type=float, default=1.0, help="gate fidelity at each node (default: %(default)s)")
-    p.add_argument("--measurement-error", type=float, default=0.0,
+    p.add_argument("--gate-fidelity", type=_common.number(float, 0, 1), default=1.0, help="gate fidelity at each node (default: %(default)s)")
+    p.add_argument("--measurement-error", type=_common.number(float, 0, 1), default=0.0,
                    help="measurement bit-flip probability at each node (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=2024, help="seed of the random ensembles (default: %(default)s)")
+    p.add_argument("--seed", type=_common.number(int, 0), default=2024, help="seed of the random ensembles (default: %(default)s)")
     return p
 
 
@@ -238,17 +238,11 @@ def plot_fractions(out: Path, table: list[dict], family: str) -> str:
 
 # ---------------------------------------------------------------- main
 def main(argv=None) -> dict:
-    args = build_parser().parse_args(argv)
+    args = _common.parse_args(build_parser(), argv)
     if args.quick:
         args.samples = min(args.samples, 10_000)
         args.grid = min(args.grid, 21)
         args.grid4 = min(args.grid4, 7)
-    if not 0.0 <= args.gate_fidelity <= 1.0:
-        raise SystemExit(f"--gate-fidelity must lie in [0, 1], got {args.gate_fidelity}")
-    if not 0.0 <= args.measurement_error <= 1.0:
-        raise SystemExit(f"--measurement-error must lie in [0, 1], got {args.measurement_error}")
-    if args.samples < 1 or args.chunk < 1 or args.grid < 2 or args.grid4 < 2:
-        raise SystemExit("--samples and --chunk must be >= 1, --grid and --grid4 >= 2")
     _common.use_agg()
     out = _common.prepare_output(args.out)
     f, q = args.gate_fidelity, args.measurement_error

@@ -33,16 +33,16 @@ NAME = "optimal_time"
 
 def build_parser():
     p = _common.parser(NAME, __doc__)
-    p.add_argument("--F0", type=float, default=0.95, help="fidelity of both Werner links at heralding (default: %(default)s)")
-    p.add_argument("--t1", type=float, default=0.01, help="heralding time of link 2, units of 1/gamma (default: %(default)s)")
-    p.add_argument("--t2", type=float, default=0.1, help="consumption time, units of 1/gamma (default: %(default)s)")
-    p.add_argument("--resolution", type=int, default=101,
+    p.add_argument("--F0", type=_common.number(float, 0.25, 1.0, low_open=True), default=0.95, help="fidelity of both Werner links at heralding (default: %(default)s)")
+    p.add_argument("--t1", type=_common.number(float, 0), default=0.01, help="heralding time of link 2, units of 1/gamma (default: %(default)s)")
+    p.add_argument("--t2", type=_common.number(float, 0, low_open=True), default=0.1, help="consumption time, units of 1/gamma (default: %(default)s)")
+    p.add_argument("--resolution", type=_common.number(int, 5, 2001), default=101,
                    help="points per axis of the simplex and (t1, t2) maps (default: %(default)s; --quick: 21)")
-    p.add_argument("--tau", type=float, default=0.002,
+    p.add_argument("--tau", type=_common.number(float, 0, low_open=True), default=0.002,
                    help="duration of one link attempt for panel (e), units of 1/gamma (default: %(default)s)")
-    p.add_argument("--shots", type=int, default=20000,
+    p.add_argument("--shots", type=_common.number(int, 2, 10**8), default=20000,
                    help="Monte Carlo shots per policy and success probability in panel (e) (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=2025, help="seed of the Monte Carlo (default: %(default)s)")
+    p.add_argument("--seed", type=_common.number(int, 0), default=2025, help="seed of the Monte Carlo (default: %(default)s)")
     p.add_argument("--fresh", action="store_true", help="ignore cached panels in the output folder and recompute")
     return p
 
@@ -264,13 +264,10 @@ def figure_policies(d, F0, t2, tau, out):
 
 # ---------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> dict:
-    args = build_parser().parse_args(argv)
-    if not 0.25 < args.F0 <= 1.0:
-        raise SystemExit(f"--F0 must lie in (0.25, 1], got {args.F0}")
-    if not 0 <= args.t1 < args.t2:
-        raise SystemExit(f"need 0 <= --t1 < --t2, got t1={args.t1}, t2={args.t2}")
-    if args.resolution < 5 or args.tau <= 0 or args.shots < 2:
-        raise SystemExit("--resolution must be >= 5, --tau > 0 and --shots >= 2")
+    parser = build_parser()
+    args = _common.parse_args(parser, argv)
+    if not args.t1 < args.t2:
+        parser.error(f"argument --t1: must be < --t2 = {args.t2}, got {args.t1}")
     _common.use_agg()
     out = _common.prepare_output(args.out)
     n = 21 if args.quick else args.resolution

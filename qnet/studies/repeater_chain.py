@@ -42,16 +42,16 @@ T_OPT_MAX = 2**16
 
 def build_parser():
     p = _common.parser(NAME, __doc__)
-    p.add_argument("--source-fidelity", type=float, default=0.99, help="fidelity of emitted pairs (default: %(default)s)")
-    p.add_argument("--efficiency", type=float, default=0.9,
+    p.add_argument("--source-fidelity", type=_common.number(float, 0.25, 1, low_open=True), default=0.99, help="fidelity of emitted pairs (default: %(default)s)")
+    p.add_argument("--efficiency", type=_common.number(float, 0, 1, low_open=True), default=0.9,
                    help="per-node coupling x detector efficiency (default: %(default)s)")
-    p.add_argument("--p-swap", type=float, default=0.9, help="swap success probability (default: %(default)s)")
-    p.add_argument("--t-coh", type=float, default=1.0, help="pair coherence time in seconds (default: %(default)s)")
-    p.add_argument("--distances", type=float, nargs="+", default=None,
+    p.add_argument("--p-swap", type=_common.number(float, 0, 1, low_open=True), default=0.9, help="swap success probability (default: %(default)s)")
+    p.add_argument("--t-coh", type=_common.number(float, 0, low_open=True), default=1.0, help="pair coherence time in seconds (default: %(default)s)")
+    p.add_argument("--distances", type=_common.number(float, 0, low_open=True), nargs="+", default=None,
                    help="total distances in km (default: 25 ... 800 km, 11 points; --quick: 50, 150)")
-    p.add_argument("--segments", type=int, nargs="+", default=None,
+    p.add_argument("--segments", type=_common.number(int, 1, 1024), nargs="+", default=None,
                    help="numbers of segments, powers of two (default: 1 2 4 8 16; --quick: 1 2 4)")
-    p.add_argument("--workers", type=int, default=1, help="parallel workers for the sweep (default: %(default)s)")
+    p.add_argument("--workers", type=_common.number(int, 1, 256), default=1, help="parallel workers for the sweep (default: %(default)s)")
     return p
 
 
@@ -178,17 +178,12 @@ def figures(rows, distances, segments, args, out) -> list:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = build_parser().parse_args(argv)
-    if not 0.25 < args.source_fidelity <= 1 or not 0 < args.efficiency <= 1 or not 0 < args.p_swap <= 1:
-        raise SystemExit("--source-fidelity must lie in (0.25, 1], --efficiency and --p-swap in (0, 1]")
-    if args.t_coh <= 0 or args.workers < 1:
-        raise SystemExit("--t-coh must be > 0 and --workers >= 1")
+    parser = build_parser()
+    args = _common.parse_args(parser, argv)
     distances = args.distances or ([50.0, 150.0] if args.quick else list(np.geomspace(25.0, 800.0, 11).round(1)))
     segments = args.segments or ([1, 2, 4] if args.quick else [1, 2, 4, 8, 16])
-    if any(n < 1 or n & (n - 1) for n in segments):
-        raise SystemExit(f"--segments must be powers of two, got {segments}")
-    if any(d <= 0 for d in distances):
-        raise SystemExit("--distances must be > 0")
+    if any(n & (n - 1) for n in segments):
+        parser.error(f"argument --segments: must be powers of two, got {segments}")
     _common.use_agg()
     out = _common.prepare_output(args.out)
     rows = collect(args, distances, segments, out)

@@ -75,17 +75,17 @@ def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="local-scan CSV with columns two_fold_rate_khz, visibility, source (default: the copy shipped with qnet)")
-    p.add_argument("--repetition-rate", type=float, default=80e6, help="pump rate in Hz (default: %(default)s)")
-    p.add_argument("--window", type=float, default=5e-9, help="coincidence window in s (default: %(default)s)")
-    p.add_argument("--local-noise", type=float, default=500.0,
+    p.add_argument("--repetition-rate", type=_common.number(float, 0, low_open=True), default=80e6, help="pump rate in Hz (default: %(default)s)")
+    p.add_argument("--window", type=_common.number(float, 0, 1e-3, low_open=True), default=5e-9, help="coincidence window in s (default: %(default)s)")
+    p.add_argument("--local-noise", type=_common.number(float, 0), default=500.0,
                    help="dark counts per second of each La Palma detector (default: %(default)s, assumed)")
-    p.add_argument("--remote-noise", type=float, default=500.0,
+    p.add_argument("--remote-noise", type=_common.number(float, 0), default=500.0,
                    help="dark + background counts per second of each Tenerife detector (default: %(default)s, "
                         "assumed)")
-    p.add_argument("--link-loss", type=float, default=32.0, help="143 km link loss in dB (default: %(default)s)")
-    p.add_argument("--operating-point", type=float, default=130.0,
+    p.add_argument("--link-loss", type=_common.number(float, 0, 200), default=32.0, help="143 km link loss in dB (default: %(default)s)")
+    p.add_argument("--operating-point", type=_common.number(float, 0, low_open=True), default=130.0,
                    help="two-fold rate per source in kHz during the 143 km run (default: %(default)s)")
-    p.add_argument("--distance", type=float, default=143.0, help="distance in km (default: %(default)s)")
+    p.add_argument("--distance", type=_common.number(float, 0, low_open=True), default=143.0, help="distance in km (default: %(default)s)")
     return p
 
 
@@ -259,7 +259,14 @@ def memory_architectures(distance_km: float, hw: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- main
 def main(argv=None) -> dict:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = _common.parse_args(parser, argv)
+    if not Path(args.data).is_file():
+        parser.error(f"argument --data: no such file {str(args.data)!r}")
+    for name in ("local_noise", "remote_noise"):
+        if getattr(args, name) * args.window > 1:
+            parser.error(f"argument --{name.replace('_', '-')}: {getattr(args, name)} counts/s in a {args.window} s "
+                         f"window is more than one count per window")
     _common.use_agg()
     import matplotlib.pyplot as plt
 

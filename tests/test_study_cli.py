@@ -1,0 +1,66 @@
+"""Command lines of the studies: every bad option value is one argparse-style line naming it, exit code 2."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+CASES = [
+    ("swapping_143km", ["--link-loss", "-5"], "--link-loss"),
+    ("swapping_143km", ["--distance", "-10"], "--distance"),
+    ("swapping_143km", ["--operating-point", "0"], "--operating-point"),
+    ("swapping_143km", ["--window", "0"], "--window"),
+    ("swapping_143km", ["--remote-noise", "nan"], "--remote-noise"),
+    ("swapping_143km", ["--remote-noise", "1e9"], "--remote-noise"),
+    ("swapping_143km", ["--data", "absent.csv"], "--data"),
+    ("optimal_time", ["--F0", "0.2"], "--F0"),
+    ("optimal_time", ["--resolution", "3"], "--resolution"),
+    ("optimal_time", ["--tau", "0"], "--tau"),
+    ("optimal_time", ["--shots", "many"], "--shots"),
+    ("guaranteed_improvement", ["--samples", "0"], "--samples"),
+    ("guaranteed_improvement", ["--measurement-error", "-1"], "--measurement-error"),
+    ("repeater_chain", ["--segments", "3"], "--segments"),
+    ("repeater_chain", ["--distances", "-5"], "--distances"),
+    ("repeater_chain", ["--p-swap", "0"], "--p-swap"),
+    ("certified_claims", ["--k", "2"], "--k"),
+    ("certified_claims", ["--t1", "0.5"], "--t1"),
+]
+
+
+@pytest.mark.parametrize("study, argv, option", CASES)
+def test_bad_option_is_one_line_naming_it_with_exit_code_2(study, argv, option, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(f"qnet.studies.{study}")
+    with pytest.raises(SystemExit) as info:
+        module.main(["--quick", "--no-progress", "--out", str(tmp_path / "out"), *argv])
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2
+    assert len(err.splitlines()) == 1 and f"argument {option}" in err, err
+
+
+@pytest.mark.parametrize("study", ["optimal_time", "swapping_143km"])
+def test_out_under_a_file_is_an_argparse_error(study, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    module = importlib.import_module(f"qnet.studies.{study}")
+    with pytest.raises(SystemExit) as info:
+        module.main(["--quick", "--no-progress", "--out", str(blocker / "out")])
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and len(err.splitlines()) == 1 and "argument --out" in err
+
+
+def test_python_m_qnet_help_prints_help_instead_of_running_the_demo():
+    res = subprocess.run([sys.executable, "-m", "qnet", "--help"], capture_output=True, text=True, check=True)
+    assert res.stdout.startswith("usage: python -m qnet") and "t* [1/gamma]" not in res.stdout
+
+
+def test_python_m_qnet_studies_lists_every_study_one_line_each():
+    from qnet.studies.gallery import study_names
+
+    res = subprocess.run([sys.executable, "-m", "qnet.studies"], capture_output=True, text=True, check=True)
+    lines = res.stdout.splitlines()
+    for name in study_names():
+        assert sum(line.startswith(name + " ") for line in lines) == 1
