@@ -208,13 +208,25 @@ def figure_plane(d, F0, out):
     plt = _style()
     import matplotlib.tri as mtri
 
-    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(4.2, 3.9))
     tri = mtri.Triangulation(d["t1"], d["t2"])
     top = max(float(np.max(d["delta_t"])), 1e-9)
-    cs = ax.tricontourf(tri, d["delta_t"], levels=np.linspace(-1e-12, top * (1 + 1e-9), 21), cmap="magma")
-    cb = fig.colorbar(cs, ax=ax)
+    levels = MaxNLocator(nbins=14).tick_values(0.0, top)
+    levels[0] = -1e-12  # a t* exactly at t1 is inside the first band
+    cs = ax.tricontourf(tri, d["delta_t"], levels=levels, cmap="magma")
+    cb = fig.colorbar(cs, ax=ax, ticks=MaxNLocator(nbins=6).tick_values(0.0, top))
     cb.set_label(r"$\Delta t^* = t^* - t_1$ [$1/\gamma$]")
+    # where purifying at t* does not beat the fresher pair alone, the optimum is of something not worth doing
+    loses = (np.asarray(d["value"]) <= np.asarray(d["no_epp_value"])).astype(float)
+    ax.tricontourf(tri, loses, levels=[0.5, 1.5], colors="0.75", alpha=0.85, hatches=["///"])
     ax.plot([0, 0.1], [0, 0.1], color="0.4", lw=0.8)
+    share = float(np.mean(loses))
+    ax.legend(handles=[Patch(facecolor="0.75", hatch="///", edgecolor="0.3",
+                             label=f"purifying loses to the fresher pair ({share:.0%} of points)")],
+              loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, frameon=False)
     ax.set_xlabel(r"heralding time of link 2, $t_1$ [$1/\gamma$]")
     ax.set_ylabel(r"consumption time $t_2$ [$1/\gamma$]")
     ax.set_title(rf"Depolarizing memory, $E_N \times p_\mathrm{{succ}}$, Werner $F_0={F0}$", fontsize=8)
