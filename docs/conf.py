@@ -23,6 +23,7 @@ import ast
 import importlib
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -78,8 +79,26 @@ html_theme_options = {
 html_show_sourcelink = False
 html_last_updated_fmt = None  # reproducible builds, no git call
 
-# mathjax is loaded by the browser; the build itself needs no network.
-mathjax3_config = {"tex": {"macros": {"ket": ["|#1\\rangle", 1], "bra": ["\\langle #1|", 1]}}}
+# Math renders offline: MathJax 2.7 ships with the build, copied from the jupyter-server-mathjax package (the
+# Jupyter project's packaged MathJax, installed with the docs extra) into _static/mathjax; no CDN is used.
+MATHJAX_SOURCE = Path(importlib.import_module("jupyter_server_mathjax").__file__).parent / "static"
+mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+mathjax2_config = {
+    "TeX": {"Macros": {"ket": ["|#1\\rangle", 1], "bra": ["\\langle #1|", 1]}},
+    "messageStyle": "none",
+    # the package ships the STIX-Web fonts only (as Jupyter uses them): no TeX web fonts, no image fonts
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None},
+}
+
+
+def _copy_mathjax(app, exception) -> None:
+    """After an HTML build, put the MathJax files where ``mathjax_path`` points (``_static/mathjax``)."""
+    if exception is None and app.builder.format == "html":
+        shutil.copytree(MATHJAX_SOURCE, Path(app.outdir) / "_static" / "mathjax", dirs_exist_ok=True)
+
+
+def setup(app) -> None:
+    app.connect("build-finished", _copy_mathjax)
 
 
 # -- generated pages -----------------------------------------------------------------------------

@@ -58,16 +58,22 @@ def public_names() -> list[tuple[str, str]]:
     return out
 
 
-def test_sphinx_build_without_warnings_covers_every_public_name(tmp_path):
-    """One build (also under pytest-xdist): warnings are errors, and every public name gets documented."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One build (also under pytest-xdist), exactly as the README documents it: warnings are errors."""
+    tmp_path = tmp_path_factory.mktemp("docs")
     out = tmp_path / "html"
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", "-E",
            "-d", str(tmp_path / "doctrees"), str(DOCS), str(out)]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-10000:]}"
+    return out
+
+
+def test_sphinx_build_without_warnings_covers_every_public_name(site):
+    out = site
     for page in ("index", "conventions", "getting_started", "gallery", "benchmarks", "validation", "api/index"):
         assert (out / f"{page}.html").is_file(), page
-    site = out
     names = public_names()
     assert names, "qnet exports nothing?"
     missing = []
@@ -77,6 +83,36 @@ def test_sphinx_build_without_warnings_covers_every_public_name(tmp_path):
         if not own.is_file() and f'id="qnet.{name}"' not in page.read_text(encoding="utf-8"):
             missing.append(f"{module_name}.{name}")
     assert not missing, f"public names without API documentation: {missing}"
+
+
+BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser")
+
+
+def _browser() -> str | None:
+    import shutil
+
+    return next((path for path in map(shutil.which, BROWSERS) if path), None)
+
+
+@pytest.mark.parametrize("page", ["conventions", "claims", "derivations/optimal_time_border"])
+def test_formulas_render_offline_in_a_real_browser(site, page):
+    """Headless Chromium (Debian's package; .ci/run installs it) with every network request sent to a dead
+    proxy and every host name unresolvable: MathJax, shipped with the build, still renders every formula."""
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"no headless Chromium ({', '.join(BROWSERS)}) on this CI machine: .ci/run installs it")
+        pytest.skip("no headless Chromium here (apt-get install chromium-headless-shell)")
+    html = (site / f"{page}.html").read_text(encoding="utf-8")
+    assert "cdn" not in html.lower() and "MathJax.js" in html   # the renderer is local
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9",
+           "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000", "--dump-dom",
+           (site / f"{page}.html").as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    formulas = html.count('class="math notranslate nohighlight"')
+    rendered = dom.count('class="MathJax"') + dom.count('class="MathJax_Display"')
+    assert formulas > 10 and rendered >= formulas, (formulas, rendered)
+    assert "Math Processing Error" not in dom
 
 
 def test_every_public_function_has_a_runnable_example():
