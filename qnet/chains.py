@@ -25,7 +25,7 @@ Bell-diagonal states and Pauli memories:
   delivered at that time step) and ``"run_time"`` (both pairs must be ready by ``cutoff`` steps
   after the attempt started, otherwise both are discarded at ``cutoff``).
 * **Operations** take no time. A swap succeeds with probability ``p_swap`` and outputs the
-  Z2×Z2 convolution of the inputs (physics.md §4); a distillation succeeds with the
+  Z2×Z2 convolution of the inputs (:doc:`/conventions`); a distillation succeeds with the
   state-dependent probability of the purification engine (``qnet.purify``); the Werner model
   uses BBPSSW with a Werner output, which is Li et al.'s ``p = (1 + wA wB)/2``,
   ``w' = (wA + wB + 4 wA wB) / (6 p)``. After a failure, or a failed cut-off, both inputs are

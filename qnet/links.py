@@ -58,7 +58,7 @@ __all__ = [
     "repeater_chain_bound",
 ]
 
-#: Speed of light in optical fibre (km/s), physics.md §7.
+#: Speed of light in optical fibre (km/s), see :doc:`/conventions`.
 FIBRE_LIGHT_SPEED_KM_S = 2.0e5
 #: Speed of light in vacuum (km/s), used for free-space links.
 VACUUM_LIGHT_SPEED_KM_S = 299_792.458

@@ -460,7 +460,26 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
                   tol: float | None = 1e-6) -> ChainDelivery:
     """Exact delivery distribution of the repeater chain along ``path`` (swap-asap nesting by default).
 
-    Swap success probability is ``G.graph.get("p_swap", 1.0)``. Time steps are ``path_parameters(...)["time_step"]``.
+    Parameters
+    ----------
+    G : networkx.Graph
+        The network (conventions of :mod:`qnet.network`); validated first.
+    path : sequence of nodes
+        The chain's nodes in order, each node once; consecutive nodes must share an edge.
+    protocol : tuple of str, optional
+        Levels of the nested chain (as in :func:`qnet.chain_delivery`); default: swap as soon as
+        possible, ``ceil(log2 n)`` swap levels for ``n`` segments.
+    cutoff, cut_type, t_trunc, tol
+        As in :func:`qnet.chain_delivery` (``t_trunc`` in time steps of the path).
+    purification : str
+        Distillation protocol of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
+
+    Returns
+    -------
+    ChainDelivery
+        Per time step of ``path_parameters(G, path)["time_step"]`` seconds. The swap success
+        probability is ``G.graph.get("p_swap", 1.0)``; gate and measurement noise are those of the
+        worst node on the path.
 
     Examples
     --------

@@ -46,7 +46,7 @@ Conventions (read this before using the outputs in another module)
 
       out[s] = F[(1 − e) A[s] + e D[s]] + (1 − F)/8,   p = Σ_s out[s],
 
-  with ``A`` (agreeing parity) the noiseless numerators of physics.md §3 and ``D`` the
+  with ``A`` (agreeing parity) the noiseless numerators of :doc:`/conventions` and ``D`` the
   disagreeing-parity terms ``D = [λ0μ2+λ1μ3, λ0μ3+λ1μ2, λ2μ0+λ3μ1, λ2μ1+λ3μ0]``.
 * **Zero success probability** raises ``ValueError`` in the public functions; the internal
   :func:`bds_purify` returns all-zero output rows where ``p_success == 0`` (no NaN, no warning).

@@ -58,8 +58,8 @@ TIE_TOL = 1e-12
 #: For identical pairs with F -> 1/2 and undetected weight k (1 - F), cnot's dF'/dF at F = 1/2 is
 #: 2 (1 - k) / (1 + k^2) (derived in the docs), below 1 (a loss against the worse input) for k > sqrt(2) - 1.
 SQRT2_MINUS_1 = float(np.sqrt(2.0) - 1.0)
-_SLOT = {"z": 1, "x": 2, "y": 3}
-_MIN_EXCESS = 1e-9  # smallest 2 (F - 1/2) searched: C(k) holds fidelities strictly above 1/2  # Bell slot of a single-pair Pauli error on |Phi+> (physics.md section 1)
+_SLOT = {"z": 1, "x": 2, "y": 3}  # Bell slot of a single-pair Pauli error on |Phi+> (docs: conventions)
+_MIN_EXCESS = 1e-9  # smallest 2 (F - 1/2) searched: C(k) holds fidelities strictly above 1/2
 
 MEMORIES = ("dephasing", "depolarizing", "bit_flip", "amplitude_damping")
 LOCATIONS = ("start", "interior", "end")
