@@ -38,6 +38,7 @@ __all__ = [
     "MAX_GENERATION_TERMS",
     "MAX_SHOTS",
     "MAX_GRID",
+    "BORDER_RULES",
     "border_short_time",
     "optimal_time_border",
 ]
@@ -794,6 +795,10 @@ def border_short_time(F0: Any) -> np.ndarray:
     return (3.0 * w * w + 2.0 * w - 1.0) / (5.0 * w * w + 2.0 * w + 1.0)
 
 
+#: Definitions of the optimal-time border (see :func:`optimal_time_border`).
+BORDER_RULES = ("midpoint", "leaves_t1")
+
+
 def optimal_time_border(
     F0: Any,
     t1: float,
@@ -805,6 +810,8 @@ def optimal_time_border(
     weighted: bool = False,
     protocol: str = "cnot",
     xtol: float = 1e-9,
+    rule: str = "midpoint",
+    leave_tol: float = 1e-3,
 ) -> np.ndarray:
     """Numerical location of the optimal-time transition: the phase-flip share ``c`` where ``t*`` crosses mid-interval.
 
@@ -815,11 +822,19 @@ def optimal_time_border(
     sharp), found by vectorized bisection to ``xtol``. Where ``t*`` does not cross mid-interval on
     the line, the result is NaN, marking "no transition on this line".
 
+    ``rule="leaves_t1"`` locates instead the border as Zang et al. (arXiv:2505.02286) draw it: the
+    largest ``c`` (coming from pure dephasing, where ``t* = t1``) at which ``t*`` leaves ``t1`` by more
+    than ``leave_tol`` of the interval, ``t* > t1 + leave_tol (t2 − t1)``. Where ``t*`` jumps, both
+    rules give the same border; where it moves continuously, ``"leaves_t1"`` marks where it starts
+    to move and ``"midpoint"`` where it is half-way.
+
     Examples
     --------
     >>> import qnet
     >>> c = qnet.optimal_time_border(0.95, 0.01, 0.1, ratio=0.0)
     >>> abs(float(c) - float(qnet.border_short_time(0.95))) < 0.01
+    True
+    >>> float(qnet.optimal_time_border(0.95, 0.01, 0.1, ratio=0.0, rule="leaves_t1")) >= float(c)
     True
     """
     F0 = _v.in_interval(F0, "F0", 0.25, 1.0)
@@ -827,8 +842,10 @@ def optimal_time_border(
     t1, t2 = _times(t1, t2)
     gamma = _v.positive(gamma, "gamma")
     xtol = _v.scalar(_v.in_interval, xtol, "xtol", 1e-15, 0.1)  # c lies in [0, 1]: below 1e-15 is round-off
+    _v.option(rule, "rule", BORDER_RULES)
+    leave_tol = _v.scalar(_v.in_interval, leave_tol, "leave_tol", 0.0, 0.5, low_open=True)
     shape = _v.broadcast({"F0": F0, "ratio": ratio, "t1": t1, "t2": t2, "gamma": gamma})
-    mid = 0.5 * (t1 + t2)
+    mid = 0.5 * (t1 + t2) if rule == "midpoint" else t1 + leave_tol * (t2 - t1)
     lam = np.broadcast_to(_werner_rows(F0), shape + (4,))
 
     def late(c):

@@ -89,3 +89,23 @@ def test_cache_key_covers_every_argument_and_the_version(tmp_path, monkeypatch):
     monkeypatch.setattr(qnet, "__version__", "99.0")
     assert optimal_time.cached(tmp_path, "p", {"F0": 0.9, "n_mc": 8}, panel, False)[1] is False
     assert calls == [4, 8, 8]
+
+
+def test_protocol_fom_memory_and_border_rule_options(tmp_path):
+    # every option reaches the numbers: the witness optimum is the fidelity optimum read in the other direction
+    res = optimal_time.main(["--quick", "--no-progress", "--out", str(tmp_path), "--protocol", "dejmps", "--fom",
+                             "fidelity_witness", "--memory", "0.2,0.3,0.5", "--border-rule", "leaves_t1"])
+    p = res["parameters"]
+    assert (p["protocol"], p["fom"], p["fom_direction"], p["border_rule"]) == ("dejmps", "fidelity_witness",
+                                                                              "minimize", "leaves_t1")
+    assert p["memory_pattern"] == pytest.approx([0.2, 0.3, 0.5])
+    assert res["panels"]["e"]["monte_carlo"] is False      # the Monte Carlo models plain CNOT only
+    with open(tmp_path / "optimal_time_simplex.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    w = qnet.werner(0.95)
+    for row in rows[:: max(1, len(rows) // 5)]:
+        pattern = np.array([float(row["a"]), float(row["b"]), float(row["c"])])
+        ref = qnet.optimal_purification_time(w, w, qnet.pauli_rates(1.0, pattern / pattern.sum()), 0.01, 0.1,
+                                             protocol="dejmps")
+        assert float(row["t_opt"]) == pytest.approx(ref.t, abs=1e-12)
+        assert float(row["value"]) == pytest.approx(0.5 - ref.value, abs=1e-12)

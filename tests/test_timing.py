@@ -404,3 +404,18 @@ def test_optimal_time_baselines(baseline, weighted):
     assert res.baseline == baseline and res.baseline_value == pytest.approx(expect, abs=1e-14)
     assert res.gain == pytest.approx(res.value - expect, abs=1e-14)
     assert res.no_epp_value == pytest.approx(fresher, abs=1e-14)
+
+
+def test_border_rule_leaves_t1_is_where_t_star_starts_to_move():
+    # the paper's rule: coming from dephasing (t* = t1), the c at which t* first leaves t1 by leave_tol
+    w, t1, t2, tol = qnet.werner(0.95), 0.01, 0.1, 1e-3
+    c_paper = qnet.optimal_time_border(0.95, t1, t2, ratio=0.5, rule="leaves_t1", leave_tol=tol)
+    c_mid = qnet.optimal_time_border(0.95, t1, t2, ratio=0.5)
+    assert c_paper > c_mid + 0.01   # on a = b, t* moves continuously: it starts to move well before half-way
+
+    def t_star(c):
+        return qnet.optimal_purification_time(w, w, qnet.pauli_rates(1.0, [(1 - c) / 2, (1 - c) / 2, c]), t1, t2).t
+
+    assert t_star(c_paper + 1e-6) <= t1 + tol * (t2 - t1) < t_star(c_paper - 1e-6)
+    with pytest.raises(ValueError, match="unknown rule"):
+        qnet.optimal_time_border(0.95, t1, t2, rule="first")

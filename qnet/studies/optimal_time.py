@@ -43,8 +43,48 @@ def build_parser():
     p.add_argument("--shots", type=_common.number(int, 2, 10**8), default=20000,
                    help="Monte Carlo shots per policy and success probability in panel (e) (default: %(default)s)")
     p.add_argument("--seed", type=_common.number(int, 0), default=2025, help="seed of the Monte Carlo (default: %(default)s)")
+    p.add_argument("--protocol", choices=qnet.PROTOCOLS, default="cnot",
+                   help="purification variant (default: %(default)s; panel (e) has Monte Carlo points for cnot only)")
+    p.add_argument("--fom", choices=qnet.FIGURES_OF_MERIT, default="fidelity",
+                   help="figure of merit of panels (a), (b) and (d), optimized in its own direction "
+                        "(fidelity_witness: lower is better) (default: %(default)s)")
+    p.add_argument("--memory", type=memory_pattern, default="depolarizing",
+                   help="memory error pattern of panels (c) and (e): dephasing, bit_flip, depolarizing, or "
+                        "relative rates 'a,b,c' (default: %(default)s)")
+    p.add_argument("--border-rule", choices=qnet.BORDER_RULES, default="midpoint",
+                   help="border of panels (a) and (d): 'midpoint' (t* crosses (t1+t2)/2, qnet's definition) or "
+                        "'leaves_t1' (t* first leaves t1 by 1e-3 of the interval, as the paper draws it) "
+                        "(default: %(default)s)")
     p.add_argument("--fresh", action="store_true", help="ignore cached panels in the output folder and recompute")
     return p
+
+
+BORDER_DEFINITIONS = {
+    "midpoint": "c where t* crosses (t1+t2)/2 along a/(a+b) = const (qnet's definition)",
+    "leaves_t1": "largest c where t* leaves t1 by 1e-3 of the interval along a/(a+b) = const (the paper's rule)",
+}
+MEMORY_PATTERNS = {"dephasing": (0.0, 0.0, 1.0), "bit_flip": (1.0, 0.0, 0.0), "depolarizing": (1 / 3, 1 / 3, 1 / 3)}
+
+
+def memory_pattern(text: str) -> str:
+    """argparse type of ``--memory``: a named pattern, or relative rates ``a,b,c`` (>= 0, not all 0)."""
+    import argparse
+
+    if text in MEMORY_PATTERNS:
+        return text
+    try:
+        a, b, c = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither one of {', '.join(MEMORY_PATTERNS)} nor 'a,b,c'") \
+            from None
+    if min(a, b, c) < 0 or not np.isfinite([a, b, c]).all() or a + b + c <= 0:
+        raise argparse.ArgumentTypeError(f"rates {text!r} must be finite, >= 0 and not all 0")
+    return text
+
+
+def _pattern(memory: str) -> np.ndarray:
+    raw = np.array(MEMORY_PATTERNS[memory] if memory in MEMORY_PATTERNS else [float(x) for x in memory.split(",")])
+    return raw / raw.sum()
 
 
 # ---------------------------------------------------------------- computing panels
@@ -55,55 +95,61 @@ def simplex_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
     return a[keep], b[keep]
 
 
-def panel_simplex(F0: float, t1: float, t2: float, n: int) -> dict:
+def panel_simplex(F0: float, t1: float, t2: float, n: int, protocol: str = "cnot", fom: str = "fidelity",
+                  border_rule: str = "midpoint") -> dict:
     a, b = simplex_grid(n)
     c = np.clip(1.0 - a - b, 0.0, 1.0)
     rates = qnet.pauli_rates(1.0, np.stack([a, b, np.maximum(c, 0)], -1) / (a + b + c)[:, None])
     w = qnet.werner(F0)
-    res = qnet.optimal_purification_time(w, w, rates, t1, t2)
+    res = qnet.optimal_purification_time(w, w, rates, t1, t2, fom=fom, protocol=protocol)
     ratios = np.linspace(0.0, 1.0, 41)
-    c_border = qnet.optimal_time_border(np.full(ratios.shape, F0), t1, t2, ratio=ratios)
+    c_border = qnet.optimal_time_border(np.full(ratios.shape, F0), t1, t2, ratio=ratios, fom=fom, protocol=protocol,
+                                        rule=border_rule)
     return {
         "a": a, "b": b, "c": c, "t_opt": res.t, "value": res.value, "no_epp_value": res.no_epp_value,
-        "gain": res.value - res.no_epp_value, "location": res.location,
+        "gain": res.gain, "location": res.location,
         "border_ratio": ratios, "border_c": c_border,
         "border_a": ratios * (1 - c_border), "border_b": (1 - ratios) * (1 - c_border),
         "border_c_analytic": float(qnet.border_short_time(F0)),
     }
 
 
-def panel_plane(F0: float, n: int, t1_max: float = 0.1, t2_max: float = 0.4) -> dict:
+def panel_plane(F0: float, n: int, protocol: str = "cnot", memory: str = "depolarizing", t1_max: float = 0.1,
+                t2_max: float = 0.4) -> dict:
     t1, t2 = np.meshgrid(np.linspace(0, t1_max, n), np.linspace(0, t2_max, n), indexing="ij")
     keep = t2 >= t1
     t1, t2 = t1[keep], t2[keep]
     w = qnet.werner(F0)
-    res = qnet.optimal_purification_time(w, w, qnet.depolarizing_rates(1.0), t1, t2, fom="log_negativity",
-                                         weighted=True)
+    res = qnet.optimal_purification_time(w, w, qnet.pauli_rates(1.0, _pattern(memory)), t1, t2,
+                                         fom="log_negativity", weighted=True, protocol=protocol)
     return {"t1": t1, "t2": t2, "t_opt": res.t, "delta_t": res.t - t1, "value": res.value,
             "no_epp_value": res.no_epp_value, "location": res.location}
 
 
-def panel_border(t1: float, t2: float, n: int) -> dict:
+def panel_border(t1: float, t2: float, n: int, protocol: str = "cnot", fom: str = "fidelity",
+                 border_rule: str = "midpoint") -> dict:
     F0 = np.linspace(0.8, 1.0, n)
     out = {"F0": F0, "analytic": qnet.border_short_time(F0)}
     for label, ratio in (("numerical_a_eq_b", 0.5), ("numerical_a_0", 0.0), ("numerical_b_0", 1.0)):
-        out[label] = qnet.optimal_time_border(F0, t1, t2, ratio=ratio)
+        out[label] = qnet.optimal_time_border(F0, t1, t2, ratio=ratio, fom=fom, protocol=protocol, rule=border_rule)
     return out
 
 
-def panel_policies(F0: float, t2: float, tau: float, n: int, shots: int, seed: int, n_mc: int) -> dict:
+def panel_policies(F0: float, t2: float, tau: float, n: int, shots: int, seed: int, n_mc: int,
+                   protocol: str = "cnot", memory: str = "depolarizing") -> dict:
     p = np.geomspace(0.01, 1.0, n)
     w = qnet.werner(F0)
-    rates = qnet.depolarizing_rates(1.0)
+    rates = qnet.pauli_rates(1.0, _pattern(memory))
     out = {"p": p}
     for policy in qnet.POLICIES:
         out[f"{policy}_expected"] = np.empty(n)
         out[f"{policy}_success"] = np.empty(n)
     for i, pi in enumerate(p):
-        res = qnet.compare_generation_policies(w, w, rates, pi, tau, t2)
+        res = qnet.compare_generation_policies(w, w, rates, pi, tau, t2, protocol=protocol)
         for policy in qnet.POLICIES:
             out[f"{policy}_expected"][i] = res.expected_value[policy]
             out[f"{policy}_success"][i] = res.success_probability[policy]
+    n_mc = n_mc if protocol == "cnot" else 0  # the Monte Carlo models the plain CNOT protocol only
     p_mc = np.geomspace(0.02, 1.0, n_mc)
     out["mc_p"] = p_mc
     for policy in qnet.POLICIES:
@@ -159,15 +205,29 @@ def _simplex_axes(ax):
     ax.set_ylabel(r"bit-and-phase-flip share $b = \gamma_y/\gamma$")
 
 
-def _border_lines(ax, d):
+def _analytic_applies(fom: str, protocol: str) -> bool:
+    """The short-time border formula is derived for the fidelity after a plain CNOT (docs: derivations)."""
+    return fom == "fidelity" and protocol == "cnot"
+
+
+def _border_lines(ax, d, fom="fidelity", protocol="cnot"):
     ok = np.isfinite(d["border_c"])
-    ax.plot(d["border_a"][ok], d["border_b"][ok], color="k", lw=1.6, label="border (numerical)")
-    cstar = d["border_c_analytic"]
-    ax.plot([0, 1 - cstar], [1 - cstar, 0], color="C1", lw=1.2, ls="--", label=r"short-time border $c = c^*$")
-    ax.legend(loc="upper right", frameon=False)
+    if ok.any():
+        ax.plot(d["border_a"][ok], d["border_b"][ok], color="k", lw=1.6, label="border (numerical)")
+    if _analytic_applies(fom, protocol):
+        cstar = d["border_c_analytic"]
+        ax.plot([0, 1 - cstar], [1 - cstar, 0], color="C1", lw=1.2, ls="--", label=r"short-time border $c = c^*$")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", frameon=False)
 
 
-def figure_simplex_time(d, t1, t2, F0, out):
+def readable(fom: str) -> str:
+    """A figure of merit's name as a reader writes it (log_negativity -> log-negativity)."""
+    return {"log_negativity": "log-negativity", "chsh_max": "CHSH value", "bb84_key_fraction": "BB84 key fraction",
+            "six_state_key_fraction": "six-state key fraction"}.get(fom, fom.replace("_", " "))
+
+
+def figure_simplex_time(d, t1, t2, F0, out, fom="fidelity", protocol="cnot"):
     plt = _style()
     import matplotlib.tri as mtri
 
@@ -178,13 +238,14 @@ def figure_simplex_time(d, t1, t2, F0, out):
     cs = ax.tricontourf(tri, d["t_opt"], levels=levels, cmap="viridis")
     cb = fig.colorbar(cs, ax=ax, ticks=np.linspace(t1, t2, 5), format="%.3g")
     cb.set_label(r"optimal EPP time $t^*$ [$1/\gamma$]")
-    _border_lines(ax, d)
+    _border_lines(ax, d, fom, protocol)
     _simplex_axes(ax)
-    ax.set_title(rf"Werner $F_0={F0}$, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$", fontsize=8)
+    ax.set_title(rf"{protocol}, best {readable(fom)}: Werner $F_0={F0}$, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$",
+                 fontsize=8)
     return _common.save_figure(fig, out, "optimal_time_simplex")
 
 
-def figure_simplex_gain(d, t1, t2, F0, out):
+def figure_simplex_gain(d, t1, t2, F0, out, fom="fidelity", protocol="cnot"):
     plt = _style()
     import matplotlib.tri as mtri
     from matplotlib.colors import TwoSlopeNorm
@@ -197,14 +258,15 @@ def figure_simplex_gain(d, t1, t2, F0, out):
     if lo < 0 < hi:
         ax.tricontour(tri, g, levels=[0.0], colors="k", linewidths=0.8, linestyles=":")
     cb = fig.colorbar(cs, ax=ax)
-    cb.set_label(r"$F(t^*) - F_{\mathrm{no\,EPP}}$ at $t_2$")
-    _border_lines(ax, d)
+    cb.set_label(r"$F(t^*) - F_{\mathrm{no\,EPP}}$ at $t_2$" if fom == "fidelity" else
+                 f"gain in {readable(fom)} at $t_2$ (> 0: better)")
+    _border_lines(ax, d, fom, protocol)
     _simplex_axes(ax)
-    ax.set_title(rf"Fidelity gain over the fresher pair alone, $F_0={F0}$", fontsize=8)
+    ax.set_title(rf"{protocol}: {readable(fom)} gain over the fresher pair, $F_0={F0}$", fontsize=8, pad=12)
     return _common.save_figure(fig, out, "gain_simplex")
 
 
-def figure_plane(d, F0, out):
+def figure_plane(d, F0, out, memory="depolarizing"):
     plt = _style()
     import matplotlib.tri as mtri
 
@@ -229,26 +291,34 @@ def figure_plane(d, F0, out):
               loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, frameon=False)
     ax.set_xlabel(r"heralding time of link 2, $t_1$ [$1/\gamma$]")
     ax.set_ylabel(r"consumption time $t_2$ [$1/\gamma$]")
-    ax.set_title(rf"Depolarizing memory, $E_N \times p_\mathrm{{succ}}$, Werner $F_0={F0}$", fontsize=8)
+    ax.set_title(rf"{memory.replace('_', ' ')} memory, $E_N \times p_\mathrm{{succ}}$, Werner $F_0={F0}$",
+                 fontsize=8)
     return _common.save_figure(fig, out, "delta_t_plane")
 
 
-def figure_border(d, t1, t2, out):
+def figure_border(d, t1, t2, out, rule="midpoint", fom="fidelity", protocol="cnot"):
     plt = _style()
     fig, ax = plt.subplots(figsize=(4.2, 3.2))
-    ax.plot(d["F0"], d["analytic"], color="k", lw=1.6, label=r"short-time formula $c^*(F_0)$")
-    styles = (("numerical_a_eq_b", "o", "numerical, $a=b$"), ("numerical_a_0", "s", "numerical, $a=0$"),
-              ("numerical_b_0", "^", "numerical, $b=0$"))
+    if _analytic_applies(fom, protocol):
+        ax.plot(d["F0"], d["analytic"], color="k", lw=1.6, label=r"short-time formula $c^*(F_0)$")
+    styles = (("numerical_a_eq_b", "o", "$a=b$"), ("numerical_a_0", "s", "$a=0$"), ("numerical_b_0", "^", "$b=0$"))
+    every = max(1, len(d["F0"]) // 20)  # about 20 markers per series
     for key, marker, label in styles:
-        ax.plot(d["F0"], d[key], ls="none", marker=marker, ms=3.5, mfc="none", label=label)
+        if np.isfinite(d[key]).any():
+            ax.plot(d["F0"], d[key], ls="-", lw=0.6, marker=marker, ms=3.5, mfc="none", markevery=every,
+                    label=f"numerical ({rule.replace('_', ' ')}), {label}")
+    if not ax.get_legend_handles_labels()[0]:
+        ax.text(0.5, 0.5, f"no transition of t* on these lines\n({protocol}, {readable(fom)})", ha="center",
+                va="center", transform=ax.transAxes)
     ax.set_xlabel(r"initial Werner fidelity $F_0$")
     ax.set_ylabel(r"border: phase-flip share $c = \gamma_z/\gamma$")
     ax.set_title(rf"Optimal-time transition, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$", fontsize=8)
-    ax.legend(frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False)
     return _common.save_figure(fig, out, "border_vs_F0")
 
 
-def figure_policies(d, F0, t2, tau, out):
+def figure_policies(d, F0, t2, tau, out, memory="depolarizing"):
     plt = _style()
     fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.2))
     colors = {"immediate": "C0", "deadline": "C1", "optimal": "C2", "none": "C3"}
@@ -257,18 +327,19 @@ def figure_policies(d, F0, t2, tau, out):
     for policy in qnet.POLICIES:
         ls = "--" if policy == "optimal" else "-"
         axes[0].plot(d["p"], d[f"{policy}_expected"], color=colors[policy], ls=ls, label=labels[policy])
-        axes[0].errorbar(d["mc_p"], d[f"mc_{policy}_mean"], yerr=2 * d[f"mc_{policy}_stderr"], fmt="o", ms=3,
-                         mfc="none", color=colors[policy], lw=0.8)
+        if len(d["mc_p"]):
+            axes[0].errorbar(d["mc_p"], d[f"mc_{policy}_mean"], yerr=2 * d[f"mc_{policy}_stderr"], fmt="o", ms=3,
+                             mfc="none", color=colors[policy], lw=0.8)
         axes[1].plot(d["p"], d[f"{policy}_expected"] / d[f"{policy}_success"], color=colors[policy], ls=ls)
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xlabel("link success probability per attempt $p$")
     axes[0].set_ylabel("expected delivered fidelity\n(failed EPP counts 0)")
     axes[1].set_ylabel("fidelity given delivery")
+    if len(d["mc_p"]):
+        axes[0].plot([], [], "ko", mfc="none", ms=3, label="Monte Carlo (±2σ)")
     axes[0].legend(frameon=False)
-    axes[0].plot([], [], "ko", mfc="none", ms=3, label="Monte Carlo (±2σ)")
-    axes[0].legend(frameon=False)
-    fig.suptitle(rf"Depolarizing memory, Werner $F_0={F0}$, consumption at $t_2={t2}/\gamma$ after link 1, "
+    fig.suptitle(rf"{memory.replace('_', ' ')} memory, Werner $F_0={F0}$, consumption at $t_2={t2}/\gamma$ after link 1, "
                  rf"attempt time $\tau={tau}/\gamma$", fontsize=8)
     fig.tight_layout()
     return _common.save_figure(fig, out, "generation_policies")
@@ -285,13 +356,19 @@ def main(argv: list[str] | None = None) -> dict:
     n = 21 if args.quick else args.resolution
     shots = min(args.shots, 4000) if args.quick else args.shots
     params = {"F0": args.F0, "t1": args.t1, "t2": args.t2, "resolution": n, "tau": args.tau, "shots": shots,
-              "seed": args.seed, "gamma": 1.0, "protocol": "cnot", "time_unit": "1/gamma"}
+              "seed": args.seed, "gamma": 1.0, "protocol": args.protocol, "fom": args.fom,
+              "fom_direction": qnet.FOM_DIRECTION[args.fom], "memory": args.memory,
+              "memory_pattern": _pattern(args.memory).tolist(), "border_rule": args.border_rule,
+              "time_unit": "1/gamma"}
+    common = {"protocol": args.protocol}
     panels = [
-        ("simplex", {"F0": args.F0, "t1": args.t1, "t2": args.t2, "n": n}, panel_simplex),
-        ("plane", {"F0": args.F0, "n": n}, panel_plane),
-        ("border", {"t1": args.t1, "t2": args.t2, "n": n}, panel_border),
+        ("simplex", {"F0": args.F0, "t1": args.t1, "t2": args.t2, "n": n, **common, "fom": args.fom,
+                     "border_rule": args.border_rule}, panel_simplex),
+        ("plane", {"F0": args.F0, "n": n, **common, "memory": args.memory}, panel_plane),
+        ("border", {"t1": args.t1, "t2": args.t2, "n": n, **common, "fom": args.fom,
+                    "border_rule": args.border_rule}, panel_border),
         ("policies", {"F0": args.F0, "t2": args.t2, "tau": args.tau, "n": n, "shots": shots, "seed": args.seed,
-                      "n_mc": 4 if args.quick else 8}, panel_policies),
+                      "n_mc": 4 if args.quick else 8, **common, "memory": args.memory}, panel_policies),
     ]
     data, timings = {}, {}
     for name, key, compute in _common.progress(panels, total=len(panels), desc="optimal_time",
@@ -302,11 +379,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     s, pl, bo, po = data["simplex"], data["plane"], data["border"], data["policies"]
     files = []
-    files += figure_simplex_time(s, args.t1, args.t2, args.F0, out)
-    files += figure_simplex_gain(s, args.t1, args.t2, args.F0, out)
-    files += figure_plane(pl, args.F0, out)
-    files += figure_border(bo, args.t1, args.t2, out)
-    files += figure_policies(po, args.F0, args.t2, args.tau, out)
+    files += figure_simplex_time(s, args.t1, args.t2, args.F0, out, args.fom, args.protocol)
+    files += figure_simplex_gain(s, args.t1, args.t2, args.F0, out, args.fom, args.protocol)
+    files += figure_plane(pl, args.F0, out, args.memory)
+    files += figure_border(bo, args.t1, args.t2, out, args.border_rule, args.fom, args.protocol)
+    files += figure_policies(po, args.F0, args.t2, args.tau, out, args.memory)
     simplex_cols = ["a", "b", "c", "t_opt", "value", "no_epp_value", "gain", "location"]
     files.append(_common.write_csv(out / "optimal_time_simplex.csv", {k: s[k] for k in simplex_cols}))
     files.append(_common.write_csv(out / "gain_simplex.csv", {k: s[k] for k in ("a", "b", "c", "gain", "value",
@@ -323,13 +400,15 @@ def main(argv: list[str] | None = None) -> dict:
         "study": NAME,
         "parameters": params,
         "panels": {
-            "a": {"figure": "optimal_time_simplex", "fom": "fidelity", "memory": "Pauli rates gamma*(a, b, c)"},
-            "b": {"figure": "gain_simplex", "baseline": "link 2 alone idled from t1 to t2"},
-            "c": {"figure": "delta_t_plane", "fom": "log_negativity", "weighted": True, "memory": "depolarizing",
+            "a": {"figure": "optimal_time_simplex", "fom": args.fom, "memory": "Pauli rates gamma*(a, b, c)",
+                  "border_rule": args.border_rule},
+            "b": {"figure": "gain_simplex", "fom": args.fom, "baseline": "link 2 alone idled from t1 to t2"},
+            "c": {"figure": "delta_t_plane", "fom": "log_negativity", "weighted": True, "memory": args.memory,
                   "t1_range": [0, 0.1], "t2_range": [0, 0.4]},
-            "d": {"figure": "border_vs_F0", "definition": "c where t* crosses (t1+t2)/2 along a/(a+b) = const"},
-            "e": {"figure": "generation_policies", "memory": "depolarizing", "deadline_from": "first",
-                  "failed_epp_counts": 0},
+            "d": {"figure": "border_vs_F0", "fom": args.fom, "border_rule": args.border_rule,
+                  "definition": BORDER_DEFINITIONS[args.border_rule]},
+            "e": {"figure": "generation_policies", "fom": "fidelity", "memory": args.memory, "deadline_from": "first",
+                  "failed_epp_counts": 0, "monte_carlo": args.protocol == "cnot"},
         },
         "results": {
             "border_c_short_time": s["border_c_analytic"],
