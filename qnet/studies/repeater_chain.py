@@ -140,6 +140,7 @@ def figures(rows, distances, segments, args, out) -> list:
     colors = {n: plt.cm.viridis(i / max(1, len(segments) - 1)) for i, n in enumerate(segments)}
 
     def series(n, variant, key):
+        """x, y, and the distances where the point is missing: not computed (window cap) / zero key."""
         sel = sorted((r for r in rows if r["segments"] == n and r["variant"] == variant), key=lambda r: r["distance_km"])
         x = np.array([r["distance_km"] for r in sel])
         if key == "key_per_use":
@@ -148,31 +149,41 @@ def figures(rows, distances, segments, args, out) -> list:
             y = np.array([_nan(r["key_per_step"]) / r["time_step_s"] for r in sel])
         else:
             y = np.array([_nan(r["fidelity"]) for r in sel])
+        skipped = np.isnan(y)
+        zero = (y <= 0) if key != "fidelity" else np.zeros_like(skipped)
         if key != "fidelity":
-            y[y <= 0] = np.nan  # no key (fidelity too low): not drawn on the log axis
-        return x, y
+            y[zero] = np.nan  # no key (fidelity too low): not drawn on the log axis, marked at the bottom
+        return x, y, x[skipped], x[zero]
 
     for stem, key, ylabel, log in [
         ("key_per_use_vs_distance", "key_per_use", "secret-key bits per channel use", True),
         ("key_rate_vs_distance", "key_rate", "secret-key bits per second", True),
         ("fidelity_vs_distance", "fidelity", "mean delivered fidelity", False),
     ]:
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        fig, ax = plt.subplots(figsize=(8.0, 4.4))
+        bottom = ax.get_xaxis_transform()  # x in data, y in axes coordinates
         for n in segments:
             for variant in (["direct"] if n == 1 else ["swap", "distill+swap", "optimized"]):
-                x, y = series(n, variant, key)
+                x, y, skipped, zero = series(n, variant, key)
                 label = "direct link (N = 1)" if n == 1 else f"N = {n}, {variant}"
                 ax.plot(x, y, styles[variant], color=colors[n], marker="o", ms=3, label=label)
+                ax.plot(skipped, np.full(skipped.shape, 0.02), "x", color=colors[n], ms=5, transform=bottom,
+                        clip_on=False)
+                ax.plot(zero, np.full(zero.shape, 0.02), "v", color=colors[n], ms=4, transform=bottom,
+                        clip_on=False)
         if key == "key_per_use":
             ax.plot(L, qnet.plob_bound(eta), "k-", lw=2, label="PLOB bound")
         if log:
             ax.set_yscale("log")
         ax.set_xlabel("total distance L (km)")
         ax.set_ylabel(ylabel)
-        ax.set_title(f"F_src = {args.source_fidelity}, eff = {args.efficiency}, p_swap = {args.p_swap}, "
-                     f"t_coh = {args.t_coh} s", fontsize=9)
+        ax.set_title(f"source fidelity {args.source_fidelity}, detection efficiency {args.efficiency}, "
+                     f"swap success {args.p_swap}, memory coherence time {args.t_coh} s", fontsize=8)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=6, ncol=2)
+        ax.plot([], [], "kx", ms=5, ls="none", label="not computed (exact window over its cap)")
+        if key != "fidelity":
+            ax.plot([], [], "kv", ms=4, ls="none", label="no key (fidelity too low)")
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         files += _common.save_figure(fig, out, stem)
     return files
 

@@ -376,7 +376,10 @@ def main(argv=None) -> dict:
     ax3b = ax3.twinx()
     ax3b.semilogy(curve_r, pump143.fourfold_rate_hz, "C1")
     ax3b.set_ylabel("swapped events at Tenerife (Hz)", color="C1")
+    for ax, letter in zip((ax1, ax2, ax3), "abc"):
+        ax.set_title(f"({letter})", loc="left", fontsize=9)
     fig.tight_layout()
+    fig.subplots_adjust(wspace=0.55)  # room for the twin axes' labels between the panels
     _common.save_figure(fig, out, "prediction_143km")
     next(it)
 
