@@ -64,3 +64,12 @@ def test_python_m_qnet_studies_lists_every_study_one_line_each():
     lines = res.stdout.splitlines()
     for name in study_names():
         assert sum(line.startswith(name + " ") for line in lines) == 1
+
+
+def test_a_study_ends_with_where_it_wrote_and_three_summary_lines(tmp_path, capsys):
+    from qnet.studies import repeater_chain
+
+    repeater_chain.main(["--quick", "--no-progress", "--out", str(tmp_path)])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-4] == f"wrote {tmp_path}" and all(line.startswith("  ") for line in lines[-3:])
+    assert "bit/s" in lines[-2]

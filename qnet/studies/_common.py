@@ -132,6 +132,13 @@ def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
     return Path(path)
 
 
+def report(out: Path, lines: list[str]) -> None:
+    """What every study prints at the end: where it wrote, then (at most) three lines of its result."""
+    print(f"wrote {Path(out)}")
+    for line in lines[:3]:
+        print(f"  {line}")
+
+
 def save_figure(fig, out: Path, stem: str) -> list[Path]:
     """Save a matplotlib figure as ``stem.png`` (200 dpi) and ``stem.pdf``; close it."""
     import matplotlib.pyplot as plt

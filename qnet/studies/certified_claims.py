@@ -316,8 +316,14 @@ def main(argv=None) -> dict:
     }
     _common.write_json(out / f"{NAME}.json", summary)
     cnot = summary["certified_k"]
-    print(f"wrote {out}: cnot/fidelity certified k = {cnot['cnot/fidelity/worse']} (worse input), "
-          f"{cnot['cnot/fidelity/none']} (mean), {cnot['cnot/fidelity/better']} (better input)")
+    _common.report(out, [
+        f"cnot, fidelity: certified k = {cnot['cnot/fidelity/worse']:.4f} against the worse input "
+        f"(sqrt(2) - 1 = {SQRT2_MINUS_1:.4f}), {cnot['cnot/fidelity/none']:.4f} against the mean, "
+        f"{cnot['cnot/fidelity/better']:.4f} against the better input",
+        "t* at t1 everywhere for dephasing; " + ", ".join(
+            f"{m}: {100 * summary['location_shares'][m]['interior']:.0f}% interior" for m in MEMORIES[1:]),
+        f"counterexamples (full precision): {out / 'counterexamples.json'}",
+    ])
     return summary
 
 

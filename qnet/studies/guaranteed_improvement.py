@@ -186,8 +186,10 @@ def plot_regions(out: Path, regions: dict, n: int, shown: tuple[str, ...] = ("cn
         label = f"{'p x ' if weighted else ''}{meas.replace('_', ' ')}"
         gains = {(fam, proto): regions[(fam, proto, meas, weighted, base)].reshape(n, n)
                  for fam in PLANE_FAMILIES for proto in shown}
-        lim = max(max(float(np.abs(g).max()) for g in gains.values()), 1e-9)
-        norm = TwoSlopeNorm(0.0, -lim, lim)
+        # each sign on its own scale: gains of a few 0.01 stay visible next to losses of 0.5
+        low = min(min(float(g.min()) for g in gains.values()), -1e-9)
+        high = max(max(float(g.max()) for g in gains.values()), 1e-9)
+        norm = TwoSlopeNorm(0.0, low, high)
         axis = np.linspace(0.5, 1, n)
         for i, fam in enumerate(PLANE_FAMILIES):
             for j, proto in enumerate(shown):
@@ -197,28 +199,37 @@ def plot_regions(out: Path, regions: dict, n: int, shown: tuple[str, ...] = ("cn
                                interpolation="nearest")
                 if gain.min() < GAIN_ATOL < gain.max():
                     ax.contour(axis, axis, gain.T, levels=[GAIN_ATOL], colors="k", linewidths=0.8)
-                frac = float(np.mean(gain > GAIN_ATOL))
-                ax.set_title(f"{fam}, {proto}: {100 * frac:.0f}%", fontsize=8)
+                up, down = float(np.mean(gain > GAIN_ATOL)), float(np.mean(gain < -GAIN_ATOL))
+                ax.set_title(f"{fam.replace('_', ' ')}, {proto}: {100 * up:.0f}% / {100 * (1 - up - down):.0f}% / "
+                             f"{100 * down:.0f}%", fontsize=7)
                 if i == len(PLANE_FAMILIES) - 1:
                     ax.set_xlabel("F1 (kept)")
                 if j == 0:
                     ax.set_ylabel("F2 (sacrificed)")
         cax = fig.add_axes([0.89, 0.15, 0.02, 0.65])
-        fig.colorbar(im, cax=cax, label="gain")
-        fig.suptitle(f"gain in {label} over the {base} input\n(blue: improvement, black line: gain = 0, "
-                     "title: share of the plane improved)", fontsize=9)
+        cb = fig.colorbar(im, cax=cax, label="gain (gains and losses on separate scales)")
+        cb.set_ticks(np.concatenate([np.linspace(low, 0, 4)[:-1], np.linspace(0, high, 5)]))
+        cb.ax.yaxis.set_major_formatter("{x:.2g}")
+        fig.suptitle(f"gain in {label} over the {base} input\n(blue: improvement, black line: gain = 0; titles: "
+                     f"share of the plane improved / equal (|gain| <= {GAIN_ATOL:g}, e.g. F = 1/2 or 1) / worse)",
+                     fontsize=9)
         stem = f"region_{'weighted_' if weighted else ''}{meas}_{base}"
         _common.save_figure(fig, out, stem)
         stems.append(stem)
     return stems
 
 
+READABLE = {"log_negativity": "log-negativity", "entanglement_of_formation": "ent. of formation",
+            "relative_entropy_of_entanglement": "rel. entropy of ent.", "bb84_key_fraction": "BB84 key fraction",
+            "six_state_key_fraction": "six-state key fraction"}
+
+
 def plot_fractions(out: Path, table: list[dict], family: str) -> str:
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 9), sharey=True)
-    fig.subplots_adjust(left=0.07, right=0.9, bottom=0.2, top=0.92, wspace=0.05, hspace=0.55)
-    fig_labels = [f"{'p×' if w else ''}{m}" for m, w in FIGURES]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 10), sharey=True)
+    fig.subplots_adjust(left=0.07, right=0.9, bottom=0.2, top=0.93, wspace=0.05, hspace=1.0)
+    fig_labels = [f"{'p × ' if w else ''}{READABLE.get(m, m.replace('_', ' '))}" for m, w in FIGURES]
     for ax, base in zip(axes.ravel(), BASELINES):
         grid = np.zeros((len(PROTOCOLS), len(FIGURES)))
         for r in table:
@@ -230,7 +241,8 @@ def plot_fractions(out: Path, table: list[dict], family: str) -> str:
         ax.set_yticks(range(len(PROTOCOLS)), PROTOCOLS, fontsize=7)
         ax.set_title(f"baseline: {base}", fontsize=9)
     fig.colorbar(im, cax=fig.add_axes([0.92, 0.25, 0.015, 0.6]), label="fraction of input pairs improved")
-    fig.suptitle(f"fraction improved, {family} ensemble", fontsize=11)
+    fig.suptitle(f"fraction of pairs improved, {family.replace('_', ' ')} ensemble (ties count as not improved; "
+                 "see fraction_equal in the table)", fontsize=11)
     stem = "fraction_improved"
     _common.save_figure(fig, out, stem)
     return stem
@@ -338,6 +350,13 @@ def main(argv=None) -> dict:
         "runtime_s": time.perf_counter() - started,
     }
     _common.write_json(out / f"{NAME}.json", summary)
+    lines = []
+    for proto in ("cnot", "dejmps", "bbpssw"):
+        r = pick("random_entangled", proto, "fidelity", False, "worse")
+        lines.append(f"{proto}, fidelity vs the worse input, random pairs with F > 1/2: "
+                     f"{100 * r['fraction_improved']:.1f}% improved, {100 * r['fraction_equal']:.1f}% equal, "
+                     f"{100 * r['fraction_worse']:.1f}% worse")
+    _common.report(out, lines)
     return summary
 
 

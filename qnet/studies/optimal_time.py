@@ -423,7 +423,15 @@ def main(argv: list[str] | None = None) -> dict:
         "files": sorted(p.name for p in files),
     }
     _common.write_json(out / "optimal_time.json", summary)
-    print(f"wrote {len(files) + 1} files to {out}")
+    res = summary["results"]
+    _common.report(out, [
+        f"{args.protocol}, {readable(args.fom)}: purifying at t* beats the fresher pair on "
+        f"{100 * res['fraction_of_simplex_where_epp_helps']:.0f}% of the simplex (largest gain {res['max_fidelity_gain']:.4f})",
+        f"t* at t1 on {100 * res['fraction_start']:.0f}%, at t2 on {100 * res['fraction_end']:.0f}%, inside on "
+        f"{100 * res['fraction_interior']:.0f}% of the simplex",
+        f"border on a = b ({args.border_rule}): c = {res['border_c_numerical_a_eq_b']:.4f}; short-time formula "
+        f"c* = {res['border_c_short_time']:.4f} (CNOT, fidelity)",
+    ])
     return summary
 
 

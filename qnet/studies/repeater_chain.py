@@ -20,8 +20,11 @@ N = 1 is the direct link over the whole distance. Figures (PNG + PDF):
   (b) key_rate_vs_distance      key bits per second
   (c) fidelity_vs_distance      mean delivered fidelity
 
-The data are collected point by point with ``qnet.sweep`` into ``points.jsonl`` in the output
-folder (each finished point saved at once), so an interrupted run resumes without recomputing.
+The data are collected point by point with ``qnet.sweep`` into ``points-<work key>.jsonl`` in the
+output folder (each finished point saved at once), so an interrupted run resumes without recomputing;
+the file is named by the identity of the work (``qnet.work_key``: the point function, its fixed
+parameters and the qnet version), so a changed study or qnet starts a new file instead of reusing
+results that another version computed.
 """
 
 from __future__ import annotations
@@ -116,10 +119,10 @@ def collect(args, distances, segments, out) -> list[dict]:
                             "p_swap": args.p_swap, "t_coh_s": args.t_coh,
                             "optimize_maxiter": 4 if args.quick else 15})
     executor = ThreadPoolExecutor(1) if args.workers == 1 else None
+    identity = {"t_max": T_MAX, "t_opt_max": T_OPT_MAX}
     try:
-        res = qnet.sweep(point, pts, out / "points.jsonl", executor=executor, max_workers=args.workers,
-                         progress=not args.no_progress, desc=NAME,
-                         identity={"t_max": T_MAX, "t_opt_max": T_OPT_MAX})
+        res = qnet.sweep(point, pts, out / f"points-{qnet.work_key(point, identity)}.jsonl", executor=executor,
+                         max_workers=args.workers, progress=not args.no_progress, desc=NAME, identity=identity)
     finally:
         if executor is not None:
             executor.shutdown()
@@ -211,6 +214,17 @@ def main(argv: list[str] | None = None) -> dict:
               "attenuation_db_per_km": 0.2, "link": "MidpointSource", "cutoff_optimizer": "differential_evolution",
               "optimizer_seed": 1, "truncation_tol": 1e-4, "t_trunc_max": T_MAX, "quick": args.quick}
     files.append(_common.write_json(out / "repeater_chain.json", {"parameters": params, "points": rows}))
+    longest = max(distances)
+    best = max((r for r in rows if r["distance_km"] == longest and r["key_per_step"]),
+               key=lambda r: r["key_per_step"] / r["time_step_s"], default=None)
+    direct = next((r for r in rows if r["distance_km"] == longest and r["segments"] == 1), None)
+    _common.report(out, [
+        f"{len(rows)} points: {len(distances)} distances x segments {segments}",
+        f"at {longest:g} km the best key rate is {best['key_per_step'] / best['time_step_s']:.3g} bit/s "
+        f"({best['segments']} segments, {best['variant']})" if best else f"at {longest:g} km no variant gives key",
+        f"direct link at {longest:g} km: {_nan(direct['key_per_step']) / direct['time_step_s']:.3g} bit/s"
+        if direct else "no direct link computed",
+    ])
     return {"files": [str(f) for f in files], "rows": rows, "parameters": params}
 
 
