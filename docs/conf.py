@@ -271,13 +271,21 @@ def write_gallery() -> None:
         out += ["", ".. code-block:: console", "", f"   $ {shown}", ""]
         if params:
             out += ["Parameters of that run: " + ", ".join(f"``{k} = {v!r}``" for k, v in params.items()) + ".", ""]
-        pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
+        from qnet.studies.gallery import figure_files
+
+        pngs = figure_files(module, folder) if folder.is_dir() else []
+        captions = getattr(module, "FIGURES", {})
         if pngs:
-            out += [f"Committed figures (``studies/{name}/``):", ""]
+            out += [f"Committed figures (``studies/{name}/``), in panel order:", ""]
             for png in pngs:
                 # Paths in an included file are relative to the including page (docs/gallery.rst).
                 rel = os.path.relpath(png, DOCS).replace(os.sep, "/")
-                out += [f".. figure:: {rel}", "   :width: 90%", "", f"   ``{png.name}``", ""]
+                text, data = captions.get(png.stem, ("", []))
+                text = re.sub(r"([*`|_\\])", r"\\\1", text)  # plain text, not reST markup
+                caption = f"``{png.name}``" + (f": {text}" if text else "")
+                if data:
+                    caption += " Data: " + ", ".join(f"``{d}``" for d in data) + "."
+                out += [f".. figure:: {rel}", "   :width: 90%", "", f"   {caption}", ""]
             data = sorted(p.name for p in folder.iterdir() if p.suffix in {".csv", ".json", ".pdf"})
             if data:
                 out += ["Data and vector figures in the same folder: " + ", ".join(f"``{d}``" for d in data) + ".", ""]

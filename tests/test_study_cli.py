@@ -73,3 +73,24 @@ def test_a_study_ends_with_where_it_wrote_and_three_summary_lines(tmp_path, caps
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-4] == f"wrote {tmp_path}" and all(line.startswith("  ") for line in lines[-3:])
     assert "bit/s" in lines[-2]
+
+
+def test_gallery_readme_shows_every_committed_figure_with_caption_and_data_links():
+    from pathlib import Path
+
+    from qnet.studies.gallery import study_names
+
+    root = Path(__file__).resolve().parents[1] / "studies"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in study_names():
+        module = importlib.import_module(f"qnet.studies.{name}")
+        for png in sorted((root / name).glob("*.png")):
+            assert f"]({name}/{png.name})" in readme, png
+            caption, data = module.FIGURES[png.stem]       # every committed figure has a caption
+            assert caption in readme
+            for d in data:
+                if (root / name / d).exists():
+                    assert f"]({name}/{d})" in readme
+        order = [p for p in module.FIGURES if (root / name / f"{p}.png").exists()]
+        positions = [readme.index(f"### {p}\n") for p in order]
+        assert positions == sorted(positions), f"{name}: figures not in panel order"

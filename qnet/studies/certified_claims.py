@@ -65,6 +65,18 @@ MEMORIES = ("dephasing", "depolarizing", "bit_flip", "amplitude_damping")
 LOCATIONS = ("start", "interior", "end")
 
 
+#: The figures in panel order: caption and the data files behind it.
+FIGURES = {
+    "certificates": ("Largest k (undetected error weight <= k (1 - F) for both pairs, F > 1/2) for which no "
+                     "counterexample to improvement was found, per protocol, figure of merit and baseline. Against the "
+                     "worse input the search meets the first-order boundary sqrt(2) - 1; against the mean of the "
+                     "inputs 1/3 (Werner inputs); against the better input only k = 0.",
+                     ["certificates.csv", "counterexamples.json"]),
+    "optimal_time_map": ("Where t* sits for Werner inputs over (F0, t2) at t1 = 0.01, for four memory types; "
+                         "hatched where purifying loses to the fresher pair.", ["optimal_time_map.csv"]),
+}
+
+
 def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--samples", type=_common.number(int, 10, 10**8), default=200_000,

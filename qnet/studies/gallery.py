@@ -35,6 +35,13 @@ def study_names() -> list[str]:
     return sorted(names)
 
 
+def figure_files(module, folder: Path) -> list[Path]:
+    """The study's PNG figures in panel order (its ``FIGURES``), then any others by name."""
+    order = list(getattr(module, "FIGURES", {}))
+    pngs = sorted(folder.glob("*.png"))
+    return sorted(pngs, key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.name))
+
+
 def summary_line(module) -> str:
     """First line of a study's docstring."""
     doc = (module.__doc__ or "").strip().splitlines()
@@ -64,13 +71,16 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
             lines += [f"Read with the documentation page [{page}](../docs/{page}.rst).", ""]
         lines += ["```bash",
                   f"python -m qnet.studies.{name}{' --quick' if quick else ''} --out studies/{name}", "```", ""]
-        for png in sorted(folder.glob("*.png")):
+        for png in figure_files(module, folder):
+            caption, data = getattr(module, "FIGURES", {}).get(png.stem, ("", []))
             pdf = png.with_suffix(".pdf")
-            csv = png.with_suffix(".csv")
             links = [f"[PDF]({name}/{pdf.name})"] if pdf.exists() else []
-            if csv.exists():
-                links.append(f"[data]({name}/{csv.name})")
-            lines += [f"### {png.stem}", "", f"![{png.stem}]({name}/{png.name})", "", " · ".join(links), ""]
+            data = [d for d in data if (folder / d).exists()] or \
+                ([png.with_suffix(".csv").name] if png.with_suffix(".csv").exists() else [])
+            links += [f"[data: {d}]({name}/{d})" for d in data]
+            lines += [f"### {png.stem}", "", f"![{png.stem}]({name}/{png.name})", ""]
+            lines += [caption, ""] if caption else []
+            lines += [" · ".join(links), ""]
         meta = sorted(folder.glob("*.json"))
         if meta:
             lines += ["Parameters and results: " + ", ".join(f"[{m.name}]({name}/{m.name})" for m in meta), ""]

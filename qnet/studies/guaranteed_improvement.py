@@ -57,6 +57,20 @@ PLANE_FAMILIES = ("werner", "dephasing", "bit_flip")
 REGION_PANELS = (("fidelity", False, "better"), ("fidelity", False, "worse"), ("log_negativity", True, "fresher"))
 
 
+#: The figures: caption and the data files behind them (regions.csv is regenerated, not committed: 18 MB).
+FIGURES = {
+    "region_fidelity_worse": ("Fidelity gain of a successful purification over the worse input, on the "
+                              "(F1, F2) plane of three families (rows) for four variants (columns); titles give the "
+                              "shares improved / equal / worse.", ["improvement_table.csv"]),
+    "region_fidelity_better": ("The same against the better input: improvement is the exception (Werner pairs: "
+                               "only near F1 = F2).", ["improvement_table.csv"]),
+    "region_weighted_log_negativity_fresher": ("Log-negativity times the success probability against the fresher "
+                                               "(sacrificed) pair.", ["improvement_table.csv"]),
+    "fraction_improved": ("Share of random entangled input pairs (both F > 1/2) that improve, per variant (rows), "
+                          "figure of merit (columns) and baseline (panels).", ["improvement_table.csv"]),
+}
+
+
 def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--samples", type=_common.number(int, 1, 10**8), default=1_000_000,

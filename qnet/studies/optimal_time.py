@@ -31,6 +31,27 @@ from . import _common
 NAME = "optimal_time"
 
 
+#: The figures in panel order: caption (what it shows, how to read it) and the data files behind it.
+FIGURES = {
+    "optimal_time_simplex": ("(a) Optimal EPP time t* over the memory's error pattern (a, b, c) on the simplex, "
+                             "Werner inputs, plain CNOT, fidelity at consumption. Purify early (t* = t1) near pure "
+                             "dephasing (c = 1), late (t* = t2) elsewhere; the black line is the numerical border, "
+                             "the dashed line the short-time formula.", ["optimal_time_simplex.csv", "border_curve.csv"]),
+    "gain_simplex": ("(b) What purifying at t* adds over the fresher pair alone, same simplex. Red: purifying "
+                     "helps; blue: the fresher pair alone is better.", ["gain_simplex.csv"]),
+    "delta_t_plane": ("(c) t* - t1 over the (t1, t2) plane for depolarizing memories and log-negativity times the "
+                      "success probability. Grey hatching: purifying loses to the fresher pair there, so its "
+                      "optimal time is of no use.", ["delta_t_plane.csv"]),
+    "border_vs_F0": ("(d) Where the optimal time jumps from t2 to t1, as the phase-flip share c, versus the input "
+                     "fidelity: numerical borders on three lines of the simplex against the short-time formula.",
+                     ["border_vs_F0.csv"]),
+    "generation_policies": ("(e) Link 2 generated probabilistically: expected delivered fidelity (failed "
+                            "purification counts 0, left) and fidelity given delivery (right) of four policies "
+                            "versus the success probability per attempt; lines exact, points Monte Carlo (2 sigma).",
+                            ["generation_policies.csv", "generation_policies_mc.csv"]),
+}
+
+
 def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--F0", type=_common.number(float, 0.25, 1.0, low_open=True), default=0.95, help="fidelity of both Werner links at heralding (default: %(default)s)")

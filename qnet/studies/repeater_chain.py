@@ -43,6 +43,17 @@ T_MAX = 2**21
 T_OPT_MAX = 2**16
 
 
+#: The figures in panel order: caption and the data files behind them.
+FIGURES = {
+    "key_per_use_vs_distance": ("(a) Secret-key bits per channel use versus distance for 1-16 segments, against "
+                                "the PLOB bound; points not computed (x) or without key (triangle) are marked at "
+                                "the bottom.", ["repeater_chain.csv"]),
+    "key_rate_vs_distance": ("(b) The same per second (attempt durations of the midpoint-source links).",
+                             ["repeater_chain.csv"]),
+    "fidelity_vs_distance": ("(c) Mean delivered fidelity versus distance.", ["repeater_chain.csv"]),
+}
+
+
 def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--source-fidelity", type=_common.number(float, 0.25, 1, low_open=True), default=0.99, help="fidelity of emitted pairs (default: %(default)s)")
