@@ -359,7 +359,8 @@ def figure_policies(d, F0, t2, tau, out, memory="depolarizing"):
     axes[1].set_ylabel("fidelity given delivery")
     if len(d["mc_p"]):
         axes[0].plot([], [], "ko", mfc="none", ms=3, label="Monte Carlo (±2σ)")
-    axes[0].legend(frameon=False)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
+               frameon=False, fontsize=8)  # below the panels: the curves fill both
     fig.suptitle(rf"{memory.replace('_', ' ')} memory, Werner $F_0={F0}$, consumption at $t_2={t2}/\gamma$ after link 1, "
                  rf"attempt time $\tau={tau}/\gamma$", fontsize=8)
     fig.tight_layout()
