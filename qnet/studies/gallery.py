@@ -77,7 +77,7 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
             links = [f"[PDF]({name}/{pdf.name})"] if pdf.exists() else []
             data = [d for d in data if (folder / d).exists()] or \
                 ([png.with_suffix(".csv").name] if png.with_suffix(".csv").exists() else [])
-            links += [f"[data: {d}]({name}/{d})" for d in data]
+            links += [f"[data{'' if i == 0 else ': ' + d}]({name}/{d})" for i, d in enumerate(data)]
             lines += [f"### {png.stem}", "", f"![{png.stem}]({name}/{png.name})", ""]
             lines += [caption, ""] if caption else []
             lines += [" · ".join(links), ""]

@@ -52,7 +52,7 @@ MEASURES = (
     "bb84_key_fraction",
     "six_state_key_fraction",
 )
-FIGURES = tuple((m, w) for m in MEASURES for w in (False, True))
+MEASURE_COLUMNS = tuple((m, w) for m in MEASURES for w in (False, True))  # columns of fraction_improved
 PLANE_FAMILIES = ("werner", "dephasing", "bit_flip")
 REGION_PANELS = (("fidelity", False, "better"), ("fidelity", False, "worse"), ("log_negativity", True, "fresher"))
 
@@ -243,15 +243,15 @@ def plot_fractions(out: Path, table: list[dict], family: str) -> str:
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 10), sharey=True)
     fig.subplots_adjust(left=0.07, right=0.9, bottom=0.2, top=0.93, wspace=0.05, hspace=1.0)
-    fig_labels = [f"{'p × ' if w else ''}{READABLE.get(m, m.replace('_', ' '))}" for m, w in FIGURES]
+    fig_labels = [f"{'p × ' if w else ''}{READABLE.get(m, m.replace('_', ' '))}" for m, w in MEASURE_COLUMNS]
     for ax, base in zip(axes.ravel(), BASELINES):
-        grid = np.zeros((len(PROTOCOLS), len(FIGURES)))
+        grid = np.zeros((len(PROTOCOLS), len(MEASURE_COLUMNS)))
         for r in table:
             if r["family"] == family and r["baseline"] == base:
-                col = FIGURES.index((r["measure"], r["weighted"]))
+                col = MEASURE_COLUMNS.index((r["measure"], r["weighted"]))
                 grid[PROTOCOLS.index(r["protocol"]), col] = r["fraction_improved"]
         im = ax.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
-        ax.set_xticks(range(len(FIGURES)), fig_labels, rotation=90, fontsize=6)
+        ax.set_xticks(range(len(MEASURE_COLUMNS)), fig_labels, rotation=90, fontsize=6)
         ax.set_yticks(range(len(PROTOCOLS)), PROTOCOLS, fontsize=7)
         ax.set_title(f"baseline: {base}", fontsize=9)
     fig.colorbar(im, cax=fig.add_axes([0.92, 0.25, 0.015, 0.6]), label="fraction of input pairs improved")
