@@ -49,7 +49,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import chains as _k
-from .channels import _rates, wht
+from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
 
 __all__ = [
@@ -714,7 +714,7 @@ def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         lam = np.broadcast_to(lam, (n, 4))
     if lam.shape != (n, 4):
         raise ValueError(f"link_state must have shape (4,) or ({n}, 4) for {n} segments, got {lam.shape}")
-    rates = _rates(memory_rates, "memory_rates")
+    rates = pauli_rate_array(memory_rates, "memory_rates")
     if rates.ndim == 1:
         rates = np.broadcast_to(rates, (n + 1, 3))
     if rates.shape != (n + 1, 3):

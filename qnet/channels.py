@@ -200,7 +200,8 @@ def bit_flip_rates(gamma: Any) -> np.ndarray:
     return pauli_rates(gamma, (1.0, 0.0, 0.0))
 
 
-def _rates(rates: Any, name: str = "rates") -> np.ndarray:
+def pauli_rate_array(rates: Any, name: str = "rates") -> np.ndarray:
+    """Validated Pauli rates ``(..., 3)`` of a :class:`PauliMemory` or an array (engine tier: not in ``__all__``)."""
     if isinstance(rates, PauliMemory):
         return rates.rates
     if isinstance(rates, T1T2Memory):
@@ -211,8 +212,9 @@ def _rates(rates: Any, name: str = "rates") -> np.ndarray:
     return arr
 
 
-def _eta(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated)."""
+def transfer_eta(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated engine tier of
+    :func:`pauli_transfer_eigenvalues`)."""
     # Rates and times are finite and >= 0; each product is distributed (γy t + γz t rather than
     # (γy + γz) t) so that huge rates at t = 0 give 0, not inf * 0 = NaN; overflow to inf gives η = 0.
     with np.errstate(over="ignore"):
@@ -230,10 +232,10 @@ def pauli_transfer_eigenvalues(rates: Any, t: Any) -> np.ndarray:
     >>> qnet.pauli_transfer_eigenvalues([0.0, 0.0, 0.5], 1.0).round(6)
     array([0.367879, 0.367879, 1.      ])
     """
-    rates = _rates(rates)
+    rates = pauli_rate_array(rates)
     t = _v.nonnegative(t, "t")
     _v.broadcast({"rates": rates, "t": t}, core={"rates": 1})
-    return _eta(rates, t)
+    return transfer_eta(rates, t)
 
 
 def _probs_from_eta(eta: np.ndarray) -> np.ndarray:
@@ -385,7 +387,7 @@ def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_
     """Idle BDS ``lam`` with Pauli rates (..., 3) and times (...) per qubit (unvalidated, compiled).
 
     The WHT factors are computed once per distinct (rates, time) batch entry, then
-    applied to every state; equal to :func:`bds_idle` with :func:`_eta` within a few ulp.
+    applied to every state; equal to :func:`bds_idle` with :func:`transfer_eta` within a few ulp.
     """
     return bds_apply_eta(lam, _idle_factors(rates_a, t_a, rates_b, t_b))
 
@@ -638,7 +640,7 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
     pauli = {}
     for name, mem, is_t1t2 in (("rates", mem_a, t1t2[0]), ("rates_b", mem_b, t1t2[1])):
         if not is_t1t2:
-            pauli[name] = _rates(mem, name)
+            pauli[name] = pauli_rate_array(mem, name)
             parts[name] = pauli[name]
     _v.broadcast(parts, core={"state": core, "rates": 1, "rates_b": 1})
     if kind == "bds":
@@ -653,6 +655,6 @@ def idle(state: Any, rates: Any, t: Any, *, rates_b: Any = None, t_b: Any = None
         if isinstance(mem, T1T2Memory):
             c = _t1t2_blocks(mem.T1, mem.T2, tq)
         else:
-            c = _eta_blocks(_eta(pauli[name], tq))
+            c = _eta_blocks(transfer_eta(pauli[name], tq))
         arr = dm_block_channel(arr, c, which)
     return arr

@@ -22,7 +22,7 @@ import numpy as np
 from ._kernels import montecarlo as _k
 from . import _validation as _v
 from .chains import MAX_SWAP_LEVELS, _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _werner_model
-from .channels import _rates, wht
+from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
 
 __all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
@@ -338,7 +338,7 @@ def simulate_swap_asap(
     if n_segments is not None:
         n_segments = _v.integer(n_segments, "n_segments", 1, 2**MAX_SWAP_LEVELS)
     lam = _v.bds(link_state, "link_state")
-    rates = _rates(memory_rates, "memory_rates")
+    rates = pauli_rate_array(memory_rates, "memory_rates")
     sizes = {a.shape[0] for a in (p,) if a.ndim == 1} | {a.shape[0] for a in (lam,) if a.ndim == 2} \
         | {a.shape[0] - 1 for a in (rates,) if a.ndim == 2}
     if n_segments is not None:

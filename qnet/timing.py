@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from .channels import T1T2Memory, _eta, _rates, bds_idle, idle
+from .channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
 from .measures import BDS_MEASURES, MEASURES, fom_sign
 from .purification import BASELINES, FIGURES_OF_MERIT, PROTOCOLS, baseline_values, bds_purify, dm_purify
 
@@ -79,7 +79,7 @@ def _memories(rates: Any, rates_second: Any, kind: str) -> tuple[Any, Any]:
                     "(qnet.to_density_matrix) as first and second"
                 )
             return value
-        return _rates(value, name)
+        return pauli_rate_array(value, name)
 
     mem1 = one(rates, "rates")
     mem2 = mem1 if rates_second is None else one(rates_second, "rates_second")
@@ -143,12 +143,12 @@ class _Timeline:
         t1, t2 = self.t1[lead], self.t2[lead]
         noise = (self.gate_fidelity[lead], self.measurement_error[lead])
         if self.kind == "bds":
-            eta1 = _eta(self.mem1[lead], t)
+            eta1 = transfer_eta(self.mem1[lead], t)
             lam_t = bds_idle(self.lam[lead], eta1, eta1)
-            eta2 = _eta(self.mem2[lead], t - t1)
+            eta2 = transfer_eta(self.mem2[lead], t - t1)
             mu_t = bds_idle(self.mu[lead], eta2, eta2)
             out, p = bds_purify(lam_t, mu_t, self.protocol, *noise)
-            eta3 = _eta(self.mem1[lead], t2 - t)
+            eta3 = transfer_eta(self.mem1[lead], t2 - t)
             return bds_idle(out, eta3, eta3), p
         full = t.shape
         lift = (lambda m: m if isinstance(m, T1T2Memory) else np.broadcast_to(m[lead], full + (3,)))
@@ -188,7 +188,7 @@ class _Timeline:
 
     def _alone(self, state: np.ndarray, memory: Any, wait: np.ndarray, fom: str) -> np.ndarray:
         if self.kind == "bds":
-            eta = _eta(memory, wait)
+            eta = transfer_eta(memory, wait)
             return BDS_MEASURES[fom](bds_idle(state, eta, eta))
         return np.asarray(MEASURES[fom](idle(state, memory, wait, form="dm"), form="dm"))
 
@@ -663,7 +663,7 @@ def compare_generation_policies(
     t1, t2, prob, p_none, bound = _generation_schedule(p, tau, deadline, deadline_from, tol)
     kw = dict(protocol=protocol, rates_second=rates_second, gate_fidelity=gate_fidelity,
               measurement_error=measurement_error, form="bds")
-    eta = _eta(mem1, np.float64(deadline))
+    eta = transfer_eta(mem1, np.float64(deadline))
     alone = float(BDS_MEASURES[fom](bds_idle(lam, eta, eta))) if p_none > 0 else 0.0
     values, success = {}, {}
     if t1.size:

@@ -319,16 +319,16 @@ def test_idle_large_batch_matches_numpy_reference(rng):
     lam = rng.dirichlet(np.ones(4), size=20_000)
     t = rng.uniform(0, 3, size=20_000)
     ra, rb = np.array([0.2, 0.5, 0.1]), np.array([0.0, 0.3, 0.9])
-    eta = channels._eta(ra, t) * channels._eta(rb, 0.5 * t)
+    eta = channels.transfer_eta(ra, t) * channels.transfer_eta(rb, 0.5 * t)
     hat = channels.wht(lam) * np.concatenate([np.ones((20_000, 1)), eta[:, [0, 2, 1]]], axis=1)
     ref = np.maximum(0.25 * channels.wht(hat), 0.0)
     out = qnet.idle(lam, ra, t, rates_b=rb, t_b=0.5 * t)
     np.testing.assert_allclose(out, ref, rtol=0, atol=1e-15)
     # bds_idle with given eigenvalues is bit-identical to the numpy form.
-    np.testing.assert_array_equal(channels.bds_idle(lam, channels._eta(ra, t), channels._eta(rb, 0.5 * t)),
+    np.testing.assert_array_equal(channels.bds_idle(lam, channels.transfer_eta(ra, t), channels.transfer_eta(rb, 0.5 * t)),
                                   np.maximum(0.25 * channels.wht(
                                       channels.wht(lam) * np.concatenate(
-                                          [np.ones((20_000, 1)), (channels._eta(ra, t) * channels._eta(rb, 0.5 * t))
+                                          [np.ones((20_000, 1)), (channels.transfer_eta(ra, t) * channels.transfer_eta(rb, 0.5 * t))
                                            [:, [0, 2, 1]]], axis=1)), 0.0))
 
 
