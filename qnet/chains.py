@@ -49,6 +49,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import chains as _k
+from ._kernels import montecarlo as _mc
 from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
 
@@ -56,6 +57,8 @@ __all__ = [
     "OPERATIONS",
     "CUT_TYPES",
     "ChainDelivery",
+    "RepeaterChain",
+    "ChainTree",
     "chain_delivery",
     "chain_delivery_bds",
     "werner_memory_rates",
@@ -177,15 +180,16 @@ class ChainDelivery:
 
 
 # ---------------------------------------------------------------- validation helpers
-def _protocol(protocol: Any) -> tuple[str, ...]:
+def validate_schedule(protocol: Any, name: str = "protocol") -> tuple[str, ...]:
+    """The levels of a nested chain as a tuple of ``"swap"``/``"distill"`` (errors name the parameter ``name``)."""
     if isinstance(protocol, str) or not isinstance(protocol, Sequence):
         raise TypeError(
-            f"protocol must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {protocol!r}"
+            f"{name} must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {protocol!r}"
         )
     if len(protocol) > MAX_LEVELS:
-        raise ValueError(f"protocol has {len(protocol)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
+        raise ValueError(f"{name} has {len(protocol)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
     if sum(1 for step in protocol if step == "swap") > MAX_SWAP_LEVELS:
-        raise ValueError(f"protocol has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
+        raise ValueError(f"{name} has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
                          f"(2**{MAX_SWAP_LEVELS} segments)")
     out = []
     for i, step in enumerate(protocol):
@@ -248,7 +252,7 @@ def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
     return tuple(out)
 
 
-def _t_trunc(t_trunc: Any) -> int:
+def validate_t_trunc(t_trunc: Any) -> int:
     if isinstance(t_trunc, bool) or not isinstance(t_trunc, (int, np.integer)):
         raise TypeError(f"t_trunc must be an integer number of time steps, got {type(t_trunc).__name__} {t_trunc!r}")
     if t_trunc < 2:
@@ -309,7 +313,7 @@ def werner_memory_rates(t_coh: Any) -> np.ndarray:
     return np.full(np.shape(t) + (3,), 1.0)[...] / (8.0 * np.asarray(t)[..., None])
 
 
-def _component_rates(node_rates: np.ndarray) -> np.ndarray:
+def component_rates(node_rates: np.ndarray) -> np.ndarray:
     """Per-node WHT decay rates ``[0, 2(γy+γz), 2(γx+γy), 2(γx+γz)]`` (components s = 1, 2, 3 ↔ ηx, ηz, ηy)."""
     gx, gy, gz = node_rates[..., 0], node_rates[..., 1], node_rates[..., 2]
     return np.stack([np.zeros_like(gx), 2 * (gy + gz), 2 * (gx + gy), 2 * (gx + gz)], axis=-1)
@@ -604,7 +608,7 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
 
 
 def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Model:
-    protocol = _protocol(protocol)
+    protocol = validate_schedule(protocol)
     p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     w, nw = _per_segment(w0, "w0", _v.probability, protocol)
@@ -698,7 +702,7 @@ def chain_delivery(
 
 def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
     """Validated window and tolerance, size check, evaluation and result of a chain model."""
-    T = _t_trunc(t_trunc)
+    T = validate_t_trunc(t_trunc)
     tol = _tol(tol)
     _check_size(model, T)
     return _result(_evaluate(model, T), model, tol)
@@ -706,7 +710,7 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
 
 def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                gate_fidelity, measurement_error) -> _Model:
-    protocol = _protocol(protocol)
+    protocol = validate_schedule(protocol)
     p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
@@ -727,7 +731,7 @@ def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, len(protocol))
     D = _distill_tensor(purification, f, q, twirl) if "distill" in protocol else None
-    return _Model(protocol, p, wht(np.ascontiguousarray(lam)), _component_rates(rates), ps, cuts, cut_type, D)
+    return _Model(protocol, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
 
 
 def chain_delivery_bds(
@@ -787,6 +791,248 @@ def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
     return _result(_evaluate(model, t_trunc, direct=True), model, None)
 
 
+# ---------------------------------------------------------------- the problem object
+@dataclass(frozen=True)
+class ChainTree:
+    """A chain's protocol tree flattened for a simulation engine: one node per distinct sub-chain.
+
+    ``kind[i]`` is elementary link, swap or distillation (codes of ``qnet._kernels.montecarlo``);
+    ``child_a``/``child_b`` index the inputs (-1 for a link); ``p_gen`` and ``link_hat`` (Walsh–Hadamard
+    components of the fresh state) describe a link; ``decay_a``/``decay_b`` are the per-step decay rates
+    of a waiting input's components; ``cut_code``/``cut_value`` its cut-off (-1: none); ``operation`` is
+    the bilinear map of a distillation (or of a swap when the chain has none); ``root`` the top node.
+    """
+
+    root: int
+    kind: np.ndarray
+    child_a: np.ndarray
+    child_b: np.ndarray
+    p_gen: np.ndarray
+    link_hat: np.ndarray
+    decay_a: np.ndarray
+    decay_b: np.ndarray
+    cut_code: np.ndarray
+    cut_value: np.ndarray
+    p_swap: float
+    operation: np.ndarray
+
+
+class RepeaterChain:
+    """A repeater-chain problem, validated once and immutable: segments, memories, schedule, cut-offs, operations.
+
+    Parameters
+    ----------
+    schedule : tuple of str
+        Levels from the elementary links up, each ``"swap"`` or ``"distill"`` (see :func:`chain_delivery`).
+    p_gen : float or array_like
+        Success probability per attempt, one for all segments or one per segment.
+    p_swap : float
+        Swap success probability, in (0, 1].
+    link_state : array_like, shape (4,) or (n, 4)
+        Bell-diagonal state of a fresh link, one for all segments or one per segment.
+    memory : array_like, shape (3,) or (n + 1, 3), or PauliMemory
+        Pauli rates per time step of every node's memories (one for all nodes or one per node).
+    cutoff, cut_type
+        Cut-offs per level and their type, as in :func:`chain_delivery`.
+    protocol : str
+        Purification variant of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
+    twirl : bool
+        Twirl every distilled pair to Werner form.
+    gate_fidelity, measurement_error : float
+        Operation noise of the distillation circuits.
+
+    :meth:`werner` builds the Werner model of Li, Coopmans & Elkouss (``p_gen, p_swap, w0, t_coh``),
+    the same type. ``identity`` is a hash of everything that decides the results.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> chain = qnet.RepeaterChain(("distill", "swap"), 0.2, 0.9, [0.9, 0.05, 0.03, 0.02],
+    ...                            qnet.PauliMemory.dephasing(1e-3), cutoff=30)
+    >>> chain.n_segments, round(chain.delivery(3000).mean_time, 3)
+    (2, 13.185)
+    >>> werner = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf"))
+    >>> round(werner.delivery(200, tol=None).mean_time, 6)   # E[max of two Geometric(1/2)]
+    2.666667
+    """
+
+    __slots__ = ("_model", "_model_kind")
+
+    def __init__(self, schedule: Sequence[str], p_gen: Any, p_swap: float, link_state: Any, memory: Any,
+                 cutoff: Any = None, cut_type: str = "memory_time", *, protocol: str = "dejmps", twirl: bool = False,
+                 gate_fidelity: float = 1.0, measurement_error: float = 0.0) -> None:
+        from .purification import PROTOCOLS
+
+        validate_schedule(schedule, "schedule")
+        _v.option(protocol, "protocol", PROTOCOLS)
+        model = _bds_model(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type, protocol, twirl,
+                           gate_fidelity, measurement_error)
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_model_kind", "bell-diagonal")
+
+    @classmethod
+    def werner(cls, schedule: Sequence[str], p_gen: Any, p_swap: float, w0: Any, t_coh: float, cutoff: Any = None,
+               cut_type: str = "memory_time") -> "RepeaterChain":
+        """The Werner model (Li, Coopmans & Elkouss): Werner parameter ``w0`` of fresh links, decay ``exp(-t/t_coh)``
+        of a waiting pair, BBPSSW with a Werner output; parameters as in :func:`chain_delivery`.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.RepeaterChain.werner(("swap", "swap"), 0.1, 0.5, 0.98, 400.0, cutoff=(16, 31)).n_segments
+        4
+        """
+        validate_schedule(schedule, "schedule")
+        return cls._from_model(_werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type), "werner")
+
+    @classmethod
+    def _from_model(cls, model: "_Model", kind: str) -> "RepeaterChain":
+        chain = object.__new__(cls)
+        object.__setattr__(chain, "_model", model)
+        object.__setattr__(chain, "_model_kind", kind)
+        return chain
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a RepeaterChain is immutable; use with_cutoff() or build a new one ({name!r})")
+
+    def __repr__(self) -> str:
+        return (f"RepeaterChain({self._model_kind}, schedule={self.schedule}, segments={self.n_segments}, "
+                f"cutoff={self.cutoff}, cut_type={self.cut_type!r}, identity={self.identity!r})")
+
+    @property
+    def schedule(self) -> tuple[str, ...]:
+        """Levels of the nested chain, from the elementary links up."""
+        return self._model.protocol
+
+    @property
+    def n_segments(self) -> int:
+        """Number of elementary links."""
+        return self._model.n
+
+    @property
+    def p_gen(self) -> np.ndarray:
+        """Success probability per attempt of every segment."""
+        return self._model.p_gen.copy()
+
+    @property
+    def p_swap(self) -> float:
+        """Swap success probability."""
+        return self._model.p_swap
+
+    @property
+    def cutoff(self) -> tuple:
+        """Cut-off of every level (``None``: none)."""
+        return self._model.cutoffs
+
+    @property
+    def cut_type(self) -> str:
+        """Type of the cut-offs."""
+        return self._model.cut_type
+
+    @property
+    def identity(self) -> str:
+        """Hash (16 hex digits) of everything that decides this chain's results."""
+        return self._model.identity()
+
+    def with_cutoff(self, cutoff: Any, cut_type: str | None = None) -> "RepeaterChain":
+        """The same chain with other cut-offs (validated as in :func:`chain_delivery`).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> chain = qnet.RepeaterChain.werner(("swap",), 0.3, 0.9, 0.98, 100.0)
+        >>> chain.with_cutoff(5).cutoff
+        (5,)
+        """
+        cut_type = self.cut_type if cut_type is None else cut_type
+        cuts = _cutoffs(cutoff, cut_type, len(self.schedule))
+        m = self._model
+        return self._from_model(_Model(m.protocol, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, cut_type,
+                                       m.D_distill), self._model_kind)
+
+    def delivery(self, t_trunc: int = 1000, *, tol: float | None = 1e-6) -> ChainDelivery:
+        """Exact delivery-time distribution and delivered states (see :func:`chain_delivery`).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf")).delivery(300).pmf.shape
+        (300,)
+        """
+        return _deliver(self._model, t_trunc, tol)
+
+    def optimize_cutoff(self, *, cut_type: str = "memory_time", per_level: bool = False,
+                        bounds: tuple[float, float] | None = None,
+                        objective: str | Callable[[ChainDelivery], float] = "key_rate", t_trunc: int = 2000,
+                        tol: float = 1e-4, seed: int = 0, maxiter: int = 30) -> "CutoffOptimum":
+        """Best cut-offs for this chain (see :func:`optimize_cutoff`; the chain's own cut-offs are replaced).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.6, 0.995, 60.0)
+        >>> chain.optimize_cutoff(t_trunc=800, bounds=(1, 60), maxiter=10).cutoff
+        (4, 4)
+        """
+        _v.option(cut_type, "cut_type", CUT_TYPES)
+        return _optimize(self._model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
+
+    def tree(self) -> ChainTree:
+        """The protocol tree flattened for a simulation engine (:class:`ChainTree`).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> tree = qnet.RepeaterChain.werner(("swap", "swap"), 0.5, 1.0, 0.9, 10.0).tree()
+        >>> len(tree.kind)   # one link, one swap of two links, one swap of two spans: equal spans share nodes
+        3
+        """
+        return _flatten(self._model)
+
+
+def _flatten(model: "_Model") -> ChainTree:
+    """Flatten the protocol tree of a chain model (one node per distinct sub-chain, like the exact recursion)."""
+    rows: list[tuple] = []
+    memo: dict = {}
+
+    def new(kind, a=-1, b=-1, p=0.0, hat=None, ca=None, cb=None, code=-1, value=0.0) -> int:
+        zero = np.zeros(4)
+        rows.append((kind, a, b, p, zero if hat is None else hat, zero if ca is None else ca,
+                     zero if cb is None else cb, code, value))
+        return len(rows) - 1
+
+    def node(level: int, start: int, width: int) -> int:
+        if level < 0:
+            key = ("link", model.p_gen[start], model.link_hat[start].tobytes())
+            if key not in memo:
+                memo[key] = new(_mc.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
+            return memo[key]
+        key = model.key(level, start, width)
+        if key not in memo:
+            ch = model.children(level, start, width)
+            if ch is None:
+                memo[key] = node(level - 1, start, width)
+            else:
+                (sa, wa), (sb, wb) = ch
+                ia, ib = node(level - 1, sa, wa), node(level - 1, sb, wb)
+                cut = model.cutoffs[level]
+                memo[key] = new(_mc.SWAP if model.protocol[level] == "swap" else _mc.DISTILL, ia, ib,
+                                ca=model.link_c(sa, wa), cb=model.link_c(sb, wb),
+                                code=-1 if cut is None else _CUT_CODE[model.cut_type],
+                                value=0.0 if cut is None else float(cut))
+        return memo[key]
+
+    root = node(len(model.protocol) - 1, 0, model.n)
+    cols = list(zip(*rows))
+
+    def arr(i, dtype=np.float64):
+        return np.ascontiguousarray(np.array(cols[i], dtype=dtype))
+
+    return ChainTree(root, arr(0, np.int64), arr(1, np.int64), arr(2, np.int64), arr(3), arr(4).reshape(-1, 4),
+                     arr(5).reshape(-1, 4), arr(6).reshape(-1, 4), arr(7, np.int64), arr(8), float(model.p_swap),
+                     np.ascontiguousarray(model.D_distill if model.D_distill is not None else _SWAP_D))
+
+
 # ---------------------------------------------------------------- optimizer
 @dataclass(frozen=True)
 class CutoffOptimum:
@@ -820,7 +1066,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     from scipy.optimize import differential_evolution
 
     protocol = model.protocol
-    T = _t_trunc(t_trunc)
+    T = validate_t_trunc(t_trunc)
     if tol is None:
         raise TypeError("tol must be a number in (0, 1]: candidates whose window misses more than tol score 0")
     tol = _tol(tol)

@@ -21,11 +21,12 @@ import numpy as np
 
 from ._kernels import montecarlo as _k
 from . import _validation as _v
-from .chains import MAX_SWAP_LEVELS, _CUT_CODE, _SWAP_D, _bds_model, _component_rates, _Model, _werner_model
+from .chains import MAX_SWAP_LEVELS, RepeaterChain, component_rates, validate_schedule
+from .purification import PROTOCOLS
 from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
 
-__all__ = ["MonteCarloResult", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
+__all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
            "MAX_SAMPLES"]
 
 _Z95 = 1.959963984540054
@@ -121,52 +122,6 @@ class MonteCarloResult:
         return p, np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
-def _tree(model: _Model) -> tuple:
-    """Flatten the protocol tree of a chain model into node arrays for the kernel."""
-    kind, ch_a, ch_b, pg, hat, cA, cB, code, val = [], [], [], [], [], [], [], [], []
-    memo: dict = {}
-
-    def new(k, a=-1, b=-1, p=0.0, h=None, ca=None, cb=None, cc=-1, cv=0.0):
-        kind.append(k)
-        ch_a.append(a)
-        ch_b.append(b)
-        pg.append(p)
-        hat.append(np.zeros(4) if h is None else h)
-        cA.append(np.zeros(4) if ca is None else ca)
-        cB.append(np.zeros(4) if cb is None else cb)
-        code.append(cc)
-        val.append(cv)
-        return len(kind) - 1
-
-    def node(level, start, width):
-        if level < 0:
-            key = ("link", start)
-            if key not in memo:
-                memo[key] = new(_k.ELEMENTARY, p=float(model.p_gen[start]), h=model.link_hat[start])
-            return memo[key]
-        key = model.key(level, start, width)
-        if key in memo:
-            return memo[key]
-        ch = model.children(level, start, width)
-        if ch is None:
-            idx = node(level - 1, start, width)
-        else:
-            (sa, wa), (sb, wb) = ch
-            ia = node(level - 1, sa, wa)
-            ib = node(level - 1, sb, wb)
-            cut = model.cutoffs[level]
-            cc = -1 if cut is None else _CUT_CODE[model.cut_type]
-            idx = new(_k.SWAP if model.protocol[level] == "swap" else _k.DISTILL, ia, ib,
-                      ca=model.link_c(sa, wa), cb=model.link_c(sb, wb), cc=cc, cv=0.0 if cut is None else float(cut))
-        memo[key] = idx
-        return idx
-
-    root = node(len(model.protocol) - 1, 0, model.n)
-    arr = lambda x, dt=np.float64: np.ascontiguousarray(np.array(x, dtype=dt))  # noqa: E731
-    return (root, arr(kind, np.int64), arr(ch_a, np.int64), arr(ch_b, np.int64), arr(pg), arr(hat).reshape(-1, 4),
-            arr(cA).reshape(-1, 4), arr(cB).reshape(-1, 4), arr(code, np.int64), arr(val))
-
-
 def _n_samples(n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"n_samples must be an integer, got {type(n).__name__} {n!r}")
@@ -194,25 +149,53 @@ MAX_STEPS = 2**62
 MAX_LINKS_PER_DELIVERY = 10**8
 
 
-def _run(model: _Model, n_samples: int, seed: int) -> MonteCarloResult:
+def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: int = 0) -> MonteCarloResult:
+    """Monte Carlo of a :class:`qnet.RepeaterChain`: ``n_samples`` delivered pairs, each an independent history.
+
+    Parameters
+    ----------
+    chain : RepeaterChain
+        The chain (its exact distribution is ``chain.delivery(...)``).
+    n_samples : int
+        Number of delivered end-to-end pairs, in [2, MAX_SAMPLES].
+    seed : int
+        Seed of numba's generator; equal seeds give equal samples.
+
+    Returns
+    -------
+    MonteCarloResult
+        With ``problem`` naming the chain's identity.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> chain = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf"))
+    >>> mc = qnet.sample_chain(chain, 20000, seed=1)
+    >>> lo, hi = mc.mean_time_ci
+    >>> bool(lo < 8 / 3 < hi)
+    True
+    """
+    if not isinstance(chain, RepeaterChain):
+        raise TypeError(f"chain must be a qnet.RepeaterChain, got {type(chain).__name__}")
+    n_samples, seed = _n_samples(n_samples), _seed(seed)
+    tree = chain.tree()
     # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
     # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once
-    if "swap" in model.protocol and model.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
-        raise ValueError(f"p_swap={model.p_swap!r}: one delivery within {MAX_LINKS_PER_DELIVERY} elementary links has "
-                         f"probability <= {model.p_swap * MAX_LINKS_PER_DELIVERY / 2:.3g}; the chain (almost) never "
+    if "swap" in chain.schedule and tree.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
+        raise ValueError(f"p_swap={tree.p_swap!r}: one delivery within {MAX_LINKS_PER_DELIVERY} elementary links has "
+                         f"probability <= {tree.p_swap * MAX_LINKS_PER_DELIVERY / 2:.3g}; the chain (almost) never "
                          f"delivers with these parameters")
-    root, kind, ch_a, ch_b, pg, hat, cA, cB, code, val = _tree(model)
-    D = model.D_distill if model.D_distill is not None else _SWAP_D
     times = np.empty(n_samples, dtype=np.int64)
     states = np.empty((n_samples, 4))
-    n_links = _k.sample_tree(n_samples, root, kind, ch_a, ch_b, pg, hat, cA, cB, code, val, float(model.p_swap),
-                             np.ascontiguousarray(D), seed, times, states, MAX_LINKS_PER_DELIVERY)
+    n_links = _k.sample_tree(n_samples, tree.root, tree.kind, tree.child_a, tree.child_b, tree.p_gen, tree.link_hat,
+                             tree.decay_a, tree.decay_b, tree.cut_code, tree.cut_value, tree.p_swap, tree.operation,
+                             seed, times, states, MAX_LINKS_PER_DELIVERY)
     if n_links < 0:
         raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
                          f"(almost) never delivers with these parameters (p_gen, p_swap, cut-offs too strict?)")
     lam = np.maximum(0.25 * wht(states), 0.0)
     lam /= lam.sum(axis=1, keepdims=True)
-    return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{model.identity()}")
+    return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{chain.identity}")
 
 
 def simulate_chain(
@@ -250,8 +233,8 @@ def simulate_chain(
     >>> bool(lo < 8 / 3 < hi)
     True
     """
-    model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type)
-    return _run(model, _n_samples(n_samples), _seed(seed))
+    validate_schedule(protocol, "protocol")  # the function tier's name for the object's schedule
+    return sample_chain(RepeaterChain.werner(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type), n_samples, seed)
 
 
 def simulate_chain_bds(
@@ -280,9 +263,11 @@ def simulate_chain_bds(
     >>> mc.states.shape, mc.n_links >= 2000
     ((1000, 4), True)
     """
-    model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-                       gate_fidelity, measurement_error)
-    return _run(model, _n_samples(n_samples), _seed(seed))
+    validate_schedule(protocol, "protocol")  # the function tier's names for the object's schedule and protocol
+    _v.option(purification, "purification", PROTOCOLS)
+    chain = RepeaterChain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, protocol=purification,
+                          twirl=twirl, gate_fidelity=gate_fidelity, measurement_error=measurement_error)
+    return sample_chain(chain, n_samples, seed)
 
 
 def simulate_swap_asap(
@@ -371,7 +356,7 @@ def simulate_swap_asap(
     times = np.empty(n_samples, dtype=np.int64)
     states = np.empty((n_samples, 4))
     n_links = _k.swap_asap(n_samples, np.ascontiguousarray(p), np.ascontiguousarray(wht(np.asarray(lam))),
-                           np.ascontiguousarray(_component_rates(np.asarray(rates))), ps, tau, seed, int(max_steps),
+                           np.ascontiguousarray(component_rates(np.asarray(rates))), ps, tau, seed, int(max_steps),
                            times, states)
     if n_links < 0:
         raise ValueError(f"a sample needed more than max_steps={max_steps} steps; the chain (almost) never delivers "

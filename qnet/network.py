@@ -36,10 +36,11 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
-from .chains import ChainDelivery, _bds_model, _check_size, _deliver, _evaluate, _protocol, _result, _t_trunc
+from .chains import ChainDelivery, RepeaterChain, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
 from .links import FIBRE_LIGHT_SPEED_KM_S
-from .montecarlo import MonteCarloResult, _n_samples, _run, _seed
+from .montecarlo import MAX_SAMPLES, MonteCarloResult, sample_chain
+from .purification import PROTOCOLS
 from .states import werner as _werner_state
 
 __all__ = [
@@ -445,14 +446,17 @@ def _swap_asap(n: int) -> tuple[str, ...]:
     return ("swap",) * (0 if n == 1 else math.ceil(math.log2(n)))
 
 
-def _path_model(G, path, protocol, cutoff, cut_type, purification):
+def _path_chain(G, path, protocol, cutoff, cut_type, purification) -> tuple[RepeaterChain, dict]:
+    if protocol is not None:
+        validate_schedule(protocol, "protocol")  # the function tier's names for the object's schedule and protocol
+    _v.option(purification, "purification", PROTOCOLS)
     par = path_parameters(G, path)
     n = len(path) - 1
     protocol = _swap_asap(n) if protocol is None else protocol
-    model = _bds_model(protocol, par["p_gen"], G.graph.get("p_swap", 1.0),
-                       par["link_state"], par["memory_rates"], cutoff, cut_type, purification, False,
-                       par["gate_fidelity"], par["measurement_error"])
-    return model, par
+    chain = RepeaterChain(protocol, par["p_gen"], G.graph.get("p_swap", 1.0), par["link_state"], par["memory_rates"],
+                          cutoff, cut_type, protocol=purification, gate_fidelity=par["gate_fidelity"],
+                          measurement_error=par["measurement_error"])
+    return chain, par
 
 
 def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | None = None, cutoff: Any = None,
@@ -490,8 +494,8 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
     0.977724
     """
     validate_network(G)
-    model, _ = _path_model(G, path, protocol, cutoff, cut_type, purification)
-    return _deliver(model, t_trunc, tol)
+    chain, _ = _path_chain(G, path, protocol, cutoff, cut_type, purification)
+    return chain.delivery(t_trunc, tol=tol)
 
 
 @dataclass(frozen=True)
@@ -524,6 +528,7 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     (0, 5, 4, 3, 2)
     """
     _v.option(criterion, "criterion", PATH_CRITERIA)
+    _v.option(purification, "purification", PROTOCOLS)
     _check_graph(G)
     _check_endpoint(G, source, "given as source")
     _check_endpoint(G, target, "given as target")
@@ -531,9 +536,9 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
         raise NetworkError(f"source and target are the same node {source!r}")
     validate_network(G, [(source, target)])
     candidates = _v.integer(candidates, "candidates", 1, 10_000)
-    T = _t_trunc(t_trunc)
+    T = validate_t_trunc(t_trunc)
     if protocol is not None:
-        _protocol(protocol)
+        validate_schedule(protocol)
     if criterion == "shortest":
         paths = [nx.shortest_path(G, source, target, weight="length")]
     else:
@@ -546,9 +551,8 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     errors = []
     for p in paths:
         try:
-            model, par = _path_model(G, p, protocol, cutoff, cut_type, purification)
-            _check_size(model, T)
-            r = _result(_evaluate(model, T), model, 1e-3)
+            chain, par = _path_chain(G, p, protocol, cutoff, cut_type, purification)
+            r = chain.delivery(T, tol=1e-3)
         except ValueError as exc:  # protocol does not fit this path, it needs a longer window or never delivers
             errors.append(f"{p}: {exc}")
             continue
@@ -599,7 +603,8 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     [4, 4]
     """
     validate_network(G, pairs)
-    n_samples, seed = _n_samples(n_samples), _seed(seed)
+    n_samples = _v.integer(n_samples, "n_samples", 2, MAX_SAMPLES)
+    seed = _v.integer(seed, "seed", 0, 2**32 - 1)
     choices = [select_path(G, a, b, criterion, protocol=protocol, cutoff=cutoff, cut_type=cut_type,
                            t_trunc=t_trunc, purification=purification) for a, b in pairs]
     need: dict = {}
@@ -615,6 +620,6 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     seeds = np.random.SeedSequence(seed).generate_state(len(choices))
     out = []
     for (a, b), c, s in zip(pairs, choices, seeds):
-        model, _ = _path_model(G, list(c.path), protocol, cutoff, cut_type, purification)
-        out.append(PairService((a, b), c, _run(model, int(n_samples), int(s))))
+        chain, _ = _path_chain(G, list(c.path), protocol, cutoff, cut_type, purification)
+        out.append(PairService((a, b), c, sample_chain(chain, n_samples, int(s))))
     return out

@@ -261,7 +261,7 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
                                 tol=None)
     # the first attempt round only (tA, tB < T): compare the pass term, which is exact term by term here
     m = C._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet.channels.wht(np.array([lam] * 2)),
-                 C._component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
+                 C.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
                  None if op == "swap" else C._distill_tensor(purification, 1.0, 0.0, False))
     JA = C._elementary(p, qnet.channels.wht(lam), T)
     D = C._SWAP_D if op == "swap" else m.D_distill
