@@ -696,8 +696,8 @@ def chain_delivery(
     >>> r.pmf.shape, r.state.shape, r.truncation_error < 1e-6
     ((20000,), (20000, 4), True)
     """
-    model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type)
-    return _deliver(model, t_trunc, tol)
+    validate_schedule(protocol, "protocol")  # the function tier's name for the chain's schedule
+    return RepeaterChain.werner(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type).delivery(t_trunc, tol=tol)
 
 
 def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
@@ -781,9 +781,19 @@ def chain_delivery_bds(
     >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
     1.0
     """
-    model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-                       gate_fidelity, measurement_error)
-    return _deliver(model, t_trunc, tol)
+    return _bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+                      gate_fidelity, measurement_error).delivery(t_trunc, tol=tol)
+
+
+def _bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+               gate_fidelity, measurement_error) -> "RepeaterChain":
+    """The RepeaterChain of the function tier's ``*_bds`` calls, errors naming their parameters."""
+    from .purification import PROTOCOLS
+
+    validate_schedule(protocol, "protocol")
+    _v.option(purification, "purification", PROTOCOLS)
+    return RepeaterChain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, protocol=purification,
+                         twirl=twirl, gate_fidelity=gate_fidelity, measurement_error=measurement_error)
 
 
 def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
@@ -1166,8 +1176,10 @@ def optimize_cutoff(
     0.0051
     """
     _v.option(cut_type, "cut_type", CUT_TYPES)
-    model = _werner_model(protocol, p_gen, p_swap, w0, t_coh, None, cut_type)
-    return _optimize(model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
+    validate_schedule(protocol, "protocol")
+    return RepeaterChain.werner(protocol, p_gen, p_swap, w0, t_coh, None, cut_type).optimize_cutoff(
+        cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective, t_trunc=t_trunc, tol=tol, seed=seed,
+        maxiter=maxiter)
 
 
 
@@ -1203,6 +1215,7 @@ def optimize_cutoff_bds(
     True
     """
     _v.option(cut_type, "cut_type", CUT_TYPES)
-    model = _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, None, cut_type, purification, twirl,
-                       gate_fidelity, measurement_error)
-    return _optimize(model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
+    return _bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, None, cut_type, purification, twirl,
+                      gate_fidelity, measurement_error).optimize_cutoff(
+        cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective, t_trunc=t_trunc, tol=tol, seed=seed,
+        maxiter=maxiter)

@@ -263,10 +263,9 @@ def simulate_chain_bds(
     >>> mc.states.shape, mc.n_links >= 2000
     ((1000, 4), True)
     """
-    validate_schedule(protocol, "protocol")  # the function tier's names for the object's schedule and protocol
-    _v.option(purification, "purification", PROTOCOLS)
-    chain = RepeaterChain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, protocol=purification,
-                          twirl=twirl, gate_fidelity=gate_fidelity, measurement_error=measurement_error)
+    chain = RepeaterChain(validate_schedule(protocol, "protocol"), p_gen, p_swap, link_state, memory_rates, cutoff,
+                          cut_type, protocol=_v.option(purification, "purification", PROTOCOLS), twirl=twirl,
+                          gate_fidelity=gate_fidelity, measurement_error=measurement_error)
     return sample_chain(chain, n_samples, seed)
 
 
