@@ -261,8 +261,7 @@ def figure_simplex_time(d, t1, t2, F0, out, fom="fidelity", protocol="cnot"):
     cb.set_label(r"optimal EPP time $t^*$ [$1/\gamma$]")
     _border_lines(ax, d, fom, protocol)
     _simplex_axes(ax)
-    ax.set_title(rf"{protocol}, best {readable(fom)}: Werner $F_0={F0}$, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$",
-                 fontsize=8)
+    ax.set_title(rf"{protocol}, {readable(fom)}: $F_0={F0}$, $t_1={t1}/\gamma$, $t_2={t2}/\gamma$", fontsize=8, pad=10)
     return _common.save_figure(fig, out, "optimal_time_simplex")
 
 
