@@ -48,6 +48,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _validation as _v
+from .errors import NeverDeliversError, TruncationError
 from ._kernels import chains as _k
 from ._kernels import montecarlo as _mc
 from .channels import pauli_rate_array, wht
@@ -65,8 +66,6 @@ __all__ = [
     "optimize_cutoff",
     "optimize_cutoff_bds",
     "CutoffOptimum",
-    "TruncationError",
-    "NeverDeliversError",
     "MAX_T_TRUNC",
     "MAX_SWAP_LEVELS",
     "MAX_LEVELS",
@@ -99,22 +98,6 @@ _TWIRL[1:, 1:] = 1.0 / 3.0
 
 
 # ---------------------------------------------------------------- results
-class NeverDeliversError(ValueError):
-    """Every attempt at some level of the chain fails (e.g. a cut-off no pair can pass): no delivery, ever."""
-
-
-class TruncationError(ValueError):
-    """The window ``t_trunc`` misses more of the delivery-time distribution than ``tol`` allows.
-
-    ``sufficient_t_trunc`` is a window verified to suffice, or ``None`` when even the largest window
-    qnet tries (``MAX_T_TRUNC`` steps, within ``MAX_CHAIN_BYTES``) does not.
-    """
-
-    def __init__(self, message: str, sufficient_t_trunc: int | None):
-        super().__init__(message)
-        self.sufficient_t_trunc = sufficient_t_trunc
-
-
 @dataclass(frozen=True)
 class ChainDelivery:
     """Delivery-time distribution and delivered states of a repeater chain.

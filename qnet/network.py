@@ -36,6 +36,7 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
+from .errors import NetworkError
 from .chains import ChainDelivery, RepeaterChain, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
 from .links import FIBRE_LIGHT_SPEED_KM_S
@@ -44,7 +45,6 @@ from .purification import PROTOCOLS
 from .states import werner as _werner_state
 
 __all__ = [
-    "NetworkError",
     "validate_network",
     "grid_network",
     "ring_network",
@@ -63,10 +63,6 @@ __all__ = [
 PATH_CRITERIA: tuple[str, ...] = ("shortest", "fidelity", "rate")
 #: Most nodes a network builder makes.
 MAX_NETWORK_NODES = 100_000
-
-
-class NetworkError(ValueError):
-    """A network graph or a request on it is invalid (a ``ValueError``)."""
 
 
 # ---------------------------------------------------------------- validation
@@ -182,7 +178,7 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
     >>> qnet.validate_network(G)
     Traceback (most recent call last):
     ...
-    qnet.network.NetworkError: edge (0, 1) has no 'length' attribute (km)
+    qnet.errors.NetworkError: edge (0, 1) has no 'length' attribute (km)
     >>> nx.set_edge_attributes(G, 10.0, "length")
     >>> qnet.validate_network(G, [(0, 2)]) is G
     True

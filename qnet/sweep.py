@@ -30,11 +30,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep", "SweepFileWarning"]
+from .errors import SweepFileWarning
+
+__all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep"]
 
 
-class SweepFileWarning(UserWarning):
-    """A sweep file has lines that cannot be read (skipped; their line numbers are in the message)."""
+
 
 
 def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
