@@ -110,11 +110,18 @@ def scalar(check: Any, value: Any, name: str, *args: Any, **kwargs: Any) -> floa
     return float(arr)
 
 
-def seed(value: Any, name: str = "seed") -> Any:
-    """A seed for ``numpy.random.default_rng``: None, a non-negative integer, a ``SeedSequence`` or a ``Generator``."""
-    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence)):
-        return value
-    return integer(value, name, 0, 2**128 - 1)
+def seed_int(value: Any, name: str = "seed") -> int:
+    """The one seed rule of qnet's random functions (as networkx's ``create_random_state``): an integer in
+    ``[0, 2**32)``, a ``numpy.random.Generator`` or ``SeedSequence`` (an integer is drawn from it), or ``None``
+    (fresh OS entropy). Compiled kernels take the returned integer; results record it, so any run can be
+    repeated."""
+    if value is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(value, np.random.SeedSequence):
+        return int(value.generate_state(1)[0])
+    if isinstance(value, np.random.Generator):
+        return int(value.integers(2**32))
+    return integer(value, name, 0, 2**32 - 1)
 
 
 def flag(value: Any, name: str) -> bool:

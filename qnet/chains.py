@@ -1064,7 +1064,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
         raise TypeError("tol must be a number in (0, 1]: candidates whose window misses more than tol score 0")
     tol = _tol(tol)
     per_level = _v.flag(per_level, "per_level")
-    seed = _v.integer(seed, "seed", 0, 2**32 - 1)
+    seed = _v.seed_int(seed)
     maxiter = _v.integer(maxiter, "maxiter", 1, 10**6)
     if callable(objective):
         fom = objective

@@ -133,12 +133,6 @@ def _n_samples(n: Any) -> int:
     return int(n)
 
 
-def _seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
-    return int(seed)
-
-
 #: Most samples one Monte Carlo run returns (each holds a time and a state: 40 bytes).
 MAX_SAMPLES = 10**8
 #: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
@@ -158,8 +152,8 @@ def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: int = 0) 
         The chain (its exact distribution is ``chain.delivery(...)``).
     n_samples : int
         Number of delivered end-to-end pairs, in [2, MAX_SAMPLES].
-    seed : int
-        Seed of numba's generator; equal seeds give equal samples.
+    seed : int, numpy.random.Generator, SeedSequence or None
+        Seed of numba's generator (qnet's one seed rule); equal seeds give equal samples.
 
     Returns
     -------
@@ -177,7 +171,7 @@ def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: int = 0) 
     """
     if not isinstance(chain, RepeaterChain):
         raise TypeError(f"chain must be a qnet.RepeaterChain, got {type(chain).__name__}")
-    n_samples, seed = _n_samples(n_samples), _seed(seed)
+    n_samples, seed = _n_samples(n_samples), _v.seed_int(seed)
     tree = chain.tree()
     # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
     # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once
@@ -218,8 +212,8 @@ def simulate_chain(
         As in :func:`qnet.chain_delivery`.
     n_samples : int
         Number of delivered end-to-end pairs to sample.
-    seed : int
-        Seed of numba's generator; equal seeds give equal samples.
+    seed : int, numpy.random.Generator, SeedSequence or None
+        Seed of numba's generator (qnet's one seed rule); equal seeds give equal samples.
 
     Returns
     -------
@@ -305,8 +299,10 @@ def simulate_swap_asap(
         Memory-time cut-off in steps (``None``: no cut-off).
     n_segments : int, optional
         Number of segments when every argument is given once.
-    n_samples, seed : int
-        Number of delivered pairs and the seed.
+    n_samples : int
+        Number of delivered pairs.
+    seed : int, numpy.random.Generator, SeedSequence or None
+        Seed (qnet's one seed rule); equal seeds give equal samples.
     max_steps : int
         Guard against runs that never deliver (``ValueError`` when a sample needs more steps).
 
@@ -345,7 +341,7 @@ def simulate_swap_asap(
         raise TypeError(f"max_steps must be an integer, got {type(max_steps).__name__} {max_steps!r}")
     if not 1 <= max_steps <= MAX_STEPS:
         raise ValueError(f"max_steps must lie in [1, MAX_STEPS = 2**62], got {max_steps}")
-    n_samples, seed = _n_samples(n_samples), _seed(seed)
+    n_samples, seed = _n_samples(n_samples), _v.seed_int(seed)
     # A sample ends within max_steps only if every segment succeeds at least once (probability <= max_steps * p)
     # and, with swaps, one of at most (n - 1) * max_steps swap attempts succeeds: refuse hopeless runs at once.
     reach = min(1.0, max_steps * float(p.min()), (n - 1) * max_steps * ps if n > 1 else 1.0)

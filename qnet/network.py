@@ -344,8 +344,8 @@ def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int
         Connection radius as a fraction of ``size_km``, in (0, sqrt(2)].
     size_km : float
         Side of the square (> 0).
-    seed : int
-        Seed of the node positions.
+    seed : int, numpy.random.Generator, SeedSequence or None
+        Seed of the node positions (qnet's one seed rule).
     {keywords}
 
     Examples
@@ -358,7 +358,7 @@ def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int
     n = _size(n, "n")
     radius = _v.scalar(_v.in_interval, radius, "radius", 0.0, math.sqrt(2.0), low_open=True)
     size_km = _v.scalar(_v.positive, size_km, "size_km")
-    seed = _v.integer(seed, "seed", 0, 2**32 - 1)
+    seed = _v.seed_int(seed)
     G = nx.random_geometric_graph(n, radius, seed=seed)
     G = G.subgraph(max(nx.connected_components(G), key=len)).copy()
     for v in G.nodes:
@@ -600,7 +600,7 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     """
     validate_network(G, pairs)
     n_samples = _v.integer(n_samples, "n_samples", 2, MAX_SAMPLES)
-    seed = _v.integer(seed, "seed", 0, 2**32 - 1)
+    seed = _v.seed_int(seed)
     choices = [select_path(G, a, b, criterion, protocol=protocol, cutoff=cutoff, cut_type=cut_type,
                            t_trunc=t_trunc, purification=purification) for a, b in pairs]
     need: dict = {}

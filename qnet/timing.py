@@ -732,7 +732,7 @@ def simulate_generation_policies(
     if not 1 <= shots <= MAX_SHOTS:
         raise ValueError(f"shots must be a positive integer <= MAX_SHOTS = {MAX_SHOTS}, got {shots}")
     mem1, mem2 = _memories(rates, rates_second, "bds")
-    rng = np.random.default_rng(_v.seed(seed))
+    rng = np.random.default_rng(_v.seed_int(seed))
     k = rng.geometric(p, size=shots)
     t1 = k * tau
     if deadline_from == "first":

@@ -137,3 +137,21 @@ def test_mc_chain_that_never_delivers(monkeypatch):
     monkeypatch.setattr(qnet.montecarlo, "MAX_LINKS_PER_DELIVERY", 10_000)
     with pytest.raises(ValueError, match="never delivers"):
         qnet.simulate_chain(("swap", "swap"), 0.5, 1.0, 0.625, 4.0, cutoff=0.6, cut_type="fidelity", n_samples=10)
+
+
+def test_one_seed_rule_for_every_random_function():
+    # an int, a Generator or a SeedSequence (an int is drawn from it), or None; the run records the int used
+    rng = np.random.default_rng(7)
+    a = qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, n_samples=50, seed=rng)
+    b = qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, n_samples=50, seed=a.seeds[0])
+    np.testing.assert_array_equal(a.times, b.times)
+    assert a.seeds[0] == int(np.random.default_rng(7).integers(2**32))
+    ss = np.random.SeedSequence(3)
+    c = qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(0.9), [0, 0, 0], n_segments=2, n_samples=20, seed=ss)
+    assert c.seeds == (int(np.random.SeedSequence(3).generate_state(1)[0]),)
+    assert 0 <= qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, n_samples=5, seed=None).seeds[0] < 2**32
+    g1 = qnet.random_geometric_network(20, 0.4, 100.0, seed=np.random.default_rng(1))
+    g2 = qnet.random_geometric_network(20, 0.4, 100.0, seed=int(np.random.default_rng(1).integers(2**32)))
+    assert sorted(g1.edges) == sorted(g2.edges)
+    with pytest.raises(TypeError, match="seed"):
+        qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, n_samples=5, seed=1.5)
