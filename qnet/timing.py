@@ -25,6 +25,7 @@ from . import _validation as _v
 from .channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
 from .measures import BDS_MEASURES, MEASURES, fom_sign
 from .purification import BASELINES, FIGURES_OF_MERIT, PROTOCOLS, baseline_values, bds_purify, dm_purify
+from .states import bds_to_dm
 
 __all__ = [
     "purification_timeline",
@@ -97,8 +98,12 @@ def _fom(fom: str, weighted: bool) -> str:
 def _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form,
              extra=None):
     """Validate the timeline's inputs; return them broadcast to one batch shape (views, no copies)."""
-    kind, lam = _v.state(first, "first", form)
-    _, mu = _v.state(second, "second", kind)
+    kind1, lam = _v.state(first, "first", form)
+    kind2, mu = _v.state(second, "second", form)
+    kind = kind1 if kind1 == kind2 else "dm"  # one promotion rule, as in purify: mixed forms become density matrices
+    if kind1 != kind2:
+        lam = bds_to_dm(lam) if kind1 == "bds" else lam
+        mu = bds_to_dm(mu) if kind2 == "bds" else mu
     t1, t2 = _times(t1, t2)
     mem1, mem2 = _memories(rates, rates_second, kind)
     _v.option(protocol, "protocol", PROTOCOLS)

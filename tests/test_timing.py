@@ -419,3 +419,17 @@ def test_border_rule_leaves_t1_is_where_t_star_starts_to_move():
     assert t_star(c_paper + 1e-6) <= t1 + tol * (t2 - t1) < t_star(c_paper - 1e-6)
     with pytest.raises(ValueError, match="unknown rule"):
         qnet.optimal_time_border(0.95, t1, t2, rule="first")
+
+
+def test_mixed_state_forms_are_promoted_to_density_matrices_as_in_purify():
+    # a Bell-diagonal first pair with a density-matrix second pair (once a TypeError): both become density
+    # matrices, and the result equals the all-Bell-diagonal timeline
+    w, rho = qnet.werner(0.9), qnet.to_density_matrix(qnet.werner(0.8))
+    state, p = qnet.purification_timeline(w, rho, DEPOL, 0.01, 0.1, [0.02, 0.05])
+    ref, p_ref = qnet.purification_timeline(w, qnet.werner(0.8), DEPOL, 0.01, 0.1, [0.02, 0.05])
+    assert state.shape == (2, 4, 4)
+    np.testing.assert_allclose(qnet.to_bds(state), ref, atol=1e-12)
+    np.testing.assert_allclose(p, p_ref, atol=1e-12)
+    a = qnet.optimal_purification_time(rho, w, DEPOL, 0.01, 0.1)
+    b = qnet.optimal_purification_time(qnet.werner(0.8), w, DEPOL, 0.01, 0.1)
+    assert a.location == b.location and a.value == pytest.approx(b.value, abs=1e-12)
