@@ -48,11 +48,12 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _validation as _v
-from .errors import NeverDeliversError, TruncationError
 from ._kernels import chains as _k
 from ._kernels import montecarlo as _mc
 from .channels import pauli_rate_array, wht
+from .errors import NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
+from .results import Result
 
 __all__ = [
     "OPERATIONS",
@@ -98,8 +99,8 @@ _TWIRL[1:, 1:] = 1.0 / 3.0
 
 
 # ---------------------------------------------------------------- results
-@dataclass(frozen=True)
-class ChainDelivery:
+@dataclass(frozen=True, repr=False)
+class ChainDelivery(Result):
     """Delivery-time distribution and delivered states of a repeater chain.
 
     Attributes
@@ -1027,8 +1028,8 @@ def _flatten(model: "_Model") -> ChainTree:
 
 
 # ---------------------------------------------------------------- optimizer
-@dataclass(frozen=True)
-class CutoffOptimum:
+@dataclass(frozen=True, repr=False)
+class CutoffOptimum(Result):
     """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery."""
 
     cutoff: tuple

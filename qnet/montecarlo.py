@@ -22,9 +22,10 @@ import numpy as np
 from ._kernels import montecarlo as _k
 from . import _validation as _v
 from .chains import MAX_SWAP_LEVELS, RepeaterChain, component_rates, validate_schedule
-from .purification import PROTOCOLS
 from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
+from .purification import PROTOCOLS
+from .results import Result
 
 __all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
            "MAX_SAMPLES"]
@@ -32,8 +33,8 @@ __all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_chain
 _Z95 = 1.959963984540054
 
 
-@dataclass(frozen=True)
-class MonteCarloResult:
+@dataclass(frozen=True, repr=False)
+class MonteCarloResult(Result):
     """Samples of delivered pairs.
 
     Attributes

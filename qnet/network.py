@@ -36,12 +36,13 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
-from .errors import NetworkError
 from .chains import ChainDelivery, RepeaterChain, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
+from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .montecarlo import MAX_SAMPLES, MonteCarloResult, sample_chain
 from .purification import PROTOCOLS
+from .results import Result
 from .states import werner as _werner_state
 
 __all__ = [
@@ -494,8 +495,8 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
     return chain.delivery(t_trunc, tol=tol)
 
 
-@dataclass(frozen=True)
-class PathChoice:
+@dataclass(frozen=True, repr=False)
+class PathChoice(Result):
     """A selected path, its chain delivery, and the rate (pairs/s) and mean fidelity it gives."""
 
     path: tuple
@@ -563,8 +564,8 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     return best[1]
 
 
-@dataclass(frozen=True)
-class PairService:
+@dataclass(frozen=True, repr=False)
+class PairService(Result):
     """A node pair served on its path: exact delivery, Monte Carlo samples and the rate in pairs/s."""
 
     pair: tuple

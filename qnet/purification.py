@@ -63,6 +63,7 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import purification as _k
 from .measures import BDS_MEASURES, MEASURES, fom_sign
+from .results import Result
 from .states import bds_to_dm
 
 __all__ = [
@@ -360,8 +361,8 @@ class Step:
                 _v.state_like(child, name)
 
 
-@dataclass(frozen=True)
-class ScheduleResult:
+@dataclass(frozen=True, repr=False)
+class ScheduleResult(Result):
     """Outcome of a multi-round purification schedule (arrays of the batch shape).
 
     Attributes
@@ -577,8 +578,8 @@ FIGURES_OF_MERIT: tuple[str, ...] = tuple(BDS_MEASURES)
 GAIN_ATOL = 1e-12
 
 
-@dataclass(frozen=True)
-class Gain:
+@dataclass(frozen=True, repr=False)
+class Gain(Result):
     """Result of :func:`purification_gain` (arrays of the batch shape).
 
     Attributes

@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from .results import Result
 
 __all__ = [
     "SPDCSwapping",
@@ -292,8 +293,8 @@ def spdc_mean_pairs(two_fold_rate_hz: Any, repetition_rate_hz: float, efficiency
 
 
 # ---------------------------------------------------------------- the swapping model
-@dataclass(frozen=True)
-class SPDCSwappingResult:
+@dataclass(frozen=True, repr=False)
+class SPDCSwappingResult(Result):
     """Output of :meth:`SPDCSwapping.evaluate`; arrays have the shape of ``mean_pairs`` (+ (3,) for bases).
 
     Attributes

@@ -31,34 +31,12 @@ from typing import Any
 import numpy as np
 
 from .errors import SweepFileWarning
+from .results import Result, jsonable
 
 __all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep"]
 
 
 
-
-
-def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
-    """Plain-JSON form of numpy values, containers and dataclasses.
-
-    JSON has no inf or nan: a non-finite float becomes ``nonfinite(value)``, by default its readable
-    name (``"nan"``); hashing uses a tagged form instead, so that it never equals a string.
-    """
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v, nonfinite) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v, nonfinite) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist(), nonfinite)
-    if isinstance(value, np.generic):
-        return jsonable(value.item(), nonfinite)
-    if isinstance(value, float) and not np.isfinite(value):
-        return nonfinite(value)
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: jsonable(getattr(value, k), nonfinite) for k in value.__dataclass_fields__}
-    if isinstance(value, PurePath):
-        return str(value)
-    return value
 
 
 def _tagged(value: Any) -> Any:
@@ -230,8 +208,8 @@ def _drop_torn_line(path: Path) -> None:
                 fh.truncate(data.rfind(b"\n") + 1)
 
 
-@dataclass(frozen=True)
-class SweepResult:
+@dataclass(frozen=True, repr=False)
+class SweepResult(Result):
     """Results of a sweep in the order of the points, how many were computed or reused, and the work's identity."""
 
     points: list

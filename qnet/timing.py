@@ -25,6 +25,7 @@ from . import _validation as _v
 from .channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
 from .measures import BDS_MEASURES, MEASURES, fom_sign
 from .purification import BASELINES, FIGURES_OF_MERIT, PROTOCOLS, baseline_values, bds_purify, dm_purify
+from .results import Result
 from .states import bds_to_dm
 
 __all__ = [
@@ -319,8 +320,8 @@ def timeline_value(
 
 
 # ---------------------------------------------------------------- optimal time
-@dataclass(frozen=True)
-class OptimalTime:
+@dataclass(frozen=True, repr=False)
+class OptimalTime(Result):
     """Result of :func:`optimal_purification_time` (arrays of the broadcast batch shape, or scalars).
 
     Attributes
@@ -524,8 +525,8 @@ def optimal_purification_time(
 DEADLINES = ("first", "second")
 
 
-@dataclass(frozen=True)
-class PolicyComparison:
+@dataclass(frozen=True, repr=False)
+class PolicyComparison(Result):
     """Expected performance of purification-time policies under probabilistic link generation.
 
     Attributes

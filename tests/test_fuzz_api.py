@@ -41,7 +41,7 @@ NAN_ALLOWED = {
     "optimal_time_border": "NaN marks a line of the simplex on which t* does not cross mid-interval (documented)",
 }
 #: Types qnet returns but users do not build (no docstring example constructs them; not fuzzed).
-RESULT_TYPES = {"ChainTree", "ScheduleResult", "Gain", "OptimalTime", "PolicyComparison", "ChainDelivery", "CutoffOptimum",
+RESULT_TYPES = {"Result", "ChainTree", "ScheduleResult", "Gain", "OptimalTime", "PolicyComparison", "ChainDelivery", "CutoffOptimum",
                 "SPDCSwappingResult", "MonteCarloResult", "SweepResult", "PathChoice", "PairService"}
 #: String parameters that are free text (a label), not a choice from a list.
 FREE_TEXT = {"desc"}

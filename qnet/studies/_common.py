@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..sweep import jsonable
+from ..results import jsonable
 
 
 class StudyParser(argparse.ArgumentParser):

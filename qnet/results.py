@@ -1,0 +1,79 @@
+"""What every result type of qnet shares: a short ``repr`` and a JSON-able ``to_dict()``.
+
+Results are frozen dataclasses; their arrays (delivery-time distributions of thousands of steps, batches
+of states) are shown in ``repr`` by shape only, and ``to_dict()`` gives plain JSON data (lists, numbers,
+strings; non-finite floats by name), e.g. to save a result next to a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Result"]
+
+
+def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
+    """Plain-JSON form of numpy values, containers and dataclasses.
+
+    JSON has no inf or nan: a non-finite float becomes ``nonfinite(value)``, by default its readable
+    name (``"nan"``); hashing uses a tagged form instead, so that it never equals a string.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, nonfinite) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, nonfinite) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist(), nonfinite)
+    if isinstance(value, np.generic):
+        return jsonable(value.item(), nonfinite)
+    if isinstance(value, float) and not np.isfinite(value):
+        return nonfinite(value)
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: jsonable(getattr(value, k), nonfinite) for k in value.__dataclass_fields__}
+    if isinstance(value, PurePath):
+        return str(value)
+    return value
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Result):
+        return repr(value)
+    if isinstance(value, np.ndarray):
+        if value.size <= 4:
+            return np.array2string(value, precision=6, separator=", ")
+        return f"<array {value.shape} {value.dtype}>"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"<{type(value).__name__} of {len(value)}>"
+    return repr(value)
+
+
+class Result:
+    """Base of qnet's frozen result dataclasses: a short ``repr`` (arrays by shape) and ``to_dict()``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> r = qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, t_trunc=2000)
+    >>> len(repr(r)) < 400, isinstance(r, qnet.Result)
+    (True, True)
+    >>> import json
+    >>> sorted(json.loads(json.dumps(r.to_dict())))[:3]
+    ['coverage', 'cut_type', 'cutoff']
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict:
+        """The result as plain JSON data (arrays as lists, non-finite floats by name)."""
+        return jsonable(self)
+
+    def __repr__(self) -> str:
+        fields = getattr(self, "__dataclass_fields__", {})
+        shown = [f"{k}={_short(getattr(self, k))}" for k, f in fields.items() if f.repr]
+        return f"{type(self).__name__}({', '.join(shown)})"
