@@ -127,6 +127,13 @@ def _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity
                      protocol, fit(gate_fidelity), fit(measurement_error))
 
 
+def _stand_in(out: np.ndarray, p: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+    """Where a purification fails with certainty there is no output state: stand in the maximally mixed one
+    (a valid state, so idling and the figures of merit stay finite; it is weighted by p = 0 or refused)."""
+    failed = p <= 0.0
+    return np.where(failed.reshape(failed.shape + (1,) * mixed.ndim), mixed, out) if failed.any() else out
+
+
 @dataclass(frozen=True)
 class _Timeline:
     """Validated, broadcast inputs of the timing model; ``run(t)`` evaluates EPP times ``t`` of shape (n, *shape)."""
@@ -154,6 +161,7 @@ class _Timeline:
             eta2 = transfer_eta(self.mem2[lead], t - t1)
             mu_t = bds_idle(self.mu[lead], eta2, eta2)
             out, p = bds_purify(lam_t, mu_t, self.protocol, *noise)
+            out = _stand_in(out, p, np.full(4, 0.25))
             eta3 = transfer_eta(self.mem1[lead], t2 - t)
             return bds_idle(out, eta3, eta3), p
         full = t.shape
@@ -161,9 +169,7 @@ class _Timeline:
         rho = idle(np.broadcast_to(self.lam[lead], full + (4, 4)), lift(self.mem1), t, form="dm")
         sig = idle(np.broadcast_to(self.mu[lead], full + (4, 4)), lift(self.mem2), t - t1, form="dm")
         out, p = dm_purify(rho, sig, self.protocol, noise[0], noise[1])
-        failed = p <= 0.0
-        if failed.any():  # no output state: stand in the maximally mixed one, so that idling stays valid
-            out = np.where(failed[..., None, None], np.eye(4) / 4.0, out)
+        out = _stand_in(out, p, np.eye(4) / 4.0)
         return idle(out, lift(self.mem1), t2 - t, form="dm"), p
 
     def run_successful(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -186,11 +192,8 @@ class _Timeline:
         Weighted, a certain failure (``p = 0``) counts as 0; unweighted it has no value and raises.
         """
         state, p = self.run(t) if weighted else self.run_successful(t)
-        failed = p <= 0.0
-        if self.kind == "bds" and failed.any():  # the zero rows of bds_purify: any valid stand-in, weighted by 0
-            state = np.where(failed[..., None], 0.25, state)
         val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
-        return (np.where(failed, 0.0, val * p) if weighted else val), p
+        return (val * p if weighted else val), p
 
     def _alone(self, state: np.ndarray, memory: Any, wait: np.ndarray, fom: str) -> np.ndarray:
         if self.kind == "bds":
