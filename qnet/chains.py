@@ -765,13 +765,14 @@ def chain_delivery_bds(
     >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
     1.0
     """
-    return _bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+    return bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                       gate_fidelity, measurement_error).delivery(t_trunc, tol=tol)
 
 
-def _bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+def bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                gate_fidelity, measurement_error) -> "RepeaterChain":
-    """The RepeaterChain of the function tier's ``*_bds`` calls, errors naming their parameters."""
+    """The RepeaterChain of the function tier's ``*_bds`` calls (engine tier, not in ``__all__``), errors naming
+    the function tier's parameters (``protocol`` for the schedule, ``purification`` for the variant)."""
     from .purification import PROTOCOLS
 
     validate_schedule(protocol, "protocol")
@@ -1199,7 +1200,7 @@ def optimize_cutoff_bds(
     True
     """
     _v.option(cut_type, "cut_type", CUT_TYPES)
-    return _bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, None, cut_type, purification, twirl,
+    return bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, None, cut_type, purification, twirl,
                       gate_fidelity, measurement_error).optimize_cutoff(
         cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective, t_trunc=t_trunc, tol=tol, seed=seed,
         maxiter=maxiter)

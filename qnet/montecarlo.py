@@ -21,10 +21,9 @@ import numpy as np
 
 from ._kernels import montecarlo as _k
 from . import _validation as _v
-from .chains import MAX_SWAP_LEVELS, RepeaterChain, component_rates, validate_schedule
+from .chains import MAX_SWAP_LEVELS, RepeaterChain, bds_chain, component_rates, validate_schedule
 from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
-from .purification import PROTOCOLS
 from .results import Result
 
 __all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
@@ -109,11 +108,7 @@ class MonteCarloResult(Result):
 
         ``t_max`` is an integer in ``[1, MAX_PMF_LENGTH]``.
         """
-        if isinstance(t_max, bool) or not isinstance(t_max, (int, np.integer)):
-            raise TypeError(f"t_max must be an integer number of steps, got {type(t_max).__name__} {t_max!r}")
-        if not 1 <= t_max <= MAX_PMF_LENGTH:
-            raise ValueError(f"t_max must lie in [1, MAX_PMF_LENGTH = {MAX_PMF_LENGTH}], got {t_max}")
-        t_max = int(t_max)
+        t_max = _v.integer(t_max, "t_max", 1, MAX_PMF_LENGTH)
         counts = np.bincount(np.minimum(self.times, t_max), minlength=t_max + 1)[:t_max].astype(float)
         n = self.n
         p = counts / n
@@ -258,9 +253,8 @@ def simulate_chain_bds(
     >>> mc.states.shape, mc.n_links >= 2000
     ((1000, 4), True)
     """
-    chain = RepeaterChain(validate_schedule(protocol, "protocol"), p_gen, p_swap, link_state, memory_rates, cutoff,
-                          cut_type, protocol=_v.option(purification, "purification", PROTOCOLS), twirl=twirl,
-                          gate_fidelity=gate_fidelity, measurement_error=measurement_error)
+    chain = bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+                      gate_fidelity, measurement_error)
     return sample_chain(chain, n_samples, seed)
 
 
@@ -338,10 +332,7 @@ def simulate_swap_asap(
         if c.ndim != 0 or float(c) != int(c):
             raise ValueError(f"cutoff must be a whole number of steps, got {cutoff!r}")
         tau = int(c)
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)):
-        raise TypeError(f"max_steps must be an integer, got {type(max_steps).__name__} {max_steps!r}")
-    if not 1 <= max_steps <= MAX_STEPS:
-        raise ValueError(f"max_steps must lie in [1, MAX_STEPS = 2**62], got {max_steps}")
+    max_steps = _v.integer(max_steps, "max_steps", 1, MAX_STEPS)
     n_samples, seed = _n_samples(n_samples), _v.seed_int(seed)
     # A sample ends within max_steps only if every segment succeeds at least once (probability <= max_steps * p)
     # and, with swaps, one of at most (n - 1) * max_steps swap attempts succeeds: refuse hopeless runs at once.
