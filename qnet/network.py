@@ -397,19 +397,32 @@ def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     ([0.2, 0.2], 40.0)
     """
     _check_graph(G)
+    _check_path(G, path, attributes=True)
+    return _path_parameters(G, path)
+
+
+def _check_path(G: nx.Graph, path: Any, *, attributes: bool) -> None:
+    """A sequence of distinct nodes joined by edges; with ``attributes`` also the path's node and edge attributes
+    (skipped where ``validate_network`` has checked the whole graph already)."""
     if isinstance(path, (str, bytes)) or not isinstance(path, Sequence):
         raise NetworkError(f"a path must be a sequence of nodes, got {path!r}")
     if len(path) < 2:
         raise NetworkError(f"a path needs at least two nodes, got {list(path)!r}")
     for i, n in enumerate(path):
         _check_endpoint(G, n, f"at path[{i}]")
-        _check_node(G, n)
+        if attributes:
+            _check_node(G, n)
     if len(set(path)) != len(path):
         raise NetworkError(f"a path visits every node once, got {list(path)!r}")
     for u, v in zip(path[:-1], path[1:]):
         if not G.has_edge(u, v):
             raise NetworkError(f"({u!r}, {v!r}) is not an edge of the network")
-        _check_edge(G, u, v)
+        if attributes:
+            _check_edge(G, u, v)
+
+
+def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
+    """:func:`path_parameters` of a path already checked (unvalidated)."""
     links = [_edge_link(G, u, v) for u, v in zip(path[:-1], path[1:])]
     durations = [d for _, _, d in links if d is not None]
     if durations:
@@ -447,7 +460,7 @@ def _path_chain(G, path, protocol, cutoff, cut_type, purification) -> tuple[Repe
     if protocol is not None:
         validate_schedule(protocol, "protocol")  # the function tier's names for the object's schedule and protocol
     _v.option(purification, "purification", PROTOCOLS)
-    par = path_parameters(G, path)
+    par = _path_parameters(G, path)  # the callers validated the graph and the path
     n = len(path) - 1
     protocol = _swap_asap(n) if protocol is None else protocol
     chain = RepeaterChain(protocol, par["p_gen"], G.graph.get("p_swap", 1.0), par["link_state"], par["memory_rates"],
@@ -491,6 +504,7 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
     0.977724
     """
     validate_network(G)
+    _check_path(G, path, attributes=False)  # attributes: checked with the whole graph just above
     chain, _ = _path_chain(G, path, protocol, cutoff, cut_type, purification)
     return chain.delivery(t_trunc, tol=tol)
 
