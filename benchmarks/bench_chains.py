@@ -154,8 +154,9 @@ def _seq_setup():
 def _qnet_two_node(sq):
     rates = np.array(sq["rates"]) * sq["step"]
     lam = qnet.werner(sq["F0"])
-    r = qnet.chain_delivery_bds(("distill",), sq["p"], 1.0, lam, rates, t_trunc=4 * sq["T"], purification="bbpssw",
-                                twirl=True, gate_fidelity=sq["gate"], measurement_error=1 - sq["meas"], tol=1e-12)
+    r = qnet.chain_delivery(("distill",), sq["p"], 1.0, link_state=lam, memory=rates, t_trunc=4 * sq["T"],
+                            protocol="bbpssw", twirl=True, noise=qnet.OperationNoise(sq["gate"], 1 - sq["meas"]),
+                            tol=1e-12)
     return r.mean_fidelity
 
 

@@ -54,10 +54,10 @@ def _scan_reference(model, mu):
 
 
 CASES = [
-    Case("swap BDS, 1e6 pairs", _pairs, lambda a, b: qnet.swap(a, b, form="bds"), reference=_loop_swap,
+    Case("swap BDS, 1e6 pairs", _pairs, lambda a, b: qnet.swap(a, b, form="bds").state, reference=_loop_swap,
          reference_name="numpy index loop", target_s=0.5,
          note="input validation included; closed-form convolution in a numba kernel"),
-    Case("swap density matrices, 1e4 pairs", _dm_pairs, lambda a, b: qnet.swap(a, b, form="dm"),
+    Case("swap density matrices, 1e4 pairs", _dm_pairs, lambda a, b: qnet.swap(a, b, form="dm").state,
          reference=_dm_reference, reference_name="numpy einsum circuit", note="numba kernel"),
     Case("SPDC swapping model, 100-point pump scan", _scan_setup, lambda m, mu: m.evaluate(mu),
          reference=_scan_reference, reference_name="point-by-point loop", target_s=1.0,

@@ -9,6 +9,7 @@ the physics (``states``, ``measures``, ``channels``, ``purification``,
 __version__ = "0.1.0"
 
 from .states import *  # noqa: E402,F401,F403
+from .noise import *  # noqa: E402,F401,F403
 from .measures import *  # noqa: E402,F401,F403
 from .channels import *  # noqa: E402,F401,F403
 from .purification import *  # noqa: E402,F401,F403
@@ -27,7 +28,7 @@ import sys as _sys  # noqa: E402
 
 #: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the
 #: function; the module is ``sys.modules["qnet.sweep"]``.)
-__all__ = [name for _module in ("states", "measures", "channels", "purification", "swapping", "timing", "links",
+__all__ = [name for _module in ("states", "noise", "measures", "channels", "purification", "swapping", "timing", "links",
                                 "chains", "spdc", "montecarlo", "sweep", "network", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

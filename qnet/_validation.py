@@ -35,7 +35,8 @@ def _show(value: Any) -> str:
 def first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
     """Render the first element of ``arr`` (or row, for state arrays) flagged by ``bad``."""
     idx = np.argwhere(bad)[0]
-    return f"{_show(arr[tuple(idx)])} at index {tuple(int(i) for i in idx)}"
+    where = f" at index {tuple(int(i) for i in idx)}" if idx.size else ""  # a single number has no index
+    return f"{_show(arr[tuple(idx)])}{where}"
 
 
 def as_array(value: Any, name: str) -> np.ndarray:

@@ -53,6 +53,7 @@ from ._kernels import montecarlo as _mc
 from .channels import pauli_rate_array, wht
 from .errors import NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
+from .noise import OperationNoise, scalar_noise
 from .results import Result
 
 __all__ = [
@@ -62,10 +63,8 @@ __all__ = [
     "RepeaterChain",
     "ChainTree",
     "chain_delivery",
-    "chain_delivery_bds",
     "werner_memory_rates",
     "optimize_cutoff",
-    "optimize_cutoff_bds",
     "CutoffOptimum",
     "MAX_T_TRUNC",
     "MAX_SWAP_LEVELS",
@@ -164,21 +163,22 @@ class ChainDelivery(Result):
 
 
 # ---------------------------------------------------------------- validation helpers
-def validate_schedule(protocol: Any, name: str = "protocol") -> tuple[str, ...]:
+def validate_schedule(schedule: Any, name: str = "schedule") -> tuple[str, ...]:
     """The levels of a nested chain as a tuple of ``"swap"``/``"distill"`` (errors name the parameter ``name``)."""
-    if isinstance(protocol, str) or not isinstance(protocol, Sequence):
+    if isinstance(schedule, str) or not isinstance(schedule, Sequence):
         raise TypeError(
-            f"{name} must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {protocol!r}"
+            f"{name} must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {schedule!r}"
         )
-    if len(protocol) > MAX_LEVELS:
-        raise ValueError(f"{name} has {len(protocol)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
-    if sum(1 for step in protocol if step == "swap") > MAX_SWAP_LEVELS:
+    if len(schedule) > MAX_LEVELS:
+        raise ValueError(f"{name} has {len(schedule)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
+    if sum(1 for step in schedule if step == "swap") > MAX_SWAP_LEVELS:
         raise ValueError(f"{name} has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
                          f"(2**{MAX_SWAP_LEVELS} segments)")
     out = []
-    for i, step in enumerate(protocol):
+    for i, step in enumerate(schedule):
         if not isinstance(step, str) or step not in OPERATIONS:
-            raise ValueError(f"unknown protocol step {step!r} at level {i}; valid steps are {', '.join(map(repr, OPERATIONS))}")
+            raise ValueError(f"unknown schedule step {step!r} at level {i}; valid steps are "
+                             f"{', '.join(map(repr, OPERATIONS))}")
         out.append(step)
     return tuple(out)
 
@@ -190,7 +190,7 @@ def _n_segments(protocol: tuple[str, ...], n: int | None, name: str = "the chain
     need = 0 if n == 1 else math.ceil(math.log2(n))
     if need != n_swap:
         raise ValueError(
-            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but protocol {protocol} has "
+            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but schedule {protocol} has "
             f"{n_swap} (the segments are counted from {name})"
         )
     return n
@@ -215,7 +215,7 @@ def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
     if isinstance(cutoff, Sequence) or (isinstance(cutoff, np.ndarray) and cutoff.ndim == 1):
         values = list(cutoff)
         if len(values) != n_levels:
-            raise ValueError(f"cutoff has {len(values)} values but the protocol has {n_levels} levels; give one per level")
+            raise ValueError(f"cutoff has {len(values)} values but the schedule has {n_levels} levels; give one per level")
     else:
         values = [cutoff] * n_levels
     out = []
@@ -616,22 +616,32 @@ def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
 
 
 def chain_delivery(
-    protocol: Sequence[str],
+    schedule: Sequence[str],
     p_gen: Any,
     p_swap: float,
-    w0: Any,
-    t_coh: float,
+    w0: Any = None,
+    t_coh: float | None = None,
     cutoff: Any = None,
     cut_type: str = "memory_time",
     t_trunc: int = 1000,
     *,
+    link_state: Any = None,
+    memory: Any = None,
+    protocol: str | None = None,
+    twirl: bool | None = None,
+    noise: OperationNoise | None = None,
     tol: float | None = 1e-6,
 ) -> ChainDelivery:
-    """Exact delivery-time distribution and Werner states of a nested repeater chain (Li–Coopmans–Elkouss model).
+    """Exact delivery-time distribution and delivered states of a nested repeater chain.
+
+    The function tier of :meth:`RepeaterChain.delivery`. Two models, one function: the Werner model of
+    Li, Coopmans & Elkouss (``w0`` and ``t_coh``: Werner links, depolarizing memories, BBPSSW with a
+    Werner output, ideal operations) or the general one (``link_state=`` and ``memory=``: Bell-diagonal
+    links, Pauli memories per node, any purification ``protocol``, ``twirl`` and operation ``noise``).
 
     Parameters
     ----------
-    protocol : tuple of str
+    schedule : tuple of str
         Levels from the elementary links upwards, each ``"swap"`` or ``"distill"``; e.g.
         ``("swap", "swap")`` is swap-as-soon-as-possible on 4 segments, ``("distill", "swap")``
         distils each segment once and then swaps. ``()`` is a single link.
@@ -640,11 +650,12 @@ def chain_delivery(
         (asymmetric chain; ``ceil(log2 n)`` swap levels for ``n`` segments).
     p_swap : float
         Swap success probability in (0, 1].
-    w0 : float or array_like
-        Werner parameter of a fresh link, in [0, 1] (fidelity ``(1 + 3 w0)/4``); one or per segment.
-    t_coh : float
-        Coherence time in steps: a waiting pair's Werner parameter decays as ``exp(-dt/t_coh)``
-        (``float("inf")``: no decoherence).
+    w0 : float or array_like, optional
+        Werner model: Werner parameter of a fresh link, in [0, 1] (fidelity ``(1 + 3 w0)/4``); one or
+        per segment.
+    t_coh : float, optional
+        Werner model: coherence time in steps; a waiting pair's Werner parameter decays as
+        ``exp(-dt/t_coh)`` (``float("inf")``: no decoherence).
     cutoff : None, number or sequence
         Cut-off per level (one value for all, or one per level; ``None`` = no cut-off at that level).
     cut_type : {"memory_time", "fidelity", "run_time"}
@@ -653,21 +664,34 @@ def chain_delivery(
         ``w_cut`` is ``(4 F_cut - 1)/3``).
     t_trunc : int
         Length of the computed time window (steps ``0 .. t_trunc - 1``).
+    link_state : array_like, shape (4,) or (n, 4), optional
+        General model: Bell-diagonal state ``[Φ+, Φ−, Ψ+, Ψ−]`` of a fresh link, one for all segments
+        or one per segment.
+    memory : array_like, shape (3,) or (n + 1, 3), or PauliMemory, optional
+        General model: Pauli rates ``(γx, γy, γz)`` per time step of every node's memory (one for all
+        nodes, or one per node ``0..n``). A stored pair decoheres at both its end nodes.
+    protocol : str, optional
+        General model: purification variant of the ``"distill"`` levels (default ``"dejmps"``).
+    twirl : bool, optional
+        General model: twirl every distilled pair to Werner form (default False; with ``"bbpssw"`` and
+        depolarizing memories this is exactly the Werner model).
+    noise : OperationNoise, optional
+        General model: operation noise of the distillation circuits (default ideal).
     tol : float or None
-        Largest accepted missing probability ``1 - sum(pmf)``; above it a ``ValueError`` says which
+        Largest accepted missing probability ``1 - sum(pmf)``; above it a ``TruncationError`` says which
         ``t_trunc`` would suffice. ``None`` disables the check.
 
     Returns
     -------
     ChainDelivery
-        ``pmf``, ``state`` (Werner states ``(t_trunc, 4)``), ``werner``, ``mean_time``,
-        ``mean_fidelity``, ``key_rate`` (per step), ``truncation_error``.
+        ``pmf``, ``state`` (``(t_trunc, 4)``), ``werner``, ``mean_time``, ``mean_fidelity``,
+        ``key_rate`` (per step), ``truncation_error``.
 
     Raises
     ------
     ValueError, TypeError
-        Probabilities outside (0, 1], unknown protocol steps, a chain length that does not match
-        the swap levels, bad cut-offs, or a ``t_trunc`` too small for ``tol``.
+        Probabilities outside (0, 1], unknown schedule steps, a chain length that does not match
+        the swap levels, bad cut-offs, both models or neither, or a ``t_trunc`` too small for ``tol``.
 
     Examples
     --------
@@ -679,9 +703,41 @@ def chain_delivery(
     ...                         t_trunc=20000)
     >>> r.pmf.shape, r.state.shape, r.truncation_error < 1e-6
     ((20000,), (20000, 4), True)
+    >>> r = qnet.chain_delivery(("distill", "swap"), 0.2, 0.9, link_state=[0.9, 0.05, 0.03, 0.02],
+    ...                         memory=qnet.PauliMemory.dephasing(1e-3), cutoff=30, t_trunc=3000)
+    >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
+    1.0
     """
-    validate_schedule(protocol, "protocol")  # the function tier's name for the chain's schedule
-    return RepeaterChain.werner(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type).delivery(t_trunc, tol=tol)
+    chain = chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
+    return chain.delivery(t_trunc, tol=tol)
+
+
+def chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl,
+             noise) -> "RepeaterChain":
+    """The RepeaterChain of the function tier's chain calls (engine tier, not in ``__all__``): the Werner model
+    from ``w0, t_coh``, the general one from ``link_state, memory``, never both."""
+    werner = w0 is not None or t_coh is not None
+    general = link_state is not None or memory is not None
+    if werner == general:
+        raise TypeError("give either the Werner model (w0 and t_coh) or the general model (link_state= and memory=)"
+                        + (", not both" if werner else ""))
+    if werner:
+        for name, value in (("w0", w0), ("t_coh", t_coh)):
+            if value is None:
+                raise TypeError(f"the Werner model needs {name} (give w0 and t_coh)")
+        extra = [name for name, value in (("protocol", protocol), ("twirl", twirl), ("noise", noise))
+                 if value is not None]
+        if extra:
+            raise TypeError(f"{', '.join(extra)} belong(s) to the general model; the Werner model fixes BBPSSW with a "
+                            "Werner output and ideal operations (give link_state=qnet.werner(F) and "
+                            "memory=qnet.werner_memory_rates(t_coh) instead of w0 and t_coh)")
+        return RepeaterChain.werner(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type)
+    for name, value in (("link_state", link_state), ("memory", memory)):
+        if value is None:
+            raise TypeError(f"the general model needs {name}= (give link_state= and memory=)")
+    return RepeaterChain(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type,
+                         protocol="dejmps" if protocol is None else protocol, twirl=False if twirl is None else twirl,
+                         noise=noise)
 
 
 def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
@@ -693,7 +749,7 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
 
 
 def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-               gate_fidelity, measurement_error) -> _Model:
+               noise: OperationNoise) -> _Model:
     protocol = validate_schedule(protocol)
     p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
@@ -702,83 +758,16 @@ def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         lam = np.broadcast_to(lam, (n, 4))
     if lam.shape != (n, 4):
         raise ValueError(f"link_state must have shape (4,) or ({n}, 4) for {n} segments, got {lam.shape}")
-    rates = pauli_rate_array(memory_rates, "memory_rates")
+    rates = pauli_rate_array(memory_rates, "memory")
     if rates.ndim == 1:
         rates = np.broadcast_to(rates, (n + 1, 3))
     if rates.shape != (n + 1, 3):
-        raise ValueError(f"memory_rates must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
-    from .purification import PROTOCOLS
-
-    _v.option(purification, "purification", PROTOCOLS)
-    f = _v.scalar(_v.probability, gate_fidelity, "gate_fidelity")
-    q = _v.scalar(_v.probability, measurement_error, "measurement_error")
+        raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, len(protocol))
-    D = _distill_tensor(purification, f, q, twirl) if "distill" in protocol else None
+    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl) if "distill" in protocol \
+        else None
     return _Model(protocol, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
-
-
-def chain_delivery_bds(
-    protocol: Sequence[str],
-    p_gen: Any,
-    p_swap: float,
-    link_state: Any,
-    memory_rates: Any,
-    cutoff: Any = None,
-    cut_type: str = "memory_time",
-    t_trunc: int = 1000,
-    *,
-    purification: str = "dejmps",
-    twirl: bool = False,
-    gate_fidelity: float = 1.0,
-    measurement_error: float = 0.0,
-    tol: float | None = 1e-6,
-) -> ChainDelivery:
-    """Exact delivery distribution for Bell-diagonal links and Pauli-channel memories.
-
-    Parameters
-    ----------
-    protocol, p_gen, p_swap, cutoff, cut_type, t_trunc, tol
-        As in :func:`chain_delivery`.
-    link_state : array_like, shape (4,) or (n, 4)
-        Bell-diagonal state ``[Φ+, Φ−, Ψ+, Ψ−]`` of a fresh link, one for all segments or one per segment.
-    memory_rates : array_like, shape (3,) or (n + 1, 3), or PauliMemory
-        Pauli rates ``(γx, γy, γz)`` per time step of every node's memory (one for all nodes,
-        or one per node ``0..n``). A stored pair decoheres at both its end nodes.
-    purification : str
-        Distillation protocol of ``qnet.purify`` (``"dejmps"``, ``"cnot"``, ``"bbpssw"``, ...).
-    twirl : bool
-        Twirl every distilled pair to Werner form (with ``"bbpssw"`` and depolarizing memories
-        this is exactly :func:`chain_delivery`).
-    gate_fidelity, measurement_error : float
-        Noise of the distillation circuit (see ``qnet.purify``).
-
-    Returns
-    -------
-    ChainDelivery
-
-    Examples
-    --------
-    >>> import qnet
-    >>> r = qnet.chain_delivery_bds(("distill", "swap"), 0.2, 0.9, [0.9, 0.05, 0.03, 0.02],
-    ...                             qnet.PauliMemory.dephasing(1e-3), cutoff=30, t_trunc=3000)
-    >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
-    1.0
-    """
-    return bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-                      gate_fidelity, measurement_error).delivery(t_trunc, tol=tol)
-
-
-def bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-               gate_fidelity, measurement_error) -> "RepeaterChain":
-    """The RepeaterChain of the function tier's ``*_bds`` calls (engine tier, not in ``__all__``), errors naming
-    the function tier's parameters (``protocol`` for the schedule, ``purification`` for the variant)."""
-    from .purification import PROTOCOLS
-
-    validate_schedule(protocol, "protocol")
-    _v.option(purification, "purification", PROTOCOLS)
-    return RepeaterChain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, protocol=purification,
-                         twirl=twirl, gate_fidelity=gate_fidelity, measurement_error=measurement_error)
 
 
 def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
@@ -833,8 +822,8 @@ class RepeaterChain:
         Purification variant of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
     twirl : bool
         Twirl every distilled pair to Werner form.
-    gate_fidelity, measurement_error : float
-        Operation noise of the distillation circuits.
+    noise : OperationNoise, optional
+        Operation noise of the distillation circuits (single numbers; default ideal).
 
     :meth:`werner` builds the Werner model of Li, Coopmans & Elkouss (``p_gen, p_swap, w0, t_coh``),
     the same type. ``identity`` is a hash of everything that decides the results.
@@ -855,13 +844,13 @@ class RepeaterChain:
 
     def __init__(self, schedule: Sequence[str], p_gen: Any, p_swap: float, link_state: Any, memory: Any,
                  cutoff: Any = None, cut_type: str = "memory_time", *, protocol: str = "dejmps", twirl: bool = False,
-                 gate_fidelity: float = 1.0, measurement_error: float = 0.0) -> None:
+                 noise: OperationNoise | None = None) -> None:
         from .purification import PROTOCOLS
 
         validate_schedule(schedule, "schedule")
         _v.option(protocol, "protocol", PROTOCOLS)
         model = _bds_model(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type, protocol, twirl,
-                           gate_fidelity, measurement_error)
+                           scalar_noise(noise))
         object.__setattr__(self, "_model", model)
         object.__setattr__(self, "_model_kind", "bell-diagonal")
 
@@ -1115,12 +1104,17 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
 
 
 def optimize_cutoff(
-    protocol: Sequence[str],
+    schedule: Sequence[str],
     p_gen: Any,
     p_swap: float,
-    w0: Any,
-    t_coh: float,
+    w0: Any = None,
+    t_coh: float | None = None,
     *,
+    link_state: Any = None,
+    memory: Any = None,
+    protocol: str | None = None,
+    twirl: bool | None = None,
+    noise: OperationNoise | None = None,
     cut_type: str = "memory_time",
     per_level: bool = False,
     bounds: tuple[float, float] | None = None,
@@ -1130,16 +1124,17 @@ def optimize_cutoff(
     seed: int = 0,
     maxiter: int = 30,
 ) -> CutoffOptimum:
-    """Maximise a figure of merit per time over uniform or per-level cut-offs (Werner model).
+    """Maximise a figure of merit per time over uniform or per-level cut-offs.
 
-    Uses ``scipy.optimize.differential_evolution`` (integer cut-offs for time cut-offs) with a
-    fixed ``seed``, so repeated calls give the same answer. Candidates whose distribution is not
-    covered by ``t_trunc`` within ``tol`` score 0.
+    The function tier of :meth:`RepeaterChain.optimize_cutoff`. Uses
+    ``scipy.optimize.differential_evolution`` (integer cut-offs for time cut-offs) with a fixed ``seed``,
+    so repeated calls give the same answer. Candidates whose distribution is not covered by ``t_trunc``
+    within ``tol`` score 0.
 
     Parameters
     ----------
-    protocol, p_gen, p_swap, w0, t_coh, cut_type, t_trunc
-        As in :func:`chain_delivery`.
+    schedule, p_gen, p_swap, w0, t_coh, link_state, memory, protocol, twirl, noise, cut_type, t_trunc
+        As in :func:`chain_delivery` (the Werner model or the general one).
     per_level : bool
         One cut-off per level (True) or one for all levels.
     bounds : (low, high), optional
@@ -1159,48 +1154,12 @@ def optimize_cutoff(
     ((4, 4), 0.015013)
     >>> round(qnet.chain_delivery(*args, t_trunc=800).key_rate, 6)   # no cut-off
     0.0051
-    """
-    _v.option(cut_type, "cut_type", CUT_TYPES)
-    validate_schedule(protocol, "protocol")
-    return RepeaterChain.werner(protocol, p_gen, p_swap, w0, t_coh, None, cut_type).optimize_cutoff(
-        cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective, t_trunc=t_trunc, tol=tol, seed=seed,
-        maxiter=maxiter)
-
-
-
-def optimize_cutoff_bds(
-    protocol: Sequence[str],
-    p_gen: Any,
-    p_swap: float,
-    link_state: Any,
-    memory_rates: Any,
-    *,
-    purification: str = "dejmps",
-    twirl: bool = False,
-    gate_fidelity: float = 1.0,
-    measurement_error: float = 0.0,
-    cut_type: str = "memory_time",
-    per_level: bool = False,
-    bounds: tuple[float, float] | None = None,
-    objective: str | Callable[[ChainDelivery], float] = "key_rate",
-    t_trunc: int = 2000,
-    tol: float = 1e-4,
-    seed: int = 0,
-    maxiter: int = 30,
-) -> CutoffOptimum:
-    """:func:`optimize_cutoff` for Bell-diagonal links and Pauli memories (model of :func:`chain_delivery_bds`).
-
-    Examples
-    --------
-    >>> import qnet
-    >>> best = qnet.optimize_cutoff_bds(("swap", "swap"), 0.3, 0.6, [0.99, 0.006, 0.002, 0.002], [0, 0, 2e-3],
-    ...                                 t_trunc=800, bounds=(1, 60), maxiter=5)
-    >>> best.value >= qnet.chain_delivery_bds(("swap", "swap"), 0.3, 0.6, [0.99, 0.006, 0.002, 0.002],
-    ...                                       [0, 0, 2e-3], t_trunc=800).key_rate
+    >>> general = dict(link_state=[0.99, 0.006, 0.002, 0.002], memory=[0, 0, 2e-3])
+    >>> best = qnet.optimize_cutoff(("swap", "swap"), 0.3, 0.6, **general, t_trunc=800, bounds=(1, 60), maxiter=5)
+    >>> best.value >= qnet.chain_delivery(("swap", "swap"), 0.3, 0.6, **general, t_trunc=800).key_rate
     True
     """
     _v.option(cut_type, "cut_type", CUT_TYPES)
-    return bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, None, cut_type, purification, twirl,
-                      gate_fidelity, measurement_error).optimize_cutoff(
-        cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective, t_trunc=t_trunc, tol=tol, seed=seed,
-        maxiter=maxiter)
+    chain = chain_of(schedule, p_gen, p_swap, w0, t_coh, None, cut_type, link_state, memory, protocol, twirl, noise)
+    return chain.optimize_cutoff(cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective,
+                                 t_trunc=t_trunc, tol=tol, seed=seed, maxiter=maxiter)

@@ -24,6 +24,7 @@ six_state_key_fraction         ``max(0, 1 − H(λ))``                        of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -47,6 +48,7 @@ __all__ = [
     "MEASURES",
     "FOM_DIRECTION",
     "fom_sign",
+    "FigureOfMerit",
 ]
 
 
@@ -399,3 +401,122 @@ def fom_sign(fom: str) -> float:
     """
     _v.option(fom, "fom", FOM_DIRECTION)
     return 1.0 if FOM_DIRECTION[fom] == "maximize" else -1.0
+
+
+#: Range of every named figure of merit over all two-qubit states.
+_BOUNDS: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(MEASURES, (0.0, 1.0)),
+    "negativity": (0.0, 0.5),
+    "hashing_yield": (-1.0, 1.0),
+    "chsh_max": (0.0, 2.0 * np.sqrt(2.0)),
+    "fidelity_witness": (-0.5, 0.5),
+}
+_DIRECTIONS = ("maximize", "minimize")
+
+
+@dataclass(frozen=True)
+class FigureOfMerit:
+    """What a purification is judged by: a function of the delivered state, its direction and range.
+
+    Every optimizer and gain of qnet takes one as ``fom=`` (a name of :data:`MEASURES` is the shortcut
+    for :meth:`named`). Gains and optima are taken in the figure's direction, so that an improvement is
+    always positive.
+
+    Parameters
+    ----------
+    name : str
+        Label used in results and figures.
+    function : callable
+        Maps Bell-diagonal states ``(..., 4)`` to values ``(...)`` (vectorized; no validation needed).
+    direction : {"maximize", "minimize"}
+        Whether higher or lower values are better.
+    bounds : (float, float)
+        Range of the values over all states (used to bound truncated expectations).
+    weighted : bool
+        Multiply the value by the operation's success probability (a failure counts as 0).
+    dm_function : callable, optional
+        The same figure for density matrices ``(..., 4, 4)``; without it, density-matrix inputs are refused.
+
+    Examples
+    --------
+    >>> import numpy as np, qnet
+    >>> fom = qnet.FigureOfMerit.named("log_negativity", weighted=True)
+    >>> fom.direction, fom.bounds
+    ('maximize', (0.0, 1.0))
+    >>> infidelity = qnet.FigureOfMerit("infidelity", lambda lam: 1 - lam[..., 0], "minimize", (0.0, 1.0))
+    >>> float(infidelity(qnet.werner(0.9)))
+    0.09999999999999998
+    >>> fom.sign, infidelity.sign
+    (1.0, -1.0)
+    """
+
+    name: str
+    function: Callable[[np.ndarray], np.ndarray]
+    direction: str = "maximize"
+    bounds: tuple[float, float] = (-np.inf, np.inf)
+    weighted: bool = False
+    dm_function: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string, got {self.name!r}")
+        for attr in ("function", "dm_function"):
+            value = getattr(self, attr)
+            if not callable(value) and not (attr == "dm_function" and value is None):
+                raise TypeError(f"{attr} must be callable, got {type(value).__name__} {value!r}")
+        _v.option(self.direction, "direction", _DIRECTIONS)
+        bounds = _v.as_array(self.bounds, "bounds")
+        if bounds.shape != (2,) or bounds.dtype.kind not in "iuf":
+            raise TypeError(f"bounds must be two real numbers (low, high), got {self.bounds!r}")
+        lo, hi = float(bounds[0]), float(bounds[1])
+        if not lo < hi:
+            raise ValueError(f"bounds must satisfy low < high, got {self.bounds!r}")
+        object.__setattr__(self, "bounds", (lo, hi))
+        object.__setattr__(self, "weighted", _v.flag(self.weighted, "weighted"))
+
+    @classmethod
+    def named(cls, name: str, *, weighted: bool = False) -> "FigureOfMerit":
+        """The named figure of merit of :data:`MEASURES` (closed forms for Bell-diagonal states).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.FigureOfMerit.named("fidelity_witness").direction
+        'minimize'
+        """
+        _v.option(name, "fom", MEASURES)
+        measure = MEASURES[name]
+        return cls(name, BDS_MEASURES[name], FOM_DIRECTION[name], _BOUNDS[name], weighted,
+                   lambda rho: np.asarray(measure(rho, form="dm")))
+
+    @property
+    def sign(self) -> float:
+        """``+1.0`` when higher is better, ``-1.0`` when lower is better."""
+        return 1.0 if self.direction == "maximize" else -1.0
+
+    @property
+    def bound(self) -> float:
+        """Largest absolute value the figure takes."""
+        return max(abs(self.bounds[0]), abs(self.bounds[1]))
+
+    def __call__(self, state: np.ndarray, kind: str = "bds") -> np.ndarray:
+        """Values of validated states: Bell-diagonal (``kind="bds"``) or density matrices (``"dm"``)."""
+        if kind == "bds":
+            return np.asarray(self.function(state), dtype=np.float64)
+        if self.dm_function is None:
+            raise ValueError(f"the figure of merit {self.name!r} has no dm_function, so it cannot judge density "
+                             "matrices; give one, or pass Bell-diagonal states")
+        return np.asarray(self.dm_function(state), dtype=np.float64)
+
+
+def as_figure_of_merit(fom: Any, weighted: Any = None, name: str = "fom") -> FigureOfMerit:
+    """A :class:`FigureOfMerit` from ``fom`` (one, or a name of :data:`MEASURES`) and an optional ``weighted``
+    flag that overrides it (engine tier, not in ``__all__``)."""
+    if isinstance(fom, str):
+        fom = FigureOfMerit.named(_v.option(fom, name, MEASURES))
+    elif not isinstance(fom, FigureOfMerit):
+        raise TypeError(f"{name} must be a qnet.FigureOfMerit or one of {sorted(MEASURES)}, got "
+                        f"{type(fom).__name__} {fom!r}")
+    if weighted is None or _v.flag(weighted, "weighted") == fom.weighted:
+        return fom
+    return FigureOfMerit(fom.name, fom.function, fom.direction, fom.bounds, bool(weighted), fom.dm_function)

@@ -21,12 +21,13 @@ import numpy as np
 
 from ._kernels import montecarlo as _k
 from . import _validation as _v
-from .chains import MAX_SWAP_LEVELS, RepeaterChain, bds_chain, component_rates, validate_schedule
+from .chains import MAX_SWAP_LEVELS, RepeaterChain, chain_of, component_rates
+from .noise import OperationNoise
 from .channels import pauli_rate_array, wht
 from .measures import BDS_MEASURES
 from .results import Result
 
-__all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_chain_bds", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
+__all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
            "MAX_SAMPLES"]
 
 _Z95 = 1.959963984540054
@@ -189,22 +190,29 @@ def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: int = 0) 
 
 
 def simulate_chain(
-    protocol: Sequence[str],
+    schedule: Sequence[str],
     p_gen: Any,
     p_swap: float,
-    w0: Any,
-    t_coh: float,
+    w0: Any = None,
+    t_coh: float | None = None,
     cutoff: Any = None,
     cut_type: str = "memory_time",
     *,
+    link_state: Any = None,
+    memory: Any = None,
+    protocol: str | None = None,
+    twirl: bool | None = None,
+    noise: OperationNoise | None = None,
     n_samples: int = 100_000,
-    seed: int = 0,
+    seed: Any = 0,
 ) -> MonteCarloResult:
-    """Monte Carlo of the Werner chain model of :func:`qnet.chain_delivery` (same parameters).
+    """Monte Carlo of the chain model of :func:`qnet.chain_delivery` (same parameters, either model).
+
+    The function tier of :func:`sample_chain`.
 
     Parameters
     ----------
-    protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type
+    schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise
         As in :func:`qnet.chain_delivery`.
     n_samples : int
         Number of delivered end-to-end pairs to sample.
@@ -222,39 +230,12 @@ def simulate_chain(
     >>> lo, hi = mc.mean_time_ci
     >>> bool(lo < 8 / 3 < hi)
     True
-    """
-    validate_schedule(protocol, "protocol")  # the function tier's name for the object's schedule
-    return sample_chain(RepeaterChain.werner(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type), n_samples, seed)
-
-
-def simulate_chain_bds(
-    protocol: Sequence[str],
-    p_gen: Any,
-    p_swap: float,
-    link_state: Any,
-    memory_rates: Any,
-    cutoff: Any = None,
-    cut_type: str = "memory_time",
-    *,
-    purification: str = "dejmps",
-    twirl: bool = False,
-    gate_fidelity: float = 1.0,
-    measurement_error: float = 0.0,
-    n_samples: int = 100_000,
-    seed: int = 0,
-) -> MonteCarloResult:
-    """Monte Carlo of the Bell-diagonal chain model of :func:`qnet.chain_delivery_bds` (same parameters).
-
-    Examples
-    --------
-    >>> import qnet
-    >>> mc = qnet.simulate_chain_bds(("distill",), 0.3, 1.0, [0.9, 0.05, 0.03, 0.02], [0.0, 0.0, 0.01],
-    ...                              n_samples=1000, seed=2)
+    >>> mc = qnet.simulate_chain(("distill",), 0.3, 1.0, link_state=[0.9, 0.05, 0.03, 0.02],
+    ...                          memory=[0.0, 0.0, 0.01], n_samples=1000, seed=2)
     >>> mc.states.shape, mc.n_links >= 2000
     ((1000, 4), True)
     """
-    chain = bds_chain(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-                      gate_fidelity, measurement_error)
+    chain = chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
     return sample_chain(chain, n_samples, seed)
 
 
@@ -262,7 +243,7 @@ def simulate_swap_asap(
     p_gen: Any,
     p_swap: float,
     link_state: Any,
-    memory_rates: Any,
+    memory: Any,
     cutoff: int | None = None,
     *,
     n_segments: int | None = None,
@@ -288,7 +269,7 @@ def simulate_swap_asap(
         Swap success probability in (0, 1]; a failed swap loses both links.
     link_state : array_like, shape (4,) or (n, 4)
         Bell-diagonal state of a fresh link.
-    memory_rates : array_like, shape (3,) or (n + 1, 3), or PauliMemory
+    memory : array_like, shape (3,) or (n + 1, 3), or PauliMemory
         Pauli rates per step of each node's memories.
     cutoff : int, optional
         Memory-time cut-off in steps (``None``: no cut-off).
@@ -313,13 +294,13 @@ def simulate_swap_asap(
     if n_segments is not None:
         n_segments = _v.integer(n_segments, "n_segments", 1, 2**MAX_SWAP_LEVELS)
     lam = _v.bds(link_state, "link_state")
-    rates = pauli_rate_array(memory_rates, "memory_rates")
+    rates = pauli_rate_array(memory, "memory")
     sizes = {a.shape[0] for a in (p,) if a.ndim == 1} | {a.shape[0] for a in (lam,) if a.ndim == 2} \
         | {a.shape[0] - 1 for a in (rates,) if a.ndim == 2}
     if n_segments is not None:
         sizes.add(int(n_segments))
     if len(sizes) > 1:
-        raise ValueError(f"p_gen, link_state, memory_rates and n_segments describe different chain lengths: {sorted(sizes)}")
+        raise ValueError(f"p_gen, link_state, memory and n_segments describe different chain lengths: {sorted(sizes)}")
     n = sizes.pop() if sizes else 1
     p = np.broadcast_to(p, (n,)).astype(float)
     lam = np.broadcast_to(lam, (n, 4))

@@ -4,9 +4,8 @@ Graph conventions
 -----------------
 * **Nodes** carry ``memory`` (a :class:`qnet.PauliMemory` or Pauli rates ``(γx, γy, γz)`` in
   1/s; ``T1T2Memory`` is accepted by the validator but cannot enter the Bell-diagonal chain
-  model), ``n_memories`` (int >= 1, default 2), ``gate_fidelity`` and ``measurement_fidelity``
-  (in [0, 1], default 1; used by distillation steps: gate fidelity of the CNOTs, and
-  ``1 - measurement_fidelity`` as the outcome-flip probability).
+  model), ``n_memories`` (int >= 1, default 2) and ``noise`` (a :class:`qnet.OperationNoise`,
+  default ideal; used by distillation steps).
 * **Edges** carry ``length`` (km, >= 0) and a link: either ``link``, a heralding scheme from
   :mod:`qnet.links` (``success_probability()``, ``state()``, ``attempt_duration()``), or the
   plain attributes ``p_gen`` (success probability per attempt, in (0, 1]) and ``w0`` (Werner
@@ -40,6 +39,7 @@ from .chains import ChainDelivery, RepeaterChain, validate_schedule, validate_t_
 from .channels import PauliMemory, T1T2Memory
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
+from .noise import IDEAL, OperationNoise, scalar_noise
 from .montecarlo import MAX_SAMPLES, MonteCarloResult, sample_chain
 from .purification import PROTOCOLS
 from .results import Result
@@ -90,12 +90,15 @@ def _check_node(G: nx.Graph, n: Any) -> None:
     k = d.get("n_memories", 2)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise NetworkError(f"node {n!r}: n_memories must be an integer >= 1, got {k!r}")
-    for name in ("gate_fidelity", "measurement_fidelity"):
+    for name in ("gate_fidelity", "measurement_fidelity", "measurement_error"):
         if name in d:
-            try:
-                _v.scalar(_v.probability, d[name], f"{name} of node {n!r}")
-            except (TypeError, ValueError) as exc:
-                raise NetworkError(str(exc)) from None
+            raise NetworkError(f"node {n!r} has a {name!r} attribute; a node's operation noise is its 'noise' "
+                               f"attribute, a qnet.OperationNoise(gate_fidelity, measurement_error)")
+    if "noise" in d:
+        try:
+            scalar_noise(d["noise"], f"the noise of node {n!r}")
+        except (TypeError, ValueError) as exc:
+            raise NetworkError(str(exc)) from None
 
 
 def _check_edge(G: nx.Graph, u: Any, v: Any) -> None:
@@ -211,7 +214,7 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
 
 # ---------------------------------------------------------------- builders
 def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float], Any] | None, p_gen: Any,
-              w0: Any, gate_fidelity: float, measurement_fidelity: float, time_step: Any, lengths: str) -> nx.Graph:
+              w0: Any, noise: Any, time_step: Any, lengths: str) -> nx.Graph:
     """Validate the builders' shared keywords, then set every node's, edge's and the graph's attributes."""
     n_memories = _v.integer(n_memories, "n_memories", 1)
     if link is not None and not callable(link):
@@ -219,13 +222,11 @@ def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float],
                         f"{type(link).__name__}")
     p_gen = _v.scalar(_v.probability, p_gen, "p_gen", zero_ok=False)
     w0 = _v.scalar(_v.probability, w0, "w0")
-    gate_fidelity = _v.scalar(_v.probability, gate_fidelity, "gate_fidelity")
-    measurement_fidelity = _v.scalar(_v.probability, measurement_fidelity, "measurement_fidelity")
+    noise = scalar_noise(noise)
     if time_step is not None:
         time_step = _v.scalar(_v.positive, time_step, "time_step")
     for n in G.nodes:
-        G.nodes[n].update(memory=memory, n_memories=n_memories, gate_fidelity=gate_fidelity,
-                          measurement_fidelity=measurement_fidelity)
+        G.nodes[n].update(memory=memory, n_memories=n_memories, noise=noise)
     longest = 0.0
     for u, v in G.edges:
         d = G.edges[u, v]
@@ -258,8 +259,8 @@ _BUILDER_KEYWORDS = """memory : PauliMemory or array_like (3,)
         ``lambda L: qnet.MidpointSource(qnet.FibreChannel(L))``); it sets the attempt duration.
     p_gen, w0 : float
         Without ``link``: success probability per attempt, in (0, 1], and Werner parameter of every edge.
-    gate_fidelity, measurement_fidelity : float
-        Operation quality of every node, in [0, 1].
+    noise : OperationNoise, optional
+        Operation noise of every node (default ideal).
     time_step : float, optional
         Without ``link``: seconds per link attempt (> 0). Default: the heralding round trip over the
         longest edge, ``2 L / (2e5 km/s)``."""
@@ -267,8 +268,7 @@ _BUILDER_KEYWORDS = """memory : PauliMemory or array_like (3,)
 
 def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
                  link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float = 0.98,
-                 gate_fidelity: float = 1.0, measurement_fidelity: float = 1.0,
-                 time_step: float | None = None) -> nx.Graph:
+                 noise: OperationNoise | None = None, time_step: float | None = None) -> nx.Graph:
     """Square grid of ``rows × cols`` nodes ``(i, j)``, neighbours ``spacing_km`` apart.
 
     Parameters
@@ -294,14 +294,13 @@ def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0,
     spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.grid_2d_graph(rows, cols)
     nx.set_edge_attributes(G, spacing_km, "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step,
+    return _decorate(G, memory, n_memories, link, p_gen, w0, noise, time_step,
                      f"spacing_km={spacing_km!r}")
 
 
 def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
                  link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float = 0.98,
-                 gate_fidelity: float = 1.0, measurement_fidelity: float = 1.0,
-                 time_step: float | None = None) -> nx.Graph:
+                 noise: OperationNoise | None = None, time_step: float | None = None) -> nx.Graph:
     """Ring of ``n`` nodes ``0..n-1`` (``3 <= n <= MAX_NETWORK_NODES``), neighbours ``spacing_km`` apart.
 
     Parameters
@@ -324,14 +323,14 @@ def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_
     spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.cycle_graph(n)
     nx.set_edge_attributes(G, spacing_km, "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step,
+    return _decorate(G, memory, n_memories, link, p_gen, w0, noise, time_step,
                      f"spacing_km={spacing_km!r}")
 
 
 def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int = 0, memory: Any = (0.0, 0.0, 0.0),
                              n_memories: int = 4, link: Callable[[float], Any] | None = None, p_gen: float = 0.1,
-                             w0: float = 0.98, gate_fidelity: float = 1.0,
-                             measurement_fidelity: float = 1.0, time_step: float | None = None) -> nx.Graph:
+                             w0: float = 0.98, noise: OperationNoise | None = None,
+                             time_step: float | None = None) -> nx.Graph:
     """Random geometric graph: ``n`` nodes uniform in a ``size_km`` square, linked within ``radius * size_km``.
 
     Edge lengths are the Euclidean distances; node positions are in ``G.nodes[n]["pos"]`` (km).
@@ -366,7 +365,7 @@ def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int
         G.nodes[v]["pos"] = tuple(float(x) * size_km for x in G.nodes[v]["pos"])
     for u, v in G.edges:
         G.edges[u, v]["length"] = float(math.dist(G.nodes[u]["pos"], G.nodes[v]["pos"]))
-    return _decorate(G, memory, n_memories, link, p_gen, w0, gate_fidelity, measurement_fidelity, time_step,
+    return _decorate(G, memory, n_memories, link, p_gen, w0, noise, time_step,
                      f"radius={radius!r} and size_km={size_km!r}")
 
 
@@ -385,8 +384,9 @@ def _edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | 
 
 
 def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
-    """Chain parameters of a path: ``p_gen`` (n,), ``link_state`` (n, 4), ``memory_rates`` per step (n+1, 3),
-    ``time_step`` (s), ``gate_fidelity`` and ``measurement_error`` (worst node on the path), ``length`` (km).
+    """Chain parameters of a path: ``p_gen`` (n,), ``link_state`` (n, 4), ``memory`` (Pauli rates per step,
+    (n+1, 3)), ``time_step`` (s), ``noise`` (an :class:`qnet.OperationNoise`, the worst node's gate fidelity
+    and measurement error on the path), ``length`` (km).
 
     Examples
     --------
@@ -439,38 +439,40 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
             raise NetworkError(f"node {n!r} has a T1T2Memory: amplitude damping leaves the Bell-diagonal family used "
                                f"by the chain model; give Pauli rates (e.g. its Pauli twirl) instead")
         rates.append(r * time_step)
-    gf = min(float(G.nodes[n].get("gate_fidelity", 1.0)) for n in path)
-    mf = min(float(G.nodes[n].get("measurement_fidelity", 1.0)) for n in path)
+    noise = IDEAL
+    for n in path:
+        noise = noise.worst(G.nodes[n].get("noise", IDEAL))
     return {
         "p_gen": np.array([p for p, _, _ in links]),
         "link_state": np.array([s for _, s, _ in links]),
-        "memory_rates": np.array(rates),
+        "memory": np.array(rates),
         "time_step": time_step,
-        "gate_fidelity": gf,
-        "measurement_error": 1.0 - mf,
+        "noise": noise,
         "length": float(sum(G.edges[u, v]["length"] for u, v in zip(path[:-1], path[1:]))),
     }
+
+
+def _options(schedule: Any, protocol: Any) -> None:
+    """The chain options of the path functions: a schedule (or None for swap-asap) and a purification variant."""
+    if schedule is not None:
+        validate_schedule(schedule)
+    _v.option(protocol, "protocol", PROTOCOLS)
 
 
 def _swap_asap(n: int) -> tuple[str, ...]:
     return ("swap",) * (0 if n == 1 else math.ceil(math.log2(n)))
 
 
-def _path_chain(G, path, protocol, cutoff, cut_type, purification) -> tuple[RepeaterChain, dict]:
-    if protocol is not None:
-        validate_schedule(protocol, "protocol")  # the function tier's names for the object's schedule and protocol
-    _v.option(purification, "purification", PROTOCOLS)
+def _path_chain(G, path, schedule, cutoff, cut_type, protocol) -> tuple[RepeaterChain, dict]:
     par = _path_parameters(G, path)  # the callers validated the graph and the path
-    n = len(path) - 1
-    protocol = _swap_asap(n) if protocol is None else protocol
-    chain = RepeaterChain(protocol, par["p_gen"], G.graph.get("p_swap", 1.0), par["link_state"], par["memory_rates"],
-                          cutoff, cut_type, protocol=purification, gate_fidelity=par["gate_fidelity"],
-                          measurement_error=par["measurement_error"])
+    schedule = _swap_asap(len(path) - 1) if schedule is None else schedule
+    chain = RepeaterChain(schedule, par["p_gen"], G.graph.get("p_swap", 1.0), par["link_state"], par["memory"],
+                          cutoff, cut_type, protocol=protocol, noise=par["noise"])
     return chain, par
 
 
-def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | None = None, cutoff: Any = None,
-                  cut_type: str = "memory_time", t_trunc: int = 4000, *, purification: str = "dejmps",
+def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | None = None, cutoff: Any = None,
+                  cut_type: str = "memory_time", t_trunc: int = 4000, *, protocol: str = "dejmps",
                   tol: float | None = 1e-6) -> ChainDelivery:
     """Exact delivery distribution of the repeater chain along ``path`` (swap-asap nesting by default).
 
@@ -480,13 +482,13 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
         The network (conventions of :mod:`qnet.network`); validated first.
     path : sequence of nodes
         The chain's nodes in order, each node once; consecutive nodes must share an edge.
-    protocol : tuple of str, optional
+    schedule : tuple of str, optional
         Levels of the nested chain (as in :func:`qnet.chain_delivery`); default: swap as soon as
         possible, ``ceil(log2 n)`` swap levels for ``n`` segments.
     cutoff, cut_type, t_trunc, tol
         As in :func:`qnet.chain_delivery` (``t_trunc`` in time steps of the path).
-    purification : str
-        Distillation protocol of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
+    protocol : str
+        Purification variant of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
 
     Returns
     -------
@@ -503,9 +505,10 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], protocol: Sequence[str] | No
     >>> round(r.mean_fidelity, 6)   # no memory noise: Werner parameters multiply, F = (1 + 3 * 0.99**3) / 4
     0.977724
     """
+    _options(schedule, protocol)
     validate_network(G)
     _check_path(G, path, attributes=False)  # attributes: checked with the whole graph just above
-    chain, _ = _path_chain(G, path, protocol, cutoff, cut_type, purification)
+    chain, _ = _path_chain(G, path, schedule, cutoff, cut_type, protocol)
     return chain.delivery(t_trunc, tol=tol)
 
 
@@ -522,8 +525,8 @@ class PathChoice(Result):
 
 
 def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortest", *,
-                protocol: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
-                t_trunc: int = 4000, candidates: int = 8, purification: str = "dejmps") -> PathChoice:
+                schedule: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
+                t_trunc: int = 4000, candidates: int = 8, protocol: str = "dejmps") -> PathChoice:
     """Choose the path between two nodes: ``"shortest"`` (total length), or the highest expected
     ``"fidelity"`` or ``"rate"`` among the ``candidates`` shortest simple paths, each evaluated
     exactly as a repeater chain (:func:`path_delivery`).
@@ -539,7 +542,7 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     (0, 5, 4, 3, 2)
     """
     _v.option(criterion, "criterion", PATH_CRITERIA)
-    _v.option(purification, "purification", PROTOCOLS)
+    _options(schedule, protocol)
     _check_graph(G)
     _check_endpoint(G, source, "given as source")
     _check_endpoint(G, target, "given as target")
@@ -548,8 +551,6 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     validate_network(G, [(source, target)])
     candidates = _v.integer(candidates, "candidates", 1, 10_000)
     T = validate_t_trunc(t_trunc)
-    if protocol is not None:
-        validate_schedule(protocol)
     if criterion == "shortest":
         paths = [nx.shortest_path(G, source, target, weight="length")]
     else:
@@ -562,9 +563,9 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     errors = []
     for p in paths:
         try:
-            chain, par = _path_chain(G, p, protocol, cutoff, cut_type, purification)
+            chain, par = _path_chain(G, p, schedule, cutoff, cut_type, protocol)
             r = chain.delivery(T, tol=1e-3)
-        except ValueError as exc:  # protocol does not fit this path, it needs a longer window or never delivers
+        except ValueError as exc:  # the schedule does not fit this path, it needs a longer window or never delivers
             errors.append(f"{p}: {exc}")
             continue
         choice = PathChoice(tuple(p), r, 1.0 / (r.mean_time * par["time_step"]), r.mean_fidelity, par["length"],
@@ -596,9 +597,9 @@ class PairService(Result):
 
 
 def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = "shortest", *,
-                protocol: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
-                t_trunc: int = 4000, n_samples: int = 20_000, seed: int = 0,
-                purification: str = "dejmps") -> list[PairService]:
+                schedule: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
+                t_trunc: int = 4000, n_samples: int = 20_000, seed: Any = 0,
+                protocol: str = "dejmps") -> list[PairService]:
     """Serve several node pairs at once, each on its selected path with dedicated memories.
 
     Checks that every node has enough memories for all the paths through it (an end node holds
@@ -616,12 +617,12 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     validate_network(G, pairs)
     n_samples = _v.integer(n_samples, "n_samples", 2, MAX_SAMPLES)
     seed = _v.seed_int(seed)
-    choices = [select_path(G, a, b, criterion, protocol=protocol, cutoff=cutoff, cut_type=cut_type,
-                           t_trunc=t_trunc, purification=purification) for a, b in pairs]
+    choices = [select_path(G, a, b, criterion, schedule=schedule, cutoff=cutoff, cut_type=cut_type,
+                           t_trunc=t_trunc, protocol=protocol) for a, b in pairs]
     need: dict = {}
     for c in choices:
-        proto = _swap_asap(len(c.path) - 1) if protocol is None else tuple(protocol)
-        mult = 2 ** proto.count("distill")
+        levels = _swap_asap(len(c.path) - 1) if schedule is None else tuple(schedule)
+        mult = 2 ** levels.count("distill")
         for i, n in enumerate(c.path):
             need[n] = need.get(n, 0) + mult * (1 if i in (0, len(c.path) - 1) else 2)
     for n, k in need.items():
@@ -631,6 +632,6 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     seeds = np.random.SeedSequence(seed).generate_state(len(choices))
     out = []
     for (a, b), c, s in zip(pairs, choices, seeds):
-        chain, _ = _path_chain(G, list(c.path), protocol, cutoff, cut_type, purification)
+        chain, _ = _path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)
         out.append(PairService((a, b), c, sample_chain(chain, n_samples, int(s))))
     return out

@@ -63,7 +63,8 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import purification as _k
 from .measures import BDS_MEASURES, MEASURES, fom_sign
-from .results import Result
+from .results import Heralded, Result
+from .noise import OperationNoise, resolve
 from .states import bds_to_dm
 
 __all__ = [
@@ -163,10 +164,9 @@ def _check_success(p: np.ndarray, kind: str, kept: np.ndarray, sac: np.ndarray, 
         )
 
 
-def _node_params(gate_fidelity: Any, measurement_error: Any) -> tuple[np.ndarray, np.ndarray]:
-    f = _v.probability(gate_fidelity, "gate_fidelity")
-    q = _v.probability(measurement_error, "measurement_error")
-    return f, q
+def _named(value: Any, name: str) -> np.ndarray:
+    """A node-B shortcut validated under its own name (``gate_fidelity_b``, ``measurement_error_b``)."""
+    return _v.probability(value, name)
 
 
 def purify(
@@ -174,13 +174,15 @@ def purify(
     sacrificed: Any,
     protocol: str = "cnot",
     *,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
     form: str = "auto",
     rotate_back: bool = False,
+    noise_b: OperationNoise | None = None,
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
     gate_fidelity_b: Any = None,
     measurement_error_b: Any = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> Heralded:
     """Purify two (generally different) entangled pairs into one.
 
     Parameters
@@ -192,30 +194,29 @@ def purify(
         treated as density matrices and the explicit 4-qubit circuit is run.
     protocol : str
         One of :data:`PROTOCOLS` (see the module docstring for what each leaves undetected).
-    gate_fidelity : float or array_like
-        Fidelity ``f`` in [0, 1] of each node's CNOT (two-qubit depolarizing noise
-        ``ρ → f ρ + (1 − f) I/4 ⊗ Tr_node ρ`` after the gate). Broadcasts with the batch.
-        Applies to both nodes unless ``gate_fidelity_b`` is given (then it is node A's).
-    measurement_error : float or array_like
-        Probability in [0, 1] that a node's Z-measurement outcome is flipped. Broadcasts.
-        Applies to both nodes unless ``measurement_error_b`` is given.
+    noise : OperationNoise, optional
+        Operation noise of both nodes (of node A when ``noise_b`` is given): gate fidelity ``f``
+        in [0, 1] of each node's CNOT (two-qubit depolarizing noise ``ρ → f ρ + (1 − f) I/4 ⊗
+        Tr_node ρ`` after the gate) and the probability that a node's Z-measurement outcome is
+        flipped. Array parameters broadcast with the batch. Default: ideal operations.
     form : {"auto", "bds", "dm"}
         How to read the inputs (see :func:`qnet.to_bds`).
     rotate_back : bool
         Undo the kept pair's pre-rotation on the output (default: leave the output in the
         frame after the circuit, as DEJMPS does). Irrelevant for ``cnot`` and ``bbpssw``.
-    gate_fidelity_b, measurement_error_b : float or array_like, optional
-        Node B's values when they differ from node A's (default: same as node A). The BDS
-        closed form depends only on ``f_A f_B`` and on the parity-flip probability
-        ``q_A (1 − q_B) + (1 − q_A) q_B``.
+    noise_b : OperationNoise, optional
+        Node B's noise when it differs from node A's. The BDS closed form depends only on
+        ``f_A f_B`` and on the parity-flip probability ``q_A (1 − q_B) + (1 − q_A) q_B``.
+    gate_fidelity, measurement_error, gate_fidelity_b, measurement_error_b : float or array_like, optional
+        Shortcuts for ``noise=OperationNoise(gate_fidelity, measurement_error)`` and the same for
+        ``noise_b`` (give the noise one way, not both).
 
     Returns
     -------
-    state : numpy.ndarray
-        Output BDS ``batch + (4,)`` (float64) or density matrix ``batch + (4, 4)`` (complex128),
-        normalised, conditioned on success.
-    p_success : numpy.ndarray
-        Success probability, float64 of shape ``batch`` (0-d for single states).
+    Heralded
+        ``(state, p_success)``: the output BDS ``batch + (4,)`` (float64) or density matrix
+        ``batch + (4, 4)`` (complex128), normalised, conditioned on success; and the success
+        probability, float64 of shape ``batch`` (0-d for single states).
 
     Raises
     ------
@@ -241,9 +242,19 @@ def purify(
         raise TypeError(f"rotate_back must be True or False, got {type(rotate_back).__name__} {rotate_back!r}")
     k_kind, k = _v.state(kept, "kept", form)
     s_kind, s = _v.state(sacrificed, "sacrificed", form)
-    f, q = _node_params(gate_fidelity, measurement_error)
-    fb = f if gate_fidelity_b is None else _v.probability(gate_fidelity_b, "gate_fidelity_b")
-    qb = q if measurement_error_b is None else _v.probability(measurement_error_b, "measurement_error_b")
+    node_a = resolve(noise, gate_fidelity, measurement_error)
+    f, q = np.asarray(node_a.gate_fidelity), np.asarray(node_a.measurement_error)
+    if noise_b is None and gate_fidelity_b is None and measurement_error_b is None:
+        fb, qb = f, q
+    else:
+        if noise_b is not None:
+            node_b = resolve(noise_b, gate_fidelity_b, measurement_error_b, name="noise_b")
+        else:  # a shortcut for one of node B's parameters leaves the other as node A's
+            node_b = OperationNoise(node_a.gate_fidelity if gate_fidelity_b is None else
+                                    _named(gate_fidelity_b, "gate_fidelity_b"),
+                                    node_a.measurement_error if measurement_error_b is None else
+                                    _named(measurement_error_b, "measurement_error_b"))
+        fb, qb = np.asarray(node_b.gate_fidelity), np.asarray(node_b.measurement_error)
     kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
     if kind == "dm":
         if k_kind == "bds":
@@ -256,15 +267,15 @@ def purify(
          "measurement_error_b": qb},
         core={"kept": core, "sacrificed": core},
     )
-    noise = {"rotate_back": bool(rotate_back), "gate_fidelity_b": fb, "measurement_error_b": qb}
+    extra = {"rotate_back": bool(rotate_back), "gate_fidelity_b": fb, "measurement_error_b": qb}
     if kind == "bds":
-        out, p = bds_purify(k, s, protocol, f, q, **noise)
+        out, p = bds_purify(k, s, protocol, f, q, **extra)
     else:
-        out, p = dm_purify(k, s, protocol, f, q, **noise)
+        out, p = dm_purify(k, s, protocol, f, q, **extra)
     _check_success(p, kind, k, s, batch)
     if kind == "bds":
         out = np.maximum(out, 0.0)
-    return out, p
+    return Heralded(out, p)
 
 
 def dm_purify(
@@ -395,14 +406,15 @@ ScheduleNode = Union[Step, Any]
 def purify_schedule(
     schedule: ScheduleNode,
     *,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
     form: str = "auto",
     rotate_back: bool = False,
 ) -> ScheduleResult:
     """Run a user-given tree of purification steps (see :class:`Step`).
 
-    Every step uses the noise parameters given here (same meaning as in :func:`purify`).
+    Every step uses the operation noise given here (``noise``, or its shortcut keywords, as in :func:`purify`).
     A bare state (no :class:`Step`) is a schedule with zero steps.
 
     Returns
@@ -424,14 +436,13 @@ def purify_schedule(
     (0.788462, 2.769231)
     """
 
+    noise = resolve(noise, gate_fidelity, measurement_error)
+
     def run(node):
         if isinstance(node, Step):
             k_state, k_p, k_cost, k_n, k_s = run(node.kept)
             s_state, s_p, s_cost, s_n, s_s = run(node.sacrificed)
-            out, p = purify(
-                k_state, s_state, node.protocol, gate_fidelity=gate_fidelity,
-                measurement_error=measurement_error, form=form, rotate_back=rotate_back,
-            )
+            out, p = purify(k_state, s_state, node.protocol, noise=noise, form=form, rotate_back=rotate_back)
             return out, k_p * s_p * p, (k_cost + s_cost) / p, k_n + s_n, k_s + s_s + 1
         kind, arr = _v.state(node, "schedule leaf", form)
         return arr, np.float64(1.0), np.float64(1.0), 1, 0
@@ -479,8 +490,9 @@ def recurrence(
     rounds: int,
     protocol: str | Sequence[str] = "dejmps",
     *,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
     form: str = "auto",
     rotate_back: bool = False,
 ) -> ScheduleResult:
@@ -504,12 +516,12 @@ def recurrence(
     (0.988, 8)
     """
     names = _per_round(protocol, rounds)
+    noise = resolve(noise, gate_fidelity, measurement_error)
     _, cur = _v.state(state, "state", form)
     p_all = np.float64(1.0)
     cost = np.float64(1.0)
     for k, name in enumerate(names, start=1):
-        cur, p = purify(cur, cur, name, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
-                        form=form, rotate_back=rotate_back)
+        cur, p = purify(cur, cur, name, noise=noise, form=form, rotate_back=rotate_back)
         with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
             p_all = p_all**2 * p
             cost = 2.0 * cost / p
@@ -523,8 +535,9 @@ def pumping(
     protocol: str | Sequence[str] = "dejmps",
     *,
     fresh: Any = None,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
     form: str = "auto",
     rotate_back: bool = False,
 ) -> ScheduleResult:
@@ -555,13 +568,13 @@ def pumping(
     (3, 2)
     """
     names = _per_round(protocol, rounds)
+    noise = resolve(noise, gate_fidelity, measurement_error)
     _, cur = _v.state(state, "state", form)
     _, fr = _v.state(cur if fresh is None else fresh, "fresh", form)
     p_all = np.float64(1.0)
     cost = np.float64(1.0)
     for k, name in enumerate(names, start=1):
-        cur, p = purify(cur, fr, name, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
-                        form=form, rotate_back=rotate_back)
+        cur, p = purify(cur, fr, name, noise=noise, form=form, rotate_back=rotate_back)
         with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
             p_all = p_all * p
             cost = (cost + 1.0) / p
@@ -641,10 +654,12 @@ def purification_gain(
     *,
     weighted: bool = False,
     fresher: str = "sacrificed",
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
     form: str = "auto",
     rotate_back: bool = False,
+    noise_b: OperationNoise | None = None,
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
     gate_fidelity_b: Any = None,
     measurement_error_b: Any = None,
 ) -> Gain:
@@ -652,10 +667,9 @@ def purification_gain(
 
     Parameters
     ----------
-    kept, sacrificed, protocol, gate_fidelity, measurement_error, form, rotate_back
-        As in :func:`purify` (batched, broadcasting).
-    gate_fidelity_b, measurement_error_b
-        Node B's noise, as in :func:`purify`.
+    kept, sacrificed, protocol, noise, form, rotate_back, noise_b
+        As in :func:`purify` (batched, broadcasting); so are the shortcuts ``gate_fidelity``,
+        ``measurement_error``, ``gate_fidelity_b`` and ``measurement_error_b``.
     fom : str
         Figure of merit, one of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
         ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,
@@ -701,8 +715,8 @@ def purification_gain(
         raise TypeError(f"weighted must be True or False, got {type(weighted).__name__} {weighted!r}")
     k_kind, k = _v.state(kept, "kept", form)
     s_kind, s = _v.state(sacrificed, "sacrificed", form)
-    noise = dict(gate_fidelity=gate_fidelity, measurement_error=measurement_error, rotate_back=rotate_back,
-                 gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
+    noise = dict(noise=noise, gate_fidelity=gate_fidelity, measurement_error=measurement_error, rotate_back=rotate_back,
+                 noise_b=noise_b, gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
     if "dm" in (k_kind, s_kind):
         out, p = purify(k if k_kind == "dm" else bds_to_dm(k), s if s_kind == "dm" else bds_to_dm(s), protocol,
                         form="dm", **noise)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Result"]
+__all__ = ["Result", "Heralded"]
 
 
 def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
@@ -77,3 +77,49 @@ class Result:
         fields = getattr(self, "__dataclass_fields__", {})
         shown = [f"{k}={_short(getattr(self, k))}" for k, f in fields.items() if f.repr]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class Heralded(NamedTuple):
+    """What a heralded two-pair operation returns (:func:`qnet.purify`, :func:`qnet.swap`, :func:`qnet.swap_chain`).
+
+    A named tuple, so ``state, p = qnet.purify(...)`` unpacks it.
+
+    Attributes
+    ----------
+    state : numpy.ndarray
+        The output pair, conditioned on success: Bell-diagonal ``batch + (4,)`` (float64) or a density
+        matrix ``batch + (4, 4)`` (complex128).
+    p_success : numpy.ndarray
+        Success probability of the operation, float64 of shape ``batch`` (0-d for single states).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> out = qnet.swap(qnet.werner(0.9), qnet.werner(0.9), bsm="linear_optics")
+    >>> out.state.shape, float(out.p_success)
+    ((4,), 0.5)
+    """
+
+    state: np.ndarray
+    p_success: np.ndarray
+
+    def to_dict(self) -> dict:
+        """The result as plain JSON data."""
+        return jsonable(self._asdict())
+
+
+def content_hash(*parts: Any) -> str:
+    """Identity of a problem (16 hex digits of SHA-256): arrays by dtype, shape and bytes, everything else by
+    its JSON form (engine tier, not in ``__all__``)."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            a = np.ascontiguousarray(part)
+            h.update(f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
+        else:
+            h.update(json.dumps(jsonable(part, lambda x: {"nonfinite": repr(x)}), sort_keys=True).encode())
+        h.update(b"|")
+    return h.hexdigest()[:16]

@@ -39,6 +39,8 @@ import numpy as np
 from . import _validation as _v
 from ._kernels.swapping import swap_bds_kernel, swap_dm_kernel
 from .channels import wht
+from .noise import OperationNoise, resolve
+from .results import Heralded
 from .states import bds_to_dm
 
 __all__ = ["BSM_TYPES", "swap", "swap_chain", "bsm_error_probabilities"]
@@ -65,11 +67,11 @@ def bsm_error_probabilities(measurement_error: Any) -> np.ndarray:
     return np.stack([(1 - q) ** 2, q * (1 - q), q * (1 - q), q * q], axis=-1)
 
 
-def _check_common(gate_fidelity: Any, measurement_error: Any, bsm: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_common(noise: OperationNoise, bsm: str) -> tuple[np.ndarray, np.ndarray]:
     """(depolarizing probability p = 1 - gate_fidelity, Pauli error of misreported outcomes)."""
     _v.option(bsm, "bsm", BSM_TYPES)
-    p = 1.0 - _v.probability(gate_fidelity, "gate_fidelity")
-    Q = bsm_error_probabilities(measurement_error)
+    p = 1.0 - np.asarray(noise.gate_fidelity)
+    Q = bsm_error_probabilities(noise.measurement_error)
     return p, Q
 
 
@@ -88,12 +90,12 @@ def swap(
     left: Any,
     right: Any,
     *,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
     bsm: str = "full",
     form: str = "auto",
-    with_probability: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
+) -> Heralded:
     """Swap two pairs (A,B) and (C,D) into one pair (A,D) by a Bell measurement on B and C.
 
     Parameters
@@ -102,24 +104,23 @@ def swap(
         BDS ``(..., 4)`` or density matrices ``(..., 4, 4)`` (qubit order (A, B) and
         (C, D)); batch axes broadcast. If either is a density matrix the circuit
         path is used and a density matrix is returned.
-    gate_fidelity : float or array_like
-        Fidelity ``f`` in [0, 1] of the Bell measurement's two-qubit gate: the two measured qubits
-        are fully depolarized with probability ``1 − f``.
-    measurement_error : float or array_like
-        Probability ``q`` in [0, 1] that each outcome bit is misreported.
+    noise : OperationNoise, optional
+        Noise of the Bell measurement: with probability ``1 − gate_fidelity`` the two measured
+        qubits are fully depolarized; each outcome bit is misreported with probability
+        ``measurement_error``. Array parameters broadcast with the batch. Default: ideal.
     bsm : {"full", "linear_optics"}
         Complete BSM, or linear optics (identifies Ψ+ and Ψ− only; success 1/2 on BDS inputs).
     form : {"auto", "bds", "dm"}
         How to read ``left`` and ``right``.
-    with_probability : bool
-        Also return the success probability of the BSM.
+    gate_fidelity, measurement_error : float or array_like, optional
+        Shortcuts for ``noise=OperationNoise(gate_fidelity, measurement_error)``.
 
     Returns
     -------
-    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
-        The heralded, corrected state of (A, D): float BDS ``(..., 4)`` or complex
-        density matrix ``(..., 4, 4)``; with ``with_probability`` also the float
-        success probability of shape ``(...)``.
+    Heralded
+        ``(state, p_success)``, as :func:`qnet.purify`: the heralded, corrected state of (A, D)
+        (float BDS ``(..., 4)`` or complex density matrix ``(..., 4, 4)``) and the BSM's success
+        probability of shape ``(...)``.
 
     Raises
     ------
@@ -129,22 +130,20 @@ def swap(
     Examples
     --------
     >>> import qnet
-    >>> qnet.swap(qnet.werner(0.9), qnet.werner(0.9)).round(6)   # Werner: F' = F1 F2 + (1-F1)(1-F2)/3
+    >>> qnet.swap(qnet.werner(0.9), qnet.werner(0.9)).state.round(6)   # Werner: F' = F1 F2 + (1-F1)(1-F2)/3
     array([0.813333, 0.062222, 0.062222, 0.062222])
-    >>> state, p = qnet.swap(qnet.werner(0.9), qnet.werner(0.9), bsm="linear_optics", with_probability=True)
+    >>> state, p = qnet.swap(qnet.werner(0.9), qnet.werner(0.9), bsm="linear_optics")
     >>> float(p)
     0.5
     """
     kl, L = _v.state(left, "left", form)
     kr, R = _v.state(right, "right", form)
-    p, Q = _check_common(gate_fidelity, measurement_error, bsm)
-    with_probability = _v.flag(with_probability, "with_probability")
+    p, Q = _check_common(resolve(noise, gate_fidelity, measurement_error), bsm)
     core = {"left": 1 if kl == "bds" else 2, "right": 1 if kr == "bds" else 2, "measurement_error": 1}
     shape = _v.broadcast({"left": L, "right": R, "gate_fidelity": p, "measurement_error": Q}, core=core)
     if kl == "bds" and kr == "bds":
         out = _bds_swap(L, R, p, Q, shape)
-        prob = np.full(out.shape[:-1], 0.5 if bsm == "linear_optics" else 1.0)
-        return (out, prob) if with_probability else out
+        return Heralded(out, np.full(out.shape[:-1], 0.5 if bsm == "linear_optics" else 1.0))
     if kl == "bds":
         L = bds_to_dm(L)
     if kr == "bds":
@@ -156,20 +155,18 @@ def swap(
     out = np.empty_like(Lb)
     prob = np.empty(Lb.shape[0])
     swap_dm_kernel(Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob)
-    out = out.reshape(shape + (4, 4))
-    prob = prob.reshape(shape)
-    return (out, prob) if with_probability else out
+    return Heralded(out.reshape(shape + (4, 4)), prob.reshape(shape))
 
 
 def swap_chain(
     links: Any,
     *,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    noise: OperationNoise | None = None,
     bsm: str = "full",
     form: str = "auto",
-    with_probability: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
+) -> Heralded:
     """Swap a chain of ``n`` links into one end-to-end pair (``n − 1`` Bell measurements).
 
     Parameters
@@ -178,26 +175,25 @@ def swap_chain(
         BDS ``(..., n, 4)`` or density matrices ``(..., n, 4, 4)``; axis ``-2``
         (BDS) or ``-3`` (density matrices) runs along the chain, from the left end.
         Every repeater node uses the same BSM noise.
-    gate_fidelity, measurement_error, bsm, form, with_probability
+    noise, bsm, form, gate_fidelity, measurement_error
         As in :func:`swap`.
 
     Returns
     -------
-    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
-        End-to-end state; with ``with_probability`` also the probability that all
-        ``n − 1`` measurements succeed. For BDS the closed form is one product in the
+    Heralded
+        End-to-end state and the probability that all ``n − 1`` measurements succeed. For BDS the closed form is one product in the
         Walsh–Hadamard domain: ``ŵ'_s = Π_i λ̂_i,s · ((1−p) Q̂_s)^(n−1)`` for ``s ≠ 0``.
 
     Examples
     --------
     >>> import numpy as np, qnet
-    >>> lam = qnet.swap_chain(np.stack([qnet.werner(0.95)] * 4))
+    >>> lam, p = qnet.swap_chain(np.stack([qnet.werner(0.95)] * 4))
     >>> round(float(lam[0]), 6)   # Werner parameters w = (4F-1)/3 multiply: F = (1 + 3 w^4)/4
     0.819126
     """
     kind, arr = _v.state(links, "links", form)
-    p, Q = _check_common(gate_fidelity, measurement_error, bsm)
-    with_probability = _v.flag(with_probability, "with_probability")
+    noise = resolve(noise, gate_fidelity, measurement_error)
+    p, Q = _check_common(noise, bsm)
     core = 3 if kind == "dm" else 2
     if arr.ndim < core:
         raise ValueError(f"links must have a chain axis: shape (..., n, {'4, 4' if kind == 'dm' else '4'}), "
@@ -210,13 +206,11 @@ def swap_chain(
         n = rho.shape[-3]
         state, prob = rho[..., 0, :, :], None
         for i in range(1, n):
-            state, pi = swap(state, rho[..., i, :, :], gate_fidelity=gate_fidelity, measurement_error=measurement_error,
-                             bsm=bsm, form="dm",
-                             with_probability=True)
+            state, pi = swap(state, rho[..., i, :, :], noise=noise, bsm=bsm, form="dm")
             prob = pi if prob is None else prob * pi
         if prob is None:
             prob = np.ones(state.shape[:-2])
-        return (state, prob) if with_probability else state
+        return Heralded(state, prob)
     lam = arr
     n = lam.shape[-2]
     _v.broadcast({"links": lam, "gate_fidelity": p, "measurement_error": Q},
@@ -226,5 +220,4 @@ def swap_chain(
     hat = hat * step ** (n - 1)
     hat[..., 0] = 1.0
     out = np.maximum(0.25 * wht(hat), 0.0)
-    prob = np.full(out.shape[:-1], (0.5 if bsm == "linear_optics" else 1.0) ** (n - 1))
-    return (out, prob) if with_probability else out
+    return Heralded(out, np.full(out.shape[:-1], (0.5 if bsm == "linear_optics" else 1.0) ** (n - 1)))

@@ -23,12 +23,15 @@ import numpy as np
 
 from . import _validation as _v
 from .channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
-from .measures import BDS_MEASURES, MEASURES, fom_sign
-from .purification import BASELINES, FIGURES_OF_MERIT, PROTOCOLS, baseline_values, bds_purify, dm_purify
-from .results import Result
+from .measures import FigureOfMerit, as_figure_of_merit
+from .noise import OperationNoise, resolve
+from .purification import BASELINES, PROTOCOLS, baseline_values, bds_purify, dm_purify
+from .results import Heralded, Result, content_hash
 from .states import bds_to_dm
 
 __all__ = [
+    "PurificationTimeline",
+    "LinkGeneration",
     "purification_timeline",
     "timeline_value",
     "OptimalTime",
@@ -51,8 +54,8 @@ POLICIES = ("immediate", "deadline", "optimal", "none")
 #: Most initial grid points of :func:`optimal_purification_time` (each is evaluated over the whole batch).
 MAX_GRID = 10**5
 
-# |figure of merit| <= 2*sqrt(2) < 3 for every entry of FIGURES_OF_MERIT (CHSH is the largest).
-_FOM_BOUND = 3.0
+#: When the consumption deadline of a :class:`LinkGeneration` counts from: link 1 or link 2.
+DEADLINES = ("first", "second")
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -70,7 +73,7 @@ def _times(t1: Any, t2: Any) -> tuple[np.ndarray, np.ndarray]:
     return t1, t2
 
 
-def _memories(rates: Any, rates_second: Any, kind: str) -> tuple[Any, Any]:
+def _memories(memory: Any, memory_second: Any, kind: str) -> tuple[Any, Any]:
     """Validated memories of link 1 (and the output) and of link 2: Pauli rate arrays or T1T2Memory."""
 
     def one(value, name):
@@ -83,38 +86,29 @@ def _memories(rates: Any, rates_second: Any, kind: str) -> tuple[Any, Any]:
             return value
         return pauli_rate_array(value, name)
 
-    mem1 = one(rates, "rates")
-    mem2 = mem1 if rates_second is None else one(rates_second, "rates_second")
+    mem1 = one(memory, "memory")
+    mem2 = mem1 if memory_second is None else one(memory_second, "memory_second")
     return mem1, mem2
 
 
-def _fom(fom: str, weighted: bool) -> str:
-    _v.option(fom, "fom", FIGURES_OF_MERIT)
-    if not isinstance(weighted, (bool, np.bool_)):
-        raise TypeError(f"weighted must be True or False, got {weighted!r}")
-    return fom
+def _states(first: Any, second: Any, form: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """The two pairs in one state form: a Bell-diagonal pair next to a density matrix is promoted (as in purify)."""
+    kind1, lam = _v.state(first, "first", form)
+    kind2, mu = _v.state(second, "second", form)
+    if kind1 == kind2:
+        return kind1, lam, mu
+    return "dm", (bds_to_dm(lam) if kind1 == "bds" else lam), (bds_to_dm(mu) if kind2 == "bds" else mu)
 
 
 # ---------------------------------------------------------------- the timeline
-def _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form,
-             extra=None):
-    """Validate the timeline's inputs; return them broadcast to one batch shape (views, no copies)."""
-    kind1, lam = _v.state(first, "first", form)
-    kind2, mu = _v.state(second, "second", form)
-    kind = kind1 if kind1 == kind2 else "dm"  # one promotion rule, as in purify: mixed forms become density matrices
-    if kind1 != kind2:
-        lam = bds_to_dm(lam) if kind1 == "bds" else lam
-        mu = bds_to_dm(mu) if kind2 == "bds" else mu
-    t1, t2 = _times(t1, t2)
-    mem1, mem2 = _memories(rates, rates_second, kind)
-    _v.option(protocol, "protocol", PROTOCOLS)
-    gate_fidelity = _v.probability(gate_fidelity, "gate_fidelity")
-    measurement_error = _v.probability(measurement_error, "measurement_error")
+def _prepare(kind, lam, mu, mem1, mem2, t1, t2, protocol, noise, extra=None) -> "_Timeline":
+    """Validated inputs broadcast to one batch shape (views, no copies)."""
+    f, q = np.asarray(noise.gate_fidelity), np.asarray(noise.measurement_error)
     core = 1 if kind == "bds" else 2
-    parts = {"first": lam, "second": mu, "t1": t1, "t2": t2, "gate_fidelity": gate_fidelity,
-             "measurement_error": measurement_error, **(extra or {})}
+    parts = {"first": lam, "second": mu, "t1": t1, "t2": t2, "gate_fidelity": f, "measurement_error": q,
+             **(extra or {})}
     cores = {"first": core, "second": core}
-    for name, mem in (("rates", mem1), ("rates_second", mem2)):
+    for name, mem in (("memory", mem1), ("memory_second", mem2)):
         if not isinstance(mem, T1T2Memory):
             parts[name] = mem
             cores[name] = 1
@@ -124,7 +118,7 @@ def _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity
         return a if isinstance(a, T1T2Memory) else np.broadcast_to(a, shape + np.shape(a)[np.ndim(a) - c:])
 
     return _Timeline(kind, shape, fit(lam, core), fit(mu, core), fit(mem1, 1), fit(mem2, 1), fit(t1), fit(t2),
-                     protocol, fit(gate_fidelity), fit(measurement_error))
+                     protocol, fit(f), fit(q))
 
 
 def _stand_in(out: np.ndarray, p: np.ndarray, mixed: np.ndarray) -> np.ndarray:
@@ -186,53 +180,325 @@ class _Timeline:
             )
         return state, p
 
-    def value(self, t: np.ndarray, fom: str, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    def value(self, t: np.ndarray, fom: FigureOfMerit) -> tuple[np.ndarray, np.ndarray]:
         """(figure of merit, success probability) at EPP times ``t``.
 
         Weighted, a certain failure (``p = 0``) counts as 0; unweighted it has no value and raises.
         """
-        state, p = self.run(t) if weighted else self.run_successful(t)
-        val = BDS_MEASURES[fom](state) if self.kind == "bds" else np.asarray(MEASURES[fom](state, form="dm"))
-        return (val * p if weighted else val), p
+        state, p = self.run(t) if fom.weighted else self.run_successful(t)
+        val = fom(state, self.kind)
+        return (val * p if fom.weighted else val), p
 
-    def _alone(self, state: np.ndarray, memory: Any, wait: np.ndarray, fom: str) -> np.ndarray:
+    def _alone(self, state: np.ndarray, memory: Any, wait: np.ndarray, fom: FigureOfMerit) -> np.ndarray:
         if self.kind == "bds":
             eta = transfer_eta(memory, wait)
-            return BDS_MEASURES[fom](bds_idle(state, eta, eta))
-        return np.asarray(MEASURES[fom](idle(state, memory, wait, form="dm"), form="dm"))
+            return fom(bds_idle(state, eta, eta))
+        return fom(idle(state, memory, wait, form="dm"), "dm")
 
-    def baseline(self, fom: str) -> np.ndarray:
+    def baseline(self, fom: FigureOfMerit) -> np.ndarray:
         """Figure of merit of link 2 alone, idled from t1 to t2 (no purification)."""
         return self._alone(self.mu, self.mem2, self.t2 - self.t1, fom)
 
-    def older(self, fom: str) -> np.ndarray:
+    def older(self, fom: FigureOfMerit) -> np.ndarray:
         """Figure of merit of link 1 alone, idled from 0 to t2."""
         return self._alone(self.lam, self.mem1, self.t2, fom)
+
+
+_ULPS = 4  # EPP times this many ulps outside [t1, t2] are clipped onto the interval
+
+
+@dataclass(frozen=True)
+class LinkGeneration:
+    """Probabilistic generation of the second pair (for :meth:`PurificationTimeline.compare_policies`).
+
+    Link 2 is attempted in rounds of duration ``tau``, each succeeding with probability ``p``, so it is
+    heralded at ``t1 = K tau`` with ``K`` geometric on ``{1, 2, ...}``. The pair is consumed ``deadline``
+    after link 1 (``deadline_from="first"``; if link 2 has not arrived by then, link 1 is delivered alone)
+    or after link 2 (``deadline_from="second"``). Times in the unit of the memories' ``1/γ``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.LinkGeneration(p=0.2, tau=0.01, deadline=0.1)
+    LinkGeneration(p=0.2, tau=0.01, deadline=0.1, deadline_from='first')
+    """
+
+    p: float
+    tau: float
+    deadline: float
+    deadline_from: str = "first"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", float(_v.scalar(_v.probability, self.p, "p", zero_ok=False)))
+        object.__setattr__(self, "tau", float(_v.scalar(_v.positive, self.tau, "tau")))
+        object.__setattr__(self, "deadline", float(_v.scalar(_v.nonnegative, self.deadline, "deadline")))
+        _v.option(self.deadline_from, "deadline_from", DEADLINES)
+
+
+class PurificationTimeline:
+    """One timing problem, validated once and immutable: two pairs, their heralding and consumption times,
+    memories, purification protocol, operation noise and (optionally) the generation model of link 2.
+
+    Link 1 is heralded at time 0 in state ``first`` and kept (the CNOT controls); link 2 at ``t1`` in
+    state ``second`` and sacrificed; the pair is consumed at ``t2 >= t1``; the purification (EPP) runs at
+    ``t`` in ``[t1, t2]`` (the module docstring states the model).
+
+    Parameters
+    ----------
+    first, second : array_like or qutip.Qobj
+        Bell-diagonal states ``(..., 4)`` or density matrices ``(..., 4, 4)``; a Bell-diagonal pair next
+        to a density matrix is promoted to a density matrix. Batch axes broadcast with everything else.
+    memory : array_like (..., 3), PauliMemory or T1T2Memory
+        Memory of link 1's qubits and of the output (of link 2's too, unless ``memory_second``); Pauli rates
+        ``(γx, γy, γz)`` in the inverse time unit of ``t1``, ``t2``.
+    t1, t2 : float or array_like, optional
+        Heralding time of link 2 and consumption time, ``0 <= t1 <= t2``. Needed by every method but the
+        generation-policy ones.
+    protocol : str
+        Purification variant, a name of :data:`qnet.PROTOCOLS`.
+    memory_second : optional
+        Memory of link 2's qubits, if different.
+    noise : OperationNoise, optional
+        Operation noise of the EPP (default ideal).
+    generation : LinkGeneration, optional
+        Random heralding time of link 2, for :meth:`compare_policies` and :meth:`simulate_policies`
+        (single Bell-diagonal states and single memories).
+    form : {"auto", "bds", "dm"}
+        How to read ``first`` and ``second``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> w = qnet.werner(0.95)
+    >>> tl = qnet.PurificationTimeline(w, w, qnet.depolarizing_rates(1.0), 0.01, 0.1)
+    >>> float(tl.value(0.1).round(4))
+    0.8318
+    >>> res = tl.optimal_time()
+    >>> res.location, round(float(res.gain), 4)
+    ('end', 0.0311)
+    """
+
+    __slots__ = ("_kind", "_lam", "_mu", "_mem1", "_mem2", "_t", "_protocol", "_noise", "_generation", "_identity")
+
+    def __init__(self, first: Any, second: Any, memory: Any, t1: Any = None, t2: Any = None, *,
+                 protocol: str = "cnot", memory_second: Any = None, noise: OperationNoise | None = None,
+                 generation: LinkGeneration | None = None, form: str = "auto") -> None:
+        kind, lam, mu = _states(first, second, form)
+        mem1, mem2 = _memories(memory, memory_second, kind)
+        _v.option(protocol, "protocol", PROTOCOLS)
+        noise = resolve(noise)
+        if (t1 is None) != (t2 is None):
+            raise ValueError("give both t1 and t2 (heralding time of link 2 and consumption time), or neither")
+        times = None if t1 is None else _times(t1, t2)
+        if generation is not None:
+            if not isinstance(generation, LinkGeneration):
+                raise TypeError(f"generation must be a qnet.LinkGeneration or None, got {type(generation).__name__}")
+            if kind != "bds" or lam.ndim != 1 or mu.ndim != 1:
+                raise ValueError("with a generation model, first and second must be single Bell-diagonal states "
+                                 f"(shape (4,)), got {lam.shape} and {mu.shape}")
+            for name, mem in (("memory", mem1), ("memory_second", mem2)):
+                if np.ndim(mem) != 1:
+                    raise ValueError(f"with a generation model, {name} must be a single set of rates (shape (3,)), "
+                                     f"got shape {np.shape(mem)}")
+            if not noise.is_scalar:
+                raise ValueError(f"with a generation model, noise must hold single numbers, got {noise!r}")
+        if times is None and generation is None:
+            raise ValueError("give t1 and t2, or a generation model (generation=qnet.LinkGeneration(...))")
+        tl = None if times is None else _prepare(kind, lam, mu, mem1, mem2, *times, protocol, noise)
+        values = (kind, lam, mu, mem1, mem2, tl, protocol, noise, generation)
+        for slot, value in zip(self.__slots__, values):
+            object.__setattr__(self, slot, value)
+        object.__setattr__(self, "_identity", content_hash(
+            "purification-timeline", kind, lam, mu, mem1, mem2, *(times or (None, None)), protocol, noise.gate_fidelity,
+            noise.measurement_error, generation))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a PurificationTimeline is immutable; build a new one ({name!r})")
+
+    def __repr__(self) -> str:
+        times = "" if self._t is None else f", batch shape {self._t.shape}"
+        gen = "" if self._generation is None else f", generation={self._generation!r}"
+        return (f"PurificationTimeline({'Bell-diagonal' if self._kind == 'bds' else 'density matrix'}{times}, "
+                f"protocol={self._protocol!r}, noise={self._noise!r}{gen}, identity={self._identity!r})")
+
+    @property
+    def identity(self) -> str:
+        """Hash (16 hex digits) of everything that decides this timeline's results."""
+        return self._identity
+
+    @property
+    def protocol(self) -> str:
+        """The purification variant."""
+        return self._protocol
+
+    @property
+    def noise(self) -> OperationNoise:
+        """Operation noise of the EPP."""
+        return self._noise
+
+    @property
+    def generation(self) -> LinkGeneration | None:
+        """Generation model of link 2 (``None``: fixed heralding time ``t1``)."""
+        return self._generation
+
+    def _timeline(self) -> _Timeline:
+        if self._t is None:
+            raise ValueError("this timeline has no fixed t1 and t2 (only a generation model); build it with t1 and "
+                             "t2 to evaluate purification times")
+        return self._t
+
+    def _at(self, t: Any) -> tuple[_Timeline, np.ndarray]:
+        """The broadcast timeline and validated EPP times ``t`` (checked to lie in [t1, t2])."""
+        t = _v.nonnegative(t, "t")
+        tl = self._timeline()
+        try:
+            shape = np.broadcast_shapes(tl.shape, t.shape)
+        except ValueError:
+            shape = None
+        if shape != tl.shape:  # t adds batch axes, or does not broadcast (then the message names every shape)
+            tl = _prepare(self._kind, self._lam, self._mu, self._mem1, self._mem2, tl.t1, tl.t2, self._protocol,
+                          self._noise, extra={"t": t})
+        t = np.broadcast_to(t, tl.shape)
+        # times a few ulps outside [t1, t2] (e.g. t1 + 1.0 * (t2 - t1) rounding above t2) are the endpoints
+        slack = _ULPS * np.finfo(np.float64).eps * np.maximum(np.abs(tl.t1), np.abs(tl.t2))
+        t = np.where((t < tl.t1) & (t >= tl.t1 - slack), tl.t1,
+                     np.where((t > tl.t2) & (t <= tl.t2 + slack), tl.t2, t))
+        outside = (t < tl.t1) | (t > tl.t2)
+        if outside.any():
+            idx = tuple(np.argwhere(outside)[0])
+            raise ValueError(f"t must lie in [t1, t2], got t={t[idx]!r} with t1={tl.t1[idx]!r}, t2={tl.t2[idx]!r}")
+        return tl, t
+
+    def state(self, t: Any) -> Heralded:
+        """State delivered at ``t2`` when the EPP runs at ``t`` (in ``[t1, t2]``; broadcasts), and the EPP's
+        success probability.
+
+        Times within a few ulps outside the interval (rounding in ``t1 + x * (t2 - t1)``) are clipped onto it.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> w = qnet.werner(0.95)
+        >>> tl = qnet.PurificationTimeline(w, w, qnet.depolarizing_rates(1.0), 0.01, 0.1)
+        >>> qnet.fidelity(tl.state([0.01, 0.1]).state).round(4)
+        array([0.807 , 0.8318])
+        """
+        tl, t = self._at(t)
+        return Heralded(*tl.run_successful(t))
+
+    def value(self, t: Any, fom: str | FigureOfMerit = "fidelity", weighted: bool | None = None) -> np.ndarray:
+        """Figure of merit at ``t2`` of the pair purified at ``t`` (times the success probability if weighted).
+
+        Examples
+        --------
+        >>> import numpy as np, qnet
+        >>> w = qnet.werner(0.95)
+        >>> tl = qnet.PurificationTimeline(w, w, qnet.depolarizing_rates(1.0), 0.01, 0.1)
+        >>> tl.value(np.linspace(0.01, 0.1, 4)).round(4)
+        array([0.807 , 0.8178, 0.826 , 0.8318])
+        """
+        fom = as_figure_of_merit(fom, weighted)
+        tl, t = self._at(t)
+        return tl.value(t, fom)[0]
+
+    def optimal_time(self, fom: str | FigureOfMerit = "fidelity", weighted: bool | None = None, *, grid: int = 9,
+                     rtol: float = 1e-10, baseline: str = "fresher") -> "OptimalTime":
+        """The EPP time in ``[t1, t2]`` that optimizes the figure of merit at consumption
+        (see :func:`optimal_purification_time` for the search and the baselines).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> w = qnet.werner(0.95)
+        >>> qnet.PurificationTimeline(w, w, qnet.dephasing_rates(1.0), 0.01, 0.1).optimal_time().location
+        'start'
+        """
+        return _optimal_time(self._timeline(), as_figure_of_merit(fom, weighted), grid, rtol, baseline, self.identity)
+
+    def border(self, ratio: Any = 0.5, fom: str | FigureOfMerit = "fidelity", weighted: bool | None = None, *,
+               rule: str = "midpoint", xtol: float = 1e-9, leave_tol: float = 1e-3) -> Any:
+        """Where the optimal time switches between ``t1`` and ``t2`` as the memory's error pattern varies.
+
+        Keeps this timeline's states, times, protocol and noise and the memory's total rate
+        ``γ = γx + γy + γz``, and moves along the line of the pattern simplex with ``γx / (γx + γy) = ratio``:
+        returns the phase-flip share ``c = γz / γ`` at which ``t*`` crosses mid-interval (``rule="midpoint"``)
+        or leaves ``t1`` (``rule="leaves_t1"``), NaN where it does not (see :func:`optimal_time_border`).
+        Needs Pauli memories, the same for both pairs.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> w = qnet.werner(0.95)
+        >>> tl = qnet.PurificationTimeline(w, w, qnet.depolarizing_rates(1.0), 0.01, 0.1)
+        >>> round(float(tl.border(ratio=0.0)), 2)
+        0.48
+        """
+        tl = self._timeline()
+        if isinstance(tl.mem1, T1T2Memory) or self._mem2 is not self._mem1 and not np.array_equal(tl.mem1, tl.mem2):
+            raise ValueError("border needs Pauli memories, the same for both pairs")
+        return _border(self, np.sum(tl.mem1, axis=-1), ratio, as_figure_of_merit(fom, weighted), rule, xtol,
+                       leave_tol)
+
+    def with_memory(self, memory: Any, memory_second: Any = None) -> "PurificationTimeline":
+        """The same timeline with other memories (validated as on construction)."""
+        tl = self._t
+        return PurificationTimeline(self._lam, self._mu, memory, None if tl is None else tl.t1,
+                                    None if tl is None else tl.t2, protocol=self._protocol,
+                                    memory_second=memory_second, noise=self._noise, generation=self._generation,
+                                    form=self._kind)
+
+    def compare_policies(self, fom: str | FigureOfMerit = "fidelity", *, tol: float = 1e-12) -> "PolicyComparison":
+        """Expected figure of merit of each purification-time policy under the generation model
+        (see :func:`compare_generation_policies`).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> w = qnet.werner(0.95)
+        >>> gen = qnet.LinkGeneration(p=0.2, tau=0.01, deadline=0.1)
+        >>> qnet.PurificationTimeline(w, w, qnet.depolarizing_rates(1.0), generation=gen).compare_policies().best
+        'none'
+        """
+        return _compare_policies(self, as_figure_of_merit(fom, False),
+                                 float(_v.scalar(_v.in_interval, tol, "tol", 0.0, 1e-3, low_open=True)))
+
+    def simulate_policies(self, shots: int = 100_000, seed: Any = 0) -> dict[str, dict[str, float]]:
+        """Monte Carlo of :meth:`compare_policies` for the plain CNOT protocol, ideal operations and the fidelity
+        (see :func:`simulate_generation_policies`)."""
+        return _simulate_policies(self, shots, seed)
+
+    def _generated(self) -> LinkGeneration:
+        if self._generation is None:
+            raise ValueError("this timeline has no generation model; build it with generation=qnet.LinkGeneration(...)")
+        return self._generation
 
 
 def purification_timeline(
     first: Any,
     second: Any,
-    rates: Any,
+    memory: Any,
     t1: Any,
     t2: Any,
     t: Any,
     *,
     protocol: str = "cnot",
-    rates_second: Any = None,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    memory_second: Any = None,
+    noise: OperationNoise | None = None,
     form: str = "auto",
-) -> tuple[np.ndarray, np.ndarray]:
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
+) -> Heralded:
     """State delivered at ``t2`` when the EPP runs at time ``t``, and the EPP's success probability.
+
+    The function tier of :meth:`PurificationTimeline.state`.
 
     Parameters
     ----------
     first, second : array_like or qutip.Qobj
         States of link 1 (heralded at 0, kept) and link 2 (heralded at ``t1``, sacrificed):
-        BDS ``(..., 4)`` or density matrices ``(..., 4, 4)`` (both of the same form).
-    rates : array_like (..., 3), PauliMemory or T1T2Memory
-        Memory of every qubit (of link 1 and the output; of link 2 too unless ``rates_second``).
+        BDS ``(..., 4)`` or density matrices ``(..., 4, 4)``.
+    memory : array_like (..., 3), PauliMemory or T1T2Memory
+        Memory of every qubit (of link 1 and the output; of link 2 too unless ``memory_second``).
     t1, t2 : float or array_like
         Heralding time of link 2 and consumption time, ``0 <= t1 <= t2``.
     t : float or array_like
@@ -240,20 +506,18 @@ def purification_timeline(
         few ulps outside the interval (rounding in ``t1 + x * (t2 - t1)``) are clipped onto it.
     protocol : str
         Any name of :data:`qnet.PROTOCOLS`.
-    rates_second : optional
+    memory_second : optional
         Memory of link 2's qubits, if different.
-    gate_fidelity, measurement_error : float or array_like
-        Operation noise of the EPP (see :func:`qnet.purify`).
+    noise : OperationNoise, optional
+        Operation noise of the EPP (``gate_fidelity``/``measurement_error`` are its shortcuts).
     form : {"auto", "bds", "dm"}
         How to read ``first`` and ``second``.
 
     Returns
     -------
-    state : numpy.ndarray
-        The delivered state at ``t2`` (BDS or density matrix, like the inputs), batch shape the
-        broadcast of every argument's batch shape.
-    p_success : numpy.ndarray
-        Success probability of the EPP.
+    Heralded
+        The delivered state at ``t2`` (BDS or density matrix), batch shape the broadcast of every
+        argument's batch shape, and the EPP's success probability.
 
     Examples
     --------
@@ -263,50 +527,32 @@ def purification_timeline(
     >>> qnet.fidelity(state).round(4)
     array([0.807 , 0.8318])
     """
-    tl, t = _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error,
-                         form)
-    return tl.run_successful(t)
-
-
-_ULPS = 4  # EPP times this many ulps outside [t1, t2] are clipped onto the interval
-
-
-def _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error, form):
-    """Validated timeline and EPP times ``t`` (broadcast, checked to lie in [t1, t2])."""
-    t = _v.nonnegative(t, "t")
-    tl = _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form,
-                  extra={"t": t})
-    t = np.broadcast_to(t, tl.shape)
-    # times a few ulps outside [t1, t2] (e.g. t1 + 1.0 * (t2 - t1) rounding above t2) are the endpoints
-    slack = _ULPS * np.finfo(np.float64).eps * np.maximum(np.abs(tl.t1), np.abs(tl.t2))
-    t = np.where((t < tl.t1) & (t >= tl.t1 - slack), tl.t1, np.where((t > tl.t2) & (t <= tl.t2 + slack), tl.t2, t))
-    outside = (t < tl.t1) | (t > tl.t2)
-    if outside.any():
-        idx = tuple(np.argwhere(outside)[0])
-        raise ValueError(f"t must lie in [t1, t2], got t={t[idx]!r} with t1={tl.t1[idx]!r}, t2={tl.t2[idx]!r}")
-    return tl, t
+    return PurificationTimeline(first, second, memory, t1, t2, protocol=protocol, memory_second=memory_second,
+                                noise=resolve(noise, gate_fidelity, measurement_error), form=form).state(t)
 
 
 def timeline_value(
     first: Any,
     second: Any,
-    rates: Any,
+    memory: Any,
     t1: Any,
     t2: Any,
     t: Any,
-    fom: str = "fidelity",
-    weighted: bool = False,
+    fom: str | FigureOfMerit = "fidelity",
+    weighted: bool | None = None,
     *,
     protocol: str = "cnot",
-    rates_second: Any = None,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    memory_second: Any = None,
+    noise: OperationNoise | None = None,
     form: str = "auto",
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
 ) -> np.ndarray:
     """Figure of merit at ``t2`` of the pair purified at ``t`` (times the success probability if ``weighted``).
 
-    Takes the arguments of :func:`purification_timeline` plus ``fom`` (a name of
-    :data:`qnet.FIGURES_OF_MERIT`) and ``weighted``; returns an array of the broadcast batch shape.
+    The function tier of :meth:`PurificationTimeline.value`: the arguments of :func:`purification_timeline`
+    plus ``fom`` (a :class:`qnet.FigureOfMerit` or a name of :data:`qnet.FIGURES_OF_MERIT`) and ``weighted``
+    (overrides the figure's own); returns an array of the broadcast batch shape.
 
     Examples
     --------
@@ -316,10 +562,9 @@ def timeline_value(
     >>> qnet.timeline_value(w, w, qnet.depolarizing_rates(1.0), 0.01, 0.1, t).round(4)
     array([0.807 , 0.8178, 0.826 , 0.8318])
     """
-    fom = _fom(fom, weighted)
-    tl, t = _timeline_at(first, second, rates, t1, t2, t, protocol, rates_second, gate_fidelity, measurement_error,
-                         form)
-    return tl.value(t, fom, bool(weighted))[0]
+    fom = as_figure_of_merit(fom, weighted)
+    return PurificationTimeline(first, second, memory, t1, t2, protocol=protocol, memory_second=memory_second,
+                                noise=resolve(noise, gate_fidelity, measurement_error), form=form).value(t, fom)
 
 
 # ---------------------------------------------------------------- optimal time
@@ -349,6 +594,10 @@ class OptimalTime(Result):
         What purifying is compared with (see :func:`optimal_purification_time`).
     baseline_value : float or ndarray
         Figure of merit of the baseline at ``t2`` (``no_epp_value`` for the default ``"fresher"``).
+    direction : str
+        ``"maximize"`` or ``"minimize"``: the figure's direction, in which ``gain`` is taken.
+    problem : str
+        Identity of the :class:`PurificationTimeline` that produced the result.
     """
 
     t: Any
@@ -362,13 +611,15 @@ class OptimalTime(Result):
     weighted: bool
     baseline: str = "fresher"
     baseline_value: Any = None
+    direction: str = "maximize"
+    problem: str = ""
 
     @property
     def gain(self):
         """What purifying at the optimal time adds over the baseline, in the figure's direction:
         ``value - baseline_value`` (``baseline_value - value`` for a figure that is better when lower)."""
         base = self.no_epp_value if self.baseline_value is None else self.baseline_value
-        return fom_sign(self.fom) * (self.value - base)
+        return (1.0 if self.direction == "maximize" else -1.0) * (self.value - base)
 
     @property
     def worth_purifying(self):
@@ -382,20 +633,21 @@ _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 def optimal_purification_time(
     first: Any,
     second: Any,
-    rates: Any,
+    memory: Any,
     t1: Any,
     t2: Any,
-    fom: str = "fidelity",
-    weighted: bool = False,
+    fom: str | FigureOfMerit = "fidelity",
+    weighted: bool | None = None,
     protocol: str = "cnot",
     *,
-    rates_second: Any = None,
-    gate_fidelity: Any = 1.0,
-    measurement_error: Any = 0.0,
+    memory_second: Any = None,
+    noise: OperationNoise | None = None,
     grid: int = 9,
     rtol: float = 1e-10,
     form: str = "auto",
     baseline: str = "fresher",
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
 ) -> OptimalTime:
     """Find the EPP time in ``[t1, t2]`` that optimizes the figure of merit at consumption.
 
@@ -412,17 +664,18 @@ def optimal_purification_time(
     ----------
     first, second : array_like or qutip.Qobj
         States of link 1 (heralded at 0) and link 2 (heralded at ``t1``), BDS or density matrices.
-    rates : array_like (..., 3), PauliMemory or T1T2Memory
-        Memory rates ``(γx, γy, γz)`` of every memory, in the time unit of ``t1`` and ``t2``.
+    memory : array_like (..., 3), PauliMemory or T1T2Memory
+        Memory rates ``(γx, γy, γz)`` of every memory, in the inverse time unit of ``t1`` and ``t2``.
     t1, t2 : float or array_like
         Heralding time of link 2 and consumption time (``0 <= t1 <= t2``).
-    fom : str
-        Figure of merit, one of :data:`qnet.FIGURES_OF_MERIT`.
-    weighted : bool
-        Multiply the figure of merit by the EPP success probability.
+    fom : str or FigureOfMerit
+        Figure of merit: a :class:`qnet.FigureOfMerit`, or a name of :data:`qnet.FIGURES_OF_MERIT`.
+    weighted : bool, optional
+        Multiply the figure of merit by the EPP success probability (default: the figure's own
+        ``weighted``, False for a name).
     protocol : str
         Purification protocol, one of :data:`qnet.PROTOCOLS`.
-    rates_second, gate_fidelity, measurement_error, form
+    memory_second, noise, form, gate_fidelity, measurement_error
         As in :func:`purification_timeline`.
     grid : int
         Number of initial grid points (>= 3). Raise it for figures of merit with several local maxima.
@@ -460,8 +713,14 @@ def optimal_purification_time(
     >>> qnet.optimal_purification_time(w, w, qnet.dephasing_rates(1.0), 0.01, 0.1).location
     'start'
     """
-    fom = _fom(fom, weighted)
-    weighted = bool(weighted)
+    timeline = PurificationTimeline(first, second, memory, t1, t2, protocol=protocol, memory_second=memory_second,
+                                    noise=resolve(noise, gate_fidelity, measurement_error), form=form)
+    return timeline.optimal_time(fom, weighted, grid=grid, rtol=rtol, baseline=baseline)
+
+
+def _optimal_time(tl: _Timeline, fom: FigureOfMerit, grid: Any, rtol: Any, baseline: str,
+                  problem: str) -> OptimalTime:
+    """Grid search and vectorized golden-section refinement of :meth:`PurificationTimeline.optimal_time`."""
     _v.option(baseline, "baseline", BASELINES)
     grid = _v.integer(grid, "grid")
     if grid < 3:
@@ -469,14 +728,12 @@ def optimal_purification_time(
     if grid > MAX_GRID:
         raise ValueError(f"grid must be <= MAX_GRID = {MAX_GRID}, got {grid}")
     rtol = float(_v.in_interval(rtol, "rtol", 0.0, 1e-3, low_open=True))
-    tl = _prepare(first, second, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, form)
     t1, t2, shape = tl.t1, tl.t2, tl.shape
     span = t2 - t1
-
-    sign = fom_sign(fom)  # search the maximum of sign * value: the best value in the figure's direction
+    sign = fom.sign  # search the maximum of sign * value: the best value in the figure's direction
 
     def f(t):
-        return sign * tl.value(t, fom, weighted)[0]
+        return sign * tl.value(t, fom)[0]
 
     # Coarse grid including both endpoints (ties -> earliest point).
     tg = t1 + np.linspace(0.0, 1.0, grid).reshape((grid,) + (1,) * len(shape)) * span
@@ -507,7 +764,7 @@ def optimal_purification_time(
     cand_v = f(cand_t)
     pick = np.argmax(cand_v, axis=0)
     t_opt = np.take_along_axis(cand_t, pick[None], 0)[0]
-    v_opt, p_opt = (np.take_along_axis(a, pick[None], 0)[0] for a in (cand_v, tl.value(cand_t, fom, weighted)[1]))
+    v_opt, p_opt = (np.take_along_axis(a, pick[None], 0)[0] for a in (cand_v, tl.value(cand_t, fom)[1]))
     location = np.where(t_opt == t1, "start", np.where(t_opt == t2, "end", "interior"))
 
     def out(a):
@@ -516,16 +773,16 @@ def optimal_purification_time(
 
     fresher = tl.baseline(fom)
     base = fresher if baseline in ("fresher", "sacrificed") else \
-        baseline_values(tl.older(fom), fresher, baseline, "sacrificed", weighted, sign)
+        baseline_values(tl.older(fom), fresher, baseline, "sacrificed", fom.weighted, sign)
     return OptimalTime(
         t=out(t_opt), value=out(sign * v_opt), no_epp_value=out(fresher), start_value=out(sign * cand_v[0]),
-        end_value=out(sign * cand_v[1]), p_success=out(p_opt), location=out(location), fom=fom, weighted=weighted,
-        baseline=baseline, baseline_value=out(base),
+        end_value=out(sign * cand_v[1]), p_success=out(p_opt), location=out(location), fom=fom.name,
+        weighted=fom.weighted, baseline=baseline, baseline_value=out(base), direction=fom.direction,
+        problem=problem,
     )
 
 
 # ---------------------------------------------------------------- probabilistic generation
-DEADLINES = ("first", "second")
 
 
 @dataclass(frozen=True, repr=False)
@@ -544,6 +801,10 @@ class PolicyComparison(Result):
         Number of link-2 arrival times summed over.
     fom : str
         The figure of merit compared.
+    direction : str
+        ``"maximize"`` or ``"minimize"``: the figure's direction.
+    problem : str
+        Identity of the :class:`PurificationTimeline` compared.
     """
 
     expected_value: dict
@@ -551,11 +812,13 @@ class PolicyComparison(Result):
     truncation_error: float
     n_terms: int
     fom: str = "fidelity"
+    direction: str = "maximize"
+    problem: str = ""
 
     @property
     def best(self) -> str:
-        """The policy with the best expected value in the figure's direction (:data:`qnet.FOM_DIRECTION`)."""
-        sign = fom_sign(self.fom)
+        """The policy with the best expected value in the figure's direction."""
+        sign = 1.0 if self.direction == "maximize" else -1.0
         return max(self.expected_value, key=lambda k: sign * self.expected_value[k])
 
     @property
@@ -570,21 +833,22 @@ MAX_SHOTS = 10**8
 MAX_GENERATION_TERMS = 10**6
 
 
-def _generation_schedule(p: float, tau: float, deadline: float, deadline_from: str, tol: float):
+def _generation_schedule(gen: LinkGeneration, tol: float, fom_bound: float):
     """Arrival times ``t1_k``, probabilities, consumption times, P(no second link) and the truncation bound.
 
     Arrivals later than the first ``K`` attempts, whose total probability ``(1 - p)**K`` times the largest
-    figure of merit is below ``tol``, are left out of the sum and counted in the bound.
+    figure of merit ``fom_bound`` is below ``tol``, are left out of the sum and counted in the bound.
     """
-    k_tol = 1 if p == 1.0 else max(1, int(np.ceil(np.log(tol / _FOM_BOUND) / np.log1p(-p))))
+    p, tau, deadline, deadline_from = gen.p, gen.tau, gen.deadline, gen.deadline_from
+    k_tol = 1 if p == 1.0 else max(1, int(np.ceil(np.log(tol / fom_bound) / np.log1p(-p))))
     if deadline_from == "first":
         k_all = int(min(np.floor(deadline / tau * (1 + 1e-12)), 2.0**62))  # attempts that end by the deadline
         kmax = min(k_all, k_tol)
         p_none = (1.0 - p) ** k_all
-        bound = _FOM_BOUND * ((1.0 - p) ** kmax - p_none) if kmax < k_all else 0.0
+        bound = fom_bound * ((1.0 - p) ** kmax - p_none) if kmax < k_all else 0.0
     else:
         kmax = k_tol
-        p_none, bound = 0.0, _FOM_BOUND * (1.0 - p) ** kmax
+        p_none, bound = 0.0, fom_bound * (1.0 - p) ** kmax
     if kmax > MAX_GENERATION_TERMS:
         raise ValueError(
             f"p={p!r} is too small to reach tol={tol!r} with at most MAX_GENERATION_TERMS = {MAX_GENERATION_TERMS} "
@@ -599,44 +863,47 @@ def _generation_schedule(p: float, tau: float, deadline: float, deadline_from: s
 def compare_generation_policies(
     first: Any,
     second: Any,
-    rates: Any,
+    memory: Any,
     p: float,
     tau: float,
     deadline: float,
     *,
     deadline_from: str = "first",
-    fom: str = "fidelity",
+    fom: str | FigureOfMerit = "fidelity",
     protocol: str = "cnot",
-    rates_second: Any = None,
-    gate_fidelity: float = 1.0,
-    measurement_error: float = 0.0,
+    memory_second: Any = None,
+    noise: OperationNoise | None = None,
     tol: float = 1e-12,
+    gate_fidelity: Any = None,
+    measurement_error: Any = None,
 ) -> PolicyComparison:
     """Expected figure of merit of each purification-time policy when link 2 arrives after a random delay.
 
-    Link 1 exists at time 0. Link 2 is attempted in rounds of duration ``tau``, each succeeding with
-    probability ``p``, so it is heralded at ``t1 = K * tau`` with ``K`` geometric on ``{1, 2, ...}``.
-    The pair is consumed ``deadline`` after link 1 (``deadline_from="first"``; if link 2 has not
-    arrived by then, link 1 is delivered alone) or after link 2 (``deadline_from="second"``).
-    Policies (:data:`POLICIES`): ``"immediate"`` purifies at ``t1``, ``"deadline"`` at consumption,
-    ``"optimal"`` at the time optimizing (success probability × figure of merit) for each ``t1``, and
-    ``"none"`` delivers link 2 alone. The expectation is an exact sum over ``K``: finite for
-    ``deadline_from="first"``, truncated with an error bound below ``tol`` otherwise.
+    The function tier of :meth:`PurificationTimeline.compare_policies` with
+    ``generation=LinkGeneration(p, tau, deadline, deadline_from)``. Link 1 exists at time 0. Link 2 is
+    attempted in rounds of duration ``tau``, each succeeding with probability ``p``, so it is heralded at
+    ``t1 = K * tau`` with ``K`` geometric on ``{1, 2, ...}``. The pair is consumed ``deadline`` after
+    link 1 (``deadline_from="first"``; if link 2 has not arrived by then, link 1 is delivered alone) or
+    after link 2 (``deadline_from="second"``). Policies (:data:`POLICIES`): ``"immediate"`` purifies at
+    ``t1``, ``"deadline"`` at consumption, ``"optimal"`` at the time optimizing (success probability ×
+    figure of merit) for each ``t1``, and ``"none"`` delivers link 2 alone. The expectation is an exact
+    sum over ``K``: finite for ``deadline_from="first"``, truncated with an error bound below ``tol``
+    otherwise.
 
     Parameters
     ----------
     first, second : array_like
         Bell-diagonal states of link 1 and link 2 at heralding.
-    rates : array_like (3,)
-        Memory rates ``(γx, γy, γz)`` (and ``rates_second`` for link 2's memories, if different).
+    memory : array_like (3,)
+        Memory rates ``(γx, γy, γz)`` (and ``memory_second`` for link 2's memories, if different).
     p : float
         Success probability per attempt, in (0, 1].
     tau : float
-        Attempt duration (> 0), same time unit as ``deadline`` and ``1/rates``.
+        Attempt duration (> 0), same time unit as ``deadline`` and ``1/γ``.
     deadline : float
         Time from link 1 (or link 2) to consumption, >= 0.
     deadline_from : {"first", "second"}
-    fom, protocol, gate_fidelity, measurement_error
+    fom, protocol, noise, gate_fidelity, measurement_error
         As in :func:`optimal_purification_time`.
     tol : float
         Bound on the truncation error, in (0, 1e-3].
@@ -653,34 +920,31 @@ def compare_generation_policies(
     >>> res.best
     'none'
     """
-    lam = _v.bds(first, "first")
-    mu = _v.bds(second, "second")
-    if lam.ndim != 1 or mu.ndim != 1:
-        raise ValueError(f"first and second must be single Bell-diagonal states (shape (4,)), got {lam.shape}, {mu.shape}")
-    p = float(_v.scalar(_v.probability, p, "p", zero_ok=False))
-    tau = float(_v.scalar(_v.positive, tau, "tau"))
-    deadline = float(_v.scalar(_v.nonnegative, deadline, "deadline"))
-    _v.option(deadline_from, "deadline_from", DEADLINES)
-    fom = _fom(fom, False)
-    tol = float(_v.scalar(_v.in_interval, tol, "tol", 0.0, 1e-3, low_open=True))
-    _v.option(protocol, "protocol", PROTOCOLS)
-    _v.scalar(_v.probability, gate_fidelity, "gate_fidelity")
-    _v.scalar(_v.probability, measurement_error, "measurement_error")
-    mem1, mem2 = _memories(rates, rates_second, "bds")
-    if np.ndim(mem1) != 1 or np.ndim(mem2) != 1:
-        raise ValueError("rates must be a single set of rates (shape (3,)) here")
-    t1, t2, prob, p_none, bound = _generation_schedule(p, tau, deadline, deadline_from, tol)
-    kw = dict(protocol=protocol, rates_second=rates_second, gate_fidelity=gate_fidelity,
-              measurement_error=measurement_error, form="bds")
-    eta = transfer_eta(mem1, np.float64(deadline))
-    alone = float(BDS_MEASURES[fom](bds_idle(lam, eta, eta))) if p_none > 0 else 0.0
+    generation = LinkGeneration(p, tau, deadline, deadline_from)
+    timeline = PurificationTimeline(first, second, memory, protocol=protocol, memory_second=memory_second,
+                                    noise=resolve(noise, gate_fidelity, measurement_error), generation=generation,
+                                    form="bds")
+    return timeline.compare_policies(fom, tol=tol)
+
+
+def _compare_policies(timeline: PurificationTimeline, fom: FigureOfMerit, tol: float) -> PolicyComparison:
+    """The exact sum over link-2 arrival times of :meth:`PurificationTimeline.compare_policies`."""
+    gen = timeline._generated()
+    if not np.isfinite(fom.bound):
+        raise ValueError(f"the figure of merit {fom.name!r} has unbounded values (bounds {fom.bounds}); the "
+                         "truncated sum over arrival times needs finite bounds")
+    lam, mu, mem1, mem2 = timeline._lam, timeline._mu, timeline._mem1, timeline._mem2
+    t1, t2, prob, p_none, bound = _generation_schedule(gen, tol, fom.bound)
+    eta = transfer_eta(mem1, np.float64(gen.deadline))
+    alone = float(fom(bds_idle(lam, eta, eta))) if p_none > 0 else 0.0
     values, success = {}, {}
     if t1.size:
-        opt = optimal_purification_time(lam, mu, rates, t1, t2, fom=fom, weighted=True, **kw)
+        arrivals = _prepare("bds", lam, mu, mem1, mem2, *_times(t1, t2), timeline.protocol, timeline.noise)
+        weighted = as_figure_of_merit(fom, True)
+        opt = _optimal_time(arrivals, weighted, 9, 1e-10, "fresher", timeline.identity)
         times = {"immediate": t1, "deadline": t2, "optimal": np.asarray(opt.t)}
-        tl = _prepare(lam, mu, rates, rates_second, t1, t2, protocol, gate_fidelity, measurement_error, "bds")
         for name, t in times.items():
-            v, ps = tl.value(t, fom, True)
+            v, ps = arrivals.value(t, weighted)
             values[name] = float(prob @ v)
             success[name] = float(prob @ ps)
         values["none"] = float(prob @ np.asarray(opt.no_epp_value))
@@ -690,21 +954,21 @@ def compare_generation_policies(
         success = dict.fromkeys(POLICIES, 0.0)
     values = {k: values[k] + p_none * alone for k in POLICIES}
     success = {k: success[k] + p_none for k in POLICIES}
-    return PolicyComparison(values, success, bound, int(t1.size), fom)
+    return PolicyComparison(values, success, bound, int(t1.size), fom.name, fom.direction, timeline.identity)
 
 
 def simulate_generation_policies(
     first: Any,
     second: Any,
-    rates: Any,
+    memory: Any,
     p: float,
     tau: float,
     deadline: float,
     *,
     deadline_from: str = "first",
     shots: int = 100_000,
-    seed: int | None = 0,
-    rates_second: Any = None,
+    seed: Any = 0,
+    memory_second: Any = None,
 ) -> dict[str, dict[str, float]]:
     """Monte Carlo of :func:`compare_generation_policies` for the plain CNOT protocol and the fidelity.
 
@@ -729,22 +993,28 @@ def simulate_generation_policies(
     >>> sorted(mc)
     ['deadline', 'immediate', 'none', 'optimal']
     """
+    generation = LinkGeneration(p, tau, deadline, deadline_from)
+    return PurificationTimeline(first, second, memory, memory_second=memory_second, generation=generation,
+                                form="bds").simulate_policies(shots, seed)
+
+
+def _simulate_policies(timeline: PurificationTimeline, shots: Any, seed: Any) -> dict[str, dict[str, float]]:
+    """The event-level Monte Carlo of :meth:`PurificationTimeline.simulate_policies`."""
     from ._kernels.timing import simulate_policy
 
-    lam = _v.bds(first, "first")
-    mu = _v.bds(second, "second")
-    p = _v.scalar(_v.probability, p, "p", zero_ok=False)
-    tau = _v.scalar(_v.positive, tau, "tau")
-    deadline = _v.scalar(_v.nonnegative, deadline, "deadline")
-    _v.option(deadline_from, "deadline_from", DEADLINES)
+    gen = timeline._generated()
+    if timeline.protocol != "cnot" or not timeline.noise.is_ideal:
+        raise ValueError("the generation-policy Monte Carlo models the plain CNOT protocol with ideal operations, "
+                         f"got protocol={timeline.protocol!r}, noise={timeline.noise!r}")
     shots = _v.integer(shots, "shots")
     if not 1 <= shots <= MAX_SHOTS:
         raise ValueError(f"shots must be a positive integer <= MAX_SHOTS = {MAX_SHOTS}, got {shots}")
-    mem1, mem2 = _memories(rates, rates_second, "bds")
+    lam, mu, mem1, mem2 = timeline._lam, timeline._mu, timeline._mem1, timeline._mem2
+    p, tau, deadline = gen.p, gen.tau, gen.deadline
     rng = np.random.default_rng(_v.seed_int(seed))
     k = rng.geometric(p, size=shots)
     t1 = k * tau
-    if deadline_from == "first":
+    if gen.deadline_from == "first":
         has_second = t1 <= deadline * (1 + 1e-12)
         t2 = np.full(shots, deadline)
     else:
@@ -754,9 +1024,8 @@ def simulate_generation_policies(
     uniq, inverse = np.unique(k[has_second], return_inverse=True)
     t_opt = np.array(t2)
     if uniq.size:
-        t2u = np.full(uniq.shape, deadline) if deadline_from == "first" else uniq * tau + deadline
-        opt = optimal_purification_time(lam, mu, rates, uniq * tau, t2u, fom="fidelity", weighted=True,
-                                        rates_second=rates_second)
+        t2u = np.full(uniq.shape, deadline) if gen.deadline_from == "first" else uniq * tau + deadline
+        opt = PurificationTimeline(lam, mu, mem1, uniq * tau, t2u, memory_second=mem2).optimal_time(weighted=True)
         t_opt[has_second] = np.asarray(opt.t)[inverse]
     plans = {"immediate": (t1, True), "deadline": (t2, True), "optimal": (t_opt, True), "none": (t2, False)}
     kernel_seed = int(rng.integers(2**31 - 1))
@@ -816,7 +1085,7 @@ def optimal_time_border(
     ratio: Any = 0.5,
     gamma: float = 1.0,
     fom: str = "fidelity",
-    weighted: bool = False,
+    weighted: bool | None = None,
     protocol: str = "cnot",
     xtol: float = 1e-9,
     rule: str = "midpoint",
@@ -847,19 +1116,33 @@ def optimal_time_border(
     True
     """
     F0 = _v.in_interval(F0, "F0", 0.25, 1.0)
-    ratio = _v.in_interval(ratio, "ratio", 0.0, 1.0)
-    t1, t2 = _times(t1, t2)
     gamma = _v.positive(gamma, "gamma")
+    shape = _v.broadcast({"F0": F0, "gamma": gamma})
+    lam = np.broadcast_to(_werner_rows(F0), shape + (4,))
+    timeline = PurificationTimeline(lam, lam, np.zeros(shape + (3,)), t1, t2, protocol=protocol, form="bds")
+    return _border(timeline, np.broadcast_to(gamma, shape), ratio, as_figure_of_merit(fom, weighted), rule, xtol,
+                   leave_tol)
+
+
+def _border(timeline: PurificationTimeline, gamma: np.ndarray, ratio: Any, fom: FigureOfMerit, rule: str, xtol: Any,
+            leave_tol: Any) -> Any:
+    """Vectorized bisection on the phase-flip share of :meth:`PurificationTimeline.border`."""
+    ratio = _v.in_interval(ratio, "ratio", 0.0, 1.0)
     xtol = _v.scalar(_v.in_interval, xtol, "xtol", 1e-15, 0.1)  # c lies in [0, 1]: below 1e-15 is round-off
     _v.option(rule, "rule", BORDER_RULES)
     leave_tol = _v.scalar(_v.in_interval, leave_tol, "leave_tol", 0.0, 0.5, low_open=True)
-    shape = _v.broadcast({"F0": F0, "ratio": ratio, "t1": t1, "t2": t2, "gamma": gamma})
+    tl = timeline._timeline()
+    shape = _v.broadcast({"timeline": np.empty(tl.shape), "ratio": ratio, "gamma": gamma})
+    t1, t2 = tl.t1, tl.t2
     mid = 0.5 * (t1 + t2) if rule == "midpoint" else t1 + leave_tol * (t2 - t1)
-    lam = np.broadcast_to(_werner_rows(F0), shape + (4,))
+    lam, mu = np.broadcast_to(tl.lam, shape + (4,)), np.broadcast_to(tl.mu, shape + (4,))
+    gamma = np.broadcast_to(gamma, shape)
 
     def late(c):
         pattern = np.stack([ratio * (1 - c), (1 - ratio) * (1 - c), c], axis=-1)
-        res = optimal_purification_time(lam, lam, gamma[..., None] * pattern, t1, t2, fom, weighted, protocol)
+        memory = gamma[..., None] * pattern
+        at_c = _prepare("bds", lam, mu, memory, memory, t1, t2, timeline.protocol, timeline.noise)
+        res = _optimal_time(at_c, fom, 9, 1e-10, "fresher", timeline.identity)
         return np.asarray(res.t) > mid
 
     lo, hi = np.zeros(shape), np.ones(shape)

@@ -219,8 +219,9 @@ def test_reversed_chain_has_same_distribution():
 def test_bds_form_reduces_to_werner_model():
     protocol = ("distill", "swap", "swap")
     a = qnet.chain_delivery(protocol, 0.4, 0.7, 0.96, 30.0, cutoff=(4, 8, 15), t_trunc=1500)
-    b = qnet.chain_delivery_bds(protocol, 0.4, 0.7, qnet.werner((1 + 3 * 0.96) / 4), qnet.werner_memory_rates(30.0),
-                                cutoff=(4, 8, 15), t_trunc=1500, purification="bbpssw", twirl=True)
+    b = qnet.chain_delivery(protocol, 0.4, 0.7, link_state=qnet.werner((1 + 3 * 0.96) / 4),
+                            memory=qnet.werner_memory_rates(30.0), cutoff=(4, 8, 15), t_trunc=1500, protocol="bbpssw",
+                            twirl=True)
     np.testing.assert_allclose(a.pmf, b.pmf, rtol=0, atol=1e-14)
     ok = a.pmf > 1e-8
     np.testing.assert_allclose(a.state[ok], b.state[ok], rtol=0, atol=1e-11)
@@ -257,8 +258,8 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
     rates = np.array([0.002, 0.005, 0.03])
     lam = np.array([0.9, 0.04, 0.035, 0.025])
     p, T = 0.6, 40
-    r = qnet.chain_delivery_bds((op,), p, 1.0, lam, rates, t_trunc=T, purification=purification or "dejmps",
-                                tol=None)
+    r = qnet.chain_delivery((op,), p, 1.0, link_state=lam, memory=rates, t_trunc=T,
+                            protocol=purification or "dejmps", tol=None)
     # the first attempt round only (tA, tB < T): compare the pass term, which is exact term by term here
     m = C._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet.channels.wht(np.array([lam] * 2)),
                  C.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
@@ -361,12 +362,12 @@ def test_bad_t_coh():
 
 
 def test_unknown_protocol_step():
-    with pytest.raises(ValueError, match="unknown protocol step 'purify'.*'swap', 'distill'"):
+    with pytest.raises(ValueError, match="unknown schedule step 'purify'.*'swap', 'distill'"):
         qnet.chain_delivery(("swap", "purify"), 0.5, 0.5, 0.9, 10.0)
 
 
 def test_protocol_given_as_string():
-    with pytest.raises(TypeError, match="protocol must be a tuple"):
+    with pytest.raises(TypeError, match="schedule must be a tuple"):
         qnet.chain_delivery("swap", 0.5, 0.5, 0.9, 10.0)
 
 
@@ -402,17 +403,17 @@ def test_t_trunc_not_integer():
 
 def test_bds_link_state_not_normalised():
     with pytest.raises(ValueError, match="link_state"):
-        qnet.chain_delivery_bds(("swap",), 0.5, 0.5, [0.9, 0.1, 0.1, 0.0], [0.0, 0.0, 0.01])
+        qnet.chain_delivery(("swap",), 0.5, 0.5, link_state=[0.9, 0.1, 0.1, 0.0], memory=[0.0, 0.0, 0.01])
 
 
 def test_bds_memory_rates_wrong_shape():
-    with pytest.raises(ValueError, match="memory_rates"):
-        qnet.chain_delivery_bds(("swap",), 0.5, 0.5, qnet.werner(0.9), np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="memory must have shape"):
+        qnet.chain_delivery(("swap",), 0.5, 0.5, link_state=qnet.werner(0.9), memory=np.zeros((5, 3)))
 
 
 def test_bds_unknown_purification():
-    with pytest.raises(ValueError, match="purification"):
-        qnet.chain_delivery_bds(("distill",), 0.5, 0.5, qnet.werner(0.9), [0, 0, 0.01], purification="magic")
+    with pytest.raises(ValueError, match="unknown protocol 'magic'"):
+        qnet.chain_delivery(("distill",), 0.5, 0.5, link_state=qnet.werner(0.9), memory=[0, 0, 0.01], protocol="magic")
 
 
 # ---------------------------------------------------------------- random protocols (property test)
@@ -448,7 +449,7 @@ def _random_chain(draw):
     link = np.concatenate([[0.8], 0.2 * lam / lam.sum()])
     rates = np.array(draw(st.lists(st.floats(0.0, 0.02), min_size=3, max_size=3)))
     return C._bds_model(protocol, p_gen, draw(st.floats(0.5, 1.0)), link, rates, cutoff, cut_type,
-                        draw(st.sampled_from(["dejmps", "cnot", "bbpssw"])), draw(st.booleans()), 1.0, 0.0)
+                        draw(st.sampled_from(["dejmps", "cnot", "bbpssw"])), draw(st.booleans()), qnet.IDEAL)
 
 
 @settings(max_examples=60, deadline=None)
@@ -497,8 +498,8 @@ def test_chain_that_never_delivers():
 def test_bds_optimizer_matches_werner_optimizer():
     args = (("swap", "swap"), 0.3, 0.6)
     a = qnet.optimize_cutoff(*args, 0.995, 60.0, t_trunc=800, bounds=(1, 40), maxiter=8, seed=2)
-    b = qnet.optimize_cutoff_bds(*args, qnet.werner((1 + 3 * 0.995) / 4), qnet.werner_memory_rates(60.0),
-                                 t_trunc=800, bounds=(1, 40), maxiter=8, seed=2)
+    b = qnet.optimize_cutoff(*args, link_state=qnet.werner((1 + 3 * 0.995) / 4),
+                             memory=qnet.werner_memory_rates(60.0), t_trunc=800, bounds=(1, 40), maxiter=8, seed=2)
     assert a.cutoff == b.cutoff
     assert b.value == pytest.approx(a.value, rel=1e-12)
 

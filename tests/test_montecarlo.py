@@ -48,10 +48,11 @@ def test_werner_chain_agrees_with_exact(args, kw):
 
 
 def test_bds_chain_agrees_with_exact():
-    args = (("distill", "swap", "swap"), 0.4, 0.9, [0.93, 0.03, 0.025, 0.015], [0.001, 0.0005, 0.004])
-    kw = dict(cutoff=(6, 12, 20), purification="dejmps")
-    exact = qnet.chain_delivery_bds(*args, **kw, t_trunc=3000)
-    mc = qnet.simulate_chain_bds(*args, **kw, n_samples=100_000, seed=5)
+    args = (("distill", "swap", "swap"), 0.4, 0.9)
+    kw = dict(link_state=[0.93, 0.03, 0.025, 0.015], memory=[0.001, 0.0005, 0.004], cutoff=(6, 12, 20),
+              protocol="dejmps")
+    exact = qnet.chain_delivery(*args, **kw, t_trunc=3000)
+    mc = qnet.simulate_chain(*args, **kw, n_samples=100_000, seed=5)
     _compare(exact, mc)
     # each Bell coefficient of the mean state, not only the fidelity
     sd = mc.states.std(axis=0, ddof=1) / np.sqrt(mc.n)

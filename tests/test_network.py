@@ -165,7 +165,7 @@ def test_link_model_edges_and_time_step():
     np.testing.assert_allclose(par["p_gen"], [l30.success_probability(), l50.success_probability()], rtol=1e-15)
     np.testing.assert_allclose(par["link_state"], [l30.state(), l50.state()], rtol=1e-15)
     assert par["time_step"] == l50.attempt_duration()  # synchronous steps: the slowest link sets the clock
-    np.testing.assert_allclose(par["memory_rates"], np.tile([1.0, 2.0, 30.0], (3, 1)) * par["time_step"], rtol=1e-15)
+    np.testing.assert_allclose(par["memory"], np.tile([1.0, 2.0, 30.0], (3, 1)) * par["time_step"], rtol=1e-15)
 
 
 def test_path_delivery_matches_werner_chain():
@@ -256,5 +256,5 @@ def test_paths_that_do_not_fit_the_protocol_are_skipped():
     # On an 8-ring, 0 -> 3 has a 3-segment path (one way) and a 5-segment path (the other); an explicit
     # two-level protocol fits 3 segments (asymmetric nesting) but not 5, which must be skipped, not raised.
     G = _weighted_ring()
-    choice = qnet.select_path(G, 0, 3, "fidelity", protocol=("swap", "swap"), t_trunc=3000)
+    choice = qnet.select_path(G, 0, 3, "fidelity", schedule=("swap", "swap"), t_trunc=3000)
     assert choice.path == (0, 1, 2, 3)

@@ -28,7 +28,7 @@ def test_swap_chain_refuses_an_empty_chain(links, kw):
 
 def test_swap_chain_of_one_link_is_that_link():
     w = qnet.werner(0.9)
-    np.testing.assert_array_equal(qnet.swap_chain(w[None], gate_fidelity=0.9), w)
+    np.testing.assert_array_equal(qnet.swap_chain(w[None], gate_fidelity=0.9).state, w)
 
 
 # ---------------------------------------------------------------- item 5: totals that leave float64
@@ -201,7 +201,8 @@ def _ring(**kw):
 @pytest.mark.parametrize("edit, match", [
     (lambda G: G.edges[0, 1].update(length=float("nan")), "length of edge"),
     (lambda G: G.edges[0, 1].update(state=[0.5] * 4), "state of edge"),
-    (lambda G: G.nodes[1].update(gate_fidelity=2), "gate_fidelity of node 1"),
+    (lambda G: G.nodes[1].update(gate_fidelity=2), "node 1 has a 'gate_fidelity' attribute"),
+    (lambda G: G.nodes[1].update(noise=0.9), "the noise of node 1 must be a qnet.OperationNoise"),
     (lambda G: G.graph.update(p_swap=2), r"G.graph\['p_swap'\]"),
     (lambda G: G.graph.update(p_swap=float("nan")), r"G.graph\['p_swap'\]"),
     (lambda G: G.graph.update(p_swap="0.5"), r"G.graph\['p_swap'\]"),
@@ -222,8 +223,8 @@ def test_path_from_a_node_to_itself_is_refused():
 
 
 def test_unordered_protocol_is_refused():
-    with pytest.raises(TypeError, match="protocol must be a tuple"):
-        qnet.select_path(_ring(), 0, 2, "fidelity", protocol={"swap", "distill"})
+    with pytest.raises(TypeError, match="schedule must be a tuple"):
+        qnet.select_path(_ring(), 0, 2, "fidelity", schedule={"swap", "distill"})
 
 
 def test_edge_length_is_the_one_source_of_truth():

@@ -58,13 +58,13 @@ def qutip_swap(rho_l, rho_r, p=0.0, q=0.0, accept=(0, 1, 2, 3)):
 def test_ideal_bds_swap_is_convolution():
     lam, mu = random_bds(), random_bds()
     expected = np.array([sum(lam[j] * mu[j ^ k] for j in range(4)) for k in range(4)])  # physics.md §4
-    assert np.allclose(qnet.swap(lam, mu), expected, atol=TOL, rtol=0)
+    assert np.allclose(qnet.swap(lam, mu).state, expected, atol=TOL, rtol=0)
 
 
 def test_werner_swap_formula():
     # Werner inputs: F' = F1 F2 + (1 - F1)(1 - F2)/3 (textbook, Briegel et al. 1998)
     F1, F2 = 0.93, 0.81
-    out = qnet.swap(qnet.werner(F1), qnet.werner(F2))
+    out = qnet.swap(qnet.werner(F1), qnet.werner(F2)).state
     assert abs(out[0] - (F1 * F2 + (1 - F1) * (1 - F2) / 3)) < TOL
 
 
@@ -72,7 +72,7 @@ def test_werner_swap_formula():
 def test_bds_closed_form_matches_qutip_circuit(p, q):
     lam, mu = random_bds(), random_bds()
     ref, prob = qutip_swap(qnet.to_density_matrix(lam), qnet.to_density_matrix(mu), p, q)
-    got = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q)
+    got = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q).state
     assert abs(prob - 1) < TOL
     assert np.abs(qnet.to_density_matrix(got) - ref).max() < TOL
 
@@ -81,7 +81,7 @@ def test_bds_closed_form_matches_qutip_circuit(p, q):
 def test_linear_optics_bds_matches_qutip(p, q):
     lam, mu = random_bds(), random_bds()
     ref, prob = qutip_swap(qnet.to_density_matrix(lam), qnet.to_density_matrix(mu), p, q, accept=(2, 3))
-    got, gp = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q, bsm="linear_optics", with_probability=True)
+    got, gp = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q, bsm="linear_optics")
     assert abs(prob - 0.5) < TOL and abs(gp - 0.5) < TOL
     assert np.abs(qnet.to_density_matrix(got) - ref).max() < TOL
 
@@ -90,7 +90,7 @@ def test_linear_optics_bds_matches_qutip(p, q):
 def test_dm_kernel_matches_qutip_on_general_states(bsm, accept):
     rl, rr = random_dm(3), random_dm(3)
     p, q = np.array([0.0, 0.1, 0.3]), np.array([0.0, 0.02, 0.2])
-    got, prob = qnet.swap(rl, rr, gate_fidelity=1 - p, measurement_error=q, bsm=bsm, with_probability=True)
+    got, prob = qnet.swap(rl, rr, gate_fidelity=1 - p, measurement_error=q, bsm=bsm)
     assert got.shape == (3, 4, 4) and prob.shape == (3,)
     for i in range(3):
         ref, rp = qutip_swap(rl[i], rr[i], p[i], q[i], accept=accept)
@@ -101,22 +101,22 @@ def test_dm_kernel_matches_qutip_on_general_states(bsm, accept):
 def test_linear_optics_probability_depends_on_non_bds_input():
     # |01><01| ⊗ |01><01|: B=1, C=0 -> BC in span{Psi+, Psi-}: linear-optics BSM always succeeds
     ket = np.zeros((4, 4)); ket[1, 1] = 1.0
-    _, prob = qnet.swap(ket, ket, bsm="linear_optics", form="dm", with_probability=True)
+    _, prob = qnet.swap(ket, ket, bsm="linear_optics", form="dm")
     assert abs(prob - 1.0) < TOL
 
 
 def test_dm_and_bds_paths_agree_batched():
     lam, mu = random_bds(5), random_bds(5)
-    a = qnet.swap(lam, mu, gate_fidelity=1 - 0.05, measurement_error=0.01)
-    b = qnet.swap(qnet.to_density_matrix(lam), mu, gate_fidelity=1 - 0.05, measurement_error=0.01)
+    a = qnet.swap(lam, mu, gate_fidelity=1 - 0.05, measurement_error=0.01).state
+    b = qnet.swap(qnet.to_density_matrix(lam), mu, gate_fidelity=1 - 0.05, measurement_error=0.01).state
     assert np.abs(qnet.to_density_matrix(a) - b).max() < TOL
 
 
 def test_broadcasting_batch_shapes():
     lam = random_bds((2, 1))
     mu = random_bds(3)
-    assert qnet.swap(lam, mu).shape == (2, 3, 4)
-    assert qnet.swap(lam, mu, gate_fidelity=1 - np.array([0.0, 0.1, 0.2])).shape == (2, 3, 4)
+    assert qnet.swap(lam, mu).state.shape == (2, 3, 4)
+    assert qnet.swap(lam, mu, gate_fidelity=1 - np.array([0.0, 0.1, 0.2])).state.shape == (2, 3, 4)
 
 
 # ---------------------------------------------------------------- chains
@@ -124,9 +124,8 @@ def test_chain_equals_repeated_swaps():
     links = random_bds(5)
     seq = links[0]
     for i in range(1, 5):
-        seq = qnet.swap(seq, links[i], gate_fidelity=1 - 0.02, measurement_error=0.01)
-    chain, prob = qnet.swap_chain(links, gate_fidelity=1 - 0.02, measurement_error=0.01, bsm="linear_optics",
-                                  with_probability=True)
+        seq = qnet.swap(seq, links[i], gate_fidelity=1 - 0.02, measurement_error=0.01).state
+    chain, prob = qnet.swap_chain(links, gate_fidelity=1 - 0.02, measurement_error=0.01, bsm="linear_optics")
     assert np.abs(chain - seq).max() < TOL
     assert abs(prob - 0.5**4) < TOL
 
@@ -135,13 +134,13 @@ def test_chain_werner_parameter_multiplies():
     # Werner parameters w = (4F - 1)/3 multiply under ideal swapping (independent closed form)
     F = np.array([0.99, 0.9, 0.95])
     w = (4 * F - 1) / 3
-    out = qnet.swap_chain(qnet.werner(F))
+    out = qnet.swap_chain(qnet.werner(F)).state
     assert abs(out[0] - (1 + 3 * np.prod(w)) / 4) < TOL
 
 
 def test_chain_density_matrices_match_qutip():
     rhos = random_dm(3)
-    got = qnet.swap_chain(rhos, gate_fidelity=1 - 0.1)
+    got = qnet.swap_chain(rhos, gate_fidelity=1 - 0.1).state
     ref, _ = qutip_swap(rhos[0], rhos[1], 0.1)
     ref, _ = qutip_swap(ref, rhos[2], 0.1)
     assert np.abs(got - ref).max() < TOL
@@ -149,7 +148,7 @@ def test_chain_density_matrices_match_qutip():
 
 def test_single_link_chain_is_identity():
     lam = random_bds(1)
-    assert np.abs(qnet.swap_chain(lam) - lam[0]).max() < TOL
+    assert np.abs(qnet.swap_chain(lam).state - lam[0]).max() < TOL
 
 
 # ---------------------------------------------------------------- bad input
@@ -185,10 +184,10 @@ def test_chain_without_chain_axis():
 
 def test_chain_batch_of_bds_chains_is_read_as_bds():
     links = random_bds(12).reshape(3, 4, 4)  # 3 chains of 4 links: rows are BDS, matrices are not Hermitian
-    out = qnet.swap_chain(links)
+    out = qnet.swap_chain(links).state
     assert out.shape == (3, 4)
     for i in range(3):
-        assert np.abs(out[i] - qnet.swap_chain(links[i])).max() < TOL
+        assert np.abs(out[i] - qnet.swap_chain(links[i]).state).max() < TOL
 
 
 # ---------------------------------------------------------------- properties (hypothesis)
@@ -202,12 +201,12 @@ _simplex = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda x
 @settings(max_examples=60, deadline=None)
 @given(_simplex, _simplex, st.floats(0.0, 1.0), st.floats(0.0, 1.0))
 def test_swap_properties(lam, mu, p, q):
-    out = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q)
+    out = qnet.swap(lam, mu, gate_fidelity=1 - p, measurement_error=q).state
     assert abs(out.sum() - 1) < 1e-12 and (out >= 0).all()
     # symmetric in the two inputs (the convolution is commutative; the noise acts on the output)
-    assert np.abs(out - qnet.swap(mu, lam, gate_fidelity=1 - p, measurement_error=q)).max() < 1e-12
+    assert np.abs(out - qnet.swap(mu, lam, gate_fidelity=1 - p, measurement_error=q).state).max() < 1e-12
     # swapping with the perfect pair |Φ+> only adds the BSM noise: (1 - p) (λ * Q) + p/4
-    ideal = qnet.swap(lam, [1.0, 0.0, 0.0, 0.0], gate_fidelity=1 - p, measurement_error=q)
+    ideal = qnet.swap(lam, [1.0, 0.0, 0.0, 0.0], gate_fidelity=1 - p, measurement_error=q).state
     Q = qnet.bsm_error_probabilities(q)
     expected = (1 - p) * np.array([sum(lam[j] * Q[j ^ k] for j in range(4)) for k in range(4)]) + p / 4
     assert np.abs(ideal - expected).max() < 1e-12

@@ -74,7 +74,7 @@ CASES = [
 
 @pytest.mark.parametrize("first, second, rates, rates_second, t1, t2, t", CASES)
 def test_timeline_matches_qutip_circuit(first, second, rates, rates_second, t1, t2, t):
-    state, p = qnet.purification_timeline(first, second, rates, t1, t2, t, rates_second=rates_second)
+    state, p = qnet.purification_timeline(first, second, rates, t1, t2, t, memory_second=rates_second)
     r2 = rates if rates_second is None else rates_second
     ref, p_ref = reference_timeline(bds_dm_reference(np.asarray(first)), bds_dm_reference(np.asarray(second)),
                                     pair_ops(rates), pair_ops(r2), t1, t2, t)
@@ -288,20 +288,20 @@ def test_border_closed_form_values():
     [
         ({"t1": 0.2, "t2": 0.1}, "t2 must be >= t1"),
         ({"t1": -0.1}, "t1 must be >= 0"),
-        ({"rates": [-1.0, 0.0, 0.0]}, "rates must be >= 0"),
-        ({"rates": [1.0, 0.0]}, "rates must have last axis of length 3"),
+        ({"memory": [-1.0, 0.0, 0.0]}, "memory must be >= 0"),
+        ({"memory": [1.0, 0.0]}, "memory must have last axis of length 3"),
         ({"fom": "purity"}, "unknown fom 'purity'; valid values are 'fidelity'"),
         ({"protocol": "magic"}, "unknown protocol 'magic'"),
         ({"weighted": "yes"}, "weighted must be True or False"),
         ({"grid": 2}, "grid must be an integer >= 3"),
         ({"rtol": 0.0}, "rtol must lie in"),
         ({"first": [0.5, 0.5, 0.5, 0.5]}, "first coefficients must sum to 1"),
-        ({"rates": qnet.T1T2Memory(1.0, 1.0)}, "leaves the Bell-diagonal family"),
+        ({"memory": qnet.T1T2Memory(1.0, 1.0)}, "leaves the Bell-diagonal family"),
         ({"t2": np.array([0.2, 0.3]), "first": np.tile(W95, (3, 1))}, "batch shapes do not broadcast"),
     ],
 )
 def test_optimal_time_bad_input(kwargs, match):
-    args = {"first": W95, "second": W95, "rates": DEPOL, "t1": 0.01, "t2": 0.1}
+    args = {"first": W95, "second": W95, "memory": DEPOL, "t1": 0.01, "t2": 0.1}
     args.update(kwargs)
     with pytest.raises((ValueError, TypeError), match=match):
         qnet.optimal_purification_time(**args)
@@ -329,7 +329,7 @@ def test_timeline_time_outside_interval():
     ],
 )
 def test_generation_bad_input(kwargs, match):
-    args = {"first": W95, "second": W95, "rates": DEPOL, "p": 0.2, "tau": 0.01, "deadline": 0.1}
+    args = {"first": W95, "second": W95, "memory": DEPOL, "p": 0.2, "tau": 0.01, "deadline": 0.1}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         qnet.compare_generation_policies(**args)

@@ -46,8 +46,8 @@ def chain(length_km: float, levels: int) -> tuple[float, float]:
     cutoff = max(1, int(CUTOFF_S / step))  # memory-time cut-off, in steps
     for t_trunc in (2**12, 2**14, 2**16, 2**17):  # smallest window that holds the distribution
         try:
-            r = qnet.chain_delivery_bds(("swap",) * levels, segment.success_probability(), P_SWAP,
-                                        segment.state(), rates, cutoff=cutoff, t_trunc=t_trunc)
+            r = qnet.chain_delivery(("swap",) * levels, segment.success_probability(), P_SWAP,
+                                    link_state=segment.state(), memory=rates, cutoff=cutoff, t_trunc=t_trunc)
             break
         except ValueError:
             continue

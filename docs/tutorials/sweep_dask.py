@@ -37,8 +37,8 @@ def evaluate(distance_km: float, cutoff_ms: float) -> dict:
                                dark_count_probability=1e-6, preparation_time_s=5e-6)
     step = segment.attempt_duration()
     cutoff = max(1, int(cutoff_ms * 1e-3 / step))
-    r = qnet.chain_delivery_bds(("swap", "swap"), segment.success_probability(), 0.5, segment.state(),
-                                qnet.depolarizing_rates(1.0 * step), cutoff=cutoff, t_trunc=2**16)
+    r = qnet.chain_delivery(("swap", "swap"), segment.success_probability(), 0.5, link_state=segment.state(),
+                            memory=qnet.depolarizing_rates(1.0 * step), cutoff=cutoff, t_trunc=2**16)
     return {"rate": 1.0 / (r.mean_time * step), "fidelity": r.mean_fidelity, "cutoff_steps": cutoff}
 
 

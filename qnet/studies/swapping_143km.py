@@ -241,8 +241,8 @@ def memory_architectures(distance_km: float, hw: dict) -> list[dict]:
         heralded = idle_both(link.state(), T - link.preparation_time_s, memory)  # wait for the herald
         older = waiting_average(heralded, p, T, memory)
         fresh = heralded
-        swapped = qnet.swap(older, fresh, gate_fidelity=hw["swap_gate_fidelity"],
-                             measurement_error=hw["swap_measurement_error"])
+        swapped = qnet.swap(older, fresh, noise=qnet.OperationNoise(hw["swap_gate_fidelity"],
+                                                                    hw["swap_measurement_error"])).state
         swapped = idle_both(swapped, half.delay_s, memory)  # swap outcome travels to the end nodes
         expected_attempts = (3 - 2 * p) / (p * (2 - p))
         rate = 1.0 / (expected_attempts * T)
