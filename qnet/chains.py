@@ -122,7 +122,9 @@ class ChainDelivery(Result):
         ``r = max(0, 1 - h(e_x) - h(e_z))`` (base-2 entropies; Li et al.'s figure of merit).
     coverage, truncation_error : float
         ``sum(pmf)`` and ``1 - sum(pmf)`` (probability delivered at or after ``t_trunc``).
-    protocol, cutoff, cut_type : the protocol that was evaluated.
+    schedule, cutoff, cut_type : the schedule and cut-offs that were evaluated.
+    problem : str
+        Identity of the :class:`RepeaterChain` evaluated (:attr:`RepeaterChain.identity`).
     joint : numpy.ndarray, shape (t_trunc, 4)
         Raw ``pmf[t] * wht(state[t])`` (Walsh–Hadamard components of the delivered state times the
         delivery probability, before clipping); the input of a further level.
@@ -136,9 +138,10 @@ class ChainDelivery(Result):
     key_rate: float
     coverage: float
     truncation_error: float
-    protocol: tuple[str, ...] = ()
+    schedule: tuple[str, ...] = ()
     cutoff: tuple = ()
     cut_type: str = "memory_time"
+    problem: str = ""
     joint: np.ndarray = field(default=None, repr=False)
 
     @property
@@ -183,27 +186,27 @@ def validate_schedule(schedule: Any, name: str = "schedule") -> tuple[str, ...]:
     return tuple(out)
 
 
-def _n_segments(protocol: tuple[str, ...], n: int | None, name: str = "the chain") -> int:
-    n_swap = protocol.count("swap")
+def _n_segments(schedule: tuple[str, ...], n: int | None, name: str = "the chain") -> int:
+    n_swap = schedule.count("swap")
     if n is None:
         return 2**n_swap
     need = 0 if n == 1 else math.ceil(math.log2(n))
     if need != n_swap:
         raise ValueError(
-            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but schedule {protocol} has "
+            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but schedule {schedule} has "
             f"{n_swap} (the segments are counted from {name})"
         )
     return n
 
 
-def _per_segment(value: Any, name: str, checker: Callable, protocol: tuple[str, ...]) -> tuple[np.ndarray, int]:
+def _per_segment(value: Any, name: str, checker: Callable, schedule: tuple[str, ...]) -> tuple[np.ndarray, int]:
     arr = checker(value, name)
     if arr.ndim == 0:
-        n = _n_segments(protocol, None)
+        n = _n_segments(schedule, None)
         return np.full(n, float(arr)), n
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a number or a 1-D array with one value per segment, got shape {arr.shape}")
-    return arr, _n_segments(protocol, arr.size, f"{name} (one value per segment)")
+    return arr, _n_segments(schedule, arr.size, f"{name} (one value per segment)")
 
 
 def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
@@ -267,7 +270,7 @@ def _distinct_nodes(model: _Model) -> int:
         for sa, wa in ((start, width),) if ch is None else ch:
             walk(level - 1, sa, wa)
 
-    walk(len(model.protocol) - 1, 0, model.n)
+    walk(len(model.schedule) - 1, 0, model.n)
     return len(seen)
 
 
@@ -331,7 +334,7 @@ def _pairs(D: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Model:
-    protocol: tuple[str, ...]
+    schedule: tuple[str, ...]
     p_gen: np.ndarray          # (n,)
     link_hat: np.ndarray       # (n, 4) WHT of each segment's link state
     node_c: np.ndarray         # (n + 1, 4) per-node WHT decay rates
@@ -346,7 +349,7 @@ class _Model:
 
     def children(self, level: int, start: int, width: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
         """Spans ``(start, width)`` of the two inputs of a node, or None for a pass-through."""
-        if self.protocol[level] == "swap":
+        if self.schedule[level] == "swap":
             if width == 1:
                 return None
             wa = (width + 1) // 2
@@ -358,7 +361,7 @@ class _Model:
 
     def identity(self) -> str:
         """Hash of everything that decides the model's results (16 hex digits of SHA-256)."""
-        h = hashlib.sha256(repr((self.protocol, self.p_swap, self.cutoffs, self.cut_type)).encode())
+        h = hashlib.sha256(repr((self.schedule, self.p_swap, self.cutoffs, self.cut_type)).encode())
         for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
             h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
         return h.hexdigest()[:16]
@@ -440,7 +443,7 @@ def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
 def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray,
            direct: bool) -> np.ndarray:
     T = JA.shape[0]
-    op = model.protocol[level]
+    op = model.schedule[level]
     D = _SWAP_D if op == "swap" else model.D_distill
     cut = model.cutoffs[level]
     cut_type = model.cut_type if cut is not None else "memory_time"
@@ -498,7 +501,7 @@ def _evaluate(model: _Model, T: int, direct: bool = False) -> np.ndarray:
         memo[key] = res
         return res
 
-    return node(len(model.protocol) - 1, 0, model.n)
+    return node(len(model.schedule) - 1, 0, model.n)
 
 
 def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
@@ -587,15 +590,15 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
     return ChainDelivery(
         pmf=pmf, state=state, mean_time=mean_time, mean_state=mean_state, mean_fidelity=float(mean_state[0]),
         key_rate=frac / mean_time, coverage=coverage, truncation_error=max(0.0, 1.0 - coverage),
-        protocol=model.protocol, cutoff=model.cutoffs, cut_type=model.cut_type, joint=J,
+        schedule=model.schedule, cutoff=model.cutoffs, cut_type=model.cut_type, problem=model.identity(), joint=J,
     )
 
 
-def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Model:
-    protocol = validate_schedule(protocol)
-    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
+def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Model:
+    schedule = validate_schedule(schedule)
+    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), schedule)
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
-    w, nw = _per_segment(w0, "w0", _v.probability, protocol)
+    w, nw = _per_segment(w0, "w0", _v.probability, schedule)
     if np.ndim(p_gen) == 0 and np.ndim(w0) == 1:
         p, n = np.full(nw, float(p[0])), nw
     elif np.ndim(w0) == 0:
@@ -610,9 +613,9 @@ def _werner_model(protocol, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         node_c = np.full((n + 1, 4), 0.5 / tc)
         node_c[:, 0] = 0.0
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
-    cuts = _cutoffs(cutoff, cut_type, len(protocol))
-    D = _distill_tensor("bbpssw", 1.0, 0.0, True) if "distill" in protocol else None
-    return _Model(protocol, p, link_hat, node_c, ps, cuts, cut_type, D)
+    cuts = _cutoffs(cutoff, cut_type, len(schedule))
+    D = _distill_tensor("bbpssw", 1.0, 0.0, True) if "distill" in schedule else None
+    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, D)
 
 
 def chain_delivery(
@@ -748,10 +751,10 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
     return _result(_evaluate(model, T), model, tol)
 
 
-def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
+def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                noise: OperationNoise) -> _Model:
-    protocol = validate_schedule(protocol)
-    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), protocol)
+    schedule = validate_schedule(schedule)
+    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), schedule)
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
     if lam.ndim == 1:
@@ -764,10 +767,10 @@ def _bds_model(protocol, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     if rates.shape != (n + 1, 3):
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
-    cuts = _cutoffs(cutoff, cut_type, len(protocol))
-    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl) if "distill" in protocol \
+    cuts = _cutoffs(cutoff, cut_type, len(schedule))
+    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl) if "distill" in schedule \
         else None
-    return _Model(protocol, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
+    return _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
 
 
 def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
@@ -886,7 +889,7 @@ class RepeaterChain:
     @property
     def schedule(self) -> tuple[str, ...]:
         """Levels of the nested chain, from the elementary links up."""
-        return self._model.protocol
+        return self._model.schedule
 
     @property
     def n_segments(self) -> int:
@@ -931,7 +934,7 @@ class RepeaterChain:
         cut_type = self.cut_type if cut_type is None else cut_type
         cuts = _cutoffs(cutoff, cut_type, len(self.schedule))
         m = self._model
-        return self._from_model(_Model(m.protocol, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, cut_type,
+        return self._from_model(_Model(m.schedule, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, cut_type,
                                        m.D_distill), self._model_kind)
 
     def delivery(self, t_trunc: int = 1000, *, tol: float | None = 1e-6) -> ChainDelivery:
@@ -1000,13 +1003,13 @@ def _flatten(model: "_Model") -> ChainTree:
                 (sa, wa), (sb, wb) = ch
                 ia, ib = node(level - 1, sa, wa), node(level - 1, sb, wb)
                 cut = model.cutoffs[level]
-                memo[key] = new(_mc.SWAP if model.protocol[level] == "swap" else _mc.DISTILL, ia, ib,
+                memo[key] = new(_mc.SWAP if model.schedule[level] == "swap" else _mc.DISTILL, ia, ib,
                                 ca=model.link_c(sa, wa), cb=model.link_c(sb, wb),
                                 code=-1 if cut is None else _CUT_CODE[model.cut_type],
                                 value=0.0 if cut is None else float(cut))
         return memo[key]
 
-    root = node(len(model.protocol) - 1, 0, model.n)
+    root = node(len(model.schedule) - 1, 0, model.n)
     cols = list(zip(*rows))
 
     def arr(i, dtype=np.float64):
@@ -1020,7 +1023,8 @@ def _flatten(model: "_Model") -> ChainTree:
 # ---------------------------------------------------------------- optimizer
 @dataclass(frozen=True, repr=False)
 class CutoffOptimum(Result):
-    """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery."""
+    """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery
+    (whose ``problem`` is the identity of the chain with the best cut-offs)."""
 
     cutoff: tuple
     value: float
@@ -1049,7 +1053,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
               ) -> CutoffOptimum:
     from scipy.optimize import differential_evolution
 
-    protocol = model.protocol
+    schedule = model.schedule
     T = validate_t_trunc(t_trunc)
     if tol is None:
         raise TypeError("tol must be a number in (0, 1]: candidates whose window misses more than tol score 0")
@@ -1064,19 +1068,19 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
         fom = (lambda r: r.key_rate) if objective == "key_rate" else (lambda r: r.mean_fidelity / r.mean_time)
     lo, hi = _bounds(bounds, cut_type, T)
     _check_size(model, T)
-    dim = len(protocol) if per_level else 1
+    dim = len(schedule) if per_level else 1
     integer = cut_type != "fidelity"
     cache: dict = {}
 
     def cut_of(x: np.ndarray) -> tuple:
         vals = [int(round(v)) if integer else float(v) for v in x]
-        return tuple(vals) if per_level else (vals[0],) * len(protocol)
+        return tuple(vals) if per_level else (vals[0],) * len(schedule)
 
     def evaluate(x: np.ndarray) -> float:
         c = cut_of(x)
         if c not in cache:
-            m = _Model(model.protocol, model.p_gen, model.link_hat, model.node_c, model.p_swap,
-                       _cutoffs(c, cut_type, len(protocol)), cut_type, model.D_distill)
+            m = _Model(model.schedule, model.p_gen, model.link_hat, model.node_c, model.p_swap,
+                       _cutoffs(c, cut_type, len(schedule)), cut_type, model.D_distill)
             try:
                 r = _result(_evaluate(m, T), m, None)
             except (NeverDeliversError, TruncationError):  # a genuinely infeasible candidate: no delivery in window

@@ -62,7 +62,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import purification as _k
-from .measures import BDS_MEASURES, MEASURES, fom_sign
+from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit
 from .results import Heralded, Result
 from .noise import OperationNoise, resolve
 from .states import bds_to_dm
@@ -649,10 +649,10 @@ def purification_gain(
     kept: Any,
     sacrificed: Any,
     protocol: str = "cnot",
-    fom: str = "fidelity",
+    fom: str | FigureOfMerit = "fidelity",
     baseline: str = "better",
     *,
-    weighted: bool = False,
+    weighted: bool | None = None,
     fresher: str = "sacrificed",
     noise: OperationNoise | None = None,
     form: str = "auto",
@@ -670,8 +670,8 @@ def purification_gain(
     kept, sacrificed, protocol, noise, form, rotate_back, noise_b
         As in :func:`purify` (batched, broadcasting); so are the shortcuts ``gate_fidelity``,
         ``measurement_error``, ``gate_fidelity_b`` and ``measurement_error_b``.
-    fom : str
-        Figure of merit, one of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
+    fom : str or FigureOfMerit
+        A :class:`qnet.FigureOfMerit`, or the name of one of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
         ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,
         ``hashing_yield``, ``chsh_max``, ``fidelity_witness``, ``bb84_key_fraction``,
         ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
@@ -685,8 +685,8 @@ def purification_gain(
           purified figure is compared with the inputs' mean (quality of a delivered pair);
           weighted, ``p · m(out)`` is compared with ``m(kept) + m(sacrificed)`` (the figure
           delivered per two raw pairs).
-    weighted : bool
-        Multiply the purified figure by the success probability (e.g. ``log_negativity × p``,
+    weighted : bool, optional
+        Multiply the purified figure by the success probability (default: the figure's own; e.g. ``log_negativity × p``,
         the figure of Zang et al. 2025). Input baselines are not weighted (each is available
         with certainty).
     fresher : {"kept", "sacrificed"}
@@ -708,31 +708,18 @@ def purification_gain(
     array([False, False])
     """
     _v.option(protocol, "protocol", PROTOCOLS)
-    _v.option(fom, "fom", FIGURES_OF_MERIT)
+    fom = as_figure_of_merit(fom, weighted)
     _v.option(baseline, "baseline", BASELINES)
     _v.option(fresher, "fresher", ("kept", "sacrificed"))
-    if not isinstance(weighted, (bool, np.bool_)):
-        raise TypeError(f"weighted must be True or False, got {type(weighted).__name__} {weighted!r}")
     k_kind, k = _v.state(kept, "kept", form)
     s_kind, s = _v.state(sacrificed, "sacrificed", form)
     noise = dict(noise=noise, gate_fidelity=gate_fidelity, measurement_error=measurement_error, rotate_back=rotate_back,
                  noise_b=noise_b, gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
-    if "dm" in (k_kind, s_kind):
-        out, p = purify(k if k_kind == "dm" else bds_to_dm(k), s if s_kind == "dm" else bds_to_dm(s), protocol,
-                        form="dm", **noise)
-    else:
-        out, p = purify(k, s, protocol, form="bds", **noise)
-    if "dm" in (k_kind, s_kind):
-        fn = MEASURES[fom]
-        m_out = np.asarray(fn(out, form="dm"))
-        m_k = np.asarray(fn(k, form=k_kind))
-        m_s = np.asarray(fn(s, form=s_kind))
-    else:
-        fn = BDS_MEASURES[fom]
-        m_out, m_k, m_s = fn(out), fn(k), fn(s)
-    value = m_out * p if weighted else m_out
-    sign = fom_sign(fom)
-    base = baseline_values(m_k, m_s, baseline, fresher, bool(weighted), sign)
+    kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
+    out, p = purify(k, s, protocol, form="auto" if kind == "dm" else "bds", **noise)
+    m_out, m_k, m_s = fom(out, kind), fom(k, k_kind), fom(s, s_kind)
+    value = m_out * p if fom.weighted else m_out
+    base = baseline_values(m_k, m_s, baseline, fresher, fom.weighted, fom.sign)
     value, base = np.broadcast_arrays(value, base)
-    gain = sign * (value - base)
-    return Gain(fom, baseline, bool(weighted), value, base, gain, gain > GAIN_ATOL, p, out)
+    gain = fom.sign * (value - base)
+    return Gain(fom.name, baseline, fom.weighted, value, base, gain, gain > GAIN_ATOL, p, out)

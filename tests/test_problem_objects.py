@@ -235,3 +235,16 @@ def test_network_nodes_carry_operation_noise():
     ideal = qnet.chain_delivery(("distill", "swap"), par["p_gen"], 1.0, link_state=par["link_state"],
                                 memory=par["memory"], t_trunc=3000, protocol="dejmps")
     assert r.mean_fidelity < ideal.mean_fidelity - 1e-3  # the noise is really applied
+
+
+def test_results_carry_the_identity_of_their_problem():
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.6, 0.995, 60.0, cutoff=(5, 9))
+    r = chain.delivery(800)
+    assert r.problem == chain.identity and r.schedule == ("swap", "swap")
+    assert chain.with_cutoff((5, 10)).delivery(800).problem != r.problem
+    best = chain.optimize_cutoff(t_trunc=800, bounds=(1, 40), maxiter=4)
+    assert best.delivery.problem == chain.with_cutoff(best.cutoff).identity
+    mc = qnet.sample_chain(chain, 2000, seed=1)
+    assert chain.identity in mc.problem
+    with pytest.raises(ValueError):
+        mc + qnet.sample_chain(chain.with_cutoff((5, 10)), 2000, seed=2)
