@@ -88,7 +88,6 @@ CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
 _CUT_CODE = {"memory_time": _k.MEMORY_TIME, "fidelity": _k.FIDELITY, "run_time": _k.RUN_TIME}
 _NO_CUT = 2**40  # a memory-time cut-off that never triggers
 
-_H = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], dtype=np.float64)
 _SWAP_D = np.zeros((4, 4, 4))
 for _s in range(4):
     _SWAP_D[_s, _s, _s] = 1.0
@@ -307,8 +306,12 @@ def component_rates(node_rates: np.ndarray) -> np.ndarray:
 
 
 def _bilinear_to_wht(C: np.ndarray) -> np.ndarray:
-    """``D[k, i, j]`` acting on WHT components from ``C[k, a, b]`` acting on Bell coefficients."""
-    return np.einsum("kq,qab,ai,bj->kij", _H, C, _H / 4.0, _H / 4.0)
+    """``D[k, i, j]`` acting on WHT components from ``C[k, a, b]`` acting on Bell coefficients: the transform on the
+    output axis, its inverse (``wht / 4``) on both input axes."""
+    def on_axis(x: np.ndarray, axis: int) -> np.ndarray:
+        return np.moveaxis(wht(np.moveaxis(x, axis, -1)), -1, axis)
+
+    return on_axis(on_axis(on_axis(C, 0), 1), 2) / 16.0
 
 
 def _distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool) -> np.ndarray:

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from .states import bds_to_dm
 
 __all__ = [
     "PauliMemory",

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from .states import werner_rows
 
 __all__ = [
     "FIBRE_LIGHT_SPEED_KM_S",
@@ -421,8 +422,7 @@ class MidpointSource(_Heralding):
         if p <= 0:
             return 0.0, _MIXED.copy()
         good = pp * eta * eta
-        F = self.source_fidelity
-        werner = np.array([F, (1 - F) / 3, (1 - F) / 3, (1 - F) / 3])
+        werner = werner_rows(np.float64(self.source_fidelity))
         return float(p), (good * werner + (p - good) * _MIXED) / p
 
     def attempt_duration(self) -> float:
@@ -461,8 +461,7 @@ class SenderReceiver(_Heralding):
         p = eta + (1 - eta) * d
         if p <= 0:
             return 0.0, _MIXED.copy()
-        F = self.source_fidelity
-        werner = np.array([F, (1 - F) / 3, (1 - F) / 3, (1 - F) / 3])
+        werner = werner_rows(np.float64(self.source_fidelity))
         return float(p), (eta * werner + (p - eta) * _MIXED) / p
 
     def attempt_duration(self) -> float:

@@ -65,7 +65,7 @@ from ._kernels import purification as _k
 from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit
 from .results import Heralded, Result
 from .noise import OperationNoise, resolve
-from .states import bds_to_dm
+from .states import bds_to_dm, werner_rows
 
 __all__ = [
     "PROTOCOLS",
@@ -107,6 +107,16 @@ def _plan(protocol: str, rotate_back: bool) -> tuple[int, int, int, bool]:
 _PLAN_NO_BACK = {name: _plan(name, False) for name in PROTOCOLS}
 
 
+def _node_noise(gate_fidelity: Any, measurement_error: Any, gate_fidelity_b: Any,
+                measurement_error_b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Float arrays ``(f_A, q_A, f_B, q_B)`` of the two nodes' noise (node B's default to node A's)."""
+    fa = np.asarray(gate_fidelity, dtype=np.float64)
+    qa = np.asarray(measurement_error, dtype=np.float64)
+    fb = fa if gate_fidelity_b is None else np.asarray(gate_fidelity_b, dtype=np.float64)
+    qb = qa if measurement_error_b is None else np.asarray(measurement_error_b, dtype=np.float64)
+    return fa, qa, fb, qb
+
+
 def bds_purify(
     lam: np.ndarray,
     mu: np.ndarray,
@@ -129,10 +139,7 @@ def bds_purify(
     src_k, src_s, src_o, tw = _plan(protocol, rotate_back)
     lam = np.asarray(lam, dtype=np.float64)
     mu = np.asarray(mu, dtype=np.float64)
-    fa = np.asarray(gate_fidelity, dtype=np.float64)
-    qa = np.asarray(measurement_error, dtype=np.float64)
-    fb = fa if gate_fidelity_b is None else np.asarray(gate_fidelity_b, dtype=np.float64)
-    qb = qa if measurement_error_b is None else np.asarray(measurement_error_b, dtype=np.float64)
+    fa, qa, fb, qb = _node_noise(gate_fidelity, measurement_error, gate_fidelity_b, measurement_error_b)
     fid = fa * fb
     err = qa * (1.0 - qb) + (1.0 - qa) * qb  # probability that the reported parity is flipped
     batch = np.broadcast_shapes(lam.shape[:-1], mu.shape[:-1], fid.shape, err.shape)
@@ -301,10 +308,7 @@ def dm_purify(
         rho = _werner_dm(rho)
         sigma = _werner_dm(sigma)
     c1, c2, cb, _ = _plan(protocol, rotate_back)
-    fa = np.asarray(gate_fidelity, dtype=np.float64)
-    qa = np.asarray(measurement_error, dtype=np.float64)
-    fb = fa if gate_fidelity_b is None else np.asarray(gate_fidelity_b, dtype=np.float64)
-    qb = qa if measurement_error_b is None else np.asarray(measurement_error_b, dtype=np.float64)
+    fa, qa, fb, qb = _node_noise(gate_fidelity, measurement_error, gate_fidelity_b, measurement_error_b)
     batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], fa.shape, qa.shape, fb.shape, qb.shape)
     n = int(np.prod(batch))
     r1 = np.ascontiguousarray(np.broadcast_to(rho, batch + (4, 4))).reshape(n, 4, 4)
@@ -338,8 +342,7 @@ def _werner_dm(rho: np.ndarray) -> np.ndarray:
     from .states import BELL_VECTORS
 
     F = np.einsum("i,...ij,j->...", BELL_VECTORS[0], rho, BELL_VECTORS[0]).real
-    rest = (1.0 - F) / 3.0
-    return bds_to_dm(np.stack([F, rest, rest, rest], axis=-1))
+    return bds_to_dm(werner_rows(F))
 
 
 # ================================================================ multi-round schedules

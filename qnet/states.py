@@ -74,7 +74,12 @@ def werner(F: Any) -> np.ndarray:
     >>> qnet.werner([1.0, 0.25]).shape
     (2, 4)
     """
-    F = _v.probability(F, "F")
+    return werner_rows(_v.probability(F, "F"))
+
+
+def werner_rows(F: np.ndarray) -> np.ndarray:
+    """``[F, (1-F)/3, (1-F)/3, (1-F)/3]`` of validated fidelities: the one Werner constructor (engine tier, not in
+    ``__all__``; :func:`werner` validates and calls it)."""
     rest = (1.0 - F) / 3.0
     return np.stack([F, rest, rest, rest], axis=-1)
 
@@ -207,12 +212,7 @@ def werner_twirl(state: Any) -> np.ndarray:
     array([0.8       , 0.06666667, 0.06666667, 0.06666667])
     """
     lam = _v.bds(state, "state")
-    return _werner_of(lam[..., 0])
-
-
-def _werner_of(F: np.ndarray) -> np.ndarray:
-    rest = (1.0 - F) / 3.0
-    return np.stack([F, rest, rest, rest], axis=-1)
+    return werner_rows(lam[..., 0])
 
 
 def to_qobj(state: Any, form: str = "auto"):

@@ -27,7 +27,7 @@ from .measures import FigureOfMerit, as_figure_of_merit
 from .noise import OperationNoise, resolve
 from .purification import BASELINES, PROTOCOLS, baseline_values, bds_purify, dm_purify
 from .results import Heralded, Result, content_hash
-from .states import bds_to_dm
+from .states import bds_to_dm, werner_rows
 
 __all__ = [
     "PurificationTimeline",
@@ -1118,7 +1118,7 @@ def optimal_time_border(
     F0 = _v.in_interval(F0, "F0", 0.25, 1.0)
     gamma = _v.positive(gamma, "gamma")
     shape = _v.broadcast({"F0": F0, "gamma": gamma})
-    lam = np.broadcast_to(_werner_rows(F0), shape + (4,))
+    lam = np.broadcast_to(werner_rows(F0), shape + (4,))
     timeline = PurificationTimeline(lam, lam, np.zeros(shape + (3,)), t1, t2, protocol=protocol, form="bds")
     return _border(timeline, np.broadcast_to(gamma, shape), ratio, as_figure_of_merit(fom, weighted), rule, xtol,
                    leave_tol)
@@ -1156,6 +1156,4 @@ def _border(timeline: PurificationTimeline, gamma: np.ndarray, ratio: Any, fom: 
     return border.item() if border.ndim == 0 else border
 
 
-def _werner_rows(F: np.ndarray) -> np.ndarray:
-    rest = (1.0 - F) / 3.0
-    return np.stack([F, rest, rest, rest], axis=-1)
+

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+import qnet
 from qnet.measures import BDS_MEASURES, fom_sign
 from qnet.purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify
 
@@ -103,8 +104,7 @@ def family_states(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         def make(F):
             z = np.zeros_like(F)
             if name == "werner":
-                r = (1 - F) / 3
-                return np.stack([F, r, r, r], -1)
+                return qnet.werner(F)
             if name == "dephasing":
                 return np.stack([F, 1 - F, z, z], -1)
             return np.stack([F, z, 1 - F, z], -1)
