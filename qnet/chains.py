@@ -255,22 +255,14 @@ def _tol(tol: Any) -> float | None:
 
 
 def _distinct_nodes(model: _Model) -> int:
-    """Number of distinct sub-chains the recursion stores (memoised by content), counted without any arrays."""
-    seen: set = set()
+    """Number of distinct levels the recursion stores (memoised by content), counted without any arrays."""
+    count = [0]
 
-    def walk(level: int, start: int, width: int) -> None:
-        if level < 0:
-            return
-        key = model.key(level, start, width)
-        if key in seen:
-            return
-        seen.add(key)
-        ch = model.children(level, start, width)
-        for sa, wa in ((start, width),) if ch is None else ch:
-            walk(level - 1, sa, wa)
+    def combine(*_: Any) -> None:
+        count[0] += 1
 
-    walk(len(model.schedule) - 1, 0, model.n)
-    return len(seen)
+    model.fold(lambda start: None, combine)
+    return count[0]
 
 
 def _check_size(model: _Model, T: int) -> None:
@@ -368,6 +360,29 @@ class _Model:
         for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
             h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
         return h.hexdigest()[:16]
+
+    def fold(self, link: Callable[[int], Any], combine: Callable[[int, tuple, tuple, Any, Any], Any]) -> Any:
+        """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain (memoised by content):
+        ``link(start)`` gives an elementary link's value, ``combine(level, span_a, span_b, a, b)`` the value of a
+        level joining inputs of spans ``(start, width)``; a distillation's two inputs are the same value."""
+        memo: dict = {}
+
+        def node(level: int, start: int, width: int) -> Any:
+            if level < 0:
+                return link(start)
+            key = self.key(level, start, width)
+            if key not in memo:
+                ch = self.children(level, start, width)
+                if ch is None:
+                    memo[key] = node(level - 1, start, width)
+                else:
+                    span_a, span_b = ch
+                    a = node(level - 1, *span_a)
+                    b = a if span_a == span_b else node(level - 1, *span_b)
+                    memo[key] = combine(level, span_a, span_b, a, b)
+            return memo[key]
+
+        return node(len(self.schedule) - 1, 0, self.n)
 
     def key(self, level: int, start: int, width: int) -> tuple:
         return (level, width, self.p_gen[start:start + width].tobytes(), self.link_hat[start:start + width].tobytes(),
@@ -485,26 +500,10 @@ def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.nda
 
 
 def _evaluate(model: _Model, T: int, direct: bool = False) -> np.ndarray:
-    memo: dict = {}
-
-    def node(level: int, start: int, width: int) -> np.ndarray:
-        if level < 0:
-            return _elementary(float(model.p_gen[start]), model.link_hat[start], T)
-        key = model.key(level, start, width)
-        if key in memo:
-            return memo[key]
-        ch = model.children(level, start, width)
-        if ch is None:
-            res = node(level - 1, start, width)
-        else:
-            (sa, wa), (sb, wb) = ch
-            JA = node(level - 1, sa, wa)
-            JB = JA if (sa, wa) == (sb, wb) else node(level - 1, sb, wb)
-            res = _level(model, level, JA, JB, model.link_c(sa, wa), model.link_c(sb, wb), direct)
-        memo[key] = res
-        return res
-
-    return node(len(model.schedule) - 1, 0, model.n)
+    """Joint delivery distribution ``J[t, s]`` of the whole chain (the fast path, or the direct one)."""
+    return model.fold(
+        lambda start: _elementary(float(model.p_gen[start]), model.link_hat[start], T),
+        lambda level, a, b, JA, JB: _level(model, level, JA, JB, model.link_c(*a), model.link_c(*b), direct))
 
 
 def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
@@ -991,28 +990,19 @@ def _flatten(model: "_Model") -> ChainTree:
                      zero if cb is None else cb, code, value))
         return len(rows) - 1
 
-    def node(level: int, start: int, width: int) -> int:
-        if level < 0:
-            key = ("link", model.p_gen[start], model.link_hat[start].tobytes())
-            if key not in memo:
-                memo[key] = new(_mc.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
-            return memo[key]
-        key = model.key(level, start, width)
+    def link(start: int) -> int:
+        key = (model.p_gen[start], model.link_hat[start].tobytes())
         if key not in memo:
-            ch = model.children(level, start, width)
-            if ch is None:
-                memo[key] = node(level - 1, start, width)
-            else:
-                (sa, wa), (sb, wb) = ch
-                ia, ib = node(level - 1, sa, wa), node(level - 1, sb, wb)
-                cut = model.cutoffs[level]
-                memo[key] = new(_mc.SWAP if model.schedule[level] == "swap" else _mc.DISTILL, ia, ib,
-                                ca=model.link_c(sa, wa), cb=model.link_c(sb, wb),
-                                code=-1 if cut is None else _CUT_CODE[model.cut_type],
-                                value=0.0 if cut is None else float(cut))
+            memo[key] = new(_mc.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
         return memo[key]
 
-    root = node(len(model.schedule) - 1, 0, model.n)
+    def combine(level: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
+        cut = model.cutoffs[level]
+        return new(_mc.SWAP if model.schedule[level] == "swap" else _mc.DISTILL, ia, ib, ca=model.link_c(*a),
+                   cb=model.link_c(*b), code=-1 if cut is None else _CUT_CODE[model.cut_type],
+                   value=0.0 if cut is None else float(cut))
+
+    root = model.fold(link, combine)
     cols = list(zip(*rows))
 
     def arr(i, dtype=np.float64):
