@@ -263,19 +263,9 @@ def plot_fractions(out: Path, table: list[dict], family: str) -> str:
 
 
 # ---------------------------------------------------------------- main
-def main(argv=None) -> dict:
-    args = _common.parse_args(build_parser(), argv)
-    if args.quick:
-        args.samples = min(args.samples, 10_000)
-        args.grid = min(args.grid, 21)
-        args.grid4 = min(args.grid4, 7)
-    _common.use_agg()
-    out = _common.prepare_output(args.out)
+def collect(args, families: list[str], rng: np.random.Generator) -> tuple[dict, dict]:
+    """Evaluate every input family (random chunks, then the planes): the tallies per family and the gain maps."""
     f, q = args.gate_fidelity, args.measurement_error
-    rng = np.random.default_rng(args.seed)
-    started = time.perf_counter()
-
-    families = ["random", "random_entangled", *PLANE_FAMILIES, "zx_mixture"]
     jobs = []
     for fam in families[:2]:
         done = 0
@@ -283,7 +273,6 @@ def main(argv=None) -> dict:
             jobs.append((fam, min(args.chunk, args.samples - done)))
             done += jobs[-1][1]
     jobs += [(fam, None) for fam in families[2:]]
-
     tallies = {fam: Tally() for fam in families}
     regions: dict[tuple, np.ndarray] = {}
     for fam, size in _common.progress(jobs, desc="input chunks", enabled=not args.no_progress):
@@ -300,7 +289,11 @@ def main(argv=None) -> dict:
                     value = fn(o) * p if weighted else fn(o)
                     regions[(fam, proto, meas, weighted, base)] = sign * (value - baseline_values(
                         fn(lam), fn(mu), base, "sacrificed", weighted, sign))
+    return tallies, regions
 
+
+def improvement_table(tallies: dict, families: list[str]) -> list[dict]:
+    """One row per (family, protocol, measure, weighting, baseline): improved / equal / worse shares and the worst case."""
     table = []
     for fam in families:
         for (proto, meas, weighted, base), r in tallies[fam].rows.items():
@@ -315,58 +308,77 @@ def main(argv=None) -> dict:
                 "worst_gain": r["worst_gain"], "worst_kept": _fmt_state(r["worst_kept"]),
                 "worst_sacrificed": _fmt_state(r["worst_sacrificed"]), "zero_probability_pairs": r["zero_p"],
             })
-    _common.write_csv(out / "improvement_table.csv", {k: [row[k] for row in table] for k in table[0]})
+    return table
 
-    n = args.grid
+
+def write_regions(path: Path, regions: dict, n: int) -> None:
+    """Wide CSV of the gain maps: one row per (family, F1, F2), one gain column per variant and panel."""
     F1, F2 = _plane(n)
-    # wide format: one row per (family, F1, F2), one gain column per variant and panel
     cols = {"family": [fam for fam in PLANE_FAMILIES for _ in F1],
             "F1": np.tile(F1, len(PLANE_FAMILIES)), "F2": np.tile(F2, len(PLANE_FAMILIES))}
     for proto in PROTOCOLS:
         for meas, weighted, base in REGION_PANELS:
             key = f"gain_{proto}_{'weighted_' if weighted else ''}{meas}_vs_{base}"
             cols[key] = np.concatenate([regions[(fam, proto, meas, weighted, base)] for fam in PLANE_FAMILIES])
-    _common.write_csv(out / "regions.csv", cols)
+    _common.write_csv(path, cols)
 
-    shown = ("cnot", "dejmps") if args.quick else ("cnot", "dejmps", "hadamard", "bbpssw")
-    stems = plot_regions(out, regions, n, shown) + [plot_fractions(out, table, "random_entangled")]
 
-    def pick(fam, proto, meas, weighted, base):
-        return next(r for r in table if (r["family"], r["protocol"], r["measure"], r["weighted"], r["baseline"])
-                    == (fam, proto, meas, weighted, base))
+def _pick(table: list[dict], fam: str, proto: str, meas: str, weighted: bool, base: str) -> dict:
+    return next(r for r in table if (r["family"], r["protocol"], r["measure"], r["weighted"], r["baseline"])
+                == (fam, proto, meas, weighted, base))
+
+
+def summarize(args, table: list[dict], families: list[str], stems: list[str], runtime_s: float) -> dict:
+    """The study's JSON summary: every parameter, the figures and files, and the headline numbers."""
+    def label(r: dict) -> str:
+        return "/".join([r["family"], r["protocol"], ("weighted_" if r["weighted"] else "") + r["measure"],
+                         r["baseline"]])
 
     headline = {
-        f"{fam}/{proto}/fidelity/{base}": {k: pick(fam, proto, "fidelity", False, base)[k]
+        f"{fam}/{proto}/fidelity/{base}": {k: _pick(table, fam, proto, "fidelity", False, base)[k]
                                              for k in ("never_worse", "fraction_improved", "fraction_equal",
                                                        "fraction_worse", "improved_everywhere", "worst_gain")}
         for fam in families for proto in ("cnot", "dejmps", "bbpssw") for base in ("worse", "better")
     }
-    summary = {
+    return {
         "parameters": {
             "samples": args.samples, "chunk": args.chunk, "grid": args.grid, "grid4": args.grid4,
-            "gate_fidelity": f, "measurement_error": q, "seed": args.seed, "quick": args.quick,
-            "protocols": list(PROTOCOLS), "measures": list(MEASURES), "baselines": list(BASELINES),
-            "families": families, "fresher": "sacrificed", "gain_atol": GAIN_ATOL,
+            "gate_fidelity": args.gate_fidelity, "measurement_error": args.measurement_error, "seed": args.seed,
+            "quick": args.quick, "protocols": list(PROTOCOLS), "measures": list(MEASURES),
+            "baselines": list(BASELINES), "families": families, "fresher": "sacrificed", "gain_atol": GAIN_ATOL,
             "random_distribution": "Dirichlet(1, 1, 1, 1), i.e. uniform on the BDS simplex",
         },
         "figures": stems,
         "files": ["improvement_table.csv", "regions.csv"],
         "headline": headline,
         # where improvement was guaranteed in the data: every sampled or grid pair improved
-        "improved_everywhere": [
-            "/".join([r["family"], r["protocol"], ("weighted_" if r["weighted"] else "") + r["measure"], r["baseline"]])
-            for r in table if r["improved_everywhere"]
-        ],
-        "never_worse": [
-            "/".join([r["family"], r["protocol"], ("weighted_" if r["weighted"] else "") + r["measure"], r["baseline"]])
-            for r in table if r["never_worse"]
-        ],
-        "runtime_s": time.perf_counter() - started,
+        "improved_everywhere": [label(r) for r in table if r["improved_everywhere"]],
+        "never_worse": [label(r) for r in table if r["never_worse"]],
+        "runtime_s": runtime_s,
     }
+
+
+def main(argv=None) -> dict:
+    args = _common.parse_args(build_parser(), argv)
+    if args.quick:
+        args.samples = min(args.samples, 10_000)
+        args.grid = min(args.grid, 21)
+        args.grid4 = min(args.grid4, 7)
+    _common.use_agg()
+    out = _common.prepare_output(args.out)
+    started = time.perf_counter()
+    families = ["random", "random_entangled", *PLANE_FAMILIES, "zx_mixture"]
+    tallies, regions = collect(args, families, np.random.default_rng(args.seed))
+    table = improvement_table(tallies, families)
+    _common.write_csv(out / "improvement_table.csv", {k: [row[k] for row in table] for k in table[0]})
+    write_regions(out / "regions.csv", regions, args.grid)
+    shown = ("cnot", "dejmps") if args.quick else ("cnot", "dejmps", "hadamard", "bbpssw")
+    stems = plot_regions(out, regions, args.grid, shown) + [plot_fractions(out, table, "random_entangled")]
+    summary = summarize(args, table, families, stems, time.perf_counter() - started)
     _common.write_json(out / f"{NAME}.json", summary)
     lines = []
     for proto in ("cnot", "dejmps", "bbpssw"):
-        r = pick("random_entangled", proto, "fidelity", False, "worse")
+        r = _pick(table, "random_entangled", proto, "fidelity", False, "worse")
         lines.append(f"{proto}, fidelity vs the worse input, random pairs with F > 1/2: "
                      f"{100 * r['fraction_improved']:.1f}% improved, {100 * r['fraction_equal']:.1f}% equal, "
                      f"{100 * r['fraction_worse']:.1f}% worse")

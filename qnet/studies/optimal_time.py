@@ -397,7 +397,23 @@ def main(argv: list[str] | None = None) -> dict:
         start = time.perf_counter()
         data[name], from_cache = cached(out, name, key, compute, args.fresh)
         timings[name] = "cached" if from_cache else round(time.perf_counter() - start, 3)
+    files = write_outputs(args, data, out)
+    summary = summarize(args, params, data["simplex"], timings, files)
+    _common.write_json(out / "optimal_time.json", summary)
+    res = summary["results"]
+    _common.report(out, [
+        f"{args.protocol}, {readable(args.fom)}: purifying at t* beats the fresher pair on "
+        f"{100 * res['fraction_of_simplex_where_epp_helps']:.0f}% of the simplex (largest gain {res['max_fidelity_gain']:.4f})",
+        f"t* at t1 on {100 * res['fraction_start']:.0f}%, at t2 on {100 * res['fraction_end']:.0f}%, inside on "
+        f"{100 * res['fraction_interior']:.0f}% of the simplex",
+        f"border on a = b ({args.border_rule}): c = {res['border_c_numerical_a_eq_b']:.4f}; short-time formula "
+        f"c* = {res['border_c_short_time']:.4f} (CNOT, fidelity)",
+    ])
+    return summary
 
+
+def write_outputs(args, data: dict, out: Path) -> list[Path]:
+    """Every figure (PNG + PDF) and the CSV data behind it; returns the files written."""
     s, pl, bo, po = data["simplex"], data["plane"], data["border"], data["policies"]
     files = []
     files += figure_simplex_time(s, args.t1, args.t2, args.F0, out, args.fom, args.protocol)
@@ -417,7 +433,12 @@ def main(argv: list[str] | None = None) -> dict:
                                    {k: v for k, v in po.items() if not k.startswith("mc_")}))
     files.append(_common.write_csv(out / "generation_policies_mc.csv",
                                    {k: v for k, v in po.items() if k.startswith("mc_")}))
-    summary = {
+    return files
+
+
+def summarize(args, params: dict, s: dict, timings: dict, files: list[Path]) -> dict:
+    """The study's JSON summary: every parameter, what each panel shows, and the headline results."""
+    return {
         "study": NAME,
         "parameters": params,
         "panels": {
@@ -443,17 +464,6 @@ def main(argv: list[str] | None = None) -> dict:
         "seconds_per_panel": timings,  # "cached": loaded from an earlier run with the same parameters
         "files": sorted(p.name for p in files),
     }
-    _common.write_json(out / "optimal_time.json", summary)
-    res = summary["results"]
-    _common.report(out, [
-        f"{args.protocol}, {readable(args.fom)}: purifying at t* beats the fresher pair on "
-        f"{100 * res['fraction_of_simplex_where_epp_helps']:.0f}% of the simplex (largest gain {res['max_fidelity_gain']:.4f})",
-        f"t* at t1 on {100 * res['fraction_start']:.0f}%, at t2 on {100 * res['fraction_end']:.0f}%, inside on "
-        f"{100 * res['fraction_interior']:.0f}% of the simplex",
-        f"border on a = b ({args.border_rule}): c = {res['border_c_numerical_a_eq_b']:.4f}; short-time formula "
-        f"c* = {res['border_c_short_time']:.4f} (CNOT, fidelity)",
-    ])
-    return summary
 
 
 if __name__ == "__main__":

@@ -281,16 +281,13 @@ def main(argv=None) -> dict:
             parser.error(f"argument --{name.replace('_', '-')}: {getattr(args, name)} counts/s in a {args.window} s "
                          f"window is more than one count per window")
     _common.use_agg()
-    import matplotlib.pyplot as plt
-
     out = _common.prepare_output(args.out)
     rep = args.repetition_rate
     d_loc = args.local_noise * args.window
     d_rem = args.remote_noise * args.window
     n_curve = 25 if args.quick else 120
     n_sens = 5 if args.quick else 25
-    steps = 4
-    bar = _common.progress(range(steps), total=steps, desc=NAME, enabled=not args.no_progress)
+    bar = _common.progress(range(4), total=4, desc=NAME, enabled=not args.no_progress)
     it = iter(bar)
 
     # 1. fit ------------------------------------------------------------------------------------------
@@ -318,6 +315,61 @@ def main(argv=None) -> dict:
         "visibility_HV": res_curve.visibility[:, 0], "visibility_PM": res_curve.visibility[:, 1],
         "visibility_RL": res_curve.visibility[:, 2], "fourfold_rate_hz": res_curve.fourfold_rate_hz,
     })
+    plot_fit(out, scan, fit, curve_r, res_curve, band)
+    next(it)
+
+    # 2. prediction ------------------------------------------------------------------------------------
+    op = np.array([args.operating_point * 1e3])
+
+    def predict(p, loss=args.link_loss, dr=d_rem):
+        r = evaluate(p, op, dark_local=d_loc, dark_remote=dr, loss_db=loss, rep=rep)
+        return np.array([r.witness[0], r.fourfold_rate_hz[0]]), r
+
+    noise_scan = np.concatenate([[0.0], np.geomspace(10.0, 2e4, n_sens - 1)])
+    loss_scan = np.linspace(0.0, 45.0, n_sens)
+    w_noise = np.array([predict(x, dr=n * args.window)[0][0] for n in noise_scan])
+    w_loss = np.array([predict(x, loss=L)[0] for L in loss_scan])
+    pump143 = evaluate(x, curve_r * 1e3, dark_local=d_loc, dark_remote=d_rem, loss_db=args.link_loss, rep=rep)
+    _common.write_csv(out / "prediction_vs_pump.csv", {
+        "two_fold_rate_khz": curve_r, "witness_143km": pump143.witness,
+        "event_rate_143km_hz": pump143.fourfold_rate_hz, "visibility_HV": pump143.visibility[:, 0],
+        "visibility_PM": pump143.visibility[:, 1], "visibility_RL": pump143.visibility[:, 2],
+    })
+    _common.write_csv(out / "prediction_sensitivity.csv", {
+        "remote_noise_cps": noise_scan, "witness_vs_noise": w_noise,
+        "link_loss_db": loss_scan, "witness_vs_loss": w_loss[:, 0], "event_rate_hz_vs_loss": w_loss[:, 1],
+    })
+    plot_prediction(out, args, noise_scan, w_noise, loss_scan, w_loss, curve_r, pump143)
+    next(it)
+
+    # 3. comparison ------------------------------------------------------------------------------------
+    (w143, rate143), res143 = predict(x)
+    rows = comparison_rows(args, float(rate143), float(res143.fidelity[0]))
+    plot_comparison(out, args, rows)
+    next(it)
+
+    # 4. summary ---------------------------------------------------------------------------------------
+    summary = summarize(args, scan, fit, predict, local4, rows)
+    _common.write_json(out / "summary.json", summary)
+    next(it, None)
+    if not args.no_progress:
+        bar.close()
+    w_err = summary["witness_143km_uncertainty"]
+    _common.report(out, [
+        f"local scan fit: mode overlap {x[0]:.3f} ± {err[0]:.3f}, arm efficiency {x[1]:.3f} ± {err[1]:.3f}, "
+        f"chi2 = {fit['chi2']:.1f} for {fit['dof']} dof",
+        f"predicted 143 km witness W = {w143:.3f} ± {w_err:.3f} (fit only; systematics in summary.json)",
+        f"predicted swapped four-fold rate at Tenerife: {rate143:.4f} Hz",
+    ])
+    return summary
+
+
+def plot_fit(out: Path, scan: dict, fit: dict, curve_r: np.ndarray, res_curve, band: np.ndarray) -> None:
+    """The local-scan fit (visibility against the pump) and the unfitted local four-fold rates."""
+    import matplotlib.pyplot as plt
+
+    x, err = fit["x"], np.sqrt(np.diag(fit["cov"]))
+    rates = np.array(scan["two_fold_rate_khz"])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     ax1.fill_between(curve_r, res_curve.mean_visibility - band, res_curve.mean_visibility + band, alpha=0.3,
                      color="C0", lw=0)
@@ -340,32 +392,12 @@ def main(argv=None) -> dict:
     ax2.set_ylabel("local four-fold rate (Hz)")
     ax2.legend(fontsize=7)
     _common.save_figure(fig, out, "fit")
-    next(it)
 
-    # 2. prediction ------------------------------------------------------------------------------------
-    op = np.array([args.operating_point * 1e3])
 
-    def predict(p, loss=args.link_loss, dr=d_rem):
-        r = evaluate(p, op, dark_local=d_loc, dark_remote=dr, loss_db=loss, rep=rep)
-        return np.array([r.witness[0], r.fourfold_rate_hz[0]]), r
+def plot_prediction(out: Path, args, noise_scan, w_noise, loss_scan, w_loss, curve_r, pump143) -> None:
+    """The 143 km prediction's sensitivity to the receiver noise, the link loss and the pump."""
+    import matplotlib.pyplot as plt
 
-    (w143, rate143), res143 = predict(x)
-    w_err, rate_err = propagate(lambda p: predict(p)[0], x, cov, [1e-5, 1e-6])
-    (w_loc, rate_loc), res_loc = predict(x, loss=0.0, dr=d_loc)
-    noise_scan = np.concatenate([[0.0], np.geomspace(10.0, 2e4, n_sens - 1)])
-    loss_scan = np.linspace(0.0, 45.0, n_sens)
-    w_noise = np.array([predict(x, dr=n * args.window)[0][0] for n in noise_scan])
-    w_loss = np.array([predict(x, loss=L)[0] for L in loss_scan])
-    pump143 = evaluate(x, curve_r * 1e3, dark_local=d_loc, dark_remote=d_rem, loss_db=args.link_loss, rep=rep)
-    _common.write_csv(out / "prediction_vs_pump.csv", {
-        "two_fold_rate_khz": curve_r, "witness_143km": pump143.witness,
-        "event_rate_143km_hz": pump143.fourfold_rate_hz, "visibility_HV": pump143.visibility[:, 0],
-        "visibility_PM": pump143.visibility[:, 1], "visibility_RL": pump143.visibility[:, 2],
-    })
-    _common.write_csv(out / "prediction_sensitivity.csv", {
-        "remote_noise_cps": noise_scan, "witness_vs_noise": w_noise,
-        "link_loss_db": loss_scan, "witness_vs_loss": w_loss[:, 0], "event_rate_hz_vs_loss": w_loss[:, 1],
-    })
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4))
     ax1.semilogx(noise_scan[1:], w_noise[1:], "C0", label="model prediction (143 km, 130 kHz)")
     ax1.axhline(0.0, color="k", lw=0.8)
@@ -394,17 +426,23 @@ def main(argv=None) -> dict:
     fig.tight_layout()
     fig.subplots_adjust(wspace=0.55)  # room for the twin axes' labels between the panels
     _common.save_figure(fig, out, "prediction_143km")
-    next(it)
 
-    # 3. comparison ------------------------------------------------------------------------------------
-    rows = memory_architectures(args.distance, MEMORY_HARDWARE)
+
+def comparison_rows(args, rate143: float, fidelity143: float) -> list[dict]:
+    """The SPDC swapping link next to the memory-based architectures over the same distance."""
     fs = qnet.FreeSpaceChannel(args.link_loss, args.distance)
-    spdc_row = {"architecture": "SPDC swapping, free space (Herbst setup, predicted; post-selected four-folds)", "rate_hz": float(rate143),
-                "fidelity": float(res143.fidelity[0]), "channel_uses_per_s": rep,
+    spdc_row = {"architecture": "SPDC swapping, free space (Herbst setup, predicted; post-selected four-folds)",
+                "rate_hz": rate143, "fidelity": fidelity143, "channel_uses_per_s": args.repetition_rate,
                 "transmissivity": fs.transmissivity, "segments": 1,
-                "plob_ebits_per_s": float(qnet.plob_bound(fs.transmissivity, rep)),
-                "chain_bound_ebits_per_s": float(qnet.plob_bound(fs.transmissivity, rep))}
-    rows = [spdc_row] + rows
+                "plob_ebits_per_s": float(qnet.plob_bound(fs.transmissivity, args.repetition_rate)),
+                "chain_bound_ebits_per_s": float(qnet.plob_bound(fs.transmissivity, args.repetition_rate))}
+    return [spdc_row] + memory_architectures(args.distance, MEMORY_HARDWARE)
+
+
+def plot_comparison(out: Path, args, rows: list[dict]) -> None:
+    """Rates and fidelities of every architecture (CSV and figure)."""
+    import matplotlib.pyplot as plt
+
     cols = ["architecture", "rate_hz", "fidelity", "channel_uses_per_s", "transmissivity", "segments",
             "plob_ebits_per_s", "chain_bound_ebits_per_s"]
     _common.write_csv(out / "comparison_143km.csv", {c: [r[c] for r in rows] for c in cols})
@@ -434,9 +472,16 @@ def main(argv=None) -> dict:
              "(mean wait 1/rate, comparable to the 1 s memory coherence time) and decoheres before the purification; "
              "recurrence purification cannot lift inputs near or below 1/2.", ha="center", va="top", fontsize=7)
     _common.save_figure(fig, out, "comparison_143km")
-    next(it)
 
-    # 4. summary ---------------------------------------------------------------------------------------
+
+def summarize(args, scan: dict, fit: dict, predict, local4, rows: list[dict]) -> dict:
+    """The study's JSON summary: prediction with its fit band, systematics, fitted parameters, every assumption."""
+    x, cov = fit["x"], fit["cov"]
+    err = np.sqrt(np.diag(cov))
+    (w143, rate143), res143 = predict(x)
+    w_err, rate_err = propagate(lambda p: predict(p)[0], x, cov, [1e-5, 1e-6])
+    (w_loc, rate_loc), res_loc = predict(x, loss=0.0, dr=args.local_noise * args.window)
+    rep = args.repetition_rate
     summary = {
         "witness_143km": float(w143),
         "witness_143km_uncertainty": float(w_err),
@@ -492,16 +537,6 @@ def main(argv=None) -> dict:
         },
         "comparison": rows,
     }
-    _common.write_json(out / "summary.json", summary)
-    next(it, None)
-    if not args.no_progress:
-        bar.close()
-    _common.report(out, [
-        f"local scan fit: mode overlap {x[0]:.3f} ± {err[0]:.3f}, arm efficiency {x[1]:.3f} ± {err[1]:.3f}, "
-        f"chi2 = {fit['chi2']:.1f} for {fit['dof']} dof",
-        f"predicted 143 km witness W = {w143:.3f} ± {w_err:.3f} (fit only; systematics in summary.json)",
-        f"predicted swapped four-fold rate at Tenerife: {rate143:.4f} Hz",
-    ])
     return summary
 
 
