@@ -304,17 +304,81 @@ def is_qobj(value: Any) -> bool:
     return any(cls.__name__ == "Qobj" and cls.__module__.split(".")[0] == "qutip" for cls in type(value).__mro__)
 
 
+def _rows_are_bds(arr: np.ndarray) -> bool:
+    """Every row of a real array is a probability vector (one cheap pass; no decomposition)."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(arr >= -NEG_ATOL) and np.all(np.abs(arr.sum(axis=-1) - 1.0) <= TRACE_ATOL))
+
+
+def _could_be_dm(arr: np.ndarray) -> bool:
+    """Every 4x4 block of a real array is symmetric with unit trace (linear checks only; no decomposition)."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.abs(arr - np.swapaxes(arr, -1, -2)) <= HERMITIAN_ATOL)
+                    and np.all(np.abs(np.trace(arr, axis1=-2, axis2=-1) - 1.0) <= TRACE_ATOL))
+
+
 def state(value: Any, name: str = "state", form: str = "auto") -> tuple[str, np.ndarray]:
     """Validate a state given as a BDS ``(..., 4)`` or a density matrix ``(..., 4, 4)``.
 
-    Returns ``("bds", lam)`` or ``("dm", rho)``. With ``form="auto"`` a QuTiP
-    ``Qobj`` or a complex array is a density matrix; a real array whose last two
-    axes are 4x4 is read as whichever of the two forms it is valid as, and a
-    ``ValueError`` asks for ``form=`` when it is valid as both.
+    Returns ``("bds", lam)`` or ``("dm", rho)``. With ``form="auto"`` the form is decided once, by type, shape
+    and linear checks, never by decomposing: a QuTiP ``Qobj`` or a complex array is a density matrix; a real array
+    whose last two axes are 4x4 is a batch of Bell-diagonal states when its rows are probability vectors and a
+    density matrix otherwise, and when it could be both (its blocks are also symmetric with unit trace) a
+    ``ValueError`` asks for ``form=``.
     """
     option(form, "form", STATE_FORMS)
     if form == "bds":
         return "bds", bds(value, name)
+    if form == "dm" or is_qobj(value):
+        return "dm", density_matrix(value, name)
+    arr = as_array(value, name) if not isinstance(value, (str, bytes)) else value
+    if isinstance(arr, np.ndarray) and arr.dtype.kind == "c":
+        if arr.ndim < 2 or arr.shape[-2:] != (4, 4):
+            raise TypeError(
+                f"{name} is complex with shape {arr.shape}: Bell-diagonal states (..., 4) must be real, "
+                f"density matrices must have shape (..., 4, 4)"
+            )
+        return "dm", density_matrix(arr, name)
+    if isinstance(arr, np.ndarray) and arr.ndim >= 2 and arr.shape[-2:] == (4, 4) and arr.dtype.kind in "iuf":
+        if not _rows_are_bds(arr):
+            try:
+                return "dm", density_matrix(arr, name)
+            except (ValueError, TypeError) as as_dm:
+                try:
+                    bds(arr, name)
+                except (ValueError, TypeError) as as_bds:
+                    raise ValueError(f"{name} of shape {arr.shape} is not a valid state; as a density matrix: {as_dm}; "
+                                     f"as Bell-diagonal states: {as_bds}") from None
+                raise  # pragma: no cover - rows that fail the quick check fail bds() too
+        if _could_be_dm(arr):
+            raise ValueError(
+                f"{name} of shape {arr.shape} is valid both as density matrices and as a batch of Bell-diagonal "
+                f"states; pass form='dm' or form='bds'"
+            )
+    return "bds", bds(value, name)
+    if form == "dm" or is_qobj(value):
+        return "dm", density_matrix(value, name)
+    arr = as_array(value, name) if not isinstance(value, (str, bytes)) else value
+    if isinstance(arr, np.ndarray) and arr.dtype.kind == "c" and (arr.ndim < 2 or arr.shape[-2:] != (4, 4)):
+        raise TypeError(
+            f"{name} is complex with shape {arr.shape}: Bell-diagonal states (..., 4) must be real, "
+            f"density matrices must have shape (..., 4, 4)"
+        )
+    if isinstance(arr, np.ndarray) and arr.ndim >= 2 and arr.shape[-2:] == (4, 4):
+        try:
+            rho = density_matrix(arr, name)
+        except (ValueError, TypeError) as exc:
+            if arr.dtype.kind == "c":
+                raise
+            raise type(exc)(f"{exc} ({name} of shape {arr.shape} is read as density matrices by its shape; for a "
+                            f"batch of Bell-diagonal states pass form='bds')") from None
+        if arr.dtype.kind != "c" and _rows_are_bds(arr):
+            raise ValueError(
+                f"{name} of shape {arr.shape} is valid both as density matrices and as a batch of Bell-diagonal "
+                f"states; pass form='dm' or form='bds'"
+            )
+        return "dm", rho
+    return "bds", bds(value, name)
     if form == "dm" or is_qobj(value):
         return "dm", density_matrix(value, name)
     arr = as_array(value, name) if not isinstance(value, (str, bytes)) else value
