@@ -54,7 +54,7 @@ from .channels import pauli_rate_array, wht
 from .errors import NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
 from .noise import OperationNoise, scalar_noise
-from .results import Result
+from .results import MonteCarloResult, Result
 
 __all__ = [
     "OPERATIONS",
@@ -70,6 +70,7 @@ __all__ = [
     "MAX_SWAP_LEVELS",
     "MAX_LEVELS",
     "MAX_CHAIN_BYTES",
+    "MAX_SAMPLES",
 ]
 
 #: Longest time window (steps) of an exact chain distribution.
@@ -80,6 +81,11 @@ MAX_SWAP_LEVELS = 16
 MAX_LEVELS = 64
 #: Largest memory an exact chain evaluation may need (estimated before any work), in bytes.
 MAX_CHAIN_BYTES = 4 * 2**30
+
+#: Most samples one Monte Carlo run returns (each holds a time and a state: 40 bytes).
+MAX_SAMPLES = 10**8
+#: Largest number of elementary links one delivery may use before the Monte Carlo gives up.
+MAX_LINKS_PER_DELIVERY = 10**8
 
 #: Protocol steps of a level.
 OPERATIONS: tuple[str, ...] = ("swap", "distill")
@@ -236,6 +242,18 @@ def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
             raise ValueError(f"{name} must be >= 1 time step for cut_type='run_time', got {c!r}")
         out.append(int(arr))
     return tuple(out)
+
+
+def validate_n_samples(n: Any) -> int:
+    """A number of Monte Carlo samples in ``[2, MAX_SAMPLES]`` (engine tier)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n_samples must be an integer, got {type(n).__name__} {n!r}")
+    if n < 2:
+        raise ValueError(f"n_samples must be >= 2 (confidence intervals need two samples), got {n}")
+    if n > MAX_SAMPLES:
+        raise ValueError(f"n_samples must be <= MAX_SAMPLES = {MAX_SAMPLES} (40 bytes each), got {n}; merge runs "
+                         "with different seeds for more")
+    return int(n)
 
 
 def validate_t_trunc(t_trunc: Any) -> int:
@@ -965,6 +983,50 @@ class RepeaterChain:
         """
         _v.option(cut_type, "cut_type", CUT_TYPES)
         return _optimize(self._model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
+
+    def simulate(self, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:
+        """Monte Carlo of this chain: ``n_samples`` delivered pairs, each an independent history (an event-level
+        simulation, independent of the exact recursion of :meth:`delivery`).
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of delivered end-to-end pairs, in [2, MAX_SAMPLES].
+        seed : int, numpy.random.Generator, SeedSequence or None
+            Seed of numba's generator (qnet's one seed rule); equal seeds give equal samples.
+
+        Returns
+        -------
+        MonteCarloResult
+            With ``problem`` naming this chain's identity.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> mc = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf")).simulate(20000, seed=1)
+        >>> lo, hi = mc.mean_time_ci
+        >>> bool(lo < 8 / 3 < hi)
+        True
+        """
+        n_samples, seed = validate_n_samples(n_samples), _v.seed_int(seed)
+        tree = self.tree()
+        # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
+        # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once
+        if "swap" in self.schedule and tree.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
+            raise ValueError(f"p_swap={tree.p_swap!r}: one delivery within {MAX_LINKS_PER_DELIVERY} elementary links "
+                             f"has probability <= {tree.p_swap * MAX_LINKS_PER_DELIVERY / 2:.3g}; the chain (almost) "
+                             f"never delivers with these parameters")
+        times = np.empty(n_samples, dtype=np.int64)
+        states = np.empty((n_samples, 4))
+        n_links = _mc.sample_tree(n_samples, tree.root, tree.kind, tree.child_a, tree.child_b, tree.p_gen,
+                                  tree.link_hat, tree.decay_a, tree.decay_b, tree.cut_code, tree.cut_value,
+                                  tree.p_swap, tree.operation, seed, times, states, MAX_LINKS_PER_DELIVERY)
+        if n_links < 0:
+            raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
+                             f"(almost) never delivers with these parameters (p_gen, p_swap, cut-offs too strict?)")
+        lam = np.maximum(0.25 * wht(states), 0.0)
+        lam /= lam.sum(axis=1, keepdims=True)
+        return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{self.identity}")
 
     def tree(self) -> ChainTree:
         """The protocol tree flattened for a simulation engine (:class:`ChainTree`).

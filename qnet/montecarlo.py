@@ -14,148 +14,27 @@ from __future__ import annotations
 import hashlib
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._kernels import montecarlo as _k
 from . import _validation as _v
-from .chains import MAX_SWAP_LEVELS, RepeaterChain, chain_of, component_rates
-from .noise import OperationNoise
+from .chains import MAX_SWAP_LEVELS, RepeaterChain, chain_of, component_rates, validate_n_samples
 from .channels import pauli_rate_array, wht
-from .measures import BDS_MEASURES
-from .results import Result
+from .noise import OperationNoise
+from .results import MonteCarloResult
 
-__all__ = ["MonteCarloResult", "sample_chain", "simulate_chain", "simulate_swap_asap", "MAX_PMF_LENGTH", "MAX_STEPS",
-           "MAX_SAMPLES"]
+__all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap", "MAX_STEPS"]
 
-_Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True, repr=False)
-class MonteCarloResult(Result):
-    """Samples of delivered pairs.
-
-    Attributes
-    ----------
-    times : numpy.ndarray of int64, shape (n,)
-        Delivery time step of each sample.
-    states : numpy.ndarray, shape (n, 4)
-        Delivered Bell-diagonal state of each sample.
-    n_links : int
-        Number of elementary links generated (heralded) in the run.
-    seeds : tuple of int
-        Seeds of the runs merged into this result.
-    problem : str
-        Identity of the simulated problem (the simulator and every parameter that decides its
-        samples); runs merge with ``+`` only when it is the same.
-    """
-
-    times: np.ndarray
-    states: np.ndarray
-    n_links: int
-    seeds: tuple = ()
-    problem: str = ""
-
-    def __add__(self, other: "MonteCarloResult") -> "MonteCarloResult":
-        if not isinstance(other, MonteCarloResult):
-            return NotImplemented
-        if self.problem != other.problem:
-            raise ValueError(f"cannot merge runs of different problems ({self.problem!r} and {other.problem!r}): "
-                             "their samples come from different distributions")
-        shared = {s for s in self.seeds if s is not None} & {s for s in other.seeds if s is not None}
-        if shared:
-            raise ValueError(f"cannot merge runs that share seeds {sorted(shared)}: their samples are identical, "
-                             "and merging them would shrink the confidence intervals falsely")
-        return MonteCarloResult(np.concatenate([self.times, other.times]), np.concatenate([self.states, other.states]),
-                                self.n_links + other.n_links, self.seeds + other.seeds, self.problem)
-
-    @property
-    def n(self) -> int:
-        return int(self.times.size)
-
-    @property
-    def mean_time(self) -> float:
-        return float(self.times.mean())
-
-    @property
-    def mean_time_ci(self) -> tuple[float, float]:
-        """95 % normal confidence interval of the mean delivery time."""
-        h = _Z95 * self.times.std(ddof=1) / np.sqrt(self.n)
-        return self.mean_time - h, self.mean_time + h
-
-    @property
-    def mean_state(self) -> np.ndarray:
-        return self.states.mean(axis=0)
-
-    @property
-    def mean_fidelity(self) -> float:
-        return float(self.states[:, 0].mean())
-
-    @property
-    def mean_fidelity_ci(self) -> tuple[float, float]:
-        """95 % normal confidence interval of the mean delivered fidelity."""
-        h = _Z95 * self.states[:, 0].std(ddof=1) / np.sqrt(self.n)
-        return self.mean_fidelity - h, self.mean_fidelity + h
-
-    @property
-    def key_rate(self) -> float:
-        """Plug-in estimate of the BB84 key rate per step, ``r(mean_state) / mean_time``."""
-        return float(BDS_MEASURES["bb84_key_fraction"](self.mean_state)) / self.mean_time
-
-    def pmf(self, t_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Histogram ``pmf[t]`` for ``t < t_max`` with 95 % Wilson score bounds ``(pmf, low, high)``.
-
-        ``t_max`` is an integer in ``[1, MAX_PMF_LENGTH]``.
-        """
-        t_max = _v.integer(t_max, "t_max", 1, MAX_PMF_LENGTH)
-        counts = np.bincount(np.minimum(self.times, t_max), minlength=t_max + 1)[:t_max].astype(float)
-        n = self.n
-        p = counts / n
-        z2 = _Z95**2
-        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-        half = _Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-        return p, np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
-
-
-def _n_samples(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n_samples must be an integer, got {type(n).__name__} {n!r}")
-    if n < 2:
-        raise ValueError(f"n_samples must be >= 2 (confidence intervals need two samples), got {n}")
-    if n > MAX_SAMPLES:
-        raise ValueError(f"n_samples must be <= MAX_SAMPLES = {MAX_SAMPLES} (40 bytes each), got {n}; merge runs "
-                         "with different seeds for more")
-    return int(n)
-
-
-#: Most samples one Monte Carlo run returns (each holds a time and a state: 40 bytes).
-MAX_SAMPLES = 10**8
-#: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
-MAX_PMF_LENGTH = 2**26
 #: Largest ``max_steps`` of :func:`simulate_swap_asap`.
 MAX_STEPS = 2**62
-#: Largest number of elementary links one delivery may use before the Monte Carlo gives up.
-MAX_LINKS_PER_DELIVERY = 10**8
 
 
-def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: int = 0) -> MonteCarloResult:
+def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:
     """Monte Carlo of a :class:`qnet.RepeaterChain`: ``n_samples`` delivered pairs, each an independent history.
 
-    Parameters
-    ----------
-    chain : RepeaterChain
-        The chain (its exact distribution is ``chain.delivery(...)``).
-    n_samples : int
-        Number of delivered end-to-end pairs, in [2, MAX_SAMPLES].
-    seed : int, numpy.random.Generator, SeedSequence or None
-        Seed of numba's generator (qnet's one seed rule); equal seeds give equal samples.
-
-    Returns
-    -------
-    MonteCarloResult
-        With ``problem`` naming the chain's identity.
+    The function tier of :meth:`RepeaterChain.simulate` (same parameters).
 
     Examples
     --------
@@ -168,25 +47,7 @@ def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: int = 0) 
     """
     if not isinstance(chain, RepeaterChain):
         raise TypeError(f"chain must be a qnet.RepeaterChain, got {type(chain).__name__}")
-    n_samples, seed = _n_samples(n_samples), _v.seed_int(seed)
-    tree = chain.tree()
-    # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
-    # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once
-    if "swap" in chain.schedule and tree.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
-        raise ValueError(f"p_swap={tree.p_swap!r}: one delivery within {MAX_LINKS_PER_DELIVERY} elementary links has "
-                         f"probability <= {tree.p_swap * MAX_LINKS_PER_DELIVERY / 2:.3g}; the chain (almost) never "
-                         f"delivers with these parameters")
-    times = np.empty(n_samples, dtype=np.int64)
-    states = np.empty((n_samples, 4))
-    n_links = _k.sample_tree(n_samples, tree.root, tree.kind, tree.child_a, tree.child_b, tree.p_gen, tree.link_hat,
-                             tree.decay_a, tree.decay_b, tree.cut_code, tree.cut_value, tree.p_swap, tree.operation,
-                             seed, times, states, MAX_LINKS_PER_DELIVERY)
-    if n_links < 0:
-        raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
-                         f"(almost) never delivers with these parameters (p_gen, p_swap, cut-offs too strict?)")
-    lam = np.maximum(0.25 * wht(states), 0.0)
-    lam /= lam.sum(axis=1, keepdims=True)
-    return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{chain.identity}")
+    return chain.simulate(n_samples, seed)
 
 
 def simulate_chain(
@@ -314,7 +175,7 @@ def simulate_swap_asap(
             raise ValueError(f"cutoff must be a whole number of steps, got {cutoff!r}")
         tau = int(c)
     max_steps = _v.integer(max_steps, "max_steps", 1, MAX_STEPS)
-    n_samples, seed = _n_samples(n_samples), _v.seed_int(seed)
+    n_samples, seed = validate_n_samples(n_samples), _v.seed_int(seed)
     # A sample ends within max_steps only if every segment succeeds at least once (probability <= max_steps * p)
     # and, with swaps, one of at most (n - 1) * max_steps swap attempts succeeds: refuse hopeless runs at once.
     reach = min(1.0, max_steps * float(p.min()), (n - 1) * max_steps * ps if n > 1 else 1.0)

@@ -35,14 +35,13 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
-from .chains import ChainDelivery, RepeaterChain, validate_schedule, validate_t_trunc
+from .chains import MAX_SAMPLES, ChainDelivery, RepeaterChain, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .noise import IDEAL, OperationNoise, scalar_noise
-from .montecarlo import MAX_SAMPLES, MonteCarloResult, sample_chain
 from .purification import PROTOCOLS
-from .results import Result
+from .results import MonteCarloResult, Result
 from .states import werner as _werner_state
 
 __all__ = [
@@ -633,5 +632,5 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     out = []
     for (a, b), c, s in zip(pairs, choices, seeds):
         chain, _ = _path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)
-        out.append(PairService((a, b), c, sample_chain(chain, n_samples, int(s))))
+        out.append(PairService((a, b), c, chain.simulate(n_samples, int(s))))
     return out

@@ -8,12 +8,16 @@ strings; non-finite floats by name), e.g. to save a result next to a figure.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Result", "Heralded"]
+from . import _validation as _v
+from .measures import BDS_MEASURES
+
+__all__ = ["Result", "Heralded", "MonteCarloResult", "MAX_PMF_LENGTH"]
 
 
 def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
@@ -123,3 +127,94 @@ def content_hash(*parts: Any) -> str:
             h.update(json.dumps(jsonable(part, lambda x: {"nonfinite": repr(x)}), sort_keys=True).encode())
         h.update(b"|")
     return h.hexdigest()[:16]
+
+
+#: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
+MAX_PMF_LENGTH = 2**26
+_Z95 = 1.959963984540054  # two-sided 95 % normal quantile
+
+
+@dataclass(frozen=True, repr=False)
+class MonteCarloResult(Result):
+    """Samples of delivered pairs.
+
+    Attributes
+    ----------
+    times : numpy.ndarray of int64, shape (n,)
+        Delivery time step of each sample.
+    states : numpy.ndarray, shape (n, 4)
+        Delivered Bell-diagonal state of each sample.
+    n_links : int
+        Number of elementary links generated (heralded) in the run.
+    seeds : tuple of int
+        Seeds of the runs merged into this result.
+    problem : str
+        Identity of the simulated problem (the simulator and every parameter that decides its
+        samples); runs merge with ``+`` only when it is the same.
+    """
+
+    times: np.ndarray
+    states: np.ndarray
+    n_links: int
+    seeds: tuple = ()
+    problem: str = ""
+
+    def __add__(self, other: "MonteCarloResult") -> "MonteCarloResult":
+        if not isinstance(other, MonteCarloResult):
+            return NotImplemented
+        if self.problem != other.problem:
+            raise ValueError(f"cannot merge runs of different problems ({self.problem!r} and {other.problem!r}): "
+                             "their samples come from different distributions")
+        shared = {s for s in self.seeds if s is not None} & {s for s in other.seeds if s is not None}
+        if shared:
+            raise ValueError(f"cannot merge runs that share seeds {sorted(shared)}: their samples are identical, "
+                             "and merging them would shrink the confidence intervals falsely")
+        return MonteCarloResult(np.concatenate([self.times, other.times]), np.concatenate([self.states, other.states]),
+                                self.n_links + other.n_links, self.seeds + other.seeds, self.problem)
+
+    @property
+    def n(self) -> int:
+        return int(self.times.size)
+
+    @property
+    def mean_time(self) -> float:
+        return float(self.times.mean())
+
+    @property
+    def mean_time_ci(self) -> tuple[float, float]:
+        """95 % normal confidence interval of the mean delivery time."""
+        h = _Z95 * self.times.std(ddof=1) / np.sqrt(self.n)
+        return self.mean_time - h, self.mean_time + h
+
+    @property
+    def mean_state(self) -> np.ndarray:
+        return self.states.mean(axis=0)
+
+    @property
+    def mean_fidelity(self) -> float:
+        return float(self.states[:, 0].mean())
+
+    @property
+    def mean_fidelity_ci(self) -> tuple[float, float]:
+        """95 % normal confidence interval of the mean delivered fidelity."""
+        h = _Z95 * self.states[:, 0].std(ddof=1) / np.sqrt(self.n)
+        return self.mean_fidelity - h, self.mean_fidelity + h
+
+    @property
+    def key_rate(self) -> float:
+        """Plug-in estimate of the BB84 key rate per step, ``r(mean_state) / mean_time``."""
+        return float(BDS_MEASURES["bb84_key_fraction"](self.mean_state)) / self.mean_time
+
+    def pmf(self, t_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Histogram ``pmf[t]`` for ``t < t_max`` with 95 % Wilson score bounds ``(pmf, low, high)``.
+
+        ``t_max`` is an integer in ``[1, MAX_PMF_LENGTH]``.
+        """
+        t_max = _v.integer(t_max, "t_max", 1, MAX_PMF_LENGTH)
+        counts = np.bincount(np.minimum(self.times, t_max), minlength=t_max + 1)[:t_max].astype(float)
+        n = self.n
+        p = counts / n
+        z2 = _Z95**2
+        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        half = _Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+        return p, np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
