@@ -1,0 +1,49 @@
+"""The house stays layered: no qnet module imports (at the top or inside a function) a module above it, and no
+module reaches into another module's private names."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import qnet
+
+#: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
+LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "purification", "swapping",
+          "timing", "links", "chains", "spdc", "montecarlo", "sweep", "network"]
+ROOT = Path(qnet.__file__).parent
+
+
+def _imports(path: Path):
+    """(module imported, names imported, line) for every relative import of a qnet module in ``path``."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module is None:  # "from . import x": a module, or the package's own __version__
+                for alias in node.names:
+                    if alias.name != "__version__":
+                        yield alias.name, [], node.lineno
+            else:
+                yield node.module.split(".")[0], [a.name for a in node.names], node.lineno
+
+
+def test_every_module_has_a_layer():
+    modules = {p.stem for p in ROOT.glob("*.py")} - {"__init__", "__main__"}
+    assert modules == set(LAYERS), f"give every module a place in LAYERS: {sorted(modules ^ set(LAYERS))}"
+
+
+@pytest.mark.parametrize("module", LAYERS)
+def test_no_module_imports_one_above_it(module):
+    rank = LAYERS.index(module)
+    for imported, _, line in _imports(ROOT / f"{module}.py"):
+        if imported == "_kernels":
+            continue
+        assert LAYERS.index(imported) < rank, f"qnet/{module}.py:{line} imports qnet.{imported}, a module above it"
+
+
+@pytest.mark.parametrize("module", LAYERS + ["_kernels/" + p.stem for p in (ROOT / "_kernels").glob("*.py")])
+def test_no_module_imports_private_names_of_another(module):
+    path = ROOT / f"{module}.py"
+    for imported, names, line in _imports(path):
+        # "from . import _validation as _v" and "from ._kernels import x" import private modules, not names
+        private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+        assert not private, f"qnet/{module}.py:{line} imports private names {private} of qnet.{imported}"
