@@ -71,7 +71,7 @@ def _ref16(model):
     term by term (scipy fftconvolve per term, as without the closed form) until the term is below 1e-16."""
     J = C._elementary(float(model.p_gen[0]), model.link_hat[0], T16)
     c = model.link_c(0, 1)
-    for level in range(len(model.protocol)):
+    for level in range(len(model.schedule)):
         out, passed = K.join_window(J, J, c, c, C._NO_CUT, C._SWAP_D, C._pairs(C._SWAP_D))
         acc = _series(model.p_swap * out, (1.0 - model.p_swap) * passed)
         J = acc  # the Werner model: a pair decays with t_coh whatever its span, so c stays the same

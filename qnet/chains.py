@@ -55,9 +55,9 @@ from .errors import NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
 from .noise import OperationNoise, scalar_noise
 from .results import MonteCarloResult, Result
+from .schedules import Schedule, nested_segments, span, validate_levels
 
 __all__ = [
-    "OPERATIONS",
     "CUT_TYPES",
     "ChainDelivery",
     "RepeaterChain",
@@ -67,18 +67,12 @@ __all__ = [
     "optimize_cutoff",
     "CutoffOptimum",
     "MAX_T_TRUNC",
-    "MAX_SWAP_LEVELS",
-    "MAX_LEVELS",
     "MAX_CHAIN_BYTES",
     "MAX_SAMPLES",
 ]
 
 #: Longest time window (steps) of an exact chain distribution.
 MAX_T_TRUNC = 2**22
-#: Most swap levels of a nested chain (``2**16`` segments).
-MAX_SWAP_LEVELS = 16
-#: Most levels (swaps and distillations) of a nested chain.
-MAX_LEVELS = 64
 #: Largest memory an exact chain evaluation may need (estimated before any work), in bytes.
 MAX_CHAIN_BYTES = 4 * 2**30
 
@@ -87,8 +81,6 @@ MAX_SAMPLES = 10**8
 #: Largest number of elementary links one delivery may use before the Monte Carlo gives up.
 MAX_LINKS_PER_DELIVERY = 10**8
 
-#: Protocol steps of a level.
-OPERATIONS: tuple[str, ...] = ("swap", "distill")
 #: Cut-off types.
 CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
 _CUT_CODE = {"memory_time": _k.MEMORY_TIME, "fidelity": _k.FIDELITY, "run_time": _k.RUN_TIME}
@@ -143,7 +135,7 @@ class ChainDelivery(Result):
     key_rate: float
     coverage: float
     truncation_error: float
-    schedule: tuple[str, ...] = ()
+    schedule: Schedule | None = None
     cutoff: tuple = ()
     cut_type: str = "memory_time"
     problem: str = ""
@@ -171,61 +163,51 @@ class ChainDelivery(Result):
 
 
 # ---------------------------------------------------------------- validation helpers
-def validate_schedule(schedule: Any, name: str = "schedule") -> tuple[str, ...]:
-    """The levels of a nested chain as a tuple of ``"swap"``/``"distill"`` (errors name the parameter ``name``)."""
-    if isinstance(schedule, str) or not isinstance(schedule, Sequence):
-        raise TypeError(
-            f"{name} must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), got {schedule!r}"
-        )
-    if len(schedule) > MAX_LEVELS:
-        raise ValueError(f"{name} has {len(schedule)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
-    if sum(1 for step in schedule if step == "swap") > MAX_SWAP_LEVELS:
-        raise ValueError(f"{name} has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
-                         f"(2**{MAX_SWAP_LEVELS} segments)")
-    out = []
-    for i, step in enumerate(schedule):
-        if not isinstance(step, str) or step not in OPERATIONS:
-            raise ValueError(f"unknown schedule step {step!r} at level {i}; valid steps are "
-                             f"{', '.join(map(repr, OPERATIONS))}")
-        out.append(step)
-    return tuple(out)
+def validate_schedule(schedule: Any, name: str = "schedule") -> Schedule | tuple[str, ...]:
+    """A :class:`qnet.Schedule`, or nested levels validated as a tuple of ``"swap"``/``"distill"`` (their segment
+    count is decided by the per-segment parameters; errors name the parameter ``name``)."""
+    return schedule if isinstance(schedule, Schedule) else validate_levels(schedule, name)
 
 
-def _n_segments(schedule: tuple[str, ...], n: int | None, name: str = "the chain") -> int:
-    n_swap = schedule.count("swap")
-    if n is None:
-        return 2**n_swap
-    need = 0 if n == 1 else math.ceil(math.log2(n))
-    if need != n_swap:
-        raise ValueError(
-            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but schedule {schedule} has "
-            f"{n_swap} (the segments are counted from {name})"
-        )
-    return n
+def _segments(schedule: Schedule | tuple, sizes: dict[str, int]) -> Schedule:
+    """The chain's Schedule from ``schedule`` and the lengths of the per-segment parameters (``name -> size``, 0 for
+    a single value), which must agree with it and with each other."""
+    given = {name: size for name, size in sizes.items() if size}
+    if len(set(given.values())) > 1:
+        raise ValueError(f"{', '.join(f'{k} has {v}' for k, v in given.items())} values: give one value per segment, "
+                         f"the same number for each")
+    if isinstance(schedule, Schedule):
+        for name, size in given.items():
+            if size != schedule.n_segments:
+                raise ValueError(f"{name} has {size} values but the schedule has {schedule.n_segments} segments")
+        return schedule
+    name, n = next(iter(given.items()), ("the chain", None))
+    return Schedule.from_levels(schedule, nested_segments(schedule, n, f"{name} (one value per segment)"))
 
 
-def _per_segment(value: Any, name: str, checker: Callable, schedule: tuple[str, ...]) -> tuple[np.ndarray, int]:
+def _per_segment(value: Any, name: str, checker: Callable) -> np.ndarray:
+    """A checked parameter: one value (0-d) or one per segment (1-d, non-empty)."""
     arr = checker(value, name)
-    if arr.ndim == 0:
-        n = _n_segments(schedule, None)
-        return np.full(n, float(arr)), n
-    if arr.ndim != 1 or arr.size == 0:
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size == 0):
         raise ValueError(f"{name} must be a number or a 1-D array with one value per segment, got shape {arr.shape}")
-    return arr, _n_segments(schedule, arr.size, f"{name} (one value per segment)")
+    return arr
 
 
-def _cutoffs(cutoff: Any, cut_type: str, n_levels: int) -> tuple:
+def _cutoffs(cutoff: Any, cut_type: str, n_slots: int, slot: str = "level") -> tuple:
+    """One cut-off per slot of the schedule (``slot``: levels of a nested schedule, tokens of a sequence)."""
     _v.option(cut_type, "cut_type", CUT_TYPES)
     if cutoff is None:
-        return (None,) * n_levels
+        return (None,) * n_slots
     if isinstance(cutoff, (str, bytes)):
-        raise TypeError(f"cutoff must be a number, a sequence of numbers (one per level) or None, got {cutoff!r}")
+        raise TypeError(f"cutoff must be a number, a sequence of numbers (one per level or token) or None, got "
+                        f"{cutoff!r}")
     if isinstance(cutoff, Sequence) or (isinstance(cutoff, np.ndarray) and cutoff.ndim == 1):
         values = list(cutoff)
-        if len(values) != n_levels:
-            raise ValueError(f"cutoff has {len(values)} values but the schedule has {n_levels} levels; give one per level")
+        if len(values) != n_slots:
+            raise ValueError(f"cutoff has {len(values)} values but the schedule has {n_slots} {slot}s; give one per "
+                             f"{slot}")
     else:
-        values = [cutoff] * n_levels
+        values = [cutoff] * n_slots
     out = []
     for i, c in enumerate(values):
         name = f"cutoff[{i}]"
@@ -347,12 +329,12 @@ def _pairs(D: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Model:
-    schedule: tuple[str, ...]
+    schedule: Schedule
     p_gen: np.ndarray          # (n,)
     link_hat: np.ndarray       # (n, 4) WHT of each segment's link state
     node_c: np.ndarray         # (n + 1, 4) per-node WHT decay rates
     p_swap: float
-    cutoffs: tuple
+    cutoffs: tuple             # one per cut-off slot of the schedule
     cut_type: str
     D_distill: np.ndarray | None
 
@@ -360,51 +342,51 @@ class _Model:
     def n(self) -> int:
         return int(self.p_gen.size)
 
-    def children(self, level: int, start: int, width: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        """Spans ``(start, width)`` of the two inputs of a node, or None for a pass-through."""
-        if self.schedule[level] == "swap":
-            if width == 1:
-                return None
-            wa = (width + 1) // 2
-            return (start, wa), (start + wa, width - wa)
-        return (start, width), (start, width)
-
     def link_c(self, start: int, width: int) -> np.ndarray:
         return self.node_c[start] + self.node_c[start + width]
 
     def identity(self) -> str:
         """Hash of everything that decides the model's results (16 hex digits of SHA-256)."""
-        h = hashlib.sha256(repr((self.schedule, self.p_swap, self.cutoffs, self.cut_type)).encode())
+        h = hashlib.sha256(repr((self.schedule.root, self.schedule.n_slots, self.p_swap, self.cutoffs,
+                                 self.cut_type)).encode())
         for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
             h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
         return h.hexdigest()[:16]
 
-    def fold(self, link: Callable[[int], Any], combine: Callable[[int, tuple, tuple, Any, Any], Any]) -> Any:
+    def fold(self, link: Callable[[int], Any], combine: Callable[[str, int, tuple, tuple, Any, Any], Any]) -> Any:
         """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain (memoised by content):
-        ``link(start)`` gives an elementary link's value, ``combine(level, span_a, span_b, a, b)`` the value of a
-        level joining inputs of spans ``(start, width)``; a distillation's two inputs are the same value."""
+        ``link(start)`` gives an elementary link's value, ``combine(op, slot, span_a, span_b, a, b)`` the value of
+        an operation (``"swap"`` or ``"distill"``, its cut-off slot) joining inputs of spans ``(start, width)``; a
+        distillation's two inputs are the same value."""
         memo: dict = {}
+        keys: dict = {}
 
-        def node(level: int, start: int, width: int) -> Any:
-            if level < 0:
-                return link(start)
-            key = self.key(level, start, width)
-            if key not in memo:
-                ch = self.children(level, start, width)
-                if ch is None:
-                    memo[key] = node(level - 1, start, width)
+        def key(t: tuple) -> tuple:
+            # everything a sub-chain's result depends on: its links, its operations and cut-offs, and the decay
+            # rates at the ends of every pair that waits inside it
+            if id(t) not in keys:
+                if t[0] == "link":
+                    k = (self.p_gen[t[1]].tobytes(), self.link_hat[t[1]].tobytes())
                 else:
-                    span_a, span_b = ch
-                    a = node(level - 1, *span_a)
-                    b = a if span_a == span_b else node(level - 1, *span_b)
-                    memo[key] = combine(level, span_a, span_b, a, b)
-            return memo[key]
+                    ends = [self.node_c[x].tobytes() for c in t[1:-1] for a, w in (span(c),) for x in (a, a + w)]
+                    k = (t[0], self.cutoffs[t[-1]], *(key(c) for c in t[1:-1]), *ends)
+                keys[id(t)] = (k, t)  # keep t alive so that its id is not reused during the walk
+            return keys[id(t)][0]
 
-        return node(len(self.schedule) - 1, 0, self.n)
+        def node(t: tuple) -> Any:
+            if t[0] == "link":
+                return link(t[1])
+            k = key(t)
+            if k not in memo:
+                span_a = span(t[1])
+                a = node(t[1])
+                if t[0] == "distill":
+                    memo[k] = combine("distill", t[-1], span_a, span_a, a, a)
+                else:
+                    memo[k] = combine("swap", t[-1], span_a, span(t[2]), a, node(t[2]))
+            return memo[k]
 
-    def key(self, level: int, start: int, width: int) -> tuple:
-        return (level, width, self.p_gen[start:start + width].tobytes(), self.link_hat[start:start + width].tobytes(),
-                self.node_c[start:start + width + 1].tobytes())
+        return node(self.schedule.root)
 
 
 def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
@@ -476,12 +458,13 @@ def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray,
+def _level(model: _Model, op: str, slot: int, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray,
            direct: bool) -> np.ndarray:
+    """Joint delivery distribution of one operation (``"swap"`` or ``"distill"``, cut-off slot ``slot``) from those of
+    its two inputs, waiting pairs decaying at rates ``cA``, ``cB``."""
     T = JA.shape[0]
-    op = model.schedule[level]
     D = _SWAP_D if op == "swap" else model.D_distill
-    cut = model.cutoffs[level]
+    cut = model.cutoffs[slot]
     cut_type = model.cut_type if cut is not None else "memory_time"
     if cut is None:
         cut = _NO_CUT
@@ -508,10 +491,10 @@ def _level(model: _Model, level: int, JA: np.ndarray, JB: np.ndarray, cA: np.nda
         first = out
         G = fail + passed - out[:, 0]
     if 1.0 - G.sum() < 1e-12 and first[:, 0].sum() < 1e-12:
-        cause = f"the cut-off {model.cut_type}={model.cutoffs[level]!r}" if model.cutoffs[level] is not None \
+        cause = f"the cut-off {model.cut_type}={model.cutoffs[slot]!r}" if model.cutoffs[slot] is not None \
             else f"p_swap={model.p_swap!r}" if op == "swap" else "the distillation"
         raise NeverDeliversError(
-            f"the chain never delivers: every attempt at level {level} ({op}) fails, because of "
+            f"the chain never delivers: every attempt at {model.schedule.slot_name} {slot} ({op}) fails, because of "
             f"{cause}; relax the cut-off or improve the links (p_gen, w0, p_swap)"
         )
     return _renewal_direct(first, G) if direct else _renewal_fft(first, G)
@@ -521,7 +504,7 @@ def _evaluate(model: _Model, T: int, direct: bool = False) -> np.ndarray:
     """Joint delivery distribution ``J[t, s]`` of the whole chain (the fast path, or the direct one)."""
     return model.fold(
         lambda start: _elementary(float(model.p_gen[start]), model.link_hat[start], T),
-        lambda level, a, b, JA, JB: _level(model, level, JA, JB, model.link_c(*a), model.link_c(*b), direct))
+        lambda op, slot, a, b, JA, JB: _level(model, op, slot, JA, JB, model.link_c(*a), model.link_c(*b), direct))
 
 
 def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
@@ -616,15 +599,12 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
 
 def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Model:
     schedule = validate_schedule(schedule)
-    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), schedule)
+    p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
-    w, nw = _per_segment(w0, "w0", _v.probability, schedule)
-    if np.ndim(p_gen) == 0 and np.ndim(w0) == 1:
-        p, n = np.full(nw, float(p[0])), nw
-    elif np.ndim(w0) == 0:
-        w = np.full(n, float(w[0]))
-    if w.size != n:
-        raise ValueError(f"w0 has {w.size} values but p_gen has {n} (one per segment)")
+    w = _per_segment(w0, "w0", _v.probability)
+    schedule = _segments(schedule, {"p_gen": p.size if p.ndim else 0, "w0": w.size if w.ndim else 0})
+    n = schedule.n_segments
+    p, w = np.broadcast_to(p, (n,)).astype(np.float64), np.broadcast_to(w, (n,)).astype(np.float64)
     if isinstance(t_coh, (int, float, np.floating, np.integer)) and not isinstance(t_coh, bool) and math.isinf(t_coh) \
             and t_coh > 0:
         node_c = np.zeros((n + 1, 4))
@@ -633,8 +613,8 @@ def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         node_c = np.full((n + 1, 4), 0.5 / tc)
         node_c[:, 0] = 0.0
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
-    cuts = _cutoffs(cutoff, cut_type, len(schedule))
-    D = _distill_tensor("bbpssw", 1.0, 0.0, True) if "distill" in schedule else None
+    cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
+    D = _distill_tensor("bbpssw", 1.0, 0.0, True) if schedule.has_distillation else None
     return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, D)
 
 
@@ -774,22 +754,23 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
 def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                noise: OperationNoise) -> _Model:
     schedule = validate_schedule(schedule)
-    p, n = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False), schedule)
+    p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
-    if lam.ndim == 1:
-        lam = np.broadcast_to(lam, (n, 4))
-    if lam.shape != (n, 4):
-        raise ValueError(f"link_state must have shape (4,) or ({n}, 4) for {n} segments, got {lam.shape}")
+    if lam.ndim not in (1, 2) or lam.shape[0] == 0:
+        raise ValueError(f"link_state must have shape (4,) or (n, 4) for n segments, got {lam.shape}")
+    schedule = _segments(schedule, {"p_gen": p.size if p.ndim else 0, "link_state": lam.shape[0] if lam.ndim == 2 else 0})
+    n = schedule.n_segments
+    p, lam = np.broadcast_to(p, (n,)).astype(np.float64), np.broadcast_to(lam, (n, 4))
     rates = pauli_rate_array(memory_rates, "memory")
     if rates.ndim == 1:
         rates = np.broadcast_to(rates, (n + 1, 3))
     if rates.shape != (n + 1, 3):
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
-    cuts = _cutoffs(cutoff, cut_type, len(schedule))
-    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl) if "distill" in schedule \
-        else None
+    cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
+    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl) \
+        if schedule.has_distillation else None
     return _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
 
 
@@ -903,12 +884,12 @@ class RepeaterChain:
         raise AttributeError(f"a RepeaterChain is immutable; use with_cutoff() or build a new one ({name!r})")
 
     def __repr__(self) -> str:
-        return (f"RepeaterChain({self._model_kind}, schedule={self.schedule}, segments={self.n_segments}, "
+        return (f"RepeaterChain({self._model_kind}, schedule={self.schedule!r}, segments={self.n_segments}, "
                 f"cutoff={self.cutoff}, cut_type={self.cut_type!r}, identity={self.identity!r})")
 
     @property
-    def schedule(self) -> tuple[str, ...]:
-        """Levels of the nested chain, from the elementary links up."""
+    def schedule(self) -> Schedule:
+        """The chain's schedule (its ``levels`` for a nested one)."""
         return self._model.schedule
 
     @property
@@ -952,7 +933,7 @@ class RepeaterChain:
         (5,)
         """
         cut_type = self.cut_type if cut_type is None else cut_type
-        cuts = _cutoffs(cutoff, cut_type, len(self.schedule))
+        cuts = _cutoffs(cutoff, cut_type, self.schedule.n_slots, self.schedule.slot_name)
         m = self._model
         return self._from_model(_Model(m.schedule, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, cut_type,
                                        m.D_distill), self._model_kind)
@@ -1012,7 +993,7 @@ class RepeaterChain:
         tree = self.tree()
         # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
         # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once
-        if "swap" in self.schedule and tree.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
+        if self.n_segments > 1 and tree.p_swap * MAX_LINKS_PER_DELIVERY / 2 < 1e-9:
             raise ValueError(f"p_swap={tree.p_swap!r}: one delivery within {MAX_LINKS_PER_DELIVERY} elementary links "
                              f"has probability <= {tree.p_swap * MAX_LINKS_PER_DELIVERY / 2:.3g}; the chain (almost) "
                              f"never delivers with these parameters")
@@ -1058,9 +1039,9 @@ def _flatten(model: "_Model") -> ChainTree:
             memo[key] = new(_mc.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
         return memo[key]
 
-    def combine(level: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
-        cut = model.cutoffs[level]
-        return new(_mc.SWAP if model.schedule[level] == "swap" else _mc.DISTILL, ia, ib, ca=model.link_c(*a),
+    def combine(op: str, slot: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
+        cut = model.cutoffs[slot]
+        return new(_mc.SWAP if op == "swap" else _mc.DISTILL, ia, ib, ca=model.link_c(*a),
                    cb=model.link_c(*b), code=-1 if cut is None else _CUT_CODE[model.cut_type],
                    value=0.0 if cut is None else float(cut))
 
@@ -1123,19 +1104,19 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
         fom = (lambda r: r.key_rate) if objective == "key_rate" else (lambda r: r.mean_fidelity / r.mean_time)
     lo, hi = _bounds(bounds, cut_type, T)
     _check_size(model, T)
-    dim = len(schedule) if per_level else 1
+    dim = schedule.n_slots if per_level else 1
     integer = cut_type != "fidelity"
     cache: dict = {}
 
     def cut_of(x: np.ndarray) -> tuple:
         vals = [int(round(v)) if integer else float(v) for v in x]
-        return tuple(vals) if per_level else (vals[0],) * len(schedule)
+        return tuple(vals) if per_level else (vals[0],) * schedule.n_slots
 
     def evaluate(x: np.ndarray) -> float:
         c = cut_of(x)
         if c not in cache:
             m = _Model(model.schedule, model.p_gen, model.link_hat, model.node_c, model.p_swap,
-                       _cutoffs(c, cut_type, len(schedule)), cut_type, model.D_distill)
+                       _cutoffs(c, cut_type, schedule.n_slots, schedule.slot_name), cut_type, model.D_distill)
             try:
                 r = _result(_evaluate(m, T), m, None)
             except (NeverDeliversError, TruncationError):  # a genuinely infeasible candidate: no delivery in window

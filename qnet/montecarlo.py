@@ -20,10 +20,11 @@ import numpy as np
 
 from ._kernels import montecarlo as _k
 from . import _validation as _v
-from .chains import MAX_SWAP_LEVELS, RepeaterChain, chain_of, component_rates, validate_n_samples
+from .chains import RepeaterChain, chain_of, component_rates, validate_n_samples
 from .channels import pauli_rate_array, wht
 from .noise import OperationNoise
 from .results import MonteCarloResult
+from .schedules import MAX_SWAP_LEVELS
 
 __all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap", "MAX_STEPS"]
 

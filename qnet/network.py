@@ -620,8 +620,7 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
                            t_trunc=t_trunc, protocol=protocol) for a, b in pairs]
     need: dict = {}
     for c in choices:
-        levels = _swap_asap(len(c.path) - 1) if schedule is None else tuple(schedule)
-        mult = 2 ** levels.count("distill")
+        mult = 2 ** _path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)[0].schedule.distill_depth
         for i, n in enumerate(c.path):
             need[n] = need.get(n, 0) + mult * (1 if i in (0, len(c.path) - 1) else 2)
     for n, k in need.items():

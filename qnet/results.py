@@ -40,6 +40,8 @@ def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
         return {k: jsonable(getattr(value, k), nonfinite) for k in value.__dataclass_fields__}
     if isinstance(value, PurePath):
         return str(value)
+    if callable(getattr(value, "to_dict", None)):  # e.g. a qnet.Schedule
+        return jsonable(value.to_dict(), nonfinite)
     return value
 
 

@@ -240,7 +240,7 @@ def test_network_nodes_carry_operation_noise():
 def test_results_carry_the_identity_of_their_problem():
     chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.6, 0.995, 60.0, cutoff=(5, 9))
     r = chain.delivery(800)
-    assert r.problem == chain.identity and r.schedule == ("swap", "swap")
+    assert r.problem == chain.identity and r.schedule.levels == ("swap", "swap")
     assert chain.with_cutoff((5, 10)).delivery(800).problem != r.problem
     best = chain.optimize_cutoff(t_trunc=800, bounds=(1, 40), maxiter=4)
     assert best.delivery.problem == chain.with_cutoff(best.cutoff).identity

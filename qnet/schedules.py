@@ -1,0 +1,408 @@
+"""Repeater schedules: any tree of entanglement swaps and distillations over a chain of nodes.
+
+A chain has nodes ``0 .. N-1`` and ``N - 1`` elementary links (segments), link ``i`` joining nodes ``i`` and
+``i + 1``. A :class:`Schedule` is a binary tree whose leaves are the elementary links and whose inner nodes are
+
+* a **swap** at the node where two adjacent links meet (its inputs span ``a..m`` and ``m..b``, its output
+  ``a..b``), or
+* a **distillation** of a link with a second, independent copy of the whole sub-protocol that built it (its
+  output spans the same nodes).
+
+Both inputs of an operation are made independently and started at the same time; the one ready first waits
+(see :mod:`qnet.chains` for the timing and the cut-offs). Every operation belongs to a cut-off *slot*: one
+per level for nested schedules, one per token for La Corte et al.'s sequences; a chain's ``cutoff`` is one
+value for every slot or one per slot.
+
+Two constructors:
+
+* :meth:`Schedule.from_levels`: qnet's nested levels, e.g. ``("distill", "swap", "swap")``, every level applied
+  to every link at once (a swap level splits a span of ``w`` segments as ``ceil(w/2) + floor(w/2)``; a single
+  segment passes a swap level unchanged);
+* :meth:`Schedule.from_sequence`: the notation of La Corte, Li, Coopmans, Elkouss et al. (arXiv:2502.02208):
+  a current link spanning nodes ``a..b`` is addressed by ``b - 1``, the index of its rightmost elementary
+  segment; ``s_i`` swaps at node ``i + 1``, joining the link addressed ``i`` with the next existing link to
+  its right (each ``s_i`` exactly once, in any order); ``d_i`` distils the link addressed ``i`` (only before
+  ``s_i``; ``d_i d_i`` is two nested rounds); tokens apply left to right.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["Schedule", "OPERATIONS", "MAX_SWAP_LEVELS", "MAX_LEVELS", "MAX_SCHEDULE_NODES"]
+
+#: Steps of a nested level.
+OPERATIONS: tuple[str, ...] = ("swap", "distill")
+#: Most swap levels of a nested chain (``2**16`` segments).
+MAX_SWAP_LEVELS = 16
+#: Most levels (swaps and distillations) of a nested chain.
+MAX_LEVELS = 64
+#: Most chain nodes of a schedule (``2**16`` segments, as many as a nested chain may have).
+MAX_SCHEDULE_NODES = 2**16 + 1
+#: Most operations (swaps and distillations) in a schedule.
+MAX_OPERATIONS = 2**20
+
+_TOKEN = re.compile(r"^([sd])_?(\d+)$")
+
+# A tree node is a tuple: ("link", i) for elementary link i, ("swap", left, right, slot) or
+# ("distill", child, slot). Tuples make schedules hashable and comparable by structure.
+
+
+def span(node: tuple) -> tuple[int, int]:
+    """(first segment, number of segments) of a subtree of :attr:`Schedule.root` (engine tier)."""
+    if node[0] == "link":
+        return node[1], 1
+    if node[0] == "distill":
+        return span(node[1])
+    (a, wa), (_, wb) = span(node[1]), span(node[2])
+    return a, wa + wb
+
+
+class Schedule:
+    """Which swaps and distillations a repeater chain performs, in which order: a binary tree over its segments.
+
+    ``Schedule(steps)`` reads nested levels (``"swap"``/``"distill"``, :meth:`from_levels`) and
+    ``Schedule(tokens, n_nodes=N)`` La Corte et al.'s tokens (:meth:`from_sequence`). Schedules are immutable and
+    compare (and hash) by structure.
+
+    Parameters
+    ----------
+    steps : sequence of str
+        Levels, or tokens such as ``"s0"``, ``"d1"``.
+    n_nodes : int, optional
+        Number of chain nodes: needed for tokens; for levels, ``n_nodes - 1`` is the number of segments
+        (default ``2**(swap levels)``).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.Schedule(("distill", "swap")).n_segments
+    2
+    >>> qnet.Schedule(["s1", "s0"], n_nodes=4).tokens
+    ('s1', 's0')
+    >>> s = qnet.Schedule.from_sequence(("s0", "s2", "d1", "d3", "s1"), n_nodes=5)
+    >>> s == qnet.Schedule.from_levels(("swap", "distill", "swap"))
+    False
+    >>> s.same_tree(qnet.Schedule.from_levels(("swap", "distill", "swap")))
+    True
+    >>> print(s)
+    swap at node 2 [0-4]
+    ├── distill [0-2]
+    │   └── swap at node 1 [0-2]
+    │       ├── link 0 [0-1]
+    │       └── link 1 [1-2]
+    └── distill [2-4]
+        └── swap at node 3 [2-4]
+            ├── link 2 [2-3]
+            └── link 3 [3-4]
+    """
+
+    __slots__ = ("_root", "_n_nodes", "_n_slots", "_levels", "_tokens")
+
+    def __init__(self, steps: Sequence[str], n_nodes: int | None = None) -> None:
+        if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence):
+            raise TypeError(f"steps must be a sequence of levels ('swap', 'distill') or of tokens ('s0', 'd1'), got "
+                            f"{steps!r}")
+        if any(step in OPERATIONS for step in steps):
+            made = Schedule.from_levels(steps, None if n_nodes is None else _node_count(n_nodes) - 1)
+        else:
+            if n_nodes is None:
+                raise TypeError("a schedule given by tokens needs n_nodes (the number of chain nodes)")
+            made = Schedule.from_sequence(steps, n_nodes)
+        for slot in self.__slots__:
+            object.__setattr__(self, slot, getattr(made, slot))
+
+    @classmethod
+    def _make(cls, root: tuple, n_nodes: int, n_slots: int, levels: tuple | None, tokens: tuple) -> "Schedule":
+        schedule = object.__new__(cls)
+        for slot, value in zip(cls.__slots__, (root, n_nodes, n_slots, levels, tokens)):
+            object.__setattr__(schedule, slot, value)
+        return schedule
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Schedule is immutable ({name!r})")
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def from_levels(cls, levels: Sequence[str], n_segments: int | None = None) -> "Schedule":
+        """qnet's nested schedule: ``levels`` from the elementary links up, each ``"swap"`` or ``"distill"``.
+
+        ``n_segments`` defaults to ``2**(number of swap levels)``; otherwise it must need exactly that many swap
+        levels (``ceil(log2 n)``). Cut-off slot ``k`` is level ``k``.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> s = qnet.Schedule.from_levels(("distill", "swap"))
+        >>> s.n_nodes, s.n_operations, s.n_slots
+        (3, 3, 2)
+        >>> qnet.Schedule.from_levels(("swap", "swap"), n_segments=3).tokens
+        ('s0', 's1')
+        """
+        levels = validate_levels(levels)
+        n = nested_segments(levels, n_segments, "n_segments")
+
+        def build(level: int, start: int, width: int) -> tuple:
+            if level < 0:
+                return ("link", start)
+            if levels[level] == "distill":
+                return ("distill", build(level - 1, start, width), level)
+            if width == 1:  # a single segment passes a swap level unchanged
+                return build(level - 1, start, 1)
+            wa = (width + 1) // 2
+            return ("swap", build(level - 1, start, wa), build(level - 1, start + wa, width - wa), level)
+
+        root = build(len(levels) - 1, 0, n)
+        return cls._make(root, n + 1, len(levels), levels, _tokens_of(root))
+
+    @classmethod
+    def from_sequence(cls, tokens: Sequence[str], n_nodes: int) -> "Schedule":
+        """La Corte et al.'s sequence notation (see the module docstring); cut-off slot ``k`` is token ``k``.
+
+        Parameters
+        ----------
+        tokens : sequence of str
+            ``"s<i>"`` or ``"d<i>"`` (``"s_1"`` is accepted too), applied left to right.
+        n_nodes : int
+            Number of chain nodes ``N >= 2`` (``N - 1`` segments).
+
+        Raises
+        ------
+        ValueError
+            An unknown token, an index out of range, ``s_i`` twice or missing, ``d_i`` after ``s_i``.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.Schedule.from_sequence(["d0", "d0", "s0", "d1"], n_nodes=3).n_operations
+        4
+        >>> qnet.Schedule.from_sequence(["s0", "d0"], n_nodes=3)
+        Traceback (most recent call last):
+        ...
+        ValueError: tokens[1] = 'd0': d0 after s0; a distillation of link 0 must come before the swap s0 that absorbs it
+        """
+        n_nodes = _node_count(n_nodes)
+        if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
+            raise TypeError(f"tokens must be a sequence of strings such as ('s0', 'd1'), got {tokens!r}")
+        if len(tokens) > MAX_OPERATIONS:
+            raise ValueError(f"tokens has {len(tokens)} entries; at most MAX_OPERATIONS = {MAX_OPERATIONS}")
+        links: dict[int, tuple] = {i: ("link", i) for i in range(n_nodes - 1)}
+        swapped: set[int] = set()
+        for k, token in enumerate(tokens):
+            kind, i = _parse(token, k, n_nodes)
+            if kind == "s":
+                if i in swapped:
+                    raise ValueError(f"tokens[{k}] = {token!r}: s{i} appears twice; each swap s_i runs exactly once")
+                # an address disappears only through its own swap, and address n_nodes - 2 is never swapped away,
+                # so link i exists and has a neighbour to its right
+                j = min(j for j in links if j > i)
+                links[j] = ("swap", links.pop(i), links[j], k)
+                swapped.add(i)
+            else:
+                if i in swapped:
+                    raise ValueError(f"tokens[{k}] = {token!r}: d{i} after s{i}; a distillation of link {i} must come "
+                                     f"before the swap s{i} that absorbs it")
+                links[i] = ("distill", links[i], k)
+        missing = sorted(set(range(n_nodes - 2)) - swapped)
+        if missing:
+            raise ValueError(f"tokens never swap at {', '.join(f's{i}' for i in missing)}: every s_i for i in "
+                             f"0..{n_nodes - 3} must appear once to join the {n_nodes - 1} segments")
+        (root,) = links.values()
+        return cls._make(root, n_nodes, len(tokens), None, tuple(_canonical(t) for t in tokens))
+
+    # ------------------------------------------------------------ properties
+    @property
+    def root(self) -> tuple:
+        """The tree as nested tuples: ``("link", i)``, ``("swap", left, right, slot)``, ``("distill", child, slot)``."""
+        return self._root
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of chain nodes."""
+        return self._n_nodes
+
+    @property
+    def n_segments(self) -> int:
+        """Number of elementary links."""
+        return self._n_nodes - 1
+
+    @property
+    def n_slots(self) -> int:
+        """Number of cut-off slots (levels of a nested schedule, tokens of a sequence)."""
+        return self._n_slots
+
+    @property
+    def n_operations(self) -> int:
+        """Swaps and distillations in the tree (a distillation's second copy counted once, as in the tokens)."""
+        def count(node: tuple) -> int:
+            if node[0] == "link":
+                return 0
+            return 1 + sum(count(c) for c in node[1:-1])
+
+        return count(self._root)
+
+    @property
+    def slot_name(self) -> str:
+        """What a cut-off slot is: ``"level"`` (nested schedule) or ``"token"`` (sequence)."""
+        return "level" if self._levels is not None else "token"
+
+    @property
+    def levels(self) -> tuple[str, ...] | None:
+        """The nested levels this schedule was built from (``None`` for a sequence)."""
+        return self._levels
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The schedule in La Corte et al.'s notation (for a nested schedule: one equivalent order)."""
+        return self._tokens
+
+    @property
+    def has_distillation(self) -> bool:
+        """True when any operation is a distillation."""
+        return any(t.startswith("d") for t in self._tokens)
+
+    @property
+    def distill_depth(self) -> int:
+        """Most distillations on one path from the root to a link: each doubles the links that path consumes."""
+        def depth(node: tuple) -> int:
+            if node[0] == "link":
+                return 0
+            return (node[0] == "distill") + max(depth(c) for c in node[1:-1])
+
+        return depth(self._root)
+
+    # ------------------------------------------------------------ comparison and display
+    def same_tree(self, other: "Schedule") -> bool:
+        """True when both schedules perform the same operations on the same links, whatever their cut-off slots."""
+        return isinstance(other, Schedule) and _shape(self._root) == _shape(other._root)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Schedule):
+            return NotImplemented
+        return (self._root, self._n_nodes, self._n_slots) == (other._root, other._n_nodes, other._n_slots)
+
+    def __hash__(self) -> int:
+        return hash((self._root, self._n_nodes, self._n_slots))
+
+    def __repr__(self) -> str:
+        if self._levels is not None:
+            return f"Schedule.from_levels({self._levels!r}, n_segments={self.n_segments})"
+        return f"Schedule.from_sequence({self._tokens!r}, n_nodes={self._n_nodes})"
+
+    def __str__(self) -> str:
+        lines: list[str] = []
+
+        def show(node: tuple, prefix: str, tail: str) -> None:
+            a, w = span(node)
+            where = f"[{a}-{a + w}]"
+            if node[0] == "link":
+                label = f"link {node[1]} {where}"
+            elif node[0] == "distill":
+                label = f"distill {where}"
+            else:
+                label = f"swap at node {span(node[1])[0] + span(node[1])[1]} {where}"
+            lines.append(prefix + label)
+            children = [] if node[0] == "link" else list(node[1:-1])
+            for i, child in enumerate(children):
+                last = i == len(children) - 1
+                show(child, tail + ("└── " if last else "├── "), tail + ("    " if last else "│   "))
+
+        show(self._root, "", "")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON form: the tokens and the node count (and the levels of a nested schedule)."""
+        out = {"n_nodes": self._n_nodes, "tokens": list(self._tokens)}
+        if self._levels is not None:
+            out["levels"] = list(self._levels)
+        return out
+
+
+def validate_levels(levels: Any, name: str = "schedule") -> tuple[str, ...]:
+    """The levels of a nested schedule as a tuple of ``"swap"``/``"distill"`` (engine tier; errors name ``name``)."""
+    if isinstance(levels, str) or not isinstance(levels, Sequence):
+        raise TypeError(
+            f"{name} must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), or a qnet.Schedule, "
+            f"got {levels!r}"
+        )
+    if len(levels) > MAX_LEVELS:
+        raise ValueError(f"{name} has {len(levels)} levels; at most MAX_LEVELS = {MAX_LEVELS} are allowed")
+    if sum(1 for step in levels if step == "swap") > MAX_SWAP_LEVELS:
+        raise ValueError(f"{name} has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
+                         f"(2**{MAX_SWAP_LEVELS} segments)")
+    for i, step in enumerate(levels):
+        if not isinstance(step, str) or step not in OPERATIONS:
+            raise ValueError(f"unknown schedule step {step!r} at level {i}; valid steps are "
+                             f"{', '.join(map(repr, OPERATIONS))}")
+    return tuple(levels)
+
+
+def nested_segments(levels: tuple[str, ...], n: int | None, name: str = "the chain") -> int:
+    """Number of segments of nested ``levels``: ``2**(swap levels)``, or ``n`` when it needs exactly that many
+    swap levels (``ceil(log2 n)``); ``name`` says where ``n`` came from (engine tier)."""
+    n_swap = levels.count("swap")
+    if n is None:
+        return 2**n_swap
+    need = 0 if n == 1 else math.ceil(math.log2(n))
+    if need != n_swap:
+        raise ValueError(
+            f"a chain of {n} segments needs {need} swap level(s) (ceil(log2 n)), but schedule {levels} has "
+            f"{n_swap} (the segments are counted from {name})"
+        )
+    return n
+
+
+def _node_count(n_nodes: Any) -> int:
+    if isinstance(n_nodes, bool) or not hasattr(n_nodes, "__index__"):
+        raise TypeError(f"n_nodes must be an integer >= 2, got {type(n_nodes).__name__} {n_nodes!r}")
+    n_nodes = int(n_nodes)
+    if not 2 <= n_nodes <= MAX_SCHEDULE_NODES:
+        raise ValueError(f"n_nodes must be an integer in [2, MAX_SCHEDULE_NODES = {MAX_SCHEDULE_NODES}], got {n_nodes}")
+    return n_nodes
+
+
+def _parse(token: Any, k: int, n_nodes: int) -> tuple[str, int]:
+    m = _TOKEN.match(token) if isinstance(token, str) else None
+    if m is None:
+        raise ValueError(f"tokens[{k}] = {token!r} is not a token: use 's<i>' (swap) or 'd<i>' (distil), e.g. 's0'")
+    kind, i = m.group(1), int(m.group(2))
+    top = n_nodes - 3 if kind == "s" else n_nodes - 2
+    if i > top:
+        raise ValueError(f"tokens[{k}] = {token!r}: index {i} out of range; with n_nodes={n_nodes}, {kind}_i takes "
+                         f"i in 0..{top}")
+    return kind, i
+
+
+def _canonical(token: str) -> str:
+    m = _TOKEN.match(token)
+    return f"{m.group(1)}{int(m.group(2))}"
+
+
+def _shape(node: tuple) -> tuple:
+    """The tree without its cut-off slots."""
+    if node[0] == "link":
+        return node
+    return (node[0],) + tuple(_shape(c) for c in node[1:-1])
+
+
+def _tokens_of(root: tuple) -> tuple[str, ...]:
+    """An equivalent token sequence of a tree (post-order: children first, left before right)."""
+    out: list[str] = []
+
+    def walk(node: tuple) -> None:
+        if node[0] == "link":
+            return
+        for child in node[1:-1]:
+            walk(child)
+        a, w = span(node)
+        if node[0] == "distill":
+            out.append(f"d{a + w - 1}")
+        else:
+            la, lw = span(node[1])
+            out.append(f"s{la + lw - 1}")
+
+    walk(root)
+    return tuple(out)

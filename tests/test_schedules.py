@@ -1,0 +1,173 @@
+"""Arbitrary repeater schedules (qnet.Schedule): construction, validation, and exact delivery distributions.
+
+Independent paths: closed forms (the slowest of the links when nothing fails, Werner parameters multiplying),
+mirror symmetry of the chain, the direct O(T^2) reference evaluation, and the event-level Monte Carlo.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qnet
+import qnet.chains as C
+
+INF = float("inf")
+
+
+# ---------------------------------------------------------------- construction
+def test_la_corte_example_is_the_nested_schedule():
+    # the issue's example: after s0, s2 on 5 nodes the links 0-2 and 2-4 are addressed d1 and d3
+    seq = qnet.Schedule.from_sequence(("s0", "s2", "d1", "d3", "s1"), n_nodes=5)
+    nested = qnet.Schedule.from_levels(("swap", "distill", "swap"))
+    assert seq.same_tree(nested) and seq.n_segments == 4 and seq.n_operations == 5
+    a = qnet.chain_delivery(seq, 0.4, 0.8, 0.97, 60.0, cutoff=12, t_trunc=3000)
+    b = qnet.chain_delivery(nested, 0.4, 0.8, 0.97, 60.0, cutoff=12, t_trunc=3000)
+    c = qnet.chain_delivery(("swap", "distill", "swap"), 0.4, 0.8, 0.97, 60.0, cutoff=12, t_trunc=3000)
+    np.testing.assert_array_equal(a.pmf, c.pmf)
+    np.testing.assert_array_equal(b.pmf, c.pmf)
+
+
+def test_nested_levels_give_tokens_that_rebuild_the_same_tree():
+    for levels in [("swap",), ("distill", "swap", "swap"), ("swap", "distill", "swap", "distill"), ("swap",) * 3]:
+        s = qnet.Schedule.from_levels(levels)
+        assert qnet.Schedule.from_sequence(s.tokens, s.n_nodes).same_tree(s)
+
+
+def test_schedule_prints_as_a_tree_and_serializes():
+    s = qnet.Schedule(["d0", "s0"], n_nodes=3)
+    assert str(s).splitlines() == ["swap at node 1 [0-2]", "├── distill [0-1]", "│   └── link 0 [0-1]",
+                                   "└── link 1 [1-2]"]
+    assert s.to_dict() == {"n_nodes": 3, "tokens": ["d0", "s0"]}
+    assert eval(repr(s), {"Schedule": qnet.Schedule}) == s
+
+
+@pytest.mark.parametrize("tokens, n_nodes, error, match", [
+    (["s0", "x1"], 4, ValueError, r"tokens\[1\] = 'x1' is not a token"),
+    (["s0", "s0", "s1"], 4, ValueError, "s0 appears twice"),
+    (["s0", "d0", "s1"], 4, ValueError, "d0 after s0"),
+    (["s2", "s0"], 4, ValueError, r"index 2 out of range; with n_nodes=4, s_i takes i in 0..1"),
+    (["d3", "s0", "s1"], 4, ValueError, r"index 3 out of range; with n_nodes=4, d_i takes i in 0..2"),
+    (["s0"], 4, ValueError, "never swap at s1"),
+    (["s0"], 1, ValueError, "n_nodes must be an integer in"),
+    ("s0", 3, TypeError, "tokens must be a sequence"),
+    (["s0"], 2.5, TypeError, "n_nodes must be an integer"),
+])
+def test_bad_sequences_are_refused_with_the_rule_they_break(tokens, n_nodes, error, match):
+    with pytest.raises(error, match=match):
+        qnet.Schedule.from_sequence(tokens, n_nodes)
+
+
+def test_tokens_need_the_node_count():
+    with pytest.raises(TypeError, match="needs n_nodes"):
+        qnet.Schedule(["s0"])
+
+
+def test_cutoffs_per_token():
+    s = qnet.Schedule(["s0", "s1"], n_nodes=4)
+    with pytest.raises(ValueError, match="cutoff has 3 values but the schedule has 2 tokens; give one per token"):
+        qnet.chain_delivery(s, 0.5, 0.9, 0.98, 50.0, cutoff=(1, 2, 3))
+    with pytest.raises(ValueError, match="p_gen has 2 values but the schedule has 3 segments"):
+        qnet.chain_delivery(s, [0.5, 0.5], 0.9, 0.98, 50.0)
+
+
+# ---------------------------------------------------------------- closed forms and symmetry
+@pytest.mark.parametrize("tokens", [("s0", "s1", "s2"), ("s2", "s1", "s0"), ("s1", "s0", "s2"), ("s0", "s2", "s1")])
+def test_no_failures_no_decay_delivers_when_the_last_link_arrives(tokens):
+    # p_swap = 1, no cut-offs, no decoherence: any order delivers at the maximum of the four geometric link
+    # times, and the Werner parameters multiply
+    p = 0.5
+    r = qnet.chain_delivery(qnet.Schedule(tokens, n_nodes=5), p, 1.0, 0.9, INF, t_trunc=400, tol=1e-12)
+    t = np.arange(400)
+    cdf = (1 - (1 - p) ** t) ** 4
+    np.testing.assert_allclose(r.pmf[1:], np.diff(cdf), rtol=0, atol=1e-14)
+    assert r.mean_fidelity == pytest.approx((1 + 3 * 0.9**4) / 4, abs=1e-13)
+
+
+def test_mirror_image_schedule_on_the_mirror_chain_is_the_same():
+    p_gen, w0 = [0.3, 0.6, 0.45, 0.8], [0.97, 0.99, 0.95, 0.98]
+    left = qnet.Schedule(("d1", "s0", "s2", "s1", "d3"), n_nodes=5)
+    right = qnet.Schedule(("d2", "s2", "s0", "s1", "d3"), n_nodes=5)  # the same tree read from the other end
+    a = qnet.chain_delivery(left, p_gen, 0.7, w0, 40.0, cutoff=9, t_trunc=4000)
+    b = qnet.chain_delivery(right, p_gen[::-1], 0.7, w0[::-1], 40.0, cutoff=9, t_trunc=4000)
+    np.testing.assert_allclose(a.pmf, b.pmf, rtol=0, atol=1e-15)
+    # states are ratios J/pmf: where the pmf is tiny the FFT's absolute round-off (~1e-17) is magnified; the
+    # tolerance of the fast-versus-direct property test
+    ok = a.pmf > 1e-5
+    np.testing.assert_allclose(a.state[ok], b.state[ok], rtol=0, atol=1e-10)
+
+
+def test_swap_order_matters_when_swaps_fail():
+    # with p_swap < 1 the order decides what a failure throws away: the exact distributions differ
+    a = qnet.chain_delivery(qnet.Schedule(("s0", "s1", "s2"), 5), 0.5, 0.5, 0.98, 50.0, t_trunc=6000)
+    b = qnet.chain_delivery(qnet.Schedule(("s0", "s2", "s1"), 5), 0.5, 0.5, 0.98, 50.0, t_trunc=6000)
+    assert abs(a.mean_time - b.mean_time) > 0.1
+
+
+# ---------------------------------------------------------------- random schedules: fast = direct, exact = Monte Carlo
+@st.composite
+def _sequences(draw):
+    n_nodes = draw(st.integers(2, 6))
+    order = draw(st.permutations(range(n_nodes - 2)))
+    tokens, alive = [], set(range(n_nodes - 1))
+    for i in order:
+        for j in sorted(alive):
+            if draw(st.integers(0, 5)) == 0:
+                tokens.append(f"d{j}")
+        tokens.append(f"s{i}")
+        alive.discard(i)
+    if draw(st.booleans()):
+        tokens.append(f"d{n_nodes - 2}")
+    return qnet.Schedule(tokens, n_nodes=n_nodes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(schedule=_sequences(), data=st.data())
+def test_random_schedules_fast_path_equals_reference(schedule, data):
+    n = schedule.n_segments
+    p_gen = data.draw(st.lists(st.floats(0.2, 0.95), min_size=n, max_size=n))
+    cut_type = data.draw(st.sampled_from(["memory_time", "run_time", None]))
+    cutoff = None if cut_type is None else data.draw(st.integers(2, 12)) if cut_type == "memory_time" \
+        else data.draw(st.integers(8, 40))
+    if data.draw(st.booleans()):
+        chain = qnet.RepeaterChain.werner(schedule, p_gen, data.draw(st.floats(0.5, 1.0)), 0.97, 30.0, cutoff,
+                                          cut_type or "memory_time")
+    else:
+        chain = qnet.RepeaterChain(schedule, p_gen, data.draw(st.floats(0.5, 1.0)), [0.9, 0.05, 0.03, 0.02],
+                                   [0.002, 0.001, 0.01], cutoff, cut_type or "memory_time",
+                                   protocol=data.draw(st.sampled_from(["dejmps", "cnot", "bbpssw"])))
+    m = chain._model
+    T = 160
+    try:
+        fast = C._result(C._evaluate(m, T), m, None)
+    except ValueError as exc:
+        with pytest.raises(type(exc), match="never delivers"):
+            C._reference_delivery(m, T)
+        return
+    ref = C._reference_delivery(m, T)
+    assert abs(fast.coverage - ref.coverage) <= 1e-10
+    np.testing.assert_allclose(fast.pmf, ref.pmf, rtol=0, atol=1e-13)
+    ok = ref.pmf > 1e-5
+    np.testing.assert_allclose(fast.state[ok], ref.state[ok], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("tokens, n_nodes, cutoff", [
+    (("s1", "d0", "s0", "d2"), 4, 6),
+    (("d0", "d0", "s0"), 3, (4, 7, 9)),
+    (("s2", "s0", "d1", "s1"), 5, 8),
+])
+def test_schedules_agree_with_the_monte_carlo(tokens, n_nodes, cutoff):
+    chain = qnet.RepeaterChain(qnet.Schedule(tokens, n_nodes), [0.5, 0.35, 0.6, 0.45][:n_nodes - 1], 0.85,
+                               [0.95, 0.02, 0.02, 0.01], [0.001, 0.0005, 0.004], cutoff)
+    exact = chain.delivery(4000)
+    mc = chain.simulate(100_000, seed=4)
+    for value, (lo, hi) in ((exact.mean_time, mc.mean_time_ci), (exact.mean_fidelity, mc.mean_fidelity_ci)):
+        assert lo - 1e-12 <= value <= hi + 1e-12, (value, lo, hi)
+
+
+def test_every_order_of_three_swaps_is_a_valid_schedule():
+    for order in itertools.permutations(range(3)):
+        s = qnet.Schedule([f"s{i}" for i in order], n_nodes=5)
+        assert s.n_operations == 3 and s.n_segments == 4
