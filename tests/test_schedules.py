@@ -171,3 +171,29 @@ def test_every_order_of_three_swaps_is_a_valid_schedule():
     for order in itertools.permutations(range(3)):
         s = qnet.Schedule([f"s{i}" for i in order], n_nodes=5)
         assert s.n_operations == 3 and s.n_segments == 4
+
+
+# ---------------------------------------------------------------- La Corte et al.'s published numbers
+#: Secret-key rates (BB84 key fraction of the average delivered Werner state per mean delivery time, no cut-offs)
+#: from the brute-force run of La Corte, Li, Coopmans, Elkouss et al.'s public code: repository
+#: LorenzoLaCorte/repeater-cut-off-optimization, file asymmetric/swap_sequences/correct_swap/
+#: results_bf_tcoh40000_pgen0.02_pswap0.85_w00.99_nodes5_maxdists1/output.txt (commit dccf473e).
+LA_CORTE_5_NODES = {
+    ("s0", "s2", "s1"): 0.004806193761283744,
+    ("s2", "s1", "s0"): 0.004509004018635672,
+    ("s0", "s1", "s2"): 0.004509004018635295,
+    ("s0", "d2", "s2", "s1"): 0.004436881237791502,
+    ("d3", "s0", "s2", "s1"): 0.004436881237791474,
+    ("s2", "s1", "d0", "s0"): 0.00433664820802232,
+    ("d0", "d1", "s0", "s2", "s1"): 0.004203670964097686,
+    ("s0", "s2", "d3", "s1"): 0.004179694825342548,
+    ("d0", "s2", "s1", "d0", "s0"): 0.004013983593941048,
+    ("s0", "s2", "s1", "d3"): 0.0037586890138635695,
+}
+
+
+@pytest.mark.parametrize("tokens", list(LA_CORTE_5_NODES), ids=["-".join(t) for t in LA_CORTE_5_NODES])
+def test_la_corte_published_key_rates(tokens):
+    r = qnet.chain_delivery(qnet.Schedule.from_sequence(tokens, n_nodes=5), p_gen=0.02, p_swap=0.85, w0=0.99,
+                            t_coh=40000.0, t_trunc=20000)
+    assert r.key_rate == pytest.approx(LA_CORTE_5_NODES[tokens], rel=1e-9)
