@@ -161,6 +161,19 @@ class ChainDelivery(Result):
         """Fidelity of the state delivered at each step."""
         return self.state[:, 0]
 
+    @property
+    def key_rate_per_pair(self) -> float:
+        """BB84 secret-key rate per time step counting each pair's own key fraction: ``E[r(state_t)] / mean_time``
+        (the average over delivery times of the per-pair fractions; :attr:`key_rate` is Li et al.'s and La Corte et
+        al.'s convention, the fraction of the average delivered state). ``r = max(0, 1 - h(e_x) - h(e_z))`` is convex
+        in the state (``h`` is concave, the error rates linear), so by Jensen ``key_rate_per_pair >= key_rate``.
+
+        Steps whose state is not resolved (``pmf`` below ``1e-10`` of its maximum) count with key fraction 0.
+        """
+        ok = ~np.isnan(self.state[:, 0])
+        frac = BDS_MEASURES["bb84_key_fraction"](self.state[ok])
+        return float(np.dot(self.pmf[ok], frac) / self.coverage) / self.mean_time
+
 
 # ---------------------------------------------------------------- validation helpers
 def validate_schedule(schedule: Any, name: str = "schedule") -> Schedule | tuple[str, ...]:
@@ -614,8 +627,7 @@ def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         node_c[:, 0] = 0.0
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    D = _distill_tensor("bbpssw", 1.0, 0.0, True) if schedule.has_distillation else None
-    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, D)
+    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, _distill_tensor("bbpssw", 1.0, 0.0, True))
 
 
 def chain_delivery(
@@ -769,8 +781,7 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl) \
-        if schedule.has_distillation else None
+    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl)
     return _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
 
 
@@ -936,6 +947,26 @@ class RepeaterChain:
         cuts = _cutoffs(cutoff, cut_type, self.schedule.n_slots, self.schedule.slot_name)
         m = self._model
         return self._from_model(_Model(m.schedule, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, cut_type,
+                                       m.D_distill), self._model_kind)
+
+    def with_schedule(self, schedule: Any) -> "RepeaterChain":
+        """The same segments, memories and operations under another schedule over as many segments; the cut-off
+        must be one value for every operation (or none), which the new schedule's operations all get.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.9, 0.98, 100.0, cutoff=8)
+        >>> chain.with_schedule(qnet.Schedule(["s1", "d0", "s0", "s2"], n_nodes=5)).cutoff
+        (8, 8, 8, 8)
+        """
+        m = self._model
+        schedule = _segments(validate_schedule(schedule), {"the chain's segments": m.n})
+        if len(set(m.cutoffs)) > 1:
+            raise ValueError(f"the chain's cut-offs {m.cutoffs} differ between {m.schedule.slot_name}s; with another "
+                             f"schedule give the cut-offs anew (build the chain again)")
+        cuts = _cutoffs(m.cutoffs[0] if m.cutoffs else None, m.cut_type, schedule.n_slots, schedule.slot_name)
+        return self._from_model(_Model(schedule, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, m.cut_type,
                                        m.D_distill), self._model_kind)
 
     def delivery(self, t_trunc: int = 1000, *, tol: float | None = 1e-6) -> ChainDelivery:

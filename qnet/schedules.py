@@ -213,6 +213,54 @@ class Schedule:
         (root,) = links.values()
         return cls._make(root, n_nodes, len(tokens), None, tuple(_canonical(t) for t in tokens))
 
+    @classmethod
+    def from_tree(cls, root: tuple) -> "Schedule":
+        """A schedule from its tree: ``("link", i)``, ``("swap", left, right)`` or ``("distill", child)`` nested
+        tuples (any cut-off slots given as a last element are replaced: slot ``k`` is the ``k``-th operation in
+        post-order, the order of :attr:`tokens`).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> tree = ("swap", ("distill", ("link", 0)), ("link", 1))
+        >>> qnet.Schedule.from_tree(tree).tokens
+        ('d0', 's0')
+        """
+        counter = [0]
+
+        def build(node: Any) -> tuple:
+            if not isinstance(node, tuple) or not node or node[0] not in ("link", "swap", "distill"):
+                raise ValueError(f"a tree node is ('link', i), ('swap', left, right) or ('distill', child), got "
+                                 f"{node!r}")
+            if node[0] == "link":
+                if len(node) != 2 or isinstance(node[1], bool) or not isinstance(node[1], int):
+                    raise ValueError(f"a link is ('link', i) with an integer i, got {node!r}")
+                return node
+            arity = 2 if node[0] == "swap" else 1
+            children = tuple(build(c) for c in node[1:1 + arity])
+            if len(node) < 1 + arity:
+                raise ValueError(f"{node[0]} needs {arity} input(s), got {node!r}")
+            slot = counter[0]
+            counter[0] += 1
+            return (node[0], *children, slot)
+
+        built = build(root)
+        first, width = span(built)
+
+        def check(node: tuple) -> None:
+            if node[0] == "swap":
+                (a, wa), (b, _) = span(node[1]), span(node[2])
+                if b != a + wa:
+                    raise ValueError(f"a swap joins adjacent links: {node[1]!r} ends at node {a + wa}, {node[2]!r} "
+                                     f"starts at node {b}")
+            for child in node[1:-1] if node[0] != "link" else ():
+                check(child)
+
+        check(built)
+        if first != 0:
+            raise ValueError(f"the links must be numbered from 0, got a tree over links {first}..{first + width - 1}")
+        return cls._make(built, width + 1, counter[0], None, _tokens_of(built))
+
     # ------------------------------------------------------------ properties
     @property
     def root(self) -> tuple:

@@ -43,7 +43,7 @@ NAN_ALLOWED = {
 #: Types qnet returns but users do not build (no docstring example constructs them; not fuzzed).
 RESULT_TYPES = {"Result", "ChainTree", "ScheduleResult", "Gain", "OptimalTime", "PolicyComparison", "ChainDelivery", "CutoffOptimum",
                 "SPDCSwappingResult", "MonteCarloResult", "SweepResult", "PathChoice", "PairService",
-                "Heralded"}
+                "Heralded", "ScheduleSearch"}
 #: String parameters that are free text (a label), not a choice from a list.
 FREE_TEXT = {"desc", "name"}
 #: Exceptions that are not about one parameter but name the window and tolerance to change.

@@ -197,3 +197,68 @@ def test_la_corte_published_key_rates(tokens):
     r = qnet.chain_delivery(qnet.Schedule.from_sequence(tokens, n_nodes=5), p_gen=0.02, p_swap=0.85, w0=0.99,
                             t_coh=40000.0, t_trunc=20000)
     assert r.key_rate == pytest.approx(LA_CORTE_5_NODES[tokens], rel=1e-9)
+
+
+# ---------------------------------------------------------------- protocol search
+def test_exhaustive_search_finds_la_corte_optimum():
+    # without distillation, 5 nodes have 5 swap trees; the best is La Corte et al.'s brute-force optimum
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.02, 0.85, 0.99, 40000.0)
+    res = qnet.search_schedules(chain, max_rounds=0, t_trunc=20000)
+    assert res.n_evaluated == 5 and res.best.same_tree(qnet.Schedule(("s0", "s2", "s1"), n_nodes=5))
+    assert res.value == pytest.approx(LA_CORTE_5_NODES[("s0", "s2", "s1")], rel=1e-9)
+    values = dict(res.ranking)
+    assert values[("s0", "s1", "s2")] == pytest.approx(LA_CORTE_5_NODES[("s0", "s1", "s2")], rel=1e-9)
+
+
+def test_heuristic_search_is_deterministic_and_never_beats_the_exhaustive_one():
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.85, 0.99, 400.0)
+    exhaustive = qnet.search_schedules(chain, max_rounds=1, t_trunc=1500)
+    a = qnet.search_schedules(chain, max_rounds=1, t_trunc=1500, method="heuristic", maxiter=5, seed=3)
+    b = qnet.search_schedules(chain, max_rounds=1, t_trunc=1500, method="heuristic", maxiter=5, seed=3)
+    assert a.best == b.best and a.value == b.value and a.ranking == b.ranking
+    assert a.value <= exhaustive.value
+    assert exhaustive.n_evaluated == 640  # Catalan(3) = 5 brackets x 2**7 round choices on their 7 links
+
+
+def test_rate_at_fidelity_needs_distillation_when_the_threshold_is_high():
+    chain = qnet.RepeaterChain.werner(("swap",), 0.5, 0.9, 0.95, 500.0)
+    # swapping alone delivers F = 0.925; one round on each link 0.945 (rate 0.242), both links then the end-to-end
+    # pair 0.960 (rate 0.173): the fastest schedule that reaches the threshold wins
+    plain = qnet.search_schedules(chain, objective="rate_at_fidelity", fidelity_threshold=0.9, max_rounds=1,
+                                  t_trunc=2000)
+    strict = qnet.search_schedules(chain, objective="rate_at_fidelity", fidelity_threshold=0.94, max_rounds=1,
+                                   t_trunc=2000)
+    assert plain.best.tokens == ("s0",) and strict.best.tokens == ("d0", "d1", "s0")
+    assert strict.delivery.mean_fidelity >= 0.94 > plain.delivery.mean_fidelity
+    assert strict.value == pytest.approx(1 / strict.delivery.mean_time, rel=1e-15)
+
+
+def test_per_pair_key_rate_matches_the_monte_carlo_and_is_never_below_the_average_state_one():
+    chain = qnet.RepeaterChain(qnet.Schedule(("d0", "s0"), 3), 0.5, 0.9, [0.95, 0.03, 0.01, 0.01],
+                               [0.0005, 0.0, 0.003], 10)
+    exact = chain.delivery(3000)
+    assert exact.key_rate_per_pair >= exact.key_rate
+    mc = chain.simulate(200_000, seed=8)
+    frac = qnet.bb84_key_fraction(mc.states)
+    estimate = frac.mean() / mc.mean_time
+    stderr = frac.std(ddof=1) / np.sqrt(mc.n) / mc.mean_time + estimate * (mc.mean_time_ci[1] - mc.mean_time) / 1.96 \
+        / mc.mean_time
+    assert abs(estimate - exact.key_rate_per_pair) < 4 * stderr
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"objective": "rate_at_fidelity"}, ValueError, "fidelity_threshold is needed"),
+    ({"fidelity_threshold": 0.9}, ValueError, "fidelity_threshold is needed"),
+    ({"method": "annealing"}, ValueError, "unknown method"),
+    ({"max_rounds": 4}, ValueError, "max_rounds"),
+])
+def test_search_refuses_bad_options(kwargs, error, match):
+    chain = qnet.RepeaterChain.werner(("swap",), 0.5, 0.9, 0.95, 500.0)
+    with pytest.raises(error, match=match):
+        qnet.search_schedules(chain, **kwargs)
+
+
+def test_search_refuses_a_space_too_large_to_enumerate():
+    chain = qnet.RepeaterChain.werner(("swap",) * 4, 0.5, 0.9, 0.99, 500.0)
+    with pytest.raises(ValueError, match="MAX_ENUMERATED"):
+        qnet.search_schedules(chain, max_rounds=2)
