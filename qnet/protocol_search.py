@@ -56,6 +56,8 @@ class ScheduleSearch(Result):
         What was maximized, and how.
     n_evaluated : int
         Number of distinct schedules evaluated.
+    cutoff : tuple
+        The best schedule's cut-off per token (optimized with it when ``joint_cutoff > 0``).
     """
 
     best: Schedule
@@ -65,6 +67,7 @@ class ScheduleSearch(Result):
     objective: str
     method: str
     n_evaluated: int
+    cutoff: tuple = ()
 
 
 def _brackets(first: int, width: int):
@@ -131,6 +134,7 @@ def search_schedules(
     seed: Any = 0,
     maxiter: int = 30,
     top: int = 10,
+    joint_cutoff: int = 0,
 ) -> ScheduleSearch:
     """The schedule that maximizes a figure of merit on ``chain``'s links, memories, operations and cut-off.
 
@@ -154,6 +158,10 @@ def search_schedules(
         Seed and iteration budget of the heuristic.
     top : int
         How many schedules the ranking keeps.
+    joint_cutoff : int
+        Optimize schedule and cut-off jointly: the best ``joint_cutoff`` schedules found with the chain's cut-off
+        each get their best single cut-off (of the chain's ``cut_type``, by :meth:`RepeaterChain.optimize_cutoff`
+        with this ``seed`` and ``maxiter``), and the best pair wins. 0 keeps the chain's cut-off.
 
     Returns
     -------
@@ -181,6 +189,7 @@ def search_schedules(
     top = _v.integer(top, "top", 1, MAX_ENUMERATED)
     seed = _v.seed_int(seed)
     maxiter = _v.integer(maxiter, "maxiter", 1, 10**6)
+    joint_cutoff = _v.integer(joint_cutoff, "joint_cutoff", 0, MAX_ENUMERATED)
     if len(set(chain.cutoff)) > 1:
         raise ValueError(f"the chain's cut-off {chain.cutoff} differs between slots; a searched schedule has other "
                          "slots, so give one cut-off for every operation (or none)")
@@ -214,8 +223,18 @@ def search_schedules(
     if delivery is None or value <= 0.0:
         raise NeverDeliversError(f"no schedule among the {len(cache)} evaluated delivers with a positive {objective} "
                                  f"within t_trunc={T} (tol={tol:g})")
+    cutoff = delivery.cutoff
+    for schedule, _ in ranked[:joint_cutoff]:
+        try:
+            opt = chain.with_schedule(schedule).optimize_cutoff(
+                cut_type=chain.cut_type, t_trunc=T, tol=tol, seed=seed, maxiter=maxiter,
+                objective=lambda r: _value(r, objective, threshold))
+        except NeverDeliversError:
+            continue
+        if opt.value > value:
+            best, value, delivery, cutoff = schedule, opt.value, opt.delivery, opt.cutoff
     return ScheduleSearch(best, value, delivery, tuple((s.tokens, v) for s, (v, _) in ranked[:top]), objective,
-                          method, len(cache))
+                          method, len(cache), cutoff)
 
 
 def _value(r: ChainDelivery, objective: str, threshold: float | None) -> float:

@@ -262,3 +262,13 @@ def test_search_refuses_a_space_too_large_to_enumerate():
     chain = qnet.RepeaterChain.werner(("swap",) * 4, 0.5, 0.9, 0.99, 500.0)
     with pytest.raises(ValueError, match="MAX_ENUMERATED"):
         qnet.search_schedules(chain, max_rounds=2)
+
+
+def test_joint_cutoff_search_improves_on_the_fixed_cutoff_and_matches_the_optimizer():
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.85, 0.99, 60.0)
+    fixed = qnet.search_schedules(chain, max_rounds=0, t_trunc=1500)
+    joint = qnet.search_schedules(chain, max_rounds=0, t_trunc=1500, joint_cutoff=2, maxiter=5)
+    assert fixed.cutoff == (None, None, None) and joint.value > 1.5 * fixed.value
+    alone = chain.with_schedule(joint.best).optimize_cutoff(t_trunc=1500, maxiter=5, tol=1e-4)
+    assert (joint.cutoff, joint.value) == (alone.cutoff, alone.value)
+    assert joint.delivery.key_rate == joint.value and joint.delivery.cutoff == joint.cutoff
