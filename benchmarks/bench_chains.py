@@ -7,7 +7,9 @@ second. Each case is timed against a straightforward implementation in the same 
 
 from __future__ import annotations
 
+import os
 import random
+import sys
 import time
 
 import numpy as np
@@ -71,7 +73,7 @@ def _ref16(model):
     term by term (scipy fftconvolve per term, as without the closed form) until the term is below 1e-16."""
     J = C._elementary(float(model.p_gen[0]), model.link_hat[0], T16)
     c = model.link_c(0, 1)
-    for level in range(len(model.schedule)):
+    for level in range(len(model.schedule.levels)):
         out, passed = K.join_window(J, J, c, c, C._NO_CUT, C._SWAP_D, C._pairs(C._SWAP_D))
         acc = _series(model.p_swap * out, (1.0 - model.p_swap) * passed)
         J = acc  # the Werner model: a pair decays with t_coh whatever its span, so c stays the same
@@ -133,6 +135,13 @@ CASES = [
     Case(f"Monte Carlo 8 segments, {MC_N} deliveries", lambda: (MC_N,), _run_mc, reference=_python_mc,
          reference_name="pure-Python recursion", reference_repeat=1, repeat=5,
          note="target >= 1e6 link-generation events/s per core; measured at load: " + _mc_rate_note()),
+    Case("all 640 schedules of a 5-node chain, <= 1 round per link (La Corte et al.'s parameters, t_trunc=20000)",
+         lambda: (qnet.RepeaterChain.werner(("swap", "swap"), 0.02, 0.85, 0.99, 40000.0),),
+         lambda chain: qnet.search_schedules(chain, max_rounds=1, t_trunc=20000), repeat=1, warmup=0,
+         note="exhaustive search over trees (token orders on disjoint links counted once); the optimum is La Corte "
+              "et al.'s brute-force one, (s0, s2, s1), 0.0048062 per step. Their code (the heterogeneus-chains branch "
+              "of LorenzoLaCorte/repeater-cut-off-optimization) is not installable from this machine's registries "
+              "(PyPI, Debian), so it is not timed here."),
 ]
 
 
@@ -208,3 +217,34 @@ try:
                       note=f"delivered fidelity qnet {_fq:.15f}, SeQUeNCe {_fs:.15f}, |diff| = {abs(_fq - _fs):.1e}"))
 except ImportError:  # pragma: no cover - optional peer simulator
     pass
+
+
+# ---------------------------------------------------------------- case 5: La Corte et al.'s code (if given)
+# Their repository (LorenzoLaCorte/repeater-cut-off-optimization, branch heterogeneus-chains) is not a package on
+# PyPI or Debian: point QNET_LACORTE_PATH at a checkout of it to time its per-schedule evaluation in the same run.
+LC_TOKENS = ("d0", "d1", "s0", "s2", "s1")
+LC_T = 40000
+
+
+def _lacorte_schedule(tokens):
+    from repeater_algorithm import RepeaterChainSimulation
+    from utility_functions import secret_key_rate
+
+    params = {"protocol": tokens, "p_gen": 0.02, "p_swap": 0.85, "w0": 0.99, "t_coh": 40000, "t_trunc": LC_T}
+    pmf, w = RepeaterChainSimulation().asymmetric_protocol(params, 4)
+    return secret_key_rate(pmf, w)
+
+
+def _qnet_schedule(tokens):
+    return qnet.chain_delivery(qnet.Schedule(tokens, n_nodes=5), 0.02, 0.85, 0.99, 40000.0, t_trunc=LC_T,
+                               tol=None).key_rate
+
+
+if os.environ.get("QNET_LACORTE_PATH"):
+    sys.path.insert(0, os.environ["QNET_LACORTE_PATH"])
+    _kq, _kl = _qnet_schedule(LC_TOKENS), _lacorte_schedule(LC_TOKENS)
+    CASES.append(Case(f"one 5-node schedule {' '.join(LC_TOKENS)}, t_trunc={LC_T}", lambda: (LC_TOKENS,),
+                      _qnet_schedule, reference=_lacorte_schedule,
+                      reference_name="La Corte et al.'s asymmetric_protocol (their repository)", reference_repeat=3,
+                      repeat=5, note=f"key rate qnet {_kq:.15g}, La Corte {_kl:.15g}, relative difference "
+                                     f"{abs(_kq / _kl - 1):.1e}"))
