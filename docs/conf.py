@@ -1,8 +1,9 @@
 """Sphinx configuration of the qnet documentation.
 
-Build (from the repository root)::
+Build (from the repository root; ``docs/build.py`` builds from a copy of ``docs/``, so the repository stays
+untouched)::
 
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    python docs/build.py ../qnet-docs/html
 
 Before Sphinx reads the sources this file writes a few pages that must follow
 the code, so that they can never go stale:
@@ -28,7 +29,7 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
+ROOT = Path(os.environ.get("QNET_REPO_ROOT", DOCS.parent)).resolve()  # docs/build.py builds from a copy of docs/
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
