@@ -5,12 +5,12 @@ Bell-diagonal states and Pauli memories:
 
 * **Time** is discrete, one step per elementary link attempt. An elementary link on segment
   ``i`` is delivered at step ``t >= 1`` with probability ``p_gen[i] (1 - p_gen[i])**(t - 1)``.
-* **Protocol** is a tuple of levels, each ``"swap"`` or ``"distill"`` (e.g. ``("distill",
-  "swap", "swap")``). A level combines two pairs made *independently* by the level below,
-  both started at the same time: a swap joins two adjacent half-chains, a distillation joins
-  two pairs over the same span. A chain of ``n`` segments needs ``ceil(log2 n)`` swap levels;
-  when ``n`` is not a power of two, a swap level splits its span as ``ceil(w/2) + floor(w/2)``
-  and a single segment passes a swap level unchanged.
+* **Schedule** (:class:`qnet.Schedule`): a tree of operations over the segments, each combining two
+  pairs made *independently* by its subtrees, both started at the same time: a swap joins two
+  adjacent links, a distillation joins two pairs over the same span. Nested levels such as
+  ``("distill", "swap", "swap")`` are one way to write it (a chain of ``n`` segments needs
+  ``ceil(log2 n)`` swap levels; a swap level splits a span as ``ceil(w/2) + floor(w/2)`` and a
+  single segment passes it unchanged); La Corte et al.'s tokens (``s_i``, ``d_i``) another.
 * **Waiting** pair: the pair delivered first waits for the other one. Its state decays while it
   waits; a pair's state is not decohered after the last level (the delivered state is the state
   at delivery). In the Werner model the Werner parameter decays as ``exp(-dt / t_coh)``; with
@@ -18,7 +18,7 @@ Bell-diagonal states and Pauli memories:
   ``exp(-c_s dt)`` with ``c = [0, ηx, ηz, ηy]``-rates of both end nodes added
   (``c_1 = 2(γy+γz)``, ``c_2 = 2(γx+γy)``, ``c_3 = 2(γx+γz)`` per node, see ``qnet.channels``).
 * **Cut-offs** are checked when the second pair arrives (or as soon as the first pair times
-  out), per level: ``"memory_time"`` (the pairs pass when ``|tA - tB| <= cutoff``; otherwise both
+  out), per operation: ``"memory_time"`` (the pairs pass when ``|tA - tB| <= cutoff``; otherwise both
   are discarded at ``min(tA, tB) + cutoff`` and both regenerated), ``"fidelity"`` (the earlier
   pair is discarded once its fidelity after waiting would drop below ``cutoff``; a pair
   delivered below ``cutoff`` is discarded at once; as in Li et al. the check uses the mean state
@@ -656,10 +656,12 @@ def chain_delivery(
 
     Parameters
     ----------
-    schedule : tuple of str
-        Levels from the elementary links upwards, each ``"swap"`` or ``"distill"``; e.g.
-        ``("swap", "swap")`` is swap-as-soon-as-possible on 4 segments, ``("distill", "swap")``
-        distils each segment once and then swaps. ``()`` is a single link.
+    schedule : Schedule or tuple of str
+        A :class:`qnet.Schedule` (any order of swaps and distillations, e.g.
+        ``qnet.Schedule.from_sequence(("s0", "s2", "s1"), n_nodes=5)``), or nested levels from the
+        elementary links upwards, each ``"swap"`` or ``"distill"``: ``("swap", "swap")`` is
+        swap-as-soon-as-possible on 4 segments, ``("distill", "swap")`` distils each segment once and
+        then swaps, ``()`` is a single link.
     p_gen : float or array_like
         Link success probability per attempt, in (0, 1]; one value, or one per segment
         (asymmetric chain; ``ceil(log2 n)`` swap levels for ``n`` segments).
@@ -672,7 +674,8 @@ def chain_delivery(
         Werner model: coherence time in steps; a waiting pair's Werner parameter decays as
         ``exp(-dt/t_coh)`` (``float("inf")``: no decoherence).
     cutoff : None, number or sequence
-        Cut-off per level (one value for all, or one per level; ``None`` = no cut-off at that level).
+        Cut-off per operation slot: one value for all, or one per level of a nested schedule or per token of a
+        sequence (``None`` = no cut-off there).
     cut_type : {"memory_time", "fidelity", "run_time"}
         Whole time steps for ``memory_time`` (allowed ``|tA - tB|``) and ``run_time``; a
         fidelity threshold in [0, 1] for ``fidelity`` (Li et al.'s Werner threshold
@@ -821,8 +824,8 @@ class RepeaterChain:
 
     Parameters
     ----------
-    schedule : tuple of str
-        Levels from the elementary links up, each ``"swap"`` or ``"distill"`` (see :func:`chain_delivery`).
+    schedule : Schedule or tuple of str
+        A :class:`qnet.Schedule`, or nested levels from the elementary links up (see :func:`chain_delivery`).
     p_gen : float or array_like
         Success probability per attempt, one for all segments or one per segment.
     p_swap : float
