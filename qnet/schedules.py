@@ -106,7 +106,7 @@ class Schedule:
         if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence):
             raise TypeError(f"steps must be a sequence of levels ('swap', 'distill') or of tokens ('s0', 'd1'), got "
                             f"{steps!r}")
-        if any(step in OPERATIONS for step in steps):
+        if not steps and n_nodes is None or any(step in OPERATIONS for step in steps):  # () is one link
             made = Schedule.from_levels(steps, None if n_nodes is None else _node_count(n_nodes) - 1)
         else:
             if n_nodes is None:

@@ -63,6 +63,15 @@ def test_bad_sequences_are_refused_with_the_rule_they_break(tokens, n_nodes, err
 def test_tokens_need_the_node_count():
     with pytest.raises(TypeError, match="needs n_nodes"):
         qnet.Schedule(["s0"])
+    assert qnet.Schedule(()).n_segments == 1 == qnet.Schedule((), n_nodes=2).n_segments  # a single link
+
+
+def test_single_link_chains_search_their_distillation_rounds():
+    chain = qnet.RepeaterChain.werner((), 0.5, 0.9, 0.95, 100.0)
+    res = qnet.search_schedules(chain, max_rounds=1, t_trunc=500)
+    assert res.n_evaluated == 2 and res.best.tokens == ()  # a distilled link is slower than it is better here
+    distilled = qnet.chain_delivery(qnet.Schedule(["d0"], n_nodes=2), 0.5, 0.9, 0.95, 100.0, t_trunc=500)
+    assert dict(res.ranking)[("d0",)] == pytest.approx(distilled.key_rate, rel=1e-15)
 
 
 def test_cutoffs_per_token():
