@@ -618,9 +618,10 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     seed = _v.seed_int(seed)
     choices = [select_path(G, a, b, criterion, schedule=schedule, cutoff=cutoff, cut_type=cut_type,
                            t_trunc=t_trunc, protocol=protocol) for a, b in pairs]
+    chains = [_path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)[0] for c in choices]
     need: dict = {}
-    for c in choices:
-        mult = 2 ** _path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)[0].schedule.distill_depth
+    for c, chain in zip(choices, chains):
+        mult = 2 ** chain.schedule.distill_depth
         for i, n in enumerate(c.path):
             need[n] = need.get(n, 0) + mult * (1 if i in (0, len(c.path) - 1) else 2)
     for n, k in need.items():
@@ -629,7 +630,6 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
             raise NetworkError(f"node {n!r} needs {k} memories for the requested pairs but has n_memories={have}")
     seeds = np.random.SeedSequence(seed).generate_state(len(choices))
     out = []
-    for (a, b), c, s in zip(pairs, choices, seeds):
-        chain, _ = _path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)
+    for (a, b), c, chain, s in zip(pairs, choices, chains, seeds):
         out.append(PairService((a, b), c, chain.simulate(n_samples, int(s))))
     return out

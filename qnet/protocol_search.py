@@ -51,7 +51,10 @@ class ScheduleSearch(Result):
     delivery : ChainDelivery
         Its exact delivery distribution.
     ranking : tuple of (tuple of str, float)
-        The evaluated schedules (as tokens) with their values, best first.
+        The evaluated schedules (as tokens) with their values, best first (the ``top`` best).
+    table : tuple of (tuple of str, float, float, float)
+        The same schedules with their value, mean delivery time (steps) and mean delivered fidelity (NaN where a
+        schedule scored 0 without a delivery).
     objective, method : str
         What was maximized, and how.
     n_evaluated : int
@@ -68,6 +71,7 @@ class ScheduleSearch(Result):
     method: str
     n_evaluated: int
     cutoff: tuple = ()
+    table: tuple = ()
 
 
 def _brackets(first: int, width: int):
@@ -233,8 +237,10 @@ def search_schedules(
             continue
         if opt.value > value:
             best, value, delivery, cutoff = schedule, opt.value, opt.delivery, opt.cutoff
-    return ScheduleSearch(best, value, delivery, tuple((s.tokens, v) for s, (v, _) in ranked[:top]), objective,
-                          method, len(cache), cutoff)
+    table = tuple((s.tokens, v, r.mean_time if r else math.nan, r.mean_fidelity if r else math.nan)
+                  for s, (v, r) in ranked[:top])
+    return ScheduleSearch(best, value, delivery, tuple(row[:2] for row in table), objective, method, len(cache), cutoff,
+                          table)
 
 
 def _value(r: ChainDelivery, objective: str, threshold: float | None) -> float:

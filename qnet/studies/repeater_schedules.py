@@ -63,17 +63,16 @@ def build_parser():
     return p
 
 
-def _rows(search: qnet.ScheduleSearch, chain: qnet.RepeaterChain, t_trunc: int) -> dict:
+def _rows(search: qnet.ScheduleSearch) -> dict:
     """Every evaluated schedule of a search with its key rate, mean time and mean fidelity."""
     cols: dict = {"tokens": [], "tree": [], "key_rate": [], "mean_time": [], "mean_fidelity": []}
-    for tokens, value in search.ranking:
-        schedule = qnet.Schedule(tokens, n_nodes=chain.n_segments + 1)
-        r = chain.with_schedule(schedule).delivery(t_trunc, tol=None)
+    n_nodes = search.best.n_nodes
+    for tokens, value, mean_time, mean_fidelity in search.table:
         cols["tokens"].append(" ".join(tokens))
-        cols["tree"].append(str(schedule).replace("\n", " / "))
+        cols["tree"].append(str(qnet.Schedule(tokens, n_nodes=n_nodes)).replace("\n", " / "))
         cols["key_rate"].append(value)
-        cols["mean_time"].append(r.mean_time)
-        cols["mean_fidelity"].append(r.mean_fidelity)
+        cols["mean_time"].append(mean_time)
+        cols["mean_fidelity"].append(mean_fidelity)
     return cols
 
 
@@ -92,7 +91,7 @@ def collect(args) -> dict:
     out = {}
     for name, chain in _common.progress(chains.items(), total=3, desc=NAME, enabled=not args.no_progress):
         search = qnet.search_schedules(chain, max_rounds=rounds, t_trunc=args.t_trunc, tol=1e-4, top=every)
-        out[name] = {"search": search, "rows": _rows(search, chain, args.t_trunc)}
+        out[name] = {"search": search, "rows": _rows(search)}
     out["p_gen_heterogeneous"] = p_het
     return out
 
