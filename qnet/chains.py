@@ -768,7 +768,10 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
 
 def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                noise: OperationNoise) -> _Model:
+    from .purification import PROTOCOLS
+
     schedule = validate_schedule(schedule)
+    _v.option(purification, "protocol", PROTOCOLS)
     p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
@@ -863,10 +866,6 @@ class RepeaterChain:
     def __init__(self, schedule: Sequence[str], p_gen: Any, p_swap: float, link_state: Any, memory: Any,
                  cutoff: Any = None, cut_type: str = "memory_time", *, protocol: str = "dejmps", twirl: bool = False,
                  noise: OperationNoise | None = None) -> None:
-        from .purification import PROTOCOLS
-
-        validate_schedule(schedule, "schedule")
-        _v.option(protocol, "protocol", PROTOCOLS)
         model = _bds_model(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type, protocol, twirl,
                            scalar_noise(noise))
         object.__setattr__(self, "_model", model)
@@ -884,7 +883,6 @@ class RepeaterChain:
         >>> qnet.RepeaterChain.werner(("swap", "swap"), 0.1, 0.5, 0.98, 400.0, cutoff=(16, 31)).n_segments
         4
         """
-        validate_schedule(schedule, "schedule")
         return cls._from_model(_werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type), "werner")
 
     @classmethod

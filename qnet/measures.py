@@ -24,7 +24,7 @@ six_state_key_fraction         ``max(0, 1 − H(λ))``                        of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -519,4 +519,4 @@ def as_figure_of_merit(fom: Any, weighted: Any = None, name: str = "fom") -> Fig
                         f"{type(fom).__name__} {fom!r}")
     if weighted is None or _v.flag(weighted, "weighted") == fom.weighted:
         return fom
-    return FigureOfMerit(fom.name, fom.function, fom.direction, fom.bounds, bool(weighted), fom.dm_function)
+    return replace(fom, weighted=bool(weighted))

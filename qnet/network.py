@@ -35,7 +35,7 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
-from .chains import MAX_SAMPLES, ChainDelivery, RepeaterChain, validate_schedule, validate_t_trunc
+from .chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
@@ -614,7 +614,7 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     [4, 4]
     """
     validate_network(G, pairs)
-    n_samples = _v.integer(n_samples, "n_samples", 2, MAX_SAMPLES)
+    n_samples = validate_n_samples(n_samples)
     seed = _v.seed_int(seed)
     choices = [select_path(G, a, b, criterion, schedule=schedule, cutoff=cutoff, cut_type=cut_type,
                            t_trunc=t_trunc, protocol=protocol) for a, b in pairs]

@@ -171,11 +171,6 @@ def _check_success(p: np.ndarray, kind: str, kept: np.ndarray, sac: np.ndarray, 
         )
 
 
-def _named(value: Any, name: str) -> np.ndarray:
-    """A node-B shortcut validated under its own name (``gate_fidelity_b``, ``measurement_error_b``)."""
-    return _v.probability(value, name)
-
-
 def purify(
     kept: Any,
     sacrificed: Any,
@@ -258,9 +253,9 @@ def purify(
             node_b = resolve(noise_b, gate_fidelity_b, measurement_error_b, name="noise_b")
         else:  # a shortcut for one of node B's parameters leaves the other as node A's
             node_b = OperationNoise(node_a.gate_fidelity if gate_fidelity_b is None else
-                                    _named(gate_fidelity_b, "gate_fidelity_b"),
+                                    _v.probability(gate_fidelity_b, "gate_fidelity_b"),
                                     node_a.measurement_error if measurement_error_b is None else
-                                    _named(measurement_error_b, "measurement_error_b"))
+                                    _v.probability(measurement_error_b, "measurement_error_b"))
         fb, qb = np.asarray(node_b.gate_fidelity), np.asarray(node_b.measurement_error)
     kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
     if kind == "dm":

@@ -237,9 +237,9 @@ class Schedule:
                     raise ValueError(f"a link is ('link', i) with an integer i, got {node!r}")
                 return node
             arity = 2 if node[0] == "swap" else 1
-            children = tuple(build(c) for c in node[1:1 + arity])
             if len(node) < 1 + arity:
                 raise ValueError(f"{node[0]} needs {arity} input(s), got {node!r}")
+            children = tuple(build(c) for c in node[1:1 + arity])
             slot = counter[0]
             counter[0] += 1
             return (node[0], *children, slot)
