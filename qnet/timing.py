@@ -439,14 +439,6 @@ class PurificationTimeline:
         return _border(self, np.sum(tl.mem1, axis=-1), ratio, as_figure_of_merit(fom, weighted), rule, xtol,
                        leave_tol)
 
-    def with_memory(self, memory: Any, memory_second: Any = None) -> "PurificationTimeline":
-        """The same timeline with other memories (validated as on construction)."""
-        tl = self._t
-        return PurificationTimeline(self._lam, self._mu, memory, None if tl is None else tl.t1,
-                                    None if tl is None else tl.t2, protocol=self._protocol,
-                                    memory_second=memory_second, noise=self._noise, generation=self._generation,
-                                    form=self._kind)
-
     def compare_policies(self, fom: str | FigureOfMerit = "fidelity", *, tol: float = 1e-12) -> "PolicyComparison":
         """Expected figure of merit of each purification-time policy under the generation model
         (see :func:`compare_generation_policies`).
