@@ -319,8 +319,10 @@ def _bilinear_to_wht(C: np.ndarray) -> np.ndarray:
     return on_axis(on_axis(on_axis(C, 0), 1), 2) / 16.0
 
 
-def _distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool) -> np.ndarray:
-    """Bilinear tensor of a purification protocol from ``qnet.purification`` (exact: the map is bilinear)."""
+def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool) -> np.ndarray:
+    """Bilinear map ``D[k, i, j]`` of a purification protocol on Walsh–Hadamard components (component 0 of the
+    output is the success probability), from ``qnet.purification`` (exact: the map is bilinear). Engine tier,
+    not in ``__all__``."""
     from .purification import bds_purify
 
     eye = np.eye(4)
@@ -627,7 +629,7 @@ def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         node_c[:, 0] = 0.0
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, _distill_tensor("bbpssw", 1.0, 0.0, True))
+    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, distill_tensor("bbpssw", 1.0, 0.0, True))
 
 
 def chain_delivery(
@@ -787,7 +789,7 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    D = _distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl)
+    D = distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl)
     return _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
 
 

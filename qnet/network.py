@@ -66,7 +66,8 @@ MAX_NETWORK_NODES = 100_000
 
 
 # ---------------------------------------------------------------- validation
-def _node_rates(memory: Any, node: Any) -> np.ndarray | None:
+def node_rates(memory: Any, node: Any) -> np.ndarray | None:
+    """Pauli rates (1/s) of a node's ``memory`` attribute, None for a T1T2Memory (engine tier, not in ``__all__``)."""
     if isinstance(memory, PauliMemory):
         return memory.rates
     if isinstance(memory, T1T2Memory):
@@ -85,7 +86,7 @@ def _check_node(G: nx.Graph, n: Any) -> None:
     d = G.nodes[n]
     if "memory" not in d:
         raise NetworkError(f"node {n!r} has no 'memory' attribute (PauliMemory, T1T2Memory or Pauli rates in 1/s)")
-    _node_rates(d["memory"], n)
+    node_rates(d["memory"], n)
     k = d.get("n_memories", 2)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise NetworkError(f"node {n!r}: n_memories must be an integer >= 1, got {k!r}")
@@ -373,7 +374,8 @@ for _builder in (grid_network, ring_network, random_geometric_network):
 
 
 # ---------------------------------------------------------------- paths as chains
-def _edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | None]:
+def edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | None]:
+    """(success probability, Bell-diagonal state, attempt duration in s or None) of an edge's link (engine tier)."""
     d = G.edges[u, v]
     if "link" in d:
         link = d["link"]
@@ -422,7 +424,7 @@ def _check_path(G: nx.Graph, path: Any, *, attributes: bool) -> None:
 
 def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     """:func:`path_parameters` of a path already checked (unvalidated)."""
-    links = [_edge_link(G, u, v) for u, v in zip(path[:-1], path[1:])]
+    links = [edge_link(G, u, v) for u, v in zip(path[:-1], path[1:])]
     durations = [d for _, _, d in links if d is not None]
     if durations:
         time_step = max(durations)
@@ -433,7 +435,7 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
                            "(seconds per link attempt)")
     rates = []
     for n in path:
-        r = _node_rates(G.nodes[n]["memory"], n)
+        r = node_rates(G.nodes[n]["memory"], n)
         if r is None:
             raise NetworkError(f"node {n!r} has a T1T2Memory: amplitude damping leaves the Bell-diagonal family used "
                                f"by the chain model; give Pauli rates (e.g. its Pauli twirl) instead")

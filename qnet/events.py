@@ -1,0 +1,766 @@
+"""Event-driven network simulation: classical latency, finite shared memories, concurrent requests.
+
+:func:`simulate_network` serves several user pairs at once on a network of :mod:`qnet.network` (its graph
+conventions, plus the optional node attributes ``swap_time`` and ``distill_time``, seconds). Each request runs
+a protocol tree (a :class:`qnet.Schedule` along its path, swap as soon as possible by default) in continuous
+time, and every resource is shared:
+
+* **Memories.** A node's ``n_memories`` slots form one pool shared by every link at the node
+  (``allocation="shared"``), or are split evenly between its neighbours (``"per_neighbour"``). A link asks
+  for one slot at each end; it holds them from its first attempt (the qubit is stored at emission) until the
+  node learns that the pair was consumed, failed or was discarded. Waiting links get freed slots in the order
+  of the :class:`RequestOrder` policy.
+* **Links.** Attempts of fixed duration (the edge's ``link.attempt_duration()``, or ``G.graph["time_step"]``
+  for plain ``p_gen`` edges), each succeeding with the link's probability; the pair decoheres from the
+  emission of the successful attempt and is known at both ends when its herald arrives, one attempt duration
+  later.
+* **Classical messages** travel along the path at the speed of light in fibre (2e5 km/s). A swap's outcome
+  reaches each end of the new pair after the fibre delay from the swapping node; the next operation on that
+  pair starts only when the node performing it knows it. A distillation exchanges its outcomes over the
+  pair's span before the kept pair is known good. Qubits decohere during every wait (Pauli memories of the
+  nodes, per second). After a failed operation its sub-protocols restart when its outcome arrives; a cut-off
+  (decided on the nodes' clocks) discards both inputs of the operation at once and restarts them, as in the
+  chain model of :mod:`qnet.chains`.
+* ``classical_delay=False`` makes every message and herald instantaneous: with one request, one instance and
+  enough memories the simulation is then the synchronous chain model of :func:`qnet.path_delivery`, in
+  seconds instead of time steps.
+
+Policies are objects: :class:`Swapping` (as soon as possible along the nested levels, or any schedule),
+:class:`Purification` (none, at the first opportunity, only above a fidelity threshold), :class:`Cutoff`
+(memory time or run time, in seconds) and :class:`RequestOrder` (FIFO, round-robin, priority).
+
+The event loop is compiled (numba, ``qnet._kernels.events``); independent trajectories run on a
+``concurrent.futures.Executor`` with seeds spawned from ``seed``, so the numbers do not depend on the
+number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from . import _validation as _v
+from ._kernels import events as _k
+from .chains import CUT_TYPES, MAX_SAMPLES, component_rates, distill_tensor
+from .channels import wht
+from .errors import NetworkError
+from .links import FIBRE_LIGHT_SPEED_KM_S
+from .network import edge_link, node_rates, path_parameters, select_path, validate_network
+from .purification import PROTOCOLS
+from .results import Result, content_hash
+from .schedules import Schedule, span
+
+__all__ = [
+    "Request",
+    "Swapping",
+    "Purification",
+    "Cutoff",
+    "RequestOrder",
+    "RequestDeliveries",
+    "NetworkSimulation",
+    "simulate_network",
+    "MAX_EVENTS",
+    "MAX_TREE_NODES",
+]
+
+#: Default and largest number of events one trajectory may process before giving up.
+MAX_EVENTS = 10**9
+#: Most protocol-tree nodes (all requests and instances together) one simulation may hold.
+MAX_TREE_NODES = 2**22
+#: Most instances of one request in flight at once.
+MAX_IN_FLIGHT = 1024
+ALLOCATIONS: tuple[str, ...] = ("shared", "per_neighbour")
+
+
+# ---------------------------------------------------------------- policies
+@dataclass(frozen=True)
+class Swapping:
+    """Swap policy: ``Swapping.asap()`` (nested levels, every swap as soon as its node knows both inputs) or
+    ``Swapping.by_schedule(schedule)`` (any :class:`qnet.Schedule`, or nested levels, for every request).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.Swapping.asap()
+    Swapping(schedule=None)
+    >>> qnet.Swapping.by_schedule(qnet.Schedule(["s0", "s2", "s1"], n_nodes=5)).schedule.tokens
+    ('s0', 's2', 's1')
+    """
+
+    schedule: Schedule | None = None
+
+    @classmethod
+    def asap(cls) -> "Swapping":
+        """Swap as soon as possible: ``ceil(log2 n)`` nested swap levels over ``n`` segments."""
+        return cls(None)
+
+    @classmethod
+    def by_schedule(cls, schedule: Any) -> "Swapping":
+        """Follow ``schedule`` (a :class:`qnet.Schedule` over the path's nodes, or nested levels)."""
+        if isinstance(schedule, Schedule):
+            return cls(schedule)
+        if isinstance(schedule, (str, bytes)) or not isinstance(schedule, Sequence):
+            raise TypeError(f"schedule must be a qnet.Schedule or nested levels (a tuple of 'swap'/'distill'), got "
+                            f"{type(schedule).__name__}")
+        return cls(Schedule.from_levels(tuple(schedule)))
+
+
+@dataclass(frozen=True)
+class Purification:
+    """Purification policy of the elementary links: ``rounds`` nested distillations of every link, each done
+    at the first opportunity (both pairs known at both ends), with ``protocol`` (a name of
+    :data:`qnet.PROTOCOLS`) and the nodes' operation noise; with ``min_fidelity > 0`` a distillation happens
+    only when both inputs have at least that fidelity, otherwise the better pair is kept and the other
+    discarded. The policy also applies ``min_fidelity`` to the distillations of a schedule.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.Purification.immediate(2).rounds
+    2
+    >>> qnet.Purification.above_threshold(0.8).min_fidelity
+    0.8
+    >>> qnet.Purification.immediate(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: rounds must be >= 1 for a purification at the first opportunity (Purification.none() has none), got 0
+    """
+
+    rounds: int = 0
+    protocol: str = "dejmps"
+    min_fidelity: float = 0.0
+
+    def __post_init__(self) -> None:
+        _v.integer(self.rounds, "rounds", 0, 16)
+        _v.option(self.protocol, "protocol", PROTOCOLS)
+        _v.scalar(_v.probability, self.min_fidelity, "min_fidelity")
+
+    @classmethod
+    def none(cls) -> "Purification":
+        """No purification of the elementary links."""
+        return cls(0)
+
+    @classmethod
+    def immediate(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+        """``rounds`` distillations of every link, each as soon as both its pairs are known at both ends."""
+        if isinstance(rounds, (int, np.integer)) and not isinstance(rounds, bool) and rounds < 1:
+            raise ValueError(f"rounds must be >= 1 for a purification at the first opportunity "
+                             f"(Purification.none() has none), got {rounds}")
+        return cls(rounds, protocol)
+
+    @classmethod
+    def above_threshold(cls, min_fidelity: float, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+        """As :meth:`immediate`, but a distillation happens only when both inputs have fidelity >= ``min_fidelity``
+        (in (0.25, 1]); otherwise the better pair goes on and the other is discarded."""
+        f = _v.scalar(_v.probability, min_fidelity, "min_fidelity")
+        if f <= 0.25:
+            raise ValueError(f"min_fidelity must be in (0.25, 1] (every state has fidelity >= 0 and a threshold at or "
+                             f"below 1/4 is none), got {min_fidelity!r}")
+        return cls(_v.integer(rounds, "rounds", 1, 16), protocol, f)
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """Cut-off of every operation, in seconds: ``Cutoff.memory_time(s)`` discards both inputs of an operation
+    when one has waited ``s`` for the other (then both sub-protocols restart); ``Cutoff.run_time(s)``
+    restarts an operation's sub-protocols when its inputs are not both ready ``s`` after they started.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.Cutoff.memory_time(2e-3)
+    Cutoff(kind='memory_time', seconds=0.002)
+    """
+
+    kind: str
+    seconds: float
+
+    def __post_init__(self) -> None:
+        _v.option(self.kind, "kind", ("memory_time", "run_time"))
+        _v.scalar(_v.positive, self.seconds, "seconds")
+
+    @classmethod
+    def memory_time(cls, seconds: float) -> "Cutoff":
+        """Discard both inputs when one has waited ``seconds`` (> 0) for the other."""
+        return cls("memory_time", float(_v.scalar(_v.positive, seconds, "seconds")))
+
+    @classmethod
+    def run_time(cls, seconds: float) -> "Cutoff":
+        """Restart an operation's inputs when they are not both ready ``seconds`` (> 0) after they started."""
+        return cls("run_time", float(_v.scalar(_v.positive, seconds, "seconds")))
+
+
+@dataclass(frozen=True)
+class RequestOrder:
+    """Which waiting link gets a freed memory slot: ``fifo()`` (longest waiting first), ``round_robin()``
+    (requests in turn at each pool) or ``priority()`` (lowest :attr:`Request.priority` first, then FIFO).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.RequestOrder.round_robin().name
+    'round_robin'
+    """
+
+    name: str = "fifo"
+
+    def __post_init__(self) -> None:
+        _v.option(self.name, "name", ("fifo", "round_robin", "priority"))
+
+    @classmethod
+    def fifo(cls) -> "RequestOrder":
+        """Longest-waiting link first."""
+        return cls("fifo")
+
+    @classmethod
+    def round_robin(cls) -> "RequestOrder":
+        """Requests take turns at every memory pool."""
+        return cls("round_robin")
+
+    @classmethod
+    def priority(cls) -> "RequestOrder":
+        """Lowest ``Request.priority`` first, FIFO among equals."""
+        return cls("priority")
+
+
+_ORDER_CODE = {"fifo": _k.FIFO, "round_robin": _k.ROUND_ROBIN, "priority": _k.PRIORITY}
+
+
+@dataclass(frozen=True)
+class Request:
+    """A user pair to serve: ``source``, ``target``, and optionally its ``path`` (else chosen by
+    :func:`qnet.select_path` with ``criterion``), its ``priority`` (for :meth:`RequestOrder.priority`) and
+    ``in_flight``, how many deliveries it works on at once (independent protocol instances).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> qnet.Request(0, 3, priority=1).criterion
+    'shortest'
+    """
+
+    source: Any
+    target: Any
+    path: tuple | None = None
+    criterion: str = "shortest"
+    priority: int = 0
+    in_flight: int = 1
+
+    def __post_init__(self) -> None:
+        _v.integer(self.priority, "priority", -2**31, 2**31)
+        _v.integer(self.in_flight, "in_flight", 1, MAX_IN_FLIGHT)
+        if self.path is not None:
+            if isinstance(self.path, (str, bytes)) or not isinstance(self.path, Sequence):
+                raise TypeError(f"path must be a sequence of nodes, got {type(self.path).__name__}")
+            object.__setattr__(self, "path", tuple(self.path))
+
+
+# ---------------------------------------------------------------- results
+_Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True, repr=False)
+class RequestDeliveries(Result):
+    """The deliveries of one request.
+
+    Attributes
+    ----------
+    source, target, path
+        The user pair and the path it was served on.
+    times : numpy.ndarray, shape (n,)
+        Delivery time of each pair (seconds): from the start of the attempt cycle that made it (the
+        previous delivery of its protocol instance, or the start) until both ends know the pair.
+    completed_at : numpy.ndarray, shape (n,)
+        When each pair was delivered (seconds; trajectories follow one another).
+    states : numpy.ndarray, shape (n, 4)
+        Delivered Bell-diagonal states ``[Φ+, Φ−, Ψ+, Ψ−]`` at delivery.
+    attempts, failed_operations, discarded
+        Link attempts made, swaps or distillations that failed, cut-offs that discarded pairs.
+    active_time : float
+        Seconds from each trajectory's start to the request's last delivery, summed over trajectories.
+    """
+
+    source: Any
+    target: Any
+    path: tuple
+    times: np.ndarray
+    completed_at: np.ndarray
+    states: np.ndarray
+    attempts: int
+    failed_operations: int
+    discarded: int
+    active_time: float
+
+    @property
+    def n(self) -> int:
+        """Number of deliveries."""
+        return int(self.times.size)
+
+    @property
+    def fidelities(self) -> np.ndarray:
+        """Fidelity of every delivered pair."""
+        return self.states[:, 0]
+
+    @property
+    def mean_fidelity(self) -> float:
+        return float(self.states[:, 0].mean())
+
+    @property
+    def mean_time(self) -> float:
+        """Mean delivery time (s)."""
+        return float(self.times.mean())
+
+    @property
+    def mean_fidelity_ci(self) -> tuple[float, float]:
+        """95 % normal confidence interval of the mean fidelity."""
+        return _ci(self.states[:, 0])
+
+    @property
+    def mean_time_ci(self) -> tuple[float, float]:
+        """95 % normal confidence interval of the mean delivery time (s)."""
+        return _ci(self.times)
+
+    @property
+    def throughput_hz(self) -> float:
+        """Delivered pairs per second while the request was served."""
+        return self.n / self.active_time
+
+    def latency_percentiles(self, q: Sequence[float] = (50, 90, 99)) -> np.ndarray:
+        """Percentiles (in %) of the delivery time (s)."""
+        q = _v.nonnegative(q, "q")
+        if np.any(q > 100):
+            raise ValueError(f"percentiles q must be in [0, 100], got {q.tolist()}")
+        return np.percentile(self.times, q)
+
+
+def _ci(x: np.ndarray) -> tuple[float, float]:
+    m = float(x.mean())
+    h = _Z95 * float(x.std(ddof=1)) / math.sqrt(x.size) if x.size > 1 else math.inf
+    return m - h, m + h
+
+
+@dataclass(frozen=True, repr=False)
+class NetworkSimulation(Result):
+    """Result of :func:`simulate_network`.
+
+    Attributes
+    ----------
+    requests : tuple of RequestDeliveries
+        One per request, in the order given.
+    events : int
+        Events processed (link successes, operation outcomes, slot releases, cut-offs).
+    duration : float
+        Simulated seconds, summed over trajectories.
+    utilisation : dict
+        Mean fraction of each node's memory slots in use over the simulated time.
+    classical_delay : bool
+        Whether messages and heralds took time.
+    seeds : tuple of int
+        Seed of every trajectory.
+    problem : str
+        Identity of the scenario (network, paths, protocols, policies; not the seed).
+    """
+
+    requests: tuple
+    events: int
+    duration: float
+    utilisation: dict
+    classical_delay: bool
+    seeds: tuple
+    problem: str
+
+    def to_csv(self, path: Any) -> Path:
+        """Write one row per delivery (request, source, target, time, completed_at, fidelity, state) to ``path``.
+
+        Examples
+        --------
+        >>> import qnet, tempfile, pathlib
+        >>> G = qnet.ring_network(4, 10.0, p_gen=0.5, w0=0.95)
+        >>> res = qnet.simulate_network(G, [(0, 2)], n_deliveries=20, seed=1)
+        >>> out = res.to_csv(pathlib.Path(tempfile.mkdtemp()) / "deliveries.csv")
+        >>> len(out.read_text().splitlines())
+        21
+        """
+        path = Path(path)
+        with path.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["request", "source", "target", "time_s", "completed_at_s", "fidelity",
+                        "phi_plus", "phi_minus", "psi_plus", "psi_minus"])
+            for i, r in enumerate(self.requests):
+                for t, c, s in zip(r.times, r.completed_at, r.states):
+                    w.writerow([i, r.source, r.target, repr(float(t)), repr(float(c)), repr(float(s[0])),
+                                *(repr(float(x)) for x in s)])
+        return path
+
+
+# ---------------------------------------------------------------- scenario
+@dataclass
+class _Tree:
+    """Static arrays of every protocol-tree node (all requests and instances), as the kernel reads them."""
+
+    SI: list = field(default_factory=list)
+    SF: list = field(default_factory=list)
+    roots: list = field(default_factory=list)
+    los: list = field(default_factory=list)
+    reqs: list = field(default_factory=list)
+
+
+def _node_seconds(G: nx.Graph, n: Any, name: str) -> float:
+    value = G.nodes[n].get(name, 0.0)
+    try:
+        return _v.scalar(_v.nonnegative, value, f"{name} of node {n!r}")
+    except (TypeError, ValueError) as exc:
+        raise NetworkError(str(exc)) from None
+
+
+def _with_rounds(node: tuple, rounds: int) -> tuple:
+    """``node`` with ``rounds`` nested distillations of every elementary link."""
+    if node[0] == "link":
+        for _ in range(rounds):
+            node = ("distill", node, 0)
+        return node
+    if node[0] == "distill":
+        return ("distill", _with_rounds(node[1], rounds), node[2])
+    return ("swap", _with_rounds(node[1], rounds), _with_rounds(node[2], rounds), node[3])
+
+
+def _depth(node: tuple) -> int:
+    if node[0] == "link":
+        return 0
+    if node[0] == "distill":
+        return 1 + _depth(node[1])
+    return max(_depth(node[1]), _depth(node[2]))
+
+
+class _Scenario:
+    """Everything the kernel needs, built and validated once from the graph, requests and policies."""
+
+    def __init__(self, G, requests, swapping, purification, cutoff, order, allocation, classical_delay):
+        self.G = G
+        self.delay = classical_delay
+        self.allocation = allocation
+        self.pools: dict = {}
+        self.pool_nodes: list = []
+        self.pool_cap: list = []
+        self.tree = _Tree()
+        self.D: list = [np.zeros((4, 4, 4))]
+        self.D_index: dict = {}
+        self.cut = (_k.NO_CUT, 0.0) if cutoff is None else (
+            _k.MEMORY_TIME if cutoff.kind == "memory_time" else _k.RUN_TIME, cutoff.seconds)
+        self.purification = purification
+        self.paths = []
+        self.roots: list = []
+        for i, req in enumerate(requests):
+            path = self._path(i, req)
+            root = self._protocol(i, req, path, swapping)
+            self.paths.append(path)
+            self.roots.append(root)
+            self._check_memories(i, path, root)
+            for _ in range(req.in_flight):
+                self._layout(i, path, root)
+
+    # -- paths and protocols
+    def _path(self, i: int, req: Request) -> tuple:
+        if req.path is not None:
+            path_parameters(self.G, list(req.path))  # checks the path and its attributes
+            if (req.path[0], req.path[-1]) != (req.source, req.target):
+                raise NetworkError(f"requests[{i}]: path {list(req.path)!r} does not join {req.source!r} and "
+                                   f"{req.target!r}")
+            return req.path
+        return select_path(self.G, req.source, req.target, req.criterion).path
+
+    def _protocol(self, i: int, req: Request, path: tuple, swapping: Swapping) -> tuple:
+        n = len(path) - 1
+        if swapping.schedule is None:
+            schedule = Schedule.from_levels(("swap",) * (0 if n == 1 else math.ceil(math.log2(n))), n)
+        else:
+            schedule = swapping.schedule
+            if schedule.n_segments != n:
+                raise NetworkError(f"requests[{i}]: the schedule spans {schedule.n_segments} segments but the path "
+                                   f"{list(path)!r} has {n}")
+        return _with_rounds(schedule.root, self.purification.rounds)
+
+    def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
+        """A protocol needs ``2**depth`` slots per side at a node at once, or it can never deliver."""
+        need = 2 ** _depth(root)
+        for k, node in enumerate(path):
+            sides = 1 if k in (0, len(path) - 1) else 2
+            have = self.G.nodes[node].get("n_memories", 2)
+            if self.allocation == "per_neighbour":
+                per = have // self.G.degree[node]
+                if per < need:
+                    raise NetworkError(f"node {node!r} splits n_memories={have} between {self.G.degree[node]} "
+                                       f"neighbours ({per} each) but requests[{i}] needs {need} per neighbour there")
+            elif have < need * sides:
+                raise NetworkError(f"node {node!r} has n_memories={have} but requests[{i}] holds up to "
+                                   f"{need * sides} qubits there at once; it could never deliver")
+
+    def _pool(self, node: Any, neighbour: Any) -> int:
+        key = node if self.allocation == "shared" else (node, neighbour)
+        if key not in self.pools:
+            cap = int(self.G.nodes[node].get("n_memories", 2))
+            if self.allocation == "per_neighbour":
+                cap //= self.G.degree[node]
+            self.pools[key] = len(self.pool_cap)
+            self.pool_cap.append(cap)
+            self.pool_nodes.append(node)
+        return self.pools[key]
+
+    def _distill_index(self, path: tuple) -> int:
+        noise = path_parameters(self.G, list(path))["noise"]
+        key = (self.purification.protocol, noise.gate_fidelity, noise.measurement_error)
+        if key not in self.D_index:
+            self.D_index[key] = len(self.D)
+            self.D.append(distill_tensor(self.purification.protocol, noise.gate_fidelity, noise.measurement_error,
+                                         False))
+        return self.D_index[key]
+
+    # -- tree layout
+    def _layout(self, r: int, path: tuple, root: tuple) -> None:
+        G = self.G
+        speed = FIBRE_LIGHT_SPEED_KM_S
+        cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) for u, v in zip(path, path[1:])])])
+        rates = []
+        for node in path:
+            r_node = node_rates(G.nodes[node]["memory"], node)
+            if r_node is None:
+                raise NetworkError(f"node {node!r} has a T1T2Memory: the event simulator tracks Bell-diagonal pairs; "
+                                   f"give Pauli rates (e.g. its Pauli twirl) instead")
+            rates.append(component_rates(np.asarray(r_node, float)))
+        didx = self._distill_index(path) if _depth(root) > 0 else 0
+        tree = self.tree
+        inst = len(tree.roots)
+
+        def delay(i: int, j: int) -> float:
+            return abs(cum[j] - cum[i]) / speed if self.delay else 0.0
+
+        def end_pools(a: int, b: int) -> tuple[int, int]:
+            return self._pool(path[a], path[a + 1]), self._pool(path[b], path[b - 1])
+
+        def walk(node: tuple, need: int | None) -> int:
+            """Lay out ``node`` (post-order); ``need`` is the path index of the node that uses its output (None:
+            both ends); returns its index."""
+            lo = len(tree.SI)
+            start, width = span(node)
+            a, b = start, start + width
+            pa, pb = end_pools(a, b)
+            c = rates[a] + rates[b]
+            if node[0] == "link":
+                u, v = path[a], path[b]
+                p, state, dur = edge_link(G, u, v)
+                tau = float(G.graph["time_step"]) if dur is None else dur
+                ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0]
+                flts = [p, tau, tau if self.delay else 0.0, 0.0, 0.0, 0.0, 0.0, *c, *wht(np.asarray(state, float)),
+                        0.0]
+            elif node[0] == "swap":
+                x = span(node[1])[0] + span(node[1])[1]
+                ia = walk(node[1], x)
+                ib = walk(node[2], x)
+                dur = _node_seconds(G, path[x], "swap_time")
+                out = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
+                ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0]
+                flts = [float(G.graph.get("p_swap", 1.0)), dur, 0.0, out, delay(x, a), delay(x, b), self.cut[1], *c,
+                        1.0, 0.0, 0.0, 0.0, 0.0]
+            else:
+                ia = walk(node[1], None)
+                ib = walk(node[1], None)
+                dur = max(_node_seconds(G, path[a], "distill_time"), _node_seconds(G, path[b], "distill_time"))
+                d = delay(a, b)
+                ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx]
+                flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity]
+            g = len(tree.SI)
+            if node[0] != "link":
+                tree.SI[ia][_k.PARENT] = g
+                tree.SI[ib][_k.PARENT] = g
+            tree.SI.append(ints)
+            tree.SF.append(flts)
+            if len(tree.SI) > MAX_TREE_NODES:
+                raise ValueError(f"the requests' protocol trees need more than MAX_TREE_NODES = {MAX_TREE_NODES} nodes; "
+                                 f"fewer instances in flight or shallower schedules")
+            return g
+
+        g = walk(root, None)
+        tree.roots.append(g)
+        tree.los.append(tree.SI[g][_k.LO])
+        tree.reqs.append(r)
+
+    def arrays(self) -> dict:
+        SI = np.array(self.tree.SI, dtype=np.int64).reshape(-1, _k.N_SI)
+        SF = np.array(self.tree.SF, dtype=np.float64).reshape(-1, _k.N_SF)
+        leaves = [[] for _ in self.pool_cap]
+        for g in np.flatnonzero(SI[:, _k.KIND] == _k.LINK):
+            leaves[SI[g, _k.POOLA]].append(g)
+            leaves[SI[g, _k.POOLB]].append(g)
+        ptr = np.concatenate([[0], np.cumsum([len(x) for x in leaves])]).astype(np.int64)
+        leaf = np.array([g for x in leaves for g in x], dtype=np.int64)
+        return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "inst_root": np.array(self.tree.roots, np.int64),
+                "inst_lo": np.array(self.tree.los, np.int64), "inst_req": np.array(self.tree.reqs, np.int64),
+                "pool_cap": np.array(self.pool_cap, np.int64), "pool_ptr": ptr, "pool_leaf": leaf}
+
+
+# ---------------------------------------------------------------- running
+def _run(arrays: dict, targets: np.ndarray, prio: np.ndarray, order: int, seed: int, max_events: int) -> tuple:
+    """One trajectory (a module-level function, so that an executor can ship it to a worker)."""
+    R = targets.size
+    width = int(targets.max())
+    wait = np.zeros((R, width))
+    at = np.zeros((R, width))
+    states = np.zeros((R, width, 4))
+    stats = np.zeros((R, 4), dtype=np.int64)
+    busy = np.zeros(arrays["pool_cap"].size)
+    code, events, end = _k.simulate(arrays["SI"], arrays["SF"], arrays["Dtab"], arrays["inst_root"],
+                                    arrays["inst_lo"], arrays["inst_req"], arrays["pool_cap"], arrays["pool_ptr"],
+                                    arrays["pool_leaf"], targets, prio, order, seed, max_events, wait, at, states,
+                                    stats, busy)
+    return int(code), int(events), float(end), wait, at, states, stats, busy
+
+
+def _requests(requests: Any) -> list[Request]:
+    if isinstance(requests, (str, bytes)) or not isinstance(requests, Sequence) or len(requests) == 0:
+        raise NetworkError(f"requests must be a non-empty list of (source, target) pairs or qnet.Request, got "
+                           f"{requests!r}")
+    out = []
+    for i, r in enumerate(requests):
+        if isinstance(r, Request):
+            out.append(r)
+        elif isinstance(r, (tuple, list)) and len(r) == 2:
+            out.append(Request(r[0], r[1]))
+        else:
+            raise NetworkError(f"requests[{i}] must be a (source, target) pair or a qnet.Request, got {r!r}")
+    return out
+
+
+def _policy(value: Any, cls: type, name: str, default: Any) -> Any:
+    if value is None:
+        return default
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a qnet.{cls.__name__}, got {type(value).__name__}")
+    return value
+
+
+def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int, seed: Any = 0,
+                     classical_delay: bool = True, swapping: Swapping | None = None,
+                     purification: Purification | None = None, cutoff: Cutoff | None = None,
+                     order: RequestOrder | None = None, allocation: str = "shared", trajectories: int = 1,
+                     executor: Executor | None = None, max_events: int = MAX_EVENTS) -> NetworkSimulation:
+    """Serve ``requests`` on network ``G`` concurrently, event by event, until each has ``n_deliveries`` pairs.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        A network following :mod:`qnet.network`'s conventions (validated first); nodes may also carry
+        ``swap_time`` and ``distill_time`` (seconds, default 0).
+    requests : sequence of (source, target) or Request
+        The user pairs, served at once and competing for memories.
+    n_deliveries : int
+        Pairs to deliver per request (in [1, MAX_SAMPLES]).
+    seed : int, numpy.random.Generator, SeedSequence or None
+        qnet's one seed rule; trajectory ``j`` uses the ``j``-th seed spawned from it.
+    classical_delay : bool
+        Heralds and classical messages take their fibre time (default); ``False`` makes them instantaneous.
+    swapping, purification, cutoff, order
+        Policies (defaults: :meth:`Swapping.asap`, :meth:`Purification.none`, no cut-off, FIFO).
+    allocation : {"shared", "per_neighbour"}
+        One memory pool per node, or ``n_memories // degree`` slots per neighbour.
+    trajectories : int
+        Independent runs from an empty network, each delivering its share of ``n_deliveries``; results are
+        merged in trajectory order, so they do not depend on ``executor``.
+    executor : concurrent.futures.Executor, optional
+        Runs the trajectories (e.g. a ``ProcessPoolExecutor`` or a Dask client's executor); default in turn.
+    max_events : int
+        Give up (NetworkError) when one trajectory needs more events.
+
+    Returns
+    -------
+    NetworkSimulation
+        ``.requests[i].times`` (s, shape (n,)) and ``.requests[i].states`` (shape (n, 4)) hold request ``i``'s
+        deliveries.
+
+    Raises
+    ------
+    NetworkError
+        A bad graph or request (before any event runs), a protocol that cannot fit a node's memories, or a
+        simulation that stalls (every memory held by half-built pairs, no cut-off to free them).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> G = qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.98, memory=(0.0, 0.0, 5.0))
+    >>> res = qnet.simulate_network(G, [(0, 3), (1, 4)], n_deliveries=200, seed=7)
+    >>> [r.states.shape for r in res.requests]
+    [(200, 4), (200, 4)]
+    >>> 0.8 < res.requests[0].mean_fidelity < 0.95
+    True
+    """
+    if not isinstance(classical_delay, (bool, np.bool_)):
+        raise TypeError(f"classical_delay must be True or False, got {classical_delay!r}")
+    n_deliveries = _v.integer(n_deliveries, "n_deliveries", 1, MAX_SAMPLES)
+    seed = _v.seed_int(seed)
+    trajectories = _v.integer(trajectories, "trajectories", 1, n_deliveries)
+    max_events = _v.integer(max_events, "max_events", 1, MAX_EVENTS)
+    _v.option(allocation, "allocation", ALLOCATIONS)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+    swapping = _policy(swapping, Swapping, "swapping", Swapping.asap())
+    purification = _policy(purification, Purification, "purification", Purification.none())
+    cutoff = _policy(cutoff, Cutoff, "cutoff", None)
+    order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
+    reqs = _requests(requests)
+    validate_network(G, [(r.source, r.target) for r in reqs])
+    scen = _Scenario(G, reqs, swapping, purification, cutoff, order, allocation, bool(classical_delay))
+    arrays = scen.arrays()
+    prio = np.array([r.priority for r in reqs], dtype=np.int64)
+    problem = content_hash(*arrays.values(), prio, _ORDER_CODE[order.name], bool(classical_delay))
+    shares = np.full(trajectories, n_deliveries // trajectories)
+    shares[: n_deliveries % trajectories] += 1
+    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(trajectories)]
+    jobs = [(arrays, np.full(len(reqs), k, dtype=np.int64), prio, _ORDER_CODE[order.name], s, max_events)
+            for k, s in zip(shares, seeds)]
+    runs = list(executor.map(_run, *zip(*jobs))) if executor is not None else [_run(*j) for j in jobs]
+    return _merge(scen, reqs, runs, shares, seeds, problem, max_events)
+
+
+def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: list, problem: str,
+           max_events: int) -> NetworkSimulation:
+    for code, events, end, *_ in runs:
+        if code == _k.STALLED:
+            raise NetworkError(f"the simulation stalled at t = {end:.6g} s: every memory a waiting link needs is held "
+                               f"by a pair that waits for another (no cut-off frees it); add a Cutoff, memories, or "
+                               f"fewer concurrent requests")
+        if code == _k.TOO_MANY_EVENTS:
+            raise NetworkError(f"one trajectory needed more than max_events = {max_events} events (t = {end:.6g} s); "
+                               f"the requests (almost) never deliver with these parameters, or raise max_events")
+    out = []
+    for i, req in enumerate(reqs):
+        times, at, lam = [], [], []
+        offset = 0.0
+        att = fails = disc = 0
+        for (code, events, end, wait, when, states, stats, busy), k in zip(runs, shares):
+            times.append(wait[i, :k])
+            at.append(when[i, :k] + offset)
+            offset += when[i, k - 1]
+            lam.append(states[i, :k])
+            att += int(stats[i, 1])
+            fails += int(stats[i, 2])
+            disc += int(stats[i, 3])
+        bell = np.maximum(0.25 * wht(np.concatenate(lam)), 0.0)
+        bell /= bell.sum(axis=1, keepdims=True)
+        out.append(RequestDeliveries(req.source, req.target, tuple(scen.paths[i]), np.concatenate(times),
+                                     np.concatenate(at), bell, att, fails, disc, offset))
+    duration = float(sum(r[2] for r in runs))
+    busy = sum(r[7] for r in runs)
+    util: dict = {}
+    for p, node in enumerate(scen.pool_nodes):
+        used, cap = util.get(node, (0.0, 0))
+        util[node] = (used + busy[p], cap + scen.pool_cap[p])
+    utilisation = {node: (used / (cap * duration) if duration > 0 else 0.0) for node, (used, cap) in util.items()}
+    return NetworkSimulation(tuple(out), int(sum(r[1] for r in runs)), duration, utilisation,
+                             scen.delay, tuple(seeds), problem)
