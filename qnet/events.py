@@ -409,7 +409,6 @@ class _Tree:
     SI: list = field(default_factory=list)
     SF: list = field(default_factory=list)
     roots: list = field(default_factory=list)
-    los: list = field(default_factory=list)
     reqs: list = field(default_factory=list)
 
 
@@ -589,7 +588,6 @@ class _Scenario:
 
         g = walk(root, None)
         tree.roots.append(g)
-        tree.los.append(tree.SI[g][_k.LO])
         tree.reqs.append(r)
 
     def arrays(self) -> dict:
@@ -602,7 +600,7 @@ class _Scenario:
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in leaves])]).astype(np.int64)
         leaf = np.array([g for x in leaves for g in x], dtype=np.int64)
         return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "inst_root": np.array(self.tree.roots, np.int64),
-                "inst_lo": np.array(self.tree.los, np.int64), "inst_req": np.array(self.tree.reqs, np.int64),
+"inst_req": np.array(self.tree.reqs, np.int64),
                 "pool_cap": np.array(self.pool_cap, np.int64), "pool_ptr": ptr, "pool_leaf": leaf}
 
 
@@ -617,7 +615,7 @@ def _run(arrays: dict, targets: np.ndarray, prio: np.ndarray, order: int, seed: 
     stats = np.zeros((R, 4), dtype=np.int64)
     busy = np.zeros(arrays["pool_cap"].size)
     code, events, end = _k.simulate(arrays["SI"], arrays["SF"], arrays["Dtab"], arrays["inst_root"],
-                                    arrays["inst_lo"], arrays["inst_req"], arrays["pool_cap"], arrays["pool_ptr"],
+                                    arrays["inst_req"], arrays["pool_cap"], arrays["pool_ptr"],
                                     arrays["pool_leaf"], targets, prio, order, seed, max_events, wait, at, states,
                                     stats, busy)
     return int(code), int(events), float(end), wait, at, states, stats, busy
@@ -757,10 +755,12 @@ def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: l
                                      np.concatenate(at), bell, att, fails, disc, offset))
     duration = float(sum(r[2] for r in runs))
     busy = sum(r[7] for r in runs)
-    util: dict = {}
+    used = dict.fromkeys(scen.G.nodes, 0.0)
+    slots = dict.fromkeys(scen.G.nodes, 0)
     for p, node in enumerate(scen.pool_nodes):
-        used, cap = util.get(node, (0.0, 0))
-        util[node] = (used + busy[p], cap + scen.pool_cap[p])
-    utilisation = {node: (used / (cap * duration) if duration > 0 else 0.0) for node, (used, cap) in util.items()}
+        used[node] += float(busy[p])
+        slots[node] += scen.pool_cap[p]
+    utilisation = {node: used[node] / (slots[node] * duration) if slots[node] and duration > 0 else 0.0
+                   for node in scen.G.nodes}
     return NetworkSimulation(tuple(out), int(sum(r[1] for r in runs)), duration, utilisation,
                              scen.delay, tuple(seeds), problem)
