@@ -53,7 +53,7 @@ from .chains import CUT_TYPES, MAX_SAMPLES, component_rates, distill_tensor
 from .channels import wht
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
-from .network import edge_link, node_rates, path_parameters, select_path, validate_network
+from .network import PATH_CRITERIA, edge_link, node_rates, path_parameters, select_path, validate_network
 from .purification import PROTOCOLS
 from .results import Result, content_hash
 from .schedules import Schedule, span
@@ -255,6 +255,7 @@ class Request:
     in_flight: int = 1
 
     def __post_init__(self) -> None:
+        _v.option(self.criterion, "criterion", PATH_CRITERIA)
         _v.integer(self.priority, "priority", -2**31, 2**31)
         _v.integer(self.in_flight, "in_flight", 1, MAX_IN_FLIGHT)
         if self.path is not None:
@@ -474,6 +475,8 @@ class _Scenario:
                 raise NetworkError(f"requests[{i}]: path {list(req.path)!r} does not join {req.source!r} and "
                                    f"{req.target!r}")
             return req.path
+        if req.criterion == "shortest":  # select_path's rule, without evaluating the chain
+            return tuple(nx.shortest_path(self.G, req.source, req.target, weight="length"))
         return select_path(self.G, req.source, req.target, req.criterion).path
 
     def _protocol(self, i: int, req: Request, path: tuple, swapping: Swapping) -> tuple:
@@ -558,7 +561,7 @@ class _Scenario:
                 tau = float(G.graph["time_step"]) if dur is None else dur
                 ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0]
                 flts = [p, tau, tau if self.delay else 0.0, 0.0, 0.0, 0.0, 0.0, *c, *wht(np.asarray(state, float)),
-                        0.0]
+                        0.0, math.log1p(-p) if p < 1.0 else 0.0]
             elif node[0] == "swap":
                 x = span(node[1])[0] + span(node[1])[1]
                 ia = walk(node[1], x)
@@ -567,14 +570,14 @@ class _Scenario:
                 out = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
                 ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0]
                 flts = [float(G.graph.get("p_swap", 1.0)), dur, 0.0, out, delay(x, a), delay(x, b), self.cut[1], *c,
-                        1.0, 0.0, 0.0, 0.0, 0.0]
+                        1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
             else:
                 ia = walk(node[1], None)
                 ib = walk(node[1], None)
                 dur = max(_node_seconds(G, path[a], "distill_time"), _node_seconds(G, path[b], "distill_time"))
                 d = delay(a, b)
                 ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx]
-                flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity]
+                flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity, 0.0]
             g = len(tree.SI)
             if node[0] != "link":
                 tree.SI[ia][_k.PARENT] = g

@@ -6,7 +6,7 @@ between two memory pools), inner nodes are swaps or distillations whose two inpu
 Walsh–Hadamard vectors (component 0 = 1) that decay as ``exp(-c dt)`` with the per-second rates ``c`` of the
 pair's two end nodes. Memory slots are counted per pool (one pool per node, or per node and neighbour).
 
-Events are rows of one float64 heap ``(time, priority, sequence, kind, target, version)``; ordering is by
+Events are rows of one float64 heap ``(time, priority and sequence, kind, target, version)``; ordering is by
 time, then priority (state changes before cut-offs, so a pair that arrives exactly at a deadline is kept,
 as in the chain model), then insertion. An event whose target's version changed since it was scheduled is
 stale and skipped.
@@ -25,8 +25,8 @@ NO_CUT, MEMORY_TIME, RUN_TIME = -1, 0, 2
 KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX = range(11)
 N_SI = 11
 # static float fields
-P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15
-N_SF = 16
+P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16
+N_SF = 17
 # dynamic status of a tree node
 EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
 # event kinds
@@ -37,76 +37,77 @@ FIFO, ROUND_ROBIN, PRIORITY = 0, 1, 2
 DONE, STALLED, TOO_MANY_EVENTS = 0, 1, 2
 
 
-@jit
+_PRI = float(2**50)  # a priority-1 event sorts after every priority-0 event of the same time
+
+
+@jit(inline="always")
 def _before(H, i, j):
-    if H[i, 0] != H[j, 0]:
-        return H[i, 0] < H[j, 0]
-    if H[i, 1] != H[j, 1]:
-        return H[i, 1] < H[j, 1]
-    return H[i, 2] < H[j, 2]
+    """Event order: time, then priority, then insertion (column 1 holds ``priority * 2**50 + sequence``)."""
+    return H[i, 0] < H[j, 0] or (H[i, 0] == H[j, 0] and H[i, 1] < H[j, 1])
 
 
 @jit
 def _push(H, n, seq, t, pri, kind, target, ver):
     """Insert an event; returns the heap (a larger copy when full), its size and the next sequence number."""
     if n == H.shape[0]:
-        H2 = np.empty((2 * n, 6))
+        H2 = np.empty((2 * n, 5))
         H2[:n] = H
         H = H2
-    H[n, 0] = t
-    H[n, 1] = pri
-    H[n, 2] = seq
-    H[n, 3] = kind
-    H[n, 4] = target
-    H[n, 5] = ver
+    key = pri * _PRI + seq
     i = n
-    while i > 0:
+    while i > 0:  # move parents down into the hole until the new event's place is found
         up = (i - 1) // 2
-        if _before(H, i, up):
-            for k in range(6):
-                H[i, k], H[up, k] = H[up, k], H[i, k]
-            i = up
-        else:
+        if H[up, 0] < t or (H[up, 0] == t and H[up, 1] < key):
             break
+        for k in range(5):
+            H[i, k] = H[up, k]
+        i = up
+    H[i, 0] = t
+    H[i, 1] = key
+    H[i, 2] = kind
+    H[i, 3] = target
+    H[i, 4] = ver
     return H, n + 1, seq + 1.0
 
 
-@jit
+@jit(inline="always")
 def _pop(H, n, row):
     """Remove the first event into ``row``; ``n`` is the size before the call."""
-    for k in range(6):
+    for k in range(5):
         row[k] = H[0, k]
     n -= 1
-    if n > 0:
-        for k in range(6):
-            H[0, k] = H[n, k]
-        i = 0
-        while True:
-            a = 2 * i + 1
-            if a >= n:
-                break
-            b = a + 1
-            c = b if (b < n and _before(H, b, a)) else a
-            if _before(H, c, i):
-                for k in range(6):
-                    H[i, k], H[c, k] = H[c, k], H[i, k]
-                i = c
-            else:
-                break
+    if n == 0:
+        return
+    # sift the last event down from the root's hole
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and _before(H, c + 1, c):
+            c += 1
+        if H[n, 0] < H[c, 0] or (H[n, 0] == H[c, 0] and H[n, 1] < H[c, 1]):
+            break
+        for k in range(5):
+            H[i, k] = H[c, k]
+        i = c
+    for k in range(5):
+        H[i, k] = H[n, k]
 
 
-# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch)
-#   DI[g] = (status, version); DF[g] = (tref, tready, wait_since, state[4] in WHT, spare)
-#   pool[p] = (capacity, free, slot-seconds used, time of last change); cfg = (order, round-robin pointer)
+# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates)
+#   DI[g] = (status, version, dispatch mark); DF[g] = (tref, tready, wait_since, state[4] in WHT, spare)
+#   pool[p] = (capacity, free, slot-seconds used, time of last change)
+#   cfg = (order, last request served, dispatch stamp)
 
-@jit
+@jit(inline="always")
 def _account(ctx, p, t):
     pool = ctx[5]
     pool[p, 2] += (pool[p, 0] - pool[p, 1]) * (t - pool[p, 3])
     pool[p, 3] = t
 
 
-@jit
+@jit(inline="always")
 def _idle(ctx, g, t):
     """Decay node ``g``'s stored state from its reference time to ``t``."""
     SF, DF = ctx[1], ctx[4]
@@ -117,7 +118,7 @@ def _idle(ctx, g, t):
     DF[g, 0] = t
 
 
-@jit
+@jit(inline="always")
 def _prefer(ctx, g, h):
     """Whether waiting link ``g`` gets slots before ``h``."""
     SI, DF, prio, cfg = ctx[0], ctx[4], ctx[8], ctx[9]
@@ -137,45 +138,81 @@ def _prefer(ctx, g, h):
 
 
 @jit
-def _dispatch(ctx, n_pools, t, H, n, seq):
-    """Give free slots of the pools ``scratch[:n_pools]`` to waiting links, one at a time, always to the link that
-    comes first in the request order among all links waiting at any of these pools whose two pools are free."""
-    SI, SF, DI, pool, pptr, pleaf, cfg, stats, scratch = (ctx[0], ctx[1], ctx[3], ctx[5], ctx[6], ctx[7], ctx[9],
-                                                         ctx[10], ctx[11])
-    while True:
-        best = -1
-        for i in range(n_pools):
-            p = scratch[i]
-            if pool[p, 1] <= 0:
-                continue
-            for j in range(pptr[p], pptr[p + 1]):
-                g = pleaf[j]
-                if DI[g, 0] != WAITING or pool[SI[g, POOLA], 1] <= 0 or pool[SI[g, POOLB], 1] <= 0:
-                    continue
-                if best < 0 or _prefer(ctx, g, best):
-                    best = g
-        if best < 0:
-            return H, n, seq
-        pa = SI[best, POOLA]
-        pb = SI[best, POOLB]
-        _account(ctx, pa, t)
-        _account(ctx, pb, t)
-        pool[pa, 1] -= 1
-        pool[pb, 1] -= 1
-        cfg[1] = SI[best, REQ]
-        k = np.random.geometric(SF[best, P])
-        stats[SI[best, REQ], 1] += k
-        DI[best, 0] = ATTEMPTING
-        H, n, seq = _push(H, n, seq, t + k * SF[best, TAU], 0.0, EV_LINK, best, DI[best, 1])
+def _start(ctx, g, t, H, n, seq):
+    """Give link ``g`` a slot at each end and draw its attempts until success."""
+    SI, SF, DI, pool, cfg, stats = ctx[0], ctx[1], ctx[3], ctx[5], ctx[9], ctx[10]
+    pa = SI[g, POOLA]
+    pb = SI[g, POOLB]
+    _account(ctx, pa, t)
+    _account(ctx, pb, t)
+    pool[pa, 1] -= 1
+    pool[pb, 1] -= 1
+    cfg[1] = SI[g, REQ]
+    # attempts until success: Geometric(p) by inversion, SF[g, LOGQ] = log(1 - p) (0 when p = 1)
+    k = 1.0
+    if SF[g, LOGQ] < 0.0:
+        k += np.floor(np.log(1.0 - np.random.random()) / SF[g, LOGQ])
+    stats[SI[g, REQ], 1] += int(k)
+    DI[g, 0] = ATTEMPTING
+    return _push(H, n, seq, t + k * SF[g, TAU], 0.0, EV_LINK, g, DI[g, 1])
+
+
+@jit(inline="always")
+def _eligible(ctx, g):
+    SI, DI, pool = ctx[0], ctx[3], ctx[5]
+    return DI[g, 0] == WAITING and pool[SI[g, POOLA], 1] > 0 and pool[SI[g, POOLB], 1] > 0
 
 
 @jit
+def _dispatch(ctx, n_pools, t, H, n, seq):
+    """Give free slots of the pools ``scratch[:n_pools]`` to waiting links, one at a time, always to the link that
+    comes first in the request order among all links waiting at any of these pools whose two pools are free.
+
+    FIFO and priority orders do not change as links start, so the candidates are sorted once and started in
+    that order while they stay eligible (a start only takes slots); round-robin re-ranks after every start."""
+    DI, pool, pptr, pleaf, cfg, scratch, cand = ctx[3], ctx[5], ctx[6], ctx[7], ctx[9], ctx[11], ctx[12]
+    cfg[2] += 1
+    m = 0
+    for i in range(n_pools):
+        p = scratch[i]
+        if pool[p, 1] <= 0:
+            continue
+        for j in range(pptr[p], pptr[p + 1]):
+            g = pleaf[j]
+            if DI[g, 2] != cfg[2] and _eligible(ctx, g):
+                DI[g, 2] = cfg[2]
+                cand[m] = g
+                m += 1
+    if cfg[0] == ROUND_ROBIN:
+        while True:
+            best = -1
+            for i in range(m):
+                g = cand[i]
+                if _eligible(ctx, g) and (best < 0 or _prefer(ctx, g, best)):
+                    best = g
+            if best < 0:
+                return H, n, seq
+            H, n, seq = _start(ctx, best, t, H, n, seq)
+    for i in range(1, m):  # insertion sort: few candidates
+        g = cand[i]
+        j = i - 1
+        while j >= 0 and _prefer(ctx, g, cand[j]):
+            cand[j + 1] = cand[j]
+            j -= 1
+        cand[j + 1] = g
+    for i in range(m):
+        if _eligible(ctx, cand[i]):
+            H, n, seq = _start(ctx, cand[i], t, H, n, seq)
+    return H, n, seq
+
+
+@jit(inline="always")
 def _free(ctx, p, t):
     _account(ctx, p, t)
     ctx[5][p, 1] += 1
 
 
-@jit
+@jit(inline="always")
 def _free_at(ctx, p, when, t, H, n, seq):
     """Free one slot of pool ``p`` at ``when`` (now if ``when <= t``, else by an event) and dispatch it."""
     if when <= t:
@@ -312,20 +349,20 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
     M = SI.shape[0]
     n_inst = inst_root.shape[0]
     n_pool = pool_cap.shape[0]
-    DI = np.zeros((M, 2), dtype=np.int64)
+    DI = np.zeros((M, 3), dtype=np.int64)
     DF = np.zeros((M, 8))
     pool = np.zeros((n_pool, 4))
     for p in range(n_pool):
         pool[p, 0] = pool_cap[p]
         pool[p, 1] = pool_cap[p]
-    cfg = np.array([order, -1], dtype=np.int64)
+    cfg = np.array([order, -1, 0], dtype=np.int64)
     scratch = np.empty(max(2 * M, n_pool), dtype=np.int64)
-    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch)
+    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64))
     inst_start = np.zeros(n_inst)
-    H = np.empty((4 * M + 64, 6))
+    H = np.empty((4 * M + 64, 5))
     n = 0
     seq = 0.0
-    row = np.empty(6)
+    row = np.empty(5)
     a = np.empty(4)
     b = np.empty(4)
     o = np.empty(4)
@@ -354,13 +391,13 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
         _pop(H, n, row)
         n -= 1
         t = row[0]
-        kind = int(row[3])
-        g = int(row[4])
+        kind = int(row[2])
+        g = int(row[3])
         if kind == EV_FREE:
             events += 1
             H, n, seq = _free_at(ctx, g, t, t, H, n, seq)
             continue
-        if DI[g, 1] != int(row[5]):
+        if DI[g, 1] != int(row[4]):
             continue  # stale: its target was reset since
         events += 1
         nt = 0
