@@ -93,9 +93,16 @@ class Swapping:
     Swapping(schedule=None)
     >>> qnet.Swapping.by_schedule(qnet.Schedule(["s0", "s2", "s1"], n_nodes=5)).schedule.tokens
     ('s0', 's2', 's1')
+    >>> qnet.Swapping(qnet.Schedule.from_levels(("distill", "swap"))).schedule.n_segments
+    2
     """
 
     schedule: Schedule | None = None
+
+    def __post_init__(self) -> None:
+        if self.schedule is not None and not isinstance(self.schedule, Schedule):
+            raise TypeError(f"schedule must be a qnet.Schedule or None (swap as soon as possible), got "
+                            f"{type(self.schedule).__name__}")
 
     @classmethod
     def asap(cls) -> "Swapping":
@@ -128,6 +135,8 @@ class Purification:
     2
     >>> qnet.Purification.above_threshold(0.8).min_fidelity
     0.8
+    >>> qnet.Purification(rounds=2, protocol="bbpssw").rounds
+    2
     >>> qnet.Purification.immediate(0)
     Traceback (most recent call last):
     ...
@@ -178,6 +187,8 @@ class Cutoff:
     >>> import qnet
     >>> qnet.Cutoff.memory_time(2e-3)
     Cutoff(kind='memory_time', seconds=0.002)
+    >>> qnet.Cutoff("run_time", 0.5).seconds
+    0.5
     """
 
     kind: str
@@ -208,6 +219,8 @@ class RequestOrder:
     >>> import qnet
     >>> qnet.RequestOrder.round_robin().name
     'round_robin'
+    >>> qnet.RequestOrder("priority")
+    RequestOrder(name='priority')
     """
 
     name: str = "fifo"
