@@ -57,6 +57,7 @@ from .network import PATH_CRITERIA, edge_link, node_rates, path_parameters, sele
 from .purification import PROTOCOLS
 from .results import Result, content_hash
 from .schedules import Schedule, span
+from .timing import PurificationTimeline
 
 __all__ = [
     "Request",
@@ -122,11 +123,22 @@ class Swapping:
 
 @dataclass(frozen=True)
 class Purification:
-    """Purification policy of the elementary links: ``rounds`` nested distillations of every link, each done
-    at the first opportunity (both pairs known at both ends), with ``protocol`` (a name of
-    :data:`qnet.PROTOCOLS`) and the nodes' operation noise; with ``min_fidelity > 0`` a distillation happens
-    only when both inputs have at least that fidelity, otherwise the better pair is kept and the other
-    discarded. The policy also applies ``min_fidelity`` to the distillations of a schedule.
+    """Purification policy of the elementary links: ``rounds`` nested distillations of every link with
+    ``protocol`` (a name of :data:`qnet.PROTOCOLS`) and the nodes' operation noise, done
+
+    * ``timing="immediate"``: at the first opportunity (both pairs known at both ends);
+    * ``timing="deferred"``: just in time, when the parent operation's other input is ready (the pairs wait
+      unpurified; the distillation's outcome exchange then delays the parent);
+    * ``timing="optimal"``: per link, immediately or just in time, whichever qnet's timing module finds
+      better (:meth:`qnet.PurificationTimeline.optimal_time` of the fidelity at consumption times the success
+      probability, which prices the restart a failed distillation costs) for the link's state, memories and
+      noise, with link 2 heralded after the mean gap between two links' heralds,
+      ``tau 2 (1 - p) / (p (2 - p))``, and the pair consumed one mean link time ``tau / p`` later. The
+      choices are in :attr:`NetworkSimulation.deferred_links`.
+
+    With ``min_fidelity > 0`` a distillation happens only when both inputs have at least that fidelity;
+    otherwise the better pair goes on and the other is discarded. ``min_fidelity`` also applies to the
+    distillations of a schedule (which run immediately).
 
     Examples
     --------
@@ -135,22 +147,26 @@ class Purification:
     2
     >>> qnet.Purification.above_threshold(0.8).min_fidelity
     0.8
-    >>> qnet.Purification(rounds=2, protocol="bbpssw").rounds
+    >>> qnet.Purification.optimal_time().timing
+    'optimal'
+    >>> qnet.Purification(rounds=2, protocol="bbpssw", timing="deferred").rounds
     2
     >>> qnet.Purification.immediate(0)
     Traceback (most recent call last):
     ...
-    ValueError: rounds must be >= 1 for a purification at the first opportunity (Purification.none() has none), got 0
+    ValueError: rounds must be >= 1 for a purification policy (Purification.none() has none), got 0
     """
 
     rounds: int = 0
     protocol: str = "dejmps"
     min_fidelity: float = 0.0
+    timing: str = "immediate"
 
     def __post_init__(self) -> None:
         _v.integer(self.rounds, "rounds", 0, 16)
         _v.option(self.protocol, "protocol", PROTOCOLS)
         _v.scalar(_v.probability, self.min_fidelity, "min_fidelity")
+        _v.option(self.timing, "timing", TIMINGS)
 
     @classmethod
     def none(cls) -> "Purification":
@@ -160,10 +176,17 @@ class Purification:
     @classmethod
     def immediate(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
         """``rounds`` distillations of every link, each as soon as both its pairs are known at both ends."""
-        if isinstance(rounds, (int, np.integer)) and not isinstance(rounds, bool) and rounds < 1:
-            raise ValueError(f"rounds must be >= 1 for a purification at the first opportunity "
-                             f"(Purification.none() has none), got {rounds}")
-        return cls(rounds, protocol)
+        return cls(_rounds(rounds), protocol)
+
+    @classmethod
+    def deferred(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+        """``rounds`` distillations of every link, each just in time (when its output is needed)."""
+        return cls(_rounds(rounds), protocol, 0.0, "deferred")
+
+    @classmethod
+    def optimal_time(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+        """``rounds`` distillations of every link, immediately or just in time as the timing module decides."""
+        return cls(_rounds(rounds), protocol, 0.0, "optimal")
 
     @classmethod
     def above_threshold(cls, min_fidelity: float, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
@@ -173,7 +196,17 @@ class Purification:
         if f <= 0.25:
             raise ValueError(f"min_fidelity must be in (0.25, 1] (every state has fidelity >= 0 and a threshold at or "
                              f"below 1/4 is none), got {min_fidelity!r}")
-        return cls(_v.integer(rounds, "rounds", 1, 16), protocol, f)
+        return cls(_rounds(rounds), protocol, f)
+
+
+TIMINGS: tuple[str, ...] = ("immediate", "deferred", "optimal")
+
+
+def _rounds(rounds: Any) -> int:
+    rounds = _v.integer(rounds, "rounds", 0, 16)
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1 for a purification policy (Purification.none() has none), got {rounds}")
+    return rounds
 
 
 @dataclass(frozen=True)
@@ -381,6 +414,8 @@ class NetworkSimulation(Result):
         Seed of every trajectory.
     problem : str
         Identity of the scenario (network, paths, protocols, policies; not the seed).
+    deferred_links : tuple
+        Links ``(u, v)`` whose policy distillations wait until their output is needed.
     """
 
     requests: tuple
@@ -390,6 +425,7 @@ class NetworkSimulation(Result):
     classical_delay: bool
     seeds: tuple
     problem: str
+    deferred_links: tuple = ()
 
     def to_csv(self, path: Any) -> Path:
         """Write one row per delivery (request, source, target, time, completed_at, fidelity, state) to ``path``.
@@ -434,11 +470,14 @@ def _node_seconds(G: nx.Graph, n: Any, name: str) -> float:
         raise NetworkError(str(exc)) from None
 
 
+_POLICY_ROUND = -1  # the slot of the distillations a Purification policy adds (a schedule's slots are >= 0)
+
+
 def _with_rounds(node: tuple, rounds: int) -> tuple:
     """``node`` with ``rounds`` nested distillations of every elementary link."""
     if node[0] == "link":
         for _ in range(rounds):
-            node = ("distill", node, 0)
+            node = ("distill", node, _POLICY_ROUND)
         return node
     if node[0] == "distill":
         return ("distill", _with_rounds(node[1], rounds), node[2])
@@ -469,6 +508,8 @@ class _Scenario:
         self.cut = (_k.NO_CUT, 0.0) if cutoff is None else (
             _k.MEMORY_TIME if cutoff.kind == "memory_time" else _k.RUN_TIME, cutoff.seconds)
         self.purification = purification
+        self.decisions: dict = {}  # link -> deferred (the optimal-time policy's choice)
+        self.deferred: set = set()
         self.paths = []
         self.roots: list = []
         for i, req in enumerate(requests):
@@ -538,6 +579,25 @@ class _Scenario:
                                          False))
         return self.D_index[key]
 
+    def _defer(self, path: tuple, a: int, b: int) -> bool:
+        """Whether the policy's distillations of the link ``path[a]``-``path[b]`` wait until their output is needed."""
+        timing = self.purification.timing
+        if timing != "optimal":
+            return timing == "deferred"
+        key = (path[a], path[b])
+        if key not in self.decisions:
+            p, state, dur = edge_link(self.G, *key)
+            tau = float(self.G.graph["time_step"]) if dur is None else dur
+            rates = [node_rates(self.G.nodes[x]["memory"], x) for x in key]
+            if any(r is None for r in rates):  # refused with a clear message by the layout
+                return False
+            gap = tau * 2.0 * (1.0 - p) / (p * (2.0 - p))
+            timeline = PurificationTimeline(state, state, (rates[0] + rates[1]) / 2.0, gap, gap + tau / p,
+                                            protocol=self.purification.protocol,
+                                            noise=path_parameters(self.G, list(key))["noise"])
+            self.decisions[key] = bool(timeline.optimal_time(weighted=True).location == "end")
+        return self.decisions[key]
+
     # -- tree layout
     def _layout(self, r: int, path: tuple, root: tuple) -> None:
         G = self.G
@@ -572,7 +632,7 @@ class _Scenario:
                 u, v = path[a], path[b]
                 p, state, dur = edge_link(G, u, v)
                 tau = float(G.graph["time_step"]) if dur is None else dur
-                ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0]
+                ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0, 0]
                 flts = [p, tau, tau if self.delay else 0.0, 0.0, 0.0, 0.0, 0.0, *c, *wht(np.asarray(state, float)),
                         0.0, math.log1p(-p) if p < 1.0 else 0.0]
             elif node[0] == "swap":
@@ -581,7 +641,7 @@ class _Scenario:
                 ib = walk(node[2], x)
                 dur = _node_seconds(G, path[x], "swap_time")
                 out = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
-                ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0]
+                ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0, 0]
                 flts = [float(G.graph.get("p_swap", 1.0)), dur, 0.0, out, delay(x, a), delay(x, b), self.cut[1], *c,
                         1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
             else:
@@ -589,7 +649,10 @@ class _Scenario:
                 ib = walk(node[1], None)
                 dur = max(_node_seconds(G, path[a], "distill_time"), _node_seconds(G, path[b], "distill_time"))
                 d = delay(a, b)
-                ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx]
+                defer = node[2] == _POLICY_ROUND and self._defer(path, a, b)
+                if defer:
+                    self.deferred.add((path[a], path[b]))
+                ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx, int(defer)]
                 flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity, 0.0]
             g = len(tree.SI)
             if node[0] != "link":
@@ -779,4 +842,4 @@ def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: l
     utilisation = {node: used[node] / (slots[node] * duration) if slots[node] and duration > 0 else 0.0
                    for node in scen.G.nodes}
     return NetworkSimulation(tuple(out), int(sum(r[1] for r in runs)), duration, utilisation,
-                             scen.delay, tuple(seeds), problem)
+                             scen.delay, tuple(seeds), problem, tuple(sorted(scen.deferred, key=repr)))

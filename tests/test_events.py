@@ -338,3 +338,39 @@ def test_a_deadlock_is_reported_not_hung():
     res = qnet.simulate_network(G, [(0, 2), (0, 2)], n_deliveries=10, order=qnet.RequestOrder.round_robin(),
                                 cutoff=qnet.Cutoff.memory_time(3.0))
     assert all(r.n == 10 and r.discarded > 0 for r in res.requests)
+
+
+def test_deferred_distillation_waits_until_needed():
+    """Without memory noise and delays, deferring a link distillation changes nothing but its moment: the
+    delivered fidelity is the immediate policy's; with dephasing memories the deferred pairs are older when
+    distilled, so they fail more often (more failed operations) and the deliveries come later."""
+    G = line(4, p=0.3, memory=(0.0, 0.0, 0.0))
+    kw = dict(n_deliveries=20_000, seed=6, classical_delay=False)
+    now = qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification.immediate(), **kw).requests[0]
+    late = qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification.deferred(), **kw).requests[0]
+    np.testing.assert_allclose(late.fidelities.max(), now.fidelities.max(), rtol=1e-12)
+    assert abs(late.mean_fidelity - now.mean_fidelity) < 5 * math.hypot(*(r.fidelities.std() / math.sqrt(r.n)
+                                                                          for r in (now, late)))
+    G = line(4, p=0.3, memory=(0.0, 0.0, 30.0), time_step=1e-3)
+    now = qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification.immediate(), **kw).requests[0]
+    late = qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification.deferred(), **kw).requests[0]
+    assert late.failed_operations / late.n > now.failed_operations / now.n
+    assert late.mean_time > now.mean_time
+
+
+def test_optimal_timing_follows_the_timing_module():
+    """The optimal-time policy defers a link's distillation exactly when PurificationTimeline.optimal_time
+    (fidelity times success probability) puts the EPP at the end."""
+    tau, p = 1e-3, 0.3
+    gap = tau * 2 * (1 - p) / (p * (2 - p))
+    seen = set()
+    for w0, memory in ((0.95, (0.0, 0.0, 30.0)), (0.8, (0.0, 300.0, 0.0))):
+        G = line(2, p=p, w0=w0, memory=memory, time_step=tau)
+        res = qnet.simulate_network(G, [(0, 2)], n_deliveries=50, seed=0,
+                                    purification=qnet.Purification.optimal_time())
+        link = qnet.werner((1 + 3 * w0) / 4)
+        where = qnet.PurificationTimeline(link, link, np.array(memory), gap, gap + tau / p,
+                                          protocol="dejmps").optimal_time(weighted=True).location
+        assert res.deferred_links == (((0, 1), (1, 2)) if where == "end" else ())
+        seen.add(where)
+    assert seen == {"start", "end"}  # both choices exercised

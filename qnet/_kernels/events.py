@@ -22,8 +22,8 @@ LINK, SWAP, DISTILL = 0, 1, 2
 NO_CUT, MEMORY_TIME, RUN_TIME = -1, 0, 2
 
 # static integer fields of a tree node
-KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX = range(11)
-N_SI = 11
+KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER = range(12)
+N_SI = 12
 # static float fields
 P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16
 N_SF = 17
@@ -335,6 +335,21 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
     return H, n, seq, False
 
 
+@jit(inline="always")
+def _sibling(SI, c):
+    p = SI[c, PARENT]
+    return SI[p, CHB] if SI[p, CHA] == c else SI[p, CHA]
+
+
+@jit(inline="always")
+def _ripe(ctx, g):
+    """Whether ``g`` is a deferred distillation (not the root) whose two inputs are ready and that waits to be
+    needed: it runs when the other input of its parent is ready."""
+    SI, DI = ctx[0], ctx[3]
+    return (SI[g, KIND] == DISTILL and SI[g, DEFER] == 1 and SI[g, PARENT] >= 0 and DI[g, 0] == EMPTY
+            and DI[SI[g, CHA], 0] == READY and DI[SI[g, CHB], 0] == READY)
+
+
 @jit
 def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, req_target, req_prio, order, seed,
              max_events, out_wait, out_time, out_state, stats, pool_busy):
@@ -420,7 +435,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
                 H, n, seq = _restart_inputs(ctx, g, t, H, n, seq)
         elif kind == EV_CUT:
             # memory-time cut-off: g is a ready input still waiting for its sibling; both inputs restart
-            if DI[g, 0] == READY and DI[SI[g, PARENT], 0] == EMPTY:
+            if DI[g, 0] == READY and DI[SI[g, PARENT], 0] == EMPTY and DI[_sibling(SI, g), 0] != READY:
                 stats[SI[g, REQ], 3] += 1
                 H, n, seq = _restart_inputs(ctx, SI[g, PARENT], t, H, n, seq)
         elif kind == EV_RUN:
@@ -434,11 +449,25 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
             i += 1
             p = SI[c, PARENT]
             if p >= 0:
-                s = SI[p, CHB] if SI[p, CHA] == c else SI[p, CHA]
+                s = _sibling(SI, c)
                 if DI[s, 0] != READY:
                     if SI[p, CUT] == MEMORY_TIME:
                         H, n, seq = _push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, 1])
+                    if _ripe(ctx, s):  # a deferred distillation whose output is needed now
+                        H, n, seq, now = _operate(ctx, s, t, H, n, seq, a, b, o)
+                        if now:
+                            todo[nt] = s
+                            nt += 1
                     continue
+                if _ripe(ctx, p):  # deferred until its parent's other input is ready (or ripe too)
+                    y = _sibling(SI, p)
+                    if DI[y, 0] != READY:
+                        if not _ripe(ctx, y):
+                            continue
+                        H, n, seq, now = _operate(ctx, y, t, H, n, seq, a, b, o)
+                        if now:
+                            todo[nt] = y
+                            nt += 1
                 H, n, seq, now = _operate(ctx, p, t, H, n, seq, a, b, o)
                 if now:
                     todo[nt] = p
