@@ -435,7 +435,9 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
                 H, n, seq = _restart_inputs(ctx, g, t, H, n, seq)
         elif kind == EV_CUT:
             # memory-time cut-off: g is a ready input still waiting for its sibling; both inputs restart
-            if DI[g, 0] == READY and DI[SI[g, PARENT], 0] == EMPTY and DI[_sibling(SI, g), 0] != READY:
+            s = _sibling(SI, g)
+            if ((DI[g, 0] == READY or _ripe(ctx, g)) and DI[SI[g, PARENT], 0] == EMPTY and DI[s, 0] != READY
+                    and not _ripe(ctx, s)):
                 stats[SI[g, REQ], 3] += 1
                 H, n, seq = _restart_inputs(ctx, SI[g, PARENT], t, H, n, seq)
         elif kind == EV_RUN:
@@ -463,6 +465,9 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
                     y = _sibling(SI, p)
                     if DI[y, 0] != READY:
                         if not _ripe(ctx, y):
+                            q = SI[p, PARENT]
+                            if SI[q, CUT] == MEMORY_TIME:  # the waiting pairs count as ready for the cut-off
+                                H, n, seq = _push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
                             continue
                         H, n, seq, now = _operate(ctx, y, t, H, n, seq, a, b, o)
                         if now:

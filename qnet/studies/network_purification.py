@@ -1,0 +1,249 @@
+"""Network purification: when to purify, with how many memories, and what classical latency costs.
+
+A metropolitan grid of 4 x 4 nodes, neighbours ``--spacing`` km of fibre apart, every link a single-click
+heralding scheme (``qnet.SingleClick``, bright-state population ``--bright-state``, detector efficiency 0.8:
+fidelity about 0.965 with X/Y errors, success probability about 0.06 per attempt, attempt = the heralding round
+trip), every memory dephasing with
+``T2 = --t2`` (Pauli rate ``1 / (2 T2)``). Three user pairs are served at once on their shortest paths
+(corner to corner both ways, and across the second row), sharing every node's memories, with a memory
+cut-off of ``--cutoff`` ms. ``qnet.simulate_network`` runs the event-driven simulation (classical messages at
+fibre speed, or instantaneous) for each purification policy of the elementary links (one DEJMPS round):
+
+  none        no purification;
+  immediate   distil as soon as both pairs of a link are known at both ends;
+  deferred    distil just in time, when the pair is needed by its swap;
+  optimal     per link, immediate or deferred as qnet's timing module decides (fidelity x success probability
+              at consumption, ``qnet.PurificationTimeline.optimal_time``).
+
+  (a) fidelity_vs_throughput  mean delivered fidelity against throughput of every request, per policy, with
+                              and without classical delay (most memories).
+  (b) memories                throughput of the three requests together against the memories per node.
+  (c) latency                 median and 90th-percentile delivery time per policy (classical delay on).
+
+Data: network_purification.csv (one row per policy, memory count, delay setting and request, with 95 %
+confidence intervals) and network_purification.json with every parameter, the qnet version and the headline
+numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import qnet
+
+from . import _common
+
+NAME = "network_purification"
+GRID = 4
+REQUESTS = (((0, 0), (3, 3)), ((0, 3), (3, 0)), ((1, 0), (1, 3)))
+POLICIES = ("none", "immediate", "deferred", "optimal")
+MEMORIES = (6, 8, 16)
+QUICK_MEMORIES = (6, 16)
+FIGURES = {
+    "fidelity_vs_throughput": ("(a) Mean delivered fidelity against throughput of three concurrent requests on a "
+                               "4 x 4 metropolitan grid, per purification policy, with and without classical "
+                               "delay.", ["network_purification.csv"]),
+    "memories": ("(b) Throughput of the three requests together against the memories per node, per policy.",
+                 ["network_purification.csv"]),
+    "latency": ("(c) Median and 90th-percentile delivery time of every request per policy (classical delay on).",
+                ["network_purification.csv"]),
+}
+
+
+def build_parser():
+    p = _common.parser(NAME, __doc__)
+    p.add_argument("--spacing", type=_common.number(float, 0, 200, low_open=True), default=12.0,
+                   help="fibre length between grid neighbours in km (default: %(default)s)")
+    p.add_argument("--bright-state", type=_common.number(float, 0, 0.5, low_open=True), default=0.05,
+                   help="single-click bright-state population (default: %(default)s)")
+    p.add_argument("--t2", type=_common.number(float, 0, low_open=True), default=100.0,
+                   help="memory dephasing time T2 in ms (default: %(default)s)")
+    p.add_argument("--cutoff", type=_common.number(float, 0, low_open=True), default=20.0,
+                   help="memory cut-off in ms (default: %(default)s)")
+    p.add_argument("--deliveries", type=_common.number(int, 10, 10**7), default=20000,
+                   help="pairs delivered per request and setting (default: %(default)s; --quick: 300)")
+    p.add_argument("--seed", type=_common.number(int, 0, 2**63 - 1), default=1,
+                   help="seed of every simulation (default: %(default)s)")
+    return p
+
+
+def network(args, n_memories: int):
+    """The grid with its links and memories."""
+    link = lambda km: qnet.SingleClick(qnet.FibreChannel(km), bright_state=args.bright_state,  # noqa: E731
+                                       detector_efficiency=0.8)
+    return qnet.grid_network(GRID, GRID, args.spacing, memory=(0.0, 0.0, 1.0 / (2.0 * args.t2 * 1e-3)),
+                             n_memories=n_memories, link=link)
+
+
+def policy(name: str) -> qnet.Purification:
+    return {"none": qnet.Purification.none(), "immediate": qnet.Purification.immediate(),
+            "deferred": qnet.Purification.deferred(), "optimal": qnet.Purification.optimal_time()}[name]
+
+
+def collect(args) -> dict:
+    """Every (policy, memories, delay) simulation, flattened into one row per request."""
+    memories = QUICK_MEMORIES if args.quick else MEMORIES
+    n = 300 if args.quick else args.deliveries
+    settings = [(pol, m, delay) for pol in POLICIES for m in memories for delay in (True, False)]
+    cols: dict = {k: [] for k in ("policy", "n_memories", "classical_delay", "request", "source", "target", "hops",
+                                  "deliveries", "throughput_hz", "throughput_lo_hz", "throughput_hi_hz",
+                                  "mean_fidelity", "fidelity_lo", "fidelity_hi", "latency_p50_ms", "latency_p90_ms",
+                                  "failed_operations", "discarded", "deferred_links")}
+    for pol, m, delay in _common.progress(settings, total=len(settings), desc=NAME, enabled=not args.no_progress):
+        res = qnet.simulate_network(network(args, m), list(REQUESTS), n_deliveries=n, seed=args.seed,
+                                    classical_delay=delay, purification=policy(pol),
+                                    cutoff=qnet.Cutoff.memory_time(args.cutoff * 1e-3))
+        for i, r in enumerate(res.requests):
+            lo_t, hi_t = r.mean_time_ci
+            lo_f, hi_f = r.mean_fidelity_ci
+            p50, p90 = r.latency_percentiles([50, 90])
+            row = {"policy": pol, "n_memories": m, "classical_delay": delay, "request": i, "source": str(r.source),
+                   "target": str(r.target), "hops": len(r.path) - 1, "deliveries": r.n,
+                   # one instance per request: throughput is the inverse mean delivery time
+                   "throughput_hz": r.throughput_hz, "throughput_lo_hz": 1.0 / hi_t, "throughput_hi_hz": 1.0 / lo_t,
+                   "mean_fidelity": r.mean_fidelity, "fidelity_lo": lo_f, "fidelity_hi": hi_f,
+                   "latency_p50_ms": p50 * 1e3, "latency_p90_ms": p90 * 1e3,
+                   "failed_operations": r.failed_operations, "discarded": r.discarded,
+                   "deferred_links": len(res.deferred_links)}
+            for k, v in row.items():
+                cols[k].append(v)
+    return {"rows": cols, "memories": memories, "deliveries": n}
+
+
+def _select(rows: dict, **where) -> np.ndarray:
+    keep = np.ones(len(rows["policy"]), bool)
+    for k, v in where.items():
+        keep &= np.array([x == v for x in rows[k]])
+    return np.flatnonzero(keep)
+
+
+def figures(data: dict, out: Path) -> list[str]:
+    """The three panels (PNG + PDF)."""
+    import matplotlib.pyplot as plt
+
+    rows = data["rows"]
+    most = max(data["memories"])
+    colours = {p: f"C{i}" for i, p in enumerate(POLICIES)}
+    markers = ["o", "s", "^"]
+    labels = _labels(rows)
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    for pol in POLICIES[::-1]:  # "optimal" first and larger, so that a policy it equals stays visible on top
+        size = 10 if pol == "optimal" else 6
+        for delay, fill in ((True, True), (False, False)):
+            for i in _select(rows, policy=pol, n_memories=most, classical_delay=delay):
+                r = rows["request"][i]
+                ax.errorbar(rows["throughput_hz"][i], rows["mean_fidelity"][i],
+                            yerr=[[rows["mean_fidelity"][i] - rows["fidelity_lo"][i]],
+                                  [rows["fidelity_hi"][i] - rows["mean_fidelity"][i]]],
+                            fmt=markers[r], color=colours[pol], mfc=colours[pol] if fill else "white", ms=size,
+                            lw=0.8)
+    handles = [plt.Line2D([], [], color=colours[p], marker="o", ls="", label=labels[p]) for p in POLICIES]
+    handles += [plt.Line2D([], [], color="0.3", marker=m, ls="", mfc="white",
+                           label=f"request {i}: {REQUESTS[i][0]} to {REQUESTS[i][1]}") for i, m in enumerate(markers)]
+    handles += [plt.Line2D([], [], color="0.3", marker="o", ls="", label="classical delay"),
+                plt.Line2D([], [], color="0.3", marker="o", ls="", mfc="white", label="no delay")]
+    ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.13))
+    ax.set_xscale("log")
+    ax.set_xlabel("throughput (pairs/s)")
+    ax.set_ylabel("mean delivered fidelity (95 % CI)")
+    ax.set_title(f"(a) 4 x 4 grid, three concurrent requests, {most} memories per node", loc="left", fontsize=10)
+    fig.tight_layout()
+    stems = [_save(fig, out, "fidelity_vs_throughput")]
+
+    fig, ax = plt.subplots(figsize=(5.6, 4.8))
+    for pol in POLICIES[::-1]:
+        for delay, ls in ((True, "-"), (False, ":")):
+            total = [sum(rows["throughput_hz"][i] for i in _select(rows, policy=pol, n_memories=m,
+                                                                   classical_delay=delay))
+                     for m in data["memories"]]
+            ax.plot(data["memories"], total, ls, marker="o", color=colours[pol], ms=9 if pol == "optimal" else 5,
+                    mfc="white" if pol == "optimal" else colours[pol],
+                    label=labels[pol] + ("" if delay else " (no delay)"))
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(data["memories"], [str(m) for m in data["memories"]])
+    ax.set_xlabel("memories per node")
+    ax.set_ylabel("total throughput (pairs/s)")
+    ax.set_title("(b) throughput of the three requests together", loc="left", fontsize=10)
+    h, lab = ax.get_legend_handles_labels()
+    ax.legend(h[::-1], lab[::-1], fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    fig.tight_layout()
+    stems.append(_save(fig, out, "memories"))
+
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    width = 0.8 / len(POLICIES)
+    for k, pol in enumerate(POLICIES):
+        idx = _select(rows, policy=pol, n_memories=most, classical_delay=True)
+        x = np.array([rows["request"][i] for i in idx]) + (k - 1.5) * width
+        ax.bar(x, [rows["latency_p90_ms"][i] for i in idx], width, color=colours[pol], alpha=0.35)
+        ax.bar(x, [rows["latency_p50_ms"][i] for i in idx], width, color=colours[pol], label=pol)
+    ax.set_xticks(range(len(REQUESTS)), [f"{a} to {b}" for a, b in REQUESTS], fontsize=8)
+    ax.set_ylabel("delivery time (ms)")
+    ax.set_ylim(0, 1.3 * max(rows["latency_p90_ms"][i] for i in _select(rows, n_memories=most, classical_delay=True)))
+    ax.set_title(f"(c) median (dark) and 90th percentile (light) delivery time,\nclassical delay on, {most} memories",
+                 loc="left", fontsize=10)
+    ax.legend(fontsize=7, ncol=4, loc="upper left")
+    fig.tight_layout()
+    stems.append(_save(fig, out, "latency"))
+    return stems
+
+
+def _labels(rows: dict) -> dict:
+    """Legend label of every policy; the optimal-time policy's says which choice it made."""
+    deferred = {rows["deferred_links"][i] for i in _select(rows, policy="optimal")}
+    labels = {p: p for p in POLICIES}
+    if deferred == {0}:
+        labels["optimal"] = "optimal (chose immediate on every link)"
+    return labels
+
+
+def _save(fig, out: Path, stem: str) -> str:
+    _common.save_figure(fig, out, stem)
+    return stem
+
+
+def headline(data: dict) -> dict:
+    """Per policy (most memories, classical delay on): mean fidelity and total throughput of the requests."""
+    rows = data["rows"]
+    most = max(data["memories"])
+    out = {}
+    for pol in POLICIES:
+        idx = _select(rows, policy=pol, n_memories=most, classical_delay=True)
+        out[pol] = {"mean_fidelity": float(np.mean([rows["mean_fidelity"][i] for i in idx])),
+                    "total_throughput_hz": float(sum(rows["throughput_hz"][i] for i in idx))}
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = _common.parse_args(build_parser(), argv)
+    _common.use_agg()
+    out = _common.prepare_output(args.out)
+    data = collect(args)
+    _common.write_csv(out / f"{NAME}.csv", data["rows"])
+    stems = figures(data, out)
+    head = headline(data)
+    example = qnet.SingleClick(qnet.FibreChannel(args.spacing), bright_state=args.bright_state,
+                               detector_efficiency=0.8)
+    summary = {
+        "study": NAME,
+        "parameters": {"grid": [GRID, GRID], "spacing_km": args.spacing, "link": "SingleClick",
+                       "bright_state": args.bright_state, "detector_efficiency": 0.8,
+                       "link_success_probability": example.success_probability(),
+                       "link_state": example.state().tolist(), "attempt_duration_s": example.attempt_duration(),
+                       "memory_rates_per_s": [0.0, 0.0, 1.0 / (2.0 * args.t2 * 1e-3)], "t2_ms": args.t2,
+                       "cutoff_ms": args.cutoff, "protocol": "dejmps", "rounds": 1,
+                       "requests": [[list(a), list(b)] for a, b in REQUESTS], "memories": list(data["memories"]),
+                       "deliveries_per_request": data["deliveries"], "seed": args.seed, "quick": args.quick},
+        "headline": head,
+        "figures": stems,
+    }
+    _common.write_json(out / f"{NAME}.json", summary)
+    _common.report(out, [f"{pol}: mean fidelity {v['mean_fidelity']:.4f}, total throughput "
+                         f"{v['total_throughput_hz']:.1f} pairs/s (classical delay, {max(data['memories'])} memories)"
+                         for pol, v in head.items()])
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Study ``python -m qnet.studies.network_purification``: quick run, data against the API, bad options."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+import qnet
+from qnet.studies import network_purification as study
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("np")
+    return out, study.main(["--quick", "--out", str(out), "--no-progress"])
+
+
+def test_writes_figures_and_data(quick):
+    out, res = quick
+    for stem in study.FIGURES:
+        for ext in ("png", "pdf"):
+            assert (out / f"{stem}.{ext}").stat().st_size > 1000
+    meta = json.loads((out / "network_purification.json").read_text())
+    assert meta["parameters"]["memories"] == list(study.QUICK_MEMORIES) and "environment" in meta
+    assert set(meta["headline"]) == set(study.POLICIES)
+
+
+def test_csv_matches_the_api(quick):
+    """A row of the CSV is the simulation it names, re-run here (same seed, same numbers)."""
+    out, _ = quick
+    with open(out / "network_purification.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(study.POLICIES) * len(study.QUICK_MEMORIES) * 2 * len(study.REQUESTS)
+    row = next(r for r in rows if r["policy"] == "immediate" and r["n_memories"] == "16"
+               and r["classical_delay"] == "True" and r["request"] == "1")
+    args = study._common.parse_args(study.build_parser(), ["--quick"])
+    res = qnet.simulate_network(study.network(args, 16), list(study.REQUESTS), n_deliveries=300, seed=1,
+                                purification=qnet.Purification.immediate(), cutoff=qnet.Cutoff.memory_time(0.02))
+    r = res.requests[1]
+    assert float(row["mean_fidelity"]) == pytest.approx(r.mean_fidelity, rel=1e-12)
+    assert float(row["throughput_hz"]) == pytest.approx(r.throughput_hz, rel=1e-12)
+
+
+def test_purification_costs_throughput_and_deferring_it_raises_fidelity(quick):
+    _, res = quick
+    head = res["headline"]
+    assert head["deferred"]["mean_fidelity"] > head["none"]["mean_fidelity"] + 0.01
+    for policy in ("immediate", "deferred", "optimal"):
+        assert head[policy]["total_throughput_hz"] < head["none"]["total_throughput_hz"]
+
+
+@pytest.mark.parametrize("option", [["--spacing", "-1"], ["--deliveries", "2"], ["--t2", "0"]])
+def test_bad_options_are_one_line_and_exit_2(option, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "qnet.studies.network_purification", *option, "--out",
+                           str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert option[0] in proc.stderr
