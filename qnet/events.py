@@ -49,11 +49,11 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import events as _k
-from .chains import CUT_TYPES, MAX_SAMPLES, component_rates, distill_tensor
+from .chains import MAX_SAMPLES, component_rates, distill_tensor
 from .channels import wht
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
-from .network import PATH_CRITERIA, edge_link, node_rates, path_parameters, select_path, validate_network
+from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
 from .purification import PROTOCOLS
 from .results import Result, content_hash
 from .schedules import Schedule, span
@@ -495,7 +495,7 @@ def _depth(node: tuple) -> int:
 class _Scenario:
     """Everything the kernel needs, built and validated once from the graph, requests and policies."""
 
-    def __init__(self, G, requests, swapping, purification, cutoff, order, allocation, classical_delay):
+    def __init__(self, G, requests, swapping, purification, cutoff, allocation, classical_delay):
         self.G = G
         self.delay = classical_delay
         self.allocation = allocation
@@ -588,9 +588,7 @@ class _Scenario:
         if key not in self.decisions:
             p, state, dur = edge_link(self.G, *key)
             tau = float(self.G.graph["time_step"]) if dur is None else dur
-            rates = [node_rates(self.G.nodes[x]["memory"], x) for x in key]
-            if any(r is None for r in rates):  # refused with a clear message by the layout
-                return False
+            rates = pauli_rates(self.G, key)
             gap = tau * 2.0 * (1.0 - p) / (p * (2.0 - p))
             timeline = PurificationTimeline(state, state, (rates[0] + rates[1]) / 2.0, gap, gap + tau / p,
                                             protocol=self.purification.protocol,
@@ -603,13 +601,7 @@ class _Scenario:
         G = self.G
         speed = FIBRE_LIGHT_SPEED_KM_S
         cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) for u, v in zip(path, path[1:])])])
-        rates = []
-        for node in path:
-            r_node = node_rates(G.nodes[node]["memory"], node)
-            if r_node is None:
-                raise NetworkError(f"node {node!r} has a T1T2Memory: the event simulator tracks Bell-diagonal pairs; "
-                                   f"give Pauli rates (e.g. its Pauli twirl) instead")
-            rates.append(component_rates(np.asarray(r_node, float)))
+        rates = [component_rates(r) for r in pauli_rates(G, path)]
         didx = self._distill_index(path) if _depth(root) > 0 else 0
         tree = self.tree
         inst = len(tree.roots)
@@ -792,7 +784,7 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
     reqs = _requests(requests)
     validate_network(G, [(r.source, r.target) for r in reqs])
-    scen = _Scenario(G, reqs, swapping, purification, cutoff, order, allocation, bool(classical_delay))
+    scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay))
     arrays = scen.arrays()
     prio = np.array([r.priority for r in reqs], dtype=np.int64)
     problem = content_hash(*arrays.values(), prio, _ORDER_CODE[order.name], bool(classical_delay))

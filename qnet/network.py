@@ -82,6 +82,18 @@ def node_rates(memory: Any, node: Any) -> np.ndarray | None:
     return arr
 
 
+def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
+    """Pauli rates (1/s) of the memories of ``nodes``; a T1T2Memory is refused (engine tier, not in ``__all__``)."""
+    out = []
+    for n in nodes:
+        r = node_rates(G.nodes[n]["memory"], n)
+        if r is None:
+            raise NetworkError(f"node {n!r} has a T1T2Memory: amplitude damping leaves the Bell-diagonal family of "
+                               f"the chain model and the network simulator; give Pauli rates (e.g. its Pauli twirl)")
+        out.append(np.asarray(r, dtype=float))
+    return out
+
+
 def _check_node(G: nx.Graph, n: Any) -> None:
     d = G.nodes[n]
     if "memory" not in d:
@@ -433,13 +445,7 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     else:
         raise NetworkError("the path's edges have plain p_gen and no attempt duration: set G.graph['time_step'] "
                            "(seconds per link attempt)")
-    rates = []
-    for n in path:
-        r = node_rates(G.nodes[n]["memory"], n)
-        if r is None:
-            raise NetworkError(f"node {n!r} has a T1T2Memory: amplitude damping leaves the Bell-diagonal family used "
-                               f"by the chain model; give Pauli rates (e.g. its Pauli twirl) instead")
-        rates.append(r * time_step)
+    rates = [r * time_step for r in pauli_rates(G, path)]
     noise = IDEAL
     for n in path:
         noise = noise.worst(G.nodes[n].get("noise", IDEAL))

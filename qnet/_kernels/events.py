@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
+from .montecarlo import bilinear
 
 LINK, SWAP, DISTILL = 0, 1, 2
 NO_CUT, MEMORY_TIME, RUN_TIME = -1, 0, 2
@@ -302,16 +303,7 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
             for k in range(4):
                 o[k] = b[k] if fb > fa else a[k]
         else:
-            D = Dtab[SI[p, DIDX]]
-            for k in range(4):
-                v = 0.0
-                for i in range(4):
-                    for j in range(4):
-                        v += D[k, i, j] * a[i] * b[j]
-                o[k] = v
-            psucc = o[0]
-            for k in range(4):
-                o[k] /= psucc
+            psucc = bilinear(Dtab[SI[p, DIDX]], a, b, o)
         # both ends measure the sacrificed pair's qubits
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)

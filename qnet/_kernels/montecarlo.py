@@ -18,6 +18,22 @@ ELEMENTARY, SWAP, DISTILL = 0, 1, 2
 NO_CUT, MEMORY_TIME, FIDELITY, RUN_TIME = -1, 0, 1, 2
 
 
+@jit(inline="always")
+def bilinear(D, a, b, out):
+    """``out[k] = sum_ij D[k, i, j] a[i] b[j]`` normalised by its component 0, which is returned (the success
+    probability of a distillation on Walsh–Hadamard components)."""
+    for k in range(4):
+        v = 0.0
+        for i in range(4):
+            for j in range(4):
+                v += D[k, i, j] * a[i] * b[j]
+        out[k] = v
+    p = out[0]
+    for k in range(4):
+        out[k] /= p
+    return p
+
+
 @jit
 def _fid(s, c, d):
     return 0.25 * (1.0 + s[1] * np.exp(-c[1] * d) + s[2] * np.exp(-c[2] * d) + s[3] * np.exp(-c[3] * d))
@@ -150,15 +166,7 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                 for k in range(4):
                     out[k] = a[k] * b[k]
             else:
-                for k in range(4):
-                    v = 0.0
-                    for i in range(4):
-                        for j in range(4):
-                            v += D[k, i, j] * a[i] * b[j]
-                    out[k] = v
-                psucc = out[0]
-                for k in range(4):
-                    out[k] /= psucc
+                psucc = bilinear(D, a, b, out)
             tm = max(ta, tb)
             if np.random.random() < psucc:
                 ret_t = acc[cur] + tm
