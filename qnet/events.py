@@ -26,7 +26,8 @@ time, and every resource is shared:
   seconds instead of time steps.
 
 Policies are objects: :class:`Swapping` (as soon as possible along the nested levels, or any schedule),
-:class:`Purification` (none, at the first opportunity, only above a fidelity threshold), :class:`Cutoff`
+:class:`Purification` (none, at the first opportunity, just in time, at the timing module's choice, pumping to a target, only
+above a fidelity threshold), :class:`Cutoff`
 (memory time or run time, in seconds) and :class:`RequestOrder` (FIFO, round-robin, priority).
 
 The event loop is compiled (numba, ``qnet._kernels.events``); independent trajectories run on a
@@ -76,6 +77,8 @@ __all__ = [
 MAX_EVENTS = 10**9
 #: Most protocol-tree nodes (all requests and instances together) one simulation may hold.
 MAX_TREE_NODES = 2**22
+#: Most distillations of one pumped link.
+MAX_PUMPS = 64
 #: Most instances of one request in flight at once.
 MAX_IN_FLIGHT = 1024
 ALLOCATIONS: tuple[str, ...] = ("shared", "per_neighbour")
@@ -136,6 +139,9 @@ class Purification:
       ``tau 2 (1 - p) / (p (2 - p))``, and the pair consumed one mean link time ``tau / p`` later. The
       choices are in :attr:`NetworkSimulation.deferred_links`.
 
+    :meth:`pumping` distils every link repeatedly with fresh pairs until its fidelity reaches ``target`` or
+    ``max_pumps`` distillations succeeded (entanglement pumping; each round at the first opportunity).
+
     With ``min_fidelity > 0`` a distillation happens only when both inputs have at least that fidelity;
     otherwise the better pair goes on and the other is discarded. ``min_fidelity`` also applies to the
     distillations of a schedule (which run immediately).
@@ -149,6 +155,8 @@ class Purification:
     0.8
     >>> qnet.Purification.optimal_time().timing
     'optimal'
+    >>> qnet.Purification.pumping(0.95, max_pumps=3).target
+    0.95
     >>> qnet.Purification(rounds=2, protocol="bbpssw", timing="deferred").rounds
     2
     >>> qnet.Purification.immediate(0)
@@ -161,12 +169,19 @@ class Purification:
     protocol: str = "dejmps"
     min_fidelity: float = 0.0
     timing: str = "immediate"
+    target: float = 0.0
+    max_pumps: int = 1
 
     def __post_init__(self) -> None:
         _v.integer(self.rounds, "rounds", 0, 16)
         _v.option(self.protocol, "protocol", PROTOCOLS)
         _v.scalar(_v.probability, self.min_fidelity, "min_fidelity")
         _v.option(self.timing, "timing", TIMINGS)
+        _v.scalar(_v.probability, self.target, "target")
+        _v.integer(self.max_pumps, "max_pumps", 1, MAX_PUMPS)
+        if self.target > 0 and (self.rounds != 1 or self.timing != "immediate"):
+            raise ValueError(f"pumping to a target (target={self.target!r}) takes rounds=1 and timing='immediate', "
+                             f"got rounds={self.rounds!r}, timing={self.timing!r}")
 
     @classmethod
     def none(cls) -> "Purification":
@@ -187,6 +202,16 @@ class Purification:
     def optimal_time(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
         """``rounds`` distillations of every link, immediately or just in time as the timing module decides."""
         return cls(_rounds(rounds), protocol, 0.0, "optimal")
+
+    @classmethod
+    def pumping(cls, target: float, max_pumps: int = 4, protocol: str = "dejmps") -> "Purification":
+        """Entanglement pumping: distil every link with fresh pairs, one after another, until its fidelity reaches
+        ``target`` (in (0.5, 1)) or ``max_pumps`` distillations succeeded; a failure restarts the link."""
+        t = _v.scalar(_v.probability, target, "target")
+        if not 0.5 < t < 1.0:
+            raise ValueError(f"target must be a fidelity in (0.5, 1) (purification needs an entangled pair and never "
+                             f"reaches 1), got {target!r}")
+        return cls(1, protocol, 0.0, "immediate", t, _v.integer(max_pumps, "max_pumps", 1, MAX_PUMPS))
 
     @classmethod
     def above_threshold(cls, min_fidelity: float, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
@@ -624,18 +649,18 @@ class _Scenario:
                 u, v = path[a], path[b]
                 p, state, dur = edge_link(G, u, v)
                 tau = float(G.graph["time_step"]) if dur is None else dur
-                ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0, 0]
+                ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0, 0, 1]
                 flts = [p, tau, tau if self.delay else 0.0, 0.0, 0.0, 0.0, 0.0, *c, *wht(np.asarray(state, float)),
-                        0.0, math.log1p(-p) if p < 1.0 else 0.0]
+                        0.0, math.log1p(-p) if p < 1.0 else 0.0, 0.0]
             elif node[0] == "swap":
                 x = span(node[1])[0] + span(node[1])[1]
                 ia = walk(node[1], x)
                 ib = walk(node[2], x)
                 dur = _node_seconds(G, path[x], "swap_time")
                 out = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
-                ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0, 0]
+                ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0, 0, 1]
                 flts = [float(G.graph.get("p_swap", 1.0)), dur, 0.0, out, delay(x, a), delay(x, b), self.cut[1], *c,
-                        1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+                        1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
             else:
                 ia = walk(node[1], None)
                 ib = walk(node[1], None)
@@ -644,8 +669,11 @@ class _Scenario:
                 defer = node[2] == _POLICY_ROUND and self._defer(path, a, b)
                 if defer:
                     self.deferred.add((path[a], path[b]))
-                ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx, int(defer)]
-                flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity, 0.0]
+                pump = node[2] == _POLICY_ROUND and self.purification.target > 0
+                ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx, int(defer),
+                        self.purification.max_pumps if pump else 1]
+                flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity, 0.0,
+                        self.purification.target if pump else 0.0]
             g = len(tree.SI)
             if node[0] != "link":
                 tree.SI[ia][_k.PARENT] = g

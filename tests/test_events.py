@@ -374,3 +374,29 @@ def test_optimal_timing_follows_the_timing_module():
         assert res.deferred_links == (((0, 1), (1, 2)) if where == "end" else ())
         seen.add(where)
     assert seen == {"start", "end"}  # both choices exercised
+
+
+def test_pumping_reaches_its_target_with_the_purify_fidelities():
+    """No memory noise, no delay, fresh identical links: every delivered pair is the k-fold pumped state of
+    qnet.purify (kept pair pumped with fresh links), k the first level at or above the target or the limit."""
+    w0, target, limit = 0.8, 0.93, 5
+    G = line(1, p=0.4, w0=w0, memory=(0.0, 0.0, 0.0), n_memories=2)
+    res = qnet.simulate_network(G, [(0, 1)], n_deliveries=2000, seed=3, classical_delay=False,
+                                purification=qnet.Purification.pumping(target, max_pumps=limit))
+    link = qnet.werner((1 + 3 * w0) / 4)
+    pumped, levels = link, []
+    for _ in range(limit):
+        pumped = qnet.purify(pumped, link, "dejmps").state
+        levels.append(pumped)
+        if pumped[0] >= target:
+            break
+    assert 1 < len(levels) < limit  # the target is reached after a few pumps, before the limit
+    r = res.requests[0]
+    np.testing.assert_allclose(r.states, np.broadcast_to(levels[-1], r.states.shape), atol=1e-12)
+    short = qnet.simulate_network(G, [(0, 1)], n_deliveries=200, seed=3, classical_delay=False,
+                                  purification=qnet.Purification.pumping(0.999, max_pumps=2)).requests[0]
+    np.testing.assert_allclose(short.states, np.broadcast_to(levels[1], short.states.shape), atol=1e-12)
+    with pytest.raises(ValueError, match="target must be a fidelity in \\(0.5, 1\\)"):
+        qnet.Purification.pumping(0.4)
+    with pytest.raises(ValueError, match="pumping to a target .* takes rounds=1"):
+        qnet.Purification(rounds=2, target=0.9)

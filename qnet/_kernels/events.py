@@ -23,11 +23,11 @@ LINK, SWAP, DISTILL = 0, 1, 2
 NO_CUT, MEMORY_TIME, RUN_TIME = -1, 0, 2
 
 # static integer fields of a tree node
-KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER = range(12)
-N_SI = 12
+KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS = range(13)
+N_SI = 13
 # static float fields
-P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16
-N_SF = 17
+P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ, TARGET = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16, 17
+N_SF = 18
 # dynamic status of a tree node
 EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
 # event kinds
@@ -97,7 +97,7 @@ def _pop(H, n, row):
 
 
 # The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates)
-#   DI[g] = (status, version, dispatch mark); DF[g] = (tref, tready, wait_since, state[4] in WHT, spare)
+#   DI[g] = (status, version, dispatch mark); DF[g] = (tref, tready, wait_since, state[4] in WHT, pumps done)
 #   pool[p] = (capacity, free, slot-seconds used, time of last change)
 #   cfg = (order, last request served, dispatch stamp)
 
@@ -242,6 +242,7 @@ def _clear(ctx, g, t, retire, H, n, seq):
             DF[x, 2] = t
         else:
             DI[x, 0] = EMPTY
+            DF[x, 7] = 0.0
             if SI[x, CUT] == RUN_TIME:
                 H, n, seq = _push(H, n, seq, t + SF[x, CUTV], 1.0, EV_RUN, x, DI[x, 1])
         if SI[x, KIND] == LINK:
@@ -266,6 +267,7 @@ def _restart_inputs(ctx, p, t, H, n, seq):
     H, n, seq = _reset(ctx, SI[p, CHB], t, H, n, seq)
     DI[p, 0] = EMPTY
     DI[p, 1] += 1
+    ctx[4][p, 7] = 0.0
     if SI[p, CUT] == RUN_TIME:
         H, n, seq = _push(H, n, seq, t + SF[p, CUTV], 1.0, EV_RUN, p, DI[p, 1])
     return H, n, seq
@@ -319,12 +321,22 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
     else:
         DI[p, 0] = PENDING_OK
     tdone = top + (0.0 if skip else SF[p, OUTD])
-    if ok and tdone <= t:
+    if ok and tdone <= t and SF[p, TARGET] == 0.0:
         DI[p, 0] = READY
         DF[p, 1] = t
         return H, n, seq, True
     H, n, seq = _push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, 1])
     return H, n, seq, False
+
+
+@jit(inline="always")
+def _pump_again(ctx, g, t):
+    """Whether pumping node ``g``'s new output (known at ``t``) is still below its target with rounds left."""
+    SI, SF, DF = ctx[0], ctx[1], ctx[4]
+    if SF[g, TARGET] == 0.0 or DF[g, 7] + 1.0 >= SI[g, PUMPS]:
+        return False
+    _idle(ctx, g, t)
+    return 0.25 * (DF[g, 3] + DF[g, 4] + DF[g, 5] + DF[g, 6]) < SF[g, TARGET]
 
 
 @jit(inline="always")
@@ -417,7 +429,21 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
             todo[0] = g
             nt = 1
         elif kind == EV_OP:
-            if DI[g, 0] == PENDING_OK:
+            if DI[g, 0] == PENDING_OK and _pump_again(ctx, g, t):
+                # pumping: the output is the kept input again, and a fresh sacrificial pair is made
+                ca = SI[g, CHA]
+                DF[ca, 0] = DF[g, 0]  # reference time and state
+                for k in range(3, 7):
+                    DF[ca, k] = DF[g, k]
+                DI[ca, 0] = READY
+                DF[ca, 1] = t
+                DF[g, 7] += 1.0
+                DI[g, 0] = EMPTY
+                DI[g, 1] += 1
+                H, n, seq = _reset(ctx, SI[g, CHB], t, H, n, seq)
+                todo[0] = ca
+                nt = 1
+            elif DI[g, 0] == PENDING_OK:
                 DI[g, 0] = READY
                 DF[g, 1] = t
                 todo[0] = g
