@@ -70,11 +70,14 @@ __all__ = [
     "NetworkSimulation",
     "simulate_network",
     "MAX_EVENTS",
+    "EVENTS_PER_DELIVERY",
     "MAX_TREE_NODES",
 ]
 
-#: Default and largest number of events one trajectory may process before giving up.
-MAX_EVENTS = 10**9
+#: Largest number of events one trajectory may process before giving up.
+MAX_EVENTS = 10**10
+#: Events per requested delivery a trajectory may use by default (a 16-node chain needs about 50).
+EVENTS_PER_DELIVERY = 10_000
 #: Most protocol-tree nodes (all requests and instances together) one simulation may hold.
 MAX_TREE_NODES = 2**22
 #: Most distillations of one pumped link.
@@ -747,7 +750,7 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
                      classical_delay: bool = True, swapping: Swapping | None = None,
                      purification: Purification | None = None, cutoff: Cutoff | None = None,
                      order: RequestOrder | None = None, allocation: str = "shared", trajectories: int = 1,
-                     executor: Executor | None = None, max_events: int = MAX_EVENTS) -> NetworkSimulation:
+                     executor: Executor | None = None, max_events: int | None = None) -> NetworkSimulation:
     """Serve ``requests`` on network ``G`` concurrently, event by event, until each has ``n_deliveries`` pairs.
 
     Parameters
@@ -772,8 +775,10 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
         merged in trajectory order, so they do not depend on ``executor``.
     executor : concurrent.futures.Executor, optional
         Runs the trajectories (e.g. a ``ProcessPoolExecutor`` or a Dask client's executor); default in turn.
-    max_events : int
-        Give up (NetworkError) when one trajectory needs more events.
+    max_events : int, optional
+        Give up (NetworkError) when one trajectory needs more events; default ``EVENTS_PER_DELIVERY`` per
+        requested pair (plus a million), at most ``MAX_EVENTS``: a network that livelocks (cut-offs
+        discarding every attempt) is reported in seconds instead of running on.
 
     Returns
     -------
@@ -802,7 +807,8 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     n_deliveries = _v.integer(n_deliveries, "n_deliveries", 1, MAX_SAMPLES)
     seed = _v.seed_int(seed)
     trajectories = _v.integer(trajectories, "trajectories", 1, n_deliveries)
-    max_events = _v.integer(max_events, "max_events", 1, MAX_EVENTS)
+    if max_events is not None:
+        max_events = _v.integer(max_events, "max_events", 1, MAX_EVENTS)
     _v.option(allocation, "allocation", ALLOCATIONS)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
@@ -811,6 +817,8 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     cutoff = _policy(cutoff, Cutoff, "cutoff", None)
     order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
     reqs = _requests(requests)
+    if max_events is None:
+        max_events = min(MAX_EVENTS, EVENTS_PER_DELIVERY * n_deliveries * len(reqs) // trajectories + 10**6)
     validate_network(G, [(r.source, r.target) for r in reqs])
     scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay))
     arrays = scen.arrays()

@@ -400,3 +400,14 @@ def test_pumping_reaches_its_target_with_the_purify_fidelities():
         qnet.Purification.pumping(0.4)
     with pytest.raises(ValueError, match="pumping to a target .* takes rounds=1"):
         qnet.Purification(rounds=2, target=0.9)
+
+
+def test_a_livelock_is_reported_in_seconds():
+    """Three crossing requests with deferred distillations and too few memories: cut-offs discard nearly every
+    attempt. The default event budget (EVENTS_PER_DELIVERY per pair) stops it with a clear error."""
+    link = lambda km: qnet.SingleClick(qnet.FibreChannel(km), bright_state=0.1, detector_efficiency=0.8)  # noqa: E731
+    G = qnet.grid_network(4, 4, 12.0, memory=(0.0, 0.0, 25.0), n_memories=4, link=link)
+    requests = [((0, 0), (3, 3)), ((0, 3), (3, 0)), ((1, 0), (1, 3))]
+    with pytest.raises(NetworkError, match="needed more than max_events = 10000000 events"):
+        qnet.simulate_network(G, requests, n_deliveries=300, seed=1, purification=qnet.Purification.deferred(),
+                              cutoff=qnet.Cutoff.memory_time(0.02))
