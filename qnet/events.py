@@ -26,9 +26,9 @@ time, and every resource is shared:
   seconds instead of time steps.
 
 Policies are objects: :class:`Swapping` (as soon as possible along the nested levels, or any schedule),
-:class:`Purification` (none, at the first opportunity, just in time, at the timing module's choice, pumping to a target, only
-above a fidelity threshold), :class:`Cutoff`
-(memory time or run time, in seconds) and :class:`RequestOrder` (FIFO, round-robin, priority).
+:class:`Purification` (none, at the first opportunity, just in time, at the timing module's choice, pumping to
+a target, only above a fidelity threshold), :class:`Cutoff` (memory time or run time, in seconds) and
+:class:`RequestOrder` (FIFO, round-robin, priority).
 
 The event loop is compiled (numba, ``qnet._kernels.events``); independent trajectories run on a
 ``concurrent.futures.Executor`` with seeds spawned from ``seed``, so the numbers do not depend on the
@@ -643,49 +643,49 @@ class _Scenario:
         def walk(node: tuple, need: int | None) -> int:
             """Lay out ``node`` (post-order); ``need`` is the path index of the node that uses its output (None:
             both ends); returns its index."""
-            lo = len(tree.SI)
             start, width = span(node)
             a, b = start, start + width
-            pa, pb = end_pools(a, b)
-            c = rates[a] + rates[b]
+            si = np.zeros(_k.N_SI, dtype=np.int64)
+            sf = np.zeros(_k.N_SF)
+            si[[_k.REQ, _k.INST, _k.LO, _k.PARENT, _k.CUT, _k.PUMPS]] = r, inst, len(tree.SI), -1, self.cut[0], 1
+            si[_k.POOLA], si[_k.POOLB] = end_pools(a, b)
+            sf[_k.C0:_k.C0 + 4] = rates[a] + rates[b]  # decay of a stored pair: its two end nodes
+            sf[_k.HAT0] = 1.0
+            sf[_k.CUTV] = self.cut[1]
             if node[0] == "link":
-                u, v = path[a], path[b]
-                p, state, dur = edge_link(G, u, v)
+                p, state, dur = edge_link(G, path[a], path[b])
                 tau = float(G.graph["time_step"]) if dur is None else dur
-                ints = [_k.LINK, -1, -1, -1, r, inst, pa, pb, lo, _k.NO_CUT, 0, 0, 1]
-                flts = [p, tau, tau if self.delay else 0.0, 0.0, 0.0, 0.0, 0.0, *c, *wht(np.asarray(state, float)),
-                        0.0, math.log1p(-p) if p < 1.0 else 0.0, 0.0]
+                si[[_k.KIND, _k.CUT]] = _k.LINK, _k.NO_CUT
+                sf[[_k.P, _k.TAU, _k.EMIT]] = p, tau, tau if self.delay else 0.0
+                sf[_k.LOGQ] = math.log1p(-p) if p < 1 else 0.0
+                sf[_k.HAT0:_k.HAT0 + 4] = wht(np.asarray(state, float))
             elif node[0] == "swap":
-                x = span(node[1])[0] + span(node[1])[1]
-                ia = walk(node[1], x)
-                ib = walk(node[2], x)
-                dur = _node_seconds(G, path[x], "swap_time")
-                out = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
-                ints = [_k.SWAP, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], 0, 0, 1]
-                flts = [float(G.graph.get("p_swap", 1.0)), dur, 0.0, out, delay(x, a), delay(x, b), self.cut[1], *c,
-                        1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+                x = sum(span(node[1]))  # the swapping node
+                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.SWAP, walk(node[1], x), walk(node[2], x)
+                sf[[_k.P, _k.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
+                sf[[_k.DFA, _k.DFB]] = delay(x, a), delay(x, b)
+                sf[_k.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
             else:
-                ia = walk(node[1], None)
-                ib = walk(node[1], None)
-                dur = max(_node_seconds(G, path[a], "distill_time"), _node_seconds(G, path[b], "distill_time"))
-                d = delay(a, b)
-                defer = node[2] == _POLICY_ROUND and self._defer(path, a, b)
+                policy = node[2] == _POLICY_ROUND
+                pump = policy and self.purification.target > 0
+                defer = policy and self._defer(path, a, b)
                 if defer:
                     self.deferred.add((path[a], path[b]))
-                pump = node[2] == _POLICY_ROUND and self.purification.target > 0
-                ints = [_k.DISTILL, ia, ib, -1, r, inst, pa, pb, lo, self.cut[0], didx, int(defer),
-                        self.purification.max_pumps if pump else 1]
-                flts = [0.0, dur, 0.0, d, d, d, self.cut[1], *c, 1.0, 0.0, 0.0, 0.0, self.purification.min_fidelity, 0.0,
-                        self.purification.target if pump else 0.0]
+                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.DISTILL, walk(node[1], None), walk(node[1], None)
+                si[[_k.DIDX, _k.DEFER]] = didx, defer
+                si[_k.PUMPS] = self.purification.max_pumps if pump else 1
+                sf[_k.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
+                sf[[_k.OUTD, _k.DFA, _k.DFB]] = delay(a, b)  # the outcome exchange over the pair's span
+                sf[[_k.MINF, _k.TARGET]] = self.purification.min_fidelity, self.purification.target if pump else 0.0
             g = len(tree.SI)
             if node[0] != "link":
-                tree.SI[ia][_k.PARENT] = g
-                tree.SI[ib][_k.PARENT] = g
-            tree.SI.append(ints)
-            tree.SF.append(flts)
+                tree.SI[si[_k.CHA]][_k.PARENT] = g
+                tree.SI[si[_k.CHB]][_k.PARENT] = g
+            tree.SI.append(si)
+            tree.SF.append(sf)
             if len(tree.SI) > MAX_TREE_NODES:
-                raise ValueError(f"the requests' protocol trees need more than MAX_TREE_NODES = {MAX_TREE_NODES} nodes; "
-                                 f"fewer instances in flight or shallower schedules")
+                raise ValueError(f"the requests' protocol trees need more than MAX_TREE_NODES = {MAX_TREE_NODES} "
+                                 f"nodes; fewer instances in flight or shallower schedules")
             return g
 
         g = walk(root, None)
@@ -702,8 +702,8 @@ class _Scenario:
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in leaves])]).astype(np.int64)
         leaf = np.array([g for x in leaves for g in x], dtype=np.int64)
         return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "inst_root": np.array(self.tree.roots, np.int64),
-"inst_req": np.array(self.tree.reqs, np.int64),
-                "pool_cap": np.array(self.pool_cap, np.int64), "pool_ptr": ptr, "pool_leaf": leaf}
+                "inst_req": np.array(self.tree.reqs, np.int64), "pool_cap": np.array(self.pool_cap, np.int64),
+                "pool_ptr": ptr, "pool_leaf": leaf}
 
 
 # ---------------------------------------------------------------- running
