@@ -31,14 +31,19 @@ N_SF = 18
 # dynamic status of a tree node
 EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
 # event kinds
-EV_LINK, EV_OP, EV_FREE, EV_CUT, EV_RUN = range(5)
+EV_LINK, EV_OP, EV_FREE, EV_CUT, EV_RUN = 0.0, 1.0, 2.0, 3.0, 4.0  # floats: the heap's column
 # request ordering
 FIFO, ROUND_ROBIN, PRIORITY = 0, 1, 2
 # return codes
 DONE, STALLED, TOO_MANY_EVENTS = 0, 1, 2
 
 
-_PRI = float(2**50)  # a priority-1 event sorts after every priority-0 event of the same time
+_PRI = float(2**50)
+# Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
+# specialization per literal value; these keep one (int64) signature per helper.
+_ZERO = np.int64(0)
+_ONE = np.int64(1)
+_NONE = np.int64(-1)  # a priority-1 event sorts after every priority-0 event of the same time
 
 
 @jit(inline="always")
@@ -173,7 +178,7 @@ def _dispatch(ctx, n_pools, t, H, n, seq):
     that order while they stay eligible (a start only takes slots); round-robin re-ranks after every start."""
     DI, pool, pptr, pleaf, cfg, scratch, cand = ctx[3], ctx[5], ctx[6], ctx[7], ctx[9], ctx[11], ctx[12]
     cfg[2] += 1
-    m = 0
+    m = _ZERO
     for i in range(n_pools):
         p = scratch[i]
         if pool[p, 1] <= 0:
@@ -186,7 +191,7 @@ def _dispatch(ctx, n_pools, t, H, n, seq):
                 m += 1
     if cfg[0] == ROUND_ROBIN:
         while True:
-            best = -1
+            best = _NONE
             for i in range(m):
                 g = cand[i]
                 if _eligible(ctx, g) and (best < 0 or _prefer(ctx, g, best)):
@@ -219,8 +224,8 @@ def _free_at(ctx, p, when, t, H, n, seq):
     if when <= t:
         _free(ctx, p, t)
         ctx[11][0] = p
-        return _dispatch(ctx, 1, t, H, n, seq)
-    return _push(H, n, seq, when, 0.0, EV_FREE, p, 0)
+        return _dispatch(ctx, _ONE, t, H, n, seq)
+    return _push(H, n, seq, when, 0.0, EV_FREE, p, _ZERO)
 
 
 @jit
@@ -228,14 +233,14 @@ def _clear(ctx, g, t, retire, H, n, seq):
     """Free every slot the subtree of ``g`` holds at ``t``; leaves then wait for slots anew (or retire), operations
     wait for their inputs and restart their run-time clocks. Returns the pools to dispatch in ``scratch``."""
     SI, SF, DI, DF, scratch = ctx[0], ctx[1], ctx[3], ctx[4], ctx[11]
-    m = 0
+    m = _ZERO
     for x in range(SI[g, LO], g + 1):
         s = DI[x, 0]
         if s == ATTEMPTING or s == READY or s == PENDING_OK:
             _free(ctx, SI[x, POOLA], t)
             _free(ctx, SI[x, POOLB], t)
         DI[x, 1] += 1
-        if retire:
+        if retire != 0:
             DI[x, 0] = RETIRED
         elif SI[x, KIND] == LINK:
             DI[x, 0] = WAITING
@@ -255,7 +260,7 @@ def _clear(ctx, g, t, retire, H, n, seq):
 @jit
 def _reset(ctx, g, t, H, n, seq):
     """Restart the subtree of ``g`` (see :func:`_clear`) and hand out the slots it freed."""
-    H, n, seq, m = _clear(ctx, g, t, False, H, n, seq)
+    H, n, seq, m = _clear(ctx, g, t, _ZERO, H, n, seq)
     return _dispatch(ctx, m, t, H, n, seq)
 
 
@@ -379,7 +384,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
     ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64))
     inst_start = np.zeros(n_inst)
     H = np.empty((4 * M + 64, 5))
-    n = 0
+    n = _ZERO
     seq = 0.0
     row = np.empty(5)
     a = np.empty(4)
@@ -396,7 +401,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
         else:
             DI[g, 0] = EMPTY
             if SI[g, CUT] == RUN_TIME:
-                H, n, seq = _push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, 0)
+                H, n, seq = _push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, _ZERO)
     for p in range(n_pool):
         scratch[p] = p
     t = 0.0
@@ -410,7 +415,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
         _pop(H, n, row)
         n -= 1
         t = row[0]
-        kind = int(row[2])
+        kind = row[2]
         g = int(row[3])
         if kind == EV_FREE:
             events += 1
@@ -513,7 +518,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
             pending -= 1
             for j in range(n_inst):  # the request is served: its instances free everything and stop
                 if inst_req[j] == r:
-                    H, n, seq, m = _clear(ctx, inst_root[j], t, True, H, n, seq)
+                    H, n, seq, m = _clear(ctx, inst_root[j], t, _ONE, H, n, seq)
                     H, n, seq = _dispatch(ctx, m, t, H, n, seq)
     for p in range(n_pool):
         _account(ctx, p, t)
