@@ -210,3 +210,20 @@ def test_swap_properties(lam, mu, p, q):
     Q = qnet.bsm_error_probabilities(q)
     expected = (1 - p) * np.array([sum(lam[j] * Q[j ^ k] for j in range(4)) for k in range(4)]) + p / 4
     assert np.abs(ideal - expected).max() < 1e-12
+
+
+@pytest.mark.parametrize("bad, match", [((5, 2, -0.1), "left has negative Bell coefficients: -0.1 at index \\(5, 2\\)"),
+                                        ((7, 0, float("nan")), "left must be finite"),
+                                        ((3, 1, 0.3), "left coefficients must sum to 1"),
+                                        ((9, 3, float("inf")), "left must be finite")])
+def test_large_batches_checked_inside_the_kernel_raise_the_validators_messages(bad, match):
+    """Batches of >= FAST_CHECK_MIN_SIZE entries are checked in the compiled swap's single pass; a bad entry
+    gives the same message as the numpy validator, and valid batches give the explicit convolution."""
+    rng = np.random.default_rng(4)
+    lam, mu = rng.dirichlet(np.ones(4), size=(2, 5000))
+    ref = np.stack([sum(lam[:, j] * mu[:, j ^ k] for j in range(4)) for k in range(4)], axis=-1)
+    np.testing.assert_allclose(qnet.swap(lam, mu).state, ref, rtol=0, atol=1e-15)
+    i, k, value = bad
+    lam[i, k] = value
+    with pytest.raises(ValueError, match=match):
+        qnet.swap(lam, mu)

@@ -98,24 +98,48 @@ def swap_dm_kernel(rho_l, rho_r, p_gate, q_report, accept, out, prob):
                 out[i, r, s] = res[r, s] / tr if tr > 0.0 else 0.0
 
 
-@jit
-def swap_bds_kernel(lam, mu, p_gate, q_report, out):
-    """BDS swap of rows: out[i] = (1 − p[i]) (lam[i] * mu[i] * q[i]) + p[i]/4 with * the Z2×Z2 convolution.
+@jit(inline="always")
+def _wht4(a, b, c, d):
+    """Unnormalised 4-point Walsh–Hadamard transform (the order of qnet.channels.wht)."""
+    s0 = a + b
+    s1 = c + d
+    d0 = a - b
+    d1 = c - d
+    return s0 + s1, d0 + d1, s0 - s1, d0 - d1
 
-    lam, mu, q_report : (n, 4); p_gate : (n,); out : (n, 4). Rows may be broadcast views (stride 0).
+
+@jit
+def swap_bds_kernel(lam, mu, q_hat, p_gate, out, neg_atol, trace_atol):
+    """BDS swap of rows, out[i] = (1 − p[i]) (lam[i] * mu[i] * q[i]) + p[i]/4 with * the Z2×Z2 convolution,
+    as a product of Walsh–Hadamard transforms, fused with the checks of ``qnet._validation.bds`` on ``lam`` and
+    ``mu`` (one pass over each).
+
+    lam, mu : (n, 4); q_hat : (n, 4) or (1, 4), the transform ``WHT(q)`` of the report noise; p_gate : (n,) or
+    (1,); out : (n, 4). Rows may be broadcast views (stride 0); a noise array of one row serves every row. Entries of
+    ``lam``/``mu`` in ``[-neg_atol, 0)`` are used as 0. Returns False when a row of ``lam`` or ``mu`` is
+    non-finite, below ``-neg_atol`` or off unit sum by more than ``trace_atol`` (the caller then validates with
+    numpy to raise; ``out`` is garbage).
     """
-    n = out.shape[0]
-    c = np.empty(4)
-    for i in range(n):
-        for k in range(4):
-            acc = 0.0
-            for j in range(4):
-                acc += lam[i, j] * mu[i, j ^ k]
-            c[k] = acc
-        p = p_gate[i]
-        for k in range(4):
-            acc = 0.0
-            for j in range(4):
-                acc += c[j] * q_report[i, j ^ k]
-            v = (1.0 - p) * acc + 0.25 * p
-            out[i, k] = v if v > 0.0 else 0.0
+    ok = True
+    q_rows = q_hat.shape[0] > 1
+    p_rows = p_gate.shape[0] > 1
+    for i in range(out.shape[0]):
+        jq = i if q_rows else 0
+        keep = 1.0 - p_gate[i if p_rows else 0]
+        a, b, c, d = lam[i, 0], lam[i, 1], lam[i, 2], lam[i, 3]
+        e, f, h, k = mu[i, 0], mu[i, 1], mu[i, 2], mu[i, 3]
+        # x >= -neg_atol is False for NaN and -inf; the total catches +inf
+        ok &= ((a >= -neg_atol) & (b >= -neg_atol) & (c >= -neg_atol) & (d >= -neg_atol) & (e >= -neg_atol)
+               & (f >= -neg_atol) & (h >= -neg_atol) & (k >= -neg_atol) & (a + b + c + d + e + f + h + k < np.inf))
+        a, b, c, d = max(a, 0.0), max(b, 0.0), max(c, 0.0), max(d, 0.0)
+        e, f, h, k = max(e, 0.0), max(f, 0.0), max(h, 0.0), max(k, 0.0)
+        ok &= (abs(((a + b) + c) + d - 1.0) <= trace_atol) & (abs(((e + f) + h) + k - 1.0) <= trace_atol)
+        l0, l1, l2, l3 = _wht4(a, b, c, d)
+        m0, m1, m2, m3 = _wht4(e, f, h, k)
+        r0, r1, r2, r3 = _wht4(keep * (q_hat[jq, 0] * (l0 * m0)) + (1.0 - keep), keep * (q_hat[jq, 1] * (l1 * m1)),
+                               keep * (q_hat[jq, 2] * (l2 * m2)), keep * (q_hat[jq, 3] * (l3 * m3)))
+        out[i, 0] = max(0.25 * r0, 0.0)
+        out[i, 1] = max(0.25 * r1, 0.0)
+        out[i, 2] = max(0.25 * r2, 0.0)
+        out[i, 3] = max(0.25 * r3, 0.0)
+    return ok
