@@ -136,6 +136,14 @@ def bds_purify(
     of shapes ``batch + (4,)`` and ``batch``. Rows where the success probability is 0 are returned
     as zeros. Unknown protocol names raise ``KeyError``.
     """
+    out, p, _ = _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rotate_back,
+                                    gate_fidelity_b, measurement_error_b)
+    return out, p
+
+
+def _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rotate_back, gate_fidelity_b,
+                        measurement_error_b) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`bds_purify` with the kernel's one-pass check of ``lam`` and ``mu``: ``(out, p, ok)``."""
     src_k, src_s, src_o, tw = _plan(protocol, rotate_back)
     lam = np.asarray(lam, dtype=np.float64)
     mu = np.asarray(mu, dtype=np.float64)
@@ -148,13 +156,14 @@ def bds_purify(
     mu2 = np.ascontiguousarray(np.broadcast_to(mu, batch + (4,))).reshape(n, 4)
     out = np.empty((n, 4))
     p = np.empty(n)
+    tol = (_v.NEG_ATOL, _v.TRACE_ATOL)
     if fid.ndim == 0 and err.ndim == 0:
-        _k.bds_purify_scalar(lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p)
+        ok = _k.bds_purify_scalar(lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p, *tol)
     else:
         fid = np.ascontiguousarray(np.broadcast_to(fid, batch)).reshape(n)
         err = np.ascontiguousarray(np.broadcast_to(err, batch)).reshape(n)
-        _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p)
-    return out.reshape(batch + (4,)), p.reshape(batch)
+        ok = _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p, *tol)
+    return out.reshape(batch + (4,)), p.reshape(batch), bool(ok)
 
 
 def _check_success(p: np.ndarray, kind: str, kept: np.ndarray, sac: np.ndarray, batch: tuple) -> None:
@@ -242,8 +251,11 @@ def purify(
     _v.option(protocol, "protocol", PROTOCOLS)
     if not isinstance(rotate_back, (bool, np.bool_)):
         raise TypeError(f"rotate_back must be True or False, got {type(rotate_back).__name__} {rotate_back!r}")
-    k_kind, k = _v.state(kept, "kept", form)
-    s_kind, s = _v.state(sacrificed, "sacrificed", form)
+    # Large float64 BDS arrays are checked inside the compiled purification (one pass over memory); their shapes
+    # and every other argument are checked here first.
+    deferred = _v.bds_deferrable(kept, form) and _v.bds_deferrable(sacrificed, form)
+    k_kind, k = ("bds", kept) if deferred else _v.state(kept, "kept", form)
+    s_kind, s = ("bds", sacrificed) if deferred else _v.state(sacrificed, "sacrificed", form)
     node_a = resolve(noise, gate_fidelity, measurement_error)
     f, q = np.asarray(node_a.gate_fidelity), np.asarray(node_a.measurement_error)
     if noise_b is None and gate_fidelity_b is None and measurement_error_b is None:
@@ -271,12 +283,15 @@ def purify(
     )
     extra = {"rotate_back": bool(rotate_back), "gate_fidelity_b": fb, "measurement_error_b": qb}
     if kind == "bds":
-        out, p = bds_purify(k, s, protocol, f, q, **extra)
+        # inputs clipped at 0 and noise weights >= 0: every output entry is >= 0
+        out, p, ok = _bds_purify_checked(k, s, protocol, f, q, **extra)
+        if not ok:  # only a deferred check can fail: the validators raise their messages
+            _, k = _v.state(kept, "kept", form)
+            _, s = _v.state(sacrificed, "sacrificed", form)
+            out, p = bds_purify(k, s, protocol, f, q, **extra)  # pragma: no cover - a sum at the tolerance
     else:
         out, p = dm_purify(k, s, protocol, f, q, **extra)
     _check_success(p, kind, k, s, batch)
-    if kind == "bds":
-        out = np.maximum(out, 0.0)
     return Heralded(out, p)
 
 
@@ -709,8 +724,11 @@ def purification_gain(
     fom = as_figure_of_merit(fom, weighted)
     _v.option(baseline, "baseline", BASELINES)
     _v.option(fresher, "fresher", ("kept", "sacrificed"))
-    k_kind, k = _v.state(kept, "kept", form)
-    s_kind, s = _v.state(sacrificed, "sacrificed", form)
+    # Large float64 BDS arrays are checked inside the compiled purification (one pass over memory); their shapes
+    # and every other argument are checked here first.
+    deferred = _v.bds_deferrable(kept, form) and _v.bds_deferrable(sacrificed, form)
+    k_kind, k = ("bds", kept) if deferred else _v.state(kept, "kept", form)
+    s_kind, s = ("bds", sacrificed) if deferred else _v.state(sacrificed, "sacrificed", form)
     noise = dict(noise=noise, gate_fidelity=gate_fidelity, measurement_error=measurement_error, rotate_back=rotate_back,
                  noise_b=noise_b, gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
     kind = "dm" if "dm" in (k_kind, s_kind) else "bds"

@@ -366,3 +366,25 @@ def test_circuit_matches_qutip_qip_gate_library():
             pref = keep.tr().real
             assert abs(p[i] - pref) <= 1e-10
             assert np.abs(out[i] - keep.full() / pref).max() <= 1e-10
+
+
+@pytest.mark.parametrize("which, bad, match", [
+    ("kept", (11, 1, -1.0), "kept has negative Bell coefficients: -1.0 at index \\(11, 1\\)"),
+    ("sacrificed", (4, 0, float("nan")), "sacrificed must be finite"),
+    ("sacrificed", (2, 3, 0.5), "sacrificed coefficients must sum to 1"),
+    ("kept", (8, 2, float("inf")), "kept must be finite")])
+def test_large_batches_checked_inside_the_kernel_raise_the_validators_messages(which, bad, match):
+    """Batches of >= FAST_CHECK_MIN_SIZE entries are checked in the compiled purification's single pass; a bad
+    entry gives the numpy validator's message, and valid batches equal the row-by-row results."""
+    rng = np.random.default_rng(5)
+    lam, mu = rng.dirichlet(np.ones(4), size=(2, 5000))
+    out, p = qnet.purify(lam, mu, "dejmps", gate_fidelity=0.97, measurement_error=0.01)
+    for i in (0, 1234, 4999):
+        o1, p1 = qnet.purify(lam[i], mu[i], "dejmps", gate_fidelity=0.97, measurement_error=0.01)
+        np.testing.assert_array_equal(out[i], o1)
+        assert p[i] == p1
+    arrays = {"kept": lam, "sacrificed": mu}
+    i, k, value = bad
+    arrays[which][i, k] = value
+    with pytest.raises(ValueError, match=match):
+        qnet.purify(lam, mu, "dejmps")

@@ -33,16 +33,27 @@ def _swap(code, v1, v2, v3):
 
 
 @jit(inline="always")
-def _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p):
-    """One row of the BDS purification (see :func:`bds_purify_scalar`)."""
-    l0 = lam[i, 0]
-    m0 = mu[i, 0]
+def _checked_row(x, i, neg_atol, trace_atol):
+    """Row ``i`` of ``x`` with entries in ``[-neg_atol, 0)`` used as 0, and whether it passes the checks of
+    ``qnet._validation.bds`` (finite, >= -neg_atol, unit sum within trace_atol)."""
+    a, b, c, d = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+    # x >= -neg_atol is False for NaN and -inf; the sum catches +inf
+    ok = (a >= -neg_atol) & (b >= -neg_atol) & (c >= -neg_atol) & (d >= -neg_atol) & (a + b + c + d < np.inf)
+    a, b, c, d = max(a, 0.0), max(b, 0.0), max(c, 0.0), max(d, 0.0)
+    return ok & (abs(((a + b) + c) + d - 1.0) <= trace_atol), a, b, c, d
+
+
+@jit(inline="always")
+def _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p, neg_atol, trace_atol):
+    """One row of the BDS purification (see :func:`bds_purify_scalar`); returns whether its inputs pass."""
+    ok_l, l0, l1, l2, l3 = _checked_row(lam, i, neg_atol, trace_atol)
+    ok_m, m0, m1, m2, m3 = _checked_row(mu, i, neg_atol, trace_atol)
     if twirl:
         l1 = l2 = l3 = (1.0 - l0) / 3.0
         m1 = m2 = m3 = (1.0 - m0) / 3.0
     else:
-        l1, l2, l3 = _swap(code_kept, lam[i, 1], lam[i, 2], lam[i, 3])
-        m1, m2, m3 = _swap(code_sac, mu[i, 1], mu[i, 2], mu[i, 3])
+        l1, l2, l3 = _swap(code_kept, l1, l2, l3)
+        m1, m2, m3 = _swap(code_sac, m1, m2, m3)
     a = f * (1.0 - e)
     d = f * e
     c = 0.125 * (1.0 - f)
@@ -59,26 +70,35 @@ def _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p):
     out[i, 1] = o1
     out[i, 2] = o2
     out[i, 3] = o3
+    return ok_l & ok_m
 
 
 @jit
-def bds_purify_scalar(lam, mu, f, e, code_kept, code_sac, code_out, twirl, out, p):
-    """BDS purification of ``n`` row pairs ``(n, 4)`` with the same noise for every row.
+def bds_purify_scalar(lam, mu, f, e, code_kept, code_sac, code_out, twirl, out, p, neg_atol, trace_atol):
+    """BDS purification of ``n`` row pairs ``(n, 4)`` with the same noise for every row, fused with the checks of
+    ``qnet._validation.bds`` on both inputs (one pass over each).
 
     ``f`` is the product of the two nodes' gate fidelities and ``e`` the probability that the
     parity of the two reported outcomes is flipped. Rows with ``p == 0`` get ``out = 0``.
     ``code_*`` name the relabelling of the kept pair, the sacrificed pair and the output
-    (0 none, 1 Z<->Y, 2 Z<->X; all are self-inverse).
+    (0 none, 1 Z<->Y, 2 Z<->X; all are self-inverse). Input entries in ``[-neg_atol, 0)`` are used as 0.
+    Returns False when an input row is non-finite, below ``-neg_atol`` or off unit sum by more than
+    ``trace_atol`` (a validating caller then raises; ``out`` is garbage).
     """
+    ok = True
     for i in range(lam.shape[0]):
-        _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p)
+        ok &= _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p, neg_atol, trace_atol)
+    return ok
 
 
 @jit
-def bds_purify_rows(lam, mu, fid, err, code_kept, code_sac, code_out, twirl, out, p):
+def bds_purify_rows(lam, mu, fid, err, code_kept, code_sac, code_out, twirl, out, p, neg_atol, trace_atol):
     """As :func:`bds_purify_scalar` with per-row noise ``fid[i]``, ``err[i]``."""
+    ok = True
     for i in range(lam.shape[0]):
-        _bds_row(lam, mu, i, fid[i], err[i], code_kept, code_sac, code_out, twirl, out, p)
+        ok &= _bds_row(lam, mu, i, fid[i], err[i], code_kept, code_sac, code_out, twirl, out, p, neg_atol,
+                       trace_atol)
+    return ok
 
 
 def _pair_unitaries() -> np.ndarray:
