@@ -137,13 +137,14 @@ def bds_purify(
     as zeros. Unknown protocol names raise ``KeyError``.
     """
     out, p, _ = _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rotate_back,
-                                    gate_fidelity_b, measurement_error_b)
+                                    gate_fidelity_b, measurement_error_b, check=False)
     return out, p
 
 
 def _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rotate_back, gate_fidelity_b,
-                        measurement_error_b) -> tuple[np.ndarray, np.ndarray, bool]:
-    """:func:`bds_purify` with the kernel's one-pass check of ``lam`` and ``mu``: ``(out, p, ok)``."""
+                        measurement_error_b, check: bool = True) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`bds_purify` with the kernel's one-pass check of ``lam`` and ``mu`` (unless ``check`` is False):
+    ``(out, p, ok)``."""
     src_k, src_s, src_o, tw = _plan(protocol, rotate_back)
     lam = np.asarray(lam, dtype=np.float64)
     mu = np.asarray(mu, dtype=np.float64)
@@ -156,7 +157,7 @@ def _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rot
     mu2 = np.ascontiguousarray(np.broadcast_to(mu, batch + (4,))).reshape(n, 4)
     out = np.empty((n, 4))
     p = np.empty(n)
-    tol = (_v.NEG_ATOL, _v.TRACE_ATOL)
+    tol = (_v.NEG_ATOL, _v.TRACE_ATOL) if check else (-1.0, 0.0)
     if fid.ndim == 0 and err.ndim == 0:
         ok = _k.bds_purify_scalar(lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p, *tol)
     else:

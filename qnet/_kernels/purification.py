@@ -35,8 +35,11 @@ def _swap(code, v1, v2, v3):
 @jit(inline="always")
 def _checked_row(x, i, neg_atol, trace_atol):
     """Row ``i`` of ``x`` with entries in ``[-neg_atol, 0)`` used as 0, and whether it passes the checks of
-    ``qnet._validation.bds`` (finite, >= -neg_atol, unit sum within trace_atol)."""
+    ``qnet._validation.bds`` (finite, >= -neg_atol, unit sum within trace_atol); ``neg_atol < 0`` reads the row
+    as it is (already validated)."""
     a, b, c, d = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+    if neg_atol < 0.0:
+        return True, a, b, c, d
     # x >= -neg_atol is False for NaN and -inf; the sum catches +inf
     ok = (a >= -neg_atol) & (b >= -neg_atol) & (c >= -neg_atol) & (d >= -neg_atol) & (a + b + c + d < np.inf)
     a, b, c, d = max(a, 0.0), max(b, 0.0), max(c, 0.0), max(d, 0.0)
@@ -83,7 +86,8 @@ def bds_purify_scalar(lam, mu, f, e, code_kept, code_sac, code_out, twirl, out, 
     ``code_*`` name the relabelling of the kept pair, the sacrificed pair and the output
     (0 none, 1 Z<->Y, 2 Z<->X; all are self-inverse). Input entries in ``[-neg_atol, 0)`` are used as 0.
     Returns False when an input row is non-finite, below ``-neg_atol`` or off unit sum by more than
-    ``trace_atol`` (a validating caller then raises; ``out`` is garbage).
+    ``trace_atol`` (a validating caller then raises; ``out`` is garbage). ``neg_atol < 0``: inputs already
+    validated, no checks.
     """
     ok = True
     for i in range(lam.shape[0]):
