@@ -197,3 +197,16 @@ def assert_valid_dm(rho: np.ndarray, atol: float = EXACT) -> None:
     np.testing.assert_allclose(rho, np.conj(np.swapaxes(rho, -1, -2)), rtol=0, atol=atol)
     np.testing.assert_allclose(np.trace(rho, axis1=-2, axis2=-1).real, 1.0, rtol=0, atol=atol)
     assert (np.linalg.eigvalsh(rho) >= -atol).all()
+
+
+def run_quick_study(study, tmp_path_factory):
+    """``study.main`` with --quick into a fresh folder: ``(folder, summary)``."""
+    out = tmp_path_factory.mktemp(study.NAME)
+    return out, study.main(["--quick", "--out", str(out), "--no-progress"])
+
+
+def assert_figures(out, study) -> None:
+    """Every figure of ``study.FIGURES`` was written as PNG and PDF."""
+    for stem in study.FIGURES:
+        for ext in ("png", "pdf"):
+            assert (out / f"{stem}.{ext}").stat().st_size > 1000, f"{stem}.{ext} missing or empty"

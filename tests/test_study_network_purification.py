@@ -12,18 +12,17 @@ import pytest
 import qnet
 from qnet.studies import network_purification as study
 
+from conftest import assert_figures, run_quick_study
+
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    out = tmp_path_factory.mktemp("np")
-    return out, study.main(["--quick", "--out", str(out), "--no-progress"])
+    return run_quick_study(study, tmp_path_factory)
 
 
 def test_writes_figures_and_data(quick):
     out, res = quick
-    for stem in study.FIGURES:
-        for ext in ("png", "pdf"):
-            assert (out / f"{stem}.{ext}").stat().st_size > 1000
+    assert_figures(out, study)
     meta = json.loads((out / "network_purification.json").read_text())
     assert meta["parameters"]["memories"] == list(study.QUICK_MEMORIES) and "environment" in meta
     assert set(meta["headline"]) == set(study.POLICIES)

@@ -12,18 +12,17 @@ import pytest
 import qnet
 from qnet.studies import repeater_schedules as study
 
+from conftest import assert_figures, run_quick_study
+
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    out = tmp_path_factory.mktemp("rs")
-    return out, study.main(["--quick", "--out", str(out), "--no-progress"])
+    return run_quick_study(study, tmp_path_factory)
 
 
 def test_writes_figures_and_data(quick):
     out, res = quick
-    for stem in study.FIGURES:
-        for ext in ("png", "pdf"):
-            assert (out / f"{stem}.{ext}").stat().st_size > 1000
+    assert_figures(out, study)
     meta = json.loads((out / "repeater_schedules.json").read_text())
     assert meta["parameters"]["max_rounds"] == 0 and meta["parameters"]["lengths_km"] == [5.0, 30.0, 10.0, 20.0]
     assert "environment" in meta and meta["best"]["symmetric"]["n_schedules"] == 5
