@@ -14,8 +14,9 @@ time, and every resource is shared:
   for plain ``p_gen`` edges), each succeeding with the link's probability; the pair decoheres from the
   emission of the successful attempt and is known at both ends when its herald arrives, one attempt duration
   later.
-* **Classical messages** travel along the path at the speed of light in fibre (2e5 km/s). A swap's outcome
-  reaches each end of the new pair after the fibre delay from the swapping node; the next operation on that
+* **Classical messages** travel along the path at the speed of each edge's channel (a ``link``'s
+  ``channel.speed_km_s``: light in fibre, 2e5 km/s, for plain edges and fibre, c in free space). A swap's outcome
+  reaches each end of the new pair after the signal delay from the swapping node; the next operation on that
   pair starts only when the node performing it knows it. A distillation exchanges its outcomes over the
   pair's span before the kept pair is known good. Qubits decohere during every wait (Pauli memories of the
   nodes, per second). After a failed operation its sub-protocols restart when its outcome arrives; a cut-off
@@ -490,6 +491,12 @@ class _Tree:
     reqs: list = field(default_factory=list)
 
 
+def _signal_speed(G: nx.Graph, u: Any, v: Any) -> float:
+    """Speed (km/s) of classical signals along an edge: its link's channel's, else light in fibre."""
+    channel = getattr(G.edges[u, v].get("link"), "channel", None)
+    return float(getattr(channel, "speed_km_s", FIBRE_LIGHT_SPEED_KM_S))
+
+
 def _node_seconds(G: nx.Graph, n: Any, name: str) -> float:
     value = G.nodes[n].get(name, 0.0)
     try:
@@ -539,15 +546,12 @@ class _Scenario:
         self.decisions: dict = {}  # link -> deferred (the optimal-time policy's choice)
         self.deferred: set = set()
         self.paths = []
-        self.roots: list = []
         for i, req in enumerate(requests):
             path = self._path(i, req)
             root = self._protocol(i, req, path, swapping)
             self.paths.append(path)
-            self.roots.append(root)
             self._check_memories(i, path, root)
-            for _ in range(req.in_flight):
-                self._layout(i, path, root)
+            self._layout(i, path, root, req.in_flight)
 
     # -- paths and protocols
     def _path(self, i: int, req: Request) -> tuple:
@@ -625,17 +629,18 @@ class _Scenario:
         return self.decisions[key]
 
     # -- tree layout
-    def _layout(self, r: int, path: tuple, root: tuple) -> None:
+    def _layout(self, r: int, path: tuple, root: tuple, copies: int) -> None:
+        """Lay out ``copies`` instances of request ``r``'s protocol tree ``root`` along ``path``."""
         G = self.G
-        speed = FIBRE_LIGHT_SPEED_KM_S
-        cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) for u, v in zip(path, path[1:])])])
+        # signal travel time from path[0] to every node: each edge at its channel's speed (fibre by default)
+        cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) / _signal_speed(G, u, v)
+                                                for u, v in zip(path, path[1:])])])
         rates = [component_rates(r) for r in pauli_rates(G, path)]
         didx = self._distill_index(path) if _depth(root) > 0 else 0
         tree = self.tree
-        inst = len(tree.roots)
 
         def delay(i: int, j: int) -> float:
-            return abs(cum[j] - cum[i]) / speed if self.delay else 0.0
+            return abs(cum[j] - cum[i]) if self.delay else 0.0
 
         def end_pools(a: int, b: int) -> tuple[int, int]:
             return self._pool(path[a], path[a + 1]), self._pool(path[b], path[b - 1])
@@ -688,9 +693,10 @@ class _Scenario:
                                  f"nodes; fewer instances in flight or shallower schedules")
             return g
 
-        g = walk(root, None)
-        tree.roots.append(g)
-        tree.reqs.append(r)
+        for _ in range(copies):
+            inst = len(tree.roots)  # read by walk
+            tree.roots.append(walk(root, None))
+            tree.reqs.append(r)
 
     def arrays(self) -> dict:
         SI = np.array(self.tree.SI, dtype=np.int64).reshape(-1, _k.N_SI)

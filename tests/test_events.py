@@ -411,3 +411,26 @@ def test_a_livelock_is_reported_in_seconds():
     with pytest.raises(NetworkError, match="needed more than max_events = 10000000 events"):
         qnet.simulate_network(G, requests, n_deliveries=300, seed=1, purification=qnet.Purification.deferred(),
                               cutoff=qnet.Cutoff.memory_time(0.02))
+
+
+@pytest.mark.parametrize("channel, speed", [(qnet.FreeSpaceChannel(length_km=30.0, loss_db=0.0), 299_792.458),
+                                            (qnet.FibreChannel(30.0, attenuation_db_per_km=0.0), FIBRE)])
+def test_link_schemes_and_signal_speed_give_the_closed_form(channel, speed):
+    """Two lossless 30 km midpoint-source links (success probability 1) and a swap at the middle node: every
+    delivery takes one attempt (the scheme's attempt_duration) plus the swap outcome's travel to the far end at
+    the channel's speed, and every pair is the scheme's state idled for the attempt on both links, swapped, then
+    idled while the outcome travels."""
+    rates = (5.0, 10.0, 300.0)
+    link = qnet.MidpointSource(channel)
+    assert link.success_probability() == 1.0
+    G = nx.path_graph(3)
+    nx.set_node_attributes(G, rates, "memory")
+    for u, v in G.edges:
+        G.edges[u, v].update(length=30.0, link=link)
+    r = qnet.simulate_network(G, [(0, 2)], n_deliveries=50, seed=0).requests[0]
+    tau, travel = link.attempt_duration(), 30.0 / speed
+    np.testing.assert_allclose(r.times, tau + travel, rtol=1e-12)
+    pair = pauli_idle(np.asarray(link.state(), float), rates, tau)
+    swapped = np.array([sum(pair[j] * pair[j ^ k] for j in range(4)) for k in range(4)])
+    expected = pauli_idle(swapped, rates, travel)
+    np.testing.assert_allclose(r.states, np.broadcast_to(expected, r.states.shape), rtol=0, atol=1e-13)
