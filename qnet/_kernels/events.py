@@ -125,6 +125,12 @@ def _idle(ctx, g, t):
 
 
 @jit(inline="always")
+def _fidelity(v):
+    """Fidelity (the Φ+ coefficient) of a state given by its Walsh–Hadamard components."""
+    return 0.25 * (v[0] + v[1] + v[2] + v[3])
+
+
+@jit(inline="always")
 def _prefer(ctx, g, h):
     """Whether waiting link ``g`` gets slots before ``h``."""
     SI, DF, prio, cfg = ctx[0], ctx[4], ctx[8], ctx[9]
@@ -229,12 +235,13 @@ def _free_at(ctx, p, when, t, H, n, seq):
 
 
 @jit
-def _clear(ctx, g, t, retire, H, n, seq):
-    """Free every slot the subtree of ``g`` holds at ``t``; leaves then wait for slots anew (or retire), operations
-    wait for their inputs and restart their run-time clocks. Returns the pools to dispatch in ``scratch``."""
+def _clear(ctx, lo, g, t, retire, H, n, seq):
+    """Free every slot the nodes ``lo..g`` (a subtree is ``SI[g, LO]..g``) hold at ``t``; leaves then wait for slots
+    anew (or retire), operations wait for their inputs and restart their run-time clocks. Returns the pools to
+    dispatch in ``scratch``."""
     SI, SF, DI, DF, scratch = ctx[0], ctx[1], ctx[3], ctx[4], ctx[11]
     m = _ZERO
-    for x in range(SI[g, LO], g + 1):
+    for x in range(lo, g + 1):
         s = DI[x, 0]
         if s == ATTEMPTING or s == READY or s == PENDING_OK:
             _free(ctx, SI[x, POOLA], t)
@@ -260,21 +267,18 @@ def _clear(ctx, g, t, retire, H, n, seq):
 @jit
 def _reset(ctx, g, t, H, n, seq):
     """Restart the subtree of ``g`` (see :func:`_clear`) and hand out the slots it freed."""
-    H, n, seq, m = _clear(ctx, g, t, _ZERO, H, n, seq)
+    H, n, seq, m = _clear(ctx, ctx[0][g, LO], g, t, _ZERO, H, n, seq)
     return _dispatch(ctx, m, t, H, n, seq)
 
 
 @jit
 def _restart_inputs(ctx, p, t, H, n, seq):
-    """Discard both inputs of operation ``p`` and restart their sub-protocols (a failure or a cut-off)."""
-    SI, SF, DI = ctx[0], ctx[1], ctx[3]
+    """Discard both inputs of operation ``p`` and restart their sub-protocols (a failure or a cut-off): the
+    inputs' subtrees are reset one after the other (their slots handed out in turn), then ``p`` itself."""
+    SI = ctx[0]
     H, n, seq = _reset(ctx, SI[p, CHA], t, H, n, seq)
     H, n, seq = _reset(ctx, SI[p, CHB], t, H, n, seq)
-    DI[p, 0] = EMPTY
-    DI[p, 1] += 1
-    ctx[4][p, 7] = 0.0
-    if SI[p, CUT] == RUN_TIME:
-        H, n, seq = _push(H, n, seq, t + SF[p, CUTV], 1.0, EV_RUN, p, DI[p, 1])
+    H, n, seq, _ = _clear(ctx, p, p, t, _ZERO, H, n, seq)
     return H, n, seq
 
 
@@ -302,8 +306,8 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
         H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
     else:
-        fa = 0.25 * (a[0] + a[1] + a[2] + a[3])
-        fb = 0.25 * (b[0] + b[1] + b[2] + b[3])
+        fa = _fidelity(a)
+        fb = _fidelity(b)
         if fa < SF[p, MINF] or fb < SF[p, MINF]:
             skip = True  # below the policy's threshold: the better pair goes on, the other is discarded
             psucc = 1.0
@@ -341,7 +345,7 @@ def _pump_again(ctx, g, t):
     if SF[g, TARGET] == 0.0 or DF[g, 7] + 1.0 >= SI[g, PUMPS]:
         return False
     _idle(ctx, g, t)
-    return 0.25 * (DF[g, 3] + DF[g, 4] + DF[g, 5] + DF[g, 6]) < SF[g, TARGET]
+    return _fidelity(DF[g, 3:7]) < SF[g, TARGET]
 
 
 @jit(inline="always")
@@ -518,7 +522,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
             pending -= 1
             for j in range(n_inst):  # the request is served: its instances free everything and stop
                 if inst_req[j] == r:
-                    H, n, seq, m = _clear(ctx, inst_root[j], t, _ONE, H, n, seq)
+                    H, n, seq, m = _clear(ctx, SI[inst_root[j], LO], inst_root[j], t, _ONE, H, n, seq)
                     H, n, seq = _dispatch(ctx, m, t, H, n, seq)
     for p in range(n_pool):
         _account(ctx, p, t)
