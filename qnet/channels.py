@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from ._kernels import map_rows
 
 __all__ = [
     "PauliMemory",
@@ -350,7 +351,8 @@ def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
     factors = np.asarray(factors, dtype=np.float64)
     batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
     out = np.empty(batch + (4,))
-    bds_scale_wht(_rows(lam, batch, 4), _rows(factors, batch, 3), out.reshape(-1, 4))
+    rows = out.reshape(-1, 4)
+    map_rows(bds_scale_wht, rows.shape[0], (_rows(lam, batch, 4), _rows(factors, batch, 3), rows), (0, 1, 2))
     return out
 
 
@@ -371,14 +373,17 @@ def _idle_factors(rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray, t_b
 
     fbatch = np.broadcast_shapes(rates_a.shape[:-1], t_a.shape, rates_b.shape[:-1], t_b.shape)
     expo = np.empty(fbatch + (3,))
-    idle_exponents(
-        _rows(rates_a, fbatch, 3),
-        np.broadcast_to(t_a, fbatch).reshape(-1),
-        _rows(rates_b, fbatch, 3),
-        np.broadcast_to(t_b, fbatch).reshape(-1),
-        expo.reshape(-1, 3),
-    )
-    return np.exp(expo, out=expo)
+    rows = expo.reshape(-1, 3)
+    n = rows.shape[0]
+    map_rows(idle_exponents, n, (_rows(rates_a, fbatch, 3), np.broadcast_to(t_a, fbatch).reshape(-1),
+                                 _rows(rates_b, fbatch, 3), np.broadcast_to(t_b, fbatch).reshape(-1), rows),
+             (0, 1, 2, 3, 4))
+    map_rows(_exp_in_place, n, (rows,), (0,))
+    return expo
+
+
+def _exp_in_place(x: np.ndarray) -> None:
+    np.exp(x, out=x)
 
 
 def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray,
@@ -400,9 +405,10 @@ def _bds_apply_eta_checked(lam: np.ndarray, factors: np.ndarray) -> tuple[np.nda
 
     batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
     out = np.empty(batch + (4,))
-    ok = bds_scale_wht_checked(_rows(lam, batch, 4), _rows(factors, batch, 3), out.reshape(-1, 4),
-                               _v.NEG_ATOL, _v.TRACE_ATOL)
-    return out, bool(ok)
+    rows = out.reshape(-1, 4)
+    ok = map_rows(bds_scale_wht_checked, rows.shape[0],
+                  (_rows(lam, batch, 4), _rows(factors, batch, 3), rows, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2))
+    return out, all(ok)
 
 
 def convolve(lam: np.ndarray, q: np.ndarray) -> np.ndarray:

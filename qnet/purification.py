@@ -61,6 +61,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _validation as _v
+from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows
 from ._kernels import purification as _k
 from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit
 from .results import Heralded, Result
@@ -159,12 +160,14 @@ def _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rot
     p = np.empty(n)
     tol = (_v.NEG_ATOL, _v.TRACE_ATOL) if check else (-1.0, 0.0)
     if fid.ndim == 0 and err.ndim == 0:
-        ok = _k.bds_purify_scalar(lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p, *tol)
+        ok = map_rows(_k.bds_purify_scalar, n, (lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p,
+                                                *tol), (0, 1, 8, 9))
     else:
         fid = np.ascontiguousarray(np.broadcast_to(fid, batch)).reshape(n)
         err = np.ascontiguousarray(np.broadcast_to(err, batch)).reshape(n)
-        ok = _k.bds_purify_rows(lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p, *tol)
-    return out.reshape(batch + (4,)), p.reshape(batch), bool(ok)
+        ok = map_rows(_k.bds_purify_rows, n, (lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p, *tol),
+                      (0, 1, 2, 3, 8, 9))
+    return out.reshape(batch + (4,)), p.reshape(batch), all(ok)
 
 
 def _check_success(p: np.ndarray, kind: str, kept: np.ndarray, sac: np.ndarray, batch: tuple) -> None:
@@ -327,7 +330,8 @@ def dm_purify(
     fa, fb, qa, qb = (np.ascontiguousarray(np.broadcast_to(x, batch)).reshape(n) for x in (fa, fb, qa, qb))
     out = np.empty((n, 4, 4), dtype=np.complex128)
     p = np.empty(n)
-    _k.dm_purify_rows(r1, r2, c1, c2, cb, fa, fb, qa, qb, out, p)
+    map_rows(_k.dm_purify_rows, n, (r1, r2, c1, c2, cb, fa, fb, qa, qb, out, p), (0, 1, 5, 6, 7, 8, 9, 10),
+             min_rows=DM_PARALLEL_MIN_ROWS)
     return out.reshape(batch + (4, 4)), p.reshape(batch)
 
 
@@ -685,8 +689,8 @@ def purification_gain(
         As in :func:`purify` (batched, broadcasting); so are the shortcuts ``gate_fidelity``,
         ``measurement_error``, ``gate_fidelity_b`` and ``measurement_error_b``.
     fom : str or FigureOfMerit
-        A :class:`qnet.FigureOfMerit`, or the name of one of :data:`FIGURES_OF_MERIT`: ``fidelity``, ``concurrence``, ``negativity``,
-        ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,
+        A :class:`qnet.FigureOfMerit`, or the name of one of :data:`FIGURES_OF_MERIT`: ``fidelity``,
+        ``concurrence``, ``negativity``, ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,
         ``hashing_yield``, ``chsh_max``, ``fidelity_witness``, ``bb84_key_fraction``,
         ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
     baseline : str

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows
 from ._kernels.swapping import swap_bds_kernel, swap_dm_kernel
 from .channels import wht
 from .noise import OperationNoise, resolve
@@ -88,10 +89,11 @@ def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray,
         a = np.asarray(a, dtype=float)
         return a.reshape((1,) + core) if a.size == int(np.prod(core)) else rows(a, core)
 
-    out = np.empty((int(np.prod(shape)) if shape else 1, 4))
-    ok = swap_bds_kernel(rows(lam, (4,)), rows(mu, (4,)), wht(noise_rows(Q, (4,))), noise_rows(p, ()), out,
-                         _v.NEG_ATOL, _v.TRACE_ATOL)
-    return out.reshape(shape + (4,)), bool(ok)
+    n = int(np.prod(shape)) if shape else 1
+    out = np.empty((n, 4))
+    ok = map_rows(swap_bds_kernel, n, (rows(lam, (4,)), rows(mu, (4,)), wht(noise_rows(Q, (4,))), noise_rows(p, ()),
+                                       out, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2, 3, 4))
+    return out.reshape(shape + (4,)), all(ok)
 
 
 def swap(
@@ -169,7 +171,8 @@ def swap(
     Qb = np.ascontiguousarray(np.broadcast_to(Q, shape + (4,)).reshape(-1, 4))
     out = np.empty_like(Lb)
     prob = np.empty(Lb.shape[0])
-    swap_dm_kernel(Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob)
+    map_rows(swap_dm_kernel, Lb.shape[0], (Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob), (0, 1, 2, 3, 5, 6),
+             min_rows=DM_PARALLEL_MIN_ROWS)
     return Heralded(out.reshape(shape + (4, 4)), prob.reshape(shape))
 
 
@@ -196,8 +199,8 @@ def swap_chain(
     Returns
     -------
     Heralded
-        End-to-end state and the probability that all ``n − 1`` measurements succeed. For BDS the closed form is one product in the
-        Walsh–Hadamard domain: ``ŵ'_s = Π_i λ̂_i,s · ((1−p) Q̂_s)^(n−1)`` for ``s ≠ 0``.
+        End-to-end state and the probability that all ``n − 1`` measurements succeed. For BDS the closed form is one
+        product in the Walsh–Hadamard domain: ``ŵ'_s = Π_i λ̂_i,s · ((1−p) Q̂_s)^(n−1)`` for ``s ≠ 0``.
 
     Examples
     --------

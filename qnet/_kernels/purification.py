@@ -117,9 +117,8 @@ _U = _pair_unitaries()
 
 
 @jit(inline="always")
-def _rotate(u, r, out, dagger):
-    """out = u r u^dagger (or u^dagger r u if ``dagger``) for 4x4 matrices, explicit loops."""
-    tmp = np.empty((4, 4), dtype=np.complex128)
+def _rotate(u, r, out, tmp, dagger):
+    """out = u r u^dagger (or u^dagger r u if ``dagger``) for 4x4 matrices, explicit loops; ``tmp`` is scratch."""
     for i in range(4):
         for j in range(4):
             acc = 0.0 + 0.0j
@@ -134,25 +133,21 @@ def _rotate(u, r, out, dagger):
             out[i, j] = acc
 
 
-@jit
-def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
-    """One density-matrix purification: writes the normalised 4x4 output (qubits A1, B1, in the frame
-    after the circuit) into ``out`` and returns the success probability.
-
-    ``code1``/``code2`` select the bilocal pre-rotation of the kept/sacrificed pair (see
-    :func:`_pair_unitaries`); ``fa``, ``fb`` are the nodes' gate fidelities, ``qa``, ``qb`` their
-    measurement flip probabilities.
-    """
+@jit(inline="always")
+def _purify_dm(r1, r2, code1, code2, fa, fb, qa, qb, out, work):
+    """One density-matrix purification into ``out`` (normalised 4x4, qubits A1, B1, in the frame after the
+    circuit); returns the success probability. ``work`` is scratch of shape (4, 4, 4), reused across rows so
+    the loop allocates nothing."""
     if code1 != 0:
-        k1 = np.empty((4, 4), dtype=np.complex128)
-        _rotate(_U[code1], r1, k1, False)
+        k1 = work[0]
+        _rotate(_U[code1], r1, k1, work[2], False)
     else:
-        k1 = np.ascontiguousarray(r1)
+        k1 = r1
     if code2 != 0:
-        k2 = np.empty((4, 4), dtype=np.complex128)
-        _rotate(_U[code2], r2, k2, False)
+        k2 = work[1]
+        _rotate(_U[code2], r2, k2, work[2], False)
     else:
-        k2 = np.ascontiguousarray(r2)
+        k2 = r2
     w_same = (1.0 - qa) * (1.0 - qb) + qa * qb
     w_diff = qa * (1.0 - qb) + (1.0 - qa) * qb
     if fa == 1.0 and fb == 1.0:
@@ -175,9 +170,9 @@ def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
         # D_A(rho) = I/4 (x) Tr_{A1 A2} rho. Only the blocks with equal measured indices on both sides
         # are kept by the measurement, so we need the partial traces
         # sa[b1, b1', b2] = sum_{x, y} E((x b1, y b2), (x b1', y b2)) and
-        # sb[a1, a1', a2] = sum_{x, y} E((a1 x, a2 y), (a1' x, a2 y)).
-        sa = np.zeros((2, 2, 2), dtype=np.complex128)
-        sb = np.zeros((2, 2, 2), dtype=np.complex128)
+        # sb[a1, a1', a2] = sum_{x, y} E((a1 x, a2 y), (a1' x, a2 y)),
+        # stored in work[3] as sa[u, v, z] = work[3, 2u + v, z] and sb[u, v, z] = work[3, 2u + v, 2 + z].
+        part = work[3]
         for u in range(2):
             for v in range(2):
                 for z in range(2):
@@ -193,8 +188,8 @@ def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
                             j1 = 2 * v + x
                             i2 = 2 * z + y
                             acc_b += k1[i1, j1] * k2[i2 ^ i1, i2 ^ j1]
-                    sa[u, v, z] = acc_a
-                    sb[u, v, z] = acc_b
+                    part[2 * u + v, z] = acc_a
+                    part[2 * u + v, 2 + z] = acc_b
         cf = fa * fb
         ca = 0.25 * (1.0 - fa) * fb
         cb = 0.25 * fa * (1.0 - fb)
@@ -209,9 +204,9 @@ def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
                     w = w_same if (m >> 1) == (m & 1) else w_diff
                     v = cf * k1[i1, j1] * k2[m ^ i1, m ^ j1]
                     if same_a:
-                        v += ca * sa[i1 & 1, j1 & 1, m & 1]
+                        v += ca * part[2 * (i1 & 1) + (j1 & 1), m & 1]
                     if same_b:
-                        v += cb * sb[i1 >> 1, j1 >> 1, m >> 1]
+                        v += cb * part[2 * (i1 >> 1) + (j1 >> 1), 2 + (m >> 1)]
                     acc += w * v
                 if i1 == j1:
                     acc += cab
@@ -225,14 +220,28 @@ def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
 
 
 @jit
+def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
+    """One density-matrix purification: writes the normalised 4x4 output (qubits A1, B1, in the frame
+    after the circuit) into ``out`` and returns the success probability.
+
+    ``r1``/``r2`` are C-contiguous complex 4x4 matrices; ``code1``/``code2`` select the bilocal pre-rotation
+    of the kept/sacrificed pair (see :func:`_pair_unitaries`); ``fa``, ``fb`` are the nodes' gate fidelities,
+    ``qa``, ``qb`` their measurement flip probabilities.
+    """
+    work = np.empty((4, 4, 4), dtype=np.complex128)
+    return _purify_dm(r1, r2, code1, code2, fa, fb, qa, qb, out, work)
+
+
+@jit
 def dm_purify_rows(r1, r2, code1, code2, code_back, fa, fb, qa, qb, out, p):
     """Batched :func:`dm_purify_one` over rows ``(n, 4, 4)``; ``code_back != 0`` undoes that pre-rotation
     on the output."""
     ub = _U[code_back]
-    tmp = np.empty((4, 4), dtype=np.complex128)
+    work = np.empty((4, 4, 4), dtype=np.complex128)
+    res = np.empty((4, 4), dtype=np.complex128)
     for i in range(r1.shape[0]):
         if code_back != 0:
-            p[i] = dm_purify_one(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], tmp)
-            _rotate(ub, tmp, out[i], True)
+            p[i] = _purify_dm(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], res, work)
+            _rotate(ub, res, out[i], work[2], True)
         else:
-            p[i] = dm_purify_one(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], out[i])
+            p[i] = _purify_dm(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], out[i], work)
