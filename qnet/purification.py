@@ -690,8 +690,8 @@ def purification_gain(
         ``measurement_error``, ``gate_fidelity_b`` and ``measurement_error_b``.
     fom : str or FigureOfMerit
         A :class:`qnet.FigureOfMerit`, or the name of one of :data:`FIGURES_OF_MERIT`: ``fidelity``,
-        ``concurrence``, ``negativity``, ``log_negativity``, ``entanglement_of_formation``, ``relative_entropy_of_entanglement``,
-        ``hashing_yield``, ``chsh_max``, ``fidelity_witness``, ``bb84_key_fraction``,
+        ``concurrence``, ``negativity``, ``log_negativity``, ``entanglement_of_formation``,
+        ``relative_entropy_of_entanglement``, ``hashing_yield``, ``chsh_max``, ``fidelity_witness``, ``bb84_key_fraction``,
         ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
     baseline : str
         One of :data:`BASELINES`:
