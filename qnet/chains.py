@@ -426,11 +426,16 @@ def _renewal_kernel(G: np.ndarray) -> np.ndarray:
     """``sum_n G^{*n}`` on ``[0, T)``: the power-series inverse of ``1 - G`` modulo ``x^T`` (``G[0] = 0``).
 
     The first ``_HEAD`` terms come from the direct recursion; then Newton's iteration doubles the
-    number of exact terms per step, ``b <- b - b (a b - 1)``, with linear (zero-padded) convolutions
-    only. A single cyclic FFT division ``1 / (1 - FFT(G))`` is not exact: the series has no end, and
-    its mass beyond the FFT length wraps around into the window (the mass delivered after
-    ``2 t_trunc``, ~1e-6 for Li et al.'s example with cut-offs).
+    number of exact terms per step, ``b <- b - b (a b - 1)``. Both products of a step from ``k`` to
+    ``k2 <= 2k`` terms are cyclic convolutions of length ``k2`` sharing the transform of ``b`` (middle
+    products): ``a b`` has ``k2 + k - 1`` terms and its wrap-around lands below ``k``, where the step
+    reads nothing, and the correction needs only ``k2 - k`` terms of a product of ``k`` and ``k2 - k``
+    terms, which do not wrap. A single cyclic FFT division ``1 / (1 - FFT(G))`` would not be exact: the
+    series has no end, and its mass beyond the FFT length wraps around into the window (the mass
+    delivered after ``2 t_trunc``, ~1e-6 for Li et al.'s example with cut-offs).
     """
+    from scipy import fft as sfft
+
     T = G.shape[0]
     a = -G
     a[0] += 1.0
@@ -438,8 +443,9 @@ def _renewal_kernel(G: np.ndarray) -> np.ndarray:
     b = _k.series_inverse_head(np.ascontiguousarray(G, dtype=np.float64), k)
     while k < T:
         k2 = min(2 * k, T)
-        high = _fft_conv(a[:k2], b, k2)[k:]          # a b = 1 + x^k * high  (mod x^k2)
-        b = np.concatenate([b, -_fft_conv(b[: k2 - k], high, k2 - k)])
+        b_hat = sfft.rfft(b, k2)
+        high = sfft.irfft(sfft.rfft(a[:k2]) * b_hat, k2)[k:]      # a b = 1 + x^k * high  (mod x^k2)
+        b = np.concatenate([b, -sfft.irfft(sfft.rfft(high, k2) * b_hat, k2)[: k2 - k]])
         k = k2
     return b
 
