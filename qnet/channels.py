@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import map_rows
+from ._kernels import map_rows, readonly
 
 __all__ = [
     "PauliMemory",
@@ -335,9 +335,16 @@ def wht(x: np.ndarray) -> np.ndarray:
     return np.stack([s0 + s1, d0 + d1, s0 - s1, d0 - d1], axis=-1)
 
 
-def _rows(arr: np.ndarray, batch: tuple[int, ...], core: int) -> np.ndarray:
-    """``arr`` broadcast to ``batch + (core,)`` and viewed as rows ``(n, core)`` (copies only if it must)."""
-    return np.broadcast_to(arr, batch + (core,)).reshape(-1, core)
+def _rows(arr: np.ndarray, batch: tuple[int, ...], core: tuple[int, ...]) -> np.ndarray:
+    """``arr`` as read-only C-contiguous rows for a kernel: ``(1,) + core`` when one entry serves the whole batch
+    (the kernels reuse it), else broadcast to ``batch + core`` and flattened to ``(n,) + core`` (copied only if it
+    must be). Always the same array type, so numba compiles each kernel once."""
+    size = int(np.prod(core))
+    if arr.size == size:
+        rows = np.ascontiguousarray(arr, dtype=np.float64).reshape((1,) + core)
+    else:
+        rows = np.ascontiguousarray(np.broadcast_to(arr, batch + core), dtype=np.float64).reshape((-1,) + core)
+    return readonly(rows)
 
 
 def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -352,7 +359,7 @@ def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
     batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
     out = np.empty(batch + (4,))
     rows = out.reshape(-1, 4)
-    map_rows(bds_scale_wht, rows.shape[0], (_rows(lam, batch, 4), _rows(factors, batch, 3), rows), (0, 1, 2))
+    map_rows(bds_scale_wht, rows.shape[0], (_rows(lam, batch, (4,)), _rows(factors, batch, (3,)), rows), (0, 1, 2))
     return out
 
 
@@ -375,9 +382,8 @@ def _idle_factors(rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray, t_b
     expo = np.empty(fbatch + (3,))
     rows = expo.reshape(-1, 3)
     n = rows.shape[0]
-    map_rows(idle_exponents, n, (_rows(rates_a, fbatch, 3), np.broadcast_to(t_a, fbatch).reshape(-1),
-                                 _rows(rates_b, fbatch, 3), np.broadcast_to(t_b, fbatch).reshape(-1), rows),
-             (0, 1, 2, 3, 4))
+    map_rows(idle_exponents, n, (_rows(rates_a, fbatch, (3,)), _rows(t_a, fbatch, ()), _rows(rates_b, fbatch, (3,)),
+                                 _rows(t_b, fbatch, ()), rows), (0, 1, 2, 3, 4))
     map_rows(_exp_in_place, n, (rows,), (0,))
     return expo
 
@@ -407,7 +413,7 @@ def _bds_apply_eta_checked(lam: np.ndarray, factors: np.ndarray) -> tuple[np.nda
     out = np.empty(batch + (4,))
     rows = out.reshape(-1, 4)
     ok = map_rows(bds_scale_wht_checked, rows.shape[0],
-                  (_rows(lam, batch, 4), _rows(factors, batch, 3), rows, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2))
+                  (_rows(lam, batch, (4,)), _rows(factors, batch, (3,)), rows, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2))
     return out, all(ok)
 
 

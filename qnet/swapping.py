@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows
+from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows, readonly
 from ._kernels.swapping import swap_bds_kernel, swap_dm_kernel
 from .channels import wht
 from .noise import OperationNoise, resolve
@@ -78,20 +78,20 @@ def _check_common(noise: OperationNoise, bsm: str) -> tuple[np.ndarray, np.ndarr
 
 def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray,
               shape: tuple) -> tuple[np.ndarray, bool]:
-    """Closed form on broadcast rows (numba kernel; broadcast inputs are not copied), with the values of ``lam`` and
-    ``mu`` checked in the same pass; returns ``(out, ok)``, ``ok`` False when they break a rule of
-    ``_validation.bds`` (then ``out`` is garbage)."""
+    """Closed form on the rows (numba kernel), with the values of ``lam`` and ``mu`` checked in the same pass;
+    returns ``(out, ok)``, ``ok`` False when they break a rule of ``_validation.bds`` (then ``out`` is garbage).
+    Every input goes to the kernel as read-only C-contiguous rows (one compiled version)."""
     def rows(a: np.ndarray, core: tuple) -> np.ndarray:
-        return np.broadcast_to(a, shape + core).reshape((-1,) + core) if shape else a.reshape((1,) + core)
+        return readonly(np.ascontiguousarray(np.broadcast_to(a, shape + core), dtype=np.float64).reshape((-1,) + core))
 
     def noise_rows(a: np.ndarray, core: tuple) -> np.ndarray:
         """One row when the noise is the same for every state (the kernel reuses it), else the broadcast rows."""
         a = np.asarray(a, dtype=float)
-        return a.reshape((1,) + core) if a.size == int(np.prod(core)) else rows(a, core)
+        return readonly(a.reshape((1,) + core)) if a.size == int(np.prod(core)) else rows(a, core)
 
     n = int(np.prod(shape)) if shape else 1
     out = np.empty((n, 4))
-    ok = map_rows(swap_bds_kernel, n, (rows(lam, (4,)), rows(mu, (4,)), wht(noise_rows(Q, (4,))), noise_rows(p, ()),
+    ok = map_rows(swap_bds_kernel, n, (rows(lam, (4,)), rows(mu, (4,)), readonly(wht(noise_rows(Q, (4,)))), noise_rows(p, ()),
                                        out, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2, 3, 4))
     return out.reshape(shape + (4,)), all(ok)
 
@@ -165,10 +165,10 @@ def swap(
         L = bds_to_dm(L)
     if kr == "bds":
         R = bds_to_dm(R)
-    Lb = np.ascontiguousarray(np.broadcast_to(L, shape + (4, 4)).reshape(-1, 4, 4), dtype=np.complex128)
-    Rb = np.ascontiguousarray(np.broadcast_to(R, shape + (4, 4)).reshape(-1, 4, 4), dtype=np.complex128)
-    pb = np.ascontiguousarray(np.broadcast_to(p, shape).reshape(-1))
-    Qb = np.ascontiguousarray(np.broadcast_to(Q, shape + (4,)).reshape(-1, 4))
+    Lb, Rb = (readonly(np.ascontiguousarray(np.broadcast_to(x, shape + (4, 4)).reshape(-1, 4, 4), dtype=np.complex128))
+              for x in (L, R))
+    pb = readonly(np.ascontiguousarray(np.broadcast_to(p, shape).reshape(-1), dtype=np.float64))
+    Qb = readonly(np.ascontiguousarray(np.broadcast_to(Q, shape + (4,)).reshape(-1, 4), dtype=np.float64))
     out = np.empty_like(Lb)
     prob = np.empty(Lb.shape[0])
     map_rows(swap_dm_kernel, Lb.shape[0], (Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob), (0, 1, 2, 3, 5, 6),

@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any, Callable, Sequence
 
 import numba
+import numpy as np
 
 jit = partial(numba.njit, cache=True, error_model="numpy", nogil=True)
 
@@ -53,6 +54,15 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
+def readonly(arr: np.ndarray) -> np.ndarray:
+    """A read-only view of ``arr``. Numba compiles one machine-code version per argument type, and a writable and
+    a read-only array are different types: wrappers pass every kernel input read-only, so each kernel compiles once
+    whichever way its input was made (``np.broadcast_to`` views are read-only, fresh arrays writable)."""
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
 def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Sequence[int],
              min_rows: int = PARALLEL_MIN_ROWS) -> list[Any]:
     """Run ``kernel(*args)`` over the rows ``[0, n)`` on numba's number of threads; return each chunk's result.
@@ -74,4 +84,4 @@ def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Seq
     return [first] + [f.result() for f in futures]
 
 
-__all__ = ["DM_PARALLEL_MIN_ROWS", "PARALLEL_MIN_ROWS", "jit", "map_rows"]
+__all__ = ["DM_PARALLEL_MIN_ROWS", "PARALLEL_MIN_ROWS", "jit", "map_rows", "readonly"]

@@ -19,53 +19,61 @@ from . import jit
 def idle_exponents(ra, ta, rb, tb, out):  # pragma: no cover - compiled
     """Exponents of the WHT factors ``[ηx, ηz, ηy]`` of idling both qubits, per row (``exp`` is applied by numpy).
 
-    ``ra``, ``rb``: rates (n, 3) ``(γx, γy, γz)``; ``ta``, ``tb``: times (n,). On each qubit
-    ``ηx = exp(−2(γy+γz)t)``, ``ηy = exp(−2(γx+γz)t)``, ``ηz = exp(−2(γx+γy)t)``; the exponents of A
-    and B are added. Each ``γ_i t`` is formed first, so huge finite rates at ``t = 0`` give 0 (never
-    ``inf * 0``) and overflow gives ``-inf`` (η = 0).
+    ``ra``, ``rb``: rates (n, 3) ``(γx, γy, γz)``; ``ta``, ``tb``: times (n,); an input of one row serves every
+    row. On each qubit ``ηx = exp(−2(γy+γz)t)``, ``ηy = exp(−2(γx+γz)t)``, ``ηz = exp(−2(γx+γy)t)``; the
+    exponents of A and B are added. Each ``γ_i t`` is formed first, so huge finite rates at ``t = 0`` give 0
+    (never ``inf * 0``) and overflow gives ``-inf`` (η = 0).
     """
     n = out.shape[0]
+    sra = 1 if ra.shape[0] > 1 else 0
+    sta = 1 if ta.shape[0] > 1 else 0
+    srb = 1 if rb.shape[0] > 1 else 0
+    stb = 1 if tb.shape[0] > 1 else 0
     for i in range(n):
-        t_a = ta[i]
-        t_b = tb[i]
-        xa = ra[i, 0] * t_a
-        ya = ra[i, 1] * t_a
-        za = ra[i, 2] * t_a
-        xb = rb[i, 0] * t_b
-        yb = rb[i, 1] * t_b
-        zb = rb[i, 2] * t_b
+        t_a = ta[i * sta]
+        t_b = tb[i * stb]
+        xa = ra[i * sra, 0] * t_a
+        ya = ra[i * sra, 1] * t_a
+        za = ra[i * sra, 2] * t_a
+        xb = rb[i * srb, 0] * t_b
+        yb = rb[i * srb, 1] * t_b
+        zb = rb[i * srb, 2] * t_b
         out[i, 0] = -2.0 * ((ya + za) + (yb + zb))
         out[i, 1] = -2.0 * ((xa + ya) + (xb + yb))
         out[i, 2] = -2.0 * ((xa + za) + (xb + zb))
     return out
 
 
-@jit
-def _scale_row(a, b, c, d, f, out):  # pragma: no cover - compiled (inlined by LLVM)
-    """One row: ``out = max(0, ¼ WHT(WHT([a, b, c, d]) * [1, f[0], f[1], f[2]]))``."""
+@jit(inline="always")
+def _scale_row(a, b, c, d, f, j, out, i):  # pragma: no cover - compiled
+    """Row ``i`` of ``out`` = ``max(0, ¼ WHT(WHT([a, b, c, d]) * [1, f[j, 0], f[j, 1], f[j, 2]]))``."""
     s0 = a + b
     s1 = c + d
     d0 = a - b
     d1 = c - d
     h0 = s0 + s1
-    h1 = (d0 + d1) * f[0]
-    h2 = (s0 - s1) * f[1]
-    h3 = (d0 - d1) * f[2]
+    h1 = (d0 + d1) * f[j, 0]
+    h2 = (s0 - s1) * f[j, 1]
+    h3 = (d0 - d1) * f[j, 2]
     p0 = h0 + h1
     p1 = h2 + h3
     q0 = h0 - h1
     q1 = h2 - h3
-    out[0] = max(0.25 * (p0 + p1), 0.0)
-    out[1] = max(0.25 * (q0 + q1), 0.0)
-    out[2] = max(0.25 * (p0 - p1), 0.0)
-    out[3] = max(0.25 * (q0 - q1), 0.0)
+    out[i, 0] = max(0.25 * (p0 + p1), 0.0)
+    out[i, 1] = max(0.25 * (q0 + q1), 0.0)
+    out[i, 2] = max(0.25 * (p0 - p1), 0.0)
+    out[i, 3] = max(0.25 * (q0 - q1), 0.0)
 
 
 @jit
 def bds_scale_wht(lam, f, out):  # pragma: no cover - compiled
-    """``out[i] = max(0, ¼ WHT(WHT(lam[i]) * [1, f[i,0], f[i,1], f[i,2]]))`` for every row."""
+    """``out[i] = max(0, ¼ WHT(WHT(lam[i]) * [1, f[i,0], f[i,1], f[i,2]]))`` for every row; ``lam`` or ``f`` of
+    one row serves every row."""
+    sl = 1 if lam.shape[0] > 1 else 0
+    sf = 1 if f.shape[0] > 1 else 0
     for i in range(out.shape[0]):
-        _scale_row(lam[i, 0], lam[i, 1], lam[i, 2], lam[i, 3], f[i], out[i])
+        j = i * sl
+        _scale_row(lam[j, 0], lam[j, 1], lam[j, 2], lam[j, 3], f, i * sf, out, i)
     return out
 
 
@@ -78,11 +86,14 @@ def bds_scale_wht_checked(lam, f, out, neg_atol, trace_atol):  # pragma: no cove
     ``trace_atol``; the caller then validates with numpy to raise the error, and ``out`` is garbage.
     """
     ok = True
+    sl = 1 if lam.shape[0] > 1 else 0
+    sf = 1 if f.shape[0] > 1 else 0
     for i in range(out.shape[0]):
-        a0 = lam[i, 0]
-        b0 = lam[i, 1]
-        c0 = lam[i, 2]
-        d0 = lam[i, 3]
+        j = i * sl
+        a0 = lam[j, 0]
+        b0 = lam[j, 1]
+        c0 = lam[j, 2]
+        d0 = lam[j, 3]
         ok &= (a0 >= -neg_atol) & (b0 >= -neg_atol) & (c0 >= -neg_atol) & (d0 >= -neg_atol)
         ok &= (a0 < np.inf) & (b0 < np.inf) & (c0 < np.inf) & (d0 < np.inf)
         a = max(a0, 0.0)
@@ -90,5 +101,5 @@ def bds_scale_wht_checked(lam, f, out, neg_atol, trace_atol):  # pragma: no cove
         c = max(c0, 0.0)
         d = max(d0, 0.0)
         ok &= abs(((a + b) + c) + d - 1.0) <= trace_atol
-        _scale_row(a, b, c, d, f[i], out[i])
+        _scale_row(a, b, c, d, f, i * sf, out, i)
     return ok

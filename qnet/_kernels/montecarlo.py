@@ -136,7 +136,7 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                     else:
                         d = 1
                         while d <= tl - te:
-                            f = _fid(a, cA[cur], d) if ta < tb else _fid(b, cB[cur], d)
+                            f = _fid(a, cA[cur], float(d)) if ta < tb else _fid(b, cB[cur], float(d))
                             if f < fc:
                                 break
                             d += 1

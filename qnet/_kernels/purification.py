@@ -240,8 +240,7 @@ def dm_purify_rows(r1, r2, code1, code2, code_back, fa, fb, qa, qb, out, p):
     work = np.empty((4, 4, 4), dtype=np.complex128)
     res = np.empty((4, 4), dtype=np.complex128)
     for i in range(r1.shape[0]):
+        target = res if code_back != 0 else out[i]
+        p[i] = _purify_dm(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], target, work)
         if code_back != 0:
-            p[i] = _purify_dm(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], res, work)
             _rotate(ub, res, out[i], work[2], True)
-        else:
-            p[i] = _purify_dm(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], out[i], work)
