@@ -1,8 +1,8 @@
 """Benchmarks of issue 6: exact repeater-chain distributions and the Monte Carlo engine.
 
-Targets (one core): 8 segments with cut-offs at t_trunc = 3000 in <= 10 ms; 16 segments
-swap-only at t_trunc = 65536 in <= 300 ms; Monte Carlo >= 1e6 link-generation events per
-second. Each case is timed against a straightforward implementation in the same run.
+Targets (one core): 8 segments with cut-offs at t_trunc = 3000 in <= 1 ms and 16 segments
+swap-only at t_trunc = 65536 in <= 30 ms (issue 16; issue 6 asked for 10 ms and 300 ms);
+Monte Carlo >= 1e6 link-generation events per second. Each case is timed against a straightforward implementation in the same run.
 """
 
 from __future__ import annotations
@@ -127,10 +127,10 @@ def _mc_rate_note() -> str:
 
 CASES = [
     Case("chain 8 segments, memory cut-offs, t_trunc=3000", _setup8, _run8, reference=_ref8,
-         reference_name="O(T^2) joins + series term by term", target_s=0.010, reference_repeat=1,
+         reference_name="O(T^2) joins + series term by term", target_s=0.001, reference_repeat=1,
          note="includes validation; O(T) windowed joins in numba, exact renewal (power-series inverse: direct head, Newton doublings by FFT)"),
     Case("chain 16 segments swap-only, t_trunc=65536", _setup16, _run16, reference=_ref16,
-         reference_name="same joins, series iterated with fftconvolve", target_s=0.300, reference_repeat=1,
+         reference_name="same joins, series iterated with fftconvolve", target_s=0.030, reference_repeat=1,
          repeat=5),
     Case(f"Monte Carlo 8 segments, {MC_N} deliveries", lambda: (MC_N,), _run_mc, reference=_python_mc,
          reference_name="pure-Python recursion", reference_repeat=1, repeat=5,

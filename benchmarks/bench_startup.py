@@ -9,8 +9,10 @@ to check for BLAS), and that happens on the first call of any cached kernel.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 
 from harness import Case
 
@@ -23,8 +25,30 @@ _CALLS = {
 }
 
 
-def _process(code: str) -> None:
-    subprocess.run([sys.executable, "-c", code], check=True)
+def _process(code: str, cache_dir: str | None = None) -> None:
+    env = dict(os.environ) if cache_dir is None else {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+# The ten main entry points, each called once on small inputs (issue 16's compile-time target: whole processes
+# with an empty numba cache, so every kernel they reach is compiled).
+_TEN = """
+import qnet
+w = qnet.werner(0.95); m = qnet.depolarizing_rates(1.0); d = qnet.to_density_matrix(w)
+qnet.purify(w, w); qnet.idle(w, m, 0.1); qnet.swap(w, w); qnet.purify(d, d)
+qnet.optimal_purification_time(w, w, m, 0.01, 0.1)
+qnet.chain_delivery(("swap", "swap"), 0.3, 0.9, 0.98, 100.0, cutoff=10, t_trunc=500)
+qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 0.9, 100.0).simulate(1000, seed=1)
+qnet.path_delivery(qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.99), [0, 1, 2, 3], t_trunc=500)
+qnet.search_schedules(qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.9, 0.98, 100.0), max_rounds=0, t_trunc=500)
+qnet.simulate_network(qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.98), [(0, 3)], n_deliveries=10, seed=1)
+"""
+_WARM = tempfile.mkdtemp(prefix="qnet-warm-cache-")
+
+
+def _cold(code: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="qnet-empty-cache-") as empty:
+        _process(code, empty)
 
 
 def _case(name: str, call: str) -> Case:
@@ -36,6 +60,12 @@ def _case(name: str, call: str) -> Case:
 
 
 CASES = [_case(name, call) for name, call in _CALLS.items()] + [
+    Case("fresh process, empty numba cache: import qnet + first calls of ten entry points", lambda: (_TEN,), _cold,
+         reference=lambda code: _process(code, _WARM), reference_name="the same process with a warm cache",
+         target_s=8.0, repeat=1, warmup=0, reference_repeat=3,
+         note="purify, idle, swap, purify of density matrices, optimal_purification_time, chain_delivery, "
+              "RepeaterChain.simulate, path_delivery, search_schedules, simulate_network; the difference of the two "
+              "columns is numba compiling every kernel they reach (the event kernel alone about 30 s)"),
     Case("fresh process: import qnet", lambda: (_SETUP,), _process, reference=lambda code: _process("import numpy"),
          reference_name="fresh process: import numpy", repeat=3, reference_repeat=3, warmup=1),
 ]

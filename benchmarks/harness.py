@@ -21,7 +21,9 @@ class Case:
     ``setup()`` returns the arguments (a tuple) passed to ``run`` and ``reference``;
     it is called once and not timed. ``run`` is qnet's implementation, ``reference``
     the independent one it is compared with (plain numpy, QuTiP, a peer simulator),
-    or ``None``. ``target_s`` is the per-call target from the issue, if any.
+    or ``None``. ``target_s`` is the per-call target from the issue, if any; ``ratio_target`` a target
+    relative to the reference timed in the same run: met when ``median <= ratio_target * reference``
+    (e.g. 2.0 for "at most twice a plain copy", 1 / 1.7 for "at least 1.7x faster than one thread").
     ``warmup`` calls (e.g. numba compilation) are not timed.
     """
 
@@ -31,6 +33,7 @@ class Case:
     reference: Callable[..., Any] | None = None
     reference_name: str = ""
     target_s: float | None = None
+    ratio_target: float | None = None
     repeat: int = 7
     reference_repeat: int = 3
     warmup: int = 1
@@ -60,7 +63,18 @@ def measure(case: Case) -> dict:
         out["speedup"] = out["reference_s"] / out["median_s"]
     if case.target_s is not None:
         out["meets_target"] = out["median_s"] <= case.target_s
+    if case.ratio_target is not None:
+        out["meets_target"] = out["median_s"] <= case.ratio_target * out["reference_s"]
     return out
+
+
+def target_text(case: Case) -> str:
+    """The target cell: an absolute time, a multiple of the reference, or a speed-up over it."""
+    if case.ratio_target is not None:
+        if case.ratio_target < 1.0:
+            return f"≥ {1.0 / case.ratio_target:.2g}× faster than the reference"
+        return f"≤ {case.ratio_target:.2g}× the reference"
+    return fmt_seconds(case.target_s)
 
 
 def fmt_seconds(s: float | None) -> str:
@@ -81,9 +95,13 @@ def table(rows: list[tuple[str, Case, dict]]) -> str:
     ]
     for module, case, r in rows:
         speed = f"{r['speedup']:.1f}×" if "speedup" in r else "–"
+        if case.ratio_target is not None and case.ratio_target >= 1.0:  # a floor: how many times the reference
+            speed = f"qnet = {1.0 / r['speedup']:.2f}× the reference"
+        elif case.ratio_target is not None:
+            speed = f"{r['speedup']:.2f}×"
         met = {True: "yes", False: "**no**"}.get(r.get("meets_target"), "–")
         lines.append(
             f"| {module} | {case.name} | {fmt_seconds(r['median_s'])} | {case.reference_name or '–'} | "
-            f"{fmt_seconds(r.get('reference_s'))} | {speed} | {fmt_seconds(case.target_s)} | {met} |"
+            f"{fmt_seconds(r.get('reference_s'))} | {speed} | {target_text(case)} | {met} |"
         )
     return "\n".join(lines)

@@ -117,19 +117,19 @@ _U = _pair_unitaries()
 
 
 @jit(inline="always")
-def _rotate(u, r, out, tmp, dagger):
-    """out = u r u^dagger (or u^dagger r u if ``dagger``) for 4x4 matrices, explicit loops; ``tmp`` is scratch."""
+def _rotate(u, r, out, tmp):
+    """out = u r u^dagger for 4x4 matrices, explicit loops; ``tmp`` is scratch."""
     for i in range(4):
         for j in range(4):
             acc = 0.0 + 0.0j
             for k in range(4):
-                acc += (np.conj(u[k, i]) if dagger else u[i, k]) * r[k, j]
+                acc += u[i, k] * r[k, j]
             tmp[i, j] = acc
     for i in range(4):
         for j in range(4):
             acc = 0.0 + 0.0j
             for k in range(4):
-                acc += tmp[i, k] * (u[k, j] if dagger else np.conj(u[j, k]))
+                acc += tmp[i, k] * np.conj(u[j, k])
             out[i, j] = acc
 
 
@@ -140,12 +140,12 @@ def _purify_dm(r1, r2, code1, code2, fa, fb, qa, qb, out, work):
     the loop allocates nothing."""
     if code1 != 0:
         k1 = work[0]
-        _rotate(_U[code1], r1, k1, work[2], False)
+        _rotate(_U[code1], r1, k1, work[2])
     else:
         k1 = r1
     if code2 != 0:
         k2 = work[1]
-        _rotate(_U[code2], r2, k2, work[2], False)
+        _rotate(_U[code2], r2, k2, work[2])
     else:
         k2 = r2
     w_same = (1.0 - qa) * (1.0 - qb) + qa * qb
@@ -235,12 +235,12 @@ def dm_purify_one(r1, r2, code1, code2, fa, fb, qa, qb, out):
 @jit
 def dm_purify_rows(r1, r2, code1, code2, code_back, fa, fb, qa, qb, out, p):
     """Batched :func:`dm_purify_one` over rows ``(n, 4, 4)``; ``code_back != 0`` undoes that pre-rotation
-    on the output."""
-    ub = _U[code_back]
+    on the output (``u^dagger rho u`` is ``_rotate`` by ``u^dagger``)."""
+    ub = np.ascontiguousarray(np.conj(_U[code_back]).T)
     work = np.empty((4, 4, 4), dtype=np.complex128)
     res = np.empty((4, 4), dtype=np.complex128)
     for i in range(r1.shape[0]):
         target = res if code_back != 0 else out[i]
         p[i] = _purify_dm(r1[i], r2[i], code1, code2, fa[i], fb[i], qa[i], qb[i], target, work)
         if code_back != 0:
-            _rotate(ub, res, out[i], work[2], True)
+            _rotate(ub, res, out[i], work[2])
