@@ -39,6 +39,7 @@ truncation; the mass delivered at or after ``t_trunc`` is reported as ``truncati
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Sequence
@@ -334,6 +335,14 @@ def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float
     if twirl:
         D = np.einsum("kq,qij->kij", _TWIRL, D)
     D[np.abs(D) < 1e-15] = 0.0
+    return D
+
+
+@functools.cache
+def _werner_distill_tensor() -> np.ndarray:
+    """The Werner model's distillation map (ideal twirled BBPSSW), computed once per process (read-only)."""
+    D = distill_tensor("bbpssw", 1.0, 0.0, True)
+    D.flags.writeable = False
     return D
 
 
@@ -635,7 +644,7 @@ def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         node_c[:, 0] = 0.0
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, distill_tensor("bbpssw", 1.0, 0.0, True))
+    return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, _werner_distill_tensor())
 
 
 def chain_delivery(
@@ -1093,7 +1102,7 @@ def _flatten(model: "_Model") -> ChainTree:
 
     return ChainTree(root, arr(0, np.int64), arr(1, np.int64), arr(2, np.int64), arr(3), arr(4).reshape(-1, 4),
                      arr(5).reshape(-1, 4), arr(6).reshape(-1, 4), arr(7, np.int64), arr(8), float(model.p_swap),
-                     np.ascontiguousarray(model.D_distill if model.D_distill is not None else _SWAP_D))
+                     np.array(model.D_distill if model.D_distill is not None else _SWAP_D, dtype=np.float64))
 
 
 # ---------------------------------------------------------------- optimizer
