@@ -23,10 +23,10 @@ MEMORY_TIME, FIDELITY, RUN_TIME = 0, 1, 2
 
 
 @jit
-def _window_sums(f, c, tau):
-    """``R[t] = sum_{s = max(0, t - tau)}^{t - 1} f[s] exp(-c (t - s))`` for every t."""
+def _window_sums(f, c, tau, out):
+    """``out[t] = sum_{s = max(0, t - tau)}^{t - 1} f[s] exp(-c (t - s))`` for every t (``out[0]`` is left as it
+    is: 0 in a zeroed array)."""
     T = f.shape[0]
-    out = np.zeros(T)
     e1 = np.exp(-c)
     etail = np.exp(-c * (tau + 1.0)) if tau < T else 0.0
     r = 0.0
@@ -35,7 +35,6 @@ def _window_sums(f, c, tau):
         if tau < T and t - 1 - tau >= 0:
             r -= f[t - 1 - tau] * etail
         out[t] = r
-    return out
 
 
 @jit
@@ -71,11 +70,11 @@ def join_window(JA, JB, cA, cB, tau, D, pairs):
         needB[pairs[n, 1]] = True
     needA[0] = True
     needB[0] = True
-    for i in range(4):
+    for i in range(4):  # into the rows of RA, RB (a row assignment RA[i] = ... would compile numba's shape errors)
         if needA[i]:
-            RA[i] = _window_sums(JA[:, i].copy(), cA[i], tau)
+            _window_sums(JA[:, i], cA[i], tau, RA[i])
         if needB[i]:
-            RB[i] = _window_sums(JB[:, i].copy(), cB[i], tau)
+            _window_sums(JB[:, i], cB[i], tau, RB[i])
     passed = np.zeros(T)
     for t in range(1, T):
         passed[t] = JA[t, 0] * JB[t, 0] + JB[t, 0] * RA[0, t] + JA[t, 0] * RB[0, t]

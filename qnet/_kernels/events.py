@@ -57,7 +57,9 @@ def _push(H, n, seq, t, pri, kind, target, ver):
     """Insert an event; returns the heap (a larger copy when full), its size and the next sequence number."""
     if n == H.shape[0]:
         H2 = np.empty((2 * n, 5))
-        H2[:n] = H
+        for i in range(n):  # a loop, not H2[:n] = H: a slice assignment compiles numba's shape-error formatting (~5 s)
+            for k in range(5):
+                H2[i, k] = H[i, k]
         H = H2
     key = pri * _PRI + seq
     i = n
