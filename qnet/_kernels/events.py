@@ -226,9 +226,10 @@ def _free(ctx, p, t):
     ctx[5][p, 1] += 1
 
 
-@jit(inline="always")
+@jit
 def _free_at(ctx, p, when, t, H, n, seq):
-    """Free one slot of pool ``p`` at ``when`` (now if ``when <= t``, else by an event) and dispatch it."""
+    """Free one slot of pool ``p`` at ``when`` (now if ``when <= t``, else by an event) and dispatch it (a call,
+    not inlined: its six call sites in :func:`_operate` would each be typed and compiled again)."""
     if when <= t:
         _free(ctx, p, t)
         ctx[11][0] = p
