@@ -91,8 +91,9 @@ def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray,
 
     n = int(np.prod(shape)) if shape else 1
     out = np.empty((n, 4))
-    ok = map_rows(swap_bds_kernel, n, (rows(lam, (4,)), rows(mu, (4,)), readonly(wht(noise_rows(Q, (4,)))), noise_rows(p, ()),
-                                       out, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2, 3, 4))
+    q_hat = readonly(wht(noise_rows(Q, (4,))))
+    ok = map_rows(swap_bds_kernel, n, (rows(lam, (4,)), rows(mu, (4,)), q_hat, noise_rows(p, ()), out, _v.NEG_ATOL,
+                                       _v.TRACE_ATOL), (0, 1, 2, 3, 4))
     return out.reshape(shape + (4,)), all(ok)
 
 

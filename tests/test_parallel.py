@@ -8,6 +8,10 @@ numpy eigenvalue test it replaces.
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+
 import numba
 import numpy as np
 import pytest
@@ -143,3 +147,37 @@ def test_dm_check_failures_raise_the_numpy_messages(spoil, message):
     spoil(rho)
     with pytest.raises(ValueError, match=message):
         _v.density_matrix(rho)
+
+
+# ---------------------------------------------------------------- one compiled version per kernel
+_SIGNATURES = r"""
+import numpy as np, qnet
+from qnet._kernels import channels, purification, swapping, validation
+rng = np.random.default_rng(0)
+lam = rng.dirichlet(np.ones(4), 5000)
+views = [lam, lam[::2], np.broadcast_to(lam[0], (4096, 4)), lam.copy(order="F"), lam[:3].tolist()]
+ro = lam.copy(); ro.flags.writeable = False
+views.append(ro)
+for x in views:
+    qnet.idle(x, qnet.dephasing_rates(1.0), 0.1)
+    qnet.idle(x, qnet.PauliMemory(1.0, 2.0, 3.0), np.linspace(0, 1, len(x)))
+    qnet.purify(x, x, "dejmps", gate_fidelity=0.99)
+    qnet.purify(x, x, "bbpssw", gate_fidelity=np.full(len(x), 0.98))
+    qnet.swap(x, x, gate_fidelity=0.99)
+    rho = qnet.to_density_matrix(np.asarray(x)[:50])
+    qnet.purify(rho, rho, "dejmps", gate_fidelity=0.9, rotate_back=True)
+    qnet.purify(rho[::2], rho[1::2])
+    qnet.swap(rho, rho)
+kernels = [channels.idle_exponents, channels.bds_scale_wht, channels.bds_scale_wht_checked,
+           purification.bds_purify_scalar, purification.bds_purify_rows, purification.dm_purify_rows,
+           swapping.swap_bds_kernel, swapping.swap_dm_kernel, validation.dm_check]
+print({k.__name__: len(k.signatures) for k in kernels})
+"""
+
+
+def test_each_batch_kernel_compiles_once_whatever_the_input_arrays():
+    """Fresh, strided, broadcast, Fortran-ordered, read-only and list inputs reach every kernel as the same array
+    types (numba compiles one version per argument type; each extra version costs seconds on a cold cache)."""
+    out = subprocess.run([sys.executable, "-c", _SIGNATURES], capture_output=True, text=True, check=True).stdout
+    counts = ast.literal_eval(out.strip().splitlines()[-1])
+    assert counts == dict.fromkeys(counts, 1), counts
