@@ -253,13 +253,44 @@ def purify(
     ((2, 4), (2,))
     """
     _v.option(protocol, "protocol", PROTOCOLS)
-    if not isinstance(rotate_back, (bool, np.bool_)):
-        raise TypeError(f"rotate_back must be True or False, got {type(rotate_back).__name__} {rotate_back!r}")
+    return _purify_read(_read_pair(kept, sacrificed, form), protocol, noise=noise, rotate_back=rotate_back,
+                        noise_b=noise_b, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
+                        gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """The two input states as read once at the public boundary: ``kept``/``sacrificed`` as given, their kinds and
+    arrays, and whether the arrays are large float64 Bell-diagonal batches left for the kernel to check (then the
+    arrays are the raw inputs)."""
+
+    kept: Any
+    sacrificed: Any
+    form: str
+    deferred: bool
+    k_kind: str
+    k: np.ndarray
+    s_kind: str
+    s: np.ndarray
+
+
+def _read_pair(kept: Any, sacrificed: Any, form: str) -> _Pair:
+    """Read (and, unless deferred to the kernel, validate) the two input states, once."""
     # Large float64 BDS arrays are checked inside the compiled purification (one pass over memory); their shapes
-    # and every other argument are checked here first.
+    # and every other argument are checked before it.
     deferred = _v.bds_deferrable(kept, form) and _v.bds_deferrable(sacrificed, form)
     k_kind, k = ("bds", kept) if deferred else _v.state(kept, "kept", form)
     s_kind, s = ("bds", sacrificed) if deferred else _v.state(sacrificed, "sacrificed", form)
+    return _Pair(kept, sacrificed, form, deferred, k_kind, k, s_kind, s)
+
+
+def _purify_read(pair: _Pair, protocol: str, *, noise: OperationNoise | None, rotate_back: bool,
+                 noise_b: OperationNoise | None, gate_fidelity: Any, measurement_error: Any, gate_fidelity_b: Any,
+                 measurement_error_b: Any) -> Heralded:
+    """:func:`purify` on inputs already read by :func:`_read_pair` (never validated a second time)."""
+    if not isinstance(rotate_back, (bool, np.bool_)):
+        raise TypeError(f"rotate_back must be True or False, got {type(rotate_back).__name__} {rotate_back!r}")
+    k_kind, k, s_kind, s = pair.k_kind, pair.k, pair.s_kind, pair.s
     node_a = resolve(noise, gate_fidelity, measurement_error)
     f, q = np.asarray(node_a.gate_fidelity), np.asarray(node_a.measurement_error)
     if noise_b is None and gate_fidelity_b is None and measurement_error_b is None:
@@ -288,10 +319,10 @@ def purify(
     extra = {"rotate_back": bool(rotate_back), "gate_fidelity_b": fb, "measurement_error_b": qb}
     if kind == "bds":
         # inputs clipped at 0 and noise weights >= 0: every output entry is >= 0
-        out, p, ok = _bds_purify_checked(k, s, protocol, f, q, **extra)
+        out, p, ok = _bds_purify_checked(k, s, protocol, f, q, **extra, check=pair.deferred)
         if not ok:  # only a deferred check can fail: the validators raise their messages
-            _, k = _v.state(kept, "kept", form)
-            _, s = _v.state(sacrificed, "sacrificed", form)
+            _, k = _v.state(pair.kept, "kept", pair.form)
+            _, s = _v.state(pair.sacrificed, "sacrificed", pair.form)
             out, p = bds_purify(k, s, protocol, f, q, **extra)  # pragma: no cover - a sum at the tolerance
     else:
         out, p = dm_purify(k, s, protocol, f, q, **extra)
@@ -691,8 +722,8 @@ def purification_gain(
     fom : str or FigureOfMerit
         A :class:`qnet.FigureOfMerit`, or the name of one of :data:`FIGURES_OF_MERIT`: ``fidelity``,
         ``concurrence``, ``negativity``, ``log_negativity``, ``entanglement_of_formation``,
-        ``relative_entropy_of_entanglement``, ``hashing_yield``, ``chsh_max``, ``fidelity_witness``, ``bb84_key_fraction``,
-        ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
+        ``relative_entropy_of_entanglement``, ``hashing_yield``, ``chsh_max``, ``fidelity_witness``,
+        ``bb84_key_fraction``, ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
     baseline : str
         One of :data:`BASELINES`:
 
@@ -729,15 +760,12 @@ def purification_gain(
     fom = as_figure_of_merit(fom, weighted)
     _v.option(baseline, "baseline", BASELINES)
     _v.option(fresher, "fresher", ("kept", "sacrificed"))
-    # Large float64 BDS arrays are checked inside the compiled purification (one pass over memory); their shapes
-    # and every other argument are checked here first.
-    deferred = _v.bds_deferrable(kept, form) and _v.bds_deferrable(sacrificed, form)
-    k_kind, k = ("bds", kept) if deferred else _v.state(kept, "kept", form)
-    s_kind, s = ("bds", sacrificed) if deferred else _v.state(sacrificed, "sacrificed", form)
-    noise = dict(noise=noise, gate_fidelity=gate_fidelity, measurement_error=measurement_error, rotate_back=rotate_back,
-                 noise_b=noise_b, gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
+    pair = _read_pair(kept, sacrificed, form)
+    k_kind, k, s_kind, s = pair.k_kind, pair.k, pair.s_kind, pair.s
     kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
-    out, p = purify(k, s, protocol, form="auto" if kind == "dm" else "bds", **noise)
+    out, p = _purify_read(pair, protocol, noise=noise, rotate_back=rotate_back, noise_b=noise_b,
+                          gate_fidelity=gate_fidelity, measurement_error=measurement_error,
+                          gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
     m_out, m_k, m_s = fom(out, kind), fom(k, k_kind), fom(s, s_kind)
     value = m_out * p if fom.weighted else m_out
     base = baseline_values(m_k, m_s, baseline, fresher, fom.weighted, fom.sign)

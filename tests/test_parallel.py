@@ -1,4 +1,5 @@
-"""Batch kernels on all cores: bit-for-bit the results of one thread, the same errors, any chunking.
+"""Batch kernels: on all cores (bit-for-bit the results of one thread, the same errors, any chunking), each input
+validated once, each kernel compiled once.
 
 The row kernels run through ``qnet._kernels.map_rows``, one contiguous chunk per numba thread. Each case
 compares a batch large enough to be split with the same call on one thread (``numba.set_num_threads(1)``) and
@@ -213,3 +214,29 @@ def test_forked_workers_start_their_own_row_threads():
         pool.terminate()
     for r in results:
         assert np.array_equal(r, expected)
+
+
+# ---------------------------------------------------------------- each input validated once
+@pytest.mark.parametrize("size", [3, PARALLEL_MIN_ROWS])
+def test_states_are_validated_once_on_their_way_down(monkeypatch, size):
+    """Small inputs are validated once by numpy at the boundary; large float64 Bell-diagonal batches not at all
+    by numpy (the kernel checks them in its pass). ``purification_gain`` hands its read inputs to the purification
+    instead of validating them again in ``purify``."""
+    seen = []
+    state = _v.state
+
+    def counting(value, name, form="auto"):
+        seen.append(name)
+        return state(value, name, form)
+
+    monkeypatch.setattr(_v, "state", counting)
+    kept, sac = LAM[:size], MU[:size]
+    expected = {"kept": 0, "sacrificed": 0} if size >= _v.FAST_CHECK_MIN_SIZE // 4 else {"kept": 1, "sacrificed": 1}
+    for call in (lambda: qnet.purify(kept, sac, "dejmps"),
+                 lambda: qnet.purification_gain(kept, sac, "dejmps", "fidelity", "worse")):
+        seen.clear()
+        call()
+        assert {k: seen.count(k) for k in expected} == expected
+    seen.clear()
+    qnet.swap(kept, sac)
+    assert {k: seen.count(k) for k in ("left", "right")} == {"left": expected["kept"], "right": expected["kept"]}

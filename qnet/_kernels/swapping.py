@@ -118,7 +118,7 @@ def swap_bds_kernel(lam, mu, q_hat, p_gate, out, neg_atol, trace_atol):
     (1,); out : (n, 4). Rows may be broadcast views (stride 0); a noise array of one row serves every row. Entries of
     ``lam``/``mu`` in ``[-neg_atol, 0)`` are used as 0. Returns False when a row of ``lam`` or ``mu`` is
     non-finite, below ``-neg_atol`` or off unit sum by more than ``trace_atol`` (the caller then validates with
-    numpy to raise; ``out`` is garbage).
+    numpy to raise; ``out`` is garbage). Infinite tolerances check nothing (inputs validated already).
     """
     ok = True
     q_rows = q_hat.shape[0] > 1
