@@ -272,10 +272,10 @@ def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
 def _dm_fast(arr: np.ndarray) -> np.ndarray | None:
     """Hermitian part of a complex128 ``(..., 4, 4)`` array whose matrices all pass the checks of
     :func:`density_matrix`, computed in one compiled pass; None if any fails (the numpy checks then raise)."""
-    from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows, readonly
+    from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, map_rows
     from ._kernels.validation import dm_check
 
-    rows = readonly(np.ascontiguousarray(arr).reshape(-1, 4, 4))
+    rows = kernel_rows(arr, arr.shape[:-2], (4, 4), dtype=np.complex128)
     herm = np.empty(rows.shape, dtype=np.complex128)
     bad = map_rows(dm_check, rows.shape[0], (rows, herm, HERMITIAN_ATOL, TRACE_ATOL), (0, 1),
                    min_rows=DM_PARALLEL_MIN_ROWS)

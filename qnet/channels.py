@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import map_rows, readonly
+from ._kernels import kernel_rows, map_rows
 
 __all__ = [
     "PauliMemory",
@@ -335,18 +335,6 @@ def wht(x: np.ndarray) -> np.ndarray:
     return np.stack([s0 + s1, d0 + d1, s0 - s1, d0 - d1], axis=-1)
 
 
-def _rows(arr: np.ndarray, batch: tuple[int, ...], core: tuple[int, ...]) -> np.ndarray:
-    """``arr`` as read-only C-contiguous rows for a kernel: ``(1,) + core`` when one entry serves the whole batch
-    (the kernels reuse it), else broadcast to ``batch + core`` and flattened to ``(n,) + core`` (copied only if it
-    must be). Always the same array type, so numba compiles each kernel once."""
-    size = int(np.prod(core))
-    if arr.size == size:
-        rows = np.ascontiguousarray(arr, dtype=np.float64).reshape((1,) + core)
-    else:
-        rows = np.ascontiguousarray(np.broadcast_to(arr, batch + core), dtype=np.float64).reshape((-1,) + core)
-    return readonly(rows)
-
-
 def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """Multiply the WHT components s=1,2,3 of ``lam`` by ``factors[..., 0:3]`` = [ηx, ηz, ηy]-ordered products.
 
@@ -354,13 +342,20 @@ def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """
     from ._kernels.channels import bds_scale_wht
 
+    out, args = _scale_args(lam, factors)
+    map_rows(bds_scale_wht, args[2].shape[0], args, (0, 1, 2))
+    return out
+
+
+def _scale_args(lam: Any, factors: Any) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The output of a WHT scaling and the kernel's arrays ``(lam rows, factor rows, output rows)``; a state or a
+    factor row shared by the whole batch is passed once."""
     lam = np.asarray(lam, dtype=np.float64)
     factors = np.asarray(factors, dtype=np.float64)
     batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
     out = np.empty(batch + (4,))
-    rows = out.reshape(-1, 4)
-    map_rows(bds_scale_wht, rows.shape[0], (_rows(lam, batch, (4,)), _rows(factors, batch, (3,)), rows), (0, 1, 2))
-    return out
+    return out, (kernel_rows(lam, batch, (4,), share=True), kernel_rows(factors, batch, (3,), share=True),
+                 out.reshape(-1, 4))
 
 
 def bds_idle(lam: np.ndarray, eta_a: np.ndarray, eta_b: np.ndarray) -> np.ndarray:
@@ -382,8 +377,9 @@ def _idle_factors(rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray, t_b
     expo = np.empty(fbatch + (3,))
     rows = expo.reshape(-1, 3)
     n = rows.shape[0]
-    map_rows(idle_exponents, n, (_rows(rates_a, fbatch, (3,)), _rows(t_a, fbatch, ()), _rows(rates_b, fbatch, (3,)),
-                                 _rows(t_b, fbatch, ()), rows), (0, 1, 2, 3, 4))
+    inputs = tuple(kernel_rows(x, fbatch, core, share=True) for x, core in
+                   ((rates_a, (3,)), (t_a, ()), (rates_b, (3,)), (t_b, ())))
+    map_rows(idle_exponents, n, inputs + (rows,), (0, 1, 2, 3, 4))
     map_rows(_exp_in_place, n, (rows,), (0,))
     return expo
 
@@ -409,11 +405,8 @@ def _bds_apply_eta_checked(lam: np.ndarray, factors: np.ndarray) -> tuple[np.nda
     """
     from ._kernels.channels import bds_scale_wht_checked
 
-    batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
-    out = np.empty(batch + (4,))
-    rows = out.reshape(-1, 4)
-    ok = map_rows(bds_scale_wht_checked, rows.shape[0],
-                  (_rows(lam, batch, (4,)), _rows(factors, batch, (3,)), rows, _v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2))
+    out, args = _scale_args(lam, factors)
+    ok = map_rows(bds_scale_wht_checked, args[2].shape[0], args + (_v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2))
     return out, all(ok)
 
 

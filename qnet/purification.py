@@ -61,7 +61,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows, readonly
+from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, map_rows
 from ._kernels import purification as _k
 from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit
 from .results import Heralded, Result
@@ -154,8 +154,7 @@ def _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rot
     err = qa * (1.0 - qb) + (1.0 - qa) * qb  # probability that the reported parity is flipped
     batch = np.broadcast_shapes(lam.shape[:-1], mu.shape[:-1], fid.shape, err.shape)
     n = int(np.prod(batch))
-    lam2 = readonly(np.ascontiguousarray(np.broadcast_to(lam, batch + (4,))).reshape(n, 4))
-    mu2 = readonly(np.ascontiguousarray(np.broadcast_to(mu, batch + (4,))).reshape(n, 4))
+    lam2, mu2 = kernel_rows(lam, batch, (4,)), kernel_rows(mu, batch, (4,))
     out = np.empty((n, 4))
     p = np.empty(n)
     tol = (_v.NEG_ATOL, _v.TRACE_ATOL) if check else (-1.0, 0.0)
@@ -163,8 +162,7 @@ def _bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rot
         ok = map_rows(_k.bds_purify_scalar, n, (lam2, mu2, float(fid), float(err), src_k, src_s, src_o, tw, out, p,
                                                 *tol), (0, 1, 8, 9))
     else:
-        fid = readonly(np.ascontiguousarray(np.broadcast_to(fid, batch)).reshape(n))
-        err = readonly(np.ascontiguousarray(np.broadcast_to(err, batch)).reshape(n))
+        fid, err = kernel_rows(fid, batch), kernel_rows(err, batch)
         ok = map_rows(_k.bds_purify_rows, n, (lam2, mu2, fid, err, src_k, src_s, src_o, tw, out, p, *tol),
                       (0, 1, 2, 3, 8, 9))
     return out.reshape(batch + (4,)), p.reshape(batch), all(ok)
@@ -356,9 +354,8 @@ def dm_purify(
     fa, qa, fb, qb = _node_noise(gate_fidelity, measurement_error, gate_fidelity_b, measurement_error_b)
     batch = np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2], fa.shape, qa.shape, fb.shape, qb.shape)
     n = int(np.prod(batch))
-    r1 = readonly(np.ascontiguousarray(np.broadcast_to(rho, batch + (4, 4))).reshape(n, 4, 4))
-    r2 = readonly(np.ascontiguousarray(np.broadcast_to(sigma, batch + (4, 4))).reshape(n, 4, 4))
-    fa, fb, qa, qb = (readonly(np.ascontiguousarray(np.broadcast_to(x, batch)).reshape(n)) for x in (fa, fb, qa, qb))
+    r1, r2 = (kernel_rows(x, batch, (4, 4), dtype=np.complex128) for x in (rho, sigma))
+    fa, fb, qa, qb = (kernel_rows(x, batch) for x in (fa, fb, qa, qb))
     out = np.empty((n, 4, 4), dtype=np.complex128)
     p = np.empty(n)
     map_rows(_k.dm_purify_rows, n, (r1, r2, c1, c2, cb, fa, fb, qa, qb, out, p), (0, 1, 5, 6, 7, 8, 9, 10),

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import DM_PARALLEL_MIN_ROWS, map_rows, readonly
+from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, map_rows, readonly
 from ._kernels.swapping import swap_bds_kernel, swap_dm_kernel
 from .channels import wht
 from .noise import OperationNoise, resolve
@@ -82,20 +82,12 @@ def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray, sha
     ``check`` (inputs not validated yet); returns ``(out, ok)``, ``ok`` False when they break a rule of
     ``_validation.bds`` (then ``out`` is garbage). Every input goes to the kernel as read-only C-contiguous rows
     (one compiled version)."""
-    def rows(a: np.ndarray, core: tuple) -> np.ndarray:
-        return readonly(np.ascontiguousarray(np.broadcast_to(a, shape + core), dtype=np.float64).reshape((-1,) + core))
-
-    def noise_rows(a: np.ndarray, core: tuple) -> np.ndarray:
-        """One row when the noise is the same for every state (the kernel reuses it), else the broadcast rows."""
-        a = np.asarray(a, dtype=float)
-        return readonly(a.reshape((1,) + core)) if a.size == int(np.prod(core)) else rows(a, core)
-
     n = int(np.prod(shape)) if shape else 1
     out = np.empty((n, 4))
-    q_hat = readonly(wht(noise_rows(Q, (4,))))
+    q_hat = readonly(wht(kernel_rows(Q, shape, (4,), share=True)))
     tol = (_v.NEG_ATOL, _v.TRACE_ATOL) if check else (np.inf, np.inf)  # infinite tolerances: nothing to fail
-    ok = map_rows(swap_bds_kernel, n, (rows(lam, (4,)), rows(mu, (4,)), q_hat, noise_rows(p, ()), out, *tol),
-                  (0, 1, 2, 3, 4))
+    ok = map_rows(swap_bds_kernel, n, (kernel_rows(lam, shape, (4,)), kernel_rows(mu, shape, (4,)), q_hat,
+                                       kernel_rows(p, shape, share=True), out, *tol), (0, 1, 2, 3, 4))
     return out.reshape(shape + (4,)), all(ok)
 
 
@@ -168,10 +160,8 @@ def swap(
         L = bds_to_dm(L)
     if kr == "bds":
         R = bds_to_dm(R)
-    Lb, Rb = (readonly(np.ascontiguousarray(np.broadcast_to(x, shape + (4, 4)).reshape(-1, 4, 4), dtype=np.complex128))
-              for x in (L, R))
-    pb = readonly(np.ascontiguousarray(np.broadcast_to(p, shape).reshape(-1), dtype=np.float64))
-    Qb = readonly(np.ascontiguousarray(np.broadcast_to(Q, shape + (4,)).reshape(-1, 4), dtype=np.float64))
+    Lb, Rb = (kernel_rows(x, shape, (4, 4), dtype=np.complex128) for x in (L, R))
+    pb, Qb = kernel_rows(p, shape), kernel_rows(Q, shape, (4,))
     out = np.empty_like(Lb)
     prob = np.empty(Lb.shape[0])
     map_rows(swap_dm_kernel, Lb.shape[0], (Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob), (0, 1, 2, 3, 5, 6),

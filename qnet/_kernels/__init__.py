@@ -3,8 +3,11 @@
 Every kernel is compiled through :data:`jit` (``cache=True`` so a second
 process reuses the machine code, ``error_model="numpy"`` so division follows
 IEEE rules instead of raising, ``nogil=True`` so threads run kernels side by
-side). Kernels never validate input and never raise: the public wrappers in
-``qnet/*.py`` check and reshape arrays first.
+side). Kernels never raise: the public wrappers in ``qnet/*.py`` check and
+reshape arrays first (some kernels also check the values they read in the same
+pass and report a flag, from which the wrapper raises the validator's message).
+Wrappers hand inputs over through :func:`kernel_rows`, so every kernel sees one
+array type and numba compiles it once.
 
 Row-wise batch kernels run on all cores through :func:`map_rows`: the rows are
 split into one contiguous chunk per thread and the same compiled kernel runs on
@@ -63,6 +66,17 @@ def readonly(arr: np.ndarray) -> np.ndarray:
     return view
 
 
+def kernel_rows(arr: Any, batch: tuple[int, ...], core: tuple[int, ...] = (), *, dtype: Any = np.float64,
+                share: bool = False) -> np.ndarray:
+    """``arr`` broadcast to ``batch + core`` as read-only C-contiguous rows ``(n,) + core`` (copied only if it must
+    be), the one array type kernels receive. With ``share``, an array holding a single entry of shape ``core`` is
+    passed as one row ``(1,) + core``, which kernels that accept a shared row reuse for every row."""
+    arr = np.asarray(arr)
+    if share and arr.size == int(np.prod(core)):
+        return readonly(np.ascontiguousarray(arr, dtype=dtype).reshape((1,) + core))
+    return readonly(np.ascontiguousarray(np.broadcast_to(arr, batch + core), dtype=dtype).reshape((-1,) + core))
+
+
 def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Sequence[int],
              min_rows: int = PARALLEL_MIN_ROWS) -> list[Any]:
     """Run ``kernel(*args)`` over the rows ``[0, n)`` on numba's number of threads; return each chunk's result.
@@ -84,4 +98,4 @@ def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Seq
     return [first] + [f.result() for f in futures]
 
 
-__all__ = ["DM_PARALLEL_MIN_ROWS", "PARALLEL_MIN_ROWS", "jit", "map_rows", "readonly"]
+__all__ = ["DM_PARALLEL_MIN_ROWS", "PARALLEL_MIN_ROWS", "jit", "kernel_rows", "map_rows", "readonly"]
