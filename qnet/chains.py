@@ -39,6 +39,7 @@ truncation; the mass delivered at or after ``t_trunc`` is reported as ``truncati
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import math
@@ -52,11 +53,12 @@ from . import _validation as _v
 from ._kernels import chains as _k
 from ._kernels import montecarlo as _mc
 from .channels import pauli_rate_array, wht
-from .errors import NeverDeliversError, TruncationError
+from .errors import InfeasibleError, NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
 from .noise import OperationNoise, scalar_noise
 from .results import MonteCarloResult, Result
 from .schedules import Schedule, nested_segments, span, validate_levels
+from .states import werner_rows
 
 __all__ = [
     "CUT_TYPES",
@@ -361,6 +363,8 @@ class _Model:
     cutoffs: tuple             # one per cut-off slot of the schedule
     cut_type: str
     D_distill: np.ndarray | None
+    protocol: str = "bbpssw"   # the distillation variant D_distill encodes
+    auto: tuple | None = None  # (gate_fidelity, measurement_error, twirl) when protocol="auto" was asked for
 
     @property
     def n(self) -> int:
@@ -706,7 +710,8 @@ def chain_delivery(
         General model: Pauli rates ``(γx, γy, γz)`` per time step of every node's memory (one for all
         nodes, or one per node ``0..n``). A stored pair decoheres at both its end nodes.
     protocol : str, optional
-        General model: purification variant of the ``"distill"`` levels (default ``"dejmps"``).
+        General model: purification variant of the distillations, a name of :data:`qnet.PROTOCOLS` or ``"auto"``
+        (default; the rule of :class:`RepeaterChain`).
     twirl : bool, optional
         General model: twirl every distilled pair to Werner form (default False; with ``"bbpssw"`` and
         depolarizing memories this is exactly the Werner model).
@@ -771,7 +776,7 @@ def chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, m
         if value is None:
             raise TypeError(f"the general model needs {name}= (give link_state= and memory=)")
     return RepeaterChain(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type,
-                         protocol="dejmps" if protocol is None else protocol, twirl=False if twirl is None else twirl,
+                         protocol="auto" if protocol is None else protocol, twirl=False if twirl is None else twirl,
                          noise=noise)
 
 
@@ -785,10 +790,10 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
 
 def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                noise: OperationNoise) -> _Model:
-    from .purification import PROTOCOLS
+    from .purification import PROTOCOL_OPTIONS
 
     schedule = validate_schedule(schedule)
-    _v.option(purification, "protocol", PROTOCOLS)
+    _v.option(purification, "protocol", PROTOCOL_OPTIONS)
     p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
@@ -804,8 +809,44 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    D = distill_tensor(purification, noise.gate_fidelity, noise.measurement_error, twirl)
-    return _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, D)
+    f, q = float(noise.gate_fidelity), float(noise.measurement_error)
+    model = _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, None,
+                   purification, (f, q, twirl) if purification == "auto" else None)
+    return _with_schedule(model, schedule, cuts) if purification == "auto" else \
+        dataclasses.replace(model, D_distill=distill_tensor(purification, f, q, twirl))
+
+
+def _auto_protocol(model: _Model) -> str:
+    """The variant ``protocol="auto"`` gives a chain's distillations: the one (a single variant for the whole
+    schedule) whose ideal run, with fresh links, no waiting, no failures and the chain's operation noise, delivers
+    the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`."""
+    from .purification import AUTO_TIE_ATOL, PROTOCOLS, bds_purify
+
+    f, q, twirl = model.auto
+    lam = 0.25 * wht(model.link_hat)
+    xor = np.arange(4)[:, None] ^ np.arange(4)[None, :]
+
+    def run(name: str) -> float:
+        def combine(op, slot, span_a, span_b, a, b):
+            if op == "swap":  # ideal swap: the Z2 x Z2 convolution of the two Bell-diagonal states
+                return np.array([np.dot(a, b[xor[k]]) for k in range(4)])
+            out, p = bds_purify(a, b, name, f, q)
+            return werner_rows(out[0]) if twirl and p > 0 else out
+
+        return float(model.fold(lambda start: lam[start], combine)[0])
+
+    fid = [run(name) for name in PROTOCOLS]
+    best = max(fid)
+    return next(name for name, v in zip(PROTOCOLS, fid) if v >= best - AUTO_TIE_ATOL)
+
+
+def _with_schedule(model: _Model, schedule: Schedule, cuts: tuple) -> _Model:
+    """The model under another schedule; ``protocol="auto"`` is decided again for it."""
+    m = dataclasses.replace(model, schedule=schedule, cutoffs=cuts)
+    if m.auto is None:
+        return m
+    name = _auto_protocol(m)
+    return dataclasses.replace(m, protocol=name, D_distill=distill_tensor(name, *m.auto))
 
 
 def _reference_delivery(model: _Model, t_trunc: int) -> ChainDelivery:
@@ -857,7 +898,10 @@ class RepeaterChain:
     cutoff, cut_type
         Cut-offs per level and their type, as in :func:`chain_delivery`.
     protocol : str
-        Purification variant of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
+        Purification variant of the distillations: a name of :data:`qnet.PROTOCOLS`, or ``"auto"`` (default):
+        the variant whose ideal run of the schedule (fresh links, no waiting, no failures, the chain's operation
+        noise) delivers the highest fidelity, one variant for the whole schedule, decided again by
+        :meth:`with_schedule`; ties go to the first in :data:`qnet.PROTOCOLS`. :attr:`protocol` says which.
     twirl : bool
         Twirl every distilled pair to Werner form.
     noise : OperationNoise, optional
@@ -881,7 +925,7 @@ class RepeaterChain:
     __slots__ = ("_model", "_model_kind")
 
     def __init__(self, schedule: Sequence[str], p_gen: Any, p_swap: float, link_state: Any, memory: Any,
-                 cutoff: Any = None, cut_type: str = "memory_time", *, protocol: str = "dejmps", twirl: bool = False,
+                 cutoff: Any = None, cut_type: str = "memory_time", *, protocol: str = "auto", twirl: bool = False,
                  noise: OperationNoise | None = None) -> None:
         model = _bds_model(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type, protocol, twirl,
                            scalar_noise(noise))
@@ -937,6 +981,19 @@ class RepeaterChain:
         return self._model.p_swap
 
     @property
+    def protocol(self) -> str:
+        """The distillation variant the chain runs (``"auto"`` resolved; ``"bbpssw"`` with a Werner twirl in the
+        Werner model).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.RepeaterChain(("distill", "distill"), 0.2, 0.9, qnet.werner(0.9), [0, 0, 1e-3]).protocol
+        'dejmps'
+        """
+        return self._model.protocol
+
+    @property
     def cutoff(self) -> tuple:
         """Cut-off of every level (``None``: none)."""
         return self._model.cutoffs
@@ -964,8 +1021,7 @@ class RepeaterChain:
         cut_type = self.cut_type if cut_type is None else cut_type
         cuts = _cutoffs(cutoff, cut_type, self.schedule.n_slots, self.schedule.slot_name)
         m = self._model
-        return self._from_model(_Model(m.schedule, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, cut_type,
-                                       m.D_distill), self._model_kind)
+        return self._from_model(dataclasses.replace(m, cutoffs=cuts, cut_type=cut_type), self._model_kind)
 
     def with_schedule(self, schedule: Any) -> "RepeaterChain":
         """The same segments, memories and operations under another schedule over as many segments; the cut-off
@@ -984,8 +1040,7 @@ class RepeaterChain:
             raise ValueError(f"the chain's cut-offs {m.cutoffs} differ between {m.schedule.slot_name}s; with another "
                              f"schedule give the cut-offs anew (build the chain again)")
         cuts = _cutoffs(m.cutoffs[0] if m.cutoffs else None, m.cut_type, schedule.n_slots, schedule.slot_name)
-        return self._from_model(_Model(schedule, m.p_gen, m.link_hat, m.node_c, m.p_swap, cuts, m.cut_type,
-                                       m.D_distill), self._model_kind)
+        return self._from_model(_with_schedule(m, schedule, cuts), self._model_kind)
 
     def delivery(self, t_trunc: int = 1000, *, tol: float | None = 1e-6) -> ChainDelivery:
         """Exact delivery-time distribution and delivered states (see :func:`chain_delivery`).
@@ -1109,12 +1164,23 @@ def _flatten(model: "_Model") -> ChainTree:
 @dataclass(frozen=True, repr=False)
 class CutoffOptimum(Result):
     """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery
-    (whose ``problem`` is the identity of the chain with the best cut-offs)."""
+    (whose ``problem`` is the identity of the chain with the best cut-offs).
+
+    ``at_bound`` says that a cut-off of the optimum sits on a bound of the search interval (the optimum may lie
+    beyond it: widen ``bounds``); ``scan`` holds the uniform cut-offs of the bracketing scan and their values
+    (0 where a candidate does not deliver within ``t_trunc`` and ``tol``).
+    """
 
     cutoff: tuple
     value: float
     delivery: ChainDelivery
     n_evaluations: int
+    at_bound: bool = False
+    scan: tuple = ()
+
+
+#: Points of the bracketing scan of :func:`optimize_cutoff` (geometric for time cut-offs, linear for fidelity).
+SCAN_POINTS = 32
 
 
 def _bounds(bounds: Any, cut_type: str, T: int) -> tuple[float, float]:
@@ -1134,9 +1200,36 @@ def _bounds(bounds: Any, cut_type: str, T: int) -> tuple[float, float]:
     return lo, hi
 
 
+def _scan_grid(lo: float, hi: float, integer: bool, n: int = SCAN_POINTS) -> np.ndarray:
+    """The bracketing scan's cut-offs in ``[lo, hi]``: integers spaced geometrically (every integer where the grid
+    is denser), or ``n`` evenly spaced thresholds; both ends included."""
+    if not integer:
+        return np.linspace(lo, hi, n)
+    lo_i, hi_i = math.ceil(lo), math.floor(hi)
+    if hi_i - lo_i + 1 <= n:
+        return np.arange(lo_i, hi_i + 1, dtype=float)
+    return np.unique(np.concatenate([[lo_i], np.round(np.geomspace(max(lo_i, 1), hi_i, n)), [hi_i]]))
+
+
+def _refine_integer(f: Callable[[int], float], a: int, b: int) -> None:
+    """Golden-section search for the largest ``f`` on the integers of ``[a, b]``, ending
+    with every integer of the last bracket of at most 8 evaluated; ``f`` keeps its own record of the best."""
+    while b - a > 8:
+        x1 = b - int(round((b - a) * 0.6180339887498949))
+        x2 = a + int(round((b - a) * 0.6180339887498949))
+        if x1 >= x2:
+            break
+        if f(x1) >= f(x2):
+            b = x2
+        else:
+            a = x1
+    for x in range(a, b + 1):
+        f(x)
+
+
 def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed, maxiter
               ) -> CutoffOptimum:
-    from scipy.optimize import differential_evolution
+    from scipy.optimize import differential_evolution, minimize_scalar
 
     schedule = model.schedule
     T = validate_t_trunc(t_trunc)
@@ -1157,39 +1250,70 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     integer = cut_type != "fidelity"
     cache: dict = {}
 
-    def cut_of(x: np.ndarray) -> tuple:
-        vals = [int(round(v)) if integer else float(v) for v in x]
-        return tuple(vals) if per_level else (vals[0],) * schedule.n_slots
+    def cut_of(x: Any) -> tuple:
+        vals = [int(round(v)) if integer else float(v) for v in np.atleast_1d(x)]
+        return tuple(vals) if len(vals) > 1 else (vals[0],) * schedule.n_slots
 
-    def evaluate(x: np.ndarray) -> float:
-        c = cut_of(x)
+    def value(c: tuple) -> float:
         if c not in cache:
-            m = _Model(model.schedule, model.p_gen, model.link_hat, model.node_c, model.p_swap,
-                       _cutoffs(c, cut_type, schedule.n_slots, schedule.slot_name), cut_type, model.D_distill)
+            m = dataclasses.replace(model, cutoffs=_cutoffs(c, cut_type, schedule.n_slots, schedule.slot_name),
+                                    cut_type=cut_type)
             try:
                 r = _result(_evaluate(m, T), m, None)
             except (NeverDeliversError, TruncationError):  # a genuinely infeasible candidate: no delivery in window
                 cache[c] = (0.0, None)
             else:
-                cache[c] = (float(fom(r)) if r.truncation_error <= tol else 0.0, r)
-        return -cache[c][0]
+                ok = r.truncation_error <= tol
+                cache[c] = (_objective_value(fom(r), c) if ok else 0.0, r if ok else None)
+        return cache[c][0]
 
-    res = differential_evolution(
-        evaluate, [(lo, hi)] * dim, seed=seed, maxiter=maxiter, polish=False, tol=1e-8,
-        integrality=[integer] * dim, updating="immediate",
-    )
-    best = cut_of(res.x)
-    evaluate(res.x)
-    feasible = {c: v for c, v in cache.items() if v[1] is not None and v[1].truncation_error <= tol}
+    # 1. bracket: a scan of uniform cut-offs over the whole interval (a flat zero region cannot hide the optimum)
+    grid = _scan_grid(lo, hi, integer)
+    scan = tuple((float(g), value(cut_of(g))) for g in grid)
+    i = int(np.argmax([v for _, v in scan]))
+    if scan[i][1] > 0.0:
+        # 2. refine the uniform cut-off inside the bracket of the best scan point
+        a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        if integer:
+            _refine_integer(lambda x: value(cut_of(x)), int(a), int(b))
+        elif b > a:
+            minimize_scalar(lambda x: -value(cut_of(x)), bounds=(a, b), method="bounded", options={"xatol": 1e-7})
+        # 3. per level: differential evolution seeded with the best uniform cut-off
+        if dim > 1:
+            best_uniform = max((c for c in cache if len(set(c)) == 1), key=lambda c: cache[c][0])
+            differential_evolution(lambda x: -value(cut_of(x)), [(lo, hi)] * dim, seed=seed, maxiter=maxiter,
+                                   polish=False, tol=1e-8, integrality=[integer] * dim, updating="immediate",
+                                   x0=np.array(best_uniform, dtype=float))
+    feasible = {c: v for c, v in cache.items() if v[1] is not None}
     if not feasible:
         raise NeverDeliversError(
             f"no cut-off in bounds ({lo:g}, {hi:g}) of the {len(cache)} evaluated delivers within t_trunc={T} "
             f"and tol={tol:g}: the chain never delivers or the window is too short"
         )
-    if best not in feasible:
-        best = max(feasible, key=lambda c: feasible[c][0])
-    value, delivery = feasible[best]
-    return CutoffOptimum(cutoff=best, value=value, delivery=delivery, n_evaluations=len(cache))
+    best = max(feasible, key=lambda c: (feasible[c][0], -sum(abs(x) for x in c)))  # ties: the smaller cut-off
+    if feasible[best][0] <= 0.0:
+        raise InfeasibleError(
+            f"no cut-off in bounds ({lo:g}, {hi:g}) gives a positive objective: all {len(cache)} evaluated (a scan of "
+            f"{grid.size} uniform cut-offs, then its refinement) score 0; the chain delivers, but no key (or a "
+            f"non-positive figure of merit) at any of them; widen bounds or improve the chain (fresher links, longer "
+            f"coherence, higher p_swap)"
+        )
+    val, delivery = feasible[best]
+    at_bound = any(x in (lo, hi) or (integer and x in (math.ceil(lo), math.floor(hi))) for x in best)
+    return CutoffOptimum(cutoff=best, value=val, delivery=delivery, n_evaluations=len(cache), at_bound=at_bound,
+                         scan=scan)
+
+
+def _objective_value(v: Any, cutoff: tuple) -> float:
+    """A user objective's value, checked before it steers the search: a finite real number."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"the objective must return a real number, got {type(v).__name__} {v!r} at cut-off "
+                        f"{cutoff}") from None
+    if not math.isfinite(x):
+        raise ValueError(f"the objective returned {x!r} at cut-off {cutoff}; it must be finite")
+    return x
 
 
 def optimize_cutoff(
@@ -1215,10 +1339,15 @@ def optimize_cutoff(
 ) -> CutoffOptimum:
     """Maximise a figure of merit per time over uniform or per-level cut-offs.
 
-    The function tier of :meth:`RepeaterChain.optimize_cutoff`. Uses
-    ``scipy.optimize.differential_evolution`` (integer cut-offs for time cut-offs) with a fixed ``seed``,
-    so repeated calls give the same answer. Candidates whose distribution is not covered by ``t_trunc``
-    within ``tol`` score 0.
+    The function tier of :meth:`RepeaterChain.optimize_cutoff`. Brackets before it refines: a scan of
+    ``SCAN_POINTS`` (32) uniform cut-offs over the whole interval (integers spaced geometrically for time
+    cut-offs, evenly for fidelity thresholds), then a search inside the bracket of the best scan point
+    (golden section on the integers, or scipy's bounded scalar minimiser), then, with ``per_level``,
+    ``scipy.optimize.differential_evolution`` seeded with the best uniform cut-off (fixed ``seed``: repeated
+    calls give the same answer). The result is the best of every candidate evaluated (ties: the smaller
+    cut-off). Candidates whose distribution is not covered by ``t_trunc`` within ``tol`` score 0; when no
+    candidate scores above 0 an :class:`qnet.InfeasibleError` says so (a zero is never reported as an optimum),
+    and ``at_bound`` flags an optimum on a bound of the interval.
 
     Parameters
     ----------
@@ -1232,7 +1361,14 @@ def optimize_cutoff(
         ``key_rate`` (BB84 key per step), ``rate_fidelity`` (mean fidelity / mean time) or any
         function of a :class:`ChainDelivery`.
     seed, maxiter : int
-        Seed and iteration budget of the differential evolution.
+        Seed and iteration budget of the differential evolution (``per_level`` only).
+
+    Raises
+    ------
+    InfeasibleError
+        No cut-off in ``bounds`` gives a positive objective (the chain delivers, but e.g. without key).
+    NeverDeliversError
+        No cut-off in ``bounds`` delivers within ``t_trunc`` and ``tol``.
 
     Examples
     --------

@@ -6,11 +6,16 @@ types below are the ``ValueError`` subclasses a caller may want to catch on thei
 
 from __future__ import annotations
 
-__all__ = ["TruncationError", "NeverDeliversError", "NetworkError", "SweepFileWarning"]
+__all__ = ["TruncationError", "NeverDeliversError", "InfeasibleError", "NetworkError", "SweepFileWarning"]
 
 
 class NeverDeliversError(ValueError):
     """Every attempt at some level of the chain fails (e.g. a cut-off no pair can pass): no delivery, ever."""
+
+
+class InfeasibleError(ValueError):
+    """No candidate an optimizer evaluated (a scan of its whole range, then its refinement) gives a positive
+    objective: there is no optimum to report, and a zero is never reported as one."""
 
 
 class TruncationError(ValueError):

@@ -56,7 +56,7 @@ from .channels import wht
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
-from .purification import PROTOCOLS
+from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import Result, content_hash
 from .schedules import Schedule, span
 from .timing import PurificationTimeline
@@ -131,7 +131,7 @@ class Swapping:
 @dataclass(frozen=True)
 class Purification:
     """Purification policy of the elementary links: ``rounds`` nested distillations of every link with
-    ``protocol`` (a name of :data:`qnet.PROTOCOLS`) and the nodes' operation noise, done
+    ``protocol`` and the nodes' operation noise, done
 
     * ``timing="immediate"``: at the first opportunity (both pairs known at both ends);
     * ``timing="deferred"``: just in time, when the parent operation's other input is ready (the pairs wait
@@ -142,6 +142,11 @@ class Purification:
       noise, with link 2 heralded after the mean gap between two links' heralds,
       ``tau 2 (1 - p) / (p (2 - p))``, and the pair consumed one mean link time ``tau / p`` later. The
       choices are in :attr:`NetworkSimulation.deferred_links`.
+
+    ``protocol`` is a name of :data:`qnet.PROTOCOLS` or ``"auto"`` (the default): each distillation runs the
+    variant that gives the highest output fidelity for the two states at hand, with the rule of
+    :func:`qnet.choose_protocol` (the nodes know their link model and the pairs' ages, hence the states). For
+    ``timing="optimal"`` the timing module is asked about the variant ``"auto"`` picks for two fresh links.
 
     :meth:`pumping` distils every link repeatedly with fresh pairs until its fidelity reaches ``target`` or
     ``max_pumps`` distillations succeeded (entanglement pumping; each round at the first opportunity).
@@ -170,7 +175,7 @@ class Purification:
     """
 
     rounds: int = 0
-    protocol: str = "dejmps"
+    protocol: str = "auto"
     min_fidelity: float = 0.0
     timing: str = "immediate"
     target: float = 0.0
@@ -178,7 +183,7 @@ class Purification:
 
     def __post_init__(self) -> None:
         _v.integer(self.rounds, "rounds", 0, 16)
-        _v.option(self.protocol, "protocol", PROTOCOLS)
+        _v.option(self.protocol, "protocol", PROTOCOL_OPTIONS)
         _v.scalar(_v.probability, self.min_fidelity, "min_fidelity")
         _v.option(self.timing, "timing", TIMINGS)
         _v.scalar(_v.probability, self.target, "target")
@@ -193,22 +198,22 @@ class Purification:
         return cls(0)
 
     @classmethod
-    def immediate(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+    def immediate(cls, rounds: int = 1, protocol: str = "auto") -> "Purification":
         """``rounds`` distillations of every link, each as soon as both its pairs are known at both ends."""
         return cls(_rounds(rounds), protocol)
 
     @classmethod
-    def deferred(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+    def deferred(cls, rounds: int = 1, protocol: str = "auto") -> "Purification":
         """``rounds`` distillations of every link, each just in time (when its output is needed)."""
         return cls(_rounds(rounds), protocol, 0.0, "deferred")
 
     @classmethod
-    def optimal_time(cls, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+    def optimal_time(cls, rounds: int = 1, protocol: str = "auto") -> "Purification":
         """``rounds`` distillations of every link, immediately or just in time as the timing module decides."""
         return cls(_rounds(rounds), protocol, 0.0, "optimal")
 
     @classmethod
-    def pumping(cls, target: float, max_pumps: int = 4, protocol: str = "dejmps") -> "Purification":
+    def pumping(cls, target: float, max_pumps: int = 4, protocol: str = "auto") -> "Purification":
         """Entanglement pumping: distil every link with fresh pairs, one after another, until its fidelity reaches
         ``target`` (in (0.5, 1)) or ``max_pumps`` distillations succeeded; a failure restarts the link."""
         t = _v.scalar(_v.probability, target, "target")
@@ -218,7 +223,7 @@ class Purification:
         return cls(1, protocol, 0.0, "immediate", t, _v.integer(max_pumps, "max_pumps", 1, MAX_PUMPS))
 
     @classmethod
-    def above_threshold(cls, min_fidelity: float, rounds: int = 1, protocol: str = "dejmps") -> "Purification":
+    def above_threshold(cls, min_fidelity: float, rounds: int = 1, protocol: str = "auto") -> "Purification":
         """As :meth:`immediate`, but a distillation happens only when both inputs have fidelity >= ``min_fidelity``
         (in (0.25, 1]); otherwise the better pair goes on and the other is discarded."""
         f = _v.scalar(_v.probability, min_fidelity, "min_fidelity")
@@ -607,8 +612,8 @@ class _Scenario:
         key = (self.purification.protocol, noise.gate_fidelity, noise.measurement_error)
         if key not in self.D_index:
             self.D_index[key] = len(self.D)
-            self.D.append(distill_tensor(self.purification.protocol, noise.gate_fidelity, noise.measurement_error,
-                                         False))
+            names = PROTOCOLS if self.purification.protocol == "auto" else (self.purification.protocol,)
+            self.D += [distill_tensor(name, noise.gate_fidelity, noise.measurement_error, False) for name in names]
         return self.D_index[key]
 
     def _defer(self, path: tuple, a: int, b: int) -> bool:
@@ -622,9 +627,12 @@ class _Scenario:
             tau = float(self.G.graph["time_step"]) if dur is None else dur
             rates = pauli_rates(self.G, key)
             gap = tau * 2.0 * (1.0 - p) / (p * (2.0 - p))
+            noise = path_parameters(self.G, list(key))["noise"]
+            protocol = self.purification.protocol
+            if protocol == "auto":  # the variant auto would run on two fresh links
+                protocol = choose_protocol(state, state, noise=noise)
             timeline = PurificationTimeline(state, state, (rates[0] + rates[1]) / 2.0, gap, gap + tau / p,
-                                            protocol=self.purification.protocol,
-                                            noise=path_parameters(self.G, list(key))["noise"])
+                                            protocol=protocol, noise=noise)
             self.decisions[key] = bool(timeline.optimal_time(weighted=True).location == "end")
         return self.decisions[key]
 
@@ -637,6 +645,7 @@ class _Scenario:
                                                 for u, v in zip(path, path[1:])])])
         rates = [component_rates(r) for r in pauli_rates(G, path)]
         didx = self._distill_index(path) if _depth(root) > 0 else 0
+        n_dist = len(PROTOCOLS) if self.purification.protocol == "auto" else 1
         tree = self.tree
 
         def delay(i: int, j: int) -> float:
@@ -677,7 +686,7 @@ class _Scenario:
                 if defer:
                     self.deferred.add((path[a], path[b]))
                 si[[_k.KIND, _k.CHA, _k.CHB]] = _k.DISTILL, walk(node[1], None), walk(node[1], None)
-                si[[_k.DIDX, _k.DEFER]] = didx, defer
+                si[[_k.DIDX, _k.DEFER, _k.NDIST]] = didx, defer, n_dist
                 si[_k.PUMPS] = self.purification.max_pumps if pump else 1
                 sf[_k.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
                 sf[[_k.OUTD, _k.DFA, _k.DFB]] = delay(a, b)  # the outcome exchange over the pair's span

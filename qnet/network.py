@@ -40,7 +40,7 @@ from .channels import PauliMemory, T1T2Memory
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .noise import IDEAL, OperationNoise, scalar_noise
-from .purification import PROTOCOLS
+from .purification import PROTOCOL_OPTIONS
 from .results import MonteCarloResult, Result
 from .states import werner as _werner_state
 
@@ -463,7 +463,7 @@ def _options(schedule: Any, protocol: Any) -> None:
     """The chain options of the path functions: a schedule (or None for swap-asap) and a purification variant."""
     if schedule is not None:
         validate_schedule(schedule)
-    _v.option(protocol, "protocol", PROTOCOLS)
+    _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
 
 
 def _swap_asap(n: int) -> tuple[str, ...]:
@@ -479,7 +479,7 @@ def _path_chain(G, path, schedule, cutoff, cut_type, protocol) -> tuple[Repeater
 
 
 def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | None = None, cutoff: Any = None,
-                  cut_type: str = "memory_time", t_trunc: int = 4000, *, protocol: str = "dejmps",
+                  cut_type: str = "memory_time", t_trunc: int = 4000, *, protocol: str = "auto",
                   tol: float | None = 1e-6) -> ChainDelivery:
     """Exact delivery distribution of the repeater chain along ``path`` (swap-asap nesting by default).
 
@@ -495,7 +495,8 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | No
     cutoff, cut_type, t_trunc, tol
         As in :func:`qnet.chain_delivery` (``t_trunc`` in time steps of the path).
     protocol : str
-        Purification variant of the ``"distill"`` levels (a name of :data:`qnet.PROTOCOLS`).
+        Purification variant of the ``"distill"`` levels: a name of :data:`qnet.PROTOCOLS`, or ``"auto"``
+        (default; the rule of :class:`qnet.RepeaterChain`).
 
     Returns
     -------
@@ -533,7 +534,7 @@ class PathChoice(Result):
 
 def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortest", *,
                 schedule: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
-                t_trunc: int = 4000, candidates: int = 8, protocol: str = "dejmps") -> PathChoice:
+                t_trunc: int = 4000, candidates: int = 8, protocol: str = "auto") -> PathChoice:
     """Choose the path between two nodes: ``"shortest"`` (total length), or the highest expected
     ``"fidelity"`` or ``"rate"`` among the ``candidates`` shortest simple paths, each evaluated
     exactly as a repeater chain (:func:`path_delivery`).
@@ -606,7 +607,7 @@ class PairService(Result):
 def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = "shortest", *,
                 schedule: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
                 t_trunc: int = 4000, n_samples: int = 20_000, seed: Any = 0,
-                protocol: str = "dejmps") -> list[PairService]:
+                protocol: str = "auto") -> list[PairService]:
     """Serve several node pairs at once, each on its selected path with dedicated memories.
 
     Checks that every node has enough memories for all the paths through it (an end node holds

@@ -54,9 +54,8 @@ Conventions (read this before using the outputs in another module)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -70,15 +69,12 @@ from .states import bds_to_dm, werner_rows
 
 __all__ = [
     "PROTOCOLS",
+    "PROTOCOL_OPTIONS",
     "UNDETECTED",
     "BASELINES",
     "FIGURES_OF_MERIT",
     "purify",
-    "Step",
-    "ScheduleResult",
-    "purify_schedule",
-    "recurrence",
-    "pumping",
+    "choose_protocol",
     "Gain",
     "purification_gain",
 ]
@@ -88,6 +84,14 @@ _MIXED = {f"mixed_{a}{b}": (a, b) for a in "zxy" for b in "zxy" if a != b}
 
 #: Valid protocol names.
 PROTOCOLS: tuple[str, ...] = ("cnot", "dejmps", "hadamard", "bbpssw") + tuple(sorted(_MIXED))
+
+#: What ``protocol=`` accepts wherever qnet runs a two-pair purification: a variant, or ``"auto"`` (the variant
+#: :func:`choose_protocol` picks for the pairs at hand).
+PROTOCOL_OPTIONS: tuple[str, ...] = PROTOCOLS + ("auto",)
+
+#: ``"auto"``: a later variant of :data:`PROTOCOLS` replaces the current choice only when its output fidelity is
+#: higher by more than this, or equal within it and its success probability higher by more than this.
+AUTO_TIE_ATOL = 1e-12
 
 #: Undetected single-pair error of each protocol, as (on kept pair, on sacrificed pair); ``None`` for bbpssw.
 UNDETECTED: dict[str, tuple[str, str] | None] = {**_SYMMETRIC, "bbpssw": None, **_MIXED}
@@ -206,7 +210,10 @@ def purify(
         (qubit A first). Batch axes broadcast. If either is a density matrix, both are
         treated as density matrices and the explicit 4-qubit circuit is run.
     protocol : str
-        One of :data:`PROTOCOLS` (see the module docstring for what each leaves undetected).
+        One of :data:`PROTOCOLS` (see the module docstring for what each leaves undetected), or ``"auto"``:
+        per row, the variant giving the kept pair the highest fidelity (the rule of :func:`choose_protocol`).
+        The default is the paper's plain circuit, ``"cnot"``; qnet's functions that decide for the user
+        (network policies, chain distillation, :func:`qnet.pumping`) default to ``"auto"``.
     noise : OperationNoise, optional
         Operation noise of both nodes (of node A when ``noise_b`` is given): gate fidelity ``f``
         in [0, 1] of each node's CNOT (two-qubit depolarizing noise ``ρ → f ρ + (1 − f) I/4 ⊗
@@ -250,10 +257,10 @@ def purify(
     >>> out.shape, p.shape
     ((2, 4), (2,))
     """
-    _v.option(protocol, "protocol", PROTOCOLS)
+    _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
     return _purify_read(_read_pair(kept, sacrificed, form), protocol, noise=noise, rotate_back=rotate_back,
                         noise_b=noise_b, gate_fidelity=gate_fidelity, measurement_error=measurement_error,
-                        gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
+                        gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)[0]
 
 
 @dataclass(frozen=True)
@@ -284,8 +291,9 @@ def _read_pair(kept: Any, sacrificed: Any, form: str) -> _Pair:
 
 def _purify_read(pair: _Pair, protocol: str, *, noise: OperationNoise | None, rotate_back: bool,
                  noise_b: OperationNoise | None, gate_fidelity: Any, measurement_error: Any, gate_fidelity_b: Any,
-                 measurement_error_b: Any) -> Heralded:
-    """:func:`purify` on inputs already read by :func:`_read_pair` (never validated a second time)."""
+                 measurement_error_b: Any) -> tuple[Heralded, np.ndarray | None]:
+    """:func:`purify` on inputs already read by :func:`_read_pair` (never validated a second time), and the index
+    into :data:`PROTOCOLS` of the variant ``"auto"`` chose (None for a named variant)."""
     if not isinstance(rotate_back, (bool, np.bool_)):
         raise TypeError(f"rotate_back must be True or False, got {type(rotate_back).__name__} {rotate_back!r}")
     k_kind, k, s_kind, s = pair.k_kind, pair.k, pair.s_kind, pair.s
@@ -315,17 +323,85 @@ def _purify_read(pair: _Pair, protocol: str, *, noise: OperationNoise | None, ro
         core={"kept": core, "sacrificed": core},
     )
     extra = {"rotate_back": bool(rotate_back), "gate_fidelity_b": fb, "measurement_error_b": qb}
-    if kind == "bds":
-        # inputs clipped at 0 and noise weights >= 0: every output entry is >= 0
-        out, p, ok = _bds_purify_checked(k, s, protocol, f, q, **extra, check=pair.deferred)
-        if not ok:  # only a deferred check can fail: the validators raise their messages
-            _, k = _v.state(pair.kept, "kept", pair.form)
-            _, s = _v.state(pair.sacrificed, "sacrificed", pair.form)
-            out, p = bds_purify(k, s, protocol, f, q, **extra)  # pragma: no cover - a sum at the tolerance
-    else:
-        out, p = dm_purify(k, s, protocol, f, q, **extra)
+    # inputs clipped at 0 and noise weights >= 0: every BDS output entry is >= 0
+    out, p, ok, choice = _run(kind, k, s, protocol, f, q, extra, check=pair.deferred)
+    if not ok:  # only a deferred check can fail: the validators raise their messages
+        _, k = _v.state(pair.kept, "kept", pair.form)
+        _, s = _v.state(pair.sacrificed, "sacrificed", pair.form)
+        out, p, ok, choice = _run(kind, k, s, protocol, f, q, extra, check=False)  # pragma: no cover
     _check_success(p, kind, k, s, batch)
-    return Heralded(out, p)
+    return Heralded(out, p), choice
+
+
+def _run(kind: str, k: np.ndarray, s: np.ndarray, protocol: str, f: np.ndarray, q: np.ndarray, extra: dict,
+         check: bool) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray | None]:
+    """One variant, or every variant and the choice of ``"auto"``: ``(out, p, checks passed, index into
+    PROTOCOLS or None)``."""
+    if protocol != "auto":
+        if kind == "bds":
+            return *_bds_purify_checked(k, s, protocol, f, q, **extra, check=check), None
+        return *dm_purify(k, s, protocol, f, q, **extra), True, None
+    best = None
+    for i, name in enumerate(PROTOCOLS):
+        out, p, ok, _ = _run(kind, k, s, name, f, q, extra, check and i == 0)
+        if not ok:
+            return out, p, False, None
+        fid = out[..., 0] if kind == "bds" else 0.5 * (out[..., 0, 0] + out[..., 0, 3] + out[..., 3, 0]
+                                                        + out[..., 3, 3]).real
+        if best is None:
+            best = [out, p, fid, np.zeros(p.shape, dtype=np.int64)]
+            continue
+        b_out, b_p, b_fid, b_idx = best
+        take = (fid > b_fid + AUTO_TIE_ATOL) | ((fid >= b_fid - AUTO_TIE_ATOL) & (p > b_p + AUTO_TIE_ATOL))
+        core = (...,) + (None,) * (out.ndim - p.ndim)
+        best = [np.where(take[core], out, b_out), np.where(take, p, b_p), np.where(take, fid, b_fid),
+                np.where(take, i, b_idx)]
+    return best[0], best[1], True, best[3]
+
+
+def choose_protocol(
+    kept: Any,
+    sacrificed: Any,
+    *,
+    noise: OperationNoise | None = None,
+    form: str = "auto",
+    noise_b: OperationNoise | None = None,
+) -> Any:
+    """The variant ``protocol="auto"`` runs on these pairs: the one whose kept pair has the highest fidelity.
+
+    The rule, row by row of a batch: the variants of :data:`PROTOCOLS` are tried in their order; a later one
+    replaces the current choice only when its output fidelity is higher by more than :data:`AUTO_TIE_ATOL`
+    (1e-12), or equal within it and its success probability higher by more than it. Ties therefore go to the
+    earlier variant: ``cnot`` before ``dejmps`` before ``hadamard`` before ``bbpssw`` before the mixed ones.
+    ``purify(..., "auto")`` returns the chosen variant's output (in its frame, as ``rotate_back`` says).
+
+    Parameters
+    ----------
+    kept, sacrificed, noise, form, noise_b
+        As in :func:`purify`.
+
+    Returns
+    -------
+    str or numpy.ndarray of str
+        The variant's name, or an array of names of the batch shape.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> single_click = [0.9646, 0.0, 0.0177, 0.0177]       # X and Y errors, no Z: the plain circuit sees them all
+    >>> qnet.choose_protocol(single_click, single_click)
+    'cnot'
+    >>> cnot_output = qnet.purify(qnet.werner(0.8), qnet.werner(0.8), "cnot").state
+    >>> qnet.choose_protocol(cnot_output, cnot_output)     # now Z dominates: rotate it into a detected error
+    'dejmps'
+    >>> qnet.choose_protocol(qnet.werner([0.7, 0.9]), qnet.werner(0.8))   # Werner inputs: every variant ties
+    array(['cnot', 'cnot'], dtype='<U8')
+    """
+    _, choice = _purify_read(_read_pair(kept, sacrificed, form), "auto", noise=noise, rotate_back=False,
+                             noise_b=noise_b, gate_fidelity=None, measurement_error=None, gate_fidelity_b=None,
+                             measurement_error_b=None)
+    names = np.asarray(PROTOCOLS)[choice]
+    return str(names) if names.ndim == 0 else names
 
 
 def dm_purify(
@@ -387,245 +463,6 @@ def _werner_dm(rho: np.ndarray) -> np.ndarray:
     F = np.einsum("i,...ij,j->...", BELL_VECTORS[0], rho, BELL_VECTORS[0]).real
     return bds_to_dm(werner_rows(F))
 
-
-# ================================================================ multi-round schedules
-@dataclass(frozen=True)
-class Step:
-    """One purification step of a schedule: ``kept`` and ``sacrificed`` are input states or sub-steps.
-
-    A schedule is a binary tree: leaves are raw pairs (BDS arrays or density matrices, batched
-    alike), inner nodes are :class:`Step` objects naming the protocol used there, so rounds may
-    mix variants.
-
-    Examples
-    --------
-    >>> import qnet
-    >>> w = qnet.werner(0.8)
-    >>> tree = qnet.Step(qnet.Step(w, w, "dejmps"), qnet.Step(w, w, "dejmps"), "dejmps")
-    >>> qnet.purify_schedule(tree).pairs_in
-    4
-    """
-
-    kept: Any
-    sacrificed: Any
-    protocol: str = "cnot"
-
-    def __post_init__(self) -> None:
-        _v.option(self.protocol, "protocol", PROTOCOLS)
-        for name in ("kept", "sacrificed"):
-            child = getattr(self, name)
-            if not isinstance(child, Step):
-                _v.state_like(child, name)
-
-
-@dataclass(frozen=True, repr=False)
-class ScheduleResult(Result):
-    """Outcome of a multi-round purification schedule (arrays of the batch shape).
-
-    Attributes
-    ----------
-    state : numpy.ndarray
-        Output state, BDS ``batch + (4,)`` or density matrix ``batch + (4, 4)``, given success.
-    p_success : numpy.ndarray
-        Probability that one attempt with all ``pairs_in`` raw pairs present delivers a pair
-        (the product of every step's success probability).
-    raw_pairs : numpy.ndarray
-        Expected number of raw pairs consumed per delivered pair when a failed step discards its
-        two pairs and both are rebuilt from scratch: ``c(leaf) = 1``,
-        ``c(step) = (c(kept) + c(sacrificed)) / p(step)``.
-    pairs_in : int
-        Raw pairs used by one attempt (number of leaves).
-    steps : int
-        Number of purification steps.
-    """
-
-    state: np.ndarray
-    p_success: np.ndarray
-    raw_pairs: np.ndarray
-    pairs_in: int
-    steps: int
-
-
-ScheduleNode = Union[Step, Any]
-
-
-def purify_schedule(
-    schedule: ScheduleNode,
-    *,
-    noise: OperationNoise | None = None,
-    gate_fidelity: Any = None,
-    measurement_error: Any = None,
-    form: str = "auto",
-    rotate_back: bool = False,
-) -> ScheduleResult:
-    """Run a user-given tree of purification steps (see :class:`Step`).
-
-    Every step uses the operation noise given here (``noise``, or its shortcut keywords, as in :func:`purify`).
-    A bare state (no :class:`Step`) is a schedule with zero steps.
-
-    Returns
-    -------
-    ScheduleResult
-        Output state, overall success probability and expected raw pairs per delivered pair.
-
-    Raises
-    ------
-    ValueError
-        As :func:`purify`, for any step (a step that cannot succeed names its inputs).
-
-    Examples
-    --------
-    >>> import qnet
-    >>> w = qnet.werner(0.75)
-    >>> r = qnet.purify_schedule(qnet.Step(w, w, "bbpssw"))
-    >>> round(float(r.state[0]), 6), round(float(r.raw_pairs), 6)   # 2 / p with p = 13/18
-    (0.788462, 2.769231)
-    """
-
-    noise = resolve(noise, gate_fidelity, measurement_error)
-
-    def run(node):
-        if isinstance(node, Step):
-            k_state, k_p, k_cost, k_n, k_s = run(node.kept)
-            s_state, s_p, s_cost, s_n, s_s = run(node.sacrificed)
-            out, p = purify(k_state, s_state, node.protocol, noise=noise, form=form, rotate_back=rotate_back)
-            return out, k_p * s_p * p, (k_cost + s_cost) / p, k_n + s_n, k_s + s_s + 1
-        kind, arr = _v.state(node, "schedule leaf", form)
-        return arr, np.float64(1.0), np.float64(1.0), 1, 0
-
-    state, p, cost, n, steps = run(schedule)
-    return ScheduleResult(state, np.asarray(p, dtype=np.float64), np.asarray(cost, dtype=np.float64), n, steps)
-
-
-#: Most rounds :func:`recurrence` and :func:`pumping` accept (far beyond where float64 totals end).
-MAX_ROUNDS = 10_000
-
-
-def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
-    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)):
-        raise TypeError(f"rounds must be an integer >= 1, got {type(rounds).__name__} {rounds!r}")
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
-    if rounds > MAX_ROUNDS:
-        raise ValueError(f"rounds must be <= MAX_ROUNDS = {MAX_ROUNDS}, got {rounds}")
-    if isinstance(protocol, str):
-        _v.option(protocol, "protocol", PROTOCOLS)
-        return [protocol] * int(rounds)
-    if not isinstance(protocol, Sequence):
-        raise TypeError(f"protocol must be a name from PROTOCOLS or a sequence of names (one per round), got "
-                        f"{type(protocol).__name__} {protocol!r}")
-    names = list(protocol)
-    if len(names) != rounds:
-        raise ValueError(f"protocol must be one name or one name per round ({rounds}), got {len(names)} names")
-    for i, name in enumerate(names):
-        _v.option(name, f"protocol[{i}]", PROTOCOLS)
-    return names
-
-
-def _check_totals(p_all: np.ndarray, cost: np.ndarray, k: int) -> None:
-    """Raise once the success probability or the raw-pair cost of a schedule leaves the float64 range."""
-    if np.any(p_all < np.finfo(np.float64).tiny) or not np.all(np.isfinite(cost)):
-        raise ValueError(
-            f"after {k} rounds the success probability of one attempt ({float(np.min(p_all)):.3g}) or the raw pairs "
-            f"per delivered pair ({float(np.max(cost)):.3g}) leaves the float64 range; ask for fewer rounds"
-        )
-
-
-def recurrence(
-    state: Any,
-    rounds: int,
-    protocol: str | Sequence[str] = "dejmps",
-    *,
-    noise: OperationNoise | None = None,
-    gate_fidelity: Any = None,
-    measurement_error: Any = None,
-    form: str = "auto",
-    rotate_back: bool = False,
-) -> ScheduleResult:
-    """Symmetric recurrence: ``2**rounds`` copies of ``state`` purified pairwise, round by round.
-
-    Each round purifies two identical outputs of the previous round. ``protocol`` is one name or
-    a sequence with one name per round. For non-identical inputs build the tree with
-    :class:`Step` and use :func:`purify_schedule`.
-
-    Returns
-    -------
-    ScheduleResult
-        ``p_success = Π_k p_k^(2^(rounds-k))``; ``raw_pairs = c_n`` with ``c_0 = 1``,
-        ``c_k = 2 c_(k-1) / p_k``.
-
-    Examples
-    --------
-    >>> import qnet
-    >>> r = qnet.recurrence(qnet.werner(0.8), 3, "dejmps")
-    >>> round(float(r.state[0]), 4), r.pairs_in
-    (0.988, 8)
-    """
-    names = _per_round(protocol, rounds)
-    noise = resolve(noise, gate_fidelity, measurement_error)
-    _, cur = _v.state(state, "state", form)
-    p_all = np.float64(1.0)
-    cost = np.float64(1.0)
-    for k, name in enumerate(names, start=1):
-        cur, p = purify(cur, cur, name, noise=noise, form=form, rotate_back=rotate_back)
-        with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
-            p_all = p_all**2 * p
-            cost = 2.0 * cost / p
-        _check_totals(p_all, cost, k)
-    return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), 2 ** len(names), 2 ** len(names) - 1)
-
-
-def pumping(
-    state: Any,
-    rounds: int,
-    protocol: str | Sequence[str] = "dejmps",
-    *,
-    fresh: Any = None,
-    noise: OperationNoise | None = None,
-    gate_fidelity: Any = None,
-    measurement_error: Any = None,
-    form: str = "auto",
-    rotate_back: bool = False,
-) -> ScheduleResult:
-    """Entanglement pumping: the pumped pair (kept) is purified with a fresh pair each round.
-
-    Parameters
-    ----------
-    state : array_like
-        The first pair (batched like :func:`purify`).
-    rounds : int
-        Number of pumping rounds (``rounds + 1`` raw pairs per attempt).
-    protocol : str or sequence of str
-        One name, or one per round.
-    fresh : array_like, optional
-        State of the fresh (sacrificed) pairs; defaults to ``state``.
-
-    Returns
-    -------
-    ScheduleResult
-        ``p_success = Π_k p_k``; ``raw_pairs = c_n`` with ``c_0 = 1``, ``c_k = (c_(k-1) + 1) / p_k``
-        (a failure loses the pumped pair, which is rebuilt from scratch).
-
-    Examples
-    --------
-    >>> import qnet
-    >>> r = qnet.pumping(qnet.werner(0.9), 2, "dejmps")
-    >>> r.pairs_in, r.steps
-    (3, 2)
-    """
-    names = _per_round(protocol, rounds)
-    noise = resolve(noise, gate_fidelity, measurement_error)
-    _, cur = _v.state(state, "state", form)
-    _, fr = _v.state(cur if fresh is None else fresh, "fresh", form)
-    p_all = np.float64(1.0)
-    cost = np.float64(1.0)
-    for k, name in enumerate(names, start=1):
-        cur, p = purify(cur, fr, name, noise=noise, form=form, rotate_back=rotate_back)
-        with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
-            p_all = p_all * p
-            cost = (cost + 1.0) / p
-        _check_totals(p_all, cost, k)
-    return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), len(names) + 1, len(names))
 
 
 # ================================================================ improvement analysis
@@ -753,14 +590,14 @@ def purification_gain(
     >>> qnet.purification_gain(kept, sac, "dejmps", "fidelity", "better").improves
     array([False, False])
     """
-    _v.option(protocol, "protocol", PROTOCOLS)
+    _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
     fom = as_figure_of_merit(fom, weighted)
     _v.option(baseline, "baseline", BASELINES)
     _v.option(fresher, "fresher", ("kept", "sacrificed"))
     pair = _read_pair(kept, sacrificed, form)
     k_kind, k, s_kind, s = pair.k_kind, pair.k, pair.s_kind, pair.s
     kind = "dm" if "dm" in (k_kind, s_kind) else "bds"
-    out, p = _purify_read(pair, protocol, noise=noise, rotate_back=rotate_back, noise_b=noise_b,
+    (out, p), _ = _purify_read(pair, protocol, noise=noise, rotate_back=rotate_back, noise_b=noise_b,
                           gate_fidelity=gate_fidelity, measurement_error=measurement_error,
                           gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
     m_out, m_k, m_s = fom(out, kind), fom(k, k_kind), fom(s, s_kind)

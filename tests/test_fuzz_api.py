@@ -8,7 +8,7 @@ wrong shapes and dtypes, booleans, strings, empty and ragged arrays, NaN or nega
 absurd sizes, unknown options. Every call must end in one of:
 
 * a ``ValueError``/``TypeError`` whose message names the parameter, or one of qnet's own
-  ``TruncationError``/``NeverDeliversError`` (which name the window and tolerance to change);
+  ``TruncationError``/``NeverDeliversError``/``InfeasibleError`` (which say what to change);
 * a result without NaN (variants that can be valid for some parameters, e.g. ``0`` or ``inf``),
 
 and variants that are never valid (NaN, strings for numbers, booleans for numbers or numbers for
@@ -50,7 +50,7 @@ FREE_TEXT = {"desc", "name"}
 #: even NaN), so they are checked against the graph by the function that gets one (``simulate_network``).
 NODE_LABELS = {("Request", "source"), ("Request", "target")}
 #: Exceptions that are not about one parameter but name the window and tolerance to change.
-CLEAR_TYPES = (qnet.TruncationError, qnet.NeverDeliversError)
+CLEAR_TYPES = (qnet.TruncationError, qnet.NeverDeliversError, qnet.InfeasibleError)
 
 NAN = float("nan")
 

@@ -9,7 +9,7 @@ import pytest
 import qnet
 
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
-LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "purification", "swapping",
+LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "purification", "rounds", "swapping",
           "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "sweep", "network", "events"]
 ROOT = Path(qnet.__file__).parent
 

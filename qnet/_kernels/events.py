@@ -17,14 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
-from .montecarlo import bilinear
+from .montecarlo import best_bilinear, bilinear
 
 LINK, SWAP, DISTILL = 0, 1, 2
 NO_CUT, MEMORY_TIME, RUN_TIME = -1, 0, 2
 
 # static integer fields of a tree node
-KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS = range(13)
-N_SI = 13
+KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST = range(14)
+N_SI = 14
 # static float fields
 P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ, TARGET = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16, 17
 N_SF = 18
@@ -39,6 +39,7 @@ DONE, STALLED, TOO_MANY_EVENTS = 0, 1, 2
 
 
 _PRI = float(2**50)
+AUTO_TIE_ATOL = 1e-12  # qnet.purification.AUTO_TIE_ATOL (tested equal)
 # Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
 # specialization per literal value; these keep one (int64) signature per helper.
 _ZERO = np.int64(0)
@@ -317,7 +318,10 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
             for k in range(4):
                 o[k] = b[k] if fb > fa else a[k]
         else:
-            psucc = bilinear(Dtab[SI[p, DIDX]], a, b, o)
+            if SI[p, NDIST] == 1:
+                psucc = bilinear(Dtab[SI[p, DIDX]], a, b, o)
+            else:  # protocol="auto": the variant with the best output for these two states
+                psucc = best_bilinear(Dtab, SI[p, DIDX], SI[p, NDIST], AUTO_TIE_ATOL, a, b, o)
         # both ends measure the sacrificed pair's qubits
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)

@@ -34,6 +34,39 @@ def bilinear(D, a, b, out):
     return p
 
 
+@jit(inline="always")
+def best_bilinear(Dtab, first, count, atol, a, b, out):
+    """The distillation ``Dtab[first + c]`` (``c < count``) that ``protocol="auto"`` picks for inputs ``a``, ``b``
+    (Walsh–Hadamard components), applied as :func:`bilinear`: a later map replaces the current choice only when
+    its output fidelity is higher by more than ``atol``, or equal within it and its success probability higher
+    by more than it (``qnet.choose_protocol``'s rule). Returns the success probability (0 when no map succeeds)."""
+    best_f = -1.0
+    best_p = 0.0
+    for c in range(first, first + count):
+        v0 = 0.0
+        v1 = 0.0
+        v2 = 0.0
+        v3 = 0.0
+        for i in range(4):
+            for j in range(4):
+                ab = a[i] * b[j]
+                v0 += Dtab[c, 0, i, j] * ab
+                v1 += Dtab[c, 1, i, j] * ab
+                v2 += Dtab[c, 2, i, j] * ab
+                v3 += Dtab[c, 3, i, j] * ab
+        if v0 <= 0.0:
+            continue
+        f = 0.25 * (1.0 + (v1 + v2 + v3) / v0)
+        if f > best_f + atol or (f >= best_f - atol and v0 > best_p + atol):
+            best_f = f
+            best_p = v0
+            out[0] = 1.0
+            out[1] = v1 / v0
+            out[2] = v2 / v0
+            out[3] = v3 / v0
+    return best_p
+
+
 @jit
 def _fid(s, c, d):
     return 0.25 * (1.0 + s[1] * np.exp(-c[1] * d) + s[2] * np.exp(-c[2] * d) + s[3] * np.exp(-c[3] * d))
