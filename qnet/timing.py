@@ -25,7 +25,7 @@ from . import _validation as _v
 from .channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
 from .measures import FigureOfMerit, as_figure_of_merit
 from .noise import OperationNoise, resolve
-from .purification import BASELINES, PROTOCOLS, baseline_values, bds_purify, dm_purify
+from .purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify, dm_purify
 from .results import Heralded, Result, content_hash
 from .states import bds_to_dm, werner_rows
 
@@ -617,6 +617,24 @@ class OptimalTime(Result):
     def worth_purifying(self):
         """True where purifying at the optimal time beats the baseline."""
         return self.gain > 0
+
+    @property
+    def tied(self):
+        """True where the optimum is not unique: an endpoint other than the optimum's own time scores within
+        ``GAIN_ATOL`` (1e-12) of it (a flat figure, e.g. zero at every time, ties everywhere; ``t`` is then the
+        earliest of the tied candidates).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.optimal_purification_time(qnet.werner(0.4), qnet.werner(0.45), qnet.depolarizing_rates(1.0), 0.1,
+        ...                                0.5, fom="log_negativity").tied   # separable inputs: 0 at every time
+        True
+        """
+        v, loc = np.asarray(self.value), np.asarray(self.location)
+        out = (((loc != "start") & (np.abs(np.asarray(self.start_value) - v) <= GAIN_ATOL))
+               | ((loc != "end") & (np.abs(np.asarray(self.end_value) - v) <= GAIN_ATOL)))
+        return bool(out) if out.ndim == 0 else out
 
 
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
