@@ -47,6 +47,7 @@ __all__ = [
     "binary_entropy",
     "MEASURES",
     "FOM_DIRECTION",
+    "RATE_MEASURES",
     "fom_sign",
     "FigureOfMerit",
 ]
@@ -380,6 +381,26 @@ BDS_MEASURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 #: Direction of every figure of merit: ``"maximize"`` (better when higher) or ``"minimize"`` (better
 #: when lower: the fidelity witness ``1/2 − F`` is negative for the states it certifies).
 FOM_DIRECTION: dict[str, str] = {name: "minimize" if name == "fidelity_witness" else "maximize" for name in MEASURES}
+
+
+#: Figures that are rates of what a pair delivers (distilled pairs per pair, key bits per pair). Below 0 a pair
+#: delivers nothing, so every improvement count (:func:`qnet.purification_gain`, the studies' tables) uses
+#: ``max(0, value)`` for these (:func:`floor_rates`): a negative yield times a success probability below 1, or a
+#: less negative yield, is not a gain.
+RATE_MEASURES: tuple[str, ...] = ("hashing_yield", "bb84_key_fraction", "six_state_key_fraction")
+
+
+def floor_rates(fom: str, values: Any) -> Any:
+    """``max(0, values)`` for a figure of :data:`RATE_MEASURES`, the values unchanged for any other figure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qnet.measures import floor_rates
+    >>> floor_rates("hashing_yield", np.array([-0.3, 0.2])), floor_rates("fidelity", 0.4)
+    (array([0. , 0.2]), 0.4)
+    """
+    return np.maximum(values, 0.0) if fom in RATE_MEASURES else values
 
 
 def fom_sign(fom: str) -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -61,6 +61,10 @@ class ScheduleSearch(Result):
         Number of distinct schedules evaluated.
     cutoff : tuple
         The best schedule's cut-off per token (optimized with it when ``joint_cutoff > 0``).
+    ties : tuple of tuple of str
+        Every schedule of the ranking whose value is within ``TIE_RTOL`` (1e-12, relative) of the best, the best
+        first: more than one means the best is a tie, not a winner (ranking: values within ``TIE_RTOL`` of each
+        other count as equal and are ordered by their tokens).
     """
 
     best: Schedule
@@ -72,6 +76,29 @@ class ScheduleSearch(Result):
     n_evaluated: int
     cutoff: tuple = ()
     table: tuple = ()
+    ties: tuple = ()
+
+
+#: Values within this relative distance of each other are a tie in a ranking (round-off, not physics).
+TIE_RTOL = 1e-12
+
+
+def rank_with_ties(items: list, value: Callable[[Any], float], name: Callable[[Any], Any]) -> list:
+    """``items`` best first, where values within ``TIE_RTOL`` of the first of a run of near-equal values count as
+    equal and are ordered by ``name`` (so round-off cannot reorder tied schedules between runs)."""
+    ordered = sorted(items, key=lambda it: -value(it))
+    out: list = []
+    group: list = []
+    for it in ordered:
+        if group and not _tied(value(it), value(group[0])):
+            out += sorted(group, key=name)
+            group = []
+        group.append(it)
+    return out + sorted(group, key=name)
+
+
+def _tied(a: float, b: float) -> bool:
+    return abs(a - b) <= TIE_RTOL * max(abs(a), abs(b))
 
 
 def _brackets(first: int, width: int):
@@ -222,7 +249,7 @@ def search_schedules(
                 score(root)
     else:
         _heuristic(score, n, max_rounds, seed, maxiter)
-    ranked = sorted(cache.items(), key=lambda kv: (-kv[1][0], kv[0].tokens))
+    ranked = rank_with_ties(list(cache.items()), lambda kv: kv[1][0], lambda kv: kv[0].tokens)
     best, (value, delivery) = ranked[0]
     if delivery is None or value <= 0.0:
         raise NeverDeliversError(f"no schedule among the {len(cache)} evaluated delivers with a positive {objective} "
@@ -239,8 +266,10 @@ def search_schedules(
             best, value, delivery, cutoff = schedule, opt.value, opt.delivery, opt.cutoff
     table = tuple((s.tokens, v, r.mean_time if r else math.nan, r.mean_fidelity if r else math.nan)
                   for s, (v, r) in ranked[:top])
+    ties = tuple(s.tokens for s, (v, _) in ranked[:top] if _tied(v, ranked[0][1][0])) if best == ranked[0][0] \
+        else (best.tokens,)
     return ScheduleSearch(best, value, delivery, tuple(row[:2] for row in table), objective, method, len(cache), cutoff,
-                          table)
+                          table, ties)
 
 
 def _value(r: ChainDelivery, objective: str, threshold: float | None) -> float:

@@ -62,7 +62,7 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, map_rows
 from ._kernels import purification as _k
-from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit
+from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit, floor_rates
 from .results import Heralded, Result
 from .noise import OperationNoise, resolve
 from .states import bds_to_dm, werner_rows
@@ -557,7 +557,9 @@ def purification_gain(
         A :class:`qnet.FigureOfMerit`, or the name of one of :data:`FIGURES_OF_MERIT`: ``fidelity``,
         ``concurrence``, ``negativity``, ``log_negativity``, ``entanglement_of_formation``,
         ``relative_entropy_of_entanglement``, ``hashing_yield``, ``chsh_max``, ``fidelity_witness``,
-        ``bb84_key_fraction``, ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`).
+        ``bb84_key_fraction``, ``six_state_key_fraction`` (closed forms of :mod:`qnet.measures`). The rates of
+        :data:`qnet.RATE_MEASURES` (yields, key fractions) count as ``max(0, value)`` for the output and both
+        inputs: below 0 a pair delivers nothing.
     baseline : str
         One of :data:`BASELINES`:
 
@@ -600,7 +602,7 @@ def purification_gain(
     (out, p), _ = _purify_read(pair, protocol, noise=noise, rotate_back=rotate_back, noise_b=noise_b,
                           gate_fidelity=gate_fidelity, measurement_error=measurement_error,
                           gate_fidelity_b=gate_fidelity_b, measurement_error_b=measurement_error_b)
-    m_out, m_k, m_s = fom(out, kind), fom(k, k_kind), fom(s, s_kind)
+    m_out, m_k, m_s = (floor_rates(fom.name, fom(x, c)) for x, c in ((out, kind), (k, k_kind), (s, s_kind)))
     value = m_out * p if fom.weighted else m_out
     base = baseline_values(m_k, m_s, baseline, fresher, fom.weighted, fom.sign)
     value, base = np.broadcast_arrays(value, base)

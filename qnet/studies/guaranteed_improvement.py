@@ -23,7 +23,9 @@ means gain > 1e-12), figures region_<figure>_<baseline>.png/.pdf
 (improvement regions in the (F1, F2) plane per family for cnot, dejmps, hadamard and bbpssw; --quick
 draws cnot and dejmps only) and fraction_improved.png/.pdf, and
 guaranteed_improvement.json with every parameter and the headline numbers. The fresher pair is the
-sacrificed one (pair 2, heralded later).
+sacrificed one (pair 2, heralded later). Yields and key fractions (``qnet.RATE_MEASURES``) count as
+max(0, value) for the output and both inputs, plain and weighted: below 0 a pair delivers nothing, so a
+negative yield made less negative (or multiplied by p < 1) is a tie at 0, not an improvement.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 import qnet
-from qnet.measures import BDS_MEASURES, fom_sign
+from qnet.measures import BDS_MEASURES, floor_rates, fom_sign
 from qnet.purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify
 
 from . import _common
@@ -149,7 +151,7 @@ class Tally:
         ok = p > 0
         lam, mu, out, p = lam[ok], mu[ok], out[ok], p[ok]
         for meas in MEASURES:
-            m_out = BDS_MEASURES[meas](out)
+            m_out = floor_rates(meas, BDS_MEASURES[meas](out))
             sign = fom_sign(meas)
             mk, ms = m_in[meas][0][ok], m_in[meas][1][ok]
             for weighted in (False, True):
@@ -175,7 +177,8 @@ class Tally:
 
 
 def evaluate(tally: Tally, lam: np.ndarray, mu: np.ndarray, f: float, q: float) -> None:
-    m_in = {meas: (BDS_MEASURES[meas](lam), BDS_MEASURES[meas](mu)) for meas in MEASURES}
+    m_in = {meas: (floor_rates(meas, BDS_MEASURES[meas](lam)), floor_rates(meas, BDS_MEASURES[meas](mu)))
+            for meas in MEASURES}
     for protocol in PROTOCOLS:
         out, p = bds_purify(lam, mu, protocol, f, q)
         tally.add(protocol, lam, mu, out, p, m_in)
@@ -285,7 +288,11 @@ def collect(args, families: list[str], rng: np.random.Generator) -> tuple[dict, 
             for proto in PROTOCOLS:
                 o, p = bds_purify(lam, mu, proto, f, q)
                 for meas, weighted, base in REGION_PANELS:
-                    fn, sign = BDS_MEASURES[meas], fom_sign(meas)
+                    sign = fom_sign(meas)
+
+                    def fn(x, meas=meas):
+                        return floor_rates(meas, BDS_MEASURES[meas](x))
+
                     value = fn(o) * p if weighted else fn(o)
                     regions[(fam, proto, meas, weighted, base)] = sign * (value - baseline_values(
                         fn(lam), fn(mu), base, "sacrificed", weighted, sign))

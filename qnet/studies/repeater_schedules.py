@@ -100,6 +100,23 @@ def _is_swap_only(tokens: str) -> bool:
     return "d" not in tokens
 
 
+def _tied(a: float, b: float) -> bool:
+    return abs(a - b) <= qnet.protocol_search.TIE_RTOL * max(abs(a), abs(b))
+
+
+def best_with_distillation(rows: dict) -> list[int]:
+    """Rows of the best schedules with a distillation: the first one and every one tied with it (to TIE_RTOL)."""
+    idx = [i for i, t in enumerate(rows["tokens"]) if not _is_swap_only(t)]
+    if not idx:
+        return []
+    return [i for i in idx if _tied(rows["key_rate"][i], rows["key_rate"][idx[0]])]
+
+
+def _tie_mark(rows: dict, i: int, shown: list[int]) -> str:
+    """" (tie)" when another shown bar has the same value to TIE_RTOL."""
+    return "  (tie)" if any(j != i and _tied(rows["key_rate"][i], rows["key_rate"][j]) for j in shown) else ""
+
+
 def figures(data: dict, out: Path) -> list[str]:
     """The three panels (PNG + PDF)."""
     import matplotlib.pyplot as plt
@@ -107,9 +124,11 @@ def figures(data: dict, out: Path) -> list[str]:
     sym = data["symmetric"]["rows"]
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     shown = [i for i, t in enumerate(sym["tokens"]) if _is_swap_only(t)]
-    best_d = next((i for i, t in enumerate(sym["tokens"]) if not _is_swap_only(t)), None)
+    tied_d = best_with_distillation(sym)
+    best_d = tied_d[0] if tied_d else None
     shown += [best_d] if best_d is not None else []
-    labels = [sym["tokens"][i] + ("  (best with distillation)" if i == best_d else "") for i in shown]
+    note = "  (best with distillation" + (f"; tie with {len(tied_d) - 1} more)" if len(tied_d) > 1 else ")")
+    labels = [sym["tokens"][i] + (note if i == best_d else "") + _tie_mark(sym, i, shown) for i in shown]
     ax.barh(range(len(shown)), [sym["key_rate"][i] for i in shown],
             color=["C2" if i == best_d else "C0" for i in shown])
     ax.set_yticks(range(len(shown)), labels, fontsize=8)
@@ -182,7 +201,11 @@ def main(argv: list[str] | None = None) -> dict:
                                                          "key_rate_werner": x, "key_rate_dephasing": y})
     stems = figures(data, out)
     best = {name: {"tokens": list(data[name]["search"].best.tokens), "key_rate": data[name]["search"].value,
-                   "n_schedules": data[name]["search"].n_evaluated} for name in ("symmetric", "werner", "dephasing")}
+                   "n_schedules": data[name]["search"].n_evaluated,
+                   "tied_with": [" ".join(t) for t in data[name]["search"].ties[1:]]}
+            for name in ("symmetric", "werner", "dephasing")}
+    sym = data["symmetric"]["rows"]
+    best_distillation = [sym["tokens"][i] for i in best_with_distillation(sym)]
     summary = {
         "study": NAME,
         "parameters": {"p_gen_symmetric": args.p_gen, "w0_symmetric": args.w0, "p_swap": args.p_swap,
@@ -193,16 +216,23 @@ def main(argv: list[str] | None = None) -> dict:
                        "key_rate_convention": "BB84 key fraction of the average delivered state per mean time",
                        "cutoff": None, "quick": args.quick},
         "best": best,
+        "best_with_distillation_symmetric": {"tied_schedules": best_distillation,
+                                             "key_rate": sym["key_rate"][best_with_distillation(sym)[0]]
+                                             if best_distillation else None},
+        "tie_rtol": qnet.protocol_search.TIE_RTOL,
         "spearman_werner_vs_dephasing": rho,
         "figures": stems,
     }
     _common.write_json(out / f"{NAME}.json", summary)
+    def named(name: str) -> str:
+        ties = best[name]["tied_with"]
+        return " ".join(best[name]["tokens"]) + (f" (a tie with {', '.join(ties)})" if ties else "")
+
     _common.report(out, [
-        f"symmetric chain: best of {best['symmetric']['n_schedules']} schedules {' '.join(best['symmetric']['tokens'])}"
+        f"symmetric chain: best of {best['symmetric']['n_schedules']} schedules {named('symmetric')}"
         f" (key rate {best['symmetric']['key_rate']:.4g} per step)",
-        f"heterogeneous chain, Werner model: best {' '.join(best['werner']['tokens'])} "
-        f"({best['werner']['key_rate']:.4g})",
-        f"dephasing memories, DEJMPS: best {' '.join(best['dephasing']['tokens'])} ({best['dephasing']['key_rate']:.4g});"
+        f"heterogeneous chain, Werner model: best {named('werner')} ({best['werner']['key_rate']:.4g})",
+        f"dephasing memories, DEJMPS: best {named('dephasing')} ({best['dephasing']['key_rate']:.4g});"
         f" rank correlation with the Werner model {rho:.2f}",
     ])
     return summary
