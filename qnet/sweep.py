@@ -6,9 +6,10 @@ finished point is appended at once to a JSON-lines file (one line ``{"key", "wor
 rerun with the same file computes only the missing points. ``work`` is the identity of what
 computed the result (like sinter's ``strong_id``): the function (its qualified name and a hash of
 its code, defaults, closure and, for a ``functools.partial``, its fixed arguments), the fixed
-parameters the caller declares with ``identity=``, and the qnet version. A file holds the results
-of one work only: a sweep with another function, other fixed parameters or another qnet version
-refuses the file instead of returning its results. Works with a local process pool (default),
+parameters the caller declares with ``identity=``, the qnet version and the fingerprint of qnet's own
+code (:func:`code_fingerprint`: a library change that could change a result changes the work). A file
+holds the results of one work only: a sweep with another function, other fixed parameters or other qnet
+code refuses the file instead of returning its results. Works with a local process pool (default),
 a thread pool, or Dask distributed (``Client.get_executor()``).
 """
 
@@ -33,9 +34,43 @@ import numpy as np
 from .errors import SweepFileWarning
 from .results import Result, jsonable
 
-__all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep"]
+__all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep", "code_fingerprint"]
 
 
+@functools.cache
+def code_fingerprint() -> dict[str, str | None]:
+    """The identity of the qnet code that runs: a hash of every source and data file of the package, and the git
+    commit of its checkout when there is one.
+
+    ``source`` is the first 16 hex digits of the SHA-256 of the package's ``.py`` and ``.csv`` files (relative
+    paths and contents, in path order), so any edit, committed or not, changes it; ``commit`` is ``None`` outside a
+    git checkout. Sweep work keys and the studies' JSON carry it.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> fp = qnet.code_fingerprint()
+    >>> sorted(fp), len(fp["source"])
+    (['commit', 'source'], 16)
+    """
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".csv") and "__pycache__" not in p.parts):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return {"source": h.hexdigest()[:16], "commit": _git_commit(root.parent)}
+
+
+def _git_commit(folder: Path) -> str | None:
+    import subprocess
+
+    if not (folder / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 
@@ -115,7 +150,8 @@ def _function_identity(func: Callable) -> Any:
 
 
 def work_key(func: Callable, identity: Mapping[str, Any] | None = None) -> str:
-    """Identity of the work a sweep does: the function, the declared fixed parameters and the qnet version.
+    """Identity of the work a sweep does: the function, the declared fixed parameters, the qnet version and the
+    fingerprint of qnet's source (:func:`code_fingerprint`).
 
     Parameters
     ----------
@@ -143,7 +179,7 @@ def work_key(func: Callable, identity: Mapping[str, Any] | None = None) -> str:
     if identity is not None and not isinstance(identity, Mapping):
         raise TypeError(f"identity must be a dict of the fixed parameters, got {type(identity).__name__}")
     work = {"function": _function_identity(func), "identity": json.loads(_canonical(identity or {}, "identity")),
-            "qnet": __version__}
+            "qnet": __version__, "qnet_source": code_fingerprint()["source"]}
     return _digest(_canonical(work, "the work's identity"))
 
 
@@ -332,7 +368,7 @@ def sweep(
     if other:
         raise ValueError(
             f"{path} holds results of other work (work key {sorted(map(str, other))}, this sweep's is {work!r}: "
-            f"another function, other fixed parameters or another qnet version); use another path or delete it"
+            f"another function, other fixed parameters or other qnet code); use another path or delete it"
         )
     todo: dict[str, dict] = {}
     for k, p in zip(keys, pts):

@@ -25,7 +25,7 @@ def test_writes_figures_and_data(quick):
     assert_figures(out, study)
     meta = json.loads((out / "network_purification.json").read_text())
     assert meta["parameters"]["memories"] == list(study.QUICK_MEMORIES) and "environment" in meta
-    assert set(meta["headline"]) == set(study.POLICIES)
+    assert set(study.POLICIES) <= set(meta["headline"]) and meta["parameters"]["protocol"] == "auto"
 
 
 def test_csv_matches_the_api(quick):
@@ -38,17 +38,18 @@ def test_csv_matches_the_api(quick):
                and r["classical_delay"] == "True" and r["request"] == "1")
     args = study._common.parse_args(study.build_parser(), ["--quick"])
     res = qnet.simulate_network(study.network(args, 16), list(study.REQUESTS), n_deliveries=300, seed=1,
-                                purification=qnet.Purification.immediate(), cutoff=qnet.Cutoff.memory_time(0.02))
+                                purification=qnet.Purification.immediate(1, "auto"),
+                                cutoff=qnet.Cutoff.memory_time(0.02))
     r = res.requests[1]
     assert float(row["mean_fidelity"]) == pytest.approx(r.mean_fidelity, rel=1e-12)
     assert float(row["throughput_hz"]) == pytest.approx(r.throughput_hz, rel=1e-12)
 
 
-def test_purification_costs_throughput_and_deferring_it_raises_fidelity(quick):
+def test_purification_costs_throughput_and_raises_fidelity(quick):
     _, res = quick
     head = res["headline"]
-    assert head["deferred"]["mean_fidelity"] > head["none"]["mean_fidelity"] + 0.01
     for policy in ("immediate", "deferred", "optimal"):
+        assert head[policy]["mean_fidelity"] > head["none"]["mean_fidelity"] + 0.05
         assert head[policy]["total_throughput_hz"] < head["none"]["total_throughput_hz"]
 
 

@@ -181,8 +181,28 @@ def test_another_qnet_version_is_refused(tmp_path, monkeypatch):
     with ThreadPoolExecutor(1) as ex:
         qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
         monkeypatch.setattr(qnet, "__version__", "99.0")
-        with pytest.raises(ValueError, match="another qnet version"):
+        with pytest.raises(ValueError, match="other qnet code"):
             qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
+
+
+def test_other_library_code_is_other_work(tmp_path, monkeypatch):
+    """A change of qnet's source (not of the point function) changes the work key: the file is refused, never
+    reused; the studies' sweep files are named by the work key and replaced with a message."""
+    from qnet.studies import _common
+
+    before = qnet.work_key(square)
+    path = _common.sweep_file(tmp_path, "points", square, {})
+    path.write_text("")
+    monkeypatch.setattr(sys.modules["qnet.sweep"], "code_fingerprint", lambda: {"source": "0" * 16, "commit": None})
+    assert qnet.work_key(square) != before
+    new = _common.sweep_file(tmp_path, "points", square, {})
+    assert new != path and not path.exists()
+
+
+def test_code_fingerprint_hashes_the_package_source():
+    fp = qnet.code_fingerprint()
+    assert len(fp["source"]) == 16 and int(fp["source"], 16) >= 0
+    assert fp["commit"] is None or len(fp["commit"]) == 40
 
 
 def test_point_key_tells_numbers_from_their_names():

@@ -84,14 +84,18 @@ def prepare_output(path: Path) -> Path:
 
 
 def environment() -> dict[str, str]:
-    """Versions of qnet and of the libraries that produced the numbers."""
+    """Versions of qnet (with the fingerprint of its source and its git commit) and of the libraries that produced
+    the numbers."""
     import numba
     import scipy
 
     import qnet
 
+    code = qnet.code_fingerprint()
     return {
         "qnet": qnet.__version__,
+        "qnet_source": code["source"],
+        "git_commit": code["commit"] or "",
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scipy": scipy.__version__,
@@ -130,6 +134,21 @@ def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
             writer.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else
                              csv_text(v) if isinstance(v, str) else v for v in row])
     return Path(path)
+
+
+def sweep_file(out: Path, stem: str, func, identity: Mapping[str, Any]) -> Path:
+    """The study's sweep file ``<stem>-<work key>.jsonl`` in ``out``; files of the same stem made by other work
+    (another point function, other fixed parameters, other qnet code) are removed with a message, so they are
+    recomputed and never reused."""
+    import qnet
+
+    path = Path(out) / f"{stem}-{qnet.work_key(func, identity)}.jsonl"
+    for old in sorted(Path(out).glob(f"{stem}-*.jsonl")):
+        if old != path:
+            print(f"recomputing: {old.name} was made by other work (other code or parameters); removed",
+                  file=sys.stderr)
+            old.unlink()
+    return path
 
 
 def report(out: Path, lines: list[str]) -> None:

@@ -5,18 +5,26 @@ Usage::
     python -m qnet.studies.gallery            # full runs of every study
     python -m qnet.studies.gallery --quick    # smoke runs (small grids)
     python -m qnet.studies.gallery optimal_time swapping_143km   # only these studies
+    python -m qnet.studies.gallery --check    # rerun every study and compare its numbers with the gallery's
 
 The README shows each PNG figure with the command that made it and links the PDF and the data files.
+``--check`` reruns each study (full, as the gallery was made) into a temporary folder and compares every number of
+its CSV and JSON files with the committed ones (relative tolerance ``CHECK_RTOL``; text equal; the JSON's
+``environment`` record, which names the code and machine, is not compared); it prints one line per study and
+exits with 1 when any number differs.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import csv
 import json
+import math
 import pkgutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import qnet.studies
@@ -89,6 +97,96 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
     return path
 
 
+#: Numbers of a rerun and of the gallery agree within this relative tolerance (and ``CHECK_ATOL`` near 0): the
+#: studies are deterministic (fixed seeds); what remains is round-off of another machine's libraries.
+CHECK_RTOL = 1e-9
+CHECK_ATOL = 1e-13
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _same(a, b) -> bool:
+    """Equal values: numbers within the tolerances (NaN equals NaN), everything else exactly."""
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return a == b
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= CHECK_ATOL + CHECK_RTOL * max(abs(a), abs(b))
+
+
+def _json_differences(a, b, where: str) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return [f"{where}: keys differ ({sorted(set(a) ^ set(b))})"]
+        return [d for k in a if not (where == "" and k == "environment") for d in _json_differences(a[k], b[k],
+                                                                                                   f"{where}/{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} entries, committed {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _json_differences(x, y, f"{where}[{i}]")]
+    return [] if _same(a, b) else [f"{where}: {a!r}, committed {b!r}"]
+
+
+def _csv_differences(new: Path, old: Path) -> list[str]:
+    with new.open(encoding="utf-8", newline="") as fn, old.open(encoding="utf-8", newline="") as fo:
+        rows_new, rows_old = list(csv.reader(fn)), list(csv.reader(fo))
+    if len(rows_new) != len(rows_old) or (rows_new and rows_new[0] != rows_old[0]):
+        return [f"{old.name}: {len(rows_new)} rows, committed {len(rows_old)} (or other columns)"]
+    out = []
+    for i, (rn, ro) in enumerate(zip(rows_new[1:], rows_old[1:]), start=2):
+        for name, x, y in zip(rows_new[0], rn, ro):
+            xn, yn = _number(x), _number(y)
+            if not (_same(xn, yn) if xn is not None and yn is not None else x == y):
+                out.append(f"{old.name} line {i} {name}: {x}, committed {y}")
+    return out
+
+
+def compare(fresh: Path, committed: Path) -> tuple[int, list[str]]:
+    """Files compared and differences between a rerun's data and the committed data of one study."""
+    diffs: list[str] = []
+    files = sorted(p for p in committed.iterdir() if p.suffix in (".csv", ".json"))
+    for old in files:
+        new = fresh / old.name
+        if not new.exists():
+            diffs.append(f"{old.name}: not made by the rerun")
+        elif old.suffix == ".csv":
+            diffs += _csv_differences(new, old)
+        else:
+            diffs += _json_differences(json.loads(new.read_text(encoding="utf-8")),
+                                       json.loads(old.read_text(encoding="utf-8")), "")
+    return len(files), diffs
+
+
+def check(root: Path, names: list[str]) -> int:
+    """Rerun ``names`` and compare with ``root``; one line per study; 0 when every number agrees, else 1."""
+    failed = 0
+    for name in names:
+        if not (root / name).is_dir():
+            print(f"{name}: no committed data in {root / name}")
+            failed += 1
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", f"qnet.studies.{name}", "--out", tmp, "--no-progress"]
+            print("$", " ".join(["python"] + cmd[1:]), flush=True)
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            if run.returncode != 0:
+                print(f"{name}: the rerun failed ({run.returncode}): {run.stderr.strip().splitlines()[-1:]}")
+                failed += 1
+                continue
+            n, diffs = compare(Path(tmp), root / name)
+        if diffs:
+            failed += 1
+            print(f"{name}: {len(diffs)} differences in {n} files, e.g. " + "; ".join(diffs[:3]))
+        else:
+            print(f"{name}: the committed numbers are the code's ({n} files)")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qnet.studies.gallery", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -96,12 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("studies"), help="gallery folder (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="run every study with --quick")
     parser.add_argument("--readme-only", action="store_true", help="only rewrite README.md from existing figures")
+    parser.add_argument("--check", action="store_true",
+                        help="rerun the studies and compare their numbers with the gallery's (exit 1 on a difference)")
     args = parser.parse_args(argv)
     names = study_names()
     unknown = sorted(set(args.studies) - set(names))
     if unknown:
         parser.error(f"unknown studies {unknown}; available: {names}")
     selected = args.studies or names
+    if args.check:
+        return check(args.root, selected)
     if not args.readme_only:
         for name in selected:
             cmd = [sys.executable, "-m", f"qnet.studies.{name}", "--out", str(args.root / name)]

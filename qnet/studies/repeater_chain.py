@@ -10,8 +10,13 @@ detection efficiency ``--efficiency`` per node); one time step is one attempt, l
   swap          swap as soon as possible, no cut-off
   distill+swap  one BBPSSW round on every elementary link first, then swaps
   optimized     swap-only with the memory cut-off that maximises the secret-key rate
-                (``qnet.optimize_cutoff``, one cut-off for all levels, fixed seed; skipped where
-                the time window would exceed 2**16 steps)
+                (``qnet.optimize_cutoff``: a scan of uniform cut-offs over the whole range, then a
+                golden-section refinement on the integers; skipped where the time window would
+                exceed 2**16 steps)
+
+Every point that is not drawn is marked at the bottom of its panel with the reason: "not computed" (the
+exact window would exceed its cap) or "no key" (the chain delivers, but the key fraction of its average
+state is 0; for "optimized", at every cut-off the optimizer scanned).
 
 N = 1 is the direct link over the whole distance. Figures (PNG + PDF):
 
@@ -23,8 +28,8 @@ N = 1 is the direct link over the whole distance. Figures (PNG + PDF):
 The data are collected point by point with ``qnet.sweep`` into ``points-<work key>.jsonl`` in the
 output folder (each finished point saved at once), so an interrupted run resumes without recomputing;
 the file is named by the identity of the work (``qnet.work_key``: the point function, its fixed
-parameters and the qnet version), so a changed study or qnet starts a new file instead of reusing
-results that another version computed.
+parameters, the qnet version and the fingerprint of qnet's source), so a changed study or qnet code
+starts a new file (the old one is removed with a message) instead of reusing results other code computed.
 """
 
 from __future__ import annotations
@@ -46,8 +51,8 @@ T_OPT_MAX = 2**16
 #: The figures in panel order: caption and the data files behind them.
 FIGURES = {
     "key_per_use_vs_distance": ("(a) Secret-key bits per channel use versus distance for 1-16 segments, against "
-                                "the PLOB bound; points not computed (x) or without key (triangle) are marked at "
-                                "the bottom.", ["repeater_chain.csv"]),
+                                "the PLOB bound; points not computed (exact window over its cap, x) or without "
+                                "key (triangle) are marked at the bottom.", ["repeater_chain.csv"]),
     "key_rate_vs_distance": ("(b) The same per second (attempt durations of the midpoint-source links).",
                              ["repeater_chain.csv"]),
     "fidelity_vs_distance": ("(c) Mean delivered fidelity versus distance.", ["repeater_chain.csv"]),
@@ -97,7 +102,8 @@ def point(distance_km: float, segments: int, variant: str, source_fidelity: floa
     step = link.attempt_duration()
     t_coh_steps = t_coh_s / step
     levels = int(round(math.log2(segments)))
-    out = {"p_gen": p, "time_step_s": step, "cutoff": None}
+    out = {"p_gen": p, "time_step_s": step, "cutoff": None, "missing": None}
+    cap = {"mean_time": None, "fidelity": None, "key_per_step": None, "missing": "window_cap"}
     if segments == 1:  # direct link: geometric waiting time, state as heralded
         mean_time, fid = 1.0 / p, F
         lam = qnet.werner(F)
@@ -106,18 +112,22 @@ def point(distance_km: float, segments: int, variant: str, source_fidelity: floa
         if variant == "optimized":
             T = int(min(T_MAX, max(2000, 30 * (1.5**levels) / p / p_swap**levels)))
             if T > T_OPT_MAX:  # each optimizer step would need a window too long for a sweep point
-                return {**out, "mean_time": None, "fidelity": None, "key_per_step": None}
-            best = qnet.optimize_cutoff(protocol, p, p_swap, w0, t_coh_steps, t_trunc=T, tol=1e-4,
-                                        bounds=(1, max(2, T // 4)), maxiter=optimize_maxiter, seed=1)
-            r = best.delivery if best.value > 0 else None
-            out["cutoff"] = best.cutoff[0] if best.value > 0 else None
+                return {**out, **cap}
+            try:
+                best = qnet.optimize_cutoff(protocol, p, p_swap, w0, t_coh_steps, t_trunc=T, tol=1e-4,
+                                            bounds=(1, max(2, T // 4)), maxiter=optimize_maxiter, seed=1)
+            except (qnet.InfeasibleError, qnet.NeverDeliversError):  # no cut-off in range gives key
+                return {**out, "mean_time": None, "fidelity": None, "key_per_step": 0.0, "missing": "no_key"}
+            r = best.delivery
+            out["cutoff"] = best.cutoff[0]
         else:
             r = _delivery(protocol, p, p_swap, w0, t_coh_steps)
         if r is None:
-            return {**out, "mean_time": None, "fidelity": None, "key_per_step": None}
+            return {**out, **cap}
         mean_time, fid, lam = r.mean_time, r.mean_fidelity, r.mean_state
     key = float(qnet.measures.BDS_MEASURES["bb84_key_fraction"](np.asarray(lam))) / mean_time
-    return {**out, "mean_time": mean_time, "fidelity": fid, "key_per_step": key}
+    return {**out, "mean_time": mean_time, "fidelity": fid, "key_per_step": key,
+            "missing": "no_key" if key <= 0 else None}
 
 
 def collect(args, distances, segments, out) -> list[dict]:
@@ -132,7 +142,7 @@ def collect(args, distances, segments, out) -> list[dict]:
     executor = ThreadPoolExecutor(1) if args.workers == 1 else None
     identity = {"t_max": T_MAX, "t_opt_max": T_OPT_MAX}
     try:
-        res = qnet.sweep(point, pts, out / f"points-{qnet.work_key(point, identity)}.jsonl", executor=executor,
+        res = qnet.sweep(point, pts, _common.sweep_file(out, "points", point, identity), executor=executor,
                          max_workers=args.workers, progress=not args.no_progress, desc=NAME, identity=identity)
     finally:
         if executor is not None:
@@ -163,10 +173,10 @@ def figures(rows, distances, segments, args, out) -> list:
             y = np.array([_nan(r["key_per_step"]) / r["time_step_s"] for r in sel])
         else:
             y = np.array([_nan(r["fidelity"]) for r in sel])
-        skipped = np.isnan(y)
-        zero = (y <= 0) if key != "fidelity" else np.zeros_like(skipped)
-        if key != "fidelity":
-            y[zero] = np.nan  # no key (fidelity too low): not drawn on the log axis, marked at the bottom
+        reason = np.array([r["missing"] or "" for r in sel])
+        skipped = reason == "window_cap"
+        zero = (reason == "no_key") if key != "fidelity" else np.zeros_like(skipped)
+        y[skipped | zero] = np.nan  # not drawn (on the log axes a zero has no place), marked at the bottom instead
         return x, y, x[skipped], x[zero]
 
     for stem, key, ylabel, log in [
@@ -196,7 +206,7 @@ def figures(rows, distances, segments, args, out) -> list:
         ax.grid(alpha=0.3)
         ax.plot([], [], "kx", ms=5, ls="none", label="not computed (exact window over its cap)")
         if key != "fidelity":
-            ax.plot([], [], "kv", ms=4, ls="none", label="no key (fidelity too low)")
+            ax.plot([], [], "kv", ms=4, ls="none", label="no key (key fraction 0; optimized: at every cut-off)")
         ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         files += _common.save_figure(fig, out, stem)
     return files
@@ -214,15 +224,16 @@ def main(argv: list[str] | None = None) -> dict:
     rows = collect(args, distances, segments, out)
     files = figures(rows, distances, segments, args, out)
     cols = ["distance_km", "segments", "variant", "p_gen", "time_step_s", "mean_time", "fidelity", "key_per_step",
-            "cutoff"]
-    table = {c: [(_nan(r[c]) if c in ("mean_time", "fidelity", "key_per_step", "cutoff") else r[c]) for r in rows]
-             for c in cols}
+            "cutoff", "missing"]
+    table = {c: [(_nan(r[c]) if c in ("mean_time", "fidelity", "key_per_step", "cutoff") else
+                  (r[c] or "") if c == "missing" else r[c]) for r in rows] for c in cols}
     table["key_bits_per_s"] = [_nan(r["key_per_step"]) / r["time_step_s"] for r in rows]
     table["plob_bits_per_use"] = [float(qnet.plob_bound(qnet.fibre_transmissivity(r["distance_km"]))) for r in rows]
     files.append(_common.write_csv(out / "repeater_chain.csv", table))
     params = {"source_fidelity": args.source_fidelity, "efficiency": args.efficiency, "p_swap": args.p_swap,
               "t_coh_s": args.t_coh, "distances_km": distances, "segments": segments,
-              "attenuation_db_per_km": 0.2, "link": "MidpointSource", "cutoff_optimizer": "differential_evolution",
+              "attenuation_db_per_km": 0.2, "link": "MidpointSource",
+              "cutoff_optimizer": "scan of 32 uniform cut-offs, then golden section on the integers",
               "optimizer_seed": 1, "truncation_tol": 1e-4, "t_trunc_max": T_MAX, "quick": args.quick}
     files.append(_common.write_json(out / "repeater_chain.json", {"parameters": params, "points": rows}))
     longest = max(distances)
