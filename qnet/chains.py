@@ -1168,7 +1168,9 @@ class CutoffOptimum(Result):
 
     ``at_bound`` says that a cut-off of the optimum sits on a bound of the search interval (the optimum may lie
     beyond it: widen ``bounds``); ``scan`` holds the uniform cut-offs of the bracketing scan and their values
-    (0 where a candidate does not deliver within ``t_trunc`` and ``tol``).
+    (0 where a candidate does not deliver within ``t_trunc`` and ``tol``); ``uncovered`` lists the candidates
+    whose distribution the window ``t_trunc`` did not cover within ``tol`` (scored 0: a longer window may find a
+    better optimum among them).
     """
 
     cutoff: tuple
@@ -1177,6 +1179,7 @@ class CutoffOptimum(Result):
     n_evaluations: int
     at_bound: bool = False
     scan: tuple = ()
+    uncovered: tuple = ()
 
 
 #: Points of the bracketing scan of :func:`optimize_cutoff` (geometric for time cut-offs, linear for fidelity).
@@ -1249,6 +1252,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     dim = schedule.n_slots if per_level else 1
     integer = cut_type != "fidelity"
     cache: dict = {}
+    uncovered: set = set()
 
     def cut_of(x: Any) -> tuple:
         vals = [int(round(v)) if integer else float(v) for v in np.atleast_1d(x)]
@@ -1260,10 +1264,15 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
                                     cut_type=cut_type)
             try:
                 r = _result(_evaluate(m, T), m, None)
-            except (NeverDeliversError, TruncationError):  # a genuinely infeasible candidate: no delivery in window
+            except NeverDeliversError:  # a genuinely infeasible candidate: no delivery ever
                 cache[c] = (0.0, None)
+            except TruncationError:  # no delivery within the window
+                cache[c] = (0.0, None)
+                uncovered.add(c)
             else:
                 ok = r.truncation_error <= tol
+                if not ok:
+                    uncovered.add(c)
                 cache[c] = (_objective_value(fom(r), c) if ok else 0.0, r if ok else None)
         return cache[c][0]
 
@@ -1294,14 +1303,16 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     if feasible[best][0] <= 0.0:
         raise InfeasibleError(
             f"no cut-off in bounds ({lo:g}, {hi:g}) gives a positive objective: all {len(cache)} evaluated (a scan of "
-            f"{grid.size} uniform cut-offs, then its refinement) score 0; the chain delivers, but no key (or a "
-            f"non-positive figure of merit) at any of them; widen bounds or improve the chain (fresher links, longer "
-            f"coherence, higher p_swap)"
-        )
+            f"{grid.size} uniform cut-offs, then its refinement) score 0" +
+            (f"; {len(uncovered)} of them were not covered by t_trunc={T} within tol={tol:g} (a longer window may "
+             f"find a positive optimum among them)" if uncovered else
+             "; the chain delivers, but without key (or with a non-positive figure of merit) at every one; widen "
+             "bounds or improve the chain (fresher links, longer coherence, higher p_swap)"),
+            uncovered=tuple(sorted(uncovered)))
     val, delivery = feasible[best]
     at_bound = any(x in (lo, hi) or (integer and x in (math.ceil(lo), math.floor(hi))) for x in best)
     return CutoffOptimum(cutoff=best, value=val, delivery=delivery, n_evaluations=len(cache), at_bound=at_bound,
-                         scan=scan)
+                         scan=scan, uncovered=tuple(sorted(uncovered)))
 
 
 def _objective_value(v: Any, cutoff: tuple) -> float:

@@ -15,7 +15,15 @@ class NeverDeliversError(ValueError):
 
 class InfeasibleError(ValueError):
     """No candidate an optimizer evaluated (a scan of its whole range, then its refinement) gives a positive
-    objective: there is no optimum to report, and a zero is never reported as one."""
+    objective: there is no optimum to report, and a zero is never reported as one.
+
+    ``uncovered`` lists the candidates that scored 0 only because the computed time window did not cover them
+    (empty when every candidate was covered: then there is no positive value in the searched range).
+    """
+
+    def __init__(self, message: str, uncovered: tuple = ()):
+        super().__init__(message)
+        self.uncovered = uncovered
 
 
 class TruncationError(ValueError):

@@ -9,9 +9,9 @@ Usage::
 
 The README shows each PNG figure with the command that made it and links the PDF and the data files.
 ``--check`` reruns each study (full, as the gallery was made) into a temporary folder and compares every number of
-its CSV and JSON files with the committed ones (relative tolerance ``CHECK_RTOL``; text equal; the JSON's
-``environment`` record, which names the code and machine, is not compared); it prints one line per study and
-exits with 1 when any number differs.
+its CSV and JSON files with the committed ones (relative tolerance ``CHECK_RTOL``; text equal; the JSON records
+of ``CHECK_IGNORED``, which name the code, the machine and wall-clock times, are not compared); it prints one line
+per study and exits with 1 when any number differs.
 """
 
 from __future__ import annotations
@@ -101,6 +101,8 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
 #: studies are deterministic (fixed seeds); what remains is round-off of another machine's libraries.
 CHECK_RTOL = 1e-9
 CHECK_ATOL = 1e-13
+#: JSON records that describe the run, not its results: the code and machine, and wall-clock times.
+CHECK_IGNORED = ("environment", "runtime_s", "seconds_per_panel")
 
 
 def _number(text: str) -> float | None:
@@ -123,8 +125,7 @@ def _json_differences(a, b, where: str) -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         if set(a) != set(b):
             return [f"{where}: keys differ ({sorted(set(a) ^ set(b))})"]
-        return [d for k in a if not (where == "" and k == "environment") for d in _json_differences(a[k], b[k],
-                                                                                                   f"{where}/{k}")]
+        return [d for k in a if k not in CHECK_IGNORED for d in _json_differences(a[k], b[k], f"{where}/{k}")]
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return [f"{where}: {len(a)} entries, committed {len(b)}"]

@@ -186,8 +186,10 @@ def panel_policies(F0: float, t2: float, tau: float, n: int, shots: int, seed: i
 
 # ---------------------------------------------------------------- caching (resume)
 def _key(params: dict) -> str:
-    """Identity of a panel's data: every argument of its function and the qnet version."""
-    return qnet.point_key({**params, "qnet_version": qnet.__version__})
+    """Identity of a panel's data: every argument of its function, the qnet version and the fingerprint of qnet's
+    source (other code never reuses a panel)."""
+    return qnet.point_key({**params, "qnet_version": qnet.__version__,
+                           "qnet_source": qnet.code_fingerprint()["source"]})
 
 
 def cached(out: Path, name: str, params: dict, compute, fresh: bool) -> tuple[dict, bool]:

@@ -10,9 +10,10 @@ detection efficiency ``--efficiency`` per node); one time step is one attempt, l
   swap          swap as soon as possible, no cut-off
   distill+swap  one BBPSSW round on every elementary link first, then swaps
   optimized     swap-only with the memory cut-off that maximises the secret-key rate
-                (``qnet.optimize_cutoff``: a scan of uniform cut-offs over the whole range, then a
-                golden-section refinement on the integers; skipped where the time window would
-                exceed 2**16 steps)
+                (``qnet.optimize_cutoff`` over cut-offs 1-4096: a scan of uniform cut-offs over
+                the whole range, then a golden-section refinement on the integers; the window grows
+                until it covers the optimum and its neighbours, skipped where it would exceed 2**16
+                steps)
 
 Every point that is not drawn is marked at the bottom of its panel with the reason: "not computed" (the
 exact window would exceed its cap) or "no key" (the chain delivers, but the key fraction of its average
@@ -92,6 +93,33 @@ def _delivery(protocol, p, p_swap, w0, t_coh_steps, cutoff=None):
                 return None
 
 
+def _optimized(protocol, p, p_swap, w0, t_coh_steps, T, maxiter):
+    """The key-optimal cut-off with a window that covers it: the window grows (x4, up to T_OPT_MAX) while the
+    optimizer found no key only because candidates were not covered, or while a scanned cut-off next to the
+    optimum was not covered. Returns the optimum (the best covered one when the window reached its cap with a
+    neighbour still uncovered: its ``uncovered`` says which), "no_key" (every covered cut-off gives no key and none
+    was left uncovered) or None (no positive key covered within the cap)."""
+    found = None
+    while T <= T_OPT_MAX:
+        kw = dict(t_trunc=T, tol=1e-4, bounds=(1, 4096), maxiter=maxiter, seed=1)
+        try:
+            best = qnet.optimize_cutoff(protocol, p, p_swap, w0, t_coh_steps, **kw)
+        except qnet.InfeasibleError as exc:
+            if not exc.uncovered:
+                return "no_key"
+        except qnet.NeverDeliversError:  # nothing covered at all
+            pass
+        else:
+            grid = [int(c) for c, _ in best.scan]
+            i = grid.index(best.cutoff[0]) if best.cutoff[0] in grid else None
+            near = set(grid[max(0, i - 1):i + 2]) if i is not None else {best.cutoff[0]}
+            if not near & {c[0] for c in best.uncovered}:
+                return best
+            found = best
+        T *= 4
+    return found
+
+
 def point(distance_km: float, segments: int, variant: str, source_fidelity: float, efficiency: float,
           p_swap: float, t_coh_s: float, optimize_maxiter: int) -> dict:
     """One point of the study (module-level so that a process pool can run it)."""
@@ -102,7 +130,7 @@ def point(distance_km: float, segments: int, variant: str, source_fidelity: floa
     step = link.attempt_duration()
     t_coh_steps = t_coh_s / step
     levels = int(round(math.log2(segments)))
-    out = {"p_gen": p, "time_step_s": step, "cutoff": None, "missing": None}
+    out = {"p_gen": p, "time_step_s": step, "cutoff": None, "missing": None, "uncovered_cutoffs": 0}
     cap = {"mean_time": None, "fidelity": None, "key_per_step": None, "missing": "window_cap"}
     if segments == 1:  # direct link: geometric waiting time, state as heralded
         mean_time, fid = 1.0 / p, F
@@ -110,16 +138,14 @@ def point(distance_km: float, segments: int, variant: str, source_fidelity: floa
     else:
         protocol = ("swap",) * levels if variant != "distill+swap" else ("distill",) + ("swap",) * levels
         if variant == "optimized":
-            T = int(min(T_MAX, max(2000, 30 * (1.5**levels) / p / p_swap**levels)))
-            if T > T_OPT_MAX:  # each optimizer step would need a window too long for a sweep point
-                return {**out, **cap}
-            try:
-                best = qnet.optimize_cutoff(protocol, p, p_swap, w0, t_coh_steps, t_trunc=T, tol=1e-4,
-                                            bounds=(1, max(2, T // 4)), maxiter=optimize_maxiter, seed=1)
-            except (qnet.InfeasibleError, qnet.NeverDeliversError):  # no cut-off in range gives key
-                return {**out, "mean_time": None, "fidelity": None, "key_per_step": 0.0, "missing": "no_key"}
+            T = int(max(2000, 30 * (1.5**levels) / p / p_swap**levels))
+            best = _optimized(protocol, p, p_swap, w0, t_coh_steps, T, optimize_maxiter)
+            if best is None or isinstance(best, str):
+                reason = best or "window_cap"
+                return {**out, **cap, "key_per_step": 0.0 if reason == "no_key" else None, "missing": reason}
             r = best.delivery
             out["cutoff"] = best.cutoff[0]
+            out["uncovered_cutoffs"] = len(best.uncovered)
         else:
             r = _delivery(protocol, p, p_swap, w0, t_coh_steps)
         if r is None:
@@ -224,7 +250,7 @@ def main(argv: list[str] | None = None) -> dict:
     rows = collect(args, distances, segments, out)
     files = figures(rows, distances, segments, args, out)
     cols = ["distance_km", "segments", "variant", "p_gen", "time_step_s", "mean_time", "fidelity", "key_per_step",
-            "cutoff", "missing"]
+            "cutoff", "uncovered_cutoffs", "missing"]
     table = {c: [(_nan(r[c]) if c in ("mean_time", "fidelity", "key_per_step", "cutoff") else
                   (r[c] or "") if c == "missing" else r[c]) for r in rows] for c in cols}
     table["key_bits_per_s"] = [_nan(r["key_per_step"]) / r["time_step_s"] for r in rows]
@@ -243,7 +269,9 @@ def main(argv: list[str] | None = None) -> dict:
     _common.report(out, [
         f"{len(rows)} points: {len(distances)} distances x segments {segments}",
         f"at {longest:g} km the best key rate is {best['key_per_step'] / best['time_step_s']:.3g} bit/s "
-        f"({best['segments']} segments, {best['variant']})" if best else f"at {longest:g} km no variant gives key",
+        f"({best['segments']} segments, {best['variant']}"
+        + (f"; {best['uncovered_cutoffs']} smaller cut-offs need a window beyond the cap" if best['uncovered_cutoffs']
+           else "") + ")" if best else f"at {longest:g} km no variant gives key",
         f"direct link at {longest:g} km: {_nan(direct['key_per_step']) / direct['time_step_s']:.3g} bit/s"
         if direct else "no direct link computed",
     ])
