@@ -70,6 +70,7 @@ from .states import bds_to_dm, werner_rows
 __all__ = [
     "PROTOCOLS",
     "PROTOCOL_OPTIONS",
+    "AUTO_TIE_ATOL",
     "UNDETECTED",
     "BASELINES",
     "FIGURES_OF_MERIT",

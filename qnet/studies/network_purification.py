@@ -116,7 +116,7 @@ def collect(args) -> dict:
                    "deferred_links": len(res.deferred_links)}
             for k, v in row.items():
                 cols[k].append(v)
-    return {"rows": cols, "memories": memories, "deliveries": n}
+    return {"rows": cols, "memories": memories, "deliveries": n, "protocol": args.protocol}
 
 
 def _select(rows: dict, **where) -> np.ndarray:
@@ -155,7 +155,8 @@ def figures(data: dict, out: Path) -> list[str]:
     ax.set_xscale("log")
     ax.set_xlabel("throughput (pairs/s)")
     ax.set_ylabel("mean delivered fidelity (95 % CI)")
-    ax.set_title(f"(a) 4 x 4 grid, three concurrent requests, {most} memories per node", loc="left", fontsize=10)
+    ax.set_title(f"(a) 4 x 4 grid, three concurrent requests, {most} memories per node, protocol "
+                 f"{data['protocol']}", loc="left", fontsize=10)
     fig.tight_layout()
     stems = [_save(fig, out, "fidelity_vs_throughput")]
 

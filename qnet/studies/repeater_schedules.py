@@ -143,7 +143,7 @@ def figures(data: dict, out: Path) -> list[str]:
     top = list(range(min(10, len(het["tokens"]))))
     colours = ["C0" if _is_swap_only(het["tokens"][i]) else "C2" for i in top]
     ax.barh(top, [het["key_rate"][i] for i in top], color=colours)
-    ax.set_yticks(top, [het["tokens"][i] for i in top], fontsize=8)
+    ax.set_yticks(top, [het["tokens"][i] + _tie_mark(het, i, top) for i in top], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("secret-key rate (bits per link-attempt step)")
     ax.set_title("(b) segments of 5, 30, 10, 20 km: the ten best schedules", loc="left", fontsize=10)
