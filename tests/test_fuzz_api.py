@@ -283,5 +283,5 @@ def test_public_callable_refuses_malformed_arguments(name, valid_calls, in_tmp, 
     outcome, res, _ = call(obj, args, kwargs)
     assert outcome == "ok", f"the valid call from the docstring fails: {res!r}"
     problems, n_calls, n_clear = fuzz(name, obj, args, kwargs)
-    assert n_calls > 0
+    assert n_calls > 0 or not inspect.signature(obj).parameters  # a function without arguments has none to break
     assert not problems, "\n".join(problems)

@@ -153,3 +153,30 @@ def test_certified_claims_worst_case_beats_an_independent_random_search():
     assert found <= float(sample.min()) + 1e-12
     assert found == pytest.approx(float(study.gain(*study.conditioned_pairs(x[None], 1.0, "cnot"), *args)[0]),
                                   abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_heuristic_schedule_search_finds_the_exhaustive_optimum_on_small_chains(seed):
+    """The differential evolution over random keys against every schedule of 4 segments (no distillation: the
+    5 swap orders) on random uneven chains; it reaches the exhaustive best value or one tied with it."""
+    rng = np.random.default_rng(seed)
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), list(rng.uniform(0.1, 0.6, 4)), float(rng.uniform(0.5, 1)),
+                                      list(rng.uniform(0.98, 0.999, 4)), float(rng.uniform(200, 2000)))
+    exhaustive = qnet.search_schedules(chain, max_rounds=0, t_trunc=3000)
+    heuristic = qnet.search_schedules(chain, max_rounds=0, t_trunc=3000, method="heuristic", maxiter=5, seed=1)
+    assert heuristic.value == pytest.approx(exhaustive.value, rel=1e-12)
+    assert heuristic.best.tokens in exhaustive.ties
+
+
+@pytest.mark.parametrize("F0", [0.8, 0.9, 0.97])
+def test_border_is_where_a_grid_search_moves_t_star(F0):
+    """The border root finding against a 2001-point grid of purification times: just below the border c the best
+    grid time is late (past the midpoint), just above it early."""
+    t1, t2 = 0.01, 0.1
+    c = float(qnet.optimal_time_border(F0, t1, t2, ratio=0.5))
+    w = qnet.werner(F0)
+    grid = np.linspace(t1, t2, 2001)
+    for dc, late in ((-0.01, True), (0.01, False)):
+        rates = qnet.pauli_rates(1.0, [(1 - c - dc) / 2, (1 - c - dc) / 2, c + dc])
+        v = qnet.timeline_value(w, w, rates, t1, t2, grid)
+        assert (grid[int(np.argmax(v))] > (t1 + t2) / 2) == late
