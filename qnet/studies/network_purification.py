@@ -16,15 +16,21 @@ where DEJMPS would gain nothing):
   immediate   distil as soon as both pairs of a link are known at both ends;
   deferred    distil just in time, when the pair is needed by its swap;
   optimal     per link, immediate or deferred as qnet's timing module decides (fidelity x success probability
-              at consumption, ``qnet.PurificationTimeline.optimal_time``).
+              at consumption, ``qnet.PurificationTimeline.optimal_time``). Its model consumes the pair one mean
+              link time after the second herald: the wait for a swap partner elsewhere in the network is not in
+              it, so it may choose "immediate" where the verdict map shows that deferring wins.
 
   (a) fidelity_vs_throughput  mean delivered fidelity against throughput of every request, per policy, with
                               and without classical delay (most memories).
   (b) memories                throughput of the three requests together against the memories per node.
   (c) latency                 median and 90th-percentile delivery time per policy (classical delay on).
+  (d) verdict_map             does purifying at once or just in time give the higher fidelity, across memory
+                              T2 and grid spacing (the other parameters as given; most memories, delay on)?
+                              The answer at the chosen point is not general: the map shows where it holds.
 
 Data: network_purification.csv (one row per policy, memory count, delay setting and request, with 95 %
-confidence intervals) and network_purification.json with every parameter, the qnet version and the headline
+confidence intervals), verdict_map.csv (immediate against deferred per T2 and spacing) and
+network_purification.json with every parameter, the qnet version and the headline
 numbers.
 """
 
@@ -44,6 +50,11 @@ REQUESTS = (((0, 0), (3, 3)), ((0, 3), (3, 0)), ((1, 0), (1, 3)))
 POLICIES = ("none", "immediate", "deferred", "optimal")
 MEMORIES = (6, 8, 16)
 QUICK_MEMORIES = (6, 16)
+#: The (T2 in ms, spacing in km) grid of the verdict map, and its quick version.
+VERDICT_T2_MS = (30.0, 100.0, 300.0, 1000.0)
+VERDICT_SPACING_KM = (6.0, 12.0, 25.0)
+QUICK_VERDICT_T2_MS = (30.0, 1000.0)
+QUICK_VERDICT_SPACING_KM = (12.0,)
 FIGURES = {
     "fidelity_vs_throughput": ("(a) Mean delivered fidelity against throughput of three concurrent requests on a "
                                "4 x 4 metropolitan grid, per purification policy, with and without classical "
@@ -52,6 +63,8 @@ FIGURES = {
                  ["network_purification.csv"]),
     "latency": ("(c) Median and 90th-percentile delivery time of every request per policy (classical delay on).",
                 ["network_purification.csv"]),
+    "verdict_map": ("(d) Mean fidelity of immediate minus deferred purification across memory T2 and grid spacing: "
+                    "which timing wins depends on the memories and the links.", ["verdict_map.csv"]),
 }
 
 
@@ -74,12 +87,46 @@ def build_parser():
     return p
 
 
-def network(args, n_memories: int):
-    """The grid with its links and memories."""
+def network(args, n_memories: int, *, t2_ms: float | None = None, spacing_km: float | None = None):
+    """The grid with its links and memories (``t2_ms`` and ``spacing_km`` replace the options' values)."""
     link = lambda km: qnet.SingleClick(qnet.FibreChannel(km), bright_state=args.bright_state,  # noqa: E731
                                        detector_efficiency=0.8)
-    return qnet.grid_network(GRID, GRID, args.spacing, memory=(0.0, 0.0, 1.0 / (2.0 * args.t2 * 1e-3)),
-                             n_memories=n_memories, link=link)
+    t2 = args.t2 if t2_ms is None else t2_ms
+    return qnet.grid_network(GRID, GRID, args.spacing if spacing_km is None else spacing_km,
+                             memory=(0.0, 0.0, 1.0 / (2.0 * t2 * 1e-3)), n_memories=n_memories, link=link)
+
+
+def _fidelity_with_halfwidth(res) -> tuple[float, float]:
+    """Mean fidelity of the requests and its 95 % half-width (the requests' intervals combined as independent)."""
+    reqs = res.requests
+    half = [(r.mean_fidelity_ci[1] - r.mean_fidelity_ci[0]) / 2.0 for r in reqs]
+    return float(np.mean([r.mean_fidelity for r in reqs])), float(np.sqrt(np.sum(np.square(half))) / len(reqs))
+
+
+def verdict_map(args) -> dict:
+    """Immediate against deferred purification over the (T2, spacing) grid, most memories, classical delay on."""
+    t2s = QUICK_VERDICT_T2_MS if args.quick else VERDICT_T2_MS
+    spacings = QUICK_VERDICT_SPACING_KM if args.quick else VERDICT_SPACING_KM
+    n = 300 if args.quick else min(args.deliveries, 5000)
+    most = max(QUICK_MEMORIES if args.quick else MEMORIES)
+    cols: dict = {k: [] for k in ("t2_ms", "spacing_km", "fidelity_immediate", "halfwidth_immediate",
+                                  "fidelity_deferred", "halfwidth_deferred", "difference", "verdict")}
+    for t2 in t2s:
+        for km in spacings:
+            fid = {}
+            for pol in ("immediate", "deferred"):
+                res = qnet.simulate_network(network(args, most, t2_ms=t2, spacing_km=km), list(REQUESTS),
+                                            n_deliveries=n, seed=args.seed, purification=policy(pol, args.protocol),
+                                            cutoff=qnet.Cutoff.memory_time(args.cutoff * 1e-3))
+                fid[pol] = _fidelity_with_halfwidth(res)
+            diff = fid["immediate"][0] - fid["deferred"][0]
+            verdict = "tie" if abs(diff) <= fid["immediate"][1] + fid["deferred"][1] else \
+                "immediate" if diff > 0 else "deferred"
+            for k, v in (("t2_ms", t2), ("spacing_km", km), ("fidelity_immediate", fid["immediate"][0]),
+                         ("halfwidth_immediate", fid["immediate"][1]), ("fidelity_deferred", fid["deferred"][0]),
+                         ("halfwidth_deferred", fid["deferred"][1]), ("difference", diff), ("verdict", verdict)):
+                cols[k].append(v)
+    return {"rows": cols, "t2_ms": list(t2s), "spacing_km": list(spacings), "deliveries": n, "memories": most}
 
 
 def policy(name: str, protocol: str) -> qnet.Purification:
@@ -194,6 +241,27 @@ def figures(data: dict, out: Path) -> list[str]:
     ax.legend(fontsize=7, ncol=4, loc="upper left")
     fig.tight_layout()
     stems.append(_save(fig, out, "latency"))
+
+    vm = data["verdict"]
+    t2s, kms = vm["t2_ms"], vm["spacing_km"]
+    diff = np.array(vm["rows"]["difference"]).reshape(len(t2s), len(kms)).T
+    verdicts = np.array(vm["rows"]["verdict"]).reshape(len(t2s), len(kms)).T
+    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    lim = max(1e-3, float(np.abs(diff).max()))
+    im = ax.imshow(diff, cmap="RdBu", vmin=-lim, vmax=lim, origin="lower", aspect="auto")
+    for i in range(len(kms)):
+        for j in range(len(t2s)):
+            ax.text(j, i, f"{diff[i, j]:+.3f}\n{verdicts[i, j]}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(diff[i, j]) > 0.6 * lim else "black")
+    ax.set_xticks(range(len(t2s)), [f"{t:g}" for t in t2s])
+    ax.set_yticks(range(len(kms)), [f"{k:g}" for k in kms])
+    ax.set_xlabel("memory dephasing time T2 (ms)")
+    ax.set_ylabel("grid spacing (km)")
+    fig.colorbar(im, ax=ax, label="fidelity: immediate - deferred")
+    ax.set_title(f"(d) which timing wins ({vm['memories']} memories, classical delay, protocol {data['protocol']})",
+                 loc="left", fontsize=9)
+    fig.tight_layout()
+    stems.append(_save(fig, out, "verdict_map"))
     return stems
 
 
@@ -230,8 +298,9 @@ def headline(data: dict) -> dict:
     return out
 
 
-def summary_lines(head: dict, most: int) -> list[str]:
-    """The three lines the study prints: fidelity and throughput per policy, then what they show."""
+def summary_lines(head: dict, most: int, verdicts: dict | None = None) -> list[str]:
+    """The three lines the study prints: fidelity and throughput per policy, then what they show (and, with the
+    verdict map's counts, how far the comparison of immediate and deferred purification carries)."""
     def same(a: str, b: str) -> bool:
         return abs(head[a]["mean_fidelity"] - head[b]["mean_fidelity"]) <= (head[a]["mean_fidelity_halfwidth"]
                                                                            + head[b]["mean_fidelity_halfwidth"])
@@ -246,6 +315,9 @@ def summary_lines(head: dict, most: int) -> list[str]:
     verdict += f"; purifying raises the fidelity from {head['none']['mean_fidelity']:.3f}"
     if head["optimal_coincides_with"]:
         verdict += f"; optimal chose {head['optimal_coincides_with']} on every link (the same policy)"
+    if verdicts:
+        verdict += ("; across T2 x spacing (verdict_map): " +
+                    ", ".join(f"{k} {v}" for k, v in verdicts.items() if v) + " of " + str(sum(verdicts.values())))
     return [f"mean fidelity (classical delay, {most} memories per node): {fid}",
             f"total throughput (pairs/s): {thr}", verdict]
 
@@ -255,9 +327,13 @@ def main(argv: list[str] | None = None) -> dict:
     _common.use_agg()
     out = _common.prepare_output(args.out)
     data = collect(args)
+    data["verdict"] = verdict_map(args)
     _common.write_csv(out / f"{NAME}.csv", data["rows"])
+    _common.write_csv(out / "verdict_map.csv", data["verdict"]["rows"])
     stems = figures(data, out)
     head = headline(data)
+    counts = {k: data["verdict"]["rows"]["verdict"].count(k) for k in ("immediate", "deferred", "tie")}
+    lines = summary_lines(head, max(data["memories"]), counts)
     example = qnet.SingleClick(qnet.FibreChannel(args.spacing), bright_state=args.bright_state,
                                detector_efficiency=0.8)
     summary = {
@@ -271,11 +347,13 @@ def main(argv: list[str] | None = None) -> dict:
                        "requests": [[list(a), list(b)] for a, b in REQUESTS], "memories": list(data["memories"]),
                        "deliveries_per_request": data["deliveries"], "seed": args.seed, "quick": args.quick},
         "headline": head,
-        "summary": summary_lines(head, max(data["memories"])),
+        "verdict_map": {"t2_ms": data["verdict"]["t2_ms"], "spacing_km": data["verdict"]["spacing_km"],
+                        "deliveries_per_request": data["verdict"]["deliveries"], "counts": counts},
+        "summary": lines,
         "figures": stems,
     }
     _common.write_json(out / f"{NAME}.json", summary)
-    _common.report(out, summary_lines(head, max(data["memories"])))
+    _common.report(out, lines)
     return summary
 
 
