@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -115,11 +116,39 @@ def _code_identity(code: Any) -> list:
     return [code.co_code.hex(), consts, list(code.co_names)]
 
 
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+
+
 def _value_identity(value: Any) -> Any:
+    """JSON form of a value a sweep's function is bound to, the same in every process: plain data as itself,
+    containers element by element, graphs by their nodes, edges and attributes, random generators by their state,
+    qnet's problem objects by their identity; anything else by a ``repr`` that holds no memory address (a
+    ``TypeError`` otherwise: such a value cannot be recognised by the next run)."""
     try:
         return json.loads(_canonical(value))
     except TypeError:
-        return repr(value)
+        pass
+    if isinstance(value, Mapping):
+        return {"mapping": sorted(([_value_identity(k), _value_identity(v)] for k, v in value.items()),
+                                  key=lambda kv: json.dumps(kv, sort_keys=True))}
+    if isinstance(value, (list, tuple)):
+        return [_value_identity(v) for v in value]
+    if hasattr(value, "adj") and hasattr(value, "graph") and hasattr(value, "nodes"):  # a networkx graph
+        return {"graph": type(value).__name__, "attributes": _value_identity(dict(value.graph)),
+                "nodes": sorted(([_value_identity(n), _value_identity(dict(d))] for n, d in value.nodes(data=True)),
+                                key=lambda x: json.dumps(x, sort_keys=True)),
+                "edges": sorted(([_value_identity(u), _value_identity(v), _value_identity(dict(d))]
+                                 for u, v, d in value.edges(data=True)), key=lambda x: json.dumps(x, sort_keys=True))}
+    if isinstance(value, np.random.Generator):
+        return {"generator": _value_identity(value.bit_generator.state)}
+    if isinstance(getattr(value, "identity", None), str):
+        return {"type": type(value).__qualname__, "identity": value.identity}
+    text = repr(value)
+    if _ADDRESS.search(text):
+        raise TypeError(f"a sweep cannot recognise {type(value).__name__} {text[:80]} in another process (its repr "
+                        f"holds a memory address); bind plain data instead, or declare what it stands for with "
+                        f"identity=")
+    return text
 
 
 def _cell_filled(cell: Any) -> bool:
@@ -206,16 +235,16 @@ def load_sweep(path: str | os.PathLike) -> dict[str, dict]:
     if not path.exists():
         return out
     bad: list[int] = []
+    conflicts: list[int] = []
     with open(path, "rb") as fh:
         lines = fh.read().split(b"\n")
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        try:
-            rec = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            rec = None
-        if isinstance(rec, dict) and "key" in rec and "result" in rec:
+        rec = _record(raw)
+        if rec is not None:
+            if rec["key"] in out and _canonical_or_none(out[rec["key"]]) != _canonical_or_none(rec):
+                conflicts.append(number)
             out[rec["key"]] = rec
         elif number < len(lines):  # the last piece has no newline: a torn write, not a corrupt line
             bad.append(number)
@@ -223,7 +252,30 @@ def load_sweep(path: str | os.PathLike) -> dict[str, dict]:
         shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
         warnings.warn(f"{path}: skipped {len(bad)} unreadable line(s) (line {shown}); they are not records",
                       SweepFileWarning, stacklevel=2)
+    if conflicts:
+        shown = ", ".join(map(str, conflicts[:10]))
+        warnings.warn(f"{path}: {len(conflicts)} record(s) repeat an earlier key with another result (line {shown}); "
+                      f"the last one is used", SweepFileWarning, stacklevel=2)
     return out
+
+
+def _record(raw: bytes) -> dict | None:
+    """One line of a sweep file as a record ``{"key": str, "result": ..., ...}``, or None when it is not one (invalid
+    UTF-8 or JSON, too deep or too long a number for the parser, or another shape)."""
+    try:
+        rec = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError; so are huge ints
+        return None
+    if isinstance(rec, dict) and isinstance(rec.get("key"), str) and "result" in rec:
+        return rec
+    return None
+
+
+def _canonical_or_none(rec: dict) -> str | None:
+    try:
+        return json.dumps(rec.get("result"), sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _sweep_path(path: Any) -> Path:
@@ -236,12 +288,17 @@ def _sweep_path(path: Any) -> Path:
 
 
 def _drop_torn_line(path: Path) -> None:
-    """Cut a last line left unfinished by an interrupted write (never a record), so appended records stay readable."""
+    """End the file at a line boundary before records are appended: a last line without its newline is completed
+    when it is a whole record (:func:`load_sweep` returned it), and cut when a write was interrupted."""
     if path.exists() and path.stat().st_size:
         with open(path, "rb+") as fh:
             data = fh.read()
             if not data.endswith(b"\n"):
-                fh.truncate(data.rfind(b"\n") + 1)
+                start = data.rfind(b"\n") + 1
+                if _record(data[start:]) is not None:
+                    fh.write(b"\n")
+                else:
+                    fh.truncate(start)
 
 
 @dataclass(frozen=True, repr=False)

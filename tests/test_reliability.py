@@ -1,0 +1,100 @@
+"""Reproducers of the independent fuzz (issue "nothing crashes, nothing is lost, nothing silent"), one per defect
+fixed, each failing on the code before its fix."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import qnet
+from qnet.errors import SweepFileWarning
+
+
+def square(x):
+    return {"y": x * x}
+
+
+# ---------------------------------------------------------------- sweeps: identity and corrupt files
+def test_a_partial_binding_a_graph_resumes_in_another_process(tmp_path):
+    """work_key fell back to repr(), which holds an address and changed every process: the second run refused
+    its own file. Two processes now give the same key, and the second run reuses every point."""
+    script = (
+        "import functools, qnet, sys\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def point(x, G):\n"
+        "    return {'n': G.number_of_nodes() * x}\n"
+        "f = functools.partial(point, G=qnet.ring_network(4, 10.0))\n"
+        "with ThreadPoolExecutor(1) as ex:\n"
+        "    r = qnet.sweep(f, [{'x': 1}, {'x': 2}], sys.argv[1], executor=ex, progress=False)\n"
+        "print(qnet.work_key(f), r.computed, r.reused)\n"
+    )
+    path = str(tmp_path / "s.jsonl")
+    runs = [subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    (k1, c1, u1), (k2, c2, u2) = (r.split() for r in runs)
+    assert k1 == k2 and (c1, u1) == ("2", "0") and (c2, u2) == ("0", "2")
+
+
+def test_values_without_a_stable_identity_are_refused_by_name():
+    class Opaque:
+        pass
+
+    def point(x, thing):
+        return x
+
+    with pytest.raises(TypeError, match="cannot recognise Opaque .* identity="):
+        qnet.work_key(functools.partial(point, thing=Opaque()))
+    g1, g2 = nx.path_graph(3), nx.path_graph(3)
+    g2.nodes[1]["noise"] = 0.1
+    assert qnet.work_key(functools.partial(point, thing=g1)) != qnet.work_key(functools.partial(point, thing=g2))
+    rng = functools.partial(point, thing=np.random.default_rng(5))
+    assert qnet.work_key(rng) == qnet.work_key(functools.partial(point, thing=np.random.default_rng(5)))
+
+
+@pytest.mark.parametrize("line", [b'{"key": [1], "result": 2}', b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"key": "k", "result": ' + b"9" * 5000 + b"}"],
+                         ids=["unhashable key", "deeply nested", "huge integer"])
+def test_a_corrupt_line_is_skipped_with_a_warning(tmp_path, line):
+    path = tmp_path / "s.jsonl"
+    with ThreadPoolExecutor(1) as ex:
+        qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
+        with open(path, "ab") as fh:
+            fh.write(line + b"\n")
+        with pytest.warns(SweepFileWarning, match="skipped 1 unreadable line"):
+            records = qnet.load_sweep(path)
+        assert len(records) == 1
+        with pytest.warns(SweepFileWarning):
+            r = qnet.sweep(square, [{"x": 2}, {"x": 3}], path, executor=ex, progress=False)
+    assert r.results == [{"y": 4}, {"y": 9}] and r.reused == 1
+
+
+def test_a_final_record_without_its_newline_is_kept_on_disk(tmp_path):
+    path = tmp_path / "s.jsonl"
+    with ThreadPoolExecutor(1) as ex:
+        qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
+        path.write_bytes(path.read_bytes().rstrip(b"\n"))  # the record is whole, only its newline is missing
+        r = qnet.sweep(square, [{"x": 2}, {"x": 3}], path, executor=ex, progress=False)
+        assert r.reused == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert len(qnet.load_sweep(path)) == 2
+
+
+def test_duplicate_keys_with_different_results_are_reported(tmp_path):
+    path = tmp_path / "s.jsonl"
+    with ThreadPoolExecutor(1) as ex:
+        qnet.sweep(square, [{"x": 2}], path, executor=ex, progress=False)
+    rec = json.loads(path.read_text().splitlines()[0])
+    rec["result"] = {"y": 5}
+    with open(path, "a") as fh:
+        fh.write(json.dumps(rec) + "\n")
+    with pytest.warns(SweepFileWarning, match="repeat an earlier key with another result"):
+        assert qnet.load_sweep(path)[rec["key"]]["result"] == {"y": 5}
