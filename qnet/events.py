@@ -57,7 +57,7 @@ from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
-from .results import Result, content_hash
+from .results import Result, content_hash, csv_text
 from .schedules import Schedule, span
 from .timing import PurificationTimeline
 
@@ -480,9 +480,14 @@ class NetworkSimulation(Result):
                         "phi_plus", "phi_minus", "psi_plus", "psi_minus"])
             for i, r in enumerate(self.requests):
                 for t, c, s in zip(r.times, r.completed_at, r.states):
-                    w.writerow([i, r.source, r.target, repr(float(t)), repr(float(c)), repr(float(s[0])),
-                                *(repr(float(x)) for x in s)])
+                    w.writerow([i, _label(r.source), _label(r.target), repr(float(t)), repr(float(c)),
+                                repr(float(s[0])), *(repr(float(x)) for x in s)])
         return path
+
+
+def _label(node: Any) -> Any:
+    """A node label as a CSV cell: numbers as numbers, anything else as text a spreadsheet cannot run."""
+    return node if isinstance(node, (int, float, np.integer, np.floating)) else csv_text(str(node))
 
 
 # ---------------------------------------------------------------- scenario
@@ -835,6 +840,9 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     if max_events is None:
         max_events = min(MAX_EVENTS, EVENTS_PER_DELIVERY * n_deliveries * len(reqs) // trajectories + 10**6)
     validate_network(G, [(r.source, r.target) for r in reqs])
+    if "time_step" not in G.graph and any("link" not in d for _, _, d in G.edges(data=True)):
+        raise NetworkError("the network's plain p_gen links need G.graph['time_step'], the duration of one link "
+                           "attempt in seconds (or give every edge a qnet.links scheme as 'link')")
     scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay))
     arrays = scen.arrays()
     prio = np.array([r.priority for r in reqs], dtype=np.int64)

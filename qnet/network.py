@@ -94,19 +94,33 @@ def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
     return out
 
 
+#: Most memory slots a node may hold (far beyond any device; bounds the simulator's integer counters).
+MAX_MEMORIES = 10**9
+
+
 def _check_node(G: nx.Graph, n: Any) -> None:
     d = G.nodes[n]
     if "memory" not in d:
         raise NetworkError(f"node {n!r} has no 'memory' attribute (PauliMemory, T1T2Memory or Pauli rates in 1/s)")
     node_rates(d["memory"], n)
     k = d.get("n_memories", 2)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise NetworkError(f"node {n!r}: n_memories must be an integer >= 1, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_MEMORIES:
+        raise NetworkError(f"node {n!r}: n_memories must be an integer in [1, MAX_MEMORIES = {MAX_MEMORIES}], got "
+                           f"{k!r}")
+    for name in ("swap_time", "distill_time"):
+        if name in d:
+            try:
+                _v.scalar(_v.nonnegative, d[name], f"{name} of node {n!r} (seconds)")
+            except (TypeError, ValueError) as exc:
+                raise NetworkError(str(exc)) from None
     for name in ("gate_fidelity", "measurement_fidelity", "measurement_error"):
         if name in d:
             raise NetworkError(f"node {n!r} has a {name!r} attribute; a node's operation noise is its 'noise' "
                                f"attribute, a qnet.OperationNoise(gate_fidelity, measurement_error)")
     if "noise" in d:
+        if d["noise"] is None:
+            raise NetworkError(f"node {n!r}: noise is None; give a qnet.OperationNoise (qnet.IDEAL for ideal "
+                               f"operations) or leave the attribute out")
         try:
             scalar_noise(d["noise"], f"the noise of node {n!r}")
         except (TypeError, ValueError) as exc:
@@ -150,8 +164,9 @@ def _check_edge(G: nx.Graph, u: Any, v: Any) -> None:
 
 def _check_graph(G: Any) -> None:
     """An undirected networkx graph whose graph-level attributes (``p_swap``, ``time_step``) are valid."""
-    if not isinstance(G, nx.Graph) or G.is_directed():
-        raise NetworkError(f"a network must be an undirected networkx Graph, got {type(G).__name__}")
+    if not isinstance(G, nx.Graph) or G.is_directed() or G.is_multigraph():
+        raise NetworkError(f"a network must be an undirected networkx Graph (one edge per node pair; a link's "
+                           f"parallel channels are one edge), got {type(G).__name__}")
     try:
         if "p_swap" in G.graph:
             _v.scalar(_v.probability, G.graph["p_swap"], "G.graph['p_swap']", zero_ok=False)

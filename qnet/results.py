@@ -45,6 +45,16 @@ def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
     return value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A free-text cell that a spreadsheet cannot run as a formula: a leading ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return is escaped with a ``'`` (numbers are written as numbers and never pass here). Every CSV
+    qnet writes passes its text cells through here."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _short(value: Any) -> str:
     if isinstance(value, Result):
         return repr(value)

@@ -98,3 +98,67 @@ def test_duplicate_keys_with_different_results_are_reported(tmp_path):
         fh.write(json.dumps(rec) + "\n")
     with pytest.warns(SweepFileWarning, match="repeat an earlier key with another result"):
         assert qnet.load_sweep(path)[rec["key"]]["result"] == {"y": 5}
+
+
+# ---------------------------------------------------------------- networks: graphs and attributes
+def plain_line(n=2):
+    G = nx.path_graph(n + 1)
+    nx.set_node_attributes(G, (0.0, 0.0, 1.0), "memory")
+    for u, v in G.edges:
+        G.edges[u, v].update(length=10.0, p_gen=0.5, w0=0.95)
+    G.graph["time_step"] = 1e-4
+    return G
+
+
+def test_a_multigraph_is_refused_up_front():
+    G = nx.MultiGraph(plain_line())
+    with pytest.raises(qnet.NetworkError, match="one edge per node pair"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=10)
+
+
+@pytest.mark.parametrize("attr,value,match", [
+    ("noise", None, "noise is None"),
+    ("swap_time", float("nan"), "swap_time of node"),
+    ("swap_time", -1.0, "swap_time of node"),
+    ("distill_time", "1 ms", "distill_time of node"),
+    ("distill_time", True, "distill_time of node"),
+    ("n_memories", 2**63, "MAX_MEMORIES"),
+])
+def test_node_attributes_are_checked_by_validate_network(attr, value, match):
+    G = plain_line()
+    G.nodes[1][attr] = value
+    with pytest.raises(qnet.NetworkError, match=match):
+        qnet.validate_network(G)
+
+
+def test_a_missing_time_step_is_named():
+    G = plain_line()
+    del G.graph["time_step"]
+    with pytest.raises(qnet.NetworkError, match=r"G.graph\['time_step'\]"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=10)
+
+
+def test_network_csv_escapes_node_labels(tmp_path):
+    G = nx.relabel_nodes(plain_line(), {0: "=HYPERLINK(\"x\")", 1: "b", 2: "@c"})
+    res = qnet.simulate_network(G, [("=HYPERLINK(\"x\")", "@c")], n_deliveries=5, seed=1)
+    import csv
+
+    with open(res.to_csv(tmp_path / "d.csv"), newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][1] == "'=HYPERLINK(\"x\")" and rows[1][2] == "'@c"
+
+
+# ---------------------------------------------------------------- studies: the write probe
+def test_the_write_probe_does_not_follow_a_planted_link(tmp_path):
+    """A link named like the old probe, pointing at a file of someone else's, is left alone (the probe truncated
+    its target)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".qnet-write-test").symlink_to(victim)
+    from qnet.studies import _common
+
+    parser = _common.parser("x", "x")
+    _common.parse_args(parser, ["--out", str(out)])
+    assert victim.read_text() == "precious"

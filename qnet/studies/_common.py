@@ -6,15 +6,17 @@ import argparse
 import csv
 import json
 import math
+import os
 import platform
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..results import jsonable
+from ..results import csv_text, jsonable
 
 
 class StudyParser(argparse.ArgumentParser):
@@ -50,9 +52,10 @@ def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     args = p.parse_args(argv)
     try:
         prepare_output(args.out)
-        probe = Path(args.out) / ".qnet-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # a fresh name of our own (O_EXCL): never a write through a link someone left in the folder
+        fd, probe = tempfile.mkstemp(prefix=".qnet-write-test-", dir=args.out)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         p.error(f"argument --out: cannot write to {str(args.out)!r}: {exc.strerror or exc}")
     return args
@@ -109,15 +112,6 @@ def write_json(path: Path, payload: Mapping[str, Any]) -> Path:
     data = {"environment": environment(), **jsonable(payload)}
     Path(path).write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return Path(path)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(value: str) -> str:
-    """A free-text cell that a spreadsheet cannot run as a formula: a leading ``=``, ``+``, ``-``, ``@``,
-    tab or carriage return is escaped with a ``'`` (numbers are written as numbers and never pass here)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
