@@ -225,6 +225,8 @@ def search_schedules(
         raise ValueError(f"the chain's cut-off {chain.cutoff} differs between slots; a searched schedule has other "
                          "slots, so give one cut-off for every operation (or none)")
     n = chain.n_segments
+    # every candidate keeps a summary (value, mean time, mean fidelity, delivered), never its distribution: the
+    # memory of a search does not grow with the number of candidates times the window
     cache: dict = {}
 
     def score(root: tuple) -> float:
@@ -234,9 +236,10 @@ def search_schedules(
             try:
                 r = candidate.delivery(T, tol=None)
             except (NeverDeliversError, TruncationError):
-                cache[schedule] = (0.0, None)
+                cache[schedule] = (0.0, math.nan, math.nan, False)
             else:
-                cache[schedule] = (_value(r, objective, threshold) if r.truncation_error <= tol else 0.0, r)
+                cache[schedule] = (_value(r, objective, threshold) if r.truncation_error <= tol else 0.0,
+                                   r.mean_time, r.mean_fidelity, True)
         return cache[schedule][0]
 
     if method == "exhaustive":
@@ -250,10 +253,11 @@ def search_schedules(
     else:
         _heuristic(score, n, max_rounds, seed, maxiter)
     ranked = rank_with_ties(list(cache.items()), lambda kv: kv[1][0], lambda kv: kv[0].tokens)
-    best, (value, delivery) = ranked[0]
-    if delivery is None or value <= 0.0:
+    best, (value, _, _, delivered) = ranked[0]
+    if not delivered or value <= 0.0:
         raise NeverDeliversError(f"no schedule among the {len(cache)} evaluated delivers with a positive {objective} "
                                  f"within t_trunc={T} (tol={tol:g})")
+    delivery = chain.with_schedule(best).delivery(T, tol=None)  # the winner's distribution, computed again
     cutoff = delivery.cutoff
     for schedule, _ in ranked[:joint_cutoff]:
         try:
@@ -264,9 +268,8 @@ def search_schedules(
             continue
         if opt.value > value:
             best, value, delivery, cutoff = schedule, opt.value, opt.delivery, opt.cutoff
-    table = tuple((s.tokens, v, r.mean_time if r else math.nan, r.mean_fidelity if r else math.nan)
-                  for s, (v, r) in ranked[:top])
-    ties = tuple(s.tokens for s, (v, _) in ranked[:top] if _tied(v, ranked[0][1][0])) if best == ranked[0][0] \
+    table = tuple((s.tokens, v, mean_time, mean_fidelity) for s, (v, mean_time, mean_fidelity, _) in ranked[:top])
+    ties = tuple(s.tokens for s, (v, *_) in ranked[:top] if _tied(v, ranked[0][1][0])) if best == ranked[0][0] \
         else (best.tokens,)
     return ScheduleSearch(best, value, delivery, tuple(row[:2] for row in table), objective, method, len(cache), cutoff,
                           table, ties)

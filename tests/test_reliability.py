@@ -162,3 +162,20 @@ def test_the_write_probe_does_not_follow_a_planted_link(tmp_path):
     parser = _common.parser("x", "x")
     _common.parse_args(parser, ["--out", str(out)])
     assert victim.read_text() == "precious"
+
+
+# ---------------------------------------------------------------- searches: memory bounded by one candidate
+def test_a_schedule_search_keeps_summaries_not_distributions():
+    """640 candidates at t_trunc = 4000 held every ChainDelivery (about 0.3 MB each, 200 MB here; tens of GB at the
+    sizes MAX_ENUMERATED accepts). Now the search's peak memory is that of a few evaluations."""
+    import tracemalloc
+
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.9, 0.98, 500.0)
+    tracemalloc.start()
+    try:
+        res = qnet.search_schedules(chain, max_rounds=1, t_trunc=4000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert res.n_evaluated == 640 and res.delivery.pmf.shape == (4000,)
+    assert peak < 40e6, f"peak {peak / 1e6:.0f} MB"
