@@ -179,3 +179,92 @@ def test_a_schedule_search_keeps_summaries_not_distributions():
         tracemalloc.stop()
     assert res.n_evaluated == 640 and res.delivery.pmf.shape == (4000,)
     assert peak < 40e6, f"peak {peak / 1e6:.0f} MB"
+
+
+# ---------------------------------------------------------------- study command lines: one line, exit code 2
+SCAN_HEADER = "two_fold_rate_khz,visibility,source\n"
+BAD_SCANS = {
+    "empty": b"",
+    "binary": bytes(range(128, 256)),
+    "header only": SCAN_HEADER.encode(),
+    "non-numeric": (SCAN_HEADER + "abc,0.5,text\n15,0.8,text\n30,0.7,text\n").encode(),
+    "nan": (SCAN_HEADER + "nan,0.5,text\n15,0.8,text\n30,0.7,text\n").encode(),
+    "negative": (SCAN_HEADER + "-5,0.5,text\n15,0.8,text\n30,0.7,text\n").encode(),
+    "wrong columns": b"a,b,c\n1,2,3\n",
+}
+
+
+def one_line_exit_2(capsys, main, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("case", BAD_SCANS)
+def test_a_bad_scan_file_is_one_line(case, tmp_path, capsys):
+    from qnet.studies import swapping_143km
+
+    data = tmp_path / "scan.csv"
+    data.write_bytes(BAD_SCANS[case])
+    err = one_line_exit_2(capsys, swapping_143km.main, ["--data", str(data), "--quick", "--out", str(tmp_path)])
+    assert "--data" in err
+
+
+@pytest.mark.parametrize("study,argv,match", [
+    ("optimal_time", ["--seed", "4294967296"], "--seed: must be <= 4294967295"),
+    ("certified_claims", ["--seed", "4294967296"], "--seed"),
+    ("guaranteed_improvement", ["--seed", "4294967296"], "--seed"),
+    ("swapping_143km", ["--operating-point", "1e12"], "more than one pair per pulse"),
+    ("repeater_chain", ["--distances", "1e300"], "--distances: must be <= 20037.5"),
+])
+def test_out_of_range_options_are_one_line(study, argv, match, tmp_path, capsys):
+    import importlib
+
+    module = importlib.import_module(f"qnet.studies.{study}")
+    assert match in one_line_exit_2(capsys, module.main, [*argv, "--quick", "--out", str(tmp_path)])
+
+
+@pytest.mark.parametrize("error", [qnet.NeverDeliversError("the chain never delivers"),
+                                   qnet.InfeasibleError("no cut-off gives key"),
+                                   qnet.NetworkError("one trajectory needed more than max_events")])
+def test_a_parameter_set_without_an_answer_is_one_line(error, capsys):
+    """E.g. repeater_schedules --p-gen 1e-300 (no schedule delivers) or network_purification --cutoff 1e-300 (no
+    request ever delivers): the library's own error, said in one line by every study's command line."""
+    from qnet.studies import _common
+
+    def main():
+        raise error
+
+    with pytest.raises(SystemExit) as info:
+        _common.run(main, "repeater_schedules")
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and err == f"python -m qnet.studies.repeater_schedules: error: {error}"
+
+
+def test_ctrl_c_is_one_line(capsys):
+    from qnet.studies import _common
+
+    def main():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as info:
+        _common.run(main, "optimal_time")
+    assert info.value.code == 130 and capsys.readouterr().err.strip() == "python -m qnet.studies.optimal_time: interrupted"
+
+
+def test_every_study_runs_through_the_guard():
+    import inspect
+    from qnet.studies import gallery
+
+    for name in gallery.study_names():
+        source = inspect.getsource(__import__(f"qnet.studies.{name}", fromlist=["x"]))
+        assert '_common.run(main, NAME)' in source, name
+
+
+def test_a_distance_where_the_link_underflows_has_no_key():
+    from qnet.studies import repeater_chain
+
+    row = repeater_chain.point(20000.0, 1, "direct", 0.99, 0.9, 0.9, 1.0, 15)
+    assert row["missing"] == "no_key" and row["key_per_step"] == 0.0

@@ -39,12 +39,16 @@ def number(kind: type = float, low: float | None = None, high: float | None = No
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not finite")
         if low is not None and (value <= low if low_open else value < low):
-            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {low:g}, got {text}")
+            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {_show(low)}, got {text}")
         if high is not None and (value >= high if high_open else value > high):
-            raise argparse.ArgumentTypeError(f"must be {'<' if high_open else '<='} {high:g}, got {text}")
+            raise argparse.ArgumentTypeError(f"must be {'<' if high_open else '<='} {_show(high)}, got {text}")
         return value
 
     return parse
+
+
+def _show(bound: float) -> str:
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
 
 
 def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -143,6 +147,23 @@ def sweep_file(out: Path, stem: str, func, identity: Mapping[str, Any]) -> Path:
                   file=sys.stderr)
             old.unlink()
     return path
+
+
+def run(main, name: str) -> None:
+    """Run a study from the command line: a parameter set that has no answer (a chain or network that never
+    delivers, a window that cannot cover it, an optimizer with nothing positive to find) ends in one line
+    ``python -m qnet.studies.<name>: error: ...`` and exit code 2, Ctrl-C in one line and exit code 130."""
+    from ..errors import InfeasibleError, NetworkError, NeverDeliversError, TruncationError
+
+    prog = f"python -m qnet.studies.{name}"
+    try:
+        main()
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (NeverDeliversError, InfeasibleError, TruncationError, NetworkError) as exc:
+        print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def report(out: Path, lines: list[str]) -> None:

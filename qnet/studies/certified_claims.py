@@ -91,7 +91,7 @@ def build_parser():
     p.add_argument("--k", type=_common.number(float, 0, 1), default=None,
                    help="also split a sample of C(k) at this k into improved / equal / worse for every row "
                         "(e.g. 1/3 = 0.3333 for Werner-like undetected weights)")
-    p.add_argument("--seed", type=_common.number(int, 0), default=2505, help="seed of the searches (default: %(default)s)")
+    p.add_argument("--seed", type=_common.number(int, 0, 2**32 - 1), default=2505, help="seed of the searches (default: %(default)s)")
     return p
 
 
@@ -340,4 +340,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    _common.run(main, NAME)

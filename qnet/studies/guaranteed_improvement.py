@@ -87,7 +87,7 @@ def build_parser():
     p.add_argument("--gate-fidelity", type=_common.number(float, 0, 1), default=1.0, help="gate fidelity at each node (default: %(default)s)")
     p.add_argument("--measurement-error", type=_common.number(float, 0, 1), default=0.0,
                    help="measurement bit-flip probability at each node (default: %(default)s)")
-    p.add_argument("--seed", type=_common.number(int, 0), default=2024, help="seed of the random ensembles (default: %(default)s)")
+    p.add_argument("--seed", type=_common.number(int, 0, 2**32 - 1), default=2024, help="seed of the random ensembles (default: %(default)s)")
     return p
 
 
@@ -394,4 +394,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    _common.run(main, NAME)

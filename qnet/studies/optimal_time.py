@@ -63,7 +63,7 @@ def build_parser():
                    help="duration of one link attempt for panel (e), units of 1/gamma (default: %(default)s)")
     p.add_argument("--shots", type=_common.number(int, 2, 10**8), default=20000,
                    help="Monte Carlo shots per policy and success probability in panel (e) (default: %(default)s)")
-    p.add_argument("--seed", type=_common.number(int, 0), default=2025, help="seed of the Monte Carlo (default: %(default)s)")
+    p.add_argument("--seed", type=_common.number(int, 0, 2**32 - 1), default=2025, help="seed of the Monte Carlo (default: %(default)s)")
     p.add_argument("--protocol", choices=qnet.PROTOCOLS, default="cnot",
                    help="purification variant (default: %(default)s; panel (e) has Monte Carlo points for cnot only)")
     p.add_argument("--fom", choices=qnet.FIGURES_OF_MERIT, default="fidelity",
@@ -469,4 +469,4 @@ def summarize(args, params: dict, s: dict, timings: dict, files: list[Path]) -> 
 
 
 if __name__ == "__main__":
-    main()
+    _common.run(main, NAME)

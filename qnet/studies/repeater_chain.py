@@ -67,8 +67,9 @@ def build_parser():
                    help="per-node coupling x detector efficiency (default: %(default)s)")
     p.add_argument("--p-swap", type=_common.number(float, 0, 1, low_open=True), default=0.9, help="swap success probability (default: %(default)s)")
     p.add_argument("--t-coh", type=_common.number(float, 0, low_open=True), default=1.0, help="pair coherence time in seconds (default: %(default)s)")
-    p.add_argument("--distances", type=_common.number(float, 0, low_open=True), nargs="+", default=None,
-                   help="total distances in km (default: 25 ... 800 km, 11 points; --quick: 50, 150)")
+    p.add_argument("--distances", type=_common.number(float, 0, 20037.5, low_open=True), nargs="+", default=None,
+                   help="total distances in km, up to half the Earth's circumference (default: 25 ... 800 km, 11 points; "
+                   "--quick: 50, 150)")
     p.add_argument("--segments", type=_common.number(int, 1, 1024), nargs="+", default=None,
                    help="numbers of segments, powers of two (default: 1 2 4 8 16; --quick: 1 2 4)")
     p.add_argument("--workers", type=_common.number(int, 1, 256), default=1, help="parallel workers for the sweep (default: %(default)s)")
@@ -132,6 +133,8 @@ def point(distance_km: float, segments: int, variant: str, source_fidelity: floa
     levels = int(round(math.log2(segments)))
     out = {"p_gen": p, "time_step_s": step, "cutoff": None, "missing": None, "uncovered_cutoffs": 0}
     cap = {"mean_time": None, "fidelity": None, "key_per_step": None, "missing": "window_cap"}
+    if p <= 0.0:  # the transmission underflows float64: no link ever, so no key
+        return {**out, "mean_time": None, "fidelity": None, "key_per_step": 0.0, "missing": "no_key"}
     if segments == 1:  # direct link: geometric waiting time, state as heralded
         mean_time, fid = 1.0 / p, F
         lam = qnet.werner(F)
@@ -279,4 +282,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    _common.run(main, NAME)

@@ -30,6 +30,7 @@ fit_curve.csv, prediction_sensitivity.csv, prediction_vs_pump.csv, comparison_14
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -111,23 +112,48 @@ def _portable(path: Path) -> str:
         return path.name
 
 
+SCAN_COLUMNS = ("two_fold_rate_khz", "visibility", "source")
+
+
 def load_scan(path: Path) -> dict:
-    """Read the local scan CSV (comment lines start with '#')."""
+    """Read the local scan CSV (comment lines start with '#'): columns ``two_fold_rate_khz`` (finite, > 0),
+    ``visibility`` (in [0, 1]) and ``source`` (``text`` or ``figure``), at least three rows (two fit parameters and
+    one degree of freedom). A file that breaks a rule raises ``ValueError`` naming the line and the rule."""
     if not Path(path).is_file():
         raise SystemExit(f"--data: no such file {str(path)!r}")
-    rows = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
-    header = rows[0].split(",")
-    cols = {h: [] for h in header}
-    for row in rows[1:]:
-        for h, v in zip(header, row.split(",")):
-            cols[h].append(v)
-    return {
-        "two_fold_rate_khz": [float(v) for v in cols["two_fold_rate_khz"]],
-        "visibility": [float(v) for v in cols["visibility"]],
-        "source": cols["source"],
-        "file": str(path),
-    }
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{str(path)!r} is not a UTF-8 text file") from None
+    rows = [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        raise ValueError(f"{str(path)!r} has no header line {','.join(SCAN_COLUMNS)}")
+    header = [h.strip() for h in rows[0][1].split(",")]
+    missing = [c for c in SCAN_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{str(path)!r}: the header needs the columns {', '.join(SCAN_COLUMNS)}; missing "
+                         f"{', '.join(missing)}")
+    if len(rows) < 4:
+        raise ValueError(f"{str(path)!r} has {len(rows) - 1} data rows; the fit of two parameters needs at least 3")
+    out: dict = {"two_fold_rate_khz": [], "visibility": [], "source": [], "file": str(path)}
+    for i, row in rows[1:]:
+        cells = dict(zip(header, (c.strip() for c in row.split(","))))
+        try:
+            rate, vis = float(cells.get("two_fold_rate_khz", "")), float(cells.get("visibility", ""))
+        except ValueError:
+            raise ValueError(f"{str(path)!r} line {i}: two_fold_rate_khz and visibility must be numbers, got "
+                             f"{row!r}") from None
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"{str(path)!r} line {i}: two_fold_rate_khz must be a finite number > 0, got {rate!r}")
+        if not 0.0 <= vis <= 1.0:
+            raise ValueError(f"{str(path)!r} line {i}: visibility must be in [0, 1], got {vis!r}")
+        if cells.get("source") not in ("text", "figure"):
+            raise ValueError(f"{str(path)!r} line {i}: source must be 'text' or 'figure', got {cells.get('source')!r}")
+        out["two_fold_rate_khz"].append(rate)
+        out["visibility"].append(vis)
+        out["source"].append(cells["source"])
+    return out
 
 
 def make_model(params, *, dark_local: float, dark_remote: float = 0.0, loss_db: float = 0.0,
@@ -276,6 +302,10 @@ def main(argv=None) -> dict:
     args = _common.parse_args(parser, argv)
     if not Path(args.data).is_file():
         parser.error(f"argument --data: no such file {str(args.data)!r}")
+    if args.operating_point * 1e3 >= args.repetition_rate:
+        parser.error(f"argument --operating-point: {args.operating_point:g} kHz of two-fold coincidences needs more "
+                     f"than one pair per pulse of the {args.repetition_rate:g} Hz laser; give less than "
+                     f"{args.repetition_rate / 1e3:g} kHz")
     for name in ("local_noise", "remote_noise"):
         if getattr(args, name) * args.window > 1:
             parser.error(f"argument --{name.replace('_', '-')}: {getattr(args, name)} counts/s in a {args.window} s "
@@ -291,7 +321,10 @@ def main(argv=None) -> dict:
     it = iter(bar)
 
     # 1. fit ------------------------------------------------------------------------------------------
-    scan = load_scan(args.data)
+    try:
+        scan = load_scan(args.data)
+    except ValueError as exc:
+        parser.error(f"argument --data: {exc}")
     fit = fit_scan(scan, d_loc, rep)
     x, cov = fit["x"], fit["cov"]
     err = np.sqrt(np.diag(cov))
@@ -541,4 +574,4 @@ def summarize(args, scan: dict, fit: dict, predict, local4, rows: list[dict]) ->
 
 
 if __name__ == "__main__":
-    main()
+    _common.run(main, NAME)
