@@ -52,7 +52,9 @@ def _show(bound: float) -> str:
 
 
 def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
-    """Parse, then check that ``--out`` can be created and written (an argparse error otherwise)."""
+    """Parse, then check that ``--out`` can be created and written (an argparse error otherwise). A new run starts
+    with nothing staged."""
+    discard()
     args = p.parse_args(argv)
     try:
         prepare_output(args.out)
@@ -111,21 +113,52 @@ def environment() -> dict[str, str]:
     }
 
 
+# ---------------------------------------------------------------- outputs: staged, then published together
+#: Outputs of the running study, written under temporary names: (temporary, final) in the order written.
+_PENDING: list[tuple[Path, Path]] = []
+
+
+def _staged(path: Path, mode: str = "x", **kw):
+    """Open a fresh temporary file beside ``path`` (exclusive creation: never through an existing name or link);
+    it becomes ``path`` when the study publishes its outputs (:func:`report`)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.partial-{os.getpid()}-{len(_PENDING)}{path.suffix}")
+    fh = open(tmp, mode, **kw)
+    _PENDING.append((tmp, path))
+    return fh
+
+
+def publish() -> None:
+    """Rename every staged output to its final name, in the order written: a run's figures and data replace the
+    previous run's together, at its end."""
+    while _PENDING:
+        tmp, final = _PENDING.pop(0)
+        os.replace(tmp, final)
+
+
+def discard() -> None:
+    """Delete the staged outputs of a run that did not finish (the previous outputs stay as they were)."""
+    while _PENDING:
+        _PENDING.pop()[0].unlink(missing_ok=True)
+
+
 def write_json(path: Path, payload: Mapping[str, Any]) -> Path:
-    """Write ``payload`` (numpy values converted) plus the environment as pretty JSON."""
+    """Write ``payload`` (numpy values converted) plus the environment as pretty JSON (staged until the end)."""
     data = {"environment": environment(), **jsonable(payload)}
-    Path(path).write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    with _staged(path, "x", encoding="utf-8") as fh:
+        fh.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
     return Path(path)
 
 
 def write_csv(path: Path, columns: Mapping[str, Iterable[Any]]) -> Path:
-    """Write equal-length columns to a CSV file with a header row (text cells through :func:`csv_text`)."""
+    """Write equal-length columns to a CSV file with a header row (text cells through :func:`csv_text`; staged until
+    the end)."""
     names = list(columns)
     cols = [np.asarray(list(columns[n]) if not isinstance(columns[n], np.ndarray) else columns[n]).ravel() for n in names]
     lengths = {len(c) for c in cols}
     if len(lengths) > 1:
         raise ValueError(f"CSV columns have different lengths: {dict(zip(names, map(len, cols)))}")
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with _staged(path, "x", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow([csv_text(n) for n in names])
         for row in zip(*cols):
@@ -152,34 +185,44 @@ def sweep_file(out: Path, stem: str, func, identity: Mapping[str, Any]) -> Path:
 def run(main, name: str) -> None:
     """Run a study from the command line: a parameter set that has no answer (a chain or network that never
     delivers, a window that cannot cover it, an optimizer with nothing positive to find) ends in one line
-    ``python -m qnet.studies.<name>: error: ...`` and exit code 2, Ctrl-C in one line and exit code 130."""
+    ``python -m qnet.studies.<name>: error: ...`` and exit code 2, Ctrl-C in one line and exit code 130; the outputs
+    the run staged are discarded, so the folder keeps the previous run's outputs whole."""
     from ..errors import InfeasibleError, NetworkError, NeverDeliversError, TruncationError
 
     prog = f"python -m qnet.studies.{name}"
     try:
         main()
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        discard()
+        print(f"{prog}: interrupted (the previous outputs are unchanged)", file=sys.stderr)
         raise SystemExit(130) from None
     except (NeverDeliversError, InfeasibleError, TruncationError, NetworkError) as exc:
+        discard()
         print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         raise SystemExit(2) from None
+    except BaseException:
+        discard()
+        raise
 
 
 def report(out: Path, lines: list[str]) -> None:
-    """What every study prints at the end: where it wrote, then (at most) three lines of its result."""
+    """What every study does at the end: publish its staged outputs together, then print where it wrote and (at
+    most) three lines of its result."""
+    publish()
     print(f"wrote {Path(out)}")
     for line in lines[:3]:
         print(f"  {line}")
 
 
 def save_figure(fig, out: Path, stem: str) -> list[Path]:
-    """Save a matplotlib figure as ``stem.png`` (200 dpi) and ``stem.pdf``; close it."""
+    """Save a matplotlib figure as ``stem.png`` (200 dpi) and ``stem.pdf`` (staged until the end); close it."""
     import matplotlib.pyplot as plt
 
     paths = [Path(out) / f"{stem}.png", Path(out) / f"{stem}.pdf"]
-    fig.savefig(paths[0], dpi=200, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight", metadata={"CreationDate": None})  # reproducible bytes
+    with _staged(paths[0], "xb") as fh:
+        fig.savefig(fh, format="png", dpi=200, bbox_inches="tight")
+    with _staged(paths[1], "xb") as fh:
+        fig.savefig(fh, format="pdf", bbox_inches="tight", metadata={"CreationDate": None})  # reproducible bytes
     plt.close(fig)
     return paths
 
