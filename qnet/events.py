@@ -79,6 +79,11 @@ __all__ = [
 MAX_EVENTS = 10**10
 #: Events per requested delivery a trajectory may use by default (a 16-node chain needs about 50).
 EVENTS_PER_DELIVERY = 10_000
+#: Most memory one simulation's results may need (bytes), estimated before any event runs.
+MAX_NETWORK_BYTES = 2**33
+#: Bytes per delivered pair, peak: the kernel's rows (time, completion, four components), their merge and the
+#: Bell-basis states of the result (184 measured with tracemalloc for 4e5 deliveries of one request).
+_BYTES_PER_DELIVERY = 192
 #: Most protocol-tree nodes (all requests and instances together) one simulation may hold.
 MAX_TREE_NODES = 2**22
 #: Most distillations of one pumped link.
@@ -837,6 +842,12 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     cutoff = _policy(cutoff, Cutoff, "cutoff", None)
     order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
     reqs = _requests(requests)
+    need = _BYTES_PER_DELIVERY * n_deliveries * len(reqs)
+    if need > MAX_NETWORK_BYTES:
+        raise ValueError(f"n_deliveries={n_deliveries} for {len(reqs)} request(s) needs about {need / 2**30:.1f} GiB for "
+                         f"its results, more than MAX_NETWORK_BYTES = {MAX_NETWORK_BYTES / 2**30:.0f} GiB; ask for at "
+                         f"most {MAX_NETWORK_BYTES // (_BYTES_PER_DELIVERY * len(reqs))} deliveries per request, or "
+                         f"run it in parts with different seeds")
     if max_events is None:
         max_events = min(MAX_EVENTS, EVENTS_PER_DELIVERY * n_deliveries * len(reqs) // trajectories + 10**6)
     validate_network(G, [(r.source, r.target) for r in reqs])

@@ -290,3 +290,23 @@ def test_an_interrupted_run_leaves_the_previous_outputs_whole(tmp_path, monkeypa
         _common.run(lambda: study.main(["--quick", "--no-progress", "--out", str(out), "--t2", "50"]), study.NAME)
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == before  # nothing half-written, nothing of the other run, no temporary files
+
+
+def test_a_network_simulation_is_priced_before_it_runs():
+    """3e7 deliveries on 2 requests ran 240 s and then died in the merge; now the estimate refuses it at once, and
+    the estimate bounds the measured peak of a run it accepts."""
+    import tracemalloc
+
+    from qnet import events
+
+    G = qnet.ring_network(4, 10.0, p_gen=0.5, w0=0.95)
+    with pytest.raises(ValueError, match=r"needs about .* GiB .* MAX_NETWORK_BYTES"):
+        qnet.simulate_network(G, [(0, 2), (1, 3)], n_deliveries=3 * 10**7)
+    qnet.simulate_network(G, [(0, 2)], n_deliveries=100, seed=1)  # compiled before measuring
+    tracemalloc.start()
+    try:
+        qnet.simulate_network(G, [(0, 2), (1, 3)], n_deliveries=100_000, seed=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= events._BYTES_PER_DELIVERY * 2 * 100_000
