@@ -168,17 +168,49 @@ def broadcast(name_values: dict[str, np.ndarray], *, core: dict[str, int] | None
         raise ValueError(f"batch shapes do not broadcast: {desc}") from None
 
 
+#: Inputs of reduced precision (float32, complex64, float16) are checked within this many of their machine epsilons,
+#: then converted to float64/complex128 and renormalised (sum or trace exactly 1).
+REDUCED_PRECISION_EPS = 16
+
+
+def _reduced_precision(value: Any) -> float | None:
+    """The tolerance for an input stored with fewer than 64 bits per real number, else None."""
+    dtype = getattr(value, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "fc" and np.finfo(dtype).eps > np.finfo(np.float64).eps:
+        return max(TRACE_ATOL, REDUCED_PRECISION_EPS * float(np.finfo(dtype).eps))
+    return None
+
+
 def bds(value: Any, name: str = "state") -> np.ndarray:
     """Validate a Bell-diagonal state array ``(..., 4)`` ordered [Φ+, Φ−, Ψ+, Ψ−].
 
     Entries must be >= 0 (values above ``-NEG_ATOL`` are clipped to 0) and
     each state must sum to 1 within ``TRACE_ATOL``. Large C-contiguous float64
     arrays are checked in one compiled pass; any failure is re-checked below to
-    build the message.
+    build the message. Reduced-precision inputs (float32, float16) are checked
+    within ``REDUCED_PRECISION_EPS`` of their epsilon, converted to float64 and
+    renormalised.
     """
     fast = _bds_fast(value)
     if fast is not None:
         return fast
+    reduced = _reduced_precision(value)
+    if reduced is not None:
+        arr = real_array(value, name)
+        if arr.ndim == 0 or arr.shape[-1] != 4:
+            raise ValueError(f"{name} must be a Bell-diagonal state with last axis of length 4 "
+                             f"([Phi+, Phi-, Psi+, Psi-]), got shape {arr.shape}")
+        neg = arr < -reduced
+        if neg.any():
+            raise ValueError(f"{name} has negative Bell coefficients: {first_bad(arr, neg)}; coefficients must be "
+                             f">= 0 (tolerance {reduced:g} for its {value.dtype} precision)")
+        arr = np.maximum(arr, 0.0)
+        total = arr.sum(axis=-1)
+        off = np.abs(total - 1.0) > reduced
+        if off.any():
+            raise ValueError(f"{name} coefficients must sum to 1 (tolerance {reduced:g} for its {value.dtype} "
+                             f"precision), got sum {first_bad(total, off)}")
+        return arr / total[..., None]
     arr = real_array(value, name)
     if arr.ndim == 0 or arr.shape[-1] != 4:
         raise ValueError(
@@ -238,35 +270,41 @@ def density_matrix(value: Any, name: str = "rho") -> np.ndarray:
     arr = as_array(arr, name)
     if arr.dtype == object or arr.dtype.kind not in "iufc":
         raise TypeError(f"{name} must be a numeric 4x4 matrix, got dtype {arr.dtype}")
+    reduced = _reduced_precision(arr)
     arr = arr.astype(np.complex128, copy=False)
     if arr.ndim < 2 or arr.shape[-2:] != (4, 4):
         raise ValueError(f"{name} must be a two-qubit density matrix of shape (..., 4, 4), got shape {arr.shape}")
-    fast = _dm_fast(arr)
-    if fast is not None:
-        return fast
+    if reduced is not None:  # checked within its precision, then its Hermitian part renormalised to trace 1
+        herm_tol = max(HERMITIAN_ATOL, reduced)
+        trace_tol = reduced
+    else:
+        fast = _dm_fast(arr)
+        if fast is not None:
+            return fast
+        herm_tol, trace_tol = HERMITIAN_ATOL, TRACE_ATOL
     finite = np.isfinite(arr).all(axis=(-2, -1))
     if not finite.all():
         raise ValueError(f"{name} must be finite, got non-finite entries in matrix {first_bad(finite, ~finite)}")
     herm_err = np.abs(arr - np.conj(np.swapaxes(arr, -1, -2))).max(axis=(-2, -1))
-    bad = herm_err > HERMITIAN_ATOL
+    bad = herm_err > herm_tol
     if bad.any():
         raise ValueError(
-            f"{name} must be Hermitian (tolerance {HERMITIAN_ATOL:g}); largest |rho - rho^dagger| is "
+            f"{name} must be Hermitian (tolerance {herm_tol:g}); largest |rho - rho^dagger| is "
             f"{first_bad(herm_err, bad)}"
         )
     trace = np.trace(arr, axis1=-2, axis2=-1).real
-    bad = np.abs(trace - 1.0) > TRACE_ATOL
+    bad = np.abs(trace - 1.0) > trace_tol
     if bad.any():
-        raise ValueError(f"{name} must have trace 1 (tolerance {TRACE_ATOL:g}), got trace {first_bad(trace, bad)}")
+        raise ValueError(f"{name} must have trace 1 (tolerance {trace_tol:g}), got trace {first_bad(trace, bad)}")
     hermitian = 0.5 * (arr + np.conj(np.swapaxes(arr, -1, -2)))
     min_eig = np.linalg.eigvalsh(hermitian)[..., 0]
-    bad = min_eig < -HERMITIAN_ATOL
+    bad = min_eig < -herm_tol
     if bad.any():
         raise ValueError(
-            f"{name} must be positive semidefinite (tolerance {HERMITIAN_ATOL:g}), got smallest eigenvalue "
+            f"{name} must be positive semidefinite (tolerance {herm_tol:g}), got smallest eigenvalue "
             f"{first_bad(min_eig, bad)}"
         )
-    return hermitian
+    return hermitian / trace[..., None, None] if reduced is not None else hermitian
 
 
 def _dm_fast(arr: np.ndarray) -> np.ndarray | None:

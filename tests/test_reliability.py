@@ -310,3 +310,20 @@ def test_a_network_simulation_is_priced_before_it_runs():
     finally:
         tracemalloc.stop()
     assert peak <= events._BYTES_PER_DELIVERY * 2 * 100_000
+
+
+# ---------------------------------------------------------------- reduced-precision states
+def test_float32_and_complex64_states_are_read_within_their_precision():
+    """The 1e-9 sum tolerance is below float32 resolution, so every float32 state was refused. Now such inputs are
+    checked within 16 epsilons of their precision, converted and renormalised (the stated rule)."""
+    w32 = np.array([0.9, 0.1 / 3, 0.1 / 3, 0.1 / 3], dtype=np.float32)
+    ref = w32.astype(np.float64) / w32.astype(np.float64).sum()
+    out32, p32 = qnet.purify(w32, w32, "dejmps")
+    out64, p64 = qnet.purify(ref, ref, "dejmps")
+    np.testing.assert_allclose(out32, out64, rtol=0, atol=1e-15)
+    assert float(p32) == pytest.approx(float(p64), abs=1e-15)
+    rho = qnet.to_density_matrix(ref).astype(np.complex64)
+    out, p = qnet.purify(rho, rho, "dejmps")
+    np.testing.assert_allclose(qnet.to_bds(out), out64, atol=1e-6)
+    with pytest.raises(ValueError, match="sum to 1 .*float32 precision"):
+        qnet.purify(np.array([0.9, 0.05, 0.03, 0.019], dtype=np.float32), w32)
