@@ -57,7 +57,7 @@ from .errors import InfeasibleError, NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
 from .noise import OperationNoise, scalar_noise
 from .results import MonteCarloResult, Result
-from .schedules import Schedule, nested_segments, span, validate_levels
+from .schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from .states import werner_rows
 
 __all__ = [
@@ -375,8 +375,8 @@ class _Model:
 
     def identity(self) -> str:
         """Hash of everything that decides the model's results (16 hex digits of SHA-256)."""
-        h = hashlib.sha256(repr((self.schedule.root, self.schedule.n_slots, self.p_swap, self.cutoffs,
-                                 self.cut_type)).encode())
+        h = hashlib.sha256(repr((self.schedule.to_dict(), self.schedule.n_slots, self.p_swap, self.cutoffs,
+                                 self.cut_type)).encode())  # the schedule by its tokens: no recursion over the tree
         for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
             h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
         return h.hexdigest()[:16]
@@ -385,36 +385,37 @@ class _Model:
         """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain (memoised by content):
         ``link(start)`` gives an elementary link's value, ``combine(op, slot, span_a, span_b, a, b)`` the value of
         an operation (``"swap"`` or ``"distill"``, its cut-off slot) joining inputs of spans ``(start, width)``; a
-        distillation's two inputs are the same value."""
-        memo: dict = {}
-        keys: dict = {}
-
-        def key(t: tuple) -> tuple:
-            # everything a sub-chain's result depends on: its links, its operations and cut-offs, and the decay
-            # rates at the ends of every pair that waits inside it
-            if id(t) not in keys:
-                if t[0] == "link":
-                    k = (self.p_gen[t[1]].tobytes(), self.link_hat[t[1]].tobytes())
-                else:
-                    ends = [self.node_c[x].tobytes() for c in t[1:-1] for a, w in (span(c),) for x in (a, a + w)]
-                    k = (t[0], self.cutoffs[t[-1]], *(key(c) for c in t[1:-1]), *ends)
-                keys[id(t)] = (k, t)  # keep t alive so that its id is not reused during the walk
-            return keys[id(t)][0]
-
-        def node(t: tuple) -> Any:
+        distillation's two inputs are the same value. Iterative (any depth); content keys are flat (a sub-chain's
+        key names its inputs by number), so hashing them never recurses either."""
+        numbers: dict = {}  # content key -> number of the distinct sub-chain
+        number_of: dict = {}  # id of a tree node -> its sub-chain's number
+        memo: dict = {}  # sub-chain number -> value
+        value_of: dict = {}  # id of a link node -> its value (links are not shared)
+        for t in postorder(self.schedule.root):
             if t[0] == "link":
-                return link(t[1])
-            k = key(t)
-            if k not in memo:
-                span_a = span(t[1])
-                a = node(t[1])
-                if t[0] == "distill":
-                    memo[k] = combine("distill", t[-1], span_a, span_a, a, a)
-                else:
-                    memo[k] = combine("swap", t[-1], span_a, span(t[2]), a, node(t[2]))
-            return memo[k]
+                key = ("link", self.p_gen[t[1]].tobytes(), self.link_hat[t[1]].tobytes())
+                value_of[id(t)] = link(t[1])
+            else:
+                # everything a sub-chain's result depends on: its inputs, its operation and cut-off, and the decay
+                # rates at the ends of every pair that waits inside it
+                ends = [self.node_c[x].tobytes() for c in children(t) for a, w in (span(c),) for x in (a, a + w)]
+                key = (t[0], self.cutoffs[t[-1]], *(number_of[id(c)] for c in children(t)), *ends)
+            number = numbers.setdefault(key, len(numbers))
+            number_of[id(t)] = number
+            if t[0] == "link" or number in memo:
+                continue
 
-        return node(self.schedule.root)
+            def value(c: tuple) -> Any:
+                return value_of[id(c)] if c[0] == "link" else memo[number_of[id(c)]]
+
+            span_a = span(t[1])
+            a = value(t[1])
+            if t[0] == "distill":
+                memo[number] = combine("distill", t[-1], span_a, span_a, a, a)
+            else:
+                memo[number] = combine("swap", t[-1], span_a, span(t[2]), a, value(t[2]))
+        root = self.schedule.root
+        return value_of[id(root)] if root[0] == "link" else memo[number_of[id(root)]]
 
 
 def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:

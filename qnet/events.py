@@ -58,7 +58,7 @@ from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import Result, content_hash, csv_text
-from .schedules import Schedule, span
+from .schedules import Schedule, distill_depth, span
 from .timing import PurificationTimeline
 
 __all__ = [
@@ -534,14 +534,6 @@ def _with_rounds(node: tuple, rounds: int) -> tuple:
     return ("swap", _with_rounds(node[1], rounds), _with_rounds(node[2], rounds), node[3])
 
 
-def _depth(node: tuple) -> int:
-    if node[0] == "link":
-        return 0
-    if node[0] == "distill":
-        return 1 + _depth(node[1])
-    return max(_depth(node[1]), _depth(node[2]))
-
-
 class _Scenario:
     """Everything the kernel needs, built and validated once from the graph, requests and policies."""
 
@@ -593,7 +585,7 @@ class _Scenario:
 
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
         """A protocol needs ``2**depth`` slots per side at a node at once, or it can never deliver."""
-        need = 2 ** _depth(root)
+        need = 2 ** distill_depth(root)
         for k, node in enumerate(path):
             sides = 1 if k in (0, len(path) - 1) else 2
             have = self.G.nodes[node].get("n_memories", 2)
@@ -654,7 +646,7 @@ class _Scenario:
         cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) / _signal_speed(G, u, v)
                                                 for u, v in zip(path, path[1:])])])
         rates = [component_rates(r) for r in pauli_rates(G, path)]
-        didx = self._distill_index(path) if _depth(root) > 0 else 0
+        didx = self._distill_index(path) if distill_depth(root) > 0 else 0
         n_dist = len(PROTOCOLS) if self.purification.protocol == "auto" else 1
         tree = self.tree
 

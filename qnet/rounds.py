@@ -115,16 +115,23 @@ def purify_schedule(
 
     noise = resolve(noise, gate_fidelity, measurement_error)
 
-    def run(node):
-        if isinstance(node, Step):
-            k_state, k_p, k_cost, k_n, k_s = run(node.kept)
-            s_state, s_p, s_cost, s_n, s_s = run(node.sacrificed)
+    # children before parents without recursion (any depth); a subtree used twice (Step(a, a)) is computed once
+    done: dict[int, tuple] = {}
+    stack: list = [(schedule, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        if not isinstance(node, Step):
+            done[id(node)] = (_v.state(node, "schedule leaf", form)[1], np.float64(1.0), np.float64(1.0), 1, 0)
+        elif not expanded:
+            stack += [(node, True), (node.sacrificed, False), (node.kept, False)]
+        else:
+            k_state, k_p, k_cost, k_n, k_s = done[id(node.kept)]
+            s_state, s_p, s_cost, s_n, s_s = done[id(node.sacrificed)]
             out, p = purify(k_state, s_state, node.protocol, noise=noise, form=form, rotate_back=rotate_back)
-            return out, k_p * s_p * p, (k_cost + s_cost) / p, k_n + s_n, k_s + s_s + 1
-        kind, arr = _v.state(node, "schedule leaf", form)
-        return arr, np.float64(1.0), np.float64(1.0), 1, 0
-
-    state, p, cost, n, steps = run(schedule)
+            done[id(node)] = (out, k_p * s_p * p, (k_cost + s_cost) / p, k_n + s_n, k_s + s_s + 1)
+    state, p, cost, n, steps = done[id(schedule)]
     return ScheduleResult(state, np.asarray(p, dtype=np.float64), np.asarray(cost, dtype=np.float64), n, steps)
 
 

@@ -52,13 +52,32 @@ _TOKEN = re.compile(r"^([sd])_?(\d+)$")
 
 
 def span(node: tuple) -> tuple[int, int]:
-    """(first segment, number of segments) of a subtree of :attr:`Schedule.root` (engine tier)."""
-    if node[0] == "link":
-        return node[1], 1
-    if node[0] == "distill":
-        return span(node[1])
-    (a, wa), (_, wb) = span(node[1]), span(node[2])
-    return a, wa + wb
+    """(first segment, number of segments) of a subtree of :attr:`Schedule.root` (engine tier): its leftmost and
+    rightmost links, found by walking down (no recursion, whatever the depth)."""
+    left = right = node
+    while left[0] != "link":
+        left = left[1]
+    while right[0] != "link":
+        right = right[-2]
+    return left[1], right[1] - left[1] + 1
+
+
+def children(node: tuple) -> tuple:
+    """The inputs of a tree node: none for a link, one for a distillation, two for a swap (engine tier)."""
+    return () if node[0] == "link" else node[1:-1]
+
+
+def postorder(root: tuple):
+    """Every node of a tree, children before parents (left before right), each distinct subtree object once per
+    occurrence; iterative, so any depth works (engine tier)."""
+    stack: list = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded or node[0] == "link":
+            yield node
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(children(node)))
 
 
 class Schedule:
@@ -190,6 +209,9 @@ class Schedule:
         if len(tokens) > MAX_OPERATIONS:
             raise ValueError(f"tokens has {len(tokens)} entries; at most MAX_OPERATIONS = {MAX_OPERATIONS}")
         links: dict[int, tuple] = {i: ("link", i) for i in range(n_nodes - 1)}
+        # the addresses still alive as a doubly linked list: finding a swap's right neighbour is O(1)
+        right = list(range(1, n_nodes)) + [-1]
+        left = [-1] + list(range(n_nodes - 2))
         swapped: set[int] = set()
         for k, token in enumerate(tokens):
             kind, i = _parse(token, k, n_nodes)
@@ -198,8 +220,11 @@ class Schedule:
                     raise ValueError(f"tokens[{k}] = {token!r}: s{i} appears twice; each swap s_i runs exactly once")
                 # an address disappears only through its own swap, and address n_nodes - 2 is never swapped away,
                 # so link i exists and has a neighbour to its right
-                j = min(j for j in links if j > i)
+                j = right[i]
                 links[j] = ("swap", links.pop(i), links[j], k)
+                left[j] = left[i]
+                if left[i] >= 0:
+                    right[left[i]] = j
                 swapped.add(i)
             else:
                 if i in swapped:
@@ -226,40 +251,45 @@ class Schedule:
         >>> qnet.Schedule.from_tree(tree).tokens
         ('d0', 's0')
         """
-        counter = [0]
-
-        def build(node: Any) -> tuple:
+        slot = 0
+        built: dict[int, tuple] = {}  # id of a given node -> the node with its slot (children first)
+        spans: dict[int, tuple[int, int]] = {}
+        stack: list = [(root, False)]
+        while stack:  # post-order without recursion: any depth
+            node, expanded = stack.pop()
             if not isinstance(node, tuple) or not node or node[0] not in ("link", "swap", "distill"):
                 raise ValueError(f"a tree node is ('link', i), ('swap', left, right) or ('distill', child), got "
-                                 f"{node!r}")
+                                 f"{_short(node)}")
             if node[0] == "link":
                 if len(node) != 2 or isinstance(node[1], bool) or not isinstance(node[1], int):
                     raise ValueError(f"a link is ('link', i) with an integer i, got {node!r}")
-                return node
+                built[id(node)], spans[id(node)] = node, (node[1], 1)
+                continue
             arity = 2 if node[0] == "swap" else 1
-            if len(node) < 1 + arity:
-                raise ValueError(f"{node[0]} needs {arity} input(s), got {node!r}")
-            children = tuple(build(c) for c in node[1:1 + arity])
-            slot = counter[0]
-            counter[0] += 1
-            return (node[0], *children, slot)
-
-        built = build(root)
-        first, width = span(built)
-
-        def check(node: tuple) -> None:
+            if len(node) not in (1 + arity, 2 + arity) or (len(node) == 2 + arity and (
+                    isinstance(node[-1], bool) or not isinstance(node[-1], int))):
+                raise ValueError(f"{node[0]} is ({node[0]!r}, {', '.join(['input'] * arity)}) with an optional "
+                                 f"integer slot, got {_short(node)}")
+            inputs = node[1:1 + arity]
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((c, False) for c in reversed(inputs))
+                continue
             if node[0] == "swap":
-                (a, wa), (b, _) = span(node[1]), span(node[2])
+                (a, wa), (b, wb) = spans[id(inputs[0])], spans[id(inputs[1])]
                 if b != a + wa:
-                    raise ValueError(f"a swap joins adjacent links: {node[1]!r} ends at node {a + wa}, {node[2]!r} "
-                                     f"starts at node {b}")
-            for child in node[1:-1] if node[0] != "link" else ():
-                check(child)
-
-        check(built)
+                    raise ValueError(f"a swap joins adjacent links: {_short(inputs[0])} ends at node {a + wa}, "
+                                     f"{_short(inputs[1])} starts at node {b}")
+                spans[id(node)] = (a, wa + wb)
+            else:
+                spans[id(node)] = spans[id(inputs[0])]
+            built[id(node)] = (node[0], *(built[id(c)] for c in inputs), slot)
+            slot += 1
+        out = built[id(root)]
+        first, width = spans[id(root)]
         if first != 0:
             raise ValueError(f"the links must be numbered from 0, got a tree over links {first}..{first + width - 1}")
-        return cls._make(built, width + 1, counter[0], None, _tokens_of(built))
+        return cls._make(out, width + 1, slot, None, _tokens_of(out))
 
     # ------------------------------------------------------------ properties
     @property
@@ -285,12 +315,7 @@ class Schedule:
     @property
     def n_operations(self) -> int:
         """Swaps and distillations in the tree (a distillation's second copy counted once, as in the tokens)."""
-        def count(node: tuple) -> int:
-            if node[0] == "link":
-                return 0
-            return 1 + sum(count(c) for c in node[1:-1])
-
-        return count(self._root)
+        return len(self._tokens)
 
     @property
     def slot_name(self) -> str:
@@ -315,25 +340,25 @@ class Schedule:
     @property
     def distill_depth(self) -> int:
         """Most distillations on one path from the root to a link: each doubles the links that path consumes."""
-        def depth(node: tuple) -> int:
-            if node[0] == "link":
-                return 0
-            return (node[0] == "distill") + max(depth(c) for c in node[1:-1])
-
-        return depth(self._root)
+        return distill_depth(self._root)
 
     # ------------------------------------------------------------ comparison and display
     def same_tree(self, other: "Schedule") -> bool:
         """True when both schedules perform the same operations on the same links, whatever their cut-off slots."""
         return isinstance(other, Schedule) and _shape(self._root) == _shape(other._root)
 
+    def _key(self) -> tuple:
+        # the tokens (with the levels of a nested schedule) and the node and slot counts decide the tree and its
+        # slots; a flat key, so comparing and hashing never recurse through a deep tree
+        return self._tokens, self._levels, self._n_nodes, self._n_slots
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Schedule):
             return NotImplemented
-        return (self._root, self._n_nodes, self._n_slots) == (other._root, other._n_nodes, other._n_slots)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self._root, self._n_nodes, self._n_slots))
+        return hash(self._key())
 
     def __repr__(self) -> str:
         if self._levels is not None:
@@ -342,8 +367,9 @@ class Schedule:
 
     def __str__(self) -> str:
         lines: list[str] = []
-
-        def show(node: tuple, prefix: str, tail: str) -> None:
+        stack = [(self._root, "", "")]
+        while stack:  # pre-order without recursion
+            node, prefix, tail = stack.pop()
             a, w = span(node)
             where = f"[{a}-{a + w}]"
             if node[0] == "link":
@@ -353,12 +379,10 @@ class Schedule:
             else:
                 label = f"swap at node {span(node[1])[0] + span(node[1])[1]} {where}"
             lines.append(prefix + label)
-            children = [] if node[0] == "link" else list(node[1:-1])
-            for i, child in enumerate(children):
-                last = i == len(children) - 1
-                show(child, tail + ("└── " if last else "├── "), tail + ("    " if last else "│   "))
-
-        show(self._root, "", "")
+            kids = children(node)
+            for i in reversed(range(len(kids))):
+                last = i == len(kids) - 1
+                stack.append((kids[i], tail + ("└── " if last else "├── "), tail + ("    " if last else "│   ")))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -429,28 +453,33 @@ def _canonical(token: str) -> str:
     return f"{m.group(1)}{int(m.group(2))}"
 
 
-def _shape(node: tuple) -> tuple:
-    """The tree without its cut-off slots."""
-    if node[0] == "link":
-        return node
-    return (node[0],) + tuple(_shape(c) for c in node[1:-1])
+def _shape(root: tuple) -> tuple[str, ...]:
+    """The tree without its cut-off slots, as a flat sequence: the post-order of its nodes' kinds and links."""
+    return tuple(f"l{n[1]}" if n[0] == "link" else n[0][0] for n in postorder(root))
+
+
+def distill_depth(root: tuple) -> int:
+    """Most distillations on one path from ``root`` to a link (engine tier; iterative)."""
+    depth: dict[int, int] = {}
+    for node in postorder(root):
+        kids = children(node)
+        depth[id(node)] = (node[0] == "distill") + max((depth[id(c)] for c in kids), default=0)
+    return depth[id(root)]
 
 
 def _tokens_of(root: tuple) -> tuple[str, ...]:
     """An equivalent token sequence of a tree (post-order: children first, left before right)."""
     out: list[str] = []
-
-    def walk(node: tuple) -> None:
-        if node[0] == "link":
-            return
-        for child in node[1:-1]:
-            walk(child)
-        a, w = span(node)
+    for node in postorder(root):
         if node[0] == "distill":
+            a, w = span(node)
             out.append(f"d{a + w - 1}")
-        else:
+        elif node[0] == "swap":
             la, lw = span(node[1])
             out.append(f"s{la + lw - 1}")
-
-    walk(root)
     return tuple(out)
+
+
+def _short(node: Any) -> str:
+    text = repr(node)
+    return text if len(text) <= 120 else text[:100] + " ... " + text[-15:]

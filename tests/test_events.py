@@ -295,7 +295,7 @@ def test_bad_graphs_and_requests():
 
 def test_bad_memories_and_times():
     G = line(3, n_memories=0)
-    bad(G, [(0, 3)], "n_memories must be an integer >= 1")
+    bad(G, [(0, 3)], "n_memories must be an integer in \\[1, MAX_MEMORIES")
     G = line(3, n_memories=1)
     bad(G, [(0, 3)], "node 1 has n_memories=1 but requests\\[0\\] holds up to 2")
     G = line(3, n_memories=2)

@@ -327,3 +327,47 @@ def test_float32_and_complex64_states_are_read_within_their_precision():
     np.testing.assert_allclose(qnet.to_bds(out), out64, atol=1e-6)
     with pytest.raises(ValueError, match="sum to 1 .*float32 precision"):
         qnet.purify(np.array([0.9, 0.05, 0.03, 0.019], dtype=np.float32), w32)
+
+
+# ---------------------------------------------------------------- deep trees: no recursion over user-sized structures
+def test_a_long_sequential_schedule_works_everywhere():
+    """RecursionError from about 400 sequential swaps (distill_depth, n_operations, delivery, simulate, ==, str,
+    from_tree); from_sequence was quadratic (46 s for 65 537 nodes)."""
+    import time
+
+    n = 1200
+    tokens = [f"s{i}" for i in range(n - 2)]
+    s = qnet.Schedule.from_sequence(tokens, n)
+    assert s.n_operations == n - 2 and s.distill_depth == 0 and len(str(s).splitlines()) == 2 * n - 3
+    assert s == qnet.Schedule.from_sequence(tokens, n) and hash(s) == hash(qnet.Schedule.from_sequence(tokens, n))
+    assert qnet.Schedule.from_tree(s.root) == s and qnet.Schedule.from_tree(s.root).same_tree(s)
+    chain = qnet.RepeaterChain(s, 1.0, 1.0, qnet.werner(1.0), [0.0, 0.0, 0.0])
+    assert chain.delivery(8, tol=None).mean_time == pytest.approx(1.0, abs=1e-12)  # every link at step 1
+    assert chain.simulate(200, seed=1).mean_time == 1.0
+    start = time.perf_counter()
+    big = qnet.Schedule.from_sequence([f"s{i}" for i in range(2**16 - 1)], 2**16 + 1)
+    assert big.n_operations == 2**16 - 1 and time.perf_counter() - start < 5.0
+
+
+def test_from_tree_refuses_a_node_with_too_many_inputs():
+    with pytest.raises(ValueError, match="swap is .* with an optional integer slot"):
+        qnet.Schedule.from_tree(("swap", ("link", 0), ("link", 1), ("link", 2)))
+    with pytest.raises(ValueError, match="distill is"):
+        qnet.Schedule.from_tree(("distill", ("link", 0), ("link", 0)))
+
+
+def test_purify_schedule_shares_subtrees_and_does_not_recurse():
+    """30 nested Step(a, a) ran past 60 s (every shared subtree evaluated again), 5000 nested steps recursed."""
+    import time
+
+    w = qnet.werner(0.99)
+    a = qnet.Step(w, w)
+    for _ in range(30):
+        a = qnet.Step(a, a)
+    start = time.perf_counter()
+    assert qnet.purify_schedule(a).pairs_in == 2**31 and time.perf_counter() - start < 10
+    b = w
+    for _ in range(5000):
+        b = qnet.Step(b, w)
+    r = qnet.purify_schedule(b)
+    assert r.steps == 5000 and r.pairs_in == 5001

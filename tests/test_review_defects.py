@@ -290,6 +290,7 @@ def test_csv_text_cannot_start_a_formula(tmp_path):
 
     path = _common.write_csv(tmp_path / "t.csv", {"source": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "text"],
                                                   "value": [-1.5, 2.0, -3.0, 4.0, 5.0]})
+    _common.publish()  # outputs are staged until the study publishes them
     with open(path, encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "text"]
