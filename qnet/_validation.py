@@ -50,6 +50,11 @@ def as_array(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from exc
 
 
+def _shorten(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + "..." + text[-10:]
+
+
 def real_array(value: Any, name: str) -> np.ndarray:
     """Convert to a finite float64 array or raise (booleans are flags, not numbers)."""
     if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
@@ -61,6 +66,9 @@ def real_array(value: Any, name: str) -> np.ndarray:
     if arr.dtype == object or arr.dtype.kind not in "iuf":
         if arr.dtype.kind == "c":
             raise TypeError(f"{name} must be real, got complex values")
+        if arr.dtype == object and any(isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 2**63
+                                       for x in np.ravel(arr)[:1000]):
+            raise ValueError(f"{name} has an integer beyond 2**63 ({_shorten(value)}); qnet's numbers are 64-bit")
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     nonfinite = ~np.isfinite(arr)

@@ -308,7 +308,11 @@ def werner_memory_rates(t_coh: Any) -> np.ndarray:
 
 
 def component_rates(node_rates: np.ndarray) -> np.ndarray:
-    """Per-node WHT decay rates ``[0, 2(γy+γz), 2(γx+γy), 2(γx+γz)]`` (components s = 1, 2, 3 ↔ ηx, ηz, ηy)."""
+    """Per-node WHT decay rates ``[0, 2(γy+γz), 2(γx+γy), 2(γx+γz)]`` (components s = 1, 2, 3 ↔ ηx, ηz, ηy).
+
+    Rates are clipped at 1e300 per step, which decoheres a pair completely in any time > 0: sums of larger rates
+    would overflow to inf, and inf times a zero wait is NaN."""
+    node_rates = np.minimum(node_rates, 1e300)
     gx, gy, gz = node_rates[..., 0], node_rates[..., 1], node_rates[..., 2]
     return np.stack([np.zeros_like(gx), 2 * (gy + gz), 2 * (gx + gy), 2 * (gx + gz)], axis=-1)
 

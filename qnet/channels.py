@@ -101,6 +101,10 @@ class PauliMemory:
         return cls(gamma, 0.0, 0.0)
 
 
+#: Largest decay rate a memory may have (a rate times a time beyond this cannot be represented without overflow).
+_MAX_RATE = 1e300
+
+
 @dataclass(frozen=True)
 class T1T2Memory:
     """Amplitude-damping memory with relaxation time ``T1`` and coherence time ``T2 <= 2*T1``.
@@ -125,6 +129,9 @@ class T1T2Memory:
                 raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
             if not value > 0 or np.isnan(value):
                 raise ValueError(f"{name} must be > 0 (inf allowed), got {value!r}")
+            if not np.isfinite(1.0 / float(value)) or 1.0 / float(value) > _MAX_RATE:
+                raise ValueError(f"{name}={value!r} makes a decay rate 1/{name} beyond {_MAX_RATE:g}; give the time "
+                                 f"in a unit where it is at least {1 / _MAX_RATE:g}")
             object.__setattr__(self, name, float(value))
         if self.T2 > 2 * self.T1:
             raise ValueError(f"T2 must be <= 2*T1 (physical T1/T2 memory), got T1={self.T1!r}, T2={self.T2!r}")

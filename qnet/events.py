@@ -193,6 +193,9 @@ class Purification:
         _v.option(self.timing, "timing", TIMINGS)
         _v.scalar(_v.probability, self.target, "target")
         _v.integer(self.max_pumps, "max_pumps", 1, MAX_PUMPS)
+        if self.target > 0 and not 0.5 < self.target < 1.0:
+            raise ValueError(f"target must be 0 (no pumping) or a fidelity in (0.5, 1) (purification needs an "
+                             f"entangled pair and never reaches 1), got {self.target!r}")
         if self.target > 0 and (self.rounds != 1 or self.timing != "immediate"):
             raise ValueError(f"pumping to a target (target={self.target!r}) takes rounds=1 and timing='immediate', "
                              f"got rounds={self.rounds!r}, timing={self.timing!r}")

@@ -94,6 +94,8 @@ def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
     return out
 
 
+#: Longest link attempt (s): far beyond any experiment, and simulated times of many attempts stay finite.
+MAX_SECONDS = 1e100
 #: Most memory slots a node may hold (far beyond any device; bounds the simulator's integer counters).
 MAX_MEMORIES = 10**9
 
@@ -142,6 +144,9 @@ def _check_edge(G: nx.Graph, u: Any, v: Any) -> None:
                                f"{type(link).__name__}")
         if link.success_probability() <= 0:
             raise NetworkError(f"edge ({u!r}, {v!r}): the link never succeeds (success probability 0)")
+        if not 0 < link.attempt_duration() <= MAX_SECONDS:
+            raise NetworkError(f"edge ({u!r}, {v!r}): a link attempt must take a time in (0, {MAX_SECONDS:g}] s, got "
+                               f"{link.attempt_duration()!r} s (zero would deliver infinitely fast)")
         channel_km = getattr(getattr(link, "channel", None), "length_km", None)
         if channel_km is not None and not math.isclose(channel_km, float(d["length"]), rel_tol=1e-9, abs_tol=1e-12):
             raise NetworkError(f"edge ({u!r}, {v!r}): length {float(d['length'])!r} km but its link's channel is "
@@ -171,7 +176,10 @@ def _check_graph(G: Any) -> None:
         if "p_swap" in G.graph:
             _v.scalar(_v.probability, G.graph["p_swap"], "G.graph['p_swap']", zero_ok=False)
         if "time_step" in G.graph:
-            _v.scalar(_v.positive, G.graph["time_step"], "G.graph['time_step'] (seconds per link attempt)")
+            step = _v.scalar(_v.positive, G.graph["time_step"], "G.graph['time_step'] (seconds per link attempt)")
+            if step > MAX_SECONDS:
+                raise ValueError(f"G.graph['time_step'] must be at most {MAX_SECONDS:g} s (simulated times must stay "
+                                 f"finite), got {step!r}")
     except (TypeError, ValueError) as exc:
         raise NetworkError(str(exc)) from None
 
@@ -269,6 +277,9 @@ def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float],
                 raise ValueError(f"time_step (seconds per link attempt) is needed: with {lengths} no edge has a "
                                  f"length from which to take the heralding round trip")
             time_step = 2.0 * longest / FIBRE_LIGHT_SPEED_KM_S
+            if time_step > MAX_SECONDS:
+                raise ValueError(f"{lengths} makes one link attempt (the heralding round trip) last {time_step:g} s, "
+                                 f"more than MAX_SECONDS = {MAX_SECONDS:g}")
         G.graph["time_step"] = time_step
     return validate_network(G)
 

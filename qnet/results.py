@@ -27,7 +27,11 @@ def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
     name (``"nan"``); hashing uses a tagged form instead, so that it never equals a string.
     """
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v, nonfinite) for k, v in value.items()}
+        out = {str(k): jsonable(v, nonfinite) for k, v in value.items()}
+        if len(out) < len(value):  # e.g. {1: 2, "1": 3}: JSON keys are text, and two keys would become one
+            raise ValueError(f"keys {sorted(map(repr, value))[:6]} of a mapping read the same as text; JSON would keep "
+                             f"only one of them")
+        return out
     if isinstance(value, (list, tuple)):
         return [jsonable(v, nonfinite) for v in value]
     if isinstance(value, np.ndarray):
@@ -142,7 +146,7 @@ def content_hash(*parts: Any) -> str:
 
 
 #: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
-MAX_PMF_LENGTH = 2**26
+MAX_PMF_LENGTH = 2**24  # three float64 outputs of 128 MiB each at most
 _Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
 
@@ -223,10 +227,21 @@ class MonteCarloResult(Result):
         ``t_max`` is an integer in ``[1, MAX_PMF_LENGTH]``.
         """
         t_max = _v.integer(t_max, "t_max", 1, MAX_PMF_LENGTH)
-        counts = np.bincount(np.minimum(self.times, t_max), minlength=t_max + 1)[:t_max].astype(float)
         n = self.n
-        p = counts / n
         z2 = _Z95**2
-        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-        half = _Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-        return p, np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+
+        def wilson(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            centre = (q + z2 / (2 * n)) / (1 + z2 / n)
+            half = _Z95 * np.sqrt(q * (1 - q) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+            return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+
+        # the bounds of the (usually many) empty bins are one pair of numbers: computed once, so the memory is the
+        # three outputs, not a dozen temporaries of the window's length
+        times = self.times[self.times < t_max]
+        seen, counts = np.unique(times, return_counts=True)
+        p = np.zeros(t_max)
+        p[seen] = counts / n
+        lo0, hi0 = wilson(np.zeros(1))
+        low, high = np.full(t_max, lo0[0]), np.full(t_max, hi0[0])
+        low[seen], high[seen] = wilson(p[seen])
+        return p, low, high

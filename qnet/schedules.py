@@ -32,6 +32,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Schedule", "OPERATIONS", "MAX_SWAP_LEVELS", "MAX_LEVELS", "MAX_SCHEDULE_NODES"]
 
 #: Steps of a nested level.
@@ -45,7 +47,7 @@ MAX_SCHEDULE_NODES = 2**16 + 1
 #: Most operations (swaps and distillations) in a schedule.
 MAX_OPERATIONS = 2**20
 
-_TOKEN = re.compile(r"^([sd])_?(\d+)$")
+_TOKEN = re.compile(r"([sd])_?([0-9]+)")  # used with fullmatch: ASCII digits, nothing after (no newline)
 
 # A tree node is a tuple: ("link", i) for elementary link i, ("swap", left, right, slot) or
 # ("distill", child, slot). Tuples make schedules hashable and comparable by structure.
@@ -418,6 +420,9 @@ def nested_segments(levels: tuple[str, ...], n: int | None, name: str = "the cha
     n_swap = levels.count("swap")
     if n is None:
         return 2**n_swap
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise TypeError(f"the number of segments ({name}) must be an integer >= 1, got {type(n).__name__} {n!r}")
+    n = int(n)
     need = 0 if n == 1 else math.ceil(math.log2(n))
     if need != n_swap:
         raise ValueError(
@@ -437,7 +442,7 @@ def _node_count(n_nodes: Any) -> int:
 
 
 def _parse(token: Any, k: int, n_nodes: int) -> tuple[str, int]:
-    m = _TOKEN.match(token) if isinstance(token, str) else None
+    m = _TOKEN.fullmatch(token) if isinstance(token, str) else None
     if m is None:
         raise ValueError(f"tokens[{k}] = {token!r} is not a token: use 's<i>' (swap) or 'd<i>' (distil), e.g. 's0'")
     kind, i = m.group(1), int(m.group(2))
@@ -449,7 +454,7 @@ def _parse(token: Any, k: int, n_nodes: int) -> tuple[str, int]:
 
 
 def _canonical(token: str) -> str:
-    m = _TOKEN.match(token)
+    m = _TOKEN.fullmatch(token)
     return f"{m.group(1)}{int(m.group(2))}"
 
 

@@ -83,9 +83,12 @@ def _tagged(value: Any) -> Any:
 def _canonical(value: Any, what: str = "sweep points") -> str:
     try:
         return json.dumps(_tagged(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except RecursionError:
+        raise TypeError(f"{what} must be plain data nested at most a few hundred levels deep, and must not contain "
+                        f"itself") from None
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must be JSON-serialisable (numbers, strings, lists, dicts), got {value!r}: {exc}") \
-            from None
+        raise TypeError(f"{what} must be JSON-serialisable (numbers, strings, lists, dicts), got "
+                        f"{repr(value)[:200]}: {exc}") from None
 
 
 def _digest(text: str) -> str:
@@ -284,6 +287,9 @@ def _sweep_path(path: Any) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"path must be a file for the sweep's records, got the directory {str(path)!r}")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"path must be a regular file for the sweep's records, got {str(path)!r} (a device, pipe "
+                         f"or socket cannot hold them)")
     return path
 
 

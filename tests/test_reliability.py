@@ -371,3 +371,67 @@ def test_purify_schedule_shares_subtrees_and_does_not_recurse():
         b = qnet.Step(b, w)
     r = qnet.purify_schedule(b)
     assert r.steps == 5000 and r.pairs_in == 5001
+
+
+# ---------------------------------------------------------------- low-severity reproducers
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: qnet.T1T2Memory(5e-324, 5e-324), ValueError, "decay rate 1/T1 beyond"),
+    (lambda: qnet.Schedule.from_levels(("swap", "swap"), n_segments=2.5), TypeError, "integer >= 1, got float 2.5"),
+    (lambda: qnet.Schedule.from_levels(("swap", "swap"), n_segments=float("inf")), TypeError, "integer"),
+    (lambda: qnet.Schedule.from_sequence(["s\u0661"], 3), ValueError, "is not a token"),
+    (lambda: qnet.Schedule.from_sequence(["s0\n"], 3), ValueError, "is not a token"),
+    (lambda: qnet.Purification(rounds=1, target=1.0), ValueError, r"target must be 0 .* \(0.5, 1\)"),
+    (lambda: qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, cutoff=10**30, t_trunc=100), ValueError,
+     r"cutoff\[0\] has an integer beyond 2\*\*63"),
+    (lambda: qnet.sweep(square, [{"x": 1}], "/dev/null", progress=False), ValueError, "regular file .*/dev/null"),
+    (lambda: qnet.point_key({1: 2, "1": 3}), TypeError, "read the same as text"),
+])
+def test_low_severity_inputs_are_refused_clearly(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_self_referencing_point_is_refused():
+    d: dict = {}
+    d["a"] = d
+    with pytest.raises(TypeError, match="must not contain itself"):
+        qnet.point_key(d)
+    deep: dict = {}
+    for _ in range(5000):
+        deep = {"x": deep}
+    with pytest.raises(TypeError, match="nested at most"):
+        qnet.point_key(deep)
+
+
+def test_huge_memory_rates_give_fully_decohered_states_not_nan():
+    r = qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(0.9), [9e307, 0, 0], n_segments=2, n_samples=50)
+    assert np.isfinite(r.states).all()
+
+
+def test_network_times_stay_finite():
+    G = qnet.ring_network(4, 10.0, p_gen=0.5, w0=0.95)
+    G.graph["time_step"] = 1.7e308
+    with pytest.raises(qnet.NetworkError, match="time_step'\\] must be at most"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=10)
+
+
+def test_a_monte_carlo_pmf_at_its_largest_window_stays_small():
+    import tracemalloc
+
+    r = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 0.9, 100.0).simulate(1000, seed=1)
+    small = r.pmf(40)
+    tracemalloc.start()
+    try:
+        big = r.pmf(qnet.MAX_PMF_LENGTH)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    for a, b in zip(small, big):
+        np.testing.assert_array_equal(a, b[:40])
+    assert peak <= 3.2 * 8 * qnet.MAX_PMF_LENGTH  # the three outputs and a little
+
+
+def test_an_empty_out_option_is_refused(tmp_path, capsys):
+    from qnet.studies import optimal_time
+
+    assert "must name a folder" in one_line_exit_2(capsys, optimal_time.main, ["--out", "", "--quick"])

@@ -67,6 +67,13 @@ def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     return args
 
 
+def _folder(text: str) -> Path:
+    """argparse ``type`` of ``--out``: a folder name (an empty one would mean the current folder, silently)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string (use . for the current folder)")
+    return Path(text)
+
+
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """Argument parser with the options every study has: ``--out``, ``--quick``, ``--no-progress``."""
     p = StudyParser(
@@ -76,7 +83,7 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=_folder,
         default=Path("qnet-results") / name,
         help="output folder for figures and data (default: %(default)s)",
     )
