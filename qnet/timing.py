@@ -850,7 +850,10 @@ def _generation_schedule(gen: LinkGeneration, tol: float, fom_bound: float):
     figure of merit ``fom_bound`` is below ``tol``, are left out of the sum and counted in the bound.
     """
     p, tau, deadline, deadline_from = gen.p, gen.tau, gen.deadline, gen.deadline_from
-    k_tol = 1 if p == 1.0 else max(1, int(np.ceil(np.log(tol / fom_bound) / np.log1p(-p))))
+    # attempts needed to push the tail below tol (as a float first: a tiny p needs more than any integer holds)
+    with np.errstate(over="ignore", divide="ignore"):
+        k_tol = 1.0 if p == 1.0 else max(1.0, float(np.ceil(np.log(tol / fom_bound) / np.log1p(-p))))
+    k_tol = int(min(k_tol, 2.0**62))
     if deadline_from == "first":
         k_all = int(min(np.floor(deadline / tau * (1 + 1e-12)), 2.0**62))  # attempts that end by the deadline
         kmax = min(k_all, k_tol)

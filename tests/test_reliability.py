@@ -435,3 +435,12 @@ def test_an_empty_out_option_is_refused(tmp_path, capsys):
     from qnet.studies import optimal_time
 
     assert "must name a folder" in one_line_exit_2(capsys, optimal_time.main, ["--out", "", "--quick"])
+
+
+def test_a_tiny_link_probability_is_a_clear_error_or_a_finite_sum():
+    w = qnet.werner(0.9)
+    rates = qnet.depolarizing_rates(1.0)
+    res = qnet.compare_generation_policies(w, w, rates, 5e-324, 0.01, 0.1)  # deadline from the first link
+    assert res.success_probability["none"] == 1.0 and res.truncation_error == 0
+    with pytest.raises(ValueError, match="p=5e-324 is too small .* MAX_GENERATION_TERMS"):
+        qnet.compare_generation_policies(w, w, rates, 5e-324, 0.01, 0.1, deadline_from="second")
