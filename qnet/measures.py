@@ -521,13 +521,37 @@ class FigureOfMerit:
         return max(abs(self.bounds[0]), abs(self.bounds[1]))
 
     def __call__(self, state: np.ndarray, kind: str = "bds") -> np.ndarray:
-        """Values of validated states: Bell-diagonal (``kind="bds"``) or density matrices (``"dm"``)."""
+        """Values of validated states: Bell-diagonal (``kind="bds"``) or density matrices (``"dm"``), checked before
+        they steer anything: real, finite, one per state, inside :attr:`bounds` (within 1e-9)."""
         if kind == "bds":
-            return np.asarray(self.function(state), dtype=np.float64)
+            return self._checked(self.function(state), np.shape(state)[:-1])
         if self.dm_function is None:
             raise ValueError(f"the figure of merit {self.name!r} has no dm_function, so it cannot judge density "
                              "matrices; give one, or pass Bell-diagonal states")
-        return np.asarray(self.dm_function(state), dtype=np.float64)
+        return self._checked(self.dm_function(state), np.shape(state)[:-2])
+
+    def _checked(self, values: Any, batch: tuple) -> np.ndarray:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "iuf" or arr.dtype == bool:
+            raise TypeError(f"the figure of merit {self.name!r} must return real numbers, got {arr.dtype} "
+                            f"{repr(values)[:80]}")
+        arr = arr.astype(np.float64, copy=False)
+        if arr.shape != batch:
+            try:
+                arr = np.broadcast_to(arr, batch)
+            except ValueError:
+                raise ValueError(f"the figure of merit {self.name!r} must return one value per state (shape {batch}), "
+                                 f"got shape {arr.shape}") from None
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise ValueError(f"the figure of merit {self.name!r} returned {arr[bad].flat[0]!r}; it must be finite")
+        lo, hi = self.bounds
+        slack = 1e-9 * max(1.0, abs(lo) if np.isfinite(lo) else 1.0, abs(hi) if np.isfinite(hi) else 1.0)
+        out = (arr < lo - slack) | (arr > hi + slack)
+        if out.any():
+            raise ValueError(f"the figure of merit {self.name!r} returned {arr[out].flat[0]!r}, outside its bounds "
+                             f"{self.bounds}")
+        return arr
 
 
 def as_figure_of_merit(fom: Any, weighted: Any = None, name: str = "fom") -> FigureOfMerit:

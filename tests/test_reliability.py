@@ -444,3 +444,17 @@ def test_a_tiny_link_probability_is_a_clear_error_or_a_finite_sum():
     assert res.success_probability["none"] == 1.0 and res.truncation_error == 0
     with pytest.raises(ValueError, match="p=5e-324 is too small .* MAX_GENERATION_TERMS"):
         qnet.compare_generation_policies(w, w, rates, 5e-324, 0.01, 0.1, deadline_from="second")
+
+
+@pytest.mark.parametrize("fn,error,match", [
+    (lambda lam: np.full(lam.shape[:-1], np.nan), ValueError, "returned nan; it must be finite"),
+    (lambda lam: np.full(lam.shape[:-1], np.inf), ValueError, "must be finite"),
+    (lambda lam: lam[..., 0] + 5.0, ValueError, "outside its bounds"),
+    (lambda lam: np.full(lam.shape[:-1], "x"), TypeError, "must return real numbers"),
+    (lambda lam: np.zeros(7), ValueError, "one value per state"),
+])
+def test_user_figures_of_merit_are_checked_before_they_steer_an_optimizer(fn, error, match):
+    fom = qnet.FigureOfMerit("mine", fn, "maximize", (0.0, 1.0))
+    w = qnet.werner(0.9)
+    with pytest.raises(error, match=match):
+        qnet.optimal_purification_time(w, w, qnet.depolarizing_rates(1.0), 0.1, 0.5, fom=fom)
