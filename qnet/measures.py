@@ -544,12 +544,12 @@ class FigureOfMerit:
                                  f"got shape {arr.shape}") from None
         bad = ~np.isfinite(arr)
         if bad.any():
-            raise ValueError(f"the figure of merit {self.name!r} returned {arr[bad].flat[0]!r}; it must be finite")
+            raise ValueError(f"the figure of merit {self.name!r} returned {float(arr[bad].flat[0])!r}; it must be finite")
         lo, hi = self.bounds
         slack = 1e-9 * max(1.0, abs(lo) if np.isfinite(lo) else 1.0, abs(hi) if np.isfinite(hi) else 1.0)
         out = (arr < lo - slack) | (arr > hi + slack)
         if out.any():
-            raise ValueError(f"the figure of merit {self.name!r} returned {arr[out].flat[0]!r}, outside its bounds "
+            raise ValueError(f"the figure of merit {self.name!r} returned {float(arr[out].flat[0])!r}, outside its bounds "
                              f"{self.bounds}")
         return arr
 
