@@ -140,8 +140,23 @@ def flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def _zero_d(value: Any) -> Any:
+    """A 0-d numpy array as its scalar (records take what the functions take); anything else unchanged."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def real_number(value: Any, name: str) -> float:
+    """One real number (a Python or numpy real, or a 0-d array of one; not a bool or string) as a float."""
+    value = _zero_d(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
 def integer(value: Any, name: str, low: int | None = None, high: int | None = None) -> int:
-    """A whole number (a Python or numpy integer, not a bool, float or string) in ``[low, high]``."""
+    """A whole number (a Python or numpy integer or a 0-d array of one; not a bool, float or string) in
+    ``[low, high]``."""
+    value = _zero_d(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     if (low is not None and value < low) or (high is not None and value > high):

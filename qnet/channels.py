@@ -69,11 +69,9 @@ class PauliMemory:
 
     def __post_init__(self) -> None:
         for name in ("gx", "gy", "gz"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-                raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+            value = _v.real_number(getattr(self, name), name)
             _v.nonnegative(value, name)
-            object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, value)
 
     @property
     def rates(self) -> np.ndarray:
@@ -124,9 +122,7 @@ class T1T2Memory:
 
     def __post_init__(self) -> None:
         for name in ("T1", "T2"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-                raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+            value = _v.real_number(getattr(self, name), name)
             if not value > 0 or np.isnan(value):
                 raise ValueError(f"{name} must be > 0 (inf allowed), got {value!r}")
             if not np.isfinite(1.0 / float(value)) or 1.0 / float(value) > _MAX_RATE:

@@ -57,7 +57,7 @@ from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
-from .results import Result, content_hash, csv_text
+from .results import Result, content_hash, csv_text, replacing
 from .schedules import Schedule, distill_depth, span
 from .timing import PurificationTimeline
 
@@ -187,12 +187,12 @@ class Purification:
     max_pumps: int = 1
 
     def __post_init__(self) -> None:
-        _v.integer(self.rounds, "rounds", 0, 16)
+        object.__setattr__(self, "rounds", _v.integer(self.rounds, "rounds", 0, 16))
         _v.option(self.protocol, "protocol", PROTOCOL_OPTIONS)
         _v.scalar(_v.probability, self.min_fidelity, "min_fidelity")
         _v.option(self.timing, "timing", TIMINGS)
         _v.scalar(_v.probability, self.target, "target")
-        _v.integer(self.max_pumps, "max_pumps", 1, MAX_PUMPS)
+        object.__setattr__(self, "max_pumps", _v.integer(self.max_pumps, "max_pumps", 1, MAX_PUMPS))
         if self.target > 0 and not 0.5 < self.target < 1.0:
             raise ValueError(f"target must be 0 (no pumping) or a fidelity in (0.5, 1) (purification needs an "
                              f"entangled pair and never reaches 1), got {self.target!r}")
@@ -344,8 +344,8 @@ class Request:
 
     def __post_init__(self) -> None:
         _v.option(self.criterion, "criterion", PATH_CRITERIA)
-        _v.integer(self.priority, "priority", -2**31, 2**31)
-        _v.integer(self.in_flight, "in_flight", 1, MAX_IN_FLIGHT)
+        object.__setattr__(self, "priority", _v.integer(self.priority, "priority", -2**31, 2**31))
+        object.__setattr__(self, "in_flight", _v.integer(self.in_flight, "in_flight", 1, MAX_IN_FLIGHT))
         if self.path is not None:
             if isinstance(self.path, (str, bytes)) or not isinstance(self.path, Sequence):
                 raise TypeError(f"path must be a sequence of nodes, got {type(self.path).__name__}")
@@ -482,7 +482,7 @@ class NetworkSimulation(Result):
         21
         """
         path = Path(path)
-        with path.open("w", newline="") as fh:
+        with replacing(path, "w", newline="") as fh:  # the file whole, or the old one untouched
             w = csv.writer(fh)
             w.writerow(["request", "source", "target", "time_s", "completed_at_s", "fidelity",
                         "phi_plus", "phi_minus", "psi_plus", "psi_minus"])
@@ -581,6 +581,13 @@ class _Scenario:
             schedule = Schedule.from_levels(("swap",) * (0 if n == 1 else math.ceil(math.log2(n))), n)
         else:
             schedule = swapping.schedule
+            if schedule.levels is not None and schedule.n_segments != n:
+                # nested levels describe every path with as many swap levels (3 hops: ("swap", "swap"))
+                try:
+                    schedule = Schedule.from_levels(schedule.levels, n)
+                except ValueError as exc:
+                    raise NetworkError(f"requests[{i}]: the schedule's levels {schedule.levels} do not fit the path "
+                                       f"{list(path)!r} of {n} segments: {exc}") from None
             if schedule.n_segments != n:
                 raise NetworkError(f"requests[{i}]: the schedule spans {schedule.n_segments} segments but the path "
                                    f"{list(path)!r} has {n}")

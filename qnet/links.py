@@ -100,9 +100,7 @@ def fibre_transmissivity(length_km: Any, attenuation_db_per_km: Any = 0.2) -> np
 
 
 def _scalar(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
+    return _v.real_number(value, name)
 
 
 class _Channel:

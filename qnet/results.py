@@ -7,9 +7,12 @@ strings; non-finite floats by name), e.g. to save a result next to a figure.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,6 +52,22 @@ def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
     return value
 
 
+@contextlib.contextmanager
+def replacing(path: Any, mode: str = "w", **kw):
+    """Write ``path`` whole or not at all: a fresh temporary file beside it (exclusive creation: never through an
+    existing name or link) that replaces ``path`` when the block ends, and is removed when it fails."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}-{next(_PARTIAL)}")
+    try:
+        with open(tmp, mode.replace("w", "x"), **kw) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+_PARTIAL = itertools.count()
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -381,9 +381,7 @@ class SPDCSwapping:
         for name in ("efficiency_a", "efficiency_b", "efficiency_c", "efficiency_d", "mode_overlap",
                      "dark_count_probability", "remote_dark_count_probability", "channel_loss_db",
                      "repetition_rate_hz"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+            value = _v.real_number(getattr(self, name), name)
             if name == "channel_loss_db":
                 _v.nonnegative(value, name)
             elif name == "repetition_rate_hz":

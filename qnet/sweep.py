@@ -15,6 +15,7 @@ a thread pool, or Dask distributed (``Client.get_executor()``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -293,6 +294,29 @@ def _sweep_path(path: Any) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive advisory lock on ``<path>.lock`` (POSIX ``flock``; elsewhere no lock) while a sweep reads and
+    appends: a second sweep on the same file waits, with a warning, and then reuses every point the first one saved
+    instead of computing them again."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            warnings.warn(f"{path}: another sweep is writing this file; waiting for it, then reusing its points",
+                          SweepFileWarning, stacklevel=3)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _drop_torn_line(path: Path) -> None:
     """End the file at a line boundary before records are appended: a last line without its newline is completed
     when it is a whole record (:func:`load_sweep` returned it), and cut when a write was interrupted."""
@@ -426,56 +450,57 @@ def sweep(
     keys = [point_key(p) for p in pts]
     path = _sweep_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = load_sweep(path)
-    other = {rec.get("work") for rec in done.values()} - {work}
-    if other:
-        raise ValueError(
-            f"{path} holds results of other work (work key {sorted(map(str, other))}, this sweep's is {work!r}: "
-            f"another function, other fixed parameters or other qnet code); use another path or delete it"
-        )
-    todo: dict[str, dict] = {}
-    for k, p in zip(keys, pts):
-        if k not in done and k not in todo:
-            todo[k] = p
-    reused = sum(1 for k in set(keys) if k in done)
-    own = executor is None and todo
-    ex = ProcessPoolExecutor(max_workers=max_workers, initializer=_die_with_parent, initargs=(os.getpid(),)) \
-        if own else executor
-    errors: list[tuple[dict, BaseException]] = []
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
+    with _locked(path):  # one sweep writes a file at a time; a second one waits, then reuses its points
+        done = load_sweep(path)
+        other = {rec.get("work") for rec in done.values()} - {work}
+        if other:
+            raise ValueError(
+                f"{path} holds results of other work (work key {sorted(map(str, other))}, this sweep's is {work!r}: "
+                f"another function, other fixed parameters or other qnet code); use another path or delete it"
+            )
+        todo: dict[str, dict] = {}
+        for k, p in zip(keys, pts):
+            if k not in done and k not in todo:
+                todo[k] = p
+        reused = sum(1 for k in set(keys) if k in done)
+        own = executor is None and todo
+        ex = ProcessPoolExecutor(max_workers=max_workers, initializer=_die_with_parent, initargs=(os.getpid(),)) \
+            if own else executor
+        errors: list[tuple[dict, BaseException]] = []
+        bar = None
+        if progress and todo:
+            from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc=desc, dynamic_ncols=True)
-    try:
-        if todo:
-            futures = {ex.submit(_call, func, p): k for k, p in todo.items()}
-            _drop_torn_line(path)
-            with open(path, "a", encoding="utf-8") as fh:
-                for fut in as_completed(futures):
-                    k = futures[fut]
-                    try:
-                        rec = {"key": k, "work": work, "point": jsonable(todo[k]), "result": jsonable(fut.result())}
-                        line = json.dumps(rec, allow_nan=True)
-                    except Exception as exc:  # noqa: BLE001 - reported below, other points still saved
-                        errors.append((todo[k], exc))
-                        continue
-                    fh.write(line + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    done[k] = rec
-                    if bar is not None:
-                        bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-        if own:
-            ex.shutdown(wait=True, cancel_futures=True)
-    if errors:
-        p, exc = errors[0]
-        raise RuntimeError(
-            f"{len(errors)} of {len(todo)} sweep points failed (the others are saved in {path}); first failure at "
-            f"{p!r}: {type(exc).__name__}: {exc}"
-        ) from exc
-    return SweepResult(points=pts, results=[done[k]["result"] for k in keys], computed=len(todo), reused=reused,
-                       path=path, work=work)
+            bar = tqdm(total=len(todo), desc=desc, dynamic_ncols=True)
+        try:
+            if todo:
+                futures = {ex.submit(_call, func, p): k for k, p in todo.items()}
+                _drop_torn_line(path)
+                with open(path, "a", encoding="utf-8") as fh:
+                    for fut in as_completed(futures):
+                        k = futures[fut]
+                        try:
+                            rec = {"key": k, "work": work, "point": jsonable(todo[k]), "result": jsonable(fut.result())}
+                            line = json.dumps(rec, allow_nan=True)
+                        except Exception as exc:  # noqa: BLE001 - reported below, other points still saved
+                            errors.append((todo[k], exc))
+                            continue
+                        fh.write(line + "\n")
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                        done[k] = rec
+                        if bar is not None:
+                            bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+            if own:
+                ex.shutdown(wait=True, cancel_futures=True)
+        if errors:
+            p, exc = errors[0]
+            raise RuntimeError(
+                f"{len(errors)} of {len(todo)} sweep points failed (the others are saved in {path}); first failure at "
+                f"{p!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return SweepResult(points=pts, results=[done[k]["result"] for k in keys], computed=len(todo), reused=reused,
+                           path=path, work=work)

@@ -458,3 +458,56 @@ def test_user_figures_of_merit_are_checked_before_they_steer_an_optimizer(fn, er
     w = qnet.werner(0.9)
     with pytest.raises(error, match=match):
         qnet.optimal_purification_time(w, w, qnet.depolarizing_rates(1.0), 0.1, 0.5, fom=fom)
+
+
+def test_two_sweeps_on_one_file_compute_each_point_once(tmp_path):
+    """Concurrent sweeps on one file recomputed every point; the second now waits for the first's lock and reuses
+    what it saved."""
+    import threading
+    import time
+
+    calls = []
+
+    def slow(x):
+        calls.append(x)
+        time.sleep(0.05)
+        return {"y": x}
+
+    path = tmp_path / "s.jsonl"
+    points = [{"x": i} for i in range(6)]
+    results = []
+
+    def run():
+        with ThreadPoolExecutor(2) as ex:
+            results.append(qnet.sweep(slow, points, path, executor=ex, progress=False))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SweepFileWarning)  # "another sweep is writing this file; waiting"
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(calls) == list(range(6))
+    assert sorted((r.computed, r.reused) for r in results) == [(0, 6), (6, 0)]
+
+
+def test_records_take_zero_d_arrays_as_the_functions_do():
+    a = np.array
+    assert qnet.T1T2Memory(a(10.0), a(5.0)) == qnet.T1T2Memory(10.0, 5.0)
+    assert qnet.PauliMemory.dephasing(a(1.0)) == qnet.PauliMemory.dephasing(1.0)
+    assert qnet.Purification(rounds=a(1)) == qnet.Purification(rounds=1)
+    assert qnet.Request(0, 1, in_flight=a(2)) == qnet.Request(0, 1, in_flight=2)
+    with pytest.raises(TypeError, match="rounds must be an integer"):
+        qnet.Purification(rounds=a([1]))
+    with pytest.raises(TypeError, match="T1 must be a real number"):
+        qnet.T1T2Memory(True, 1.0)
+
+
+def test_nested_levels_describe_a_three_hop_path():
+    G = qnet.ring_network(6, 10.0, p_gen=0.5, w0=0.95)
+    levels = qnet.simulate_network(G, [(0, 3)], n_deliveries=200, seed=1, classical_delay=False,
+                                   swapping=qnet.Swapping.by_schedule(("swap", "swap"))).requests[0]
+    asap = qnet.simulate_network(G, [(0, 3)], n_deliveries=200, seed=1, classical_delay=False).requests[0]
+    assert levels.path == (0, 1, 2, 3)
+    np.testing.assert_array_equal(levels.times, asap.times)  # the same nested levels as swap-asap's default

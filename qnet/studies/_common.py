@@ -186,6 +186,7 @@ def sweep_file(out: Path, stem: str, func, identity: Mapping[str, Any]) -> Path:
             print(f"recomputing: {old.name} was made by other work (other code or parameters); removed",
                   file=sys.stderr)
             old.unlink()
+            old.with_name(old.name + ".lock").unlink(missing_ok=True)
     return path
 
 

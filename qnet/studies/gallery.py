@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 import qnet.studies
+from qnet.results import replacing
 
 EXCLUDED = {"gallery"}
 
@@ -93,7 +94,8 @@ def write_readme(root: Path, names: list[str], quick: bool) -> Path:
         if meta:
             lines += ["Parameters and results: " + ", ".join(f"[{m.name}]({name}/{m.name})" for m in meta), ""]
     path = root / "README.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    with replacing(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
     return path
 
 
