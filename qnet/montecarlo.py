@@ -157,6 +157,10 @@ def simulate_swap_asap(
         n_segments = _v.integer(n_segments, "n_segments", 1, 2**MAX_SWAP_LEVELS)
     lam = _v.bds(link_state, "link_state")
     rates = pauli_rate_array(memory, "memory")
+    for name, arr, most in (("p_gen", p, 1), ("link_state", lam, 2), ("memory", rates, 2)):
+        if arr.ndim > most:
+            raise ValueError(f"{name} must be one value or one per segment{' (node)' if name == 'memory' else ''} "
+                             f"(at most {most} axis{'es' if most > 1 else ''}), got shape {arr.shape}")
     sizes = {a.shape[0] for a in (p,) if a.ndim == 1} | {a.shape[0] for a in (lam,) if a.ndim == 2} \
         | {a.shape[0] - 1 for a in (rates,) if a.ndim == 2}
     if n_segments is not None:

@@ -63,7 +63,8 @@ def replacing(path: Any, mode: str = "w", **kw):
             yield fh
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         raise
 
 

@@ -511,3 +511,23 @@ def test_nested_levels_describe_a_three_hop_path():
     asap = qnet.simulate_network(G, [(0, 3)], n_deliveries=200, seed=1, classical_delay=False).requests[0]
     assert levels.path == (0, 1, 2, 3)
     np.testing.assert_array_equal(levels.times, asap.times)  # the same nested levels as swap-asap's default
+
+
+def test_simulate_swap_asap_names_a_two_dimensional_p_gen():
+    with pytest.raises(ValueError, match=r"p_gen must be one value or one per segment .* shape \(2, 2\)"):
+        qnet.simulate_swap_asap(np.full((2, 2), 0.5), 1.0, qnet.werner(0.9), [0, 0, 0.01], n_segments=2,
+                                n_samples=10)
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--readme-only", "--root", "FILE"], "is not a folder"),
+    (["--readme-only", "--root", "EMPTY"], "holds no study folder"),
+    (["nosuch"], "unknown studies"),
+])
+def test_gallery_errors_are_one_line(argv, match, tmp_path, capsys):
+    from qnet.studies import gallery
+
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "empty").mkdir()
+    argv = [{"FILE": str(tmp_path / "file"), "EMPTY": str(tmp_path / "empty")}.get(a, a) for a in argv]
+    assert match in one_line_exit_2(capsys, gallery.main, argv)

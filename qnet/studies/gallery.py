@@ -29,6 +29,7 @@ from pathlib import Path
 
 import qnet.studies
 from qnet.results import replacing
+from qnet.studies._common import StudyParser
 
 EXCLUDED = {"gallery"}
 
@@ -191,8 +192,8 @@ def check(root: Path, names: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qnet.studies.gallery", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = StudyParser(prog="python -m qnet.studies.gallery", description=__doc__,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("studies", nargs="*", help="studies to run (default: all)")
     parser.add_argument("--root", type=Path, default=Path("studies"), help="gallery folder (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="run every study with --quick")
@@ -205,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown studies {unknown}; available: {names}")
     selected = args.studies or names
+    if args.root.exists() and not args.root.is_dir():
+        parser.error(f"argument --root: {str(args.root)!r} is not a folder")
+    if (args.readme_only or args.check) and not any((args.root / n).is_dir() for n in names):
+        parser.error(f"argument --root: {str(args.root)!r} holds no study folder ({', '.join(names)}); run the "
+                     f"gallery without --readme-only or --check first")
     if args.check:
         return check(args.root, selected)
     if not args.readme_only:
@@ -214,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
             print("$", " ".join(cmd[1:]), flush=True)
             subprocess.run(cmd, check=True)
     present = [n for n in names if (args.root / n).is_dir()]
-    print(json.dumps({"readme": str(write_readme(args.root, present, args.quick)), "studies": present}))
+    try:
+        readme = write_readme(args.root, present, args.quick)
+    except OSError as exc:
+        parser.error(f"argument --root: cannot write {str(args.root / 'README.md')!r}: {exc.strerror or exc}")
+    print(json.dumps({"readme": str(readme), "studies": present}))
     return 0
 
 
