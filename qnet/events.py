@@ -420,7 +420,7 @@ class RequestDeliveries(Result):
     @property
     def throughput_hz(self) -> float:
         """Delivered pairs per second while the request was served."""
-        return self.n / self.active_time
+        return float(self.n / self.active_time)
 
     def latency_percentiles(self, q: Sequence[float] = (50, 90, 99)) -> np.ndarray:
         """Percentiles (in %) of the delivery time (s)."""

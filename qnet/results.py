@@ -219,7 +219,7 @@ class MonteCarloResult(Result):
     @property
     def mean_time_ci(self) -> tuple[float, float]:
         """95 % normal confidence interval of the mean delivery time."""
-        h = _Z95 * self.times.std(ddof=1) / np.sqrt(self.n)
+        h = _Z95 * float(self.times.std(ddof=1)) / float(np.sqrt(self.n))
         return self.mean_time - h, self.mean_time + h
 
     @property
@@ -233,7 +233,7 @@ class MonteCarloResult(Result):
     @property
     def mean_fidelity_ci(self) -> tuple[float, float]:
         """95 % normal confidence interval of the mean delivered fidelity."""
-        h = _Z95 * self.states[:, 0].std(ddof=1) / np.sqrt(self.n)
+        h = _Z95 * float(self.states[:, 0].std(ddof=1)) / float(np.sqrt(self.n))
         return self.mean_fidelity - h, self.mean_fidelity + h
 
     @property

@@ -16,6 +16,7 @@ import doctest
 import importlib
 import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,14 @@ def test_tutorial_is_shown_in_the_docs(script):
     text = page.read_text(encoding="utf-8")
     assert f".. literalinclude:: {script.name}" in text
     assert script.stem in (DOCS / "tutorials" / "index.rst").read_text(encoding="utf-8")
+
+
+def test_readme_examples_run_as_written():
+    """Every block of the README runs on its own (each imports what it uses) and prints what the page shows."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= 3 and all(b.lstrip().startswith(">>> import qnet") for b in blocks)
+    for i, block in enumerate(blocks):
+        test = doctest.DocTestParser().get_doctest(block, {}, f"README block {i + 1}", "README.md", 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test)
+        assert runner.failures == 0 and runner.tries > 0, f"README block {i + 1} fails"
