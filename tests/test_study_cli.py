@@ -94,3 +94,14 @@ def test_gallery_readme_shows_every_committed_figure_with_caption_and_data_links
         order = [p for p in module.FIGURES if (root / name / f"{p}.png").exists()]
         positions = [readme.index(f"### {p}\n") for p in order]
         assert positions == sorted(positions), f"{name}: figures not in panel order"
+
+
+def test_a_value_that_starts_with_a_minus_is_read_as_a_value(tmp_path, capsys):
+    """``--memory -1,0,0`` was taken for an option ("expected one argument"); it is now the option's value, refused
+    for what it is."""
+    from qnet.studies import optimal_time
+
+    with pytest.raises(SystemExit) as info:
+        optimal_time.main(["--memory", "-1,0,0", "--quick", "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and "--memory: rates '-1,0,0' must be finite, >= 0" in err

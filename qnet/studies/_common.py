@@ -51,11 +51,29 @@ def _show(bound: float) -> str:
     return str(bound) if isinstance(bound, int) else f"{bound:g}"
 
 
+def _negative_values(p: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--memory -1,0,0`` read as an option and its value: argparse takes a token that starts with ``-`` and is
+    not a plain negative number for an option, so such a value is joined to its option (``--memory=-1,0,0``); no
+    option name starts with a digit, so nothing else changes."""
+    takes_value = {o for a in p._actions if a.nargs is None and a.option_strings for o in a.option_strings}
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in takes_value and i + 1 < len(argv) and len(argv[i + 1]) > 1 and argv[i + 1][0] == "-" \
+                and (argv[i + 1][1].isdigit() or argv[i + 1][1] == "."):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
     """Parse, then check that ``--out`` can be created and written (an argparse error otherwise). A new run starts
     with nothing staged."""
     discard()
-    args = p.parse_args(argv)
+    args = p.parse_args(_negative_values(p, sys.argv[1:] if argv is None else list(argv)))
     try:
         prepare_output(args.out)
         # a fresh name of our own (O_EXCL): never a write through a link someone left in the folder

@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("studies", nargs="*", help="studies to run (default: all)")
     parser.add_argument("--root", type=Path, default=Path("studies"), help="gallery folder (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="run every study with --quick")
+    parser.add_argument("--no-progress", action="store_true", help="run every study with --no-progress")
     parser.add_argument("--readme-only", action="store_true", help="only rewrite README.md from existing figures")
     parser.add_argument("--check", action="store_true",
                         help="rerun the studies and compare their numbers with the gallery's (exit 1 on a difference)")
@@ -216,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.readme_only:
         for name in selected:
             cmd = [sys.executable, "-m", f"qnet.studies.{name}", "--out", str(args.root / name)]
-            cmd += ["--quick"] if args.quick else []
-            print("$", " ".join(cmd[1:]), flush=True)
+            cmd += (["--quick"] if args.quick else []) + (["--no-progress"] if args.no_progress else [])
+            print("$", " ".join(["python"] + cmd[1:]), flush=True)
             subprocess.run(cmd, check=True)
     present = [n for n in names if (args.root / n).is_dir()]
     try:
