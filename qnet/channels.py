@@ -98,6 +98,22 @@ class PauliMemory:
         """Pure bit-flip memory: ``gx = gamma``."""
         return cls(gamma, 0.0, 0.0)
 
+    @classmethod
+    def from_t2(cls, T2: float) -> "PauliMemory":
+        """Pure dephasing with coherence time ``T2``: a qubit's coherence decays as ``exp(-t/T2)``, so
+        ``gz = 1/(2 T2)`` (the same as ``T1T2Memory(float("inf"), T2).pauli_twirl()``).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.PauliMemory.from_t2(0.1).rates                 # T2 = 100 ms, rates per second
+        array([0., 0., 5.])
+        """
+        T2 = _v.real_number(T2, "T2")
+        if not T2 > 0:
+            raise ValueError(f"T2 must be > 0, got {T2!r}")
+        return cls.dephasing(0.5 / T2)
+
 
 #: Largest decay rate a memory may have (a rate times a time beyond this cannot be represented without overflow).
 _MAX_RATE = 1e300
@@ -131,6 +147,24 @@ class T1T2Memory:
             object.__setattr__(self, name, float(value))
         if self.T2 > 2 * self.T1:
             raise ValueError(f"T2 must be <= 2*T1 (physical T1/T2 memory), got T1={self.T1!r}, T2={self.T2!r}")
+
+    def pauli_twirl(self) -> PauliMemory:
+        """The Pauli memory with the same Pauli-diagonal action: the single-qubit Pauli twirl of the T1/T2 channel.
+
+        The channel's Pauli-transfer eigenvalues are ``ηx = ηy = exp(-t/T2)`` and ``ηz = exp(-t/T1)``; the Pauli
+        memory with those eigenvalues at every ``t`` has ``γx = γy = 1/(4 T1)`` and ``γz = 1/(2 T2) - 1/(4 T1)``
+        (>= 0 because ``T2 <= 2 T1``). The twirl drops the relaxation towards ``|0⟩`` (the non-unital part), which
+        is what the Bell-diagonal engines can carry; how much that changes a result is a question for the
+        density-matrix path.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.T1T2Memory(T1=1.0, T2=0.5).pauli_twirl()
+        PauliMemory(gx=0.25, gy=0.25, gz=0.75)
+        """
+        g1 = 0.0 if np.isinf(self.T1) else 0.25 / self.T1
+        return PauliMemory(g1, g1, max(0.0, 0.5 / self.T2 - g1))
 
 
 # ---------------------------------------------------------------- rates and probabilities

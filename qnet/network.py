@@ -49,6 +49,7 @@ __all__ = [
     "grid_network",
     "ring_network",
     "random_geometric_network",
+    "chain_network",
     "path_parameters",
     "path_delivery",
     "select_path",
@@ -284,6 +285,18 @@ def _decorate(G: nx.Graph, memory: Any, n_memories: int, link: Callable[[float],
     return validate_network(G)
 
 
+def _werner_parameter(w0: Any, fidelity: Any) -> float:
+    """The builders' Werner parameter, from ``w0`` or from ``fidelity`` (one of them; default 0.98)."""
+    if w0 is not None and fidelity is not None:
+        raise TypeError("give the links' Werner state by w0 or by fidelity, not both")
+    if fidelity is None:
+        return 0.98 if w0 is None else w0
+    f = _v.scalar(_v.probability, fidelity, "fidelity")
+    if f < 0.25:
+        raise ValueError(f"fidelity of a Werner state must be in [0.25, 1], got {fidelity!r}")
+    return (4.0 * f - 1.0) / 3.0
+
+
 def _size(value: Any, name: str) -> int:
     return _v.integer(value, name, 1, MAX_NETWORK_NODES)
 
@@ -295,8 +308,11 @@ _BUILDER_KEYWORDS = """memory : PauliMemory or array_like (3,)
     link : callable, optional
         ``link(length_km)`` builds each edge's heralding scheme from :mod:`qnet.links` (e.g.
         ``lambda L: qnet.MidpointSource(qnet.FibreChannel(L))``); it sets the attempt duration.
-    p_gen, w0 : float
-        Without ``link``: success probability per attempt, in (0, 1], and Werner parameter of every edge.
+    p_gen : float
+        Without ``link``: success probability per attempt, in (0, 1].
+    w0, fidelity : float, optional
+        Without ``link``: the Werner state of every edge, by its Werner parameter ``w0`` or by its fidelity
+        ``(1 + 3 w0) / 4`` (give one; default ``w0 = 0.98``).
     noise : OperationNoise, optional
         Operation noise of every node (default ideal).
     time_step : float, optional
@@ -305,8 +321,9 @@ _BUILDER_KEYWORDS = """memory : PauliMemory or array_like (3,)
 
 
 def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
-                 link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float = 0.98,
-                 noise: OperationNoise | None = None, time_step: float | None = None) -> nx.Graph:
+                 link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float | None = None,
+                 fidelity: float | None = None, noise: OperationNoise | None = None,
+                 time_step: float | None = None) -> nx.Graph:
     """Square grid of ``rows × cols`` nodes ``(i, j)``, neighbours ``spacing_km`` apart.
 
     Parameters
@@ -332,13 +349,14 @@ def grid_network(rows: int, cols: int, spacing_km: float, *, memory: Any = (0.0,
     spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.grid_2d_graph(rows, cols)
     nx.set_edge_attributes(G, spacing_km, "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, noise, time_step,
+    return _decorate(G, memory, n_memories, link, p_gen, _werner_parameter(w0, fidelity), noise, time_step,
                      f"spacing_km={spacing_km!r}")
 
 
 def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
-                 link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float = 0.98,
-                 noise: OperationNoise | None = None, time_step: float | None = None) -> nx.Graph:
+                 link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float | None = None,
+                 fidelity: float | None = None, noise: OperationNoise | None = None,
+                 time_step: float | None = None) -> nx.Graph:
     """Ring of ``n`` nodes ``0..n-1`` (``3 <= n <= MAX_NETWORK_NODES``), neighbours ``spacing_km`` apart.
 
     Parameters
@@ -361,14 +379,14 @@ def ring_network(n: int, spacing_km: float, *, memory: Any = (0.0, 0.0, 0.0), n_
     spacing_km = _v.scalar(_v.nonnegative, spacing_km, "spacing_km")
     G = nx.cycle_graph(n)
     nx.set_edge_attributes(G, spacing_km, "length")
-    return _decorate(G, memory, n_memories, link, p_gen, w0, noise, time_step,
+    return _decorate(G, memory, n_memories, link, p_gen, _werner_parameter(w0, fidelity), noise, time_step,
                      f"spacing_km={spacing_km!r}")
 
 
 def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int = 0, memory: Any = (0.0, 0.0, 0.0),
                              n_memories: int = 4, link: Callable[[float], Any] | None = None, p_gen: float = 0.1,
-                             w0: float = 0.98, noise: OperationNoise | None = None,
-                             time_step: float | None = None) -> nx.Graph:
+                             w0: float | None = None, fidelity: float | None = None,
+                             noise: OperationNoise | None = None, time_step: float | None = None) -> nx.Graph:
     """Random geometric graph: ``n`` nodes uniform in a ``size_km`` square, linked within ``radius * size_km``.
 
     Edge lengths are the Euclidean distances; node positions are in ``G.nodes[n]["pos"]`` (km).
@@ -403,11 +421,47 @@ def random_geometric_network(n: int, radius: float, size_km: float, *, seed: int
         G.nodes[v]["pos"] = tuple(float(x) * size_km for x in G.nodes[v]["pos"])
     for u, v in G.edges:
         G.edges[u, v]["length"] = float(math.dist(G.nodes[u]["pos"], G.nodes[v]["pos"]))
-    return _decorate(G, memory, n_memories, link, p_gen, w0, noise, time_step,
+    return _decorate(G, memory, n_memories, link, p_gen, _werner_parameter(w0, fidelity), noise, time_step,
                      f"radius={radius!r} and size_km={size_km!r}")
 
 
-for _builder in (grid_network, ring_network, random_geometric_network):
+def chain_network(lengths_km: Sequence[float], *, memory: Any = (0.0, 0.0, 0.0), n_memories: int = 4,
+                  link: Callable[[float], Any] | None = None, p_gen: float = 0.1, w0: float | None = None,
+                  fidelity: float | None = None, noise: OperationNoise | None = None,
+                  time_step: float | None = None) -> nx.Graph:
+    """A repeater chain: nodes ``0..n``, segment ``i`` (nodes ``i`` and ``i + 1``) ``lengths_km[i]`` long; equal or
+    uneven segments.
+
+    Parameters
+    ----------
+    lengths_km : sequence of float
+        Length of every segment (>= 0), e.g. ``[5, 30, 10, 20]`` or ``[10.0] * 4``.
+    {keywords}
+
+    Examples
+    --------
+    >>> import qnet
+    >>> G = qnet.chain_network([5.0, 30.0, 10.0, 20.0], fidelity=0.97, memory=qnet.PauliMemory.from_t2(0.1))
+    >>> G.number_of_nodes(), G.edges[1, 2]["length"], round(G.edges[1, 2]["w0"], 4)
+    (5, 30.0, 0.96)
+    >>> r = qnet.simulate_network(G, [(0, 4)], n_deliveries=100, seed=1)
+    >>> r.requests[0].path
+    (0, 1, 2, 3, 4)
+    """
+    if isinstance(lengths_km, (str, bytes)) or not isinstance(lengths_km, (Sequence, np.ndarray)):
+        raise TypeError(f"lengths_km must be a sequence of segment lengths in km, got {type(lengths_km).__name__}")
+    lengths = _v.nonnegative(lengths_km, "lengths_km")
+    if lengths.ndim != 1 or lengths.size == 0:
+        raise ValueError(f"lengths_km must be a non-empty list of segment lengths, got shape {lengths.shape}")
+    _size(lengths.size + 1, "the number of nodes (segments + 1)")
+    G = nx.path_graph(lengths.size + 1)
+    for i, length in enumerate(lengths):
+        G.edges[i, i + 1]["length"] = float(length)
+    return _decorate(G, memory, n_memories, link, p_gen, _werner_parameter(w0, fidelity), noise, time_step,
+                     f"lengths_km={lengths.tolist()!r}")
+
+
+for _builder in (grid_network, ring_network, random_geometric_network, chain_network):
     _builder.__doc__ = _builder.__doc__.replace("{keywords}", _BUILDER_KEYWORDS)
 
 
