@@ -22,6 +22,7 @@ from .chains import *  # noqa: E402,F401,F403
 from .spdc import *  # noqa: E402,F401,F403
 from .montecarlo import *  # noqa: E402,F401,F403
 from .protocol_search import *  # noqa: E402,F401,F403
+from .swap_policies import *  # noqa: E402,F401,F403
 from .sweep import *  # noqa: E402,F401,F403
 from .network import *  # noqa: E402,F401,F403
 from .events import *  # noqa: E402,F401,F403
@@ -33,6 +34,6 @@ import sys as _sys  # noqa: E402
 #: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the
 #: function; the module is ``sys.modules["qnet.sweep"]``.)
 __all__ = [name for _module in ("states", "noise", "measures", "channels", "purification", "rounds", "swapping", "timing", "links",
-                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "sweep", "network", "events", "errors", "results")
+                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network", "events", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

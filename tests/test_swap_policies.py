@@ -1,0 +1,109 @@
+"""Optimal swap policies (slot model of Iñesta et al.) against closed forms, qnet's exact chain engine, and an
+independent Monte Carlo of the same slot model written from its definition (physics.md §12)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import qnet
+
+
+def monte_carlo(n, p_gen, p_swap, cutoff, decide, runs, seed):
+    """Delivery times of the slot model, slot by slot with random numbers; ``decide(links)`` gives the swapping
+    nodes, ``links`` a sorted tuple of (first node, last node, age)."""
+    rng = np.random.default_rng(seed)
+    times = np.empty(runs)
+    for r in range(runs):
+        links: list = []
+        slot = 0
+        while True:
+            slot += 1
+            swapping = decide(tuple(sorted(links)))
+            # (1) swaps: walk the links left to right, joining runs through swapping nodes
+            links.sort()
+            new, run = [], []
+            for link in links + [None]:
+                if link is not None and run and run[-1][1] == link[0] and link[0] in swapping:
+                    run.append(link)
+                    continue
+                if run:
+                    k = len(run) - 1
+                    if k == 0 or all(rng.random() < p_swap for _ in range(k)):
+                        new.append((run[0][0], run[-1][1], max(x[2] for x in run)))
+                run = [link] if link is not None else []
+            links = new
+            if any(a == 0 and b == n - 1 for a, b, _ in links):
+                break
+            # (2) cut-offs (3) ageing
+            if cutoff is not None:
+                links = [(a, b, age + 1) for a, b, age in links if age < cutoff]
+            # (4) generation where both facing memories are free
+            starts = {a for a, _, _ in links}
+            ends = {b for _, b, _ in links}
+            for i in range(n - 1):
+                if i not in starts and i + 1 not in ends and rng.random() < p_gen:
+                    links.append((i, i + 1, 0))
+            if any(a == 0 and b == n - 1 for a, b, _ in links):
+                break
+        times[r] = slot
+    return times
+
+
+def swap_asap(links):
+    ends = {b for _, b, _ in links}
+    return {a for a, _, _ in links if a in ends}
+
+
+def test_one_segment_is_geometric():
+    assert qnet.optimal_swap_policy(2, 0.25, 1.0, None).mean_time == pytest.approx(4.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("p_gen,p_swap", [(0.5, 1.0), (0.3, 0.7), (0.1, 0.5)])
+def test_three_nodes_without_cutoff_match_the_closed_form_and_the_chain_engine(p_gen, p_swap):
+    """Slot model = chain engine + 1 (the swap happens in the slot after the last link), and both equal
+    E[max of two geometric times] / p_swap (+ 1)."""
+    r = qnet.optimal_swap_policy(3, p_gen, p_swap, None)
+    e_max = 2 / p_gen - 1 / (1 - (1 - p_gen) ** 2)
+    assert r.mean_time == pytest.approx(e_max / p_swap + 1, rel=1e-12)
+    exact = qnet.chain_delivery(("swap",), p_gen, p_swap, 1.0, float("inf"), t_trunc=20000)
+    assert r.mean_time == pytest.approx(exact.mean_time + 1, rel=1e-9)
+    assert r.mean_time_of("swap_asap") == pytest.approx(r.mean_time, rel=1e-12)  # nothing better to do
+
+
+@pytest.mark.parametrize("n,p_gen,p_swap,cutoff", [(4, 0.5, 0.8, 3), (5, 0.6, 0.9, 2), (4, 0.3, 1.0, None)])
+def test_every_policy_against_an_independent_monte_carlo(n, p_gen, p_swap, cutoff):
+    r = qnet.optimal_swap_policy(n, p_gen, p_swap, cutoff)
+    elementary = {(i, i + 1) for i in range(n - 1)}
+
+    def nested(links):
+        if {(a, b) for a, b, _ in links} == elementary:
+            return {x for x in swap_asap(links) if x % 2 == 1}
+        return swap_asap(links)
+
+    def optimal(links):
+        return set(r.policy.get(tuple(sorted(links)), ()))
+
+    for seed, decide, exact in ((1, swap_asap, r.mean_time_of("swap_asap")), (2, nested, r.mean_time_of("nested")),
+                                (3, optimal, r.mean_time)):
+        t = monte_carlo(n, p_gen, p_swap, cutoff, decide, 6000, seed=seed)
+        se = t.std(ddof=1) / math.sqrt(t.size)
+        assert abs(t.mean() - exact) < 4.5 * se, (decide.__name__, t.mean(), exact, se)
+    assert r.mean_time <= min(r.policy_times.values()) + 1e-12
+
+
+def test_the_optimal_policy_beats_swap_asap_with_cutoffs():
+    r = qnet.optimal_swap_policy(5, 0.5, 0.9, 5)
+    assert r.mean_time < 0.95 * r.mean_time_of("swap_asap")
+    # the decision table is readable: states of links (first, last, age) -> nodes that swap
+    state, nodes = next(iter(r.policy.items()))
+    assert all(len(link) == 3 for link in state) and all(isinstance(x, int) for x in nodes)
+
+
+def test_sizes_beyond_the_state_limit_are_refused_with_the_estimate():
+    with pytest.raises(ValueError, match=r"can reach up to \d+ states, more than MAX_POLICY_STATES"):
+        qnet.optimal_swap_policy(8, 0.5, 0.9, 10)
+    with pytest.raises(ValueError, match="policy"):
+        qnet.optimal_swap_policy(3, 0.5, 0.9, 2).mean_time_of("greedy")
