@@ -21,8 +21,10 @@ import qnet
 def printed(study, tmp_path_factory, capsys, *extra) -> tuple[list[str], dict]:
     out = tmp_path_factory.mktemp(study.__name__.rsplit(".", 1)[-1])
     res = study.main(["--quick", "--no-progress", "--out", str(out), *extra])
-    lines = [ln.strip() for ln in capsys.readouterr().out.splitlines() if ln.startswith("  ")]
-    assert len(lines) == 3, lines
+    text = capsys.readouterr().out.splitlines()
+    at = next(i for i, ln in enumerate(text) if ln.startswith("wrote "))
+    lines = [ln.strip() for ln in text[at + 1:at + 4]]
+    assert len(lines) == 3 and all(ln.startswith("  ") for ln in text[at + 1:at + 4]), text
     return lines, res
 
 

@@ -109,3 +109,18 @@ def test_protocol_fom_memory_and_border_rule_options(tmp_path):
                                              protocol="dejmps")
         assert float(row["t_opt"]) == pytest.approx(ref.t, abs=1e-12)
         assert float(row["value"]) == pytest.approx(0.5 - ref.value, abs=1e-12)
+
+
+def test_the_main_job_speaks_to_a_newcomer(tmp_path, capsys):
+    """After its headline the main job names each figure with what it answers, says its terms in words, and says
+    which panels came from the cache."""
+    optimal_time.main(["--quick", "--no-progress", "--out", str(tmp_path)])
+    first = capsys.readouterr().out
+    for stem in optimal_time.FIGURES:
+        assert f"  {stem}.png: (" in first
+    for term in ("t*", "simplex", "border", "c*"):
+        assert f"  {term}: " in first
+    assert "from the cache" not in first
+    optimal_time.main(["--quick", "--no-progress", "--out", str(tmp_path)])
+    assert "from the cache of an earlier run with the same parameters and code: simplex, plane, border, policies" \
+        in capsys.readouterr().out

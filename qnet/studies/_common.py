@@ -231,13 +231,27 @@ def run(main, name: str) -> None:
         raise
 
 
-def report(out: Path, lines: list[str]) -> None:
+def report(out: Path, lines: list[str], *, figures: Mapping[str, Any] | None = None,
+           terms: Mapping[str, str] | None = None, cached: Iterable[str] = ()) -> None:
     """What every study does at the end: publish its staged outputs together, then print where it wrote and (at
-    most) three lines of its result."""
+    most) three lines of its result; optionally each figure with what it answers (its caption), the study's terms
+    in words, and which parts came from the cache of an earlier run."""
     publish()
     print(f"wrote {Path(out)}")
     for line in lines[:3]:
         print(f"  {line}")
+    if figures:
+        print("figures:")
+        for stem, (caption, _) in figures.items():
+            print(f"  {stem}.png: {caption}")
+    if terms:
+        print("terms:")
+        for term, meaning in terms.items():
+            print(f"  {term}: {meaning}")
+    cached = list(cached)
+    if cached:
+        print(f"from the cache of an earlier run with the same parameters and code: {', '.join(cached)} "
+              f"(--fresh recomputes)")
 
 
 def save_figure(fig, out: Path, stem: str) -> list[Path]:

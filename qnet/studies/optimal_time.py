@@ -52,6 +52,16 @@ FIGURES = {
 }
 
 
+#: The study's terms in words (printed after a run).
+TERMS = {
+    "t1, t2": "link 2 is heralded at t1 after link 1; the purified pair is consumed at t2 (units of 1/gamma)",
+    "t*": "the purification time in [t1, t2] that gives the best figure of merit at consumption",
+    "simplex": "every memory error pattern (a, b, c) = (gamma_x, gamma_y, gamma_z) / gamma with a + b + c = 1",
+    "border": "the line on the simplex where t* jumps from t2 (purify late) to t1 (purify at once)",
+    "c*": "the short-time formula for the border's phase-flip share c (docs: derivations)",
+}
+
+
 def build_parser():
     p = _common.parser(NAME, __doc__)
     p.add_argument("--F0", type=_common.number(float, 0.25, 1.0, low_open=True), default=0.95, help="fidelity of both Werner links at heralding (default: %(default)s)")
@@ -410,7 +420,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"{100 * res['fraction_interior']:.0f}% of the simplex",
         f"border on a = b ({args.border_rule}): c = {res['border_c_numerical_a_eq_b']:.4f}; short-time formula "
         f"c* = {res['border_c_short_time']:.4f} (CNOT, fidelity)",
-    ])
+    ], figures=FIGURES, terms=TERMS, cached=[name for name, t in timings.items() if t == "cached"])
     return summary
 
 
