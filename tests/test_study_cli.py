@@ -105,3 +105,21 @@ def test_a_value_that_starts_with_a_minus_is_read_as_a_value(tmp_path, capsys):
         optimal_time.main(["--memory", "-1,0,0", "--quick", "--out", str(tmp_path)])
     err = capsys.readouterr().err.strip()
     assert info.value.code == 2 and "--memory: rates '-1,0,0' must be finite, >= 0" in err
+
+
+def test_the_default_folder_is_not_overwritten_by_a_run_with_other_parameters(tmp_path, monkeypatch, capsys):
+    from qnet.studies import repeater_schedules
+
+    monkeypatch.chdir(tmp_path)
+    repeater_schedules.main(["--quick", "--no-progress"])
+    folder = tmp_path / "qnet-results" / "repeater_schedules"
+    before = (folder / "symmetric_chain.csv").read_bytes()
+    repeater_schedules.main(["--quick", "--no-progress"])  # the same parameters: replaced as before
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        repeater_schedules.main(["--quick", "--no-progress", "--p-swap", "0.5"])
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and "holds a run with other parameters (--p-swap 0.85 -> 0.5)" in err
+    assert (folder / "symmetric_chain.csv").read_bytes() == before
+    repeater_schedules.main(["--quick", "--no-progress", "--p-swap", "0.5", "--overwrite"])
+    assert (folder / "symmetric_chain.csv").read_bytes() != before

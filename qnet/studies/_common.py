@@ -74,6 +74,21 @@ def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     with nothing staged."""
     discard()
     args = p.parse_args(_negative_values(p, sys.argv[1:] if argv is None else list(argv)))
+    _RUN.clear()
+    _RUN.update(_run_arguments(args))
+    default_out = p.get_default("out")
+    marker = Path(args.out) / RUN_MARKER
+    if Path(args.out) == Path(default_out) and marker.is_file() and not args.overwrite:
+        try:
+            before = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            before = None
+        if isinstance(before, dict) and before != _RUN:
+            changed = sorted(set(before) | set(_RUN), key=str)
+            changed = [k for k in changed if before.get(k) != _RUN.get(k)]
+            shown = ", ".join(f"--{k.replace('_', '-')} {before.get(k)!r} -> {_RUN.get(k)!r}" for k in changed[:4])
+            p.error(f"argument --out: {str(args.out)!r} holds a run with other parameters ({shown}); give --out "
+                    f"for a new folder, or --overwrite")
     try:
         prepare_output(args.out)
         # a fresh name of our own (O_EXCL): never a write through a link someone left in the folder
@@ -106,6 +121,8 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
         help="output folder for figures and data (default: %(default)s)",
     )
     p.add_argument("--quick", action="store_true", help="small grids for a fast smoke run (used by the tests)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a run with other parameters in the default output folder (otherwise refused)")
     p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     return p
 
@@ -153,9 +170,24 @@ def _staged(path: Path, mode: str = "x", **kw):
     return fh
 
 
+#: A run's parameters, kept in its output folder, so that a run with other parameters does not overwrite it unasked.
+RUN_MARKER = ".qnet-run.json"
+#: The parameters of the running study (its options but the output folder, progress and overwrite flags).
+_RUN: dict = {}
+
+
+def _run_arguments(args: argparse.Namespace) -> dict:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in sorted(vars(args).items())
+            if k not in ("out", "no_progress", "overwrite")}
+
+
 def publish() -> None:
     """Rename every staged output to its final name, in the order written: a run's figures and data replace the
-    previous run's together, at its end."""
+    previous run's together, at its end (with the run's parameters in ``RUN_MARKER``)."""
+    if _PENDING and _RUN:
+        folder = _PENDING[0][1].parent
+        with _staged(folder / RUN_MARKER, "x", encoding="utf-8") as fh:
+            fh.write(json.dumps(jsonable(_RUN), sort_keys=True) + "\n")
     while _PENDING:
         tmp, final = _PENDING.pop(0)
         os.replace(tmp, final)

@@ -153,7 +153,7 @@ def _csv_differences(new: Path, old: Path) -> list[str]:
 def compare(fresh: Path, committed: Path) -> tuple[int, list[str]]:
     """Files compared and differences between a rerun's data and the committed data of one study."""
     diffs: list[str] = []
-    files = sorted(p for p in committed.iterdir() if p.suffix in (".csv", ".json"))
+    files = sorted(p for p in committed.iterdir() if p.suffix in (".csv", ".json") and not p.name.startswith("."))
     for old in files:
         new = fresh / old.name
         if not new.exists():
