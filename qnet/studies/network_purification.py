@@ -193,11 +193,12 @@ def figures(data: dict, out: Path) -> list[str]:
                                   [rows["fidelity_hi"][i] - rows["mean_fidelity"][i]]],
                             fmt=markers[r], color=colours[pol], mfc=colours[pol] if fill else "white", ms=size,
                             lw=0.8)
-    handles = [plt.Line2D([], [], color=colours[p], marker="o", ls="", label=labels[p]) for p in POLICIES]
-    handles += [plt.Line2D([], [], color="0.3", marker=m, ls="", mfc="white",
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[p], label=labels[p]) for p in POLICIES]  # colour: policy
+    # one meaning per glyph: the marker's shape is the request, its fill the delay setting (shown on a square)
+    handles += [plt.Line2D([], [], color="0.3", marker=m, ls="", mfc="0.3",
                            label=f"request {i}: {REQUESTS[i][0]} to {REQUESTS[i][1]}") for i, m in enumerate(markers)]
-    handles += [plt.Line2D([], [], color="0.3", marker="o", ls="", label="classical delay"),
-                plt.Line2D([], [], color="0.3", marker="o", ls="", mfc="white", label="no delay")]
+    handles += [plt.Line2D([], [], color="0.3", marker="D", ls="", ms=5, label="filled: classical delay"),
+                plt.Line2D([], [], color="0.3", marker="D", ls="", ms=5, mfc="white", label="open: no delay")]
     ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.13))
     ax.set_xscale("log")
     ax.set_xlabel("throughput (pairs/s)")

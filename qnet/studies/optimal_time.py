@@ -37,8 +37,9 @@ FIGURES = {
                              "Werner inputs, plain CNOT, fidelity at consumption. Purify early (t* = t1) near pure "
                              "dephasing (c = 1), late (t* = t2) elsewhere; the black line is the numerical border, "
                              "the dashed line the short-time formula.", ["optimal_time_simplex.csv", "border_curve.csv"]),
-    "gain_simplex": ("(b) What purifying at t* adds over the fresher pair alone, same simplex. Red: purifying "
-                     "helps; blue: the fresher pair alone is better.", ["gain_simplex.csv"]),
+    "gain_simplex": ("(b) What purifying at t* adds over the fresher pair alone, same simplex, on a diverging "
+                     "colour scale centred at 0 (red: purifying helps; blue, where any, the fresher pair alone is "
+                     "better).", ["gain_simplex.csv"]),
     "delta_t_plane": ("(c) t* - t1 over the (t1, t2) plane for depolarizing memories and log-negativity times the "
                       "success probability. Grey hatching: purifying loses to the fresher pair there, so its "
                       "optimal time is of no use.", ["delta_t_plane.csv"]),
@@ -317,6 +318,7 @@ def figure_plane(d, F0, out, memory="depolarizing"):
     loses = (np.asarray(d["value"]) <= np.asarray(d["no_epp_value"])).astype(float)
     ax.tricontourf(tri, loses, levels=[0.5, 1.5], colors="0.75", alpha=0.85, hatches=["///"])
     ax.plot([0, 0.1], [0, 0.1], color="0.4", lw=0.8)
+    ax.text(0.072, 0.025, "$t_2 < t_1$:\nno valid\ntimeline", ha="center", va="center", fontsize=7, color="0.35")
     share = float(np.mean(loses))
     ax.legend(handles=[Patch(facecolor="0.75", hatch="///", edgecolor="0.3",
                              label=f"purifying loses to the fresher pair ({share:.0%} of points)")],
