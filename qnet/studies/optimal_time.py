@@ -48,7 +48,9 @@ FIGURES = {
                      ["border_vs_F0.csv"]),
     "generation_policies": ("(e) Link 2 generated probabilistically: expected delivered fidelity (failed "
                             "purification counts 0, left) and fidelity given delivery (right) of four policies "
-                            "versus the success probability per attempt; lines exact, points Monte Carlo (2 sigma).",
+                            "versus the success probability per attempt; lines exact, points Monte Carlo (2 sigma). "
+                            "Where the optimal policy purifies at t1, its dashed line lies on the solid 'purify at "
+                            "t1' line.",
                             ["generation_policies.csv", "generation_policies_mc.csv"]),
 }
 

@@ -53,7 +53,8 @@ T_OPT_MAX = 2**16
 FIGURES = {
     "key_per_use_vs_distance": ("(a) Secret-key bits per channel use versus distance for 1-16 segments, against "
                                 "the PLOB bound; points not computed (exact window over its cap, x) or without "
-                                "key (triangle) are marked at the bottom.", ["repeater_chain.csv"]),
+                                "key (triangle) are marked at the bottom. Open circles on a dotted line: the optimized "
+                                "cut-off, drawn on top where it equals swap-only.", ["repeater_chain.csv"]),
     "key_rate_vs_distance": ("(b) The same per second (attempt durations of the midpoint-source links).",
                              ["repeater_chain.csv"]),
     "fidelity_vs_distance": ("(c) Mean delivered fidelity versus distance.", ["repeater_chain.csv"]),
@@ -190,7 +191,12 @@ def figures(rows, distances, segments, args, out) -> list:
     L = np.asarray(distances, float)
     eta = qnet.fibre_transmissivity(L)
     styles = {"swap": "-", "distill+swap": "--", "optimized": ":", "direct": "-"}
-    colors = {n: plt.cm.viridis(i / max(1, len(segments) - 1)) for i, n in enumerate(segments)}
+    # the optimized variant is drawn last, with larger open markers, so that where it equals swap-only (the best
+    # cut-off is no cut-off) it stays visible on top of the solid line
+    marks = {"swap": dict(marker="o", ms=3), "distill+swap": dict(marker="o", ms=3),
+             "optimized": dict(marker="o", ms=5, mfc="none"), "direct": dict(marker="o", ms=3)}
+    # viridis without its last sixth: its yellow end is unreadable on white
+    colors = {n: plt.cm.viridis(0.82 * i / max(1, len(segments) - 1)) for i, n in enumerate(segments)}
 
     def series(n, variant, key):
         """x, y, and the distances where the point is missing: not computed (window cap) / zero key."""
@@ -219,7 +225,8 @@ def figures(rows, distances, segments, args, out) -> list:
             for variant in (["direct"] if n == 1 else ["swap", "distill+swap", "optimized"]):
                 x, y, skipped, zero = series(n, variant, key)
                 label = "direct link (N = 1)" if n == 1 else f"N = {n}, {variant}"
-                ax.plot(x, y, styles[variant], color=colors[n], marker="o", ms=3, label=label)
+                ax.plot(x, y, styles[variant], color=colors[n], label=label, zorder=3 if variant == "optimized" else 2,
+                        **marks[variant])
                 ax.plot(skipped, np.full(skipped.shape, 0.02), "x", color=colors[n], ms=5, transform=bottom,
                         clip_on=False)
                 ax.plot(zero, np.full(zero.shape, 0.02), "v", color=colors[n], ms=4, transform=bottom,
