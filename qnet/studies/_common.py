@@ -292,8 +292,8 @@ def save_figure(fig, out: Path, stem: str) -> list[Path]:
 
     paths = [Path(out) / f"{stem}.png", Path(out) / f"{stem}.pdf"]
     if _RUN.get("quick"):  # a smoke run's coarse grids are not the study's result: say so on the figure itself
-        fig.text(0.995, 0.005, "quick run (--quick): coarse grids, not the study's result", ha="right", va="bottom",
-                 fontsize=6, color="0.45")
+        fig.text(0.995, 1.005, "quick run (--quick): coarse grids, not the study's result", ha="right", va="bottom",
+                 fontsize=6, color="0.45")  # above everything; the tight bounding box makes room for it
     with _staged(paths[0], "xb") as fh:
         fig.savefig(fh, format="png", dpi=200, bbox_inches="tight")
     with _staged(paths[1], "xb") as fh:

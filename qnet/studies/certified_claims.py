@@ -279,14 +279,20 @@ def plot_map(maps: dict, t1: float, out: Path) -> list[Path]:
                   vmax=2.5, interpolation="nearest")
         lose = np.ma.masked_where(m["gain"] > 0, np.ones_like(m["gain"]))
         ax.contourf(m["F0"], m["t2"], lose, levels=[0.5, 1.5], colors="none", hatches=["///"])
-        ax.set_title(memory.replace("_", " "), fontsize=9)
-        ax.set_xlabel("input fidelity F0")
-    axes[0].set_ylabel(f"consumption time t2 (t1 = {t1:g})")
+        title = memory.replace("_", " ")
+        if memory == "amplitude_damping":
+            mem = _memory(memory)
+            title += rf" ($T_1 = {mem.T1:g}$, $T_2 = {mem.T2:g}$ [$1/\gamma$])"
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(r"input fidelity $F_0$")
+    # the consumption time t_2 (lower case, in units of 1/gamma) is not the coherence time T2 of a T1/T2 memory
+    axes[0].set_ylabel(rf"consumption time $t_2$ [$1/\gamma$] ($t_1 = {t1:g}/\gamma$)")
     handles = [Patch(color=c, label=f"t* at {'t1' if loc == 'start' else 't2' if loc == 'end' else 'interior'}")
                for c, loc in zip(colours, LOCATIONS)] + [Patch(facecolor="white", hatch="///", edgecolor="k",
                                                                label="purifying loses to the fresher pair")]
     fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle("Where the optimal purification time sits (Werner inputs, fidelity at consumption)", fontsize=9)
+    fig.suptitle("Where the optimal purification time sits (Werner inputs, fidelity at consumption)", fontsize=9,
+                 y=1.03)
     return _common.save_figure(fig, out, "optimal_time_map")
 
 
