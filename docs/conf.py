@@ -69,7 +69,8 @@ numpydoc_xref_param_type = False
 # -- HTML ----------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"qnet {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["qnet.css"]  # wide equations scroll instead of being cut
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -88,7 +89,8 @@ mathjax2_config = {
     "TeX": {"Macros": {"ket": ["|#1\\rangle", 1], "bra": ["\\langle #1|", 1]}},
     "messageStyle": "none",
     # the package ships the STIX-Web fonts only (as Jupyter uses them): no TeX web fonts, no image fonts
-    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None},
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None,
+                 "linebreaks": {"automatic": True}},  # long equations break at operators to fit the page
 }
 
 
@@ -257,7 +259,9 @@ def write_gallery() -> None:
         out += [f".. _gallery-{name}:", "", heading, "-" * len(heading), ""]
         if getattr(module, "DOCS_PAGE", None):
             out += [f"Read with :doc:`{module.DOCS_PAGE}`.", ""]
-        body = _dedent("\n".join(doc.strip().splitlines()[1:])).strip()
+        from qnet.studies._common import plain_text
+
+        body = _dedent("\n".join(plain_text(doc).strip().splitlines()[1:])).strip()
         if body:  # study docstrings are plain text written for --help: show them verbatim
             out += [".. code-block:: text", ""] + [f"   {line}" if line else "" for line in body.splitlines()] + [""]
         folder = ROOT / "studies" / name

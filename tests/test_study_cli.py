@@ -123,3 +123,14 @@ def test_the_default_folder_is_not_overwritten_by_a_run_with_other_parameters(tm
     assert (folder / "symmetric_chain.csv").read_bytes() == before
     repeater_schedules.main(["--quick", "--no-progress", "--p-swap", "0.5", "--overwrite"])
     assert (folder / "symmetric_chain.csv").read_bytes() != before
+
+
+def test_help_and_the_gallery_page_show_study_docstrings_without_markup():
+    from qnet.studies import _common, gallery
+
+    for name in gallery.study_names():
+        module = __import__(f"qnet.studies.{name}", fromlist=["x"])
+        text = module.build_parser().format_help() if hasattr(module, "build_parser") else ""
+        assert "``" not in text and ":func:`" not in text, name
+    assert _common.plain_text("see :func:`qnet.sweep`, ``qnet.work_key`` and :doc:`a page <howto/x>`") == \
+        "see qnet.sweep, qnet.work_key and a page"

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -107,11 +108,20 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
+_ROLE = re.compile(r":[a-z]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
+
+
+def plain_text(doc: str) -> str:
+    """A study docstring as plain text for ``--help`` and the gallery page: reST roles (``:func:`x```) and inline
+    literals (````x````) lose their markup."""
+    return _ROLE.sub(r"\1", doc or "").replace("``", "")
+
+
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """Argument parser with the options every study has: ``--out``, ``--quick``, ``--no-progress``."""
     p = StudyParser(
         prog=f"python -m qnet.studies.{name}",
-        description=description,
+        description=plain_text(description),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
