@@ -125,6 +125,9 @@ class ChainDelivery(Result):
     schedule, cutoff, cut_type : the schedule and cut-offs that were evaluated.
     problem : str
         Identity of the :class:`RepeaterChain` evaluated (:attr:`RepeaterChain.identity`).
+    time_step : float or None
+        Seconds per time step when the chain came from a network (:func:`qnet.path_delivery`), else None; then
+        :attr:`mean_time_s` and :attr:`key_rate_hz` give the results in seconds.
     joint : numpy.ndarray, shape (t_trunc, 4)
         Raw ``pmf[t] * wht(state[t])`` (Walsh–Hadamard components of the delivered state times the
         delivery probability, before clipping); the input of a further level.
@@ -143,6 +146,23 @@ class ChainDelivery(Result):
     cut_type: str = "memory_time"
     problem: str = ""
     joint: np.ndarray = field(default=None, repr=False)
+    time_step: float | None = None
+
+    def _seconds(self) -> float:
+        if self.time_step is None:
+            raise ValueError("this delivery is in time steps only (it did not come from a network with a time step); "
+                             "multiply by your attempt duration")
+        return self.time_step
+
+    @property
+    def mean_time_s(self) -> float:
+        """Mean delivery time in seconds (chains built from a network)."""
+        return self.mean_time * self._seconds()
+
+    @property
+    def key_rate_hz(self) -> float:
+        """Secret-key bits per second (chains built from a network)."""
+        return self.key_rate / self._seconds()
 
     @property
     def t_trunc(self) -> int:

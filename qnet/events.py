@@ -39,6 +39,7 @@ number of workers.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -777,7 +778,8 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
                      classical_delay: bool = True, swapping: Swapping | None = None,
                      purification: Purification | None = None, cutoff: Cutoff | None = None,
                      order: RequestOrder | None = None, allocation: str = "shared", trajectories: int = 1,
-                     executor: Executor | None = None, max_events: int | None = None) -> NetworkSimulation:
+                     executor: Executor | None = None, max_events: int | None = None, schedule: Any = None,
+                     protocol: str | None = None) -> NetworkSimulation:
     """Serve ``requests`` on network ``G`` concurrently, event by event, until each has ``n_deliveries`` pairs.
 
     Parameters
@@ -795,6 +797,11 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
         Heralds and classical messages take their fibre time (default); ``False`` makes them instantaneous.
     swapping, purification, cutoff, order
         Policies (defaults: :meth:`Swapping.asap`, :meth:`Purification.none`, no cut-off, FIFO).
+    schedule, protocol : optional
+        The spelling of :func:`qnet.path_delivery` and :func:`qnet.chain_delivery`: ``schedule`` (a
+        :class:`qnet.Schedule` or nested levels) is ``swapping=Swapping.by_schedule(schedule)``, and ``protocol``
+        (a name of :data:`qnet.PROTOCOL_OPTIONS`) the variant of every distillation, the schedule's and the
+        purification policy's (give each once: not with ``swapping``, and not differing from ``purification``).
     allocation : {"shared", "per_neighbour"}
         One memory pool per node, or ``n_memories // degree`` slots per neighbour.
     trajectories : int
@@ -839,8 +846,19 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     _v.option(allocation, "allocation", ALLOCATIONS)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+    if schedule is not None:
+        if swapping is not None:
+            raise TypeError("give the schedule once: schedule= or swapping=Swapping.by_schedule(...), not both")
+        swapping = Swapping.by_schedule(schedule)
     swapping = _policy(swapping, Swapping, "swapping", Swapping.asap())
     purification = _policy(purification, Purification, "purification", Purification.none())
+    if protocol is not None:
+        _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
+        given = purification.protocol
+        if given != protocol and given != Purification().protocol:
+            raise ValueError(f"protocol={protocol!r} differs from the purification policy's protocol {given!r}; give "
+                             f"it once")
+        purification = dataclasses.replace(purification, protocol=protocol)
     cutoff = _policy(cutoff, Cutoff, "cutoff", None)
     order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
     reqs = _requests(requests)

@@ -26,6 +26,7 @@ pairs are independent and each one is a repeater chain of :mod:`qnet.chains`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -592,12 +593,14 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | No
     >>> r = qnet.path_delivery(G, [0, 1, 2, 3], t_trunc=500)
     >>> round(r.mean_fidelity, 6)   # no memory noise: Werner parameters multiply, F = (1 + 3 * 0.99**3) / 4
     0.977724
+    >>> r.mean_time_s == r.mean_time * G.graph["time_step"]   # in seconds as well as in steps
+    True
     """
     _options(schedule, protocol)
     validate_network(G)
     _check_path(G, path, attributes=False)  # attributes: checked with the whole graph just above
-    chain, _ = _path_chain(G, path, schedule, cutoff, cut_type, protocol)
-    return chain.delivery(t_trunc, tol=tol)
+    chain, par = _path_chain(G, path, schedule, cutoff, cut_type, protocol)
+    return dataclasses.replace(chain.delivery(t_trunc, tol=tol), time_step=float(par["time_step"]))
 
 
 @dataclass(frozen=True, repr=False)

@@ -87,3 +87,25 @@ def test_chain_network_builds_an_uneven_chain():
         qnet.chain_network([])
     with pytest.raises(ValueError, match="fidelity of a Werner state"):
         qnet.ring_network(4, 1.0, fidelity=0.2)
+
+
+def test_one_spelling_of_schedule_and_protocol_across_the_engines():
+    """path_delivery, chain_delivery and simulate_network all take schedule= and protocol=; without classical delay
+    and with enough memories the simulator agrees with the exact path result (mean fidelity within 5 sigma)."""
+    G = qnet.chain_network([10.0] * 4, fidelity=0.97, p_gen=0.3, memory=(0.0, 0.0, 0.5), n_memories=8,
+                           time_step=1.0)
+    schedule = qnet.Schedule(["s0", "s2", "d1", "s1"], n_nodes=5)
+    exact = qnet.path_delivery(G, [0, 1, 2, 3, 4], schedule=schedule, protocol="dejmps", t_trunc=4000)
+    sim = qnet.simulate_network(G, [(0, 4)], n_deliveries=20_000, seed=5, classical_delay=False, schedule=schedule,
+                                protocol="dejmps").requests[0]
+    se = sim.fidelities.std(ddof=1) / math.sqrt(sim.n)
+    assert abs(sim.mean_fidelity - exact.mean_fidelity) < 5 * se
+    assert exact.mean_time_s == pytest.approx(exact.mean_time * 1.0) and exact.key_rate_hz == exact.key_rate
+    with pytest.raises(TypeError, match="give the schedule once"):
+        qnet.simulate_network(G, [(0, 4)], n_deliveries=10, schedule=schedule,
+                              swapping=qnet.Swapping.by_schedule(schedule))
+    with pytest.raises(ValueError, match="differs from the purification policy's protocol"):
+        qnet.simulate_network(G, [(0, 4)], n_deliveries=10, protocol="cnot",
+                              purification=qnet.Purification.immediate(1, "dejmps"))
+    with pytest.raises(ValueError, match="in time steps only"):
+        qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, t_trunc=200).mean_time_s
