@@ -74,6 +74,11 @@ def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     """Parse, then check that ``--out`` can be created and written (an argparse error otherwise). A new run starts
     with nothing staged."""
     discard()
+    _CAPTIONS.clear()
+    if p.prog.startswith("python -m qnet.studies."):
+        import importlib
+
+        _CAPTIONS.update(getattr(importlib.import_module(p.prog.split()[-1]), "FIGURES", {}))
     args = p.parse_args(_negative_values(p, sys.argv[1:] if argv is None else list(argv)))
     _RUN.clear()
     _RUN.update(_run_arguments(args))
@@ -296,11 +301,30 @@ def report(out: Path, lines: list[str], *, figures: Mapping[str, Any] | None = N
               f"(--fresh recomputes)")
 
 
+#: The running study's figure captions (its ``FIGURES``), whose "(a)", "(b)", ... are the panels' letters.
+_CAPTIONS: dict = {}
+
+
+def _panel_letter(fig, stem: str) -> None:
+    """Every study's figures carry their panel letter the same way: the caption's "(x)" at the top left, in bold,
+    unless a title already starts with it."""
+    m = re.match(r"\(([a-z])\)", (_CAPTIONS.get(stem) or ("",))[0])
+    if not m:
+        return
+    letter = m.group(0)
+    titles = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")]
+    if fig._suptitle is not None:
+        titles.append(fig._suptitle.get_text())
+    if not any(t.startswith(letter) for t in titles):
+        fig.text(0.005, 1.0, letter, ha="left", va="bottom", fontsize=11, weight="bold")
+
+
 def save_figure(fig, out: Path, stem: str) -> list[Path]:
     """Save a matplotlib figure as ``stem.png`` (200 dpi) and ``stem.pdf`` (staged until the end); close it."""
     import matplotlib.pyplot as plt
 
     paths = [Path(out) / f"{stem}.png", Path(out) / f"{stem}.pdf"]
+    _panel_letter(fig, stem)
     if _RUN.get("quick"):  # a smoke run's coarse grids are not the study's result: say so on the figure itself
         fig.text(0.995, 1.005, "quick run (--quick): coarse grids, not the study's result", ha="right", va="bottom",
                  fontsize=6, color="0.45")  # above everything; the tight bounding box makes room for it

@@ -244,7 +244,7 @@ READABLE = {"log_negativity": "log-negativity", "entanglement_of_formation": "en
 def plot_fractions(out: Path, table: list[dict], family: str) -> str:
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 10), sharey=True)
+    fig, axes = plt.subplots(2, 3, figsize=(12.5, 9.5), sharey=True)  # smaller canvas: larger type in print
     fig.subplots_adjust(left=0.07, right=0.9, bottom=0.2, top=0.93, wspace=0.05, hspace=1.0)
     fig_labels = [f"{'p × ' if w else ''}{READABLE.get(m, m.replace('_', ' '))}" for m, w in MEASURE_COLUMNS]
     for ax, base in zip(axes.ravel(), BASELINES):
@@ -254,8 +254,8 @@ def plot_fractions(out: Path, table: list[dict], family: str) -> str:
                 col = MEASURE_COLUMNS.index((r["measure"], r["weighted"]))
                 grid[PROTOCOLS.index(r["protocol"]), col] = r["fraction_improved"]
         im = ax.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
-        ax.set_xticks(range(len(MEASURE_COLUMNS)), fig_labels, rotation=90, fontsize=6)
-        ax.set_yticks(range(len(PROTOCOLS)), PROTOCOLS, fontsize=7)
+        ax.set_xticks(range(len(MEASURE_COLUMNS)), fig_labels, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(PROTOCOLS)), PROTOCOLS, fontsize=8)
         ax.set_title(f"baseline: {base}", fontsize=9)
     fig.colorbar(im, cax=fig.add_axes([0.92, 0.25, 0.015, 0.6]), label="fraction of input pairs improved")
     fig.suptitle(f"fraction of pairs improved, {family.replace('_', ' ')} ensemble (ties count as not improved; "
