@@ -75,10 +75,7 @@ def parse_args(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     with nothing staged."""
     discard()
     _CAPTIONS.clear()
-    if p.prog.startswith("python -m qnet.studies."):
-        import importlib
-
-        _CAPTIONS.update(getattr(importlib.import_module(p.prog.split()[-1]), "FIGURES", {}))
+    _CAPTIONS.update(getattr(_study_module(p.prog), "FIGURES", {}))
     args = p.parse_args(_negative_values(p, sys.argv[1:] if argv is None else list(argv)))
     _RUN.clear()
     _RUN.update(_run_arguments(args))
@@ -303,6 +300,18 @@ def report(out: Path, lines: list[str], *, figures: Mapping[str, Any] | None = N
 
 #: The running study's figure captions (its ``FIGURES``), whose "(a)", "(b)", ... are the panels' letters.
 _CAPTIONS: dict = {}
+
+
+def _study_module(prog: str):
+    """The running study's module (it made the parser, so it is imported; run with ``python -m`` it is
+    ``__main__``), or None."""
+    if not prog.startswith("python -m qnet.studies."):
+        return None
+    name = prog.split()[-1]
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None) == name:
+        return main
+    return sys.modules.get(name)
 
 
 def _panel_letter(fig, stem: str) -> None:
