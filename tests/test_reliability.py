@@ -460,19 +460,27 @@ def test_user_figures_of_merit_are_checked_before_they_steer_an_optimizer(fn, er
         qnet.optimal_purification_time(w, w, qnet.depolarizing_rates(1.0), 0.1, 0.5, fom=fom)
 
 
+_SLOW_CALLS: list = []
+
+
+def _slow(x):
+    """A slow point function whose identity does not change while it runs (a closure over a growing list would:
+    its contents are part of the work key)."""
+    import time
+
+    _SLOW_CALLS.append(x)
+    time.sleep(0.05)
+    return {"y": x}
+
+
 def test_two_sweeps_on_one_file_compute_each_point_once(tmp_path):
     """Concurrent sweeps on one file recomputed every point; the second now waits for the first's lock and reuses
     what it saved."""
     import threading
-    import time
 
-    calls = []
-
-    def slow(x):
-        calls.append(x)
-        time.sleep(0.05)
-        return {"y": x}
-
+    calls = _SLOW_CALLS
+    calls.clear()
+    slow = _slow
     path = tmp_path / "s.jsonl"
     points = [{"x": i} for i in range(6)]
     results = []
