@@ -847,14 +847,15 @@ def _auto_protocol(model: _Model) -> str:
     the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`."""
     from .purification import AUTO_TIE_ATOL, PROTOCOLS, bds_purify
 
+    from .swapping import swap
+
     f, q, twirl = model.auto
     lam = 0.25 * wht(model.link_hat)
-    xor = np.arange(4)[:, None] ^ np.arange(4)[None, :]
 
     def run(name: str) -> float:
         def combine(op, slot, span_a, span_b, a, b):
-            if op == "swap":  # ideal swap: the Z2 x Z2 convolution of the two Bell-diagonal states
-                return np.array([np.dot(a, b[xor[k]]) for k in range(4)])
+            if op == "swap":  # the chain's swaps are ideal
+                return swap(a, b).state
             out, p = bds_purify(a, b, name, f, q)
             return werner_rows(out[0]) if twirl and p > 0 else out
 

@@ -94,6 +94,8 @@ PROTOCOL_OPTIONS: tuple[str, ...] = PROTOCOLS + ("auto",)
 #: higher by more than this, or equal within it and its success probability higher by more than this.
 AUTO_TIE_ATOL = 1e-12
 
+_FIDELITY = as_figure_of_merit("fidelity")  # what "auto" maximises, for Bell-diagonal states and density matrices
+
 #: Undetected single-pair error of each protocol, as (on kept pair, on sacrificed pair); ``None`` for bbpssw.
 UNDETECTED: dict[str, tuple[str, str] | None] = {**_SYMMETRIC, "bbpssw": None, **_MIXED}
 
@@ -347,8 +349,7 @@ def _run(kind: str, k: np.ndarray, s: np.ndarray, protocol: str, f: np.ndarray, 
         out, p, ok, _ = _run(kind, k, s, name, f, q, extra, check and i == 0)
         if not ok:
             return out, p, False, None
-        fid = out[..., 0] if kind == "bds" else 0.5 * (out[..., 0, 0] + out[..., 0, 3] + out[..., 3, 0]
-                                                        + out[..., 3, 3]).real
+        fid = _FIDELITY(out, kind)
         if best is None:
             best = [out, p, fid, np.zeros(p.shape, dtype=np.int64)]
             continue

@@ -52,14 +52,21 @@ def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
     return value
 
 
+def open_partial(path: Any, mode: str = "w", **kw) -> tuple[Path, Any]:
+    """A fresh temporary file beside ``path``, opened for writing by exclusive creation (never through an existing
+    name or link): ``(its path, the open file)``. It keeps ``path``'s suffix; the caller renames it to ``path``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.partial-{os.getpid()}-{next(_PARTIAL)}{path.suffix}")
+    return tmp, open(tmp, mode.replace("w", "x"), **kw)
+
+
 @contextlib.contextmanager
 def replacing(path: Any, mode: str = "w", **kw):
-    """Write ``path`` whole or not at all: a fresh temporary file beside it (exclusive creation: never through an
-    existing name or link) that replaces ``path`` when the block ends, and is removed when it fails."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}-{next(_PARTIAL)}")
+    """Write ``path`` whole or not at all: a fresh temporary file beside it (:func:`open_partial`) that replaces
+    ``path`` when the block ends, and is removed when it fails."""
+    tmp, fh = open_partial(path, mode, **kw)
     try:
-        with open(tmp, mode.replace("w", "x"), **kw) as fh:
+        with fh:
             yield fh
         os.replace(tmp, path)
     except BaseException:

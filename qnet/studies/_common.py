@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..results import csv_text, jsonable
+from ..results import csv_text, jsonable, open_partial
 
 
 class StudyParser(argparse.ArgumentParser):
@@ -173,12 +173,10 @@ _PENDING: list[tuple[Path, Path]] = []
 
 
 def _staged(path: Path, mode: str = "x", **kw):
-    """Open a fresh temporary file beside ``path`` (exclusive creation: never through an existing name or link);
-    it becomes ``path`` when the study publishes its outputs (:func:`report`)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.partial-{os.getpid()}-{len(_PENDING)}{path.suffix}")
-    fh = open(tmp, mode, **kw)
-    _PENDING.append((tmp, path))
+    """Open a fresh temporary file beside ``path`` (:func:`qnet.results.open_partial`); it becomes ``path`` when
+    the study publishes its outputs (:func:`report`)."""
+    tmp, fh = open_partial(path, mode, **kw)
+    _PENDING.append((tmp, Path(path)))
     return fh
 
 
@@ -322,8 +320,7 @@ def _panel_letter(fig, stem: str) -> None:
         return
     letter = m.group(0)
     titles = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")]
-    if fig._suptitle is not None:
-        titles.append(fig._suptitle.get_text())
+    titles.append(fig.get_suptitle())
     if not any(t.startswith(letter) for t in titles):
         fig.text(0.005, 1.0, letter, ha="left", va="bottom", fontsize=11, weight="bold")
 
