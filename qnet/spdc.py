@@ -354,8 +354,9 @@ class SPDCSwapping:
         Same for the two detectors of arm ``d`` (background light and dark counts).
     repetition_rate_hz : float
         Pump pulse rate (> 0), 80 MHz in Herbst et al.
-    bsm : {"both", "psi-"}
-        Which BSM outcomes herald: ``Ψ−`` and ``Ψ+`` (success 1/2) or ``Ψ−`` only (1/4).
+    bsm : {"both", "psi-", "psi+"}
+        Which BSM outcomes herald: ``Ψ−`` and ``Ψ+`` (success 1/2), or one of them (1/4 each); the
+        visibilities are signed relative to the heralded state, so ``"psi+"`` gives the swapped ``Ψ+``.
 
     Examples
     --------
@@ -389,7 +390,7 @@ class SPDCSwapping:
             else:
                 _v.probability(value, name)
             object.__setattr__(self, name, float(value))
-        _v.option(self.bsm, "bsm", ("both", "psi-"))
+        _v.option(self.bsm, "bsm", ("both", "psi-", "psi+"))
 
     def _covariance(self, mu1: np.ndarray, mu2: np.ndarray) -> np.ndarray:
         """Excess covariance Δ = V − I after sources, losses, mode mismatch and the BSM beam splitter."""
@@ -435,7 +436,7 @@ class SPDCSwapping:
         # BSM detectors (port, polarization) -> modes; ports 3 = (b+c)/√2 outputs, 4 = (b−c)/√2.
         d3h, d3v, d4h, d4v = (_BH, _BPH), (_BV, _BPV), (_CH, _CPH), (_CV, _CPV)
         patterns = {"psi-": [(d3h, d4v), (d3v, d4h)], "psi+": [(d3h, d3v), (d4h, d4v)]}
-        used = ("psi-", "psi+") if self.bsm == "both" else ("psi-",)
+        used = ("psi-", "psi+") if self.bsm == "both" else (self.bsm,)
         vis = np.empty(mu1.shape + (3,))
         p4b = np.empty(mu1.shape + (3,))
         union = np.empty(mu1.shape + (3,))

@@ -108,6 +108,23 @@ def test_psi_minus_only_halves_the_rate():
     assert abs(one / both - 0.5) < 10 * mu
 
 
+def test_each_bell_outcome_alone_against_fock_space():
+    """Psi- and Psi+ heralded separately: counts add up to the two together, and each outcome's visibilities
+    match the truncated Fock-space model (which signs the correlations of each outcome by its own Bell state)."""
+    n_mode, ea, ebc, ed, dark = 0.02, 0.7, 0.5, 0.4, 1e-3
+    kw = dict(dark_count_probability=dark, remote_dark_count_probability=dark)
+    res = {b: qnet.SPDCSwapping(ea, ebc, ebc, ed, bsm=b, **kw).evaluate(2 * n_mode) for b in ("both", "psi-", "psi+")}
+    np.testing.assert_allclose(res["psi-"].fourfold_counts_per_basis + res["psi+"].fourfold_counts_per_basis,
+                               res["both"].fourfold_counts_per_basis, rtol=1e-12)
+    weighted = sum(res[b].visibility * res[b].fourfold_counts_per_basis for b in ("psi-", "psi+"))
+    np.testing.assert_allclose(weighted / res["both"].fourfold_counts_per_basis, res["both"].visibility, rtol=1e-12)
+    fine = fock_full_model(n_mode, ea, ebc, ed, dark, 4, outcomes=("psi+",))
+    for ib, basis in enumerate(("HV", "PM")):
+        assert abs(fine[basis][0] - res["psi+"].visibility[ib]) < 2e-4
+        assert abs(fine[basis][1] / res["psi+"].fourfold_counts_per_basis[ib] - 1) < 2e-4
+    assert res["psi+"].visibility[1] < 0.99  # multi-pair terms visible: the comparison has teeth
+
+
 def test_multi_pair_emission_lowers_visibility_and_dark_counts_too():
     mu = np.array([0.001, 0.01, 0.05, 0.1])
     res = qnet.SPDCSwapping(0.3, 0.3, 0.3, 0.3).evaluate(mu)
@@ -192,7 +209,7 @@ def _two_mode_bs(D):
     return (math.pi / 4 * H).expm().full().reshape(D, D, D, D)
 
 
-def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N):
+def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N, outcomes=("psi-", "psi+")):
     """Eight polarization modes in Fock space (cutoff N per source mode), HV and PM analysers.
 
     Sources: TMSV on (aH, bV) with +tanh r and on (aV, bH) with -tanh r (lowest order Ψ-), same for (c, d).
@@ -200,7 +217,7 @@ def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N):
     and of d (the same unitary on both, so outcome labels agree). Lossy threshold detectors as POVMs
     P(no click | n) = (1 - dark)(1 - η)^n. Returns {basis: (visibility, four-fold counts per pulse summed
     over the detector patterns, probability of at least one pattern)}, the last summed over every exact
-    click pattern of the eight detectors.
+    click pattern of the eight detectors (only when both Bell outcomes herald; else None).
     """
     D = 2 * N - 1
     r = math.asinh(math.sqrt(n_mode))
@@ -232,7 +249,7 @@ def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N):
         signed = total = 0.0
         ideal = {"psi-": -1.0, "psi+": -1.0 if basis == "HV" else 1.0}
         # BSM detectors on the remaining axes (bH, bV, cH, cV) = (port 3 H, port 3 V, port 4 H, port 4 V)
-        patterns = {"psi-": [(0, 3), (1, 2)], "psi+": [(0, 1), (2, 3)]}
+        patterns = {k: v for k, v in {"psi-": [(0, 3), (1, 2)], "psi+": [(0, 1), (2, 3)]}.items() if k in outcomes}
         for oa in (0, 1):
             wa = (ca, one) if oa == 0 else (one, ca)
             pa = np.tensordot(np.tensordot(prob, wa[0], axes=([0], [0])), wa[1], axes=([0], [0]))
@@ -247,16 +264,18 @@ def fock_full_model(n_mode, eta_a, eta_bc, eta_d, dark, N):
                         p = float(np.einsum("abcd,a,b,c,d->", pad, *w))
                         total += p
                         signed += ideal[kind] * (1.0 if oa == od else -1.0) * p
-        heralding = [pair for pats in patterns.values() for pair in pats]
-        union = 0.0
-        for clicks in itertools.product((0, 1), repeat=8):  # aH aV bH bV cH cV dH dV
-            a_fires, d_fires = clicks[0] or clicks[1], clicks[6] or clicks[7]
-            bsm = clicks[2:6]
-            if not (a_fires and d_fires and any(bsm[i] and bsm[j] for i, j in heralding)):
-                continue
-            eff = (ca, ca, cb, cb, cb, cb, cd, cd)
-            w = [e if c else 1.0 - e for c, e in zip(clicks, eff)]
-            union += float(np.einsum("abcdefgh,a,b,c,d,e,f,g,h->", prob, *w, optimize=True))
+        union = None
+        if len(patterns) == 2:
+            heralding = [pair for pats in patterns.values() for pair in pats]
+            union = 0.0
+            for clicks in itertools.product((0, 1), repeat=8):  # aH aV bH bV cH cV dH dV
+                a_fires, d_fires = clicks[0] or clicks[1], clicks[6] or clicks[7]
+                bsm = clicks[2:6]
+                if not (a_fires and d_fires and any(bsm[i] and bsm[j] for i, j in heralding)):
+                    continue
+                eff = (ca, ca, cb, cb, cb, cb, cd, cd)
+                w = [e if c else 1.0 - e for c, e in zip(clicks, eff)]
+                union += float(np.einsum("abcdefgh,a,b,c,d,e,f,g,h->", prob, *w, optimize=True))
         results[basis] = (signed / total, total, union)
     return results
 
