@@ -329,3 +329,17 @@ def test_mean_pairs_out_of_reach():
     # A two-fold rate that no pump level up to MAX_MEAN_PAIRS gives: a ValueError, not an OverflowError.
     with pytest.raises(ValueError, match="two_fold_rate_hz.*MAX_MEAN_PAIRS"):
         qnet.spdc_mean_pairs(130e3, 80e6, 1e-300, 0.2)
+
+
+def test_remote_loss_costs_no_precision():
+    """At 32 dB on arm d the witness and rate are smooth functions of the pump: steps of 1e-9 in the pair number
+    move them by the derivative alone (second differences below 1e-10; 4e-7 before the conditional pivot), and the rate scales with the link
+    transmission as in the single-pair limit (ratio of 30 dB to 32 dB = 10^0.2 within the d-arm's own
+    saturation, 1e-4)."""
+    model = qnet.SPDCSwapping(0.087, 0.1, 0.1, 0.087, mode_overlap=0.87, channel_loss_db=32.0)
+    mu = 0.1396 * (1 + 1e-9 * np.arange(6))
+    res = model.evaluate(mu)
+    assert np.abs(np.diff(res.witness, 2)).max() < 1e-10
+    assert np.abs(np.diff(res.fourfold_rate_hz, 2) / res.fourfold_rate_hz[0]).max() < 1e-10
+    near = qnet.SPDCSwapping(0.087, 0.1, 0.1, 0.087, mode_overlap=0.87, channel_loss_db=30.0).evaluate(mu[0])
+    assert abs(near.fourfold_rate_hz / res.fourfold_rate_hz[0] / 10 ** 0.2 - 1) < 1e-4
