@@ -127,20 +127,6 @@ def test_optimal_time_says_when_every_time_ties():
     assert inner.location == "interior" and not inner.tied
 
 
-def test_143km_fit_is_never_beaten_by_a_parameter_grid():
-    """The visibility fit (least squares from three starts) against chi2 on a 15 x 15 grid over its bounds."""
-    from qnet.studies import swapping_143km as study
-
-    scan = study.load_scan(study.DEFAULT_DATA)
-    fit = study.fit_scan(scan, 0.0, 80e6)
-    rates = np.array(scan["two_fold_rate_khz"]) * 1e3
-    vis = np.array(scan["visibility"])
-    grid = min(float(np.sum(((study.evaluate([a, b], rates, dark_local=0.0, rep=80e6).mean_visibility - vis)
-                             / fit["sigma"]) ** 2))
-               for a in np.linspace(0.05, 1.0, 15) for b in np.geomspace(0.005, 1.0, 15))
-    assert fit["chi2"] <= grid + 1e-9
-
-
 def test_certified_claims_worst_case_beats_an_independent_random_search():
     """The counterexample search (sampled candidates, the worst refined by L-BFGS-B) finds a gain at least as low
     as the worst of 20 000 independent uniform candidates."""
