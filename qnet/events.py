@@ -59,7 +59,7 @@ from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import Result, content_hash, csv_text, replacing
-from .schedules import Schedule, distill_depth, span
+from .schedules import Schedule, distill_depth, postorder, span
 from .timing import PurificationTimeline
 
 __all__ = [
@@ -527,15 +527,20 @@ def _node_seconds(G: nx.Graph, n: Any, name: str) -> float:
 _POLICY_ROUND = -1  # the slot of the distillations a Purification policy adds (a schedule's slots are >= 0)
 
 
-def _with_rounds(node: tuple, rounds: int) -> tuple:
-    """``node`` with ``rounds`` nested distillations of every elementary link."""
-    if node[0] == "link":
-        for _ in range(rounds):
-            node = ("distill", node, _POLICY_ROUND)
-        return node
-    if node[0] == "distill":
-        return ("distill", _with_rounds(node[1], rounds), node[2])
-    return ("swap", _with_rounds(node[1], rounds), _with_rounds(node[2], rounds), node[3])
+def _with_rounds(root: tuple, rounds: int) -> tuple:
+    """``root`` with ``rounds`` nested distillations of every elementary link (iterative, any depth)."""
+    built: dict[int, tuple] = {}
+    for node in postorder(root):
+        if node[0] == "link":
+            new = node
+            for _ in range(rounds):
+                new = ("distill", new, _POLICY_ROUND)
+        elif node[0] == "distill":
+            new = ("distill", built[id(node[1])], node[2])
+        else:
+            new = ("swap", built[id(node[1])], built[id(node[2])], node[3])
+        built[id(node)] = new
+    return built[id(root)]
 
 
 class _Scenario:
@@ -667,14 +672,36 @@ class _Scenario:
         def end_pools(a: int, b: int) -> tuple[int, int]:
             return self._pool(path[a], path[a + 1]), self._pool(path[b], path[b - 1])
 
-        def walk(node: tuple, need: int | None) -> int:
-            """Lay out ``node`` (post-order); ``need`` is the path index of the node that uses its output (None:
-            both ends); returns its index."""
+        def inputs(node: tuple) -> list[tuple[tuple, int | None]]:
+            """The inputs of a node in layout order, each with the path index of the node that uses it."""
+            if node[0] == "swap":
+                x = sum(span(node[1]))  # the swapping node
+                return [(node[1], x), (node[2], x)]
+            return [] if node[0] == "link" else [(node[1], None), (node[1], None)]  # distill: two copies
+
+        def walk(root: tuple, need: int | None) -> int:
+            """Lay out ``root`` (post-order, iterative at any depth); ``need`` is the path index of the node that
+            uses its output (None: both ends); returns its index."""
+            stack = [(root, need, len(tree.SI), [])]  # node, its user, first index of its subtree, inputs laid out
+            while True:
+                node, user, lo, done = stack[-1]
+                todo = inputs(node)
+                if len(done) < len(todo):
+                    stack.append((*todo[len(done)], len(tree.SI), []))
+                    continue
+                stack.pop()
+                g = lay(node, user, lo, done)
+                if not stack:
+                    return g
+                stack[-1][3].append(g)
+
+        def lay(node: tuple, need: int | None, lo: int, kids: list[int]) -> int:
+            """Append one node whose inputs are laid out at ``kids``; ``lo`` is its subtree's first index."""
             start, width = span(node)
             a, b = start, start + width
             si = np.zeros(_k.N_SI, dtype=np.int64)
             sf = np.zeros(_k.N_SF)
-            si[[_k.REQ, _k.INST, _k.LO, _k.PARENT, _k.CUT, _k.PUMPS]] = r, inst, len(tree.SI), -1, self.cut[0], 1
+            si[[_k.REQ, _k.INST, _k.LO, _k.PARENT, _k.CUT, _k.PUMPS]] = r, inst, lo, -1, self.cut[0], 1
             si[_k.POOLA], si[_k.POOLB] = end_pools(a, b)
             sf[_k.C0:_k.C0 + 4] = rates[a] + rates[b]  # decay of a stored pair: its two end nodes
             sf[_k.HAT0] = 1.0
@@ -688,7 +715,7 @@ class _Scenario:
                 sf[_k.HAT0:_k.HAT0 + 4] = wht(np.asarray(state, float))
             elif node[0] == "swap":
                 x = sum(span(node[1]))  # the swapping node
-                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.SWAP, walk(node[1], x), walk(node[2], x)
+                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.SWAP, kids[0], kids[1]
                 sf[[_k.P, _k.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
                 sf[[_k.DFA, _k.DFB]] = delay(x, a), delay(x, b)
                 sf[_k.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
@@ -698,7 +725,7 @@ class _Scenario:
                 defer = policy and self._defer(path, a, b)
                 if defer:
                     self.deferred.add((path[a], path[b]))
-                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.DISTILL, walk(node[1], None), walk(node[1], None)
+                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.DISTILL, kids[0], kids[1]
                 si[[_k.DIDX, _k.DEFER, _k.NDIST]] = didx, defer, n_dist
                 si[_k.PUMPS] = self.purification.max_pumps if pump else 1
                 sf[_k.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))

@@ -17,6 +17,7 @@ Figures of merit (:data:`OBJECTIVES`), all per time step of one link attempt:
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -28,7 +29,8 @@ from .errors import NeverDeliversError, TruncationError
 from .results import Result
 from .schedules import Schedule
 
-__all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules", "MAX_ENUMERATED"]
+__all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules", "MAX_ENUMERATED",
+           "MAX_SEARCH_SECONDS"]
 
 #: Figures of merit of :func:`search_schedules`.
 OBJECTIVES = ("key_rate", "key_rate_per_pair", "rate_at_fidelity")
@@ -36,6 +38,17 @@ OBJECTIVES = ("key_rate", "key_rate_per_pair", "rate_at_fidelity")
 SEARCH_METHODS = ("exhaustive", "heuristic")
 #: Most schedules an exhaustive search evaluates (it refuses larger spaces before any work).
 MAX_ENUMERATED = 200_000
+#: Default ``max_seconds`` of :func:`search_schedules`: a search whose first candidates price the whole above it
+#: is refused with the estimate, before it runs for hours.
+MAX_SEARCH_SECONDS = 3600.0
+class _OverBudget(Exception):
+    """A search priced above its time budget (not a ValueError inside the objective, which scipy would wrap)."""
+
+
+#: Candidates timed before the whole search is priced.
+_PRICE_SAMPLE = 3
+#: Evaluations one ``optimize_cutoff`` of a joint search costs at most (32-point scan, golden section, spare).
+_CUTOFF_EVALUATIONS = 64
 
 
 @dataclass(frozen=True, repr=False)
@@ -166,6 +179,7 @@ def search_schedules(
     maxiter: int = 30,
     top: int = 10,
     joint_cutoff: int = 0,
+    max_seconds: float = MAX_SEARCH_SECONDS,
 ) -> ScheduleSearch:
     """The schedule that maximizes a figure of merit on ``chain``'s links, memories, operations and cut-off.
 
@@ -193,6 +207,10 @@ def search_schedules(
         Optimize schedule and cut-off jointly: the best ``joint_cutoff`` schedules found with the chain's cut-off
         each get their best single cut-off (of the chain's ``cut_type``, by :meth:`RepeaterChain.optimize_cutoff`
         with this ``seed`` and ``maxiter``), and the best pair wins. 0 keeps the chain's cut-off.
+    max_seconds : float
+        Time budget (> 0). The first candidates are timed and the whole search priced from them (every schedule of
+        an exhaustive search; population x (maxiter + 1) candidates of the heuristic; 64 evaluations per joint
+        cut-off); a search priced above the budget raises ``ValueError`` with the estimate before it goes on.
 
     Returns
     -------
@@ -221,6 +239,7 @@ def search_schedules(
     seed = _v.seed_int(seed)
     maxiter = _v.integer(maxiter, "maxiter", 1, 10**6)
     joint_cutoff = _v.integer(joint_cutoff, "joint_cutoff", 0, MAX_ENUMERATED)
+    max_seconds = _v.scalar(_v.positive, max_seconds, "max_seconds")
     if len(set(chain.cutoff)) > 1:
         raise ValueError(f"the chain's cut-off {chain.cutoff} differs between slots; a searched schedule has other "
                          "slots, so give one cut-off for every operation (or none)")
@@ -228,10 +247,22 @@ def search_schedules(
     # every candidate keeps a summary (value, mean time, mean fidelity, delivered), never its distribution: the
     # memory of a search does not grow with the number of candidates times the window
     cache: dict = {}
+    size = _count(n, max_rounds) if method == "exhaustive" else _heuristic_size(n, max_rounds, maxiter)
+    planned = min(size, MAX_ENUMERATED) + joint_cutoff * _CUTOFF_EVALUATIONS
+    clock = {"seconds": 0.0}
+
+    def price() -> None:
+        each = clock["seconds"] / len(cache)
+        if planned * each > max_seconds:
+            raise _OverBudget(
+                f"this search would evaluate about {planned} schedules at {each:.3g} s each (timed on the first "
+                f"{len(cache)}), about {planned * each:.3g} s, more than max_seconds={max_seconds:g}; give a larger "
+                f"max_seconds, or a shorter t_trunc, fewer max_rounds, method='heuristic' or a smaller maxiter")
 
     def score(root: tuple) -> float:
         schedule = Schedule.from_tree(root)
         if schedule not in cache:
+            start = time.perf_counter()
             candidate = chain.with_schedule(schedule)
             try:
                 r = candidate.delivery(T, tol=None)
@@ -240,18 +271,23 @@ def search_schedules(
             else:
                 cache[schedule] = (_value(r, objective, threshold) if r.truncation_error <= tol else 0.0,
                                    r.mean_time, r.mean_fidelity, True)
+            clock["seconds"] += time.perf_counter() - start
+            if len(cache) == min(_PRICE_SAMPLE, size):
+                price()
         return cache[schedule][0]
 
-    if method == "exhaustive":
-        size = _count(n, max_rounds)
-        if size > MAX_ENUMERATED:
-            raise ValueError(f"{n} segments with up to {max_rounds} rounds per link make {size} schedules, more than "
-                             f"MAX_ENUMERATED = {MAX_ENUMERATED}; use method='heuristic' or fewer rounds")
-        for bracket in _brackets(0, n):
-            for root in _distilled(bracket, max_rounds):
-                score(root)
-    else:
-        _heuristic(score, n, max_rounds, seed, maxiter)
+    try:
+        if method == "exhaustive":
+            if size > MAX_ENUMERATED:
+                raise ValueError(f"{n} segments with up to {max_rounds} rounds per link make {size} schedules, more "
+                                 f"than MAX_ENUMERATED = {MAX_ENUMERATED}; use method='heuristic' or fewer rounds")
+            for bracket in _brackets(0, n):
+                for root in _distilled(bracket, max_rounds):
+                    score(root)
+        else:
+            _heuristic(score, n, max_rounds, seed, maxiter)
+    except _OverBudget as exc:  # raised in the objective, which scipy would wrap as a RuntimeError
+        raise ValueError(str(exc)) from None
     ranked = rank_with_ties(list(cache.items()), lambda kv: kv[1][0], lambda kv: kv[0].tokens)
     best, (value, _, _, delivered) = ranked[0]
     if not delivered or value <= 0.0:
@@ -281,6 +317,13 @@ def _value(r: ChainDelivery, objective: str, threshold: float | None) -> float:
     if objective == "key_rate_per_pair":
         return r.key_rate_per_pair
     return 1.0 / r.mean_time if r.mean_fidelity >= threshold else 0.0
+
+
+def _heuristic_size(n: int, max_rounds: int, maxiter: int) -> int:
+    """Most candidates :func:`_heuristic` evaluates: scipy's population (15 per parameter) per generation."""
+    if max_rounds == 0 and n == 1:
+        return 1
+    return 15 * ((n - 1) + (2 * n - 1)) * (maxiter + 1)
 
 
 def _heuristic(score, n: int, max_rounds: int, seed: int, maxiter: int) -> None:

@@ -95,7 +95,7 @@ def _short(value: Any) -> str:
         return f"<array {value.shape} {value.dtype}>"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
-    if isinstance(value, (list, tuple)) and len(value) > 6:
+    if isinstance(value, (list, tuple, dict)) and len(value) > 6:
         return f"<{type(value).__name__} of {len(value)}>"
     return repr(value)
 

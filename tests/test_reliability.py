@@ -349,6 +349,21 @@ def test_a_long_sequential_schedule_works_everywhere():
     assert big.n_operations == 2**16 - 1 and time.perf_counter() - start < 5.0
 
 
+def test_the_event_simulator_lays_out_a_1000_hop_sequential_schedule():
+    """The event simulator's tree layout and its added distillation rounds recursed (RecursionError at 1000 hops);
+    both walk iteratively now. Perfect links and memories: every delivery is a perfect pair one time step after
+    the previous, and the repr stays short (the 1001-node utilisation is summarised)."""
+    n = 1000
+    G = qnet.chain_network([0.1] * n, p_gen=1.0, fidelity=1.0, n_memories=8)
+    s = qnet.Schedule.from_sequence([f"s{i}" for i in range(n - 1)], n + 1)
+    for purification in (None, qnet.Purification(rounds=1, protocol="cnot")):
+        res = qnet.simulate_network(G, [(0, n)], n_deliveries=2, schedule=s, purification=purification,
+                                    protocol="cnot")
+        r = res.requests[0]
+        assert len(r.times) == 2 and np.allclose(r.states, [1.0, 0.0, 0.0, 0.0], atol=1e-12)
+        assert len(repr(res)) < 2000
+
+
 def test_from_tree_refuses_a_node_with_too_many_inputs():
     with pytest.raises(ValueError, match="swap is .* with an optional integer slot"):
         qnet.Schedule.from_tree(("swap", ("link", 0), ("link", 1), ("link", 2)))
@@ -539,3 +554,18 @@ def test_gallery_errors_are_one_line(argv, match, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     argv = [{"FILE": str(tmp_path / "file"), "EMPTY": str(tmp_path / "empty")}.get(a, a) for a in argv]
     assert match in one_line_exit_2(capsys, gallery.main, argv)
+
+
+def test_a_search_priced_above_its_budget_is_refused_with_the_estimate():
+    """search_schedules was bounded in memory only: a search of hours ran. Its first candidates are timed and the
+    whole search priced; above max_seconds it stops there, naming the estimate and what to change."""
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.9, 0.97, 500.0)
+    with pytest.raises(ValueError, match=r"about 640 schedules at .* s each \(timed on the first 3\), about .* s, "
+                                         r"more than max_seconds=1e-09"):
+        qnet.search_schedules(chain, max_rounds=1, t_trunc=500, max_seconds=1e-9)
+    with pytest.raises(ValueError, match=r"about 856 schedules"):  # 15 x (3 keys + 7 links) x (3 + 1) + 4 x 64
+        qnet.search_schedules(chain, method="heuristic", max_rounds=1, maxiter=3, t_trunc=500, max_seconds=1e-9,
+                              joint_cutoff=4)
+    with pytest.raises(ValueError, match="max_seconds"):
+        qnet.search_schedules(chain, max_seconds=0)
+    assert qnet.search_schedules(chain, max_rounds=0, t_trunc=500).n_evaluated == 5  # the 5 swap orders of 4 links
