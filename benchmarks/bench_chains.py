@@ -248,3 +248,56 @@ if os.environ.get("QNET_LACORTE_PATH"):
                       reference_name="La Corte et al.'s asymmetric_protocol (their repository)", reference_repeat=3,
                       repeat=5, note=f"key rate qnet {_kq:.15g}, La Corte {_kl:.15g}, relative difference "
                                      f"{abs(_kq / _kl - 1):.1e}"))
+
+
+# ---------------------------------------------------------------- case 6: Li, Coopmans & Elkouss's code (if given)
+# BoxiLi/repeater-cut-off-optimization is not a package on PyPI or Debian: point QNET_LI_PATH at a checkout of it to
+# time its repeater_sim on the same chains in the same run. Their modules read np.int in default arguments, an alias
+# numpy removed in 1.24; the benchmark restores it (as the builtin int) before importing them, and changes nothing else.
+LI_CASES = {
+    "8 segments, cut-offs (16, 31, 55), t_trunc=3000": ((0, 0, 0), 0.1, 0.5, 0.98, 400, (16, 31, 55), 3000),
+    "16 segments swap-only, t_trunc=16384": ((0, 0, 0, 0), 0.05, 0.5, 0.99, 4000, None, 16384),
+    "16 segments swap-only, t_trunc=65536": ((0, 0, 0, 0), 0.05, 0.5, 0.99, 4000, None, 65536),
+}
+
+
+def _li_sim(case):
+    from repeater_algorithm import repeater_sim
+
+    protocol, p, ps, w0, t_coh, cut, T = case
+    params = {"protocol": protocol, "p_gen": p, "p_swap": ps, "w0": w0, "t_coh": t_coh, "t_trunc": T}
+    if cut is not None:
+        params.update(cutoff=cut, cut_type="memory_time")
+    return repeater_sim(params)
+
+
+def _qnet_li(case):
+    protocol, p, ps, w0, t_coh, cut, T = case
+    return qnet.chain_delivery(("swap",) * len(protocol), p, ps, w0, float(t_coh), cutoff=cut, t_trunc=T, tol=None)
+
+
+def _li_agreement(case) -> str:
+    import logging
+
+    logging.disable(logging.WARNING)  # their wrap-around warnings; the agreement below states the difference
+    pmf, w = _li_sim(case)
+    r = _qnet_li(case)
+    n = min(len(pmf), len(r.pmf))
+    return (f"total mass in the window: qnet {r.pmf.sum():.15f}, Li et al. {pmf.sum():.15f}; largest pmf difference "
+            f"{np.abs(pmf[:n] - r.pmf[:n]).max():.1e}")
+
+
+if os.environ.get("QNET_LI_PATH"):
+    sys.path.insert(0, os.environ["QNET_LI_PATH"])
+    if not hasattr(np, "int"):
+        np.int = int  # type: ignore[attr-defined]  # removed from numpy in 1.24; read by their signatures
+    for _name, _case in LI_CASES.items():
+        CASES.append(Case(f"chain {_name} vs Li et al.", lambda c=_case: (c,), _qnet_li, reference=_li_sim,
+                          reference_name="Li, Coopmans & Elkouss's repeater_sim (their repository)", ratio_target=1 / 3,
+                          repeat=7, reference_repeat=7, note=_li_agreement(_case)))
+else:
+    CASES.append(Case("chains vs Li et al.: not timed", lambda: (LI_CASES["8 segments, cut-offs (16, 31, 55), "
+                                                                          "t_trunc=3000"],),
+                      _qnet_li, note="Li, Coopmans & Elkouss's code is not a PyPI or Debian package; set QNET_LI_PATH "
+                                     "to a checkout of BoxiLi/repeater-cut-off-optimization to time it beside qnet on "
+                                     "the three chains of LI_CASES (target: qnet at least 3x faster on each)"))

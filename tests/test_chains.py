@@ -512,3 +512,22 @@ def test_fidelity_cutoff_optimizer_survives_cutoffs_that_never_deliver():
         qnet.chain_delivery(*args, cutoff=0.99, cut_type="fidelity", t_trunc=600)
     best = qnet.optimize_cutoff(*args, cut_type="fidelity", bounds=(0.9, 0.999), t_trunc=600, maxiter=5, seed=1)
     assert 0.9 <= best.cutoff[0] < 0.985 and best.value > 0
+
+
+def test_single_cyclic_transform_equals_the_newton_inverse(monkeypatch):
+    """The renewal by one cyclic transform (its length from a Chernoff bound on the wrapped mass) against the
+    Newton power-series inverse and a linear convolution, on the 16-segment chain whose levels take the cyclic path
+    (lengths 1.0-1.8 windows) and on a chain with cut-offs whose last level's tail is too long for it: every
+    component of the joint distribution to 1e-16."""
+    cases = [((("swap",) * 4, 0.05, 0.5, 0.99, 4000.0), None, 16384),
+             ((("swap",) * 3, 0.1, 0.5, 0.98, 400.0), (16, 31, 55), 3000)]
+    used = []
+    orig = C._cyclic_length
+    monkeypatch.setattr(C, "_cyclic_length", lambda f, G: used.append(orig(f, G)) or used[-1])
+    for args, cut, T in cases:
+        fast = qnet.chain_delivery(*args, cutoff=cut, t_trunc=T, tol=None).joint
+        monkeypatch.setattr(C, "_CYCLIC_MAX_WINDOWS", 0.0)  # every level through the Newton inverse
+        newton = qnet.chain_delivery(*args, cutoff=cut, t_trunc=T, tol=None).joint
+        monkeypatch.setattr(C, "_CYCLIC_MAX_WINDOWS", 3.0)
+        assert np.abs(fast - newton).max() < 1e-16
+    assert sum(n is not None for n in used) >= 5 and None in used  # both paths were exercised
