@@ -50,8 +50,10 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import chains as _k
-from ._kernels import montecarlo as _mc
+from ._kernels import codes, lazy
+
+_k = lazy("chains")
+_mc = lazy("montecarlo")
 from .channels import pauli_rate_array, wht
 from .errors import InfeasibleError, NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
@@ -86,7 +88,7 @@ MAX_LINKS_PER_DELIVERY = 10**8
 
 #: Cut-off types.
 CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
-_CUT_CODE = {"memory_time": _k.MEMORY_TIME, "fidelity": _k.FIDELITY, "run_time": _k.RUN_TIME}
+_CUT_CODE = {"memory_time": codes.MEMORY_TIME, "fidelity": codes.FIDELITY, "run_time": codes.RUN_TIME}
 _NO_CUT = 2**40  # a memory-time cut-off that never triggers
 
 _SWAP_D = np.zeros((4, 4, 4))
@@ -1226,12 +1228,12 @@ def _flatten(model: "_Model") -> ChainTree:
     def link(start: int) -> int:
         key = (model.p_gen[start], model.link_hat[start].tobytes())
         if key not in memo:
-            memo[key] = new(_mc.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
+            memo[key] = new(codes.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
         return memo[key]
 
     def combine(op: str, slot: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
         cut = model.cutoffs[slot]
-        return new(_mc.SWAP if op == "swap" else _mc.DISTILL, ia, ib, ca=model.link_c(*a),
+        return new(codes.SWAP if op == "swap" else codes.DISTILL, ia, ib, ca=model.link_c(*a),
                    cb=model.link_c(*b), code=-1 if cut is None else _CUT_CODE[model.cut_type],
                    value=0.0 if cut is None else float(cut))
 

@@ -51,7 +51,9 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import events as _k
+from ._kernels import codes, lazy
+
+_k = lazy("events")
 from .chains import MAX_SAMPLES, component_rates, distill_tensor
 from .channels import wht
 from .errors import NetworkError
@@ -320,7 +322,7 @@ class RequestOrder:
         return cls("priority")
 
 
-_ORDER_CODE = {"fifo": _k.FIFO, "round_robin": _k.ROUND_ROBIN, "priority": _k.PRIORITY}
+_ORDER_CODE = {"fifo": codes.FIFO, "round_robin": codes.ROUND_ROBIN, "priority": codes.PRIORITY}
 
 
 @dataclass(frozen=True)
@@ -556,8 +558,8 @@ class _Scenario:
         self.tree = _Tree()
         self.D: list = [np.zeros((4, 4, 4))]
         self.D_index: dict = {}
-        self.cut = (_k.NO_CUT, 0.0) if cutoff is None else (
-            _k.MEMORY_TIME if cutoff.kind == "memory_time" else _k.RUN_TIME, cutoff.seconds)
+        self.cut = (codes.NO_CUT, 0.0) if cutoff is None else (
+            codes.MEMORY_TIME if cutoff.kind == "memory_time" else codes.RUN_TIME, cutoff.seconds)
         self.purification = purification
         self.decisions: dict = {}  # link -> deferred (the optimal-time policy's choice)
         self.deferred: set = set()
@@ -699,42 +701,42 @@ class _Scenario:
             """Append one node whose inputs are laid out at ``kids``; ``lo`` is its subtree's first index."""
             start, width = span(node)
             a, b = start, start + width
-            si = np.zeros(_k.N_SI, dtype=np.int64)
-            sf = np.zeros(_k.N_SF)
-            si[[_k.REQ, _k.INST, _k.LO, _k.PARENT, _k.CUT, _k.PUMPS]] = r, inst, lo, -1, self.cut[0], 1
-            si[_k.POOLA], si[_k.POOLB] = end_pools(a, b)
-            sf[_k.C0:_k.C0 + 4] = rates[a] + rates[b]  # decay of a stored pair: its two end nodes
-            sf[_k.HAT0] = 1.0
-            sf[_k.CUTV] = self.cut[1]
+            si = np.zeros(codes.N_SI, dtype=np.int64)
+            sf = np.zeros(codes.N_SF)
+            si[[codes.REQ, codes.INST, codes.LO, codes.PARENT, codes.CUT, codes.PUMPS]] = r, inst, lo, -1, self.cut[0], 1
+            si[codes.POOLA], si[codes.POOLB] = end_pools(a, b)
+            sf[codes.C0:codes.C0 + 4] = rates[a] + rates[b]  # decay of a stored pair: its two end nodes
+            sf[codes.HAT0] = 1.0
+            sf[codes.CUTV] = self.cut[1]
             if node[0] == "link":
                 p, state, dur = edge_link(G, path[a], path[b])
                 tau = float(G.graph["time_step"]) if dur is None else dur
-                si[[_k.KIND, _k.CUT]] = _k.LINK, _k.NO_CUT
-                sf[[_k.P, _k.TAU, _k.EMIT]] = p, tau, tau if self.delay else 0.0
-                sf[_k.LOGQ] = math.log1p(-p) if p < 1 else 0.0
-                sf[_k.HAT0:_k.HAT0 + 4] = wht(np.asarray(state, float))
+                si[[codes.KIND, codes.CUT]] = codes.LINK, codes.NO_CUT
+                sf[[codes.P, codes.TAU, codes.EMIT]] = p, tau, tau if self.delay else 0.0
+                sf[codes.LOGQ] = math.log1p(-p) if p < 1 else 0.0
+                sf[codes.HAT0:codes.HAT0 + 4] = wht(np.asarray(state, float))
             elif node[0] == "swap":
                 x = sum(span(node[1]))  # the swapping node
-                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.SWAP, kids[0], kids[1]
-                sf[[_k.P, _k.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
-                sf[[_k.DFA, _k.DFB]] = delay(x, a), delay(x, b)
-                sf[_k.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
+                si[[codes.KIND, codes.CHA, codes.CHB]] = codes.SWAP, kids[0], kids[1]
+                sf[[codes.P, codes.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
+                sf[[codes.DFA, codes.DFB]] = delay(x, a), delay(x, b)
+                sf[codes.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
             else:
                 policy = node[2] == _POLICY_ROUND
                 pump = policy and self.purification.target > 0
                 defer = policy and self._defer(path, a, b)
                 if defer:
                     self.deferred.add((path[a], path[b]))
-                si[[_k.KIND, _k.CHA, _k.CHB]] = _k.DISTILL, kids[0], kids[1]
-                si[[_k.DIDX, _k.DEFER, _k.NDIST]] = didx, defer, n_dist
-                si[_k.PUMPS] = self.purification.max_pumps if pump else 1
-                sf[_k.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
-                sf[[_k.OUTD, _k.DFA, _k.DFB]] = delay(a, b)  # the outcome exchange over the pair's span
-                sf[[_k.MINF, _k.TARGET]] = self.purification.min_fidelity, self.purification.target if pump else 0.0
+                si[[codes.KIND, codes.CHA, codes.CHB]] = codes.DISTILL, kids[0], kids[1]
+                si[[codes.DIDX, codes.DEFER, codes.NDIST]] = didx, defer, n_dist
+                si[codes.PUMPS] = self.purification.max_pumps if pump else 1
+                sf[codes.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
+                sf[[codes.OUTD, codes.DFA, codes.DFB]] = delay(a, b)  # the outcome exchange over the pair's span
+                sf[[codes.MINF, codes.TARGET]] = self.purification.min_fidelity, self.purification.target if pump else 0.0
             g = len(tree.SI)
             if node[0] != "link":
-                tree.SI[si[_k.CHA]][_k.PARENT] = g
-                tree.SI[si[_k.CHB]][_k.PARENT] = g
+                tree.SI[si[codes.CHA]][codes.PARENT] = g
+                tree.SI[si[codes.CHB]][codes.PARENT] = g
             tree.SI.append(si)
             tree.SF.append(sf)
             if len(tree.SI) > MAX_TREE_NODES:
@@ -748,12 +750,12 @@ class _Scenario:
             tree.reqs.append(r)
 
     def arrays(self) -> dict:
-        SI = np.array(self.tree.SI, dtype=np.int64).reshape(-1, _k.N_SI)
-        SF = np.array(self.tree.SF, dtype=np.float64).reshape(-1, _k.N_SF)
+        SI = np.array(self.tree.SI, dtype=np.int64).reshape(-1, codes.N_SI)
+        SF = np.array(self.tree.SF, dtype=np.float64).reshape(-1, codes.N_SF)
         leaves = [[] for _ in self.pool_cap]
-        for g in np.flatnonzero(SI[:, _k.KIND] == _k.LINK):
-            leaves[SI[g, _k.POOLA]].append(g)
-            leaves[SI[g, _k.POOLB]].append(g)
+        for g in np.flatnonzero(SI[:, codes.KIND] == codes.LINK):
+            leaves[SI[g, codes.POOLA]].append(g)
+            leaves[SI[g, codes.POOLB]].append(g)
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in leaves])]).astype(np.int64)
         leaf = np.array([g for x in leaves for g in x], dtype=np.int64)
         return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "inst_root": np.array(self.tree.roots, np.int64),
@@ -917,11 +919,11 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
 def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: list, problem: str,
            max_events: int) -> NetworkSimulation:
     for code, events, end, *_ in runs:
-        if code == _k.STALLED:
+        if code == codes.STALLED:
             raise NetworkError(f"the simulation stalled at t = {end:.6g} s: every memory a waiting link needs is held "
                                f"by a pair that waits for another (no cut-off frees it); add a Cutoff, memories, or "
                                f"fewer concurrent requests")
-        if code == _k.TOO_MANY_EVENTS:
+        if code == codes.TOO_MANY_EVENTS:
             raise NetworkError(f"one trajectory needed more than max_events = {max_events} events (t = {end:.6g} s); "
                                f"the requests (almost) never deliver with these parameters, or raise max_events")
     out = []

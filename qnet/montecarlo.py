@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import montecarlo as _k
+from ._kernels import lazy
+
+_k = lazy("montecarlo")
 from . import _validation as _v
 from .chains import RepeaterChain, chain_of, component_rates, validate_n_samples
 from .channels import pauli_rate_array, wht

@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, map_rows, readonly
-from ._kernels.swapping import swap_bds_kernel, swap_dm_kernel
+from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows, readonly
+
+_k = lazy("swapping")
 from .channels import wht
 from .noise import OperationNoise, resolve
 from .results import Heralded
@@ -86,7 +87,7 @@ def _bds_swap(lam: np.ndarray, mu: np.ndarray, p: np.ndarray, Q: np.ndarray, sha
     out = np.empty((n, 4))
     q_hat = readonly(wht(kernel_rows(Q, shape, (4,), share=True)))
     tol = (_v.NEG_ATOL, _v.TRACE_ATOL) if check else (np.inf, np.inf)  # infinite tolerances: nothing to fail
-    ok = map_rows(swap_bds_kernel, n, (kernel_rows(lam, shape, (4,)), kernel_rows(mu, shape, (4,)), q_hat,
+    ok = map_rows(_k.swap_bds_kernel, n, (kernel_rows(lam, shape, (4,)), kernel_rows(mu, shape, (4,)), q_hat,
                                        kernel_rows(p, shape, share=True), out, *tol), (0, 1, 2, 3, 4))
     return out.reshape(shape + (4,)), all(ok)
 
@@ -164,7 +165,7 @@ def swap(
     pb, Qb = kernel_rows(p, shape), kernel_rows(Q, shape, (4,))
     out = np.empty_like(Lb)
     prob = np.empty(Lb.shape[0])
-    map_rows(swap_dm_kernel, Lb.shape[0], (Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob), (0, 1, 2, 3, 5, 6),
+    map_rows(_k.swap_dm_kernel, Lb.shape[0], (Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob), (0, 1, 2, 3, 5, 6),
              min_rows=DM_PARALLEL_MIN_ROWS)
     return Heralded(out.reshape(shape + (4, 4)), prob.reshape(shape))
 

@@ -15,20 +15,47 @@ each chunk. Every row is computed by the same machine code whatever the split,
 so the results are bit for bit those of one thread. The number of threads is
 numba's standard setting (``NUMBA_NUM_THREADS``, or ``numba.set_num_threads``
 in the calling thread).
+
+Nothing here imports numba until a kernel is needed: physics modules hold their kernel modules through
+:func:`lazy`, and :data:`jit` is made at the first kernel module's import, so ``import qnet`` costs no numba.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from types import ModuleType
 from typing import Any, Callable, Sequence
 
-import numba
 import numpy as np
 
-jit = partial(numba.njit, cache=True, error_model="numpy", nogil=True)
+
+def __getattr__(name: str) -> Any:
+    """``jit`` (``numba.njit`` with qnet's options), made when the first kernel module imports it."""
+    if name == "jit":
+        import numba
+
+        globals()["jit"] = partial(numba.njit, cache=True, error_model="numpy", nogil=True)
+        return globals()["jit"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Lazy(ModuleType):
+    """A kernel module imported at its first attribute access."""
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)  # later accesses are plain attribute reads
+        return getattr(module, attr)
+
+
+def lazy(name: str) -> ModuleType:
+    """The kernel module ``qnet._kernels.<name>``, imported (and numba with it) when first used."""
+    return _Lazy(f"{__name__}.{name}")
+
 
 #: Batches with fewer rows than this run on the calling thread (a thread hand-off costs ~20-50 µs).
 PARALLEL_MIN_ROWS = 100_000
@@ -52,6 +79,8 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            import numba
+
             _pool = ThreadPoolExecutor(max_workers=max(1, numba.config.NUMBA_NUM_THREADS - 1),
                                        thread_name_prefix="qnet-rows")
         return _pool
@@ -85,7 +114,11 @@ def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Seq
     sliced per chunk; an array of split with a single row (a row shared by every row) is passed whole, as is every
     other argument. Below ``min_rows`` rows, or with one thread, the kernel runs once on the calling thread.
     """
-    threads = numba.get_num_threads() if n >= min_rows else 1
+    if n < min_rows:
+        return [kernel(*args)]
+    import numba
+
+    threads = numba.get_num_threads()
     if threads <= 1:
         return [kernel(*args)]
     bounds = [n * k // threads for k in range(threads + 1)]
@@ -98,4 +131,4 @@ def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Seq
     return [first] + [f.result() for f in futures]
 
 
-__all__ = ["DM_PARALLEL_MIN_ROWS", "PARALLEL_MIN_ROWS", "jit", "kernel_rows", "map_rows", "readonly"]
+__all__ = ["DM_PARALLEL_MIN_ROWS", "PARALLEL_MIN_ROWS", "jit", "kernel_rows", "lazy", "map_rows", "readonly"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import jit
 
-MEMORY_TIME, FIDELITY, RUN_TIME = 0, 1, 2
+from .codes import FIDELITY, MEMORY_TIME, RUN_TIME  # noqa: F401
 
 
 @jit

@@ -19,23 +19,11 @@ import numpy as np
 from . import jit
 from .montecarlo import best_bilinear, bilinear
 
-LINK, SWAP, DISTILL = 0, 1, 2
-NO_CUT, MEMORY_TIME, RUN_TIME = -1, 0, 2
-
-# static integer fields of a tree node
-KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST = range(14)
-N_SI = 14
-# static float fields
-P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ, TARGET = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16, 17
-N_SF = 18
-# dynamic status of a tree node
-EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
-# event kinds
-EV_LINK, EV_OP, EV_FREE, EV_CUT, EV_RUN = 0.0, 1.0, 2.0, 3.0, 4.0  # floats: the heap's column
-# request ordering
-FIFO, ROUND_ROBIN, PRIORITY = 0, 1, 2
-# return codes
-DONE, STALLED, TOO_MANY_EVENTS = 0, 1, 2
+from .codes import (ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY,  # noqa: F401
+                    EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF,
+                    N_SF, N_SI, NDIST, NO_CUT, OUTD, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPS,
+                    READY, REQ, RETIRED, ROUND_ROBIN, RUN_TIME, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED,
+                    WAITING, P)
 
 
 _PRI = float(2**50)

@@ -14,8 +14,7 @@ import numpy as np
 
 from . import jit
 
-ELEMENTARY, SWAP, DISTILL = 0, 1, 2
-NO_CUT, MEMORY_TIME, FIDELITY, RUN_TIME = -1, 0, 1, 2
+from .codes import DISTILL, ELEMENTARY, FIDELITY, MEMORY_TIME, NO_CUT, RUN_TIME, SWAP  # noqa: F401
 
 
 @jit(inline="always")

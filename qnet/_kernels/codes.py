@@ -1,0 +1,27 @@
+"""Every integer code the kernels and their wrappers share, in one table (importing it costs no numba).
+
+The exact chain engine, the chain Monte Carlo and the event simulator read the same operation and cut-off codes
+from here; the event simulator's column and state codes are its own.
+"""
+
+# operations of a protocol tree (an elementary link is a tree's leaf)
+LINK, SWAP, DISTILL = 0, 1, 2
+ELEMENTARY = LINK
+# cut-off kinds (NO_CUT: an operation without a cut-off)
+NO_CUT, MEMORY_TIME, FIDELITY, RUN_TIME = -1, 0, 1, 2
+
+# ---- the event simulator
+# static integer fields of a tree node
+KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST = range(14)
+N_SI = 14
+# static float fields
+P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ, TARGET = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16, 17
+N_SF = 18
+# dynamic status of a tree node
+EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
+# event kinds
+EV_LINK, EV_OP, EV_FREE, EV_CUT, EV_RUN = 0.0, 1.0, 2.0, 3.0, 4.0  # floats: the heap's column
+# request ordering
+FIFO, ROUND_ROBIN, PRIORITY = 0, 1, 2
+# return codes
+DONE, STALLED, TOO_MANY_EVENTS = 0, 1, 2
