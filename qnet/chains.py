@@ -51,9 +51,6 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import codes, lazy
-
-_k = lazy("chains")
-_mc = lazy("montecarlo")
 from .channels import pauli_rate_array, wht
 from .errors import InfeasibleError, NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
@@ -61,6 +58,9 @@ from .noise import OperationNoise, scalar_noise
 from .results import MonteCarloResult, Result
 from .schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from .states import werner_rows
+
+_k = lazy("chains")
+_mc = lazy("montecarlo")
 
 __all__ = [
     "CUT_TYPES",
@@ -348,16 +348,18 @@ def _bilinear_to_wht(C: np.ndarray) -> np.ndarray:
     return on_axis(on_axis(on_axis(C, 0), 1), 2) / 16.0
 
 
-def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool) -> np.ndarray:
+def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool, *,
+                   gate_fidelity_b: float | None = None, measurement_error_b: float | None = None) -> np.ndarray:
     """Bilinear map ``D[k, i, j]`` of a purification protocol on Walsh–Hadamard components (component 0 of the
-    output is the success probability), from ``qnet.purification`` (exact: the map is bilinear). Engine tier,
-    not in ``__all__``."""
+    output is the success probability), from ``qnet.purification`` (exact: the map is bilinear); node B's noise
+    is node A's unless given. Engine tier, not in ``__all__``."""
     from .purification import bds_purify
 
     eye = np.eye(4)
     lam = np.repeat(eye, 4, axis=0)
     mu = np.tile(eye, (4, 1))
-    out, p = bds_purify(lam, mu, protocol, gate_fidelity, measurement_error)
+    out, p = bds_purify(lam, mu, protocol, gate_fidelity, measurement_error, gate_fidelity_b=gate_fidelity_b,
+                        measurement_error_b=measurement_error_b)
     C = (out * p[:, None]).reshape(4, 4, 4).transpose(2, 0, 1)  # [k, a, b]
     D = _bilinear_to_wht(C)
     if twirl:

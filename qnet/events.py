@@ -52,17 +52,18 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import codes, lazy
-
-_k = lazy("events")
 from .chains import MAX_SAMPLES, component_rates, distill_tensor
 from .channels import wht
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import PATH_CRITERIA, edge_link, path_parameters, pauli_rates, select_path, validate_network
+from .noise import IDEAL, scalar_noise
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import Result, content_hash, csv_text, replacing
 from .schedules import Schedule, distill_depth, postorder, span
 from .timing import PurificationTimeline
+
+_k = lazy("events")
 
 __all__ = [
     "Request",
@@ -139,7 +140,7 @@ class Swapping:
 @dataclass(frozen=True)
 class Purification:
     """Purification policy of the elementary links: ``rounds`` nested distillations of every link with
-    ``protocol`` and the nodes' operation noise, done
+    ``protocol`` and the operation noise of the link's two nodes (each end its own), done
 
     * ``timing="immediate"``: at the first opportunity (both pairs known at both ends);
     * ``timing="deferred"``: just in time, when the parent operation's other input is ready (the pairs wait
@@ -627,13 +628,16 @@ class _Scenario:
             self.pool_nodes.append(node)
         return self.pools[key]
 
-    def _distill_index(self, path: tuple) -> int:
-        noise = path_parameters(self.G, list(path))["noise"]
-        key = (self.purification.protocol, noise.gate_fidelity, noise.measurement_error)
+    def _distill_index(self, u: Any, v: Any) -> int:
+        """The distillation maps of a pair whose ends are nodes ``u`` and ``v``: each end's own operation noise."""
+        a, b = (scalar_noise(self.G.nodes[n].get("noise", IDEAL)) for n in (u, v))
+        key = (self.purification.protocol, a.gate_fidelity, a.measurement_error, b.gate_fidelity, b.measurement_error)
         if key not in self.D_index:
             self.D_index[key] = len(self.D)
             names = PROTOCOLS if self.purification.protocol == "auto" else (self.purification.protocol,)
-            self.D += [distill_tensor(name, noise.gate_fidelity, noise.measurement_error, False) for name in names]
+            self.D += [distill_tensor(name, a.gate_fidelity, a.measurement_error, False,
+                                      gate_fidelity_b=b.gate_fidelity, measurement_error_b=b.measurement_error)
+                       for name in names]
         return self.D_index[key]
 
     def _defer(self, path: tuple, a: int, b: int) -> bool:
@@ -664,7 +668,6 @@ class _Scenario:
         cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) / _signal_speed(G, u, v)
                                                 for u, v in zip(path, path[1:])])])
         rates = [component_rates(r) for r in pauli_rates(G, path)]
-        didx = self._distill_index(path) if distill_depth(root) > 0 else 0
         n_dist = len(PROTOCOLS) if self.purification.protocol == "auto" else 1
         tree = self.tree
 
@@ -728,7 +731,7 @@ class _Scenario:
                 if defer:
                     self.deferred.add((path[a], path[b]))
                 si[[codes.KIND, codes.CHA, codes.CHB]] = codes.DISTILL, kids[0], kids[1]
-                si[[codes.DIDX, codes.DEFER, codes.NDIST]] = didx, defer, n_dist
+                si[[codes.DIDX, codes.DEFER, codes.NDIST]] = self._distill_index(path[a], path[b]), defer, n_dist
                 si[codes.PUMPS] = self.purification.max_pumps if pump else 1
                 sf[codes.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
                 sf[[codes.OUTD, codes.DFA, codes.DFB]] = delay(a, b)  # the outcome exchange over the pair's span

@@ -18,15 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import lazy
-
-_k = lazy("montecarlo")
 from . import _validation as _v
+from ._kernels import lazy
 from .chains import RepeaterChain, chain_of, component_rates, validate_n_samples
 from .channels import pauli_rate_array, wht
 from .noise import OperationNoise
 from .results import MonteCarloResult
 from .schedules import MAX_SWAP_LEVELS
+
+_k = lazy("montecarlo")
 
 __all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap", "MAX_STEPS"]
 

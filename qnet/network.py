@@ -584,7 +584,8 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | No
     ChainDelivery
         Per time step of ``path_parameters(G, path)["time_step"]`` seconds. The swap success
         probability is ``G.graph.get("p_swap", 1.0)``; gate and measurement noise are those of the
-        worst node on the path.
+        worst node on the path (the exact engine takes one noise per chain; the event simulator,
+        :func:`qnet.simulate_network`, distils each pair with the noise of its own two nodes).
 
     Examples
     --------

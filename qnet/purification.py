@@ -61,12 +61,12 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows
-
-_k = lazy("purification")
 from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit, floor_rates
 from .results import Heralded, Result
 from .noise import OperationNoise, resolve
 from .states import bds_to_dm, werner_rows
+
+_k = lazy("purification")
 
 __all__ = [
     "PROTOCOLS",

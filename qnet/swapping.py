@@ -38,12 +38,12 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows, readonly
-
-_k = lazy("swapping")
 from .channels import wht
 from .noise import OperationNoise, resolve
 from .results import Heralded
 from .states import bds_to_dm
+
+_k = lazy("swapping")
 
 __all__ = ["BSM_TYPES", "swap", "swap_chain", "bsm_error_probabilities"]
 

@@ -439,3 +439,26 @@ def test_link_schemes_and_signal_speed_give_the_closed_form(channel, speed):
     swapped = np.array([sum(pair[j] * pair[j ^ k] for j in range(4)) for k in range(4)])
     expected = pauli_idle(swapped, rates, travel)
     np.testing.assert_allclose(r.states, np.broadcast_to(expected, r.states.shape), rtol=0, atol=1e-13)
+
+
+def test_each_distillation_uses_the_noise_of_its_two_nodes():
+    """The event simulator distilled every link with the worst node's noise on the whole path. Deterministic links
+    (p_gen = 1), no memory decay, p_swap = 1 and three nodes of different gate and measurement noise: every
+    delivered pair is swap(purify(link, link, noise of 0, noise_b of 1), purify(link, link, noise of 1, noise_b of
+    2)) to 1e-12, and not the worst-node composition."""
+    G = qnet.chain_network([5.0, 5.0], p_gen=1.0, fidelity=0.9, n_memories=4)
+    noise = [qnet.OperationNoise(0.99, 0.01), qnet.OperationNoise(0.9, 0.0), qnet.OperationNoise(0.995, 0.04)]
+    for n, z in enumerate(noise):
+        G.nodes[n]["noise"] = z
+    res = qnet.simulate_network(G, [(0, 2)], n_deliveries=20, seed=3, classical_delay=False,
+                                purification=qnet.Purification(rounds=1, protocol="cnot"))
+    lam = qnet.werner(0.9)
+    left, _ = qnet.purify(lam, lam, "cnot", noise=noise[0], noise_b=noise[1])
+    right, _ = qnet.purify(lam, lam, "cnot", noise=noise[1], noise_b=noise[2])
+    expected = qnet.swap(left, right).state
+    worst = qnet.OperationNoise(0.9, 0.04)
+    old = qnet.swap(*(qnet.purify(lam, lam, "cnot", noise=worst)[0] for _ in range(2))).state
+    states = res.requests[0].states
+    assert len(states) == 20
+    np.testing.assert_allclose(states, np.broadcast_to(expected, states.shape), rtol=0, atol=1e-12)
+    assert np.abs(expected - old).max() > 1e-3  # the two rules differ here: the test has teeth
