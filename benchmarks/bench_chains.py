@@ -145,6 +145,32 @@ CASES = [
 ]
 
 
+# ---------------------------------------------------------------- peers' code, each in its own module namespace
+# Li et al.'s repository and La Corte et al.'s fork share module names (repeater_algorithm, protocol_units, ...):
+# each is imported with its own directory first and its modules kept apart, so both can be timed in one run.
+_PEER_MODULES = ("repeater_algorithm", "protocol_units", "protocol_units_efficient", "utility_functions",
+                 "logging_utilities", "repeater_mc", "optimize_cutoff", "repeater_types")
+_PEERS: dict = {}
+
+
+def _peer(path: str, name: str):
+    """Module ``name`` of the checkout at ``path``, imported with that checkout's own sibling modules."""
+    key = (path, name)
+    if key not in _PEERS:
+        import importlib
+
+        saved = {m: sys.modules.pop(m) for m in _PEER_MODULES if m in sys.modules}
+        sys.path.insert(0, path)
+        try:
+            _PEERS[key] = importlib.import_module(name)
+        finally:
+            sys.path.remove(path)
+            for m in _PEER_MODULES:
+                sys.modules.pop(m, None)
+            sys.modules.update(saved)
+    return _PEERS[key]
+
+
 # ---------------------------------------------------------------- case 4: SeQUeNCe side-by-side (if installed)
 # Two-node scenario: two links between the same nodes are generated (Geometric(p) attempts each), the earlier
 # pair idles in Pauli memories until the later one arrives, then BBPSSW (twirled, noisy gates and measurements)
@@ -227,8 +253,8 @@ LC_T = 40000
 
 
 def _lacorte_schedule(tokens):
-    from repeater_algorithm import RepeaterChainSimulation
-    from utility_functions import secret_key_rate
+    RepeaterChainSimulation = _peer(os.environ["QNET_LACORTE_PATH"], "repeater_algorithm").RepeaterChainSimulation
+    secret_key_rate = _peer(os.environ["QNET_LACORTE_PATH"], "utility_functions").secret_key_rate
 
     params = {"protocol": tokens, "p_gen": 0.02, "p_swap": 0.85, "w0": 0.99, "t_coh": 40000, "t_trunc": LC_T}
     pmf, w = RepeaterChainSimulation().asymmetric_protocol(params, 4)
@@ -241,7 +267,6 @@ def _qnet_schedule(tokens):
 
 
 if os.environ.get("QNET_LACORTE_PATH"):
-    sys.path.insert(0, os.environ["QNET_LACORTE_PATH"])
     _kq, _kl = _qnet_schedule(LC_TOKENS), _lacorte_schedule(LC_TOKENS)
     CASES.append(Case(f"one 5-node schedule {' '.join(LC_TOKENS)}, t_trunc={LC_T}", lambda: (LC_TOKENS,),
                       _qnet_schedule, reference=_lacorte_schedule,
@@ -262,7 +287,7 @@ LI_CASES = {
 
 
 def _li_sim(case):
-    from repeater_algorithm import repeater_sim
+    repeater_sim = _peer(os.environ["QNET_LI_PATH"], "repeater_algorithm").repeater_sim
 
     protocol, p, ps, w0, t_coh, cut, T = case
     params = {"protocol": protocol, "p_gen": p, "p_swap": ps, "w0": w0, "t_coh": t_coh, "t_trunc": T}
@@ -288,7 +313,6 @@ def _li_agreement(case) -> str:
 
 
 if os.environ.get("QNET_LI_PATH"):
-    sys.path.insert(0, os.environ["QNET_LI_PATH"])
     if not hasattr(np, "int"):
         np.int = int  # type: ignore[attr-defined]  # removed from numpy in 1.24; read by their signatures
     for _name, _case in LI_CASES.items():
