@@ -1304,6 +1304,30 @@ def _scan_grid(lo: float, hi: float, integer: bool, n: int = SCAN_POINTS) -> np.
     return np.unique(np.concatenate([[lo_i], np.round(np.geomspace(max(lo_i, 1), hi_i, n)), [hi_i]]))
 
 
+#: Values within this relative distance of each other are a tie (round-off, not physics): in the rankings of
+#: schedule searches and among the cut-offs of an optimization, where the smaller cut-off wins a tie.
+TIE_RTOL = 1e-12
+
+
+def tied(a: float, b: float) -> bool:
+    """Whether two values are equal within :data:`TIE_RTOL` (relative)."""
+    return abs(a - b) <= TIE_RTOL * max(abs(a), abs(b))
+
+
+def rank_with_ties(items: list, value: Callable[[Any], float], name: Callable[[Any], Any]) -> list:
+    """``items`` best first, where values within ``TIE_RTOL`` of the first of a run of near-equal values count as
+    equal and are ordered by ``name`` (so round-off cannot reorder tied candidates between runs)."""
+    ordered = sorted(items, key=lambda it: -value(it))
+    out: list = []
+    group: list = []
+    for it in ordered:
+        if group and not tied(value(it), value(group[0])):
+            out += sorted(group, key=name)
+            group = []
+        group.append(it)
+    return out + sorted(group, key=name)
+
+
 def _refine_integer(f: Callable[[int], float], a: int, b: int) -> None:
     """Golden-section search for the largest ``f`` on the integers of ``[a, b]``, ending
     with every integer of the last bracket of at most 8 evaluated; ``f`` keeps its own record of the best."""
@@ -1312,7 +1336,8 @@ def _refine_integer(f: Callable[[int], float], a: int, b: int) -> None:
         x2 = a + int(round((b - a) * 0.6180339887498949))
         if x1 >= x2:
             break
-        if f(x1) >= f(x2):
+        f1, f2 = f(x1), f(x2)
+        if f1 >= f2 or tied(f1, f2):  # a tie keeps the smaller cut-offs, whatever the round-off
             b = x2
         else:
             a = x1
@@ -1369,7 +1394,8 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     # 1. bracket: a scan of uniform cut-offs over the whole interval (a flat zero region cannot hide the optimum)
     grid = _scan_grid(lo, hi, integer)
     scan = tuple((float(g), value(cut_of(g))) for g in grid)
-    i = int(np.argmax([v for _, v in scan]))
+    top = max(v for _, v in scan)
+    i = next(k for k, (_, v) in enumerate(scan) if v == top or tied(v, top))  # the smallest of tied maxima
     if scan[i][1] > 0.0:
         # 2. refine the uniform cut-off inside the bracket of the best scan point
         a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
@@ -1389,7 +1415,9 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
             f"no cut-off in bounds ({lo:g}, {hi:g}) of the {len(cache)} evaluated delivers within t_trunc={T} "
             f"and tol={tol:g}: the chain never delivers or the window is too short"
         )
-    best = max(feasible, key=lambda c: (feasible[c][0], -sum(abs(x) for x in c)))  # ties: the smaller cut-off
+    top = max(v for v, _ in feasible.values())
+    best = min((c for c, (v, _) in feasible.items() if v == top or tied(v, top)),
+               key=lambda c: (sum(abs(x) for x in c), c))  # ties within TIE_RTOL: the smaller cut-off
     if feasible[best][0] <= 0.0:
         raise InfeasibleError(
             f"no cut-off in bounds ({lo:g}, {hi:g}) gives a positive objective: all {len(cache)} evaluated (a scan of "

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _validation as _v
-from .chains import ChainDelivery, RepeaterChain, validate_t_trunc
+from .chains import TIE_RTOL, ChainDelivery, RepeaterChain, rank_with_ties, tied, validate_t_trunc
 from .errors import NeverDeliversError, TruncationError
 from .results import Result
 from .schedules import Schedule
@@ -92,26 +92,6 @@ class ScheduleSearch(Result):
     ties: tuple = ()
 
 
-#: Values within this relative distance of each other are a tie in a ranking (round-off, not physics).
-TIE_RTOL = 1e-12
-
-
-def rank_with_ties(items: list, value: Callable[[Any], float], name: Callable[[Any], Any]) -> list:
-    """``items`` best first, where values within ``TIE_RTOL`` of the first of a run of near-equal values count as
-    equal and are ordered by ``name`` (so round-off cannot reorder tied schedules between runs)."""
-    ordered = sorted(items, key=lambda it: -value(it))
-    out: list = []
-    group: list = []
-    for it in ordered:
-        if group and not _tied(value(it), value(group[0])):
-            out += sorted(group, key=name)
-            group = []
-        group.append(it)
-    return out + sorted(group, key=name)
-
-
-def _tied(a: float, b: float) -> bool:
-    return abs(a - b) <= TIE_RTOL * max(abs(a), abs(b))
 
 
 def _brackets(first: int, width: int):
@@ -305,7 +285,7 @@ def search_schedules(
         if opt.value > value:
             best, value, delivery, cutoff = schedule, opt.value, opt.delivery, opt.cutoff
     table = tuple((s.tokens, v, mean_time, mean_fidelity) for s, (v, mean_time, mean_fidelity, _) in ranked[:top])
-    ties = tuple(s.tokens for s, (v, *_) in ranked[:top] if _tied(v, ranked[0][1][0])) if best == ranked[0][0] \
+    ties = tuple(s.tokens for s, (v, *_) in ranked[:top] if tied(v, ranked[0][1][0])) if best == ranked[0][0] \
         else (best.tokens,)
     return ScheduleSearch(best, value, delivery, tuple(row[:2] for row in table), objective, method, len(cache), cutoff,
                           table, ties)
