@@ -376,6 +376,14 @@ def _werner_distill_tensor() -> np.ndarray:
     return D
 
 
+@functools.lru_cache(maxsize=256)
+def _node_distill_tensor(protocol: str, fa: float, qa: float, fb: float, qb: float, twirl: bool) -> np.ndarray:
+    """:func:`distill_tensor` with node A's and node B's own noise, computed once per process (read-only)."""
+    D = distill_tensor(protocol, fa, qa, twirl, gate_fidelity_b=fb, measurement_error_b=qb)
+    D.flags.writeable = False
+    return D
+
+
 def _pairs(D: np.ndarray) -> np.ndarray:
     nz = np.argwhere(np.abs(D).max(axis=0) > 0)
     return nz.astype(np.int64).reshape(-1, 2)
@@ -393,6 +401,14 @@ class _Model:
     D_distill: np.ndarray | None
     protocol: str = "bbpssw"   # the distillation variant D_distill encodes
     auto: tuple | None = None  # (gate_fidelity, measurement_error, twirl) when protocol="auto" was asked for
+    node_noise: tuple | None = None  # ((gate_fidelity, measurement_error) per node, twirl) when nodes differ
+
+    def distill_map(self, start: int, width: int) -> np.ndarray:
+        """The distillation map of a pair spanning nodes ``start`` and ``start + width``: each end's own noise."""
+        if self.node_noise is None:
+            return self.D_distill
+        per_node, twirl = self.node_noise
+        return _node_distill_tensor(self.protocol, *per_node[start], *per_node[start + width], twirl)
 
     @property
     def n(self) -> int:
@@ -407,6 +423,8 @@ class _Model:
                                  self.cut_type)).encode())  # the schedule by its tokens: no recursion over the tree
         for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
             h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
+        if self.node_noise is not None:
+            h.update(repr((self.protocol, self.node_noise)).encode())
         return h.hexdigest()[:16]
 
     def fold(self, link: Callable[[int], Any], combine: Callable[[str, int, tuple, tuple, Any, Any], Any]) -> Any:
@@ -427,6 +445,9 @@ class _Model:
                 # everything a sub-chain's result depends on: its inputs, its operation and cut-off, and the decay
                 # rates at the ends of every pair that waits inside it
                 ends = [self.node_c[x].tobytes() for c in children(t) for a, w in (span(c),) for x in (a, a + w)]
+                if t[0] == "distill" and self.node_noise is not None:  # the distillation's own two nodes
+                    a, w = span(t)
+                    ends += [self.node_noise[0][a], self.node_noise[0][a + w]]
                 key = (t[0], self.cutoffs[t[-1]], *(number_of[id(c)] for c in children(t)), *ends)
             number = numbers.setdefault(key, len(numbers))
             number_of[id(t)] = number
@@ -573,12 +594,12 @@ def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _level(model: _Model, op: str, slot: int, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray,
-           direct: bool) -> np.ndarray:
+def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray,
+           cB: np.ndarray, direct: bool) -> np.ndarray:
     """Joint delivery distribution of one operation (``"swap"`` or ``"distill"``, cut-off slot ``slot``) from those of
     its two inputs, waiting pairs decaying at rates ``cA``, ``cB``."""
     T = JA.shape[0]
-    D = _SWAP_D if op == "swap" else model.D_distill
+    D = _SWAP_D if op == "swap" else model.distill_map(*span_a)
     cut = model.cutoffs[slot]
     cut_type = model.cut_type if cut is not None else "memory_time"
     if cut is None:
@@ -627,7 +648,7 @@ def _evaluate(model: _Model, T: int, direct: bool = False) -> np.ndarray:
 
     return model.fold(
         link,
-        lambda op, slot, a, b, JA, JB: _level(model, op, slot, JA, JB, model.link_c(*a), model.link_c(*b), direct))
+        lambda op, slot, a, b, JA, JB: _level(model, op, slot, a, JA, JB, model.link_c(*a), model.link_c(*b), direct))
 
 
 def _suggest_t_trunc(pmf: np.ndarray, tol: float) -> int:
@@ -877,8 +898,20 @@ def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
     return _result(_evaluate(model, T), model, tol)
 
 
+def _node_noises(noise: Any, n_nodes: int) -> list[OperationNoise]:
+    """``noise`` of a chain: one :class:`OperationNoise` for every node, or a sequence of one per node."""
+    if noise is None or isinstance(noise, OperationNoise):
+        return [scalar_noise(noise)] * n_nodes
+    if isinstance(noise, (str, bytes)) or not isinstance(noise, Sequence):
+        raise TypeError(f"noise must be a qnet.OperationNoise or a sequence of one per node, got "
+                        f"{type(noise).__name__}")
+    if len(noise) != n_nodes:
+        raise ValueError(f"noise must give one OperationNoise per node ({n_nodes} for this chain), got {len(noise)}")
+    return [scalar_noise(z, f"noise[{i}]") for i, z in enumerate(noise)]
+
+
 def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
-               noise: OperationNoise) -> _Model:
+               noise: Any) -> _Model:
     from .purification import PROTOCOL_OPTIONS
 
     schedule = validate_schedule(schedule)
@@ -898,16 +931,18 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    f, q = float(noise.gate_fidelity), float(noise.measurement_error)
+    per_node = tuple((float(z.gate_fidelity), float(z.measurement_error)) for z in _node_noises(noise, n + 1))
+    f, q = per_node[0]
+    node_noise = None if len(set(per_node)) == 1 else (per_node, twirl)
     model = _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, None,
-                   purification, (f, q, twirl) if purification == "auto" else None)
+                   purification, (f, q, twirl) if purification == "auto" else None, node_noise)
     return _with_schedule(model, schedule, cuts) if purification == "auto" else \
         dataclasses.replace(model, D_distill=distill_tensor(purification, f, q, twirl))
 
 
 def _auto_protocol(model: _Model) -> str:
     """The variant ``protocol="auto"`` gives a chain's distillations: the one (a single variant for the whole
-    schedule) whose ideal run, with fresh links, no waiting, no failures and the chain's operation noise, delivers
+    schedule) whose ideal run, with fresh links, no waiting, no failures and the nodes' operation noise, delivers
     the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`."""
     from .purification import AUTO_TIE_ATOL, PROTOCOLS, bds_purify
 
@@ -920,7 +955,9 @@ def _auto_protocol(model: _Model) -> str:
         def combine(op, slot, span_a, span_b, a, b):
             if op == "swap":  # the chain's swaps are ideal
                 return swap(a, b).state
-            out, p = bds_purify(a, b, name, f, q)
+            (fa, qa), (fb, qb) = ((f, q), (f, q)) if model.node_noise is None else \
+                (model.node_noise[0][span_a[0]], model.node_noise[0][span_a[0] + span_a[1]])
+            out, p = bds_purify(a, b, name, fa, qa, gate_fidelity_b=fb, measurement_error_b=qb)
             return werner_rows(out[0]) if twirl and p > 0 else out
 
         return float(model.fold(lambda start: lam[start], combine)[0])
@@ -952,8 +989,9 @@ class ChainTree:
     ``kind[i]`` is elementary link, swap or distillation (codes of ``qnet._kernels.montecarlo``);
     ``child_a``/``child_b`` index the inputs (-1 for a link); ``p_gen`` and ``link_hat`` (Walsh–Hadamard
     components of the fresh state) describe a link; ``decay_a``/``decay_b`` are the per-step decay rates
-    of a waiting input's components; ``cut_code``/``cut_value`` its cut-off (-1: none); ``operation`` is
-    the bilinear map of a distillation (or of a swap when the chain has none); ``root`` the top node.
+    of a waiting input's components; ``cut_code``/``cut_value`` its cut-off (-1: none); ``operation[i]`` is
+    the bilinear map of distillation node ``i`` (its two nodes' noise; zeros for other nodes); ``root`` the top
+    node.
     """
 
     root: int
@@ -994,8 +1032,9 @@ class RepeaterChain:
         :meth:`with_schedule`; ties go to the first in :data:`qnet.PROTOCOLS`. :attr:`protocol` says which.
     twirl : bool
         Twirl every distilled pair to Werner form.
-    noise : OperationNoise, optional
-        Operation noise of the distillation circuits (single numbers; default ideal).
+    noise : OperationNoise or sequence of OperationNoise, optional
+        Operation noise of the distillation circuits (single numbers; default ideal): one for every node, or one
+        per node (``n_segments + 1``), each distillation then with the noise of its pair's two end nodes.
 
     :meth:`werner` builds the Werner model of Li, Coopmans & Elkouss (``p_gen, p_swap, w0, t_coh``),
     the same type. ``identity`` is a hash of everything that decides the results.
@@ -1016,9 +1055,8 @@ class RepeaterChain:
 
     def __init__(self, schedule: Sequence[str], p_gen: Any, p_swap: float, link_state: Any, memory: Any,
                  cutoff: Any = None, cut_type: str = "memory_time", *, protocol: str = "auto", twirl: bool = False,
-                 noise: OperationNoise | None = None) -> None:
-        model = _bds_model(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type, protocol, twirl,
-                           scalar_noise(noise))
+                 noise: OperationNoise | Sequence[OperationNoise] | None = None) -> None:
+        model = _bds_model(schedule, p_gen, p_swap, link_state, memory, cutoff, cut_type, protocol, twirl, noise)
         object.__setattr__(self, "_model", model)
         object.__setattr__(self, "_model_kind", "bell-diagonal")
 
@@ -1233,11 +1271,16 @@ def _flatten(model: "_Model") -> ChainTree:
             memo[key] = new(codes.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
         return memo[key]
 
+    maps: dict = {}  # node -> its distillation map
+
     def combine(op: str, slot: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
         cut = model.cutoffs[slot]
-        return new(codes.SWAP if op == "swap" else codes.DISTILL, ia, ib, ca=model.link_c(*a),
-                   cb=model.link_c(*b), code=-1 if cut is None else _CUT_CODE[model.cut_type],
-                   value=0.0 if cut is None else float(cut))
+        g = new(codes.SWAP if op == "swap" else codes.DISTILL, ia, ib, ca=model.link_c(*a),
+                cb=model.link_c(*b), code=-1 if cut is None else _CUT_CODE[model.cut_type],
+                value=0.0 if cut is None else float(cut))
+        if op == "distill":
+            maps[g] = model.distill_map(*a)
+        return g
 
     root = model.fold(link, combine)
     cols = list(zip(*rows))
@@ -1245,9 +1288,12 @@ def _flatten(model: "_Model") -> ChainTree:
     def arr(i, dtype=np.float64):
         return np.ascontiguousarray(np.array(cols[i], dtype=dtype))
 
+    operation = np.zeros((len(rows), 4, 4, 4))
+    for g, D in maps.items():
+        operation[g] = D
     return ChainTree(root, arr(0, np.int64), arr(1, np.int64), arr(2, np.int64), arr(3), arr(4).reshape(-1, 4),
                      arr(5).reshape(-1, 4), arr(6).reshape(-1, 4), arr(7, np.int64), arr(8), float(model.p_swap),
-                     np.array(model.D_distill if model.D_distill is not None else _SWAP_D, dtype=np.float64))
+                     operation)
 
 
 # ---------------------------------------------------------------- optimizer

@@ -480,7 +480,7 @@ def edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | N
 def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     """Chain parameters of a path: ``p_gen`` (n,), ``link_state`` (n, 4), ``memory`` (Pauli rates per step,
     (n+1, 3)), ``time_step`` (s), ``noise`` (an :class:`qnet.OperationNoise`, the worst node's gate fidelity
-    and measurement error on the path), ``length`` (km).
+    and measurement error on the path), ``node_noise`` (each node's own, in path order), ``length`` (km).
 
     Examples
     --------
@@ -536,6 +536,7 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
         "memory": np.array(rates),
         "time_step": time_step,
         "noise": noise,
+        "node_noise": [G.nodes[n].get("noise", IDEAL) for n in path],
         "length": float(sum(G.edges[u, v]["length"] for u, v in zip(path[:-1], path[1:]))),
     }
 
@@ -555,7 +556,7 @@ def _path_chain(G, path, schedule, cutoff, cut_type, protocol) -> tuple[Repeater
     par = _path_parameters(G, path)  # the callers validated the graph and the path
     schedule = _swap_asap(len(path) - 1) if schedule is None else schedule
     chain = RepeaterChain(schedule, par["p_gen"], G.graph.get("p_swap", 1.0), par["link_state"], par["memory"],
-                          cutoff, cut_type, protocol=protocol, noise=par["noise"])
+                          cutoff, cut_type, protocol=protocol, noise=par["node_noise"])
     return chain, par
 
 
@@ -583,9 +584,8 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | No
     -------
     ChainDelivery
         Per time step of ``path_parameters(G, path)["time_step"]`` seconds. The swap success
-        probability is ``G.graph.get("p_swap", 1.0)``; gate and measurement noise are those of the
-        worst node on the path (the exact engine takes one noise per chain; the event simulator,
-        :func:`qnet.simulate_network`, distils each pair with the noise of its own two nodes).
+        probability is ``G.graph.get("p_swap", 1.0)``; each distillation has the gate and measurement
+        noise of its pair's two end nodes, as in :func:`qnet.simulate_network`.
 
     Examples
     --------

@@ -230,8 +230,13 @@ def test_network_nodes_carry_operation_noise():
     assert par["noise"] == qnet.OperationNoise(0.97, 0.01)  # the worst node, parameter by parameter
     r = qnet.path_delivery(G, [1, 2, 3], ("distill", "swap"), t_trunc=3000, protocol="dejmps")
     direct = qnet.chain_delivery(("distill", "swap"), par["p_gen"], 1.0, link_state=par["link_state"],
-                                 memory=par["memory"], t_trunc=3000, protocol="dejmps", noise=par["noise"])
-    np.testing.assert_array_equal(r.pmf, direct.pmf)
+                                 memory=par["memory"], t_trunc=3000, protocol="dejmps", noise=par["node_noise"])
+    np.testing.assert_array_equal(r.pmf, direct.pmf)  # each distillation with its own two nodes' noise
+    assert par["node_noise"] == [qnet.OperationNoise(0.99, 0.01), qnet.OperationNoise(0.97, 0.0),
+                                 qnet.OperationNoise(0.99, 0.01)]
+    worst = qnet.chain_delivery(("distill", "swap"), par["p_gen"], 1.0, link_state=par["link_state"],
+                                memory=par["memory"], t_trunc=3000, protocol="dejmps", noise=par["noise"])
+    assert r.mean_fidelity > worst.mean_fidelity + 1e-4  # the worst node's noise everywhere was too pessimistic
     ideal = qnet.chain_delivery(("distill", "swap"), par["p_gen"], 1.0, link_state=par["link_state"],
                                 memory=par["memory"], t_trunc=3000, protocol="dejmps")
     assert r.mean_fidelity < ideal.mean_fidelity - 1e-3  # the noise is really applied

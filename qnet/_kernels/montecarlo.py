@@ -198,7 +198,7 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                 for k in range(4):
                     out[k] = a[k] * b[k]
             else:
-                psucc = bilinear(D, a, b, out)
+                psucc = bilinear(D[cur], a, b, out)
             tm = max(ta, tb)
             if np.random.random() < psucc:
                 ret_t = acc[cur] + tm
