@@ -257,9 +257,12 @@ def _rounds(rounds: Any) -> int:
 
 @dataclass(frozen=True)
 class Cutoff:
-    """Cut-off of every operation, in seconds: ``Cutoff.memory_time(s)`` discards both inputs of an operation
-    when one has waited ``s`` for the other (then both sub-protocols restart); ``Cutoff.run_time(s)``
-    restarts an operation's sub-protocols when its inputs are not both ready ``s`` after they started.
+    """Cut-off of every operation: ``Cutoff.memory_time(s)`` discards both inputs of an operation when one has
+    waited ``s`` seconds for the other (then both sub-protocols restart); ``Cutoff.run_time(s)`` restarts an
+    operation's sub-protocols when its inputs are not both ready ``s`` seconds after they started;
+    ``Cutoff.fidelity(f)`` discards both inputs when the waiting one's own fidelity falls below ``f`` (its state
+    is known to the simulator; the exact chain engine's ``cut_type="fidelity"`` decides on the mean state
+    delivered at each time, the same rule for elementary links). ``seconds`` holds ``f`` for a fidelity cut-off.
 
     Examples
     --------
@@ -274,13 +277,21 @@ class Cutoff:
     seconds: float
 
     def __post_init__(self) -> None:
-        _v.option(self.kind, "kind", ("memory_time", "run_time"))
-        _v.scalar(_v.positive, self.seconds, "seconds")
+        _v.option(self.kind, "kind", ("memory_time", "run_time", "fidelity"))
+        if self.kind == "fidelity":
+            _v.scalar(_v.probability, self.seconds, "fidelity")
+        else:
+            _v.scalar(_v.positive, self.seconds, "seconds")
 
     @classmethod
     def memory_time(cls, seconds: float) -> "Cutoff":
         """Discard both inputs when one has waited ``seconds`` (> 0) for the other."""
         return cls("memory_time", float(_v.scalar(_v.positive, seconds, "seconds")))
+
+    @classmethod
+    def fidelity(cls, threshold: float) -> "Cutoff":
+        """Discard both inputs when the waiting one's fidelity falls below ``threshold`` (in [0, 1])."""
+        return cls("fidelity", float(_v.scalar(_v.probability, threshold, "threshold")))
 
     @classmethod
     def run_time(cls, seconds: float) -> "Cutoff":
@@ -560,7 +571,12 @@ class _Scenario:
         self.D: list = [np.zeros((4, 4, 4))]
         self.D_index: dict = {}
         self.cut = (codes.NO_CUT, 0.0) if cutoff is None else (
-            codes.MEMORY_TIME if cutoff.kind == "memory_time" else codes.RUN_TIME, cutoff.seconds)
+            {"memory_time": codes.MEMORY_TIME, "run_time": codes.RUN_TIME, "fidelity": codes.FIDELITY}[cutoff.kind],
+            cutoff.seconds)
+        if cutoff is not None and cutoff.kind == "fidelity" and purification.timing != "immediate":
+            raise ValueError(f"a fidelity cut-off needs the state of every waiting pair, and purification timing "
+                             f"{purification.timing!r} leaves pairs waiting unpurified; use timing='immediate' or a "
+                             f"memory-time cut-off")
         self.purification = purification
         self.decisions: dict = {}  # link -> deferred (the optimal-time policy's choice)
         self.deferred: set = set()

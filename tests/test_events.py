@@ -500,3 +500,31 @@ def test_per_node_noise_is_validated():
         qnet.RepeaterChain(*chain, noise="ideal")
     same = qnet.RepeaterChain(*chain, noise=[qnet.OperationNoise(0.9, 0.01)] * 3)
     assert same.identity == qnet.RepeaterChain(*chain, noise=qnet.OperationNoise(0.9, 0.01)).identity
+
+
+def test_fidelity_cut_off_equals_the_exact_engine_on_elementary_links():
+    """Cutoff.fidelity: a waiting link is discarded (with its sibling's sub-protocol restarted) when its own
+    fidelity falls below the threshold. On a two-segment chain the waiting pairs are elementary links, whose
+    fidelity at each wait is what the exact engine's cut_type="fidelity" uses. The simulator cuts at the crossing
+    itself, the exact engine (time in steps) after the last whole step above the threshold: with the threshold just
+    below the fidelity after one step (the crossing 4e-8 s after it) both cut after one step, and the
+    delivery-time distribution (chi-square) and mean fidelity agree; the cut-off is active (the uncut chain
+    delivers worse)."""
+    G = line(2, p=0.2, w0=0.97, memory=(0.002, 0.002, 0.01))
+    f = float(qnet.fidelity(qnet.idle(qnet.werner((1 + 3 * 0.97) / 4), (0.002, 0.002, 0.01), 1.0))) - 1e-9
+    res = qnet.simulate_network(G, [(0, 2)], n_deliveries=20_000, seed=7, classical_delay=False,
+                                cutoff=qnet.Cutoff.fidelity(f))
+    r = res.requests[0]
+    T = np.rint(r.times).astype(np.int64)
+    ex = qnet.path_delivery(G, [0, 1, 2], cutoff=f, cut_type="fidelity", t_trunc=4000)
+    assert chi2_pvalue(T, ex.pmf) > 1e-4
+    se_f = r.fidelities.std(ddof=1) / math.sqrt(r.n)
+    assert abs(r.mean_fidelity - ex.mean_fidelity) < 5 * se_f
+    uncut = qnet.path_delivery(G, [0, 1, 2], t_trunc=4000)
+    assert ex.mean_time > uncut.mean_time + 1 and ex.mean_fidelity > uncut.mean_fidelity + 20 * se_f
+    np.testing.assert_allclose(r.times, T, rtol=0, atol=1e-4)  # each restart 4e-8 s after a step
+    with pytest.raises(ValueError, match="threshold"):
+        qnet.Cutoff.fidelity(1.5)
+    with pytest.raises(ValueError, match="timing='immediate'"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=10, cutoff=qnet.Cutoff.fidelity(f),
+                              purification=qnet.Purification(rounds=1, timing="deferred"))

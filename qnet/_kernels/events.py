@@ -20,7 +20,7 @@ from . import jit
 from .montecarlo import best_bilinear, bilinear
 
 from .codes import (ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY,  # noqa: F401
-                    EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF,
+                    EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF,
                     N_SF, N_SI, NDIST, NO_CUT, OUTD, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPS,
                     READY, REQ, RETIRED, ROUND_ROBIN, RUN_TIME, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED,
                     WAITING, P)
@@ -113,6 +113,46 @@ def _idle(ctx, g, t):
         for k in range(1, 4):
             DF[g, 3 + k] *= np.exp(-SF[g, C0 + k] * dt)
     DF[g, 0] = t
+
+
+@jit
+def _fidelity_after(h0, h1, h2, h3, c1, c2, c3, d):
+    return 0.25 * (h0 + h1 * np.exp(-c1 * d) + h2 * np.exp(-c2 * d) + h3 * np.exp(-c3 * d))
+
+
+@jit
+def _fidelity_wait(ctx, g, t, fcut):
+    """Time from ``t`` until stored pair ``g``'s fidelity first falls below ``fcut``: 0 if it already has, inf if it
+    never does. The first crossing on a grid of doublings from 1e-6 of the fastest decay time, refined by bisection
+    to 1e-12 relative (exact where the fidelity decreases monotonically, e.g. all Walsh components >= 0)."""
+    SF, DF = ctx[1], ctx[4]
+    dt = t - DF[g, 0]
+    h0 = DF[g, 3]
+    h1 = DF[g, 4] * np.exp(-SF[g, C0 + 1] * dt)
+    h2 = DF[g, 5] * np.exp(-SF[g, C0 + 2] * dt)
+    h3 = DF[g, 6] * np.exp(-SF[g, C0 + 3] * dt)
+    c1, c2, c3 = SF[g, C0 + 1], SF[g, C0 + 2], SF[g, C0 + 3]
+    if _fidelity_after(h0, h1, h2, h3, c1, c2, c3, 0.0) < fcut:
+        return 0.0
+    cmax = max(c1, max(c2, c3))
+    if cmax <= 0.0:
+        return np.inf
+    lo = 0.0
+    hi = 1e-6 / cmax
+    while _fidelity_after(h0, h1, h2, h3, c1, c2, c3, hi) >= fcut:
+        lo = hi
+        hi *= 2.0
+        if hi * cmax > 1e6:  # every decaying component is gone: the fidelity has reached its limit
+            return np.inf
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi or hi - lo <= 1e-12 * hi:
+            break
+        if _fidelity_after(h0, h1, h2, h3, c1, c2, c3, mid) >= fcut:
+            lo = mid
+        else:
+            hi = mid
+    return hi
 
 
 @jit(inline="always")
@@ -456,7 +496,7 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
                 stats[SI[g, REQ], 2] += 1
                 H, n, seq = _restart_inputs(ctx, g, t, H, n, seq)
         elif kind == EV_CUT:
-            # memory-time cut-off: g is a ready input still waiting for its sibling; both inputs restart
+            # memory-time or fidelity cut-off: g is a ready input still waiting for its sibling; both inputs restart
             s = _sibling(SI, g)
             if ((DI[g, 0] == READY or _ripe(ctx, g)) and DI[SI[g, PARENT], 0] == EMPTY and DI[s, 0] != READY
                     and not _ripe(ctx, s)):
@@ -477,6 +517,10 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
                 if DI[s, 0] != READY:
                     if SI[p, CUT] == MEMORY_TIME:
                         H, n, seq = _push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, 1])
+                    elif SI[p, CUT] == FIDELITY:  # discarded when its own fidelity falls below the threshold
+                        w = _fidelity_wait(ctx, c, t, SF[p, CUTV])
+                        if w < np.inf:
+                            H, n, seq = _push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, 1])
                     if _ripe(ctx, s):  # a deferred distillation whose output is needed now
                         H, n, seq, now = _operate(ctx, s, t, H, n, seq, a, b, o)
                         if now:
