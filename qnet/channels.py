@@ -2,8 +2,7 @@
 
 Conventions (see the docs' conventions page):
 
-* A single-qubit Pauli channel is a probability vector ``[pI, pZ, pX, pY]`` (the
-  BDS slot order, index ``2*x + z``).
+* A single-qubit Pauli channel is a probability vector ``[pI, pZ, pX, pY]`` (BDS slot order, index ``2*x + z``).
 * A continuous-time Pauli memory has rates ``(γx, γy, γz)`` in the Lindbladian
   ``L(ρ) = Σ_i γ_i (σ_i ρ σ_i − ρ)``. Over an idle time ``t`` its Pauli-transfer
   eigenvalues are ``ηx = exp(−2(γy+γz)t)``, ``ηy = exp(−2(γx+γz)t)``,
