@@ -528,8 +528,8 @@ def _cyclic_length(first0: np.ndarray, G: np.ndarray) -> int | None:
     The series ``R = first * sum_n G^{*n}`` (of the windowed inputs, all non-negative in component 0, which bounds
     the other components) has ``sum_{t >= N} |R[t]| <= z^{-N} F(z) / (1 - G(z))`` for any ``z > 1`` with
     ``G(z) < 1`` (Chernoff), where ``F`` and ``G`` are the generating functions of the absolute values of the
-    windowed arrays (rounding leaves entries of either sign): finite sums, so the bound is rigorous. It is minimised over ``ln z`` on a grid of halvings (one exponential, then square
-    roots).
+    windowed arrays (rounding leaves entries of either sign): finite sums, so the bound is rigorous. It is
+    minimised over ``ln z`` on a grid of halvings (one exponential, then square roots).
     """
     T = G.shape[0]
     G, first0 = np.abs(G), np.abs(first0)  # rounding leaves +-1e-17 where the tails are far smaller: bound those too
