@@ -403,12 +403,20 @@ class _Model:
     auto: tuple | None = None  # (gate_fidelity, measurement_error, twirl) when protocol="auto" was asked for
     node_noise: tuple | None = None  # ((gate_fidelity, measurement_error) per node, twirl) when nodes differ
 
+    def end_noise(self, start: int, width: int) -> tuple | None:
+        """``(gate_fidelity, measurement_error)`` of the two end nodes of a pair spanning nodes ``start`` and
+        ``start + width``, or None when every node has the same noise."""
+        if self.node_noise is None:
+            return None
+        per_node = self.node_noise[0]
+        return per_node[start], per_node[start + width]
+
     def distill_map(self, start: int, width: int) -> np.ndarray:
         """The distillation map of a pair spanning nodes ``start`` and ``start + width``: each end's own noise."""
-        if self.node_noise is None:
+        ends = self.end_noise(start, width)
+        if ends is None:
             return self.D_distill
-        per_node, twirl = self.node_noise
-        return _node_distill_tensor(self.protocol, *per_node[start], *per_node[start + width], twirl)
+        return _node_distill_tensor(self.protocol, *ends[0], *ends[1], self.node_noise[1])
 
     @property
     def n(self) -> int:
@@ -428,43 +436,38 @@ class _Model:
         return h.hexdigest()[:16]
 
     def fold(self, link: Callable[[int], Any], combine: Callable[[str, int, tuple, tuple, Any, Any], Any]) -> Any:
-        """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain (memoised by content):
-        ``link(start)`` gives an elementary link's value, ``combine(op, slot, span_a, span_b, a, b)`` the value of
-        an operation (``"swap"`` or ``"distill"``, its cut-off slot) joining inputs of spans ``(start, width)``; a
-        distillation's two inputs are the same value. Iterative (any depth); content keys are flat (a sub-chain's
+        """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain and elementary link
+        (memoised by content): ``link(start)`` gives an elementary link's value (equal segments share it),
+        ``combine(op, slot, span_a, span_b, a, b)`` the value of an operation (``"swap"`` or ``"distill"``, its
+        cut-off slot) joining inputs of spans ``(start, width)``; a distillation's two inputs are the same value. Iterative (any depth); content keys are flat (a sub-chain's
         key names its inputs by number), so hashing them never recurses either."""
-        numbers: dict = {}  # content key -> number of the distinct sub-chain
-        number_of: dict = {}  # id of a tree node -> its sub-chain's number
-        memo: dict = {}  # sub-chain number -> value
-        value_of: dict = {}  # id of a link node -> its value (links are not shared)
+        numbers: dict = {}  # content key -> number of the distinct sub-chain (or elementary link)
+        number_of: dict = {}  # id of a tree node -> its number
+        memo: dict = {}  # number -> value
         for t in postorder(self.schedule.root):
             if t[0] == "link":
                 key = ("link", self.p_gen[t[1]].tobytes(), self.link_hat[t[1]].tobytes())
-                value_of[id(t)] = link(t[1])
             else:
-                # everything a sub-chain's result depends on: its inputs, its operation and cut-off, and the decay
-                # rates at the ends of every pair that waits inside it
+                # everything a sub-chain's result depends on: its inputs, its operation and cut-off, the decay
+                # rates at the ends of every pair that waits inside it, and a distillation's own two nodes' noise
                 ends = [self.node_c[x].tobytes() for c in children(t) for a, w in (span(c),) for x in (a, a + w)]
-                if t[0] == "distill" and self.node_noise is not None:  # the distillation's own two nodes
-                    a, w = span(t)
-                    ends += [self.node_noise[0][a], self.node_noise[0][a + w]]
+                if t[0] == "distill" and self.node_noise is not None:
+                    ends += self.end_noise(*span(t))
                 key = (t[0], self.cutoffs[t[-1]], *(number_of[id(c)] for c in children(t)), *ends)
             number = numbers.setdefault(key, len(numbers))
             number_of[id(t)] = number
-            if t[0] == "link" or number in memo:
+            if number in memo:
                 continue
-
-            def value(c: tuple) -> Any:
-                return value_of[id(c)] if c[0] == "link" else memo[number_of[id(c)]]
-
+            if t[0] == "link":  # equal segments share one value
+                memo[number] = link(t[1])
+                continue
             span_a = span(t[1])
-            a = value(t[1])
+            a = memo[number_of[id(t[1])]]
             if t[0] == "distill":
                 memo[number] = combine("distill", t[-1], span_a, span_a, a, a)
             else:
-                memo[number] = combine("swap", t[-1], span_a, span(t[2]), a, value(t[2]))
-        root = self.schedule.root
-        return value_of[id(root)] if root[0] == "link" else memo[number_of[id(root)]]
+                memo[number] = combine("swap", t[-1], span_a, span(t[2]), a, memo[number_of[id(t[2])]])
+        return memo[number_of[id(self.schedule.root)]]
 
 
 def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
@@ -638,16 +641,8 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
 
 def _evaluate(model: _Model, T: int, direct: bool = False) -> np.ndarray:
     """Joint delivery distribution ``J[t, s]`` of the whole chain (the fast path, or the direct one)."""
-    links: dict = {}
-
-    def link(start: int) -> np.ndarray:  # equal segments share one array (read-only downstream)
-        key = (float(model.p_gen[start]), model.link_hat[start].tobytes())
-        if key not in links:
-            links[key] = _elementary(key[0], model.link_hat[start], T)
-        return links[key]
-
     return model.fold(
-        link,
+        lambda start: _elementary(float(model.p_gen[start]), model.link_hat[start], T),
         lambda op, slot, a, b, JA, JB: _level(model, op, slot, a, JA, JB, model.link_c(*a), model.link_c(*b), direct))
 
 
@@ -955,8 +950,7 @@ def _auto_protocol(model: _Model) -> str:
         def combine(op, slot, span_a, span_b, a, b):
             if op == "swap":  # the chain's swaps are ideal
                 return swap(a, b).state
-            (fa, qa), (fb, qb) = ((f, q), (f, q)) if model.node_noise is None else \
-                (model.node_noise[0][span_a[0]], model.node_noise[0][span_a[0] + span_a[1]])
+            (fa, qa), (fb, qb) = model.end_noise(*span_a) or ((f, q), (f, q))
             out, p = bds_purify(a, b, name, fa, qa, gate_fidelity_b=fb, measurement_error_b=qb)
             return werner_rows(out[0]) if twirl and p > 0 else out
 
@@ -1257,7 +1251,6 @@ class RepeaterChain:
 def _flatten(model: "_Model") -> ChainTree:
     """Flatten the protocol tree of a chain model (one node per distinct sub-chain, like the exact recursion)."""
     rows: list[tuple] = []
-    memo: dict = {}
 
     def new(kind, a=-1, b=-1, p=0.0, hat=None, ca=None, cb=None, code=-1, value=0.0) -> int:
         zero = np.zeros(4)
@@ -1266,10 +1259,7 @@ def _flatten(model: "_Model") -> ChainTree:
         return len(rows) - 1
 
     def link(start: int) -> int:
-        key = (model.p_gen[start], model.link_hat[start].tobytes())
-        if key not in memo:
-            memo[key] = new(codes.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
-        return memo[key]
+        return new(codes.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
 
     maps: dict = {}  # node -> its distillation map
 
