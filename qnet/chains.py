@@ -88,7 +88,6 @@ MAX_LINKS_PER_DELIVERY = 10**8
 
 #: Cut-off types.
 CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
-_CUT_CODE = {"memory_time": codes.MEMORY_TIME, "fidelity": codes.FIDELITY, "run_time": codes.RUN_TIME}
 _NO_CUT = 2**40  # a memory-time cut-off that never triggers
 
 _SWAP_D = np.zeros((4, 4, 4))
@@ -609,7 +608,7 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
         cut = _NO_CUT
     if direct or cut_type == "fidelity":
         value = float(cut)
-        out, passed, fail = _k.join_direct(JA, JB, cA, cB, D, _CUT_CODE[cut_type], value)
+        out, passed, fail = _k.join_direct(JA, JB, cA, cB, D, codes.CUT_CODES[cut_type], value)
     elif cut_type == "memory_time":
         tau = int(min(cut, _NO_CUT))
         out, passed = _k.join_window(JA, JB, cA, cB, tau, D, _pairs(D))
@@ -1266,7 +1265,7 @@ def _flatten(model: "_Model") -> ChainTree:
     def combine(op: str, slot: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
         cut = model.cutoffs[slot]
         g = new(codes.SWAP if op == "swap" else codes.DISTILL, ia, ib, ca=model.link_c(*a),
-                cb=model.link_c(*b), code=-1 if cut is None else _CUT_CODE[model.cut_type],
+                cb=model.link_c(*b), code=-1 if cut is None else codes.CUT_CODES[model.cut_type],
                 value=0.0 if cut is None else float(cut))
         if op == "distill":
             maps[g] = model.distill_map(*a)

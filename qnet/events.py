@@ -295,9 +295,7 @@ class _Scenario:
         self.tree = _Tree()
         self.D: list = [np.zeros((4, 4, 4))]
         self.D_index: dict = {}
-        self.cut = (codes.NO_CUT, 0.0) if cutoff is None else (
-            {"memory_time": codes.MEMORY_TIME, "run_time": codes.RUN_TIME, "fidelity": codes.FIDELITY}[cutoff.kind],
-            cutoff.seconds)
+        self.cut = (codes.NO_CUT, 0.0) if cutoff is None else (codes.CUT_CODES[cutoff.kind], cutoff.seconds)
         if cutoff is not None and cutoff.kind == "fidelity" and purification.timing != "immediate":
             raise ValueError(f"a fidelity cut-off needs the state of every waiting pair, and purification timing "
                              f"{purification.timing!r} leaves pairs waiting unpurified; use timing='immediate' or a "

@@ -9,6 +9,8 @@ LINK, SWAP, DISTILL = 0, 1, 2
 ELEMENTARY = LINK
 # cut-off kinds (NO_CUT: an operation without a cut-off)
 NO_CUT, MEMORY_TIME, FIDELITY, RUN_TIME = -1, 0, 1, 2
+#: The code of each cut-off kind by its name (``cut_type`` of the chain engines, ``Cutoff.kind`` of the simulator).
+CUT_CODES = {"memory_time": MEMORY_TIME, "fidelity": FIDELITY, "run_time": RUN_TIME}
 
 # ---- the event simulator
 # static integer fields of a tree node
