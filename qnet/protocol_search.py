@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from . import _validation as _v
-from .chains import TIE_RTOL, ChainDelivery, RepeaterChain, rank_with_ties, tied, validate_t_trunc
+from .chains import TIE_RTOL  # noqa: F401  (still read as qnet.protocol_search.TIE_RTOL, its earlier home)
+from .chains import ChainDelivery, RepeaterChain, rank_with_ties, tied, validate_t_trunc
 from .errors import NeverDeliversError, TruncationError
 from .results import Result
 from .schedules import Schedule
@@ -229,10 +230,10 @@ def search_schedules(
     cache: dict = {}
     size = _count(n, max_rounds) if method == "exhaustive" else _heuristic_size(n, max_rounds, maxiter)
     planned = min(size, MAX_ENUMERATED) + joint_cutoff * _CUTOFF_EVALUATIONS
-    clock = {"seconds": 0.0}
+    elapsed = 0.0  # seconds spent on the candidates evaluated so far
 
     def price() -> None:
-        each = clock["seconds"] / len(cache)
+        each = elapsed / len(cache)
         if planned * each > max_seconds:
             raise _OverBudget(
                 f"this search would evaluate about {planned} schedules at {each:.3g} s each (timed on the first "
@@ -240,6 +241,7 @@ def search_schedules(
                 f"max_seconds, or a shorter t_trunc, fewer max_rounds, method='heuristic' or a smaller maxiter")
 
     def score(root: tuple) -> float:
+        nonlocal elapsed
         schedule = Schedule.from_tree(root)
         if schedule not in cache:
             start = time.perf_counter()
@@ -251,7 +253,7 @@ def search_schedules(
             else:
                 cache[schedule] = (_value(r, objective, threshold) if r.truncation_error <= tol else 0.0,
                                    r.mean_time, r.mean_fidelity, True)
-            clock["seconds"] += time.perf_counter() - start
+            elapsed += time.perf_counter() - start
             if len(cache) == min(_PRICE_SAMPLE, size):
                 price()
         return cache[schedule][0]

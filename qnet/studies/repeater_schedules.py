@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import qnet
+from qnet.chains import TIE_RTOL, tied
 
 from . import _common
 
@@ -100,21 +101,17 @@ def _is_swap_only(tokens: str) -> bool:
     return "d" not in tokens
 
 
-def _tied(a: float, b: float) -> bool:
-    return abs(a - b) <= qnet.protocol_search.TIE_RTOL * max(abs(a), abs(b))
-
-
 def best_with_distillation(rows: dict) -> list[int]:
     """Rows of the best schedules with a distillation: the first one and every one tied with it (to TIE_RTOL)."""
     idx = [i for i, t in enumerate(rows["tokens"]) if not _is_swap_only(t)]
     if not idx:
         return []
-    return [i for i in idx if _tied(rows["key_rate"][i], rows["key_rate"][idx[0]])]
+    return [i for i in idx if tied(rows["key_rate"][i], rows["key_rate"][idx[0]])]
 
 
 def _tie_mark(rows: dict, i: int, shown: list[int]) -> str:
     """" (tie)" when another shown bar has the same value to TIE_RTOL."""
-    return "  (tie)" if any(j != i and _tied(rows["key_rate"][i], rows["key_rate"][j]) for j in shown) else ""
+    return "  (tie)" if any(j != i and tied(rows["key_rate"][i], rows["key_rate"][j]) for j in shown) else ""
 
 
 def figures(data: dict, out: Path) -> list[str]:
@@ -221,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict:
         "best_with_distillation_symmetric": {"tied_schedules": best_distillation,
                                              "key_rate": sym["key_rate"][best_with_distillation(sym)[0]]
                                              if best_distillation else None},
-        "tie_rtol": qnet.protocol_search.TIE_RTOL,
+        "tie_rtol": TIE_RTOL,
         "spearman_werner_vs_dephasing": rho,
         "figures": stems,
     }
