@@ -16,8 +16,8 @@ Graph conventions
   ``time_step`` (seconds per link attempt, > 0), which plain-``p_gen`` edges need: the chain
   model is synchronous, one time step is the longest attempt duration of the links on a path,
   and edges without a link model have no duration of their own. The builders of
-  :mod:`qnet.topologies` set it (by default to the heralding round trip over the longest edge). Memory rates are converted to per-step
-  rates with it.
+  :mod:`qnet.topologies` set it (by default to the heralding round trip over the longest edge).
+  Memory rates are converted to per-step rates with it.
 
 Several node pairs are served in parallel on their own paths with dedicated memories (a node
 serving ``k`` paths needs enough ``n_memories``; links on a shared edge are multiplexed), so the

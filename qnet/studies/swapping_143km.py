@@ -196,7 +196,8 @@ def calibrate(scan: dict, settings: dict) -> dict:
     sigma = paper.propagate(lambda p: np.array(list(values(p).values())), fit["x"], fit["cov"])
     sensitivity = {}
     for rho in _RATIO["range"]:
-        fits[rho] = paper.fit_local(scan, rho=rho, dark_local=dl, rep=rep)
+        if rho not in fits:  # the nominal ratio may be an end of the range: fitted once
+            fits[rho] = paper.fit_local(scan, rho=rho, dark_local=dl, rep=rep)
         sensitivity[f"arm_efficiency_ratio={rho:g}"] = values(fits[rho]["x"], rho=rho)
     for noise in _NOISE["range"]:
         sensitivity[f"remote_noise_cps={noise:g}"] = values(noise=noise)
@@ -402,8 +403,11 @@ def write_fit(out: Path, scan: dict, settings: dict, fit: dict, n_curve: int) ->
         return paper.local_model(p, curve_r * 1e3, rho=rho, dark_local=dl, rep=rep)
 
     res = curve(x)
-    band_v = paper.propagate(lambda p: curve(p).mean_visibility, x, cov)
-    band_4 = paper.propagate(lambda p: curve(p).fourfold_rate_hz, x, cov)
+    def both(p):  # one model evaluation per perturbed point for both bands
+        r = curve(p)
+        return np.concatenate([r.mean_visibility, r.fourfold_rate_hz])
+
+    band_v, band_4 = np.split(paper.propagate(both, x, cov), 2)
     unit_kappa = curve(np.array([x[0], x[1], 1.0]))
     nv = len(rates)
     _common.write_csv(out / "fit.csv", {
