@@ -191,7 +191,8 @@ def search_schedules(
     max_seconds : float
         Time budget (> 0). The first candidates are timed and the whole search priced from them (every schedule of
         an exhaustive search; population x (maxiter + 1) candidates of the heuristic; 64 evaluations per joint
-        cut-off); a search priced above the budget raises ``ValueError`` with the estimate before it goes on.
+        cut-off); a search priced above the budget raises ``ValueError`` with the estimate before it goes on, and
+        one whose candidates exceed the budget while it runs stops with ``ValueError`` too.
 
     Returns
     -------
@@ -256,6 +257,11 @@ def search_schedules(
             elapsed += time.perf_counter() - start
             if len(cache) == min(_PRICE_SAMPLE, size):
                 price()
+            elif len(cache) > _PRICE_SAMPLE and elapsed > max_seconds:  # later candidates slower than the first
+                raise _OverBudget(
+                    f"this search has spent {elapsed:.3g} s on {len(cache)} of about {planned} schedules, more than "
+                    f"max_seconds={max_seconds:g} (its first {_PRICE_SAMPLE} candidates priced it within); give a "
+                    f"larger max_seconds, or a shorter t_trunc, fewer max_rounds or method='heuristic'")
         return cache[schedule][0]
 
     try:

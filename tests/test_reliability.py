@@ -569,3 +569,20 @@ def test_a_search_priced_above_its_budget_is_refused_with_the_estimate():
     with pytest.raises(ValueError, match="max_seconds"):
         qnet.search_schedules(chain, max_seconds=0)
     assert qnet.search_schedules(chain, max_rounds=0, t_trunc=500).n_evaluated == 5  # the 5 swap orders of 4 links
+
+
+def test_a_search_that_outgrows_its_price_stops_at_the_budget(monkeypatch):
+    """The first candidates price a search within its budget, later ones are slower (a clock made here: 1 ms per
+    candidate for the first three, then 10 s): the search stops with the time spent instead of running on."""
+    from qnet import protocol_search
+
+    ticks = iter(range(10**6))
+
+    def clock():
+        k = next(ticks)  # two readings per candidate
+        return 0.001 * k if k < 6 else 0.005 + 10.0 * (k - 5)
+
+    monkeypatch.setattr(protocol_search.time, "perf_counter", clock)
+    chain = qnet.RepeaterChain.werner(("swap", "swap"), 0.3, 0.9, 0.97, 500.0)
+    with pytest.raises(ValueError, match=r"has spent .* s on 4 of about 640 schedules, more than max_seconds=5"):
+        qnet.search_schedules(chain, max_rounds=1, t_trunc=500, max_seconds=5.0)
