@@ -12,8 +12,19 @@ The model (physics.md §12): ``n`` nodes, one memory per side of each node, time
 
 The delivery time is the number of the slot in which an end-to-end link exists (after its swaps, or, for two
 nodes, after its generation). Policies see every link and its age (global knowledge). The optimal policy
-minimises the expected delivery time; policy iteration with exact linear solves finds it, and any policy
-(``"swap_asap"``, ``"nested"``) is evaluated the same way.
+minimises the expected delivery time; policy iteration finds it, each policy evaluated by a linear solve
+(sparse LU, or BiCGSTAB with a certified error bound for large processes), and any policy (``"swap_asap"``,
+``"nested"``) is evaluated the same way.
+
+**Fidelity-aware process** (``min_fidelity``): links are Bell-diagonal when made and decohere in Pauli memories;
+only pairs of at least ``min_fidelity`` count as delivered. Ideal swaps and Pauli channels on Bell-diagonal pairs
+commute (both add Pauli frames), so a link's state is fixed by its span and its *summed* age; the process records
+that sum (a merged link's age is the sum of its inputs' ages) and discards a link once the sum exceeds what an
+end-to-end pair may have collected. It is exact for any Bell-diagonal link and any Pauli memory shared by all
+nodes. It stops being tractable when that limit is long: the states grow as the number of link patterns times
+``(limit + 1)`` per link, about 3.6e5 states (two minutes) for 6 nodes and a limit of 10 slots, and
+:data:`MAX_POLICY_STATES` is the bound. Memories that differ between nodes, noisy swaps or a non-Pauli memory
+(amplitude damping) break the reduction to one number per link, and with it tractability beyond 3 or 4 nodes.
 
 Conventions against qnet's exact chain engine (Li et al.'s model): without cut-offs, the slot model's delivery
 time is the chain engine's plus one (a swap happens in the slot after its last link); with cut-offs they differ,
@@ -29,14 +40,23 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from .channels import idle, pauli_rate_array
 from .results import Result
+from .states import werner
+from .swapping import swap
 
 __all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES", "MAX_POLICY_STATES"]
 
 #: Policies :meth:`SwapPolicyResult.mean_time_of` evaluates besides the optimal one.
 SWAP_POLICIES: tuple[str, ...] = ("swap_asap", "nested")
 #: Most states of the decision process (an upper bound is computed before anything is built).
-MAX_POLICY_STATES = 200_000
+MAX_POLICY_STATES = 1_000_000
+#: Most slots of memory time a fidelity-aware process tracks per link.
+MAX_AGE_LIMIT = 100_000
+#: Relative accuracy of every expected time (certified, see :meth:`_Process.evaluate`).
+SOLVE_RTOL = 1e-11
+#: Processes up to this many states are solved by sparse LU; larger ones iteratively with a certificate.
+_DIRECT_STATES = 20_000
 #: Smallest success probability solved: the linear systems stay well conditioned (times below about 1e9 slots).
 MIN_PROBABILITY = 1e-9
 
@@ -44,13 +64,20 @@ _DONE = -1  # the absorbing "delivered" state
 
 
 def _state_bound(n: int, cutoff: int | None) -> int:
-    """Upper bound on the number of states: sets of links over non-overlapping node intervals, each with an age."""
+    """Number of sets of links over the chain that can coexist (non-crossing, at most one link per memory;
+    nested links occur: a segment between two nodes that have swapped may be regenerated), each link with any of
+    the ages: an upper bound on the states, computed before anything is built."""
     w = 1 if cutoff is None else cutoff + 1
-    g = [0] * n
-    g[n - 1] = 1
-    for i in range(n - 2, -1, -1):
-        g[i] = g[i + 1] + sum(w * g[j] for j in range(i + 1, n))
-    return g[0]
+    depth = [1]  # configurations by number of open links, scanning the nodes left to right
+    for j in range(n):
+        nxt = [0] * (len(depth) + 1)
+        for d, c in enumerate(depth):
+            for d2 in ({d, d - 1} if d else {d}):  # the innermost open link may end here
+                nxt[d2] += c
+                if j < n - 1:
+                    nxt[d2 + 1] += c * w  # and a new one may start
+        depth = nxt
+    return depth[0]
 
 
 def _swappable(state: tuple) -> tuple[int, ...]:
@@ -60,18 +87,24 @@ def _swappable(state: tuple) -> tuple[int, ...]:
 
 
 class _Model:
-    """The slot model's transitions, built lazily and memoised: ``(state, action) -> [(probability, next)]``."""
+    """The slot model in two stages: a decision's swaps lead to a configuration (links after the swaps, the
+    cut-offs and the ageing; few outcomes per decision), and a configuration's generation attempts lead to the
+    next states. The two stages are two sparse matrices, so every decision's transitions are one product and
+    each configuration's generation outcomes are enumerated once.
 
-    def __init__(self, n: int, p_gen: float, p_swap: float, cutoff: int | None):
-        self.n, self.p_gen, self.p_swap, self.cutoff = n, p_gen, p_swap, cutoff
-        self._generation: dict[tuple, list] = {}
+    ``merge="max"``: a merged link's age is the largest input age (physics.md §12). ``merge="sum"``: it is the sum
+    (the link's total memory time, which fixes its state; a merged link beyond ``limit`` is lost at once).
+    """
 
-    def transitions(self, state: tuple, action: frozenset) -> list[tuple[float, Any]]:
-        n = self.n
-        links = sorted(state)
-        # 1. swaps: runs of links joined by swapping nodes
+    def __init__(self, n: int, p_gen: float, p_swap: float, limit: int | None, merge: str):
+        self.n, self.p_gen, self.p_swap, self.limit = n, p_gen, p_swap, limit
+        self.combine = max if merge == "max" else sum
+
+    def swaps(self, state: tuple, action: frozenset) -> list[tuple[float, Any]]:
+        """``[(probability, configuration or _DONE)]`` after the swaps of ``action``, the cut-offs and ageing."""
+        n, limit = self.n, self.limit
         runs: list[list[tuple]] = []
-        for link in links:
+        for link in state:  # states are sorted tuples of links
             if runs and runs[-1][-1][1] == link[0] and link[0] in action:
                 runs[-1].append(link)
             else:
@@ -83,42 +116,38 @@ class _Model:
                 outcomes = [(p, kept + run) for p, kept in outcomes]
                 continue
             ok = self.p_swap ** k
-            merged = (run[0][0], run[-1][1], max(age for _, _, age in run))
-            outcomes = [(p * ok, kept + [merged]) for p, kept in outcomes] + \
+            age = self.combine(a for _, _, a in run)
+            merged = [] if limit is not None and age > limit else [(run[0][0], run[-1][1], age)]
+            outcomes = [(p * ok, kept + merged) for p, kept in outcomes] + \
                 [(p * (1.0 - ok), kept) for p, kept in outcomes if ok < 1.0]
         out: dict[Any, float] = {}
         for p, kept in outcomes:
             if p == 0.0:
                 continue
             if any(a == 0 and b == n - 1 for a, b, _ in kept):
-                out[_DONE] = out.get(_DONE, 0.0) + p
-                continue
-            # 2. cut-offs, 3. ageing
-            aged = tuple((a, b, 0 if self.cutoff is None else age + 1) for a, b, age in kept
-                         if self.cutoff is None or age < self.cutoff)
-            # 4. generation on every segment with both facing memories free
-            for q, nxt in self._generate(aged):
-                done = any(a == 0 and b == n - 1 for a, b, _ in nxt)
-                key = _DONE if done else nxt
-                out[key] = out.get(key, 0.0) + p * q
-        return [(p, nxt) for nxt, p in out.items()]
+                key: Any = _DONE
+            else:
+                key = tuple((a, b, 0 if limit is None else age + 1) for a, b, age in kept
+                            if limit is None or age < limit)
+            out[key] = out.get(key, 0.0) + p
+        return list(out.items())
 
-    def _generate(self, state: tuple) -> list[tuple[float, tuple]]:
-        if state not in self._generation:
-            right = {a for a, _, _ in state}
-            left = {b for _, b, _ in state}
-            free = [i for i in range(self.n - 1) if i not in right and i + 1 not in left]
-            res = []
-            for made in itertools.product((False, True), repeat=len(free)):
-                q = 1.0
-                for m in made:
-                    q *= self.p_gen if m else 1.0 - self.p_gen
-                if q == 0.0:
-                    continue
-                new = tuple(sorted(state + tuple((i, i + 1, 0) for i, m in zip(free, made) if m)))
-                res.append((q, new))
-            self._generation[state] = res
-        return self._generation[state]
+    def generate(self, config: tuple) -> list[tuple[Any, float]]:
+        """``[(next state or _DONE, probability)]`` of the generation attempts on every segment whose two facing
+        memories are free."""
+        right = {a for a, _, _ in config}
+        left = {b for _, b, _ in config}
+        free = [i for i in range(self.n - 1) if i not in right and i + 1 not in left]
+        out = []
+        for made in itertools.product((False, True), repeat=len(free)):
+            q = 1.0
+            for m in made:
+                q *= self.p_gen if m else 1.0 - self.p_gen
+            if q == 0.0:
+                continue
+            new = tuple(sorted(config + tuple((i, i + 1, 0) for i, m in zip(free, made) if m)))
+            out.append((_DONE if any(a == 0 and b == self.n - 1 for a, b, _ in new) else new, q))
+        return out
 
 
 def _actions(state: tuple) -> list[frozenset]:
@@ -159,6 +188,11 @@ class SwapPolicyResult(Result):
         Number of states of the decision process (reachable from the empty chain).
     policy_times : dict
         Expected delivery time (slots) of every policy of :data:`SWAP_POLICIES`.
+    min_fidelity : float or None
+        The fidelity every delivered pair has at least (fidelity-aware process), else ``None``.
+    age_limit : int or None
+        Fidelity-aware process: the most memory time (slots, summed over a link's elementary links) a link may
+        have collected; the ages of :attr:`policy`'s states are these sums. ``None`` otherwise.
     """
 
     mean_time: float
@@ -169,6 +203,8 @@ class SwapPolicyResult(Result):
     cutoff: int | None
     n_states: int
     policy_times: dict = field(default_factory=dict)
+    min_fidelity: float | None = None
+    age_limit: int | None = None
 
     def mean_time_of(self, policy: str) -> float:
         """Expected delivery time (slots) of a named policy of :data:`SWAP_POLICIES`, exactly.
@@ -184,24 +220,141 @@ class SwapPolicyResult(Result):
         return self.policy_times[policy]
 
 
-def _evaluate(states: list, index: dict, trans: dict, choice: list) -> np.ndarray:
-    """Expected slots to delivery from every state under the decisions ``choice`` (exact sparse solve)."""
-    from scipy.sparse import csr_matrix, identity
-    from scipy.sparse.linalg import spsolve
+class _Process:
+    """The decision process reachable from the empty chain, built once: the states, every decision of every state
+    (rows of ``A``, state ``i`` owning rows ``first[i]:first[i + 1]``), ``A`` (decision -> configuration, the swap
+    stage) and ``G`` (configuration -> state, the generation stage); delivery leaves the process."""
 
-    rows, cols, vals = [], [], []
-    for i, s in enumerate(states):
-        for p, nxt in trans[(s, choice[i])]:
-            if nxt != _DONE:
-                rows.append(i)
-                cols.append(index[nxt])
-                vals.append(p)
-    m = len(states)
-    P = csr_matrix((vals, (rows, cols)), shape=(m, m))
-    return np.atleast_1d(spsolve((identity(m, format="csr") - P).tocsc(), np.ones(m)))
+    def __init__(self, model: _Model):
+        from scipy.sparse import csr_matrix
+
+        states: list = [()]
+        index: dict = {(): 0}
+        configs: dict = {}
+        actions: list = []
+        first = [0]
+        a_rows: list = []
+        a_cols: list = []
+        a_vals: list = []
+        g_rows: list = []
+        g_cols: list = []
+        g_vals: list = []
+        i = 0
+        while i < len(states):  # states are appended as they are found: a breadth-first search
+            s = states[i]
+            for action in _actions(s):
+                r = len(actions)
+                actions.append(action)
+                for config, p in model.swaps(s, action):
+                    if config == _DONE:
+                        continue
+                    c = configs.get(config)
+                    if c is None:
+                        c = configs[config] = len(configs)
+                        for nxt, q in model.generate(config):
+                            if nxt == _DONE:
+                                continue
+                            j = index.get(nxt)
+                            if j is None:
+                                j = index[nxt] = len(states)
+                                states.append(nxt)
+                            g_rows.append(c)
+                            g_cols.append(j)
+                            g_vals.append(q)
+                    a_rows.append(r)
+                    a_cols.append(c)
+                    a_vals.append(p)
+            first.append(len(actions))
+            i += 1
+        self.states, self.actions = states, actions
+        self.first = np.asarray(first, dtype=np.int64)
+        self.owner = np.repeat(np.arange(len(states)), np.diff(self.first))
+        self.A = csr_matrix((a_vals, (a_rows, a_cols)), shape=(len(actions), len(configs)))
+        self.G = csr_matrix((g_vals, (g_rows, g_cols)), shape=(len(configs), len(states)))
+
+    def rows_of(self, rule) -> np.ndarray:
+        """The row of the decision ``rule(state)`` of every state."""
+        out = np.empty(len(self.states), dtype=np.int64)
+        for i, s in enumerate(self.states):
+            want = rule(s)
+            out[i] = next(r for r in range(self.first[i], self.first[i + 1]) if self.actions[r] == want)
+        return out
+
+    def evaluate(self, rows: np.ndarray, guess: np.ndarray | None = None) -> np.ndarray:
+        """Expected slots to delivery from every state under the decisions ``rows``: the solution of
+        ``(I - P) V = 1``. Large processes use BiCGSTAB from ``guess`` and keep its answer only with a certificate:
+        ``|V - V*| <= max V* |residual|`` (``(I - P)^-1`` has row sums ``V*``), which must be below
+        :data:`SOLVE_RTOL` of ``V``; otherwise, and for small processes, a sparse LU solve."""
+        from scipy.sparse import identity
+        from scipy.sparse.linalg import bicgstab, spsolve
+
+        m = len(self.states)
+        M = identity(m, format="csr") - self.A[rows] @ self.G
+        ones = np.ones(m)
+        if m > _DIRECT_STATES:
+            V, info = bicgstab(M, ones, x0=guess, rtol=1e-14, atol=0.0, maxiter=10 * m)
+            if info == 0 and np.all(V >= 1.0):
+                bound = 1.1 * V.max() * np.abs(M @ V - ones).max()  # 1.1: V.max() is itself within the bound
+                if bound <= SOLVE_RTOL * V.min():
+                    return V
+        return np.atleast_1d(spsolve(M.tocsc(), ones))
+
+    def solve(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Policy iteration from the decisions ``rows``: the optimal decisions and their expected times."""
+        V = None
+        for _ in range(1000):
+            V = self.evaluate(rows, V)
+            Q = 1.0 + self.A @ (self.G @ V)
+            best = np.minimum.reduceat(Q, self.first[:-1])
+            current = Q[rows]
+            better = best < current - 1e-12 * np.maximum(1.0, np.abs(current))
+            if not better.any():
+                return rows, V
+            # the first decision (fewest swaps) within the tolerance of the best, where it improves
+            near = np.flatnonzero(Q <= best[self.owner] + 1e-12 * np.maximum(1.0, np.abs(best[self.owner])))
+            owners, at = np.unique(self.owner[near], return_index=True)
+            first_best = np.empty_like(rows)
+            first_best[owners] = near[at]
+            rows = np.where(better, first_best, rows)
+        raise RuntimeError("policy iteration did not converge in 1000 steps")  # pragma: no cover - finite MDP
 
 
-def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int | None) -> SwapPolicyResult:
+def _link_state(value: Any) -> np.ndarray:
+    """A fresh link: a Werner fidelity or Bell-diagonal coefficients."""
+    arr = np.asarray(value, dtype=float) if not isinstance(value, (str, bytes)) else None
+    if arr is not None and arr.ndim == 0:
+        return werner(_v.scalar(_v.probability, value, "link_state"))
+    state = _v.bds(value, "link_state")
+    if state.shape != (4,):
+        raise ValueError(f"link_state must be a fidelity or one Bell-diagonal state of shape (4,), got shape "
+                         f"{state.shape}")
+    return state
+
+
+def _age_limit(n: int, link_state: np.ndarray, rates: np.ndarray, min_fidelity: float) -> int | None:
+    """Largest total memory time (slots, summed over the elementary links) an end-to-end pair may have collected
+    and still reach ``min_fidelity``; ``None`` for memories without noise."""
+    state = np.asarray(link_state, dtype=float)
+    for _ in range(n - 2):  # ideal swaps of Bell-diagonal pairs commute with Pauli memories: any order
+        state = swap(state, link_state).state
+    fresh = float(state[0])
+    if fresh < min_fidelity:
+        raise ValueError(f"min_fidelity={min_fidelity!r} is out of reach: {n - 1} fresh links swapped end to end have "
+                         f"fidelity {fresh:.6g} before any memory time")
+    if not rates.any():
+        return None
+    ages = np.arange(MAX_AGE_LIMIT + 2, dtype=float)
+    below = np.flatnonzero(idle(np.broadcast_to(state, (ages.size, 4)), rates, ages)[:, 0] < min_fidelity)
+    if below.size == 0:
+        raise ValueError(f"memory rates {rates.tolist()} keep fidelity >= {min_fidelity!r} for more than MAX_AGE_LIMIT = "
+                         f"{MAX_AGE_LIMIT} slots of memory time; the ages would not fit a state space (use "
+                         f"memory=None for noiseless memories)")
+    return int(below[0]) - 1
+
+
+def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int | None, *,
+                        min_fidelity: float | None = None, link_state: Any = 1.0,
+                        memory: Any = None) -> SwapPolicyResult:
     """The swap policy that minimises the expected delivery time of a homogeneous chain, solved exactly.
 
     Parameters
@@ -212,6 +365,17 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
         Link success probability per slot and swap success probability, in (0, 1].
     cutoff : int or None
         Links whose age reaches ``cutoff`` slots are discarded (``None``: never).
+    min_fidelity : float, optional
+        Deliver only pairs of at least this fidelity (the fidelity-aware process; then ``cutoff`` must be
+        ``None``). Links are then ``link_state`` when made and decohere in ``memory`` at both ends; swaps are
+        ideal. A link's state is fixed by its span and its total memory time (the sum of its elementary links'
+        ages: Pauli channels and ideal swaps of Bell-diagonal pairs commute), so a state of the process records
+        that sum, and a link whose sum exceeds the most an end-to-end pair may have (:attr:`SwapPolicyResult.
+        age_limit`) is discarded.
+    link_state : float or array_like, shape (4,)
+        Fresh link: a Werner fidelity or Bell-diagonal coefficients ``[Φ+, Φ−, Ψ+, Ψ−]`` (default: perfect).
+    memory : PauliMemory or array_like, shape (3,), optional
+        Pauli rates per slot of every memory (default: noiseless).
 
     Returns
     -------
@@ -222,8 +386,8 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
     Raises
     ------
     ValueError
-        Parameters out of range, or a state space larger than :data:`MAX_POLICY_STATES` (the bound is computed
-        before anything is built, and named in the message).
+        Parameters out of range, a ``min_fidelity`` no delivered pair can reach, or a state space larger than
+        :data:`MAX_POLICY_STATES` (the bound is computed before anything is built, and named in the message).
 
     Examples
     --------
@@ -234,6 +398,10 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
     >>> r = qnet.optimal_swap_policy(4, 0.5, 0.8, 3)
     >>> r.mean_time <= r.mean_time_of("swap_asap")
     True
+    >>> r = qnet.optimal_swap_policy(3, 0.5, 1.0, None, min_fidelity=0.9, link_state=0.97,
+    ...                              memory=qnet.PauliMemory.depolarizing(0.01))
+    >>> r.age_limit                  # slots of memory time a delivered pair may have collected
+    2
     """
     n = _v.integer(n_nodes, "n_nodes", 2, 64)
     p_gen = _v.scalar(_v.probability, p_gen, "p_gen", zero_ok=False)
@@ -244,49 +412,23 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
                              f"time grows as 1/{name}), got {value!r}")
     if cutoff is not None:
         cutoff = _v.integer(cutoff, "cutoff", 1, 10**6)
-    bound = _state_bound(n, cutoff)
+    limit, merge = cutoff, "max"
+    if min_fidelity is not None:
+        min_fidelity = _v.scalar(_v.probability, min_fidelity, "min_fidelity")
+        if cutoff is not None:
+            raise ValueError(f"give cutoff=None with min_fidelity (the fidelity sets the cut-off), got cutoff={cutoff}")
+        state = _link_state(link_state)
+        rates = np.zeros(3) if memory is None else pauli_rate_array(memory, "memory")
+        if rates.shape != (3,):
+            raise ValueError(f"memory must be one set of Pauli rates (gx, gy, gz), got shape {rates.shape}")
+        limit, merge = _age_limit(n, state, rates, min_fidelity), "sum"
+    bound = _state_bound(n, limit)
     if bound > MAX_POLICY_STATES:
-        raise ValueError(f"{n} nodes with cutoff={cutoff} can reach up to {bound} states, more than "
+        raise ValueError(f"{n} nodes with cutoff={limit} can reach up to {bound} states, more than "
                          f"MAX_POLICY_STATES = {MAX_POLICY_STATES}; use fewer nodes or a shorter cut-off")
-    model = _Model(n, p_gen, p_swap, cutoff)
-    # every state reachable from the empty chain under any decisions, and every transition
-    states: list = []
-    index: dict = {}
-    trans: dict = {}
-    frontier = [()]
-    index[()] = 0
-    states.append(())
-    while frontier:
-        s = frontier.pop()
-        for a in _actions(s):
-            t = model.transitions(s, a)
-            trans[(s, a)] = t
-            for _, nxt in t:
-                if nxt != _DONE and nxt not in index:
-                    index[nxt] = len(states)
-                    states.append(nxt)
-                    frontier.append(nxt)
-    times = {}
-    for name in SWAP_POLICIES:
-        rule = _rule(name, n)
-        times[name] = float(_evaluate(states, index, trans, [rule(s) for s in states])[0])
-    # policy iteration from swap-asap: exact evaluation, then the best decision per state, until stable
-    choice = [_rule("swap_asap", n)(s) for s in states]
-    for _ in range(1000):
-        V = _evaluate(states, index, trans, choice)
-        changed = False
-        for i, s in enumerate(states):
-            best, best_value = choice[i], None
-            for a in _actions(s):
-                value = sum(p * V[index[nxt]] for p, nxt in trans[(s, a)] if nxt != _DONE)
-                if best_value is None or value < best_value - 1e-12 * max(1.0, abs(best_value)):
-                    best, best_value = a, value
-            current = sum(p * V[index[nxt]] for p, nxt in trans[(s, choice[i])] if nxt != _DONE)
-            if best != choice[i] and best_value < current - 1e-12 * max(1.0, abs(current)):
-                choice[i] = best
-                changed = True
-        if not changed:
-            break
-    V = _evaluate(states, index, trans, choice)
-    policy = {s: tuple(sorted(choice[i])) for i, s in enumerate(states) if _swappable(s)}
-    return SwapPolicyResult(float(V[0]), policy, n, p_gen, p_swap, cutoff, len(states), times)
+    process = _Process(_Model(n, p_gen, p_swap, limit, merge))
+    times = {name: float(process.evaluate(process.rows_of(_rule(name, n)))[0]) for name in SWAP_POLICIES}
+    rows, V = process.solve(process.rows_of(_rule("swap_asap", n)))
+    policy = {s: tuple(sorted(process.actions[r])) for s, r in zip(process.states, rows) if _swappable(s)}
+    return SwapPolicyResult(float(V[0]), policy, n, p_gen, p_swap, cutoff, len(process.states), times,
+                            min_fidelity, limit if merge == "sum" else None)

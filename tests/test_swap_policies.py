@@ -107,3 +107,117 @@ def test_sizes_beyond_the_state_limit_are_refused_with_the_estimate():
         qnet.optimal_swap_policy(8, 0.5, 0.9, 10)
     with pytest.raises(ValueError, match="policy"):
         qnet.optimal_swap_policy(3, 0.5, 0.9, 2).mean_time_of("greedy")
+
+
+def xor_convolve(a, b):
+    """Bell-diagonal coefficients [Φ+, Φ−, Ψ+, Ψ−] are Pauli frames I, Z, X, XZ; an ideal swap, or a Pauli error
+    on one qubit, adds frames: c[i ^ j] += a[i] b[j]."""
+    out = np.zeros(4)
+    for i in range(4):
+        for j in range(4):
+            out[i ^ j] += a[i] * b[j]
+    return out
+
+
+def wait(state, rates, t):
+    """Both qubits in Pauli memories for ``t``: independent X, Y, Z flip processes, each flipped an odd number of
+    times with probability (1 - exp(-2 g t)) / 2; frames X = 2, Y = 3, Z = 1."""
+    for _ in range(2):
+        for frame, g in zip((2, 3, 1), rates):
+            q = (1 - math.exp(-2 * g * t)) / 2
+            flip = np.zeros(4)
+            flip[0], flip[frame] = 1 - q, q
+            state = xor_convolve(state, flip)
+    return state
+
+
+def monte_carlo_states(n, p_gen, p_swap, fresh, rates, min_fidelity, decide, runs, seed):
+    """The fidelity-aware slot model with every link's Bell-diagonal state carried explicitly (frames added at
+    each swap and wait, written here from the definitions): a link is discarded when even completing it with
+    fresh links now could not reach ``min_fidelity``, or could not after one more slot. Links also carry their
+    summed age, only to look decisions up. Returns the delivery times and fidelities."""
+    rng = np.random.default_rng(seed)
+
+    def hopeless(state, a, b, slots):
+        for _ in range(n - 1 - (b - a)):
+            state = xor_convolve(state, fresh)
+        return wait(state, rates, slots)[0] < min_fidelity
+
+    times, fids = np.empty(runs), np.empty(runs)
+    for r in range(runs):
+        links: list = []  # (a, b, summed age, state)
+        slot = 0
+        delivered = None
+        while delivered is None:
+            slot += 1
+            links.sort(key=lambda x: x[:2])
+            swapping = decide(tuple((a, b, age) for a, b, age, _ in links))
+            new, run = [], []
+            for link in links + [None]:
+                if link is not None and run and run[-1][1] == link[0] and link[0] in swapping:
+                    run.append(link)
+                    continue
+                if run:
+                    if len(run) == 1:
+                        new.append(run[0])
+                    elif all(rng.random() < p_swap for _ in range(len(run) - 1)):
+                        state = run[0][3]
+                        for x in run[1:]:
+                            state = xor_convolve(state, x[3])
+                        a, b = run[0][0], run[-1][1]
+                        if not hopeless(state, a, b, 0):
+                            new.append((a, b, sum(x[2] for x in run), state))
+                run = [link] if link is not None else []
+            done = [x for x in new if x[0] == 0 and x[1] == n - 1]
+            if done:
+                delivered = done[0][3]
+                break
+            links = [(a, b, age + 1, wait(s, rates, 1.0)) for a, b, age, s in new if not hopeless(s, a, b, 1)]
+            starts, ends = {x[0] for x in links}, {x[1] for x in links}
+            for i in range(n - 1):
+                if i not in starts and i + 1 not in ends and rng.random() < p_gen:
+                    links.append((i, i + 1, 0, fresh))
+        times[r], fids[r] = slot, delivered[0]
+    return times, fids
+
+
+def test_fidelity_aware_policies_against_a_monte_carlo_of_explicit_states():
+    """Bell-diagonal links in Pauli memories: a link's state is fixed by its span and summed age (the solver's
+    state), checked against states carried through every swap and wait."""
+    fresh = np.array([0.93, 0.04, 0.02, 0.01])
+    memory = qnet.PauliMemory(0.002, 0.004, 0.02)
+    r = qnet.optimal_swap_policy(4, 0.5, 0.9, None, min_fidelity=0.7, link_state=fresh, memory=memory)
+    chain = xor_convolve(xor_convolve(fresh, fresh), fresh)
+    limit = max(a for a in range(50) if wait(chain, memory.rates, a)[0] >= 0.7)
+    assert r.age_limit == limit == 3 and r.min_fidelity == 0.7 and r.cutoff is None
+    assert r.mean_time < r.mean_time_of("swap_asap") - 0.05  # waiting pays when old links cannot be delivered
+
+    def optimal(links):
+        return set(r.policy.get(links, ()))
+
+    for seed, decide, exact in ((4, swap_asap, r.mean_time_of("swap_asap")), (5, optimal, r.mean_time)):
+        t, f = monte_carlo_states(4, 0.5, 0.9, fresh, memory.rates, 0.7, decide, 2500, seed)
+        se = t.std(ddof=1) / math.sqrt(t.size)
+        assert abs(t.mean() - exact) < 4.5 * se, (decide.__name__, t.mean(), exact, se)
+        assert f.min() >= 0.7
+
+
+def test_fidelity_aware_limits_and_errors():
+    # noiseless memories: ages do not matter, the time-only process without cut-off
+    plain = qnet.optimal_swap_policy(4, 0.4, 0.8, None)
+    r = qnet.optimal_swap_policy(4, 0.4, 0.8, None, min_fidelity=0.8, link_state=0.95)
+    assert r.age_limit is None and r.mean_time == pytest.approx(plain.mean_time, rel=1e-12)
+    # Werner links in depolarising memories: the limit from the closed form w = w0^3 exp(-4 g A) (F = (1 + 3w)/4)
+    g = 0.01
+    w0, wmin = (4 * 0.97 - 1) / 3, (4 * 0.8 - 1) / 3
+    r = qnet.optimal_swap_policy(4, 0.4, 0.8, None, min_fidelity=0.8, link_state=0.97,
+                                 memory=qnet.PauliMemory.depolarizing(g))
+    rates = qnet.PauliMemory.depolarizing(g).rates
+    decay = math.exp(-2 * (rates[1] + rates[2])) ** 2  # Werner factor per slot: transfer eigenvalue, both qubits
+    assert r.age_limit == math.floor(math.log(wmin / w0 ** 3) / math.log(decay))
+    with pytest.raises(ValueError, match="out of reach"):
+        qnet.optimal_swap_policy(6, 0.4, 0.8, None, min_fidelity=0.9, link_state=0.95)
+    with pytest.raises(ValueError, match="cutoff=None"):
+        qnet.optimal_swap_policy(4, 0.4, 0.8, 3, min_fidelity=0.8, link_state=0.95)
+    with pytest.raises(ValueError, match="link_state"):
+        qnet.optimal_swap_policy(4, 0.4, 0.8, None, min_fidelity=0.8, link_state=[0.5, 0.5])
