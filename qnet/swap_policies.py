@@ -103,12 +103,7 @@ class _Model:
     def swaps(self, state: tuple, action: frozenset) -> list[tuple[float, Any]]:
         """``[(probability, configuration or _DONE)]`` after the swaps of ``action``, the cut-offs and ageing."""
         n, limit = self.n, self.limit
-        runs: list[list[tuple]] = []
-        for link in state:  # states are sorted tuples of links
-            if runs and runs[-1][-1][1] == link[0] and link[0] in action:
-                runs[-1].append(link)
-            else:
-                runs.append([link])
+        runs = swap_runs(state, action)
         outcomes: list[tuple[float, list]] = [(1.0, [])]
         for run in runs:
             k = len(run) - 1
@@ -148,6 +143,23 @@ class _Model:
             new = tuple(sorted(config + tuple((i, i + 1, 0) for i, m in zip(free, made) if m)))
             out.append((_DONE if any(a == 0 and b == self.n - 1 for a, b, _ in new) else new, q))
         return out
+
+
+def swap_runs(links: Any, action: Any) -> list[list]:
+    """The links in runs joined by the swapping nodes of ``action`` (each run becomes one link if all its swaps
+    succeed); ``links`` are sequences ``(first node, last node, ...)`` sorted by first node. Links nested inside
+    another (regenerated between swapped nodes) do not interrupt a run around them (engine tier)."""
+    starting = {link[0]: link for link in links}
+    ending = {link[1] for link in links}
+    runs = []
+    for link in links:
+        if link[0] in action and link[0] in ending:
+            continue  # continues a run that starts further left
+        run = [link]
+        while run[-1][1] in action and run[-1][1] in starting:
+            run.append(starting[run[-1][1]])
+        runs.append(run)
+    return runs
 
 
 def _actions(state: tuple) -> list[frozenset]:
