@@ -28,6 +28,7 @@ from .network import *  # noqa: E402,F401,F403
 from .topologies import *  # noqa: E402,F401,F403
 from .deliveries import *  # noqa: E402,F401,F403
 from .policies import *  # noqa: E402,F401,F403
+from .swap_control import *  # noqa: E402,F401,F403
 from .events import *  # noqa: E402,F401,F403
 from .errors import *  # noqa: E402,F401,F403
 from .results import *  # noqa: E402,F401,F403
@@ -37,6 +38,6 @@ import sys as _sys  # noqa: E402
 #: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the
 #: function; the module is ``sys.modules["qnet.sweep"]``.)
 __all__ = [name for _module in ("states", "noise", "measures", "channels", "purification", "rounds", "swapping", "timing", "links",
-                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network", "topologies", "deliveries", "policies", "events", "errors", "results")
+                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network", "topologies", "deliveries", "policies", "swap_control", "events", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

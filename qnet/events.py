@@ -61,6 +61,7 @@ from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import content_hash
 from .schedules import Schedule, distill_depth, postorder, span
+from .swap_control import run_policy
 from .timing import PurificationTimeline
 
 _k = lazy("events")
@@ -492,6 +493,9 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     if max_events is None:
         max_events = min(MAX_EVENTS, EVENTS_PER_DELIVERY * n_deliveries * len(reqs) // trajectories + 10**6)
     validate_network(G, [(r.source, r.target) for r in reqs])
+    if swapping.policy is not None:
+        return run_policy(G, reqs, swapping, purification, cutoff, n_deliveries=n_deliveries, seed=seed,
+                          classical_delay=bool(classical_delay), trajectories=trajectories, executor=executor)
     if "time_step" not in G.graph and any("link" not in d for _, _, d in G.edges(data=True)):
         raise NetworkError("the network's plain p_gen links need G.graph['time_step'], the duration of one link "
                            "attempt in seconds (or give every edge a qnet.links scheme as 'link')")

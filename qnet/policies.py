@@ -13,6 +13,7 @@ from . import _validation as _v
 from .network import PATH_CRITERIA
 from .purification import PROTOCOL_OPTIONS
 from .schedules import Schedule
+from .swap_policies import SWAP_POLICIES, SwapPolicyResult
 
 __all__ = ["Request", "Swapping", "Purification", "Cutoff", "RequestOrder"]
 
@@ -25,14 +26,16 @@ MAX_IN_FLIGHT = 1024
 # ---------------------------------------------------------------- policies
 @dataclass(frozen=True)
 class Swapping:
-    """Swap policy: ``Swapping.asap()`` (nested levels, every swap as soon as its node knows both inputs) or
-    ``Swapping.by_schedule(schedule)`` (any :class:`qnet.Schedule`, or nested levels, for every request).
+    """Swap policy: ``Swapping.asap()`` (nested levels, every swap as soon as its node knows both inputs),
+    ``Swapping.by_schedule(schedule)`` (any :class:`qnet.Schedule`, or nested levels, for every request) or
+    ``Swapping.by_policy(result)`` (the decision table of :func:`qnet.optimal_swap_policy`, followed slot by slot
+    on one request's path with each node deciding on what it knows: :mod:`qnet.swap_control`).
 
     Examples
     --------
     >>> import qnet
     >>> qnet.Swapping.asap()
-    Swapping(schedule=None)
+    Swapping(schedule=None, policy=None, rule='optimal')
     >>> qnet.Swapping.by_schedule(qnet.Schedule(["s0", "s2", "s1"], n_nodes=5)).schedule.tokens
     ('s0', 's2', 's1')
     >>> qnet.Swapping(qnet.Schedule.from_levels(("distill", "swap"))).schedule.n_segments
@@ -40,16 +43,30 @@ class Swapping:
     """
 
     schedule: Schedule | None = None
+    policy: SwapPolicyResult | None = None
+    rule: str = "optimal"
 
     def __post_init__(self) -> None:
         if self.schedule is not None and not isinstance(self.schedule, Schedule):
             raise TypeError(f"schedule must be a qnet.Schedule or None (swap as soon as possible), got "
                             f"{type(self.schedule).__name__}")
+        if self.policy is not None and not isinstance(self.policy, SwapPolicyResult):
+            raise TypeError(f"policy must be the result of qnet.optimal_swap_policy or None, got "
+                            f"{type(self.policy).__name__}")
+        if self.policy is not None and self.schedule is not None:
+            raise TypeError("give a schedule or a swap policy, not both")
+        _v.option(self.rule, "rule", ("optimal",) + SWAP_POLICIES)
 
     @classmethod
     def asap(cls) -> "Swapping":
         """Swap as soon as possible: ``ceil(log2 n)`` nested swap levels over ``n`` segments."""
         return cls(None)
+
+    @classmethod
+    def by_policy(cls, result: SwapPolicyResult, rule: str = "optimal") -> "Swapping":
+        """Follow ``result``'s optimal decision table (:func:`qnet.optimal_swap_policy`), or one of its fixed rules
+        (``"swap_asap"``, ``"nested"``), slot by slot on the request's path, with ``result``'s cut-off."""
+        return cls(None, result, rule)
 
     @classmethod
     def by_schedule(cls, schedule: Any) -> "Swapping":

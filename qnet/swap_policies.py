@@ -167,10 +167,10 @@ def _actions(state: tuple) -> list[frozenset]:
     return [frozenset(c) for r in range(len(nodes) + 1) for c in itertools.combinations(nodes, r)]
 
 
-def _rule(name: str, n: int):
+def fixed_rule(name: str, n: int):
     """A fixed policy as a function of the state: every swappable node swaps (``swap_asap``); or, in the state where
     every elementary link exists, only the first nesting level's nodes (odd nodes) swap, otherwise as swap-asap
-    (``nested``)."""
+    (``nested``). Engine tier."""
     if name == "swap_asap":
         return lambda state: frozenset(_swappable(state))
     elementary = {(i, i + 1) for i in range(n - 1)}
@@ -333,8 +333,7 @@ class _Process:
 
 def _link_state(value: Any) -> np.ndarray:
     """A fresh link: a Werner fidelity or Bell-diagonal coefficients."""
-    arr = np.asarray(value, dtype=float) if not isinstance(value, (str, bytes)) else None
-    if arr is not None and arr.ndim == 0:
+    if np.ndim(_v.as_array(value, "link_state")) == 0:
         return werner(_v.scalar(_v.probability, value, "link_state"))
     state = _v.bds(value, "link_state")
     if state.shape != (4,):
@@ -385,7 +384,9 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
         that sum, and a link whose sum exceeds the most an end-to-end pair may have (:attr:`SwapPolicyResult.
         age_limit`) is discarded.
     link_state : float or array_like, shape (4,)
-        Fresh link: a Werner fidelity or Bell-diagonal coefficients ``[Φ+, Φ−, Ψ+, Ψ−]`` (default: perfect).
+        A link when it is made (its state at the first decision that can use it): a Werner fidelity or
+        Bell-diagonal coefficients ``[Φ+, Φ−, Ψ+, Ψ−]`` (default: perfect). In a network a link is heralded one
+        slot after its emission: give the emitted state after one slot in memory (:func:`qnet.idle`).
     memory : PauliMemory or array_like, shape (3,), optional
         Pauli rates per slot of every memory (default: noiseless).
 
@@ -425,22 +426,22 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
     if cutoff is not None:
         cutoff = _v.integer(cutoff, "cutoff", 1, 10**6)
     limit, merge = cutoff, "max"
+    state = _link_state(link_state)
+    rates = np.zeros(3) if memory is None else pauli_rate_array(memory, "memory")
+    if rates.shape != (3,):
+        raise ValueError(f"memory must be one set of Pauli rates (gx, gy, gz), got shape {rates.shape}")
     if min_fidelity is not None:
         min_fidelity = _v.scalar(_v.probability, min_fidelity, "min_fidelity")
         if cutoff is not None:
             raise ValueError(f"give cutoff=None with min_fidelity (the fidelity sets the cut-off), got cutoff={cutoff}")
-        state = _link_state(link_state)
-        rates = np.zeros(3) if memory is None else pauli_rate_array(memory, "memory")
-        if rates.shape != (3,):
-            raise ValueError(f"memory must be one set of Pauli rates (gx, gy, gz), got shape {rates.shape}")
         limit, merge = _age_limit(n, state, rates, min_fidelity), "sum"
     bound = _state_bound(n, limit)
     if bound > MAX_POLICY_STATES:
         raise ValueError(f"{n} nodes with cutoff={limit} can reach up to {bound} states, more than "
                          f"MAX_POLICY_STATES = {MAX_POLICY_STATES}; use fewer nodes or a shorter cut-off")
     process = _Process(_Model(n, p_gen, p_swap, limit, merge))
-    times = {name: float(process.evaluate(process.rows_of(_rule(name, n)))[0]) for name in SWAP_POLICIES}
-    rows, V = process.solve(process.rows_of(_rule("swap_asap", n)))
+    times = {name: float(process.evaluate(process.rows_of(fixed_rule(name, n)))[0]) for name in SWAP_POLICIES}
+    rows, V = process.solve(process.rows_of(fixed_rule("swap_asap", n)))
     policy = {s: tuple(sorted(process.actions[r])) for s, r in zip(process.states, rows) if _swappable(s)}
     return SwapPolicyResult(float(V[0]), policy, n, p_gen, p_swap, cutoff, len(process.states), times,
                             min_fidelity, limit if merge == "sum" else None)

@@ -11,7 +11,7 @@ import qnet
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
 LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "purification", "rounds", "swapping",
           "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network",
-          "topologies", "deliveries", "policies", "events"]
+          "topologies", "deliveries", "policies", "swap_control", "events"]
 ROOT = Path(qnet.__file__).parent
 
 

@@ -1,0 +1,223 @@
+"""A solved swap policy run on a network path: the slot model's decisions taken on what each node knows.
+
+:func:`qnet.simulate_network` with ``swapping=Swapping.by_policy(result)`` (``result`` from
+:func:`qnet.optimal_swap_policy`) serves one request on a path of ``result.n_nodes`` nodes slot by slot, as the
+slot model (physics.md §12), with the network's physics and its classical delays:
+
+* **Slots.** One slot is the longest link-attempt duration on the path (or ``G.graph["time_step"]``); every
+  segment whose two facing memories are free attempts once per slot with its own success probability and
+  link state (the path's links need not be homogeneous; the table is followed as it is). A link is known at
+  both ends when the slot ends; it decoheres from its emission (the slot's start) in its end nodes' Pauli
+  memories.
+* **Decisions on delayed knowledge.** The table maps a global state (every link and its age) to the nodes
+  that swap. A node learns the global state at a slot boundary only when the farthest node's report has
+  reached it: ``delta_i`` slots later (its largest signal time along the path, rounded up to whole slots).
+  At slot ``k`` node ``i`` swaps when the table says so for the state of slot ``k - delta_i``, and only if it
+  still holds the two links it held then. Swaps are ideal Bell measurements, each succeeding with the table's
+  ``p_swap``; a run of adjacent swaps succeeds only if all do (the slot model's rule).
+* **Messages.** A swapping node frees its memories at once. The end nodes of a failed run learn of it after
+  the signal time from the farthest swapping node, and their memories stay busy until then. A delivered pair
+  is known when the last swap outcome reaches both end nodes; it decoheres meanwhile.
+* **Cut-offs** are the table's: a link is discarded when its age (slots, as the table counts it: the largest
+  input age, or the summed age of a fidelity-aware table) reaches the cut-off.
+* Every delivery starts from an empty path; ``times`` run from that start to the moment both ends know the
+  pair. With ``classical_delay=False`` the run is the slot model itself: the slot model counts the slot whose
+  swaps deliver, which starts when the pair exists, so ``times / slot + 1`` has the mean
+  :attr:`SwapPolicyResult.mean_time` (two nodes: ``times / slot``).
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor
+
+import networkx as nx
+import numpy as np
+
+from .channels import transfer_eta, wht
+from .deliveries import NetworkSimulation, RequestDeliveries
+from .errors import NetworkError
+from .links import FIBRE_LIGHT_SPEED_KM_S
+from .network import path_parameters, select_path
+from .policies import Cutoff, Purification, Swapping
+from .results import content_hash
+from .swap_policies import SwapPolicyResult, fixed_rule, swap_runs
+
+__all__: list[str] = []
+
+#: Most slots one delivery may take before the run is given up (a policy that almost never delivers).
+MAX_SLOTS_PER_DELIVERY = 10**6
+
+
+def _signal_times(G: nx.Graph, path: tuple) -> np.ndarray:
+    """Signal time (s) from the path's first node to each node, along the path."""
+    out = [0.0]
+    for u, v in zip(path[:-1], path[1:]):
+        channel = getattr(G.edges[u, v].get("link"), "channel", None)
+        out.append(out[-1] + G.edges[u, v]["length"] / float(getattr(channel, "speed_km_s", FIBRE_LIGHT_SPEED_KM_S)))
+    return np.array(out)
+
+
+class _Path:
+    """The path's physics in slot units: success probabilities, fresh states, memory rates per slot, delays."""
+
+    def __init__(self, G: nx.Graph, path: tuple, policy: SwapPolicyResult, rule: str, classical_delay: bool):
+        par = path_parameters(G, list(path))
+        self.n = len(path)
+        self.slot = float(par["time_step"])
+        self.p_gen = par["p_gen"]
+        self.fresh = wht(par["link_state"])  # links are kept as their Walsh-Hadamard components
+        self.rates = par["memory"]  # per slot, one row per node
+        x = _signal_times(G, path) if classical_delay else np.zeros(self.n)
+        self.signal = np.abs(x[:, None] - x[None, :])  # seconds between any two nodes
+        self.lag = np.ceil(self.signal.max(axis=1) / self.slot - 1e-12).astype(int)  # slots until a node knows all
+        self.rule = rule
+        self.decide = (lambda key: policy.policy.get(key, ())) if rule == "optimal" else fixed_rule(rule, self.n)
+        self.p_swap = policy.p_swap
+        self.summed = policy.age_limit is not None
+        self.limit = policy.age_limit if self.summed else policy.cutoff
+
+    def decay(self, node: int, slots: float) -> np.ndarray:
+        """Pauli-transfer factors ``[1, ηx, ηz, ηy]`` of a qubit waiting ``slots`` in ``node``'s memory: the
+        factors of the Walsh-Hadamard components of a Bell-diagonal state (:func:`qnet.idle`'s closed form)."""
+        eta = transfer_eta(self.rates[node], slots)
+        return np.array([1.0, eta[0], eta[2], eta[1]])
+
+    def stored(self, link: list, now: int) -> np.ndarray:
+        """A link's Walsh-Hadamard components at slot time ``now``: its recorded ones after the wait in both end
+        memories."""
+        dt = float(now - link[5])
+        return link[3] * self.decay(link[0], dt) * self.decay(link[1], dt)
+
+
+def _bell(components: np.ndarray) -> np.ndarray:
+    """Bell-diagonal coefficients from Walsh-Hadamard components (rounding below zero clipped)."""
+    state = np.maximum(0.25 * wht(components), 0.0)
+    return state / state.sum()
+
+
+def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tuple[float, np.ndarray]:
+    """Run from an empty path until a pair is delivered: (seconds until both ends know it, its state)."""
+    n = P.n
+    links: dict[int, list] = {}  # by first node: [first, last, age, state, id, time of state (slots)]
+    busy_until = np.zeros((n, 2), dtype=np.int64)  # slot from which a memory (left 0, right 1) is free again
+    history: list[dict] = []  # per slot: {node: (left id, right id)} of swappable nodes, and the table's key
+    next_id = 0
+    for k in range(1, MAX_SLOTS_PER_DELIVERY + 1):
+        ordered = sorted(links.values(), key=lambda link: link[0])
+        ends = {link[1]: link for link in ordered}
+        held = {link[0]: (ends[link[0]][4], link[4]) for link in ordered if link[0] in ends}
+        history.append({"held": held, "key": tuple((link[0], link[1], link[2]) for link in ordered)})
+        # (1) swaps: node i acts on the state it knows, of slot k - lag[i], if it still holds those two links;
+        # swap-asap needs only the node's own memories
+        swapping = set(held) if P.rule == "swap_asap" else set()
+        for i, now in held.items() if P.rule != "swap_asap" else ():
+            seen = k - P.lag[i]
+            if seen >= 1 and history[seen - 1]["held"].get(i) == now and i in P.decide(history[seen - 1]["key"]):
+                swapping.add(i)
+        links = {}
+        for run in swap_runs(ordered, swapping):
+            if len(run) == 1:
+                links[run[0][0]] = run[0]
+                continue
+            a, b = run[0][0], run[-1][1]
+            inner = [link[0] for link in run[1:]]
+            ok = all(rng.random() < P.p_swap for _ in inner)
+            age = sum(link[2] for link in run) if P.summed else max(link[2] for link in run)
+            if not ok or (P.limit is not None and age > P.limit):
+                stats[2 if not ok else 3] += 1
+                for end, side in ((a, 1), (b, 0)):  # the run's ends learn of it from the farthest swap
+                    busy_until[end, side] = k + math.ceil(max(P.signal[s, end] for s in inner) / P.slot - 1e-12)
+                continue
+            now = k - 1  # the slot's start, in slots
+            state = P.stored(run[0], now)
+            for link in run[1:]:  # an ideal swap multiplies the components
+                state = state * P.stored(link, now)
+            if a == 0 and b == n - 1:
+                wait_a = max(P.signal[s, a] for s in inner)
+                wait_b = max(P.signal[s, b] for s in inner)
+                state = state * P.decay(a, wait_a / P.slot) * P.decay(b, wait_b / P.slot)
+                return now * P.slot + max(wait_a, wait_b), _bell(state)
+            links[a] = [a, b, age, state, next_id, now]
+            next_id += 1
+        # (2) cut-offs, (3) ageing (decoherence is applied when a link is used: P.stored)
+        for a in list(links):
+            link = links[a]
+            if P.limit is not None and link[2] >= P.limit:
+                stats[3] += 1
+                del links[a]
+                continue
+            link[2] = 0 if P.limit is None else link[2] + 1
+        # (4) generation where both facing memories are free (and not waiting for news of a failure)
+        right = set(links)
+        left = {link[1] for link in links.values()}
+        for i in range(n - 1):
+            if i in right or i + 1 in left or busy_until[i, 1] > k or busy_until[i + 1, 0] > k:
+                continue
+            stats[1] += 1
+            if rng.random() < P.p_gen[i]:  # emitted at the slot's start, known at its end
+                if n == 2:
+                    return k * P.slot, _bell(P.fresh[0] * P.decay(0, 1.0) * P.decay(1, 1.0))
+                links[i] = [i, i + 1, 0, P.fresh[i], next_id, k - 1]
+                next_id += 1
+        stats[0] += 1
+        for link in links.values():
+            stats[4 + link[0]] += 1
+            stats[4 + link[1]] += 1
+    raise NetworkError(f"no delivery within MAX_SLOTS_PER_DELIVERY = {MAX_SLOTS_PER_DELIVERY} slots: the policy "
+                       f"(almost) never delivers on this path")
+
+
+def _trajectory(P: _Path, n: int, seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    stats = np.zeros(4 + P.n, dtype=np.int64)  # slots, attempts, failed runs, discarded links; memory-slots per node
+    times = np.empty(n)
+    states = np.empty((n, 4))
+    for j in range(n):
+        times[j], states[j] = _deliver_once(P, rng, stats)
+    return times, states, stats
+
+
+def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Purification,
+               cutoff: Cutoff | None, *, n_deliveries: int, seed: int, classical_delay: bool, trajectories: int,
+               executor: Executor | None) -> NetworkSimulation:
+    """:func:`qnet.simulate_network` with ``Swapping.by_policy`` (its other arguments validated by it; engine
+    tier)."""
+    if len(requests) != 1 or requests[0].in_flight != 1:
+        raise ValueError(f"a swap policy serves one request with in_flight=1 (the slot model's chain), got "
+                         f"{len(requests)} request(s)" + (f" with in_flight={requests[0].in_flight}"
+                                                          if len(requests) == 1 else ""))
+    if purification.rounds or cutoff is not None:
+        raise ValueError("a swap policy carries its own cut-off and has no purification: give purification=None and "
+                         "cutoff=None with Swapping.by_policy")
+    request, policy = requests[0], swapping.policy
+    path = request.path if request.path is not None else select_path(G, request.source, request.target,
+                                                                     request.criterion).path
+    path = tuple(path)
+    if len(path) != policy.n_nodes:
+        raise NetworkError(f"the swap policy was solved for {policy.n_nodes} nodes, but the path {list(path)!r} from "
+                           f"{request.source!r} to {request.target!r} has {len(path)}")
+    for i, node in enumerate(path):
+        need = 1 if i in (0, len(path) - 1) else 2
+        if G.nodes[node].get("n_memories", 2) < need:
+            raise NetworkError(f"node {node!r} needs {need} memories for the slot model (one per side), has "
+                               f"{G.nodes[node].get('n_memories', 2)}")
+    P = _Path(G, path, policy, swapping.rule, classical_delay)
+    shares = np.full(trajectories, n_deliveries // trajectories)
+    shares[: n_deliveries % trajectories] += 1
+    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(trajectories)]
+    jobs = [(P, int(k), s) for k, s in zip(shares, seeds)]
+    runs = list(executor.map(_trajectory, *zip(*jobs))) if executor is not None else [_trajectory(*j) for j in jobs]
+    times = np.concatenate([r[0] for r in runs])
+    states = np.concatenate([r[1] for r in runs])
+    stats = sum(r[2] for r in runs)
+    total = float(times.sum())
+    deliveries = RequestDeliveries(request.source, request.target, path, times, np.cumsum(times), states,
+                                   int(stats[1]), int(stats[2]), int(stats[3]), total)
+    problem = content_hash("swap_policy", swapping.rule, P.slot, P.p_gen, P.fresh, P.rates, P.signal, P.p_swap,
+                           P.limit, P.summed, sorted((repr(k), v) for k, v in policy.policy.items()))
+    capacity = np.array([1] + [2] * (len(path) - 2) + [1]) * max(int(stats[0]), 1)
+    used = {node: float(stats[4 + i] / capacity[i]) for i, node in enumerate(path)}
+    utilisation = {node: used.get(node, 0.0) for node in G.nodes}
+    return NetworkSimulation((deliveries,), int(stats[0]), total, utilisation, bool(classical_delay), tuple(seeds),
+                             problem)
