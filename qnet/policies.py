@@ -24,6 +24,10 @@ MAX_IN_FLIGHT = 1024
 
 
 # ---------------------------------------------------------------- policies
+#: What a node following a swap policy decides on (:meth:`Swapping.by_policy`).
+KNOWLEDGE: tuple[str, ...] = ("latest", "snapshot")
+
+
 @dataclass(frozen=True)
 class Swapping:
     """Swap policy: ``Swapping.asap()`` (nested levels, every swap as soon as its node knows both inputs),
@@ -35,7 +39,7 @@ class Swapping:
     --------
     >>> import qnet
     >>> qnet.Swapping.asap()
-    Swapping(schedule=None, policy=None, rule='optimal')
+    Swapping(schedule=None, policy=None, rule='optimal', knowledge='latest')
     >>> qnet.Swapping.by_schedule(qnet.Schedule(["s0", "s2", "s1"], n_nodes=5)).schedule.tokens
     ('s0', 's2', 's1')
     >>> qnet.Swapping(qnet.Schedule.from_levels(("distill", "swap"))).schedule.n_segments
@@ -45,6 +49,7 @@ class Swapping:
     schedule: Schedule | None = None
     policy: SwapPolicyResult | None = None
     rule: str = "optimal"
+    knowledge: str = "latest"
 
     def __post_init__(self) -> None:
         if self.schedule is not None and not isinstance(self.schedule, Schedule):
@@ -56,6 +61,7 @@ class Swapping:
         if self.policy is not None and self.schedule is not None:
             raise TypeError("give a schedule or a swap policy, not both")
         _v.option(self.rule, "rule", ("optimal",) + SWAP_POLICIES)
+        _v.option(self.knowledge, "knowledge", KNOWLEDGE)
 
     @classmethod
     def asap(cls) -> "Swapping":
@@ -63,10 +69,12 @@ class Swapping:
         return cls(None)
 
     @classmethod
-    def by_policy(cls, result: SwapPolicyResult, rule: str = "optimal") -> "Swapping":
+    def by_policy(cls, result: SwapPolicyResult, rule: str = "optimal", knowledge: str = "latest") -> "Swapping":
         """Follow ``result``'s optimal decision table (:func:`qnet.optimal_swap_policy`), or one of its fixed rules
-        (``"swap_asap"``, ``"nested"``), slot by slot on the request's path, with ``result``'s cut-off."""
-        return cls(None, result, rule)
+        (``"swap_asap"``, ``"nested"``), slot by slot on the request's path, with ``result``'s cut-off. Each node
+        decides on everything it has heard (``knowledge="latest"``) or on the last whole state that has reached
+        it (``"snapshot"``); :mod:`qnet.swap_control`."""
+        return cls(None, result, rule, knowledge)
 
     @classmethod
     def by_schedule(cls, schedule: Any) -> "Swapping":

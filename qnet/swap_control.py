@@ -10,11 +10,16 @@ slot model (physics.md §12), with the network's physics and its classical delay
   both ends when the slot ends; it decoheres from its emission (the slot's start) in its end nodes' Pauli
   memories.
 * **Decisions on delayed knowledge.** The table maps a global state (every link and its age) to the nodes
-  that swap. A node learns the global state at a slot boundary only when the farthest node's report has
-  reached it: ``delta_i`` slots later (its largest signal time along the path, rounded up to whole slots).
-  At slot ``k`` node ``i`` swaps when the table says so for the state of slot ``k - delta_i``, and only if it
-  still holds the two links it held then. Swaps are ideal Bell measurements, each succeeding with the table's
-  ``p_swap``; a run of adjacent swaps succeeds only if all do (the slot model's rule).
+  that swap; decisions are taken at slot boundaries, and news travels along the path at the signal speed
+  (rounded up to whole slots). With ``knowledge="latest"`` (the default) node ``i`` looks the table up for
+  everything it has heard: a link is in its view once its herald (from the nearer end) or the news of the
+  swaps that made it (from the farthest) has reached ``i``, until the news of the swap that consumed it does;
+  ages are counted on without news, and links beyond the cut-off dropped. A view that is not a state of the
+  table (links in transit overlap) falls back to swap-asap on the view. With ``knowledge="snapshot"`` node
+  ``i`` waits for the whole state of a slot (``lag_i`` slots: its largest signal time) and acts on it only if
+  it still holds the two links it held then. Swap-asap needs only the node's own memories. Swaps are ideal
+  Bell measurements, each succeeding with the table's ``p_swap``; a run of adjacent swaps succeeds only if all
+  do (the slot model's rule).
 * **Messages.** A swapping node frees its memories at once. The end nodes of a failed run learn of it after
   the signal time from the farthest swapping node, and their memories stay busy until then. A delivered pair
   is known when the last swap outcome reaches both end nodes; it decoheres meanwhile.
@@ -28,7 +33,6 @@ slot model (physics.md §12), with the network's physics and its classical delay
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import Executor
 
 import networkx as nx
@@ -45,8 +49,9 @@ from .swap_policies import SwapPolicyResult, fixed_rule, swap_runs
 
 __all__: list[str] = []
 
-#: Most slots one delivery may take before the run is given up (a policy that almost never delivers).
-MAX_SLOTS_PER_DELIVERY = 10**6
+#: Most slots one delivery may take before the run is given up (a policy that almost never delivers); below it,
+#: 1000 times the slot model's expected time of the rule (at least 10^4).
+MAX_SLOTS_PER_DELIVERY = 10**7
 
 
 def _signal_times(G: nx.Graph, path: tuple) -> np.ndarray:
@@ -61,7 +66,8 @@ def _signal_times(G: nx.Graph, path: tuple) -> np.ndarray:
 class _Path:
     """The path's physics in slot units: success probabilities, fresh states, memory rates per slot, delays."""
 
-    def __init__(self, G: nx.Graph, path: tuple, policy: SwapPolicyResult, rule: str, classical_delay: bool):
+    def __init__(self, G: nx.Graph, path: tuple, policy: SwapPolicyResult, rule: str, knowledge: str,
+                 classical_delay: bool):
         par = path_parameters(G, list(path))
         self.n = len(path)
         self.slot = float(par["time_step"])
@@ -70,9 +76,13 @@ class _Path:
         self.rates = par["memory"]  # per slot, one row per node
         x = _signal_times(G, path) if classical_delay else np.zeros(self.n)
         self.signal = np.abs(x[:, None] - x[None, :])  # seconds between any two nodes
-        self.lag = np.ceil(self.signal.max(axis=1) / self.slot - 1e-12).astype(int)  # slots until a node knows all
-        self.rule = rule
+        self.lags = np.ceil(self.signal / self.slot - 1e-12).astype(np.int64)  # whole slots between two nodes
+        self.lag = self.lags.max(axis=1)  # slots until a node has heard from every node
+        self.rule, self.knowledge = rule, knowledge
+        self.table = policy.policy
         self.decide = (lambda key: policy.policy.get(key, ())) if rule == "optimal" else fixed_rule(rule, self.n)
+        expected = policy.mean_time if rule == "optimal" else policy.mean_time_of(rule)
+        self.max_slots = int(min(MAX_SLOTS_PER_DELIVERY, max(10**4, 1000 * expected)))
         self.p_swap = policy.p_swap
         self.summed = policy.age_limit is not None
         self.limit = policy.age_limit if self.summed else policy.cutoff
@@ -96,25 +106,96 @@ def _bell(components: np.ndarray) -> np.ndarray:
     return state / state.sum()
 
 
+class _Snapshots:
+    """``knowledge="snapshot"``: node ``i`` acts on the whole state of slot ``k - lag[i]`` (once the farthest
+    node's report has arrived), and only if it still holds the two links it held then."""
+
+    def __init__(self, P: _Path):
+        self.P = P
+        self.history: list[tuple[dict, tuple]] = []
+
+    def decide(self, k: int, held: dict, ordered: list) -> set:
+        P = self.P
+        self.history.append((held, tuple((link[0], link[1], link[2]) for link in ordered)))
+        out = set()
+        for i, now in held.items():
+            seen = k - P.lag[i]
+            if seen >= 1 and self.history[seen - 1][0].get(i) == now and i in P.decide(self.history[seen - 1][1]):
+                out.add(i)
+        return out
+
+    def made(self, link: list, k: int, sources: tuple, merged: bool) -> None:
+        pass
+
+    def consumed(self, link: list, k: int, by: list) -> None:
+        pass
+
+
+class _Latest:
+    """``knowledge="latest"``: node ``i`` acts on everything it has heard by slot ``k``. A link is in its view from
+    the moment its herald (the nearer end) or the news of the swaps that made it (the farthest of them) reaches
+    ``i``, until the news of the swap that consumed it does; ages are counted on (and links beyond the cut-off
+    dropped) without news. A view that is not a state of the table (links in transit overlap) falls back to
+    swap-asap on the view."""
+
+    def __init__(self, P: _Path):
+        self.P = P
+        self.records: dict[int, list] = {}  # id -> [first, last, first slot present, age then, known at, gone at]
+
+    def made(self, link: list, k: int, sources: tuple, merged: bool) -> None:
+        lags = self.P.lags[:, list(sources)]
+        # a merged link is known when the farthest swap's news arrives; an elementary one with the nearer herald
+        known = k + lags.max(axis=1) if merged else k + 1 + lags.min(axis=1)
+        self.records[link[4]] = [link[0], link[1], k + 1, link[2] + (1 if merged and self.P.limit else 0),
+                                 np.maximum(known, k + 1), None]
+
+    def consumed(self, link: list, k: int, by: list) -> None:
+        rec = self.records.get(link[4])
+        if rec is not None:
+            rec[5] = k + self.P.lags[:, by].min(axis=1)
+
+    def view(self, i: int, k: int) -> tuple:
+        limit = self.P.limit
+        out = []
+        for a, b, first, age, known, gone in self.records.values():
+            now = 0 if limit is None else age + k - first
+            if known[i] <= k and (gone is None or gone[i] > k) and (limit is None or now <= limit):
+                out.append((a, b, now))
+        return tuple(sorted(out))
+
+    def decide(self, k: int, held: dict, ordered: list) -> set:
+        P = self.P
+        limit = P.limit
+        for key in [key for key, rec in self.records.items()  # forget what every node knows to be gone
+                    if (rec[5] is not None and rec[5].max() <= k) or (limit is not None and rec[3] + k - rec[2] > limit)]:
+            del self.records[key]
+        out = set()
+        for i in held:
+            view = self.view(i, k)
+            known = P.rule != "optimal" or view in P.table
+            if i in (P.decide(view) if known else _swappable_nodes(view)):
+                out.add(i)
+        return out
+
+
+def _swappable_nodes(view: tuple) -> set:
+    ends = {b for _, b, _ in view}
+    return {a for a, _, _ in view if a in ends}
+
+
 def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tuple[float, np.ndarray]:
     """Run from an empty path until a pair is delivered: (seconds until both ends know it, its state)."""
     n = P.n
     links: dict[int, list] = {}  # by first node: [first, last, age, state, id, time of state (slots)]
     busy_until = np.zeros((n, 2), dtype=np.int64)  # slot from which a memory (left 0, right 1) is free again
-    history: list[dict] = []  # per slot: {node: (left id, right id)} of swappable nodes, and the table's key
+    knowing = _Latest(P) if P.knowledge == "latest" else _Snapshots(P)
     next_id = 0
-    for k in range(1, MAX_SLOTS_PER_DELIVERY + 1):
+    for k in range(1, P.max_slots + 1):
         ordered = sorted(links.values(), key=lambda link: link[0])
         ends = {link[1]: link for link in ordered}
         held = {link[0]: (ends[link[0]][4], link[4]) for link in ordered if link[0] in ends}
-        history.append({"held": held, "key": tuple((link[0], link[1], link[2]) for link in ordered)})
-        # (1) swaps: node i acts on the state it knows, of slot k - lag[i], if it still holds those two links;
-        # swap-asap needs only the node's own memories
-        swapping = set(held) if P.rule == "swap_asap" else set()
-        for i, now in held.items() if P.rule != "swap_asap" else ():
-            seen = k - P.lag[i]
-            if seen >= 1 and history[seen - 1]["held"].get(i) == now and i in P.decide(history[seen - 1]["key"]):
-                swapping.add(i)
+        # (1) swaps decided on what each node knows; swap-asap needs only the node's own memories
+        swapping = set(held) if P.rule == "swap_asap" else knowing.decide(k, held, ordered)
         links = {}
         for run in swap_runs(ordered, swapping):
             if len(run) == 1:
@@ -122,12 +203,14 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
                 continue
             a, b = run[0][0], run[-1][1]
             inner = [link[0] for link in run[1:]]
+            for link in run:
+                knowing.consumed(link, k, [x for x in (link[0], link[1]) if x in inner])
             ok = all(rng.random() < P.p_swap for _ in inner)
             age = sum(link[2] for link in run) if P.summed else max(link[2] for link in run)
             if not ok or (P.limit is not None and age > P.limit):
                 stats[2 if not ok else 3] += 1
                 for end, side in ((a, 1), (b, 0)):  # the run's ends learn of it from the farthest swap
-                    busy_until[end, side] = k + math.ceil(max(P.signal[s, end] for s in inner) / P.slot - 1e-12)
+                    busy_until[end, side] = k + P.lags[end, inner].max()
                 continue
             now = k - 1  # the slot's start, in slots
             state = P.stored(run[0], now)
@@ -139,6 +222,7 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
                 state = state * P.decay(a, wait_a / P.slot) * P.decay(b, wait_b / P.slot)
                 return now * P.slot + max(wait_a, wait_b), _bell(state)
             links[a] = [a, b, age, state, next_id, now]
+            knowing.made(links[a], k, tuple(inner), True)
             next_id += 1
         # (2) cut-offs, (3) ageing (decoherence is applied when a link is used: P.stored)
         for a in list(links):
@@ -159,13 +243,14 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
                 if n == 2:
                     return k * P.slot, _bell(P.fresh[0] * P.decay(0, 1.0) * P.decay(1, 1.0))
                 links[i] = [i, i + 1, 0, P.fresh[i], next_id, k - 1]
+                knowing.made(links[i], k, (i, i + 1), False)
                 next_id += 1
         stats[0] += 1
         for link in links.values():
             stats[4 + link[0]] += 1
             stats[4 + link[1]] += 1
-    raise NetworkError(f"no delivery within MAX_SLOTS_PER_DELIVERY = {MAX_SLOTS_PER_DELIVERY} slots: the policy "
-                       f"(almost) never delivers on this path")
+    raise NetworkError(f"no delivery within {P.max_slots} slots, 1000 times the slot model's expected time: rule "
+                       f"{P.rule!r} (almost) never delivers on this path with these delays")
 
 
 def _trajectory(P: _Path, n: int, seed: int) -> tuple:
@@ -202,7 +287,13 @@ def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Pu
         if G.nodes[node].get("n_memories", 2) < need:
             raise NetworkError(f"node {node!r} needs {need} memories for the slot model (one per side), has "
                                f"{G.nodes[node].get('n_memories', 2)}")
-    P = _Path(G, path, policy, swapping.rule, classical_delay)
+    P = _Path(G, path, policy, swapping.rule, swapping.knowledge, classical_delay)
+    late = [i for i in range(1, len(path) - 1) if P.limit is not None and P.lag[i] > P.limit]
+    if swapping.rule != "swap_asap" and swapping.knowledge == "snapshot" and late:
+        i = late[0]
+        raise NetworkError(f"rule {swapping.rule!r} can never swap at node {path[i]!r}: it learns the chain's state "
+                           f"{P.lag[i]} slots late, but links are discarded after {P.limit} slots; a longer cut-off, "
+                           f"shorter signal times or swap-asap (local knowledge) can deliver")
     shares = np.full(trajectories, n_deliveries // trajectories)
     shares[: n_deliveries % trajectories] += 1
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(trajectories)]
@@ -214,7 +305,7 @@ def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Pu
     total = float(times.sum())
     deliveries = RequestDeliveries(request.source, request.target, path, times, np.cumsum(times), states,
                                    int(stats[1]), int(stats[2]), int(stats[3]), total)
-    problem = content_hash("swap_policy", swapping.rule, P.slot, P.p_gen, P.fresh, P.rates, P.signal, P.p_swap,
+    problem = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates, P.signal, P.p_swap,
                            P.limit, P.summed, sorted((repr(k), v) for k, v in policy.policy.items()))
     capacity = np.array([1] + [2] * (len(path) - 2) + [1]) * max(int(stats[0]), 1)
     used = {node: float(stats[4 + i] / capacity[i]) for i, node in enumerate(path)}

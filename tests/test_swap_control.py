@@ -39,20 +39,21 @@ def test_two_nodes_count_the_generation_slot():
     assert abs(t.mean() - r.mean_time) < 4.5 * t.std(ddof=1) / math.sqrt(t.size)
 
 
-@pytest.mark.parametrize("delay", [False, True])
-def test_deterministic_links_give_the_closed_form_time_and_state(delay):
-    """p_gen = p_swap = 1 on three nodes: both links are made in slot 1; the middle node swaps once it knows the
-    state of slot 2 (its lag: the farther neighbour's signal time in whole slots); each end learns the outcome
-    one segment's signal time later. The state is qnet.swap of the two links after their waits, each end then
-    waiting for the message (qnet.idle)."""
+@pytest.mark.parametrize("delay,knowledge", [(False, "latest"), (True, "latest"), (True, "snapshot")])
+def test_deterministic_links_give_the_closed_form_time_and_state(delay, knowledge):
+    """p_gen = p_swap = 1 on three nodes: both links are made in slot 1 and heralded at its end. The middle node
+    knows its own links at once ("latest"), or waits for the whole state of slot 2 to reach it ("snapshot": its
+    lag, the farther neighbour's signal time in whole slots); each end learns the outcome one segment's signal
+    time later. The state is qnet.swap of the two links after their waits, each end then waiting for the message
+    (qnet.idle)."""
     lengths = [12.0, 31.0]
     G = qnet.chain_network(lengths, p_gen=1.0, fidelity=0.97, memory=(0.3, 0.5, 4.0), time_step=SLOT)
     G.nodes[1]["memory"] = (1.0, 0.2, 9.0)
     r = qnet.optimal_swap_policy(3, 1.0, 1.0, None)
     res = qnet.simulate_network(G, [(0, 2)], n_deliveries=3, seed=1, classical_delay=delay,
-                                swapping=qnet.Swapping.by_policy(r))
+                                swapping=qnet.Swapping.by_policy(r, knowledge=knowledge))
     signal = [x / 2e5 for x in lengths] if delay else [0.0, 0.0]
-    lag = math.ceil(max(signal) / SLOT)
+    lag = math.ceil(max(signal) / SLOT) if knowledge == "snapshot" else 0
     swap_at = (1 + lag) * SLOT  # slot 2 + lag starts then
     fresh = qnet.werner(0.97)
     mem = [qnet.PauliMemory(0.3, 0.5, 4.0), qnet.PauliMemory(1.0, 0.2, 9.0), qnet.PauliMemory(0.3, 0.5, 4.0)]
@@ -64,20 +65,23 @@ def test_deterministic_links_give_the_closed_form_time_and_state(delay):
     assert np.allclose(d.states, out, rtol=0, atol=1e-12)
 
 
-def test_with_delays_global_decisions_wait_and_swap_asap_does_not():
-    """Swap-asap needs only a node's own memories; the optimal and nested rules need the whole chain's state,
-    which reaches a node only after the farthest node's signal time."""
-    r = qnet.optimal_swap_policy(4, 0.5, 0.8, 3)
-    G = chain(4, 0.5, length=20.0)  # 100 us per segment: the middle nodes' lag is 2 slots
+def test_with_delays_decisions_on_old_news_cost_time():
+    """Swap-asap needs only a node's own memories; the optimal rule needs the chain's state. Deciding on the last
+    whole state that has reached a node ("snapshot") waits for it; deciding on everything heard so far ("latest")
+    waits less. Without delays both are the slot model (same numbers)."""
+    r = qnet.optimal_swap_policy(4, 0.5, 0.8, 5)
+    G = chain(4, 0.5, length=20.0)  # 100 us per segment: the middle nodes hear from every node 2 slots late
     out = {}
-    for rule in ("optimal", "swap_asap"):
+    for rule, knowledge in (("optimal", "latest"), ("optimal", "snapshot"), ("swap_asap", "latest")):
         for delay in (False, True):
             res = qnet.simulate_network(G, [(0, 3)], n_deliveries=1500, seed=5, classical_delay=delay,
-                                        swapping=qnet.Swapping.by_policy(r, rule))
-            out[rule, delay] = res.requests[0].mean_time / SLOT
-    assert out["optimal", True] > out["optimal", False] + 2.0
-    assert out["swap_asap", True] < out["optimal", True]
-    assert out["swap_asap", True] - out["swap_asap", False] < out["optimal", True] - out["optimal", False]
+                                        swapping=qnet.Swapping.by_policy(r, rule, knowledge))
+            out[rule, knowledge, delay] = res.requests[0].times / SLOT
+    assert np.array_equal(out["optimal", "latest", False], out["optimal", "snapshot", False])
+    mean = {key: t.mean() for key, t in out.items()}
+    assert mean["optimal", "snapshot", True] > mean["optimal", "latest", True] + 2.0
+    assert mean["optimal", "latest", True] > mean["optimal", "latest", False] + 1.0
+    assert mean["swap_asap", "latest", True] < mean["optimal", "snapshot", True]
 
 
 def test_a_fidelity_aware_table_delivers_its_minimum_fidelity():
@@ -106,8 +110,13 @@ def test_bad_uses_are_refused():
         qnet.simulate_network(G, [(0, 3)], n_deliveries=5, swapping=by, cutoff=qnet.Cutoff.memory_time(1e-3))
     with pytest.raises(ValueError, match="rule"):
         qnet.Swapping.by_policy(r, "greedy")
+    with pytest.raises(ValueError, match="knowledge"):
+        qnet.Swapping.by_policy(r, knowledge="oracle")
     with pytest.raises(TypeError, match="optimal_swap_policy"):
         qnet.Swapping(policy={"a": 1})
+    with pytest.raises(qnet.NetworkError, match="can never swap at node 1: it learns the chain's state 4 slots late"):
+        qnet.simulate_network(chain(4, 0.5, length=40.0), [(0, 3)], n_deliveries=5,  # 2 slots a segment
+                              swapping=qnet.Swapping.by_policy(r, knowledge="snapshot"))
     with pytest.raises(qnet.NetworkError, match="needs 2 memories"):
         qnet.simulate_network(chain(4, 0.5, n_memories=1), [(0, 3)], n_deliveries=5, swapping=by)
 
