@@ -78,6 +78,8 @@ class _Path:
         self.signal = np.abs(x[:, None] - x[None, :])  # seconds between any two nodes
         self.lags = np.ceil(self.signal / self.slot - 1e-12).astype(np.int64)  # whole slots between two nodes
         self.lag = self.lags.max(axis=1)  # slots until a node has heard from every node
+        self.lag_rows = self.lags.tolist()
+        self._decay: dict = {}
         self.rule, self.knowledge = rule, knowledge
         self.table = policy.policy
         self.decide = (lambda key: policy.policy.get(key, ())) if rule == "optimal" else fixed_rule(rule, self.n)
@@ -89,9 +91,13 @@ class _Path:
 
     def decay(self, node: int, slots: float) -> np.ndarray:
         """Pauli-transfer factors ``[1, ηx, ηz, ηy]`` of a qubit waiting ``slots`` in ``node``'s memory: the
-        factors of the Walsh-Hadamard components of a Bell-diagonal state (:func:`qnet.idle`'s closed form)."""
-        eta = transfer_eta(self.rates[node], slots)
-        return np.array([1.0, eta[0], eta[2], eta[1]])
+        factors of the Walsh-Hadamard components of a Bell-diagonal state (:func:`qnet.idle`'s closed form;
+        memoised, waits are mostly whole slots)."""
+        key = (node, slots)
+        if key not in self._decay:
+            eta = transfer_eta(self.rates[node], slots)
+            self._decay[key] = np.array([1.0, eta[0], eta[2], eta[1]])
+        return self._decay[key]
 
     def stored(self, link: list, now: int) -> np.ndarray:
         """A link's Walsh-Hadamard components at slot time ``now``: its recorded ones after the wait in both end
@@ -143,16 +149,18 @@ class _Latest:
         self.records: dict[int, list] = {}  # id -> [first, last, first slot present, age then, known at, gone at]
 
     def made(self, link: list, k: int, sources: tuple, merged: bool) -> None:
-        lags = self.P.lags[:, list(sources)]
         # a merged link is known when the farthest swap's news arrives; an elementary one with the nearer herald
-        known = k + lags.max(axis=1) if merged else k + 1 + lags.min(axis=1)
-        self.records[link[4]] = [link[0], link[1], k + 1, link[2] + (1 if merged and self.P.limit else 0),
-                                 np.maximum(known, k + 1), None]
+        if merged:
+            known = [max(k + 1, k + max(row[s] for s in sources)) for row in self.P.lag_rows]
+        else:
+            known = [k + 1 + min(row[s] for s in sources) for row in self.P.lag_rows]
+        self.records[link[4]] = [link[0], link[1], k + 1, link[2] + (1 if merged and self.P.limit else 0), known,
+                                 None]
 
     def consumed(self, link: list, k: int, by: list) -> None:
         rec = self.records.get(link[4])
         if rec is not None:
-            rec[5] = k + self.P.lags[:, by].min(axis=1)
+            rec[5] = [k + min(row[s] for s in by) for row in self.P.lag_rows]
 
     def view(self, i: int, k: int) -> tuple:
         limit = self.P.limit
@@ -167,7 +175,7 @@ class _Latest:
         P = self.P
         limit = P.limit
         for key in [key for key, rec in self.records.items()  # forget what every node knows to be gone
-                    if (rec[5] is not None and rec[5].max() <= k) or (limit is not None and rec[3] + k - rec[2] > limit)]:
+                    if (rec[5] is not None and max(rec[5]) <= k) or (limit is not None and rec[3] + k - rec[2] > limit)]:
             del self.records[key]
         out = set()
         for i in held:
@@ -210,7 +218,7 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
             if not ok or (P.limit is not None and age > P.limit):
                 stats[2 if not ok else 3] += 1
                 for end, side in ((a, 1), (b, 0)):  # the run's ends learn of it from the farthest swap
-                    busy_until[end, side] = k + P.lags[end, inner].max()
+                    busy_until[end, side] = k + max(P.lag_rows[end][s] for s in inner)
                 continue
             now = k - 1  # the slot's start, in slots
             state = P.stored(run[0], now)

@@ -210,3 +210,68 @@ def assert_figures(out, study) -> None:
     for stem in study.FIGURES:
         for ext in ("png", "pdf"):
             assert (out / f"{stem}.{ext}").stat().st_size > 1000, f"{stem}.{ext} missing or empty"
+
+
+def slot_model_by_value_iteration(n, p_gen, p_swap, cutoff, sweeps=20000, tol=1e-13):
+    """Expected delivery times (slots) of the slot model (physics.md §12) from the empty chain, optimal and
+    swap-asap, by value iteration over every outcome enumerated from the definition: an independent path to
+    qnet.optimal_swap_policy (no shared code, a different algorithm). Returns (optimal, swap_asap)."""
+
+    def swappable(state):
+        ends = {b for _, b, _ in state}
+        return [a for a, _, _ in state if a in ends]
+
+    def step(state, action):
+        """[(probability, next state or None for delivered)] of one slot."""
+        out = []
+        for fate in itertools.product((True, False), repeat=len(action)):
+            p = np.prod([p_swap if ok else 1 - p_swap for ok in fate])
+            if p == 0:
+                continue
+            links = [[a, b, age, True] for a, b, age in state]
+            for x, ok in zip(sorted(action), fate):  # swap node by node; a link made by a failed swap is lost
+                left = next(link for link in links if link[1] == x)
+                right = next(link for link in links if link[0] == x)
+                links.remove(left)
+                links.remove(right)
+                links.append([left[0], right[1], max(left[2], right[2]), left[3] and right[3] and ok])
+            links = [(a, b, age) for a, b, age, alive in links if alive]
+            if (0, n - 1) in {(a, b) for a, b, _ in links}:
+                out.append((p, None))
+                continue
+            if cutoff is not None:
+                links = [(a, b, age + 1) for a, b, age in links if age < cutoff]
+            starts, ends = {a for a, _, _ in links}, {b for _, b, _ in links}
+            free = [i for i in range(n - 1) if i not in starts and i + 1 not in ends]
+            for made in itertools.product((True, False), repeat=len(free)):
+                q = np.prod([p_gen if m else 1 - p_gen for m in made])
+                if q == 0:
+                    continue
+                new = tuple(sorted(links + [(i, i + 1, 0) for i, m in zip(free, made) if m]))
+                out.append((p * q, None if (0, n - 1) in {(a, b) for a, b, _ in new} else new))
+        return out
+
+    states, frontier, moves, choices = {()}, [()], {}, {}
+    while frontier:
+        s = frontier.pop()
+        choices[s] = [a for r in range(len(swappable(s)) + 1) for a in itertools.combinations(swappable(s), r)]
+        for action in choices[s]:
+            moves[s, action] = step(s, action)
+            for _, nxt in moves[s, action]:
+                if nxt is not None and nxt not in states:
+                    states.add(nxt)
+                    frontier.append(nxt)
+    result = []
+    for optimal in (True, False):
+        V = dict.fromkeys(states, 0.0)
+        for _ in range(sweeps):
+            new = {}
+            for s in states:
+                actions = choices[s] if optimal else [tuple(sorted(swappable(s)))]
+                new[s] = min(1 + sum(p * V[nxt] for p, nxt in moves[s, a] if nxt is not None) for a in actions)
+            done = max(abs(new[s] - V[s]) for s in states) < tol * max(new.values())
+            V = new
+            if done:
+                break
+        result.append(V[()])
+    return tuple(result)

@@ -232,3 +232,35 @@ def test_certified_claims_headline(tmp_path_factory, capsys):
     r = qnet.optimal_purification_time(w, w, qnet.dephasing_rates(1.0), np.linspace(0, 0.5, 11)[:, None],
                                        np.linspace(0.6, 2.0, 8)[None, :])
     assert np.all(r.location == "start")
+
+
+# ---------------------------------------------------------------- swap_policies
+def test_swap_policies_headline(tmp_path_factory, capsys):
+    """Printed: the largest gain of the optimal policy over swap-asap in the grid, the network's mean times without
+    delay next to the exact ones, and with one slot of signal per segment. Recomputed: the exact times by value
+    iteration over the slot model written from its definition (conftest), and the network's numbers with another
+    seed, within their combined 95 % intervals (the printed ones are means of 200 deliveries)."""
+    from conftest import slot_model_by_value_iteration
+    from qnet.studies import swap_policies as study
+
+    lines, res = printed(study, tmp_path_factory, capsys)
+    gain = res["largest_gain"]
+    optimal, asap = slot_model_by_value_iteration(gain["n_nodes"], gain["p_gen"], gain["p_swap"], gain["cutoff"])
+    assert numbers(lines[0])[0] == pytest.approx(100 * (1 - optimal / asap), abs=0.051)
+    assert (gain["optimal"], gain["swap_asap"]) == pytest.approx((optimal, asap), rel=1e-9)
+    case = study.NETWORK_CASE
+    opt_exact, asap_exact = slot_model_by_value_iteration(case["n_nodes"], case["p_gen"], case["p_swap"],
+                                                          study.NETWORK_CUTOFFS[0])
+    net_opt, net_asap, exact_opt, exact_asap = numbers(lines[1].split(":", 1)[1])
+    assert (exact_opt, exact_asap) == pytest.approx((opt_exact, asap_exact), abs=0.0051)
+    r = qnet.optimal_swap_policy(case["n_nodes"], case["p_gen"], case["p_swap"], study.NETWORK_CUTOFFS[0])
+    signal = study.SEGMENT_KM / qnet.FIBRE_LIGHT_SPEED_KM_S
+    G = qnet.chain_network([study.SEGMENT_KM] * (case["n_nodes"] - 1), p_gen=case["p_gen"], fidelity=1.0,
+                           time_step=signal, n_memories=2)
+    for shown, exact in ((net_opt, opt_exact), (net_asap, asap_exact)):
+        assert abs(shown - exact) < 4.5 * 10.0 / math.sqrt(200), (shown, exact)  # sd of the slots is below 10
+    for rule, shown in zip(("optimal", "swap_asap"), numbers(lines[2].split(":", 1)[1])):
+        slots = qnet.simulate_network(G, [(0, case["n_nodes"] - 1)], n_deliveries=800, seed=77,
+                                      swapping=qnet.Swapping.by_policy(r, rule)).requests[0].times / signal + 1
+        se = slots.std(ddof=1) / math.sqrt(slots.size)
+        assert abs(shown - slots.mean()) < 4.5 * se * math.sqrt(1 + slots.size / 200), (rule, shown, slots.mean())

@@ -27,6 +27,8 @@ CASES = [
     ("repeater_chain", ["--p-swap", "0"], "--p-swap"),
     ("certified_claims", ["--k", "2"], "--k"),
     ("certified_claims", ["--t1", "0.5"], "--t1"),
+    ("swap_policies", ["--deliveries", "5"], "--deliveries"),
+    ("swap_policies", ["--seed", "-1"], "--seed"),
 ]
 
 
