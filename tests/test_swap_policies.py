@@ -223,3 +223,15 @@ def test_fidelity_aware_limits_and_errors():
         qnet.optimal_swap_policy(4, 0.4, 0.8, 3, min_fidelity=0.8, link_state=0.95)
     with pytest.raises(ValueError, match="link_state"):
         qnet.optimal_swap_policy(4, 0.4, 0.8, None, min_fidelity=0.8, link_state=[0.5, 0.5])
+
+
+@pytest.mark.parametrize("n,p_gen,p_swap,cutoff", [(3, 0.4, 0.7, 2), (4, 0.5, 0.8, 3), (5, 0.9, 0.5, 2)])
+def test_optimal_and_swap_asap_against_value_iteration_from_the_definition(n, p_gen, p_swap, cutoff):
+    """Value iteration over every outcome, written from the slot model's definition in conftest (no shared code,
+    another algorithm): the optimal and swap-asap expected times to 1e-9."""
+    from conftest import slot_model_by_value_iteration
+
+    optimal, asap = slot_model_by_value_iteration(n, p_gen, p_swap, cutoff)
+    r = qnet.optimal_swap_policy(n, p_gen, p_swap, cutoff)
+    assert r.mean_time == pytest.approx(optimal, rel=1e-9)
+    assert r.mean_time_of("swap_asap") == pytest.approx(asap, rel=1e-9)
