@@ -41,12 +41,15 @@ import numpy as np
 
 from . import _validation as _v
 from .channels import idle, pauli_rate_array
+from .measures import bb84_key_fraction
 from .results import Result
 from .states import werner
 from .swapping import swap
 
 __all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES", "MAX_POLICY_STATES"]
 
+#: What :func:`optimal_swap_policy` optimises.
+OBJECTIVES: tuple[str, ...] = ("time", "key_rate")
 #: Policies :meth:`SwapPolicyResult.mean_time_of` evaluates besides the optimal one.
 SWAP_POLICIES: tuple[str, ...] = ("swap_asap", "nested")
 #: Most states of the decision process (an upper bound is computed before anything is built).
@@ -60,7 +63,11 @@ _DIRECT_STATES = 20_000
 #: Smallest success probability solved: the linear systems stay well conditioned (times below about 1e9 slots).
 MIN_PROBABILITY = 1e-9
 
-_DONE = -1  # the absorbing "delivered" state
+_DONE = "delivered"  # first item of the key of a delivery, ``(_DONE, age)``; states are tuples of link tuples
+
+
+def _is_done(key: Any) -> bool:
+    return key[:1] == (_DONE,)
 
 
 def _state_bound(n: int, cutoff: int | None) -> int:
@@ -101,7 +108,8 @@ class _Model:
         self.combine = max if merge == "max" else sum
 
     def swaps(self, state: tuple, action: frozenset) -> list[tuple[float, Any]]:
-        """``[(probability, configuration or _DONE)]`` after the swaps of ``action``, the cut-offs and ageing."""
+        """``[(configuration or (_DONE, age), probability)]`` after the swaps of ``action``, the cut-offs and
+        ageing."""
         n, limit = self.n, self.limit
         runs = swap_runs(state, action)
         outcomes: list[tuple[float, list]] = [(1.0, [])]
@@ -119,8 +127,9 @@ class _Model:
         for p, kept in outcomes:
             if p == 0.0:
                 continue
-            if any(a == 0 and b == n - 1 for a, b, _ in kept):
-                key: Any = _DONE
+            end = [age for a, b, age in kept if a == 0 and b == n - 1]
+            if end:
+                key: Any = (_DONE, end[0])
             else:
                 key = tuple((a, b, 0 if limit is None else age + 1) for a, b, age in kept
                             if limit is None or age < limit)
@@ -128,8 +137,8 @@ class _Model:
         return list(out.items())
 
     def generate(self, config: tuple) -> list[tuple[Any, float]]:
-        """``[(next state or _DONE, probability)]`` of the generation attempts on every segment whose two facing
-        memories are free."""
+        """``[(next state or (_DONE, 0), probability)]`` of the generation attempts on every segment whose two
+        facing memories are free."""
         right = {a for a, _, _ in config}
         left = {b for _, b, _ in config}
         free = [i for i in range(self.n - 1) if i not in right and i + 1 not in left]
@@ -141,7 +150,7 @@ class _Model:
             if q == 0.0:
                 continue
             new = tuple(sorted(config + tuple((i, i + 1, 0) for i, m in zip(free, made) if m)))
-            out.append((_DONE if any(a == 0 and b == self.n - 1 for a, b, _ in new) else new, q))
+            out.append(((_DONE, 0) if any(a == 0 and b == self.n - 1 for a, b, _ in new) else new, q))
         return out
 
 
@@ -205,6 +214,12 @@ class SwapPolicyResult(Result):
     age_limit : int or None
         Fidelity-aware process: the most memory time (slots, summed over a link's elementary links) a link may
         have collected; the ages of :attr:`policy`'s states are these sums. ``None`` otherwise.
+    objective : str
+        ``"time"`` (:attr:`mean_time` is the smallest expected time) or ``"key_rate"`` (:attr:`policy` maximises
+        :attr:`key_rate`; :attr:`mean_time` is that policy's expected time).
+    key_rate, policy_key_rates
+        For ``objective="key_rate"``: the largest secret key per slot (BB84 fraction of each delivered pair over
+        the expected slots of a delivery), and that of every policy of :data:`SWAP_POLICIES`.
     """
 
     mean_time: float
@@ -217,6 +232,9 @@ class SwapPolicyResult(Result):
     policy_times: dict = field(default_factory=dict)
     min_fidelity: float | None = None
     age_limit: int | None = None
+    objective: str = "time"
+    key_rate: float | None = None
+    policy_key_rates: dict = field(default_factory=dict)
 
     def mean_time_of(self, policy: str) -> float:
         """Expected delivery time (slots) of a named policy of :data:`SWAP_POLICIES`, exactly.
@@ -231,11 +249,29 @@ class SwapPolicyResult(Result):
         _v.option(policy, "policy", SWAP_POLICIES)
         return self.policy_times[policy]
 
+    def key_rate_of(self, policy: str) -> float:
+        """Secret key per slot of a named policy of :data:`SWAP_POLICIES` (``objective="key_rate"`` only).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> r = qnet.optimal_swap_policy(4, 0.5, 0.6, None, objective="key_rate", link_state=0.99,
+        ...                              memory=qnet.PauliMemory.depolarizing(0.01))
+        >>> r.key_rate >= r.key_rate_of("swap_asap")
+        True
+        """
+        _v.option(policy, "policy", SWAP_POLICIES)
+        if self.key_rate is None:
+            raise ValueError("key rates are computed with objective='key_rate'; this result has "
+                             f"objective={self.objective!r}")
+        return self.policy_key_rates[policy]
+
 
 class _Process:
     """The decision process reachable from the empty chain, built once: the states, every decision of every state
     (rows of ``A``, state ``i`` owning rows ``first[i]:first[i + 1]``), ``A`` (decision -> configuration, the swap
-    stage) and ``G`` (configuration -> state, the generation stage); delivery leaves the process."""
+    stage) and ``G`` (configuration -> state, the generation stage); delivery leaves the process, with the age of
+    the delivered pair recorded (``done``: decision rows, ``done_g``: configurations) for rewards."""
 
     def __init__(self, model: _Model):
         from scipy.sparse import csr_matrix
@@ -251,6 +287,8 @@ class _Process:
         g_rows: list = []
         g_cols: list = []
         g_vals: list = []
+        done: list = []
+        done_g: list = []
         i = 0
         while i < len(states):  # states are appended as they are found: a breadth-first search
             s = states[i]
@@ -258,13 +296,15 @@ class _Process:
                 r = len(actions)
                 actions.append(action)
                 for config, p in model.swaps(s, action):
-                    if config == _DONE:
+                    if _is_done(config):
+                        done.append((r, config[1], p))
                         continue
                     c = configs.get(config)
                     if c is None:
                         c = configs[config] = len(configs)
                         for nxt, q in model.generate(config):
-                            if nxt == _DONE:
+                            if _is_done(nxt):
+                                done_g.append((c, nxt[1], q))
                                 continue
                             j = index.get(nxt)
                             if j is None:
@@ -283,6 +323,17 @@ class _Process:
         self.owner = np.repeat(np.arange(len(states)), np.diff(self.first))
         self.A = csr_matrix((a_vals, (a_rows, a_cols)), shape=(len(actions), len(configs)))
         self.G = csr_matrix((g_vals, (g_rows, g_cols)), shape=(len(configs), len(states)))
+        self.done, self.done_g = done, done_g
+
+    def reward(self, value: np.ndarray) -> np.ndarray:
+        """Expected reward of each decision row, ``value[age]`` for a pair delivered with that age."""
+        out = np.zeros(len(self.actions))
+        g = np.zeros(self.G.shape[0])
+        for c, age, q in self.done_g:
+            g[c] += q * value[age]
+        for r, age, p in self.done:
+            out[r] += p * value[age]
+        return out + self.A @ g
 
     def rows_of(self, rule) -> np.ndarray:
         """The row of the decision ``rule(state)`` of every state."""
@@ -292,31 +343,36 @@ class _Process:
             out[i] = next(r for r in range(self.first[i], self.first[i + 1]) if self.actions[r] == want)
         return out
 
-    def evaluate(self, rows: np.ndarray, guess: np.ndarray | None = None) -> np.ndarray:
-        """Expected slots to delivery from every state under the decisions ``rows``: the solution of
-        ``(I - P) V = 1``. Large processes use BiCGSTAB from ``guess`` and keep its answer only with a certificate:
-        ``|V - V*| <= max V* |residual|`` (``(I - P)^-1`` has row sums ``V*``), which must be below
-        :data:`SOLVE_RTOL` of ``V``; otherwise, and for small processes, a sparse LU solve."""
+    def evaluate(self, rows: np.ndarray, guess: np.ndarray | None = None,
+                 cost: np.ndarray | None = None) -> np.ndarray:
+        """Expected total cost until delivery from every state under the decisions ``rows`` (``cost`` per decision
+        row and slot; default 1: the expected slots): the solution of ``(I - P) V = c``. Large processes use
+        BiCGSTAB from ``guess`` and keep its answer only with a certificate, ``|V - V*| <= T |residual|`` with
+        ``T`` the largest expected time (``(I - P)^-1`` has row sums the expected times: ``V`` itself for unit
+        costs, else a certified solve of those), below :data:`SOLVE_RTOL` of ``|V|``; otherwise, and for small
+        processes, a sparse LU solve."""
         from scipy.sparse import identity
         from scipy.sparse.linalg import bicgstab, spsolve
 
         m = len(self.states)
         M = identity(m, format="csr") - self.A[rows] @ self.G
-        ones = np.ones(m)
+        b = np.ones(m) if cost is None else cost[rows]
         if m > _DIRECT_STATES:
-            V, info = bicgstab(M, ones, x0=guess, rtol=1e-14, atol=0.0, maxiter=10 * m)
-            if info == 0 and np.all(V >= 1.0):
-                bound = 1.1 * V.max() * np.abs(M @ V - ones).max()  # 1.1: V.max() is itself within the bound
-                if bound <= SOLVE_RTOL * V.min():
+            V, info = bicgstab(M, b, x0=guess, rtol=1e-14, atol=0.0, maxiter=10 * m)
+            if info == 0:
+                T = 1.1 * (V if cost is None else self.evaluate(rows)).max()  # 1.1: a bound on the bound
+                if T * np.abs(M @ V - b).max() <= SOLVE_RTOL * np.abs(V).min():
                     return V
-        return np.atleast_1d(spsolve(M.tocsc(), ones))
+        return np.atleast_1d(spsolve(M.tocsc(), b))
 
-    def solve(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Policy iteration from the decisions ``rows``: the optimal decisions and their expected times."""
+    def solve(self, rows: np.ndarray, cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Policy iteration from the decisions ``rows`` minimising the expected total ``cost`` (per decision row
+        and slot; default 1: the expected time): the optimal decisions and their values."""
         V = None
+        c = np.ones(len(self.actions)) if cost is None else cost
         for _ in range(1000):
-            V = self.evaluate(rows, V)
-            Q = 1.0 + self.A @ (self.G @ V)
+            V = self.evaluate(rows, V, cost)
+            Q = c + self.A @ (self.G @ V)
             best = np.minimum.reduceat(Q, self.first[:-1])
             current = Q[rows]
             better = best < current - 1e-12 * np.maximum(1.0, np.abs(current))
@@ -342,31 +398,54 @@ def _link_state(value: Any) -> np.ndarray:
     return state
 
 
-def _age_limit(n: int, link_state: np.ndarray, rates: np.ndarray, min_fidelity: float) -> int | None:
-    """Largest total memory time (slots, summed over the elementary links) an end-to-end pair may have collected
-    and still reach ``min_fidelity``; ``None`` for memories without noise."""
+def _end_to_end(n: int, link_state: np.ndarray, rates: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """The delivered pair of ``n - 1`` links with each summed memory time of ``ages`` (slots): ideal swaps of
+    Bell-diagonal pairs commute with Pauli memories, so the order of swaps and waits does not matter."""
     state = np.asarray(link_state, dtype=float)
-    for _ in range(n - 2):  # ideal swaps of Bell-diagonal pairs commute with Pauli memories: any order
+    for _ in range(n - 2):
         state = swap(state, link_state).state
-    fresh = float(state[0])
-    if fresh < min_fidelity:
-        raise ValueError(f"min_fidelity={min_fidelity!r} is out of reach: {n - 1} fresh links swapped end to end have "
-                         f"fidelity {fresh:.6g} before any memory time")
+    return idle(np.broadcast_to(state, (ages.size, 4)), rates, ages)
+
+
+def _age_limit(n: int, link_state: np.ndarray, rates: np.ndarray, acceptable, wanted: str) -> int | None:
+    """Largest summed memory time (slots) an end-to-end pair may have collected and still be ``acceptable``
+    (a test of Bell-diagonal states); ``None`` for memories without noise. Acceptability falls with age."""
+    fresh = _end_to_end(n, link_state, rates, np.zeros(1))
+    if not acceptable(fresh)[0]:
+        raise ValueError(f"{wanted} is out of reach: {n - 1} fresh links swapped end to end give "
+                         f"{np.round(fresh[0], 6).tolist()} before any memory time")
     if not rates.any():
         return None
-    ages = np.arange(MAX_AGE_LIMIT + 2, dtype=float)
-    below = np.flatnonzero(idle(np.broadcast_to(state, (ages.size, 4)), rates, ages)[:, 0] < min_fidelity)
+    below = np.flatnonzero(~acceptable(_end_to_end(n, link_state, rates, np.arange(MAX_AGE_LIMIT + 2.0))))
     if below.size == 0:
-        raise ValueError(f"memory rates {rates.tolist()} keep fidelity >= {min_fidelity!r} for more than MAX_AGE_LIMIT = "
+        raise ValueError(f"memory rates {rates.tolist()} keep {wanted} for more than MAX_AGE_LIMIT = "
                          f"{MAX_AGE_LIMIT} slots of memory time; the ages would not fit a state space (use "
                          f"memory=None for noiseless memories)")
     return int(below[0]) - 1
 
 
+def _best_key_rate(process: _Process, reward: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Dinkelbach's iteration for the largest key per slot, E[key] / E[slots] over a delivery cycle: minimise
+    E[rate * slots - key] by policy iteration, set the rate to that policy's ratio, until it stops growing."""
+    def ratio(rows):
+        T = process.evaluate(rows)
+        return float(process.evaluate(rows, cost=reward)[0] / T[0]), float(T[0])
+
+    best = (start, *ratio(start))
+    for _ in range(100):
+        rows, _ = process.solve(best[0], cost=best[1] - reward)
+        new = (rows, *ratio(rows))
+        if new[1] <= best[1] * (1.0 + 1e-13):  # no policy beats the rate: it is the largest
+            return best
+        best = new
+    raise RuntimeError("Dinkelbach's iteration did not converge in 100 steps")  # pragma: no cover
+
+
 def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int | None, *,
-                        min_fidelity: float | None = None, link_state: Any = 1.0,
-                        memory: Any = None) -> SwapPolicyResult:
-    """The swap policy that minimises the expected delivery time of a homogeneous chain, solved exactly.
+                        min_fidelity: float | None = None, link_state: Any = 1.0, memory: Any = None,
+                        objective: str = "time") -> SwapPolicyResult:
+    """The swap policy that minimises the expected delivery time of a homogeneous chain (or maximises its secret
+    key per slot), solved exactly.
 
     Parameters
     ----------
@@ -389,6 +468,11 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
         slot after its emission: give the emitted state after one slot in memory (:func:`qnet.idle`).
     memory : PauliMemory or array_like, shape (3,), optional
         Pauli rates per slot of every memory (default: noiseless).
+    objective : {"time", "key_rate"}
+        Minimise the expected delivery time, or maximise the secret key per slot: the BB84 key fraction of each
+        delivered pair (:func:`qnet.bb84_key_fraction`) over the expected slots of a delivery cycle (Dinkelbach's
+        iteration of policy iterations). ``"key_rate"`` uses the fidelity-aware process (``cutoff=None``); links
+        that can no longer give a positive key are discarded.
 
     Returns
     -------
@@ -425,23 +509,41 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
                              f"time grows as 1/{name}), got {value!r}")
     if cutoff is not None:
         cutoff = _v.integer(cutoff, "cutoff", 1, 10**6)
+    _v.option(objective, "objective", OBJECTIVES)
     limit, merge = cutoff, "max"
     state = _link_state(link_state)
-    rates = np.zeros(3) if memory is None else pauli_rate_array(memory, "memory")
-    if rates.shape != (3,):
-        raise ValueError(f"memory must be one set of Pauli rates (gx, gy, gz), got shape {rates.shape}")
+    rates_of_memory = np.zeros(3) if memory is None else pauli_rate_array(memory, "memory")
+    if rates_of_memory.shape != (3,):
+        raise ValueError(f"memory must be one set of Pauli rates (gx, gy, gz), got shape {rates_of_memory.shape}")
     if min_fidelity is not None:
         min_fidelity = _v.scalar(_v.probability, min_fidelity, "min_fidelity")
+    if min_fidelity is not None or objective == "key_rate":
         if cutoff is not None:
-            raise ValueError(f"give cutoff=None with min_fidelity (the fidelity sets the cut-off), got cutoff={cutoff}")
-        limit, merge = _age_limit(n, state, rates, min_fidelity), "sum"
+            raise ValueError(f"give cutoff=None with min_fidelity or objective='key_rate' (the states set the "
+                             f"cut-off), got cutoff={cutoff}")
+        floor = -1.0 if min_fidelity is None else min_fidelity
+        key = objective == "key_rate"
+        wanted = " and ".join([f"min_fidelity={min_fidelity!r}"] * (min_fidelity is not None) + ["a positive key"] * key)
+        limit = _age_limit(n, state, rates_of_memory,
+                           lambda x: (x[:, 0] >= floor) & ((not key) | (bb84_key_fraction(x) > 0)), wanted)
+        merge = "sum"
     bound = _state_bound(n, limit)
     if bound > MAX_POLICY_STATES:
         raise ValueError(f"{n} nodes with cutoff={limit} can reach up to {bound} states, more than "
                          f"MAX_POLICY_STATES = {MAX_POLICY_STATES}; use fewer nodes or a shorter cut-off")
     process = _Process(_Model(n, p_gen, p_swap, limit, merge))
-    times = {name: float(process.evaluate(process.rows_of(fixed_rule(name, n)))[0]) for name in SWAP_POLICIES}
-    rows, V = process.solve(process.rows_of(fixed_rule("swap_asap", n)))
+    fixed = {name: process.rows_of(fixed_rule(name, n)) for name in SWAP_POLICIES}
+    times = {name: float(process.evaluate(rows)[0]) for name, rows in fixed.items()}
+    key_rates: dict = {}
+    if objective == "time":
+        rows, V = process.solve(fixed["swap_asap"])
+        mean_time, key_rate = float(V[0]), None
+    else:
+        ages = np.arange(1 if limit is None else limit + 1, dtype=float)
+        reward = process.reward(bb84_key_fraction(_end_to_end(n, state, rates_of_memory, ages)))
+        for name, rows in fixed.items():
+            key_rates[name] = float(process.evaluate(rows, cost=reward)[0]) / times[name]
+        rows, key_rate, mean_time = _best_key_rate(process, reward, fixed["swap_asap"])
     policy = {s: tuple(sorted(process.actions[r])) for s, r in zip(process.states, rows) if _swappable(s)}
-    return SwapPolicyResult(float(V[0]), policy, n, p_gen, p_swap, cutoff, len(process.states), times,
-                            min_fidelity, limit if merge == "sum" else None)
+    return SwapPolicyResult(mean_time, policy, n, p_gen, p_swap, cutoff, len(process.states), times,
+                            min_fidelity, limit if merge == "sum" else None, objective, key_rate, key_rates)

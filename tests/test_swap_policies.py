@@ -146,19 +146,19 @@ def wait(state, rates, t):
     return state
 
 
-def monte_carlo_states(n, p_gen, p_swap, fresh, rates, min_fidelity, decide, runs, seed):
+def monte_carlo_states(n, p_gen, p_swap, fresh, rates, acceptable, decide, runs, seed):
     """The fidelity-aware slot model with every link's Bell-diagonal state carried explicitly (frames added at
     each swap and wait, written here from the definitions): a link is discarded when even completing it with
-    fresh links now could not reach ``min_fidelity``, or could not after one more slot. Links also carry their
+    fresh links now would not give an ``acceptable`` pair, or would not after one more slot. Links also carry their
     summed age, only to look decisions up. Returns the delivery times and fidelities."""
     rng = np.random.default_rng(seed)
 
     def hopeless(state, a, b, slots):
         for _ in range(n - 1 - (b - a)):
             state = xor_convolve(state, fresh)
-        return wait(state, rates, slots)[0] < min_fidelity
+        return not acceptable(wait(state, rates, slots))
 
-    times, fids = np.empty(runs), np.empty(runs)
+    times, fids, states = np.empty(runs), np.empty(runs), []
     for r in range(runs):
         links: list = []  # (a, b, summed age, state)
         slot = 0
@@ -180,7 +180,8 @@ def monte_carlo_states(n, p_gen, p_swap, fresh, rates, min_fidelity, decide, run
                 if i not in starts and i + 1 not in ends and rng.random() < p_gen:
                     links.append((i, i + 1, 0, fresh))
         times[r], fids[r] = slot, delivered[0]
-    return times, fids
+        states.append(delivered)
+    return times, fids, np.array(states)
 
 
 def test_fidelity_aware_policies_against_a_monte_carlo_of_explicit_states():
@@ -198,7 +199,7 @@ def test_fidelity_aware_policies_against_a_monte_carlo_of_explicit_states():
         return set(r.policy.get(links, ()))
 
     for seed, decide, exact in ((4, swap_asap, r.mean_time_of("swap_asap")), (5, optimal, r.mean_time)):
-        t, f = monte_carlo_states(4, 0.5, 0.9, fresh, memory.rates, 0.7, decide, 2500, seed)
+        t, f, _ = monte_carlo_states(4, 0.5, 0.9, fresh, memory.rates, lambda s: s[0] >= 0.7, decide, 2500, seed)
         se = t.std(ddof=1) / math.sqrt(t.size)
         assert abs(t.mean() - exact) < 4.5 * se, (decide.__name__, t.mean(), exact, se)
         assert f.min() >= 0.7
@@ -225,7 +226,7 @@ def test_fidelity_aware_limits_and_errors():
         qnet.optimal_swap_policy(4, 0.4, 0.8, None, min_fidelity=0.8, link_state=[0.5, 0.5])
 
 
-@pytest.mark.parametrize("n,p_gen,p_swap,cutoff", [(3, 0.4, 0.7, 2), (4, 0.5, 0.8, 3), (5, 0.9, 0.5, 2)])
+@pytest.mark.parametrize("n,p_gen,p_swap,cutoff", [(3, 0.4, 0.7, 2), (4, 0.5, 0.8, 3), (4, 0.9, 0.5, 2)])
 def test_optimal_and_swap_asap_against_value_iteration_from_the_definition(n, p_gen, p_swap, cutoff):
     """Value iteration over every outcome, written from the slot model's definition in conftest (no shared code,
     another algorithm): the optimal and swap-asap expected times to 1e-9."""
@@ -235,3 +236,44 @@ def test_optimal_and_swap_asap_against_value_iteration_from_the_definition(n, p_
     r = qnet.optimal_swap_policy(n, p_gen, p_swap, cutoff)
     assert r.mean_time == pytest.approx(optimal, rel=1e-9)
     assert r.mean_time_of("swap_asap") == pytest.approx(asap, rel=1e-9)
+
+
+def bb84(state):
+    """1 - h(e_x) - h(e_z), floored at 0, with e_x = Φ− + Ψ− and e_z = Ψ+ + Ψ− (written here)."""
+    def h(p):
+        return 0.0 if p <= 0 or p >= 1 else -p * math.log2(p) - (1 - p) * math.log2(1 - p)
+    return max(0.0, 1 - h(state[1] + state[3]) - h(state[2] + state[3]))
+
+
+def test_key_rate_policies_against_a_monte_carlo_of_explicit_states():
+    """objective='key_rate': the secret key per slot (BB84 fraction of each delivered pair over the mean slots
+    per delivery) of the returned policy and of swap-asap, against the Monte Carlo carrying every link's state
+    (links that could no longer give a positive key discarded); the optimum beats every fixed rule."""
+    memory = qnet.PauliMemory.depolarizing(0.01)
+    fresh = qnet.werner(0.99)
+    r = qnet.optimal_swap_policy(4, 0.5, 0.6, None, objective="key_rate", link_state=0.99, memory=memory)
+    chain = xor_convolve(xor_convolve(fresh, fresh), fresh)
+    assert r.age_limit == max(a for a in range(200) if bb84(wait(chain, memory.rates, a)) > 0)
+    assert r.key_rate >= max(r.policy_key_rates.values()) * (1 - 1e-12)
+
+    def optimal(links):
+        return set(r.policy.get(links, ()))
+
+    for seed, decide, exact in ((6, swap_asap, r.key_rate_of("swap_asap")), (7, optimal, r.key_rate)):
+        t, _, states = monte_carlo_states(4, 0.5, 0.6, fresh, memory.rates, lambda s: bb84(s) > 0, decide, 2500,
+                                          seed)
+        keys = np.array([bb84(s) for s in states])
+        # the ratio of means, its standard error by the delta method
+        rate = keys.mean() / t.mean()
+        se = rate * math.sqrt(keys.var(ddof=1) / keys.mean() ** 2 / keys.size + t.var(ddof=1) / t.mean() ** 2 / t.size)
+        assert abs(rate - exact) < 4.5 * se, (decide.__name__, rate, exact, se)
+
+
+def test_key_rate_objective_refusals():
+    r = qnet.optimal_swap_policy(3, 0.5, 0.9, None)
+    with pytest.raises(ValueError, match="objective='key_rate'"):
+        r.key_rate_of("swap_asap")
+    with pytest.raises(ValueError, match="objective"):
+        qnet.optimal_swap_policy(3, 0.5, 0.9, None, objective="fidelity")
+    with pytest.raises(ValueError, match="a positive key is out of reach"):
+        qnet.optimal_swap_policy(5, 0.5, 0.9, None, objective="key_rate", link_state=0.9)
