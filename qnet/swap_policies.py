@@ -26,6 +26,11 @@ nodes. It stops being tractable when that limit is long: the states grow as the 
 :data:`MAX_POLICY_STATES` is the bound. Memories that differ between nodes, noisy swaps or a non-Pauli memory
 (amplitude damping) break the reduction to one number per link, and with it tractability beyond 3 or 4 nodes.
 
+**Key-rate objective** (``objective="key_rate"``): on the same process, the policy maximising the secret key per
+slot, the BB84 key fraction of each delivered pair over the expected slots of a delivery cycle (a renewal
+reward). Dinkelbach's iteration finds it: for a rate ``r``, policy iteration minimises ``E[r T - K]``; ``r``
+becomes that policy's ``E[K] / E[T]`` until no policy does better.
+
 Conventions against qnet's exact chain engine (Li et al.'s model): without cut-offs, the slot model's delivery
 time is the chain engine's plus one (a swap happens in the slot after its last link); with cut-offs they differ,
 since here only the link that reached the cut-off is discarded while Li et al. discard both inputs.
