@@ -80,6 +80,7 @@ class _Path:
         self.lag = self.lags.max(axis=1)  # slots until a node has heard from every node
         self.lag_rows = self.lags.tolist()
         self._decay: dict = {}
+        self._lags_to: dict = {}
         self.rule, self.knowledge = rule, knowledge
         self.table = policy.policy
         self.decide = (lambda key: policy.policy.get(key, ())) if rule == "optimal" else fixed_rule(rule, self.n)
@@ -88,6 +89,13 @@ class _Path:
         self.p_swap = policy.p_swap
         self.summed = policy.age_limit is not None
         self.limit = policy.age_limit if self.summed else policy.cutoff
+
+    def lags_to(self, nodes: tuple, pick) -> list:
+        """Per node, the ``pick`` (min or max) of its lags to ``nodes`` (memoised: few distinct sets occur)."""
+        key = (nodes, pick)
+        if key not in self._lags_to:
+            self._lags_to[key] = [pick(row[s] for s in nodes) for row in self.lag_rows]
+        return self._lags_to[key]
 
     def decay(self, node: int, slots: float) -> np.ndarray:
         """Pauli-transfer factors ``[1, ηx, ηz, ηy]`` of a qubit waiting ``slots`` in ``node``'s memory: the
@@ -151,16 +159,16 @@ class _Latest:
     def made(self, link: list, k: int, sources: tuple, merged: bool) -> None:
         # a merged link is known when the farthest swap's news arrives; an elementary one with the nearer herald
         if merged:
-            known = [max(k + 1, k + max(row[s] for s in sources)) for row in self.P.lag_rows]
+            known = [k + max(1, v) for v in self.P.lags_to(sources, max)]
         else:
-            known = [k + 1 + min(row[s] for s in sources) for row in self.P.lag_rows]
+            known = [k + 1 + v for v in self.P.lags_to(sources, min)]
         self.records[link[4]] = [link[0], link[1], k + 1, link[2] + (1 if merged and self.P.limit else 0), known,
                                  None]
 
     def consumed(self, link: list, k: int, by: list) -> None:
         rec = self.records.get(link[4])
         if rec is not None:
-            rec[5] = [k + min(row[s] for s in by) for row in self.P.lag_rows]
+            rec[5] = [k + v for v in self.P.lags_to(tuple(by), min)]
 
     def view(self, i: int, k: int) -> tuple:
         limit = self.P.limit
