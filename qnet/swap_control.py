@@ -83,12 +83,23 @@ class _Path:
         self._lags_to: dict = {}
         self.rule, self.knowledge = rule, knowledge
         self.table = policy.policy
-        self.decide = (lambda key: policy.policy.get(key, ())) if rule == "optimal" else fixed_rule(rule, self.n)
+        self._fixed = None  # the fixed rule's function, made where it runs (closures do not pickle)
         expected = policy.mean_time if rule == "optimal" else policy.mean_time_of(rule)
         self.max_slots = int(min(MAX_SLOTS_PER_DELIVERY, max(10**4, 1000 * expected)))
         self.p_swap = policy.p_swap
         self.summed = policy.age_limit is not None
         self.limit = policy.age_limit if self.summed else policy.cutoff
+
+    def decide(self, key: tuple):
+        """The nodes that swap in the global state ``key``, by the table or the fixed rule."""
+        if self.rule == "optimal":
+            return self.table.get(key, ())
+        if self._fixed is None:
+            self._fixed = fixed_rule(self.rule, self.n)
+        return self._fixed(key)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_fixed": None}
 
     def lags_to(self, nodes: tuple, pick) -> list:
         """Per node, the ``pick`` (min or max) of its lags to ``nodes`` (memoised: few distinct sets occur)."""

@@ -121,13 +121,14 @@ def test_bad_uses_are_refused():
         qnet.simulate_network(chain(4, 0.5, n_memories=1), [(0, 3)], n_deliveries=5, swapping=by)
 
 
-def test_same_seed_same_numbers_any_worker_count():
-    from concurrent.futures import ThreadPoolExecutor
+@pytest.mark.parametrize("rule", ["optimal", "nested"])
+def test_same_seed_same_numbers_any_worker_count(rule):
+    from concurrent.futures import ProcessPoolExecutor
 
     r = qnet.optimal_swap_policy(4, 0.5, 0.8, 3)
-    kw = dict(n_deliveries=300, seed=9, trajectories=3, swapping=qnet.Swapping.by_policy(r))
+    kw = dict(n_deliveries=300, seed=9, trajectories=3, swapping=qnet.Swapping.by_policy(r, rule))
     a = qnet.simulate_network(chain(4, 0.5), [(0, 3)], **kw)
-    with ThreadPoolExecutor(2) as ex:
+    with ProcessPoolExecutor(2) as ex:  # the path, its table and rule go to other processes
         b = qnet.simulate_network(chain(4, 0.5), [(0, 3)], executor=ex, **kw)
     assert np.array_equal(a.requests[0].times, b.requests[0].times)
     assert np.array_equal(a.requests[0].states, b.requests[0].states)
