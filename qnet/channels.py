@@ -424,16 +424,6 @@ def _exp_in_place(x: np.ndarray) -> None:
     np.exp(x, out=x)
 
 
-def bds_idle_rates(lam: np.ndarray, rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray,
-                   t_b: np.ndarray) -> np.ndarray:
-    """Idle BDS ``lam`` with Pauli rates (..., 3) and times (...) per qubit (unvalidated, compiled).
-
-    The WHT factors are computed once per distinct (rates, time) batch entry, then
-    applied to every state; equal to :func:`bds_idle` with :func:`transfer_eta` within a few ulp.
-    """
-    return bds_apply_eta(lam, _idle_factors(rates_a, t_a, rates_b, t_b))
-
-
 def _bds_apply_eta_checked(lam: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, bool]:
     """:func:`bds_apply_eta` on a not yet validated float64 array, validating it in the same pass.
 
