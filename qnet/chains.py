@@ -51,7 +51,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import codes, lazy
-from .channels import pauli_rate_array, wht
+from .channels import bds_from_wht, pauli_rate_array, wht
 from .errors import InfeasibleError, NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
 from .noise import OperationNoise, scalar_noise
@@ -721,11 +721,9 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
             f"delivers within the window; a larger t_trunc is needed", None)
     valid = pmf > _STATE_FLOOR * pmf.max()
     state = np.full((T, 4), np.nan)
-    lam = np.maximum(0.25 * wht(J[valid] / pmf[valid, None]), 0.0)
-    state[valid] = lam / lam.sum(axis=1, keepdims=True)
+    state[valid] = bds_from_wht(J[valid] / pmf[valid, None])
     tot = J[valid].sum(axis=0)
-    mean_state = np.maximum(0.25 * wht(tot / tot[0]), 0.0)
-    mean_state /= mean_state.sum()
+    mean_state = bds_from_wht(tot / tot[0])
     mean_time = float(np.dot(np.arange(T), pmf) / coverage)
     frac = float(BDS_MEASURES["bb84_key_fraction"](mean_state))
     return ChainDelivery(
@@ -1230,9 +1228,7 @@ class RepeaterChain:
         if n_links < 0:
             raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
                              f"(almost) never delivers with these parameters (p_gen, p_swap, cut-offs too strict?)")
-        lam = np.maximum(0.25 * wht(states), 0.0)
-        lam /= lam.sum(axis=1, keepdims=True)
-        return MonteCarloResult(times, lam, int(n_links), (seed,), f"nested-chain:{self.identity}")
+        return MonteCarloResult(times, bds_from_wht(states), int(n_links), (seed,), f"nested-chain:{self.identity}")
 
     def tree(self) -> ChainTree:
         """The protocol tree flattened for a simulation engine (:class:`ChainTree`).

@@ -371,6 +371,13 @@ def wht(x: np.ndarray) -> np.ndarray:
     return np.stack([s0 + s1, d0 + d1, s0 - s1, d0 - d1], axis=-1)
 
 
+def bds_from_wht(components: np.ndarray) -> np.ndarray:
+    """Bell-diagonal coefficients from Walsh–Hadamard components ``(..., 4)``, negatives from round-off clipped
+    and each row renormalised (engine tier: not in ``__all__``)."""
+    lam = np.maximum(0.25 * wht(components), 0.0)
+    return lam / lam.sum(axis=-1, keepdims=True)
+
+
 def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """Multiply the WHT components s=1,2,3 of ``lam`` by ``factors[..., 0:3]`` = [ηx, ηz, ηy]-ordered products.
 

@@ -51,7 +51,7 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import codes, lazy
 from .chains import MAX_SAMPLES, component_rates, distill_tensor
-from .channels import wht
+from .channels import bds_from_wht, wht
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import edge_link, path_parameters, pauli_rates, select_path, validate_network
@@ -535,8 +535,7 @@ def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: l
             att += int(stats[i, 1])
             fails += int(stats[i, 2])
             disc += int(stats[i, 3])
-        bell = np.maximum(0.25 * wht(np.concatenate(lam)), 0.0)
-        bell /= bell.sum(axis=1, keepdims=True)
+        bell = bds_from_wht(np.concatenate(lam))
         out.append(RequestDeliveries(req.source, req.target, tuple(scen.paths[i]), np.concatenate(times),
                                      np.concatenate(at), bell, att, fails, disc, offset))
     duration = float(sum(r[2] for r in runs))

@@ -21,7 +21,7 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import lazy
 from .chains import RepeaterChain, chain_of, component_rates, validate_n_samples
-from .channels import pauli_rate_array, wht
+from .channels import bds_from_wht, pauli_rate_array, wht
 from .noise import OperationNoise
 from .results import MonteCarloResult
 from .schedules import MAX_SWAP_LEVELS
@@ -197,8 +197,7 @@ def simulate_swap_asap(
     if n_links < 0:
         raise ValueError(f"a sample needed more than max_steps={max_steps} steps; the chain (almost) never delivers "
                          f"with these parameters (p_gen, p_swap, cutoff too short?)")
-    out = np.maximum(0.25 * wht(states), 0.0)
-    out /= out.sum(axis=1, keepdims=True)
+    out = bds_from_wht(states)
     problem = hashlib.sha256(b"".join(np.ascontiguousarray(a, dtype=np.float64).tobytes()
                                       for a in (p, lam, rates, [ps, tau]))).hexdigest()[:16]
     return MonteCarloResult(times, out, int(n_links), (seed,), f"swap-asap:{n}:{problem}")

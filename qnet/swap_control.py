@@ -38,7 +38,7 @@ from concurrent.futures import Executor
 import networkx as nx
 import numpy as np
 
-from .channels import transfer_eta, wht
+from .channels import bds_from_wht, transfer_eta, wht
 from .deliveries import NetworkSimulation, RequestDeliveries
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
@@ -123,12 +123,6 @@ class _Path:
         memories."""
         dt = float(now - link[5])
         return link[3] * self.decay(link[0], dt) * self.decay(link[1], dt)
-
-
-def _bell(components: np.ndarray) -> np.ndarray:
-    """Bell-diagonal coefficients from Walsh-Hadamard components (rounding below zero clipped)."""
-    state = np.maximum(0.25 * wht(components), 0.0)
-    return state / state.sum()
 
 
 class _Snapshots:
@@ -247,7 +241,7 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
                 wait_a = max(P.signal[s, a] for s in inner)
                 wait_b = max(P.signal[s, b] for s in inner)
                 state = state * P.decay(a, wait_a / P.slot) * P.decay(b, wait_b / P.slot)
-                return now * P.slot + max(wait_a, wait_b), _bell(state)
+                return now * P.slot + max(wait_a, wait_b), bds_from_wht(state)
             links[a] = [a, b, age, state, next_id, now]
             knowing.made(links[a], k, tuple(inner), True)
             next_id += 1
@@ -268,7 +262,7 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
             stats[1] += 1
             if rng.random() < P.p_gen[i]:  # emitted at the slot's start, known at its end
                 if n == 2:
-                    return k * P.slot, _bell(P.fresh[0] * P.decay(0, 1.0) * P.decay(1, 1.0))
+                    return k * P.slot, bds_from_wht(P.fresh[0] * P.decay(0, 1.0) * P.decay(1, 1.0))
                 links[i] = [i, i + 1, 0, P.fresh[i], next_id, k - 1]
                 knowing.made(links[i], k, (i, i + 1), False)
                 next_id += 1
