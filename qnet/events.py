@@ -53,8 +53,7 @@ from ._kernels import codes, lazy
 from .chains import MAX_SAMPLES, component_rates, distill_tensor
 from .channels import bds_from_wht, wht
 from .errors import NetworkError
-from .links import FIBRE_LIGHT_SPEED_KM_S
-from .network import edge_link, path_parameters, pauli_rates, select_path, validate_network
+from .network import edge_link, path_parameters, pauli_rates, select_path, signal_times, validate_network
 from .noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
@@ -98,12 +97,6 @@ class _Tree:
     SF: list = field(default_factory=list)
     roots: list = field(default_factory=list)
     reqs: list = field(default_factory=list)
-
-
-def _signal_speed(G: nx.Graph, u: Any, v: Any) -> float:
-    """Speed (km/s) of classical signals along an edge: its link's channel's, else light in fibre."""
-    channel = getattr(G.edges[u, v].get("link"), "channel", None)
-    return float(getattr(channel, "speed_km_s", FIBRE_LIGHT_SPEED_KM_S))
 
 
 def _node_seconds(G: nx.Graph, n: Any, name: str) -> float:
@@ -254,9 +247,7 @@ class _Scenario:
     def _layout(self, r: int, path: tuple, root: tuple, copies: int) -> None:
         """Lay out ``copies`` instances of request ``r``'s protocol tree ``root`` along ``path``."""
         G = self.G
-        # signal travel time from path[0] to every node: each edge at its channel's speed (fibre by default)
-        cum = np.concatenate([[0.0], np.cumsum([float(G.edges[u, v]["length"]) / _signal_speed(G, u, v)
-                                                for u, v in zip(path, path[1:])])])
+        cum = signal_times(G, path)  # from path[0] to every node
         rates = [component_rates(r) for r in pauli_rates(G, path)]
         n_dist = len(PROTOCOLS) if self.purification.protocol == "auto" else 1
         tree = self.tree

@@ -39,6 +39,7 @@ from . import _validation as _v
 from .chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
 from .errors import NetworkError
+from .links import FIBRE_LIGHT_SPEED_KM_S
 from .noise import IDEAL, scalar_noise
 from .purification import PROTOCOL_OPTIONS
 from .results import MonteCarloResult, Result
@@ -250,6 +251,15 @@ def edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | N
         return float(link.success_probability()), np.asarray(link.state(), float), float(link.attempt_duration())
     state = np.asarray(d["state"], float) if "state" in d else _werner_state((1 + 3 * float(d["w0"])) / 4)
     return float(d["p_gen"]), state, None
+
+
+def signal_times(G: nx.Graph, path: Sequence[Any]) -> np.ndarray:
+    """Classical signal time (s) from ``path[0]`` to each node along the path, every edge at its link's channel
+    speed, else light in fibre (engine tier)."""
+    hops = [float(G.edges[u, v]["length"]) / float(getattr(getattr(G.edges[u, v].get("link"), "channel", None),
+                                                              "speed_km_s", FIBRE_LIGHT_SPEED_KM_S))
+            for u, v in zip(path[:-1], path[1:])]
+    return np.concatenate([[0.0], np.cumsum(hops)])
 
 
 def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:

@@ -41,8 +41,7 @@ import numpy as np
 from .channels import bds_from_wht, transfer_eta, wht
 from .deliveries import NetworkSimulation, RequestDeliveries
 from .errors import NetworkError
-from .links import FIBRE_LIGHT_SPEED_KM_S
-from .network import path_parameters, select_path
+from .network import path_parameters, select_path, signal_times
 from .policies import Cutoff, Purification, Swapping
 from .results import content_hash
 from .swap_policies import SwapPolicyResult, fixed_rule, swap_runs
@@ -52,15 +51,6 @@ __all__: list[str] = []
 #: Most slots one delivery may take before the run is given up (a policy that almost never delivers); below it,
 #: 1000 times the slot model's expected time of the rule (at least 10^4).
 MAX_SLOTS_PER_DELIVERY = 10**7
-
-
-def _signal_times(G: nx.Graph, path: tuple) -> np.ndarray:
-    """Signal time (s) from the path's first node to each node, along the path."""
-    out = [0.0]
-    for u, v in zip(path[:-1], path[1:]):
-        channel = getattr(G.edges[u, v].get("link"), "channel", None)
-        out.append(out[-1] + G.edges[u, v]["length"] / float(getattr(channel, "speed_km_s", FIBRE_LIGHT_SPEED_KM_S)))
-    return np.array(out)
 
 
 class _Path:
@@ -74,7 +64,7 @@ class _Path:
         self.p_gen = par["p_gen"]
         self.fresh = wht(par["link_state"])  # links are kept as their Walsh-Hadamard components
         self.rates = par["memory"]  # per slot, one row per node
-        x = _signal_times(G, path) if classical_delay else np.zeros(self.n)
+        x = signal_times(G, path) if classical_delay else np.zeros(self.n)
         self.signal = np.abs(x[:, None] - x[None, :])  # seconds between any two nodes
         self.lags = np.ceil(self.signal / self.slot - 1e-12).astype(np.int64)  # whole slots between two nodes
         self.lag = self.lags.max(axis=1)  # slots until a node has heard from every node
