@@ -55,7 +55,7 @@ from .channels import bds_from_wht, wht
 from .errors import NetworkError
 from .network import edge_link, path_parameters, pauli_rates, select_path, signal_times, validate_network
 from .noise import IDEAL, scalar_noise
-from .deliveries import NetworkSimulation, RequestDeliveries
+from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import content_hash
@@ -494,12 +494,10 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     arrays = scen.arrays()
     prio = np.array([r.priority for r in reqs], dtype=np.int64)
     problem = content_hash(*arrays.values(), prio, _ORDER_CODE[order.name], bool(classical_delay))
-    shares = np.full(trajectories, n_deliveries // trajectories)
-    shares[: n_deliveries % trajectories] += 1
-    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(trajectories)]
+    shares, seeds = split_trajectories(n_deliveries, trajectories, seed)
     jobs = [(arrays, np.full(len(reqs), k, dtype=np.int64), prio, _ORDER_CODE[order.name], s, max_events)
             for k, s in zip(shares, seeds)]
-    runs = list(executor.map(_run, *zip(*jobs))) if executor is not None else [_run(*j) for j in jobs]
+    runs = run_trajectories(_run, jobs, executor)
     return _merge(scen, reqs, runs, shares, seeds, problem, max_events)
 
 

@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 
 from .channels import bds_from_wht, transfer_eta, wht
-from .deliveries import NetworkSimulation, RequestDeliveries
+from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .errors import NetworkError
 from .network import path_parameters, select_path, signal_times
 from .policies import Cutoff, Purification, Swapping
@@ -305,19 +305,16 @@ def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Pu
         raise NetworkError(f"rule {swapping.rule!r} can never swap at node {path[i]!r}: it learns the chain's state "
                            f"{P.lag[i]} slots late, but links are discarded after {P.limit} slots; a longer cut-off, "
                            f"shorter signal times or swap-asap (local knowledge) can deliver")
-    shares = np.full(trajectories, n_deliveries // trajectories)
-    shares[: n_deliveries % trajectories] += 1
-    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(trajectories)]
-    jobs = [(P, int(k), s) for k, s in zip(shares, seeds)]
-    runs = list(executor.map(_trajectory, *zip(*jobs))) if executor is not None else [_trajectory(*j) for j in jobs]
+    shares, seeds = split_trajectories(n_deliveries, trajectories, seed)
+    runs = run_trajectories(_trajectory, [(P, int(k), s) for k, s in zip(shares, seeds)], executor)
     times = np.concatenate([r[0] for r in runs])
     states = np.concatenate([r[1] for r in runs])
     stats = sum(r[2] for r in runs)
     total = float(times.sum())
     deliveries = RequestDeliveries(request.source, request.target, path, times, np.cumsum(times), states,
                                    int(stats[1]), int(stats[2]), int(stats[3]), total)
-    problem = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates, P.signal, P.p_swap,
-                           P.limit, P.summed, sorted((repr(k), v) for k, v in policy.policy.items()))
+    problem = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates,
+                           P.signal, P.p_swap, P.limit, P.summed, sorted((repr(k), v) for k, v in policy.policy.items()))
     capacity = np.array([1] + [2] * (len(path) - 2) + [1]) * max(int(stats[0]), 1)
     used = {node: float(stats[4 + i] / capacity[i]) for i, node in enumerate(path)}
     utilisation = {node: used.get(node, 0.0) for node in G.nodes}
