@@ -78,6 +78,7 @@ class _Path:
         self.max_slots = int(min(MAX_SLOTS_PER_DELIVERY, max(10**4, 1000 * expected)))
         self.p_swap = policy.p_swap
         self.summed = policy.age_limit is not None
+        self.combine = sum if self.summed else max  # a merged link's age, as the table counts it
         self.limit = policy.age_limit if self.summed else policy.cutoff
 
     def decide(self, key: tuple):
@@ -150,6 +151,7 @@ class _Latest:
     def __init__(self, P: _Path):
         self.P = P
         self.records: dict[int, list] = {}  # id -> [first, last, first slot present, age then, known at, gone at]
+        self.asap = fixed_rule("swap_asap", P.n)  # the fallback for views outside the table
 
     def made(self, link: list, k: int, sources: tuple, merged: bool) -> None:
         # a merged link is known when the farthest swap's news arrives; an elementary one with the nearer herald
@@ -184,14 +186,9 @@ class _Latest:
         for i in held:
             view = self.view(i, k)
             known = P.rule != "optimal" or view in P.table
-            if i in (P.decide(view) if known else _swappable_nodes(view)):
+            if i in (P.decide(view) if known else self.asap(view)):
                 out.add(i)
         return out
-
-
-def _swappable_nodes(view: tuple) -> set:
-    ends = {b for _, b, _ in view}
-    return {a for a, _, _ in view if a in ends}
 
 
 def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tuple[float, np.ndarray]:
@@ -217,7 +214,7 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
             for link in run:
                 knowing.consumed(link, k, [x for x in (link[0], link[1]) if x in inner])
             ok = all(rng.random() < P.p_swap for _ in inner)
-            age = sum(link[2] for link in run) if P.summed else max(link[2] for link in run)
+            age = P.combine(link[2] for link in run)
             if not ok or (P.limit is not None and age > P.limit):
                 stats[2 if not ok else 3] += 1
                 for end, side in ((a, 1), (b, 0)):  # the run's ends learn of it from the farthest swap
