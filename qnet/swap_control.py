@@ -179,9 +179,9 @@ class _Latest:
     def decide(self, k: int, held: dict, ordered: list) -> set:
         P = self.P
         limit = P.limit
-        for key in [key for key, rec in self.records.items()  # forget what every node knows to be gone
-                    if (rec[5] is not None and max(rec[5]) <= k) or (limit is not None and rec[3] + k - rec[2] > limit)]:
-            del self.records[key]
+        for key, rec in list(self.records.items()):  # forget what every node knows to be gone
+            if (rec[5] is not None and max(rec[5]) <= k) or (limit is not None and rec[3] + k - rec[2] > limit):
+                del self.records[key]
         out = set()
         for i in held:
             view = self.view(i, k)
@@ -311,7 +311,8 @@ def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Pu
     deliveries = RequestDeliveries(request.source, request.target, path, times, np.cumsum(times), states,
                                    int(stats[1]), int(stats[2]), int(stats[3]), total)
     problem = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates,
-                           P.signal, P.p_swap, P.limit, P.summed, sorted((repr(k), v) for k, v in policy.policy.items()))
+                           P.signal, P.p_swap, P.limit, P.summed,
+                           sorted((repr(k), v) for k, v in policy.policy.items()))
     capacity = np.array([1] + [2] * (len(path) - 2) + [1]) * max(int(stats[0]), 1)
     used = {node: float(stats[4 + i] / capacity[i]) for i, node in enumerate(path)}
     utilisation = {node: used.get(node, 0.0) for node in G.nodes}

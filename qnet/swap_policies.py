@@ -112,7 +112,7 @@ class _Model:
         self.n, self.p_gen, self.p_swap, self.limit = n, p_gen, p_swap, limit
         self.combine = max if merge == "max" else sum
 
-    def swaps(self, state: tuple, action: frozenset) -> list[tuple[float, Any]]:
+    def swaps(self, state: tuple, action: frozenset) -> list[tuple[Any, float]]:
         """``[(configuration or (_DONE, age), probability)]`` after the swaps of ``action``, the cut-offs and
         ageing."""
         n, limit = self.n, self.limit
@@ -403,25 +403,25 @@ def _link_state(value: Any) -> np.ndarray:
     return state
 
 
-def _end_to_end(n: int, link_state: np.ndarray, rates: np.ndarray, ages: np.ndarray) -> np.ndarray:
-    """The delivered pair of ``n - 1`` links with each summed memory time of ``ages`` (slots): ideal swaps of
-    Bell-diagonal pairs commute with Pauli memories, so the order of swaps and waits does not matter."""
-    state = np.asarray(link_state, dtype=float)
+def _end_to_end(n: int, link_state: np.ndarray) -> np.ndarray:
+    """The delivered pair of ``n - 1`` fresh links; with a summed memory time ``A`` it is this pair idled for
+    ``A`` slots (ideal swaps of Bell-diagonal pairs commute with Pauli memories)."""
+    state = link_state
     for _ in range(n - 2):
         state = swap(state, link_state).state
-    return idle(np.broadcast_to(state, (ages.size, 4)), rates, ages)
+    return state
 
 
-def _age_limit(n: int, link_state: np.ndarray, rates: np.ndarray, acceptable, wanted: str) -> int | None:
-    """Largest summed memory time (slots) an end-to-end pair may have collected and still be ``acceptable``
+def _age_limit(chain: np.ndarray, rates: np.ndarray, acceptable, wanted: str) -> int | None:
+    """Largest summed memory time (slots) the end-to-end pair ``chain`` may collect and still be ``acceptable``
     (a test of Bell-diagonal states); ``None`` for memories without noise. Acceptability falls with age."""
-    fresh = _end_to_end(n, link_state, rates, np.zeros(1))
-    if not acceptable(fresh)[0]:
-        raise ValueError(f"{wanted} is out of reach: {n - 1} fresh links swapped end to end give "
-                         f"{np.round(fresh[0], 6).tolist()} before any memory time")
+    if not acceptable(chain[None])[0]:
+        raise ValueError(f"{wanted} is out of reach: the fresh links swapped end to end give "
+                         f"{np.round(chain, 6).tolist()} before any memory time")
     if not rates.any():
         return None
-    below = np.flatnonzero(~acceptable(_end_to_end(n, link_state, rates, np.arange(MAX_AGE_LIMIT + 2.0))))
+    ages = np.arange(MAX_AGE_LIMIT + 2.0)
+    below = np.flatnonzero(~acceptable(idle(np.broadcast_to(chain, (ages.size, 4)), rates, ages)))
     if below.size == 0:
         raise ValueError(f"memory rates {rates.tolist()} keep {wanted} for more than MAX_AGE_LIMIT = "
                          f"{MAX_AGE_LIMIT} slots of memory time; the ages would not fit a state space (use "
@@ -510,8 +510,8 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
     p_swap = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     for name, value in (("p_gen", p_gen), ("p_swap", p_swap)):
         if value < MIN_PROBABILITY:
-            raise ValueError(f"{name} must be >= MIN_PROBABILITY = {MIN_PROBABILITY:g} for an exact solve (the expected "
-                             f"time grows as 1/{name}), got {value!r}")
+            raise ValueError(f"{name} must be >= MIN_PROBABILITY = {MIN_PROBABILITY:g} for an exact solve (the "
+                             f"expected time grows as 1/{name}), got {value!r}")
     if cutoff is not None:
         cutoff = _v.integer(cutoff, "cutoff", 1, 10**6)
     _v.option(objective, "objective", OBJECTIVES)
@@ -528,9 +528,15 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
                              f"cut-off), got cutoff={cutoff}")
         floor = -1.0 if min_fidelity is None else min_fidelity
         key = objective == "key_rate"
-        wanted = " and ".join([f"min_fidelity={min_fidelity!r}"] * (min_fidelity is not None) + ["a positive key"] * key)
-        limit = _age_limit(n, state, rates_of_memory,
-                           lambda x: (x[:, 0] >= floor) & ((not key) | (bb84_key_fraction(x) > 0)), wanted)
+        wanted = [] if min_fidelity is None else [f"min_fidelity={min_fidelity!r}"]
+        if key:
+            wanted.append("a positive key")
+
+        def acceptable(x: np.ndarray) -> np.ndarray:
+            return (x[:, 0] >= floor) & ((not key) | (bb84_key_fraction(x) > 0))
+
+        chain = _end_to_end(n, state)
+        limit = _age_limit(chain, rates_of_memory, acceptable, " and ".join(wanted))
         merge = "sum"
     bound = _state_bound(n, limit)
     if bound > MAX_POLICY_STATES:
@@ -545,7 +551,7 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
         mean_time, key_rate = float(V[0]), None
     else:
         ages = np.arange(1 if limit is None else limit + 1, dtype=float)
-        reward = process.reward(bb84_key_fraction(_end_to_end(n, state, rates_of_memory, ages)))
+        reward = process.reward(bb84_key_fraction(idle(np.broadcast_to(chain, (ages.size, 4)), rates_of_memory, ages)))
         for name, rows in fixed.items():
             key_rates[name] = float(process.evaluate(rows, cost=reward)[0]) / times[name]
         rows, key_rate, mean_time = _best_key_rate(process, reward, fixed["swap_asap"])
