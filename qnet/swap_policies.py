@@ -348,14 +348,14 @@ class _Process:
             out[i] = next(r for r in range(self.first[i], self.first[i + 1]) if self.actions[r] == want)
         return out
 
-    def evaluate(self, rows: np.ndarray, guess: np.ndarray | None = None,
-                 cost: np.ndarray | None = None) -> np.ndarray:
+    def evaluate(self, rows: np.ndarray, guess: np.ndarray | None = None, cost: np.ndarray | None = None,
+                 times: np.ndarray | None = None) -> np.ndarray:
         """Expected total cost until delivery from every state under the decisions ``rows`` (``cost`` per decision
         row and slot; default 1: the expected slots): the solution of ``(I - P) V = c``. Large processes use
         BiCGSTAB from ``guess`` and keep its answer only with a certificate, ``|V - V*| <= T |residual|`` with
         ``T`` the largest expected time (``(I - P)^-1`` has row sums the expected times: ``V`` itself for unit
-        costs, else a certified solve of those), below :data:`SOLVE_RTOL` of ``|V|``; otherwise, and for small
-        processes, a sparse LU solve."""
+        costs, else ``times`` when the caller has them or a certified solve of those), below :data:`SOLVE_RTOL` of
+        ``|V|``; otherwise, and for small processes, a sparse LU solve."""
         from scipy.sparse import identity
         from scipy.sparse.linalg import bicgstab, spsolve
 
@@ -365,7 +365,11 @@ class _Process:
         if m > _DIRECT_STATES:
             V, info = bicgstab(M, b, x0=guess, rtol=1e-14, atol=0.0, maxiter=10 * m)
             if info == 0:
-                T = 1.1 * (V if cost is None else self.evaluate(rows)).max()  # 1.1: a bound on the bound
+                if cost is None:
+                    times = V
+                elif times is None:
+                    times = self.evaluate(rows)
+                T = 1.1 * times.max()  # 1.1: a bound on the bound
                 if T * np.abs(M @ V - b).max() <= SOLVE_RTOL * np.abs(V).min():
                     return V
         return np.atleast_1d(spsolve(M.tocsc(), b))
@@ -434,7 +438,7 @@ def _best_key_rate(process: _Process, reward: np.ndarray, start: np.ndarray) -> 
     E[rate * slots - key] by policy iteration, set the rate to that policy's ratio, until it stops growing."""
     def ratio(rows):
         T = process.evaluate(rows)
-        return float(process.evaluate(rows, cost=reward)[0] / T[0]), float(T[0])
+        return float(process.evaluate(rows, cost=reward, times=T)[0] / T[0]), float(T[0])
 
     best = (start, *ratio(start))
     for _ in range(100):
@@ -540,8 +544,9 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
         merge = "sum"
     bound = _state_bound(n, limit)
     if bound > MAX_POLICY_STATES:
-        raise ValueError(f"{n} nodes with cutoff={limit} can reach up to {bound} states, more than "
-                         f"MAX_POLICY_STATES = {MAX_POLICY_STATES}; use fewer nodes or a shorter cut-off")
+        raise ValueError(f"{n} nodes with {'cutoff' if merge == 'max' else 'age_limit'}={limit} can reach up to "
+                         f"{bound} states, more than MAX_POLICY_STATES = {MAX_POLICY_STATES}; use fewer nodes or a "
+                         f"shorter cut-off")
     process = _Process(_Model(n, p_gen, p_swap, limit, merge))
     fixed = {name: process.rows_of(fixed_rule(name, n)) for name in SWAP_POLICIES}
     times = {name: float(process.evaluate(rows)[0]) for name, rows in fixed.items()}
