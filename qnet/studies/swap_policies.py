@@ -96,9 +96,9 @@ def network_delays(args) -> tuple[dict, dict]:
         try:
             res = qnet.simulate_network(G, [(0, case["n_nodes"] - 1)], n_deliveries=n, seed=args.seed,
                                         classical_delay=d > 0, swapping=qnet.Swapping.by_policy(r, rule, knowledge))
-            slots = res.requests[0].times / slot + 1  # counted as the slot model counts (the final swap's slot)
-            mean = float(slots.mean())
-            half = 1.959963984540054 * float(slots.std(ddof=1)) / np.sqrt(slots.size)
+            # in slots, counted as the slot model counts (the final swap's slot): seconds / slot + 1
+            low, high = (x / slot + 1 for x in res.requests[0].mean_time_ci)
+            mean, half = (low + high) / 2, (high - low) / 2
         except qnet.NetworkError as exc:
             if knowledge != "snapshot":
                 raise
