@@ -52,6 +52,7 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import codes, lazy
 from .channels import bds_from_wht, pauli_rate_array, wht
+from .circuits import circuit
 from .errors import InfeasibleError, NeverDeliversError, TruncationError
 from .measures import BDS_MEASURES
 from .noise import OperationNoise, scalar_noise
@@ -349,18 +350,13 @@ def _bilinear_to_wht(C: np.ndarray) -> np.ndarray:
 
 def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool, *,
                    gate_fidelity_b: float | None = None, measurement_error_b: float | None = None) -> np.ndarray:
-    """Bilinear map ``D[k, i, j]`` of a purification protocol on Walsh–Hadamard components (component 0 of the
-    output is the success probability), from ``qnet.purification`` (exact: the map is bilinear); node B's noise
-    is node A's unless given. Engine tier, not in ``__all__``."""
-    from .purification import bds_purify
-
-    eye = np.eye(4)
-    lam = np.repeat(eye, 4, axis=0)
-    mu = np.tile(eye, (4, 1))
-    out, p = bds_purify(lam, mu, protocol, gate_fidelity, measurement_error, gate_fidelity_b=gate_fidelity_b,
-                        measurement_error_b=measurement_error_b)
-    C = (out * p[:, None]).reshape(4, 4, 4).transpose(2, 0, 1)  # [k, a, b]
-    D = _bilinear_to_wht(C)
+    """Bilinear map ``D[k, i, j]`` of a two-pair distillation circuit on Walsh–Hadamard components (component 0 of
+    the output is the success probability): the circuit's exact Bell-diagonal map (:meth:`qnet.Circuit.transfer`)
+    moved to components; node B's noise is node A's unless given. Engine tier, not in ``__all__``."""
+    node_a = OperationNoise(gate_fidelity, measurement_error)
+    node_b = OperationNoise(gate_fidelity if gate_fidelity_b is None else gate_fidelity_b,
+                            measurement_error if measurement_error_b is None else measurement_error_b)
+    D = _bilinear_to_wht(circuit(protocol).transfer(node_a, node_b))  # transfer: [k, a, b] on Bell coefficients
     if twirl:
         D = np.einsum("kq,qij->kij", _TWIRL, D)
     D[np.abs(D) < 1e-15] = 0.0
