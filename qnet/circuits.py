@@ -59,6 +59,7 @@ from . import _validation as _v
 from ._kernels import kernel_rows, lazy, map_rows
 from .noise import OperationNoise, resolve
 from .results import Heralded
+from .channels import wht
 from .states import bds_to_dm
 
 _k = lazy("circuits")
@@ -424,11 +425,10 @@ class Circuit:
         ValueError
             Wrong number of pairs, invalid states or noise, or a success probability of 0.
         """
-        kind, states, batch, noise4 = self._read(pairs, noise, noise_b, form)
-        out, p = self._run(kind, states, batch, noise4)
+        out, p = self._run(*self._read(pairs, noise, noise_b, form))
         zero = p <= 0.0
         if zero.any():
-            where = f" at batch index {tuple(int(i) for i in np.argwhere(zero)[0])}" if batch else ""
+            where = f" at batch index {tuple(int(i) for i in np.argwhere(zero)[0])}" if p.ndim else ""
             raise ValueError(f"{self.name} fails with certainty (success probability 0){where}; no output state exists")
         return Heralded(out, p)
 
@@ -442,13 +442,14 @@ class Circuit:
         >>> float(qnet.circuit("cnot").acceptance([0, 0, 1, 0], [1, 0, 0, 0]))   # X on the kept pair: detected
         0.0
         """
-        kind, states, batch, noise4 = self._read(pairs, noise, noise_b, form)
-        return self._run(kind, states, batch, noise4)[1]
+        return self._run(*self._read(pairs, noise, noise_b, form))[1]
 
     def _read(self, pairs: tuple, noise: Any, noise_b: Any, form: str) -> tuple:
         if len(pairs) != self.arity:
             raise ValueError(f"{self.name} takes {self.arity} pairs (kept pair first), got {len(pairs)}")
-        read = [_v.state(x, f"pairs[{i}]", form) for i, x in enumerate(pairs)]
+        # large float64 Bell-diagonal arrays are checked by the compiled kernel while it reads them (one pass)
+        deferred = all(_v.bds_deferrable(x, form) for x in pairs)
+        read = [("bds", x) if deferred else _v.state(x, f"pairs[{i}]", form) for i, x in enumerate(pairs)]
         kind = "dm" if any(k == "dm" for k, _ in read) else "bds"
         states = [bds_to_dm(x) if kind == "dm" and k == "bds" else x for k, x in read]
         noise4 = _noise_arrays(noise, noise_b)
@@ -462,26 +463,30 @@ class Circuit:
             if n * 16**big > MAX_DM_ENTRIES:
                 raise ValueError(f"{self.name} on {n} density matrices holds {n * 16**big:.3g} complex entries at "
                                  f"once, above MAX_DM_ENTRIES = {MAX_DM_ENTRIES}; use Bell-diagonal inputs or fewer")
-        return kind, states, batch, noise4
+        return kind, states, batch, noise4, deferred
 
-    def _run(self, kind: str, states: list, batch: tuple, noise4: tuple) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, kind: str, states: list, batch: tuple, noise4: tuple,
+             deferred: bool) -> tuple[np.ndarray, np.ndarray]:
         core = (4,) if kind == "bds" else (4, 4)
         dtype = np.float64 if kind == "bds" else np.complex128
         rows = [kernel_rows(x, batch, core, dtype=dtype) for x in states]
         n = int(np.prod(batch))
+        if kind == "bds":
+            kept, p, ok = _bds_run(self.steps, tuple(rows), noise4, batch, check=deferred)
+            if not ok:  # a deferred check failed: the validator raises its message
+                for i, x in enumerate(states):
+                    _v.state(x, f"pairs[{i}]", "bds")
+            return kept.reshape(batch + core), p.reshape(batch)
         fa, qa, fb, qb = (kernel_rows(x, batch) for x in noise4)
         kept, p, used = rows[0], np.ones(n), 1
         for ops in self.steps:
             k = _step_arity(ops)
             fresh = rows[used:used + k - 1]
             used += k - 1
-            if kind == "bds":
-                kept, p_step = _bds_step([kept] + fresh, ops, fa, qa, fb, qb)
-            else:
-                raw = _dm_step([np.asarray(kept)] + [np.asarray(x) for x in fresh], ops, fa, qa, fb, qb)
-                p_step = np.einsum("nii->n", raw).real
-                kept = raw / np.where(p_step > 0, p_step, 1.0)[:, None, None]
-                kept[p_step <= 0] = 0.0
+            raw = _dm_step([np.asarray(kept)] + [np.asarray(x) for x in fresh], ops, fa, qa, fb, qb)
+            p_step = np.einsum("nii->n", raw).real
+            kept = raw / np.where(p_step > 0, p_step, 1.0)[:, None, None]
+            kept[p_step <= 0] = 0.0
             p = p * p_step
         return np.asarray(kept).reshape(batch + core), p.reshape(batch)
 
@@ -497,30 +502,68 @@ def _frame_noise(fa: np.ndarray, qa: np.ndarray, fb: np.ndarray, qb: np.ndarray,
     return float(fa * fb), float(qa * (1 - qb) + (1 - qa) * qb)
 
 
-def _bds_step(rows: list[np.ndarray], ops: tuple, fa: np.ndarray, qa: np.ndarray, fb: np.ndarray,
-              qb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One step on Bell-diagonal rows ``(n, 4)`` (kept first): the normalised output and the success probability;
-    rows that fail with certainty are zeros. Rows with the same noise share one compiled map."""
-    n, k = rows[0].shape[0], len(rows)
-    x = np.ascontiguousarray(np.stack(rows, axis=1))  # (n, k, 4)
+def _components(M: np.ndarray, k: int) -> np.ndarray:
+    """A step map ``M[c, s]`` on Walsh–Hadamard components: ``W[t, c_0, ..., c_{k-1}]`` with ``ô[t] = Σ_c W[t, c]
+    Π_j λ̂_j[c_j]`` (``λ̂ = wht(λ)``)."""
+    W = M.T.reshape((4,) * (k + 1))
+    for axis in range(k + 1):
+        W = np.moveaxis(wht(np.moveaxis(W, axis, -1)), -1, axis) / (1.0 if axis == 0 else 4.0)
+    return W
+
+
+@functools.lru_cache(maxsize=1024)
+def _terms(steps: tuple, F: float, e: float) -> tuple[np.ndarray, ...]:
+    """The circuit as sums of products of Walsh–Hadamard components, for the kernel (see its docstring): per term its
+    coefficient, component of the kept pair and flat index of each fresh pair's component, sorted by step and output
+    component; where each (step, output component) starts.
+
+    On components, each output component of a step is a sum of ``2^m`` products (``m`` checks; noise only scales
+    them): the terms are the non-zero entries of the ideal step's map, which are exact multiples of ``2^-m``, read
+    from the map with this noise (entries outside them cancel exactly and are not summed)."""
+    arity = 1 + sum(_step_arity(ops) - 1 for ops in steps)
+    slots = max(_step_arity(ops) for ops in steps) - 1
+    coef, idx0, flat, first = [], [], [], [0]
+    used = 1
+    for ops in steps:
+        k = _step_arity(ops)
+        support = np.abs(_components(_step_map(ops, k, 1.0, 0.0), k)) > 1e-9
+        W = _components(_step_map(ops, k, F, e), k)
+        for term in np.argwhere(support):  # in order of output component
+            coef.append(W[tuple(term)])
+            idx0.append(term[1])
+            flat.append([4 * (used + j) + c for j, c in enumerate(term[2:])] + [4 * arity] * (slots - k + 1))
+        first += list(first[-1] + np.cumsum(support.reshape(4, -1).sum(axis=1)))
+        used += k - 1
+    tables = (np.array(coef), np.array(idx0, dtype=np.int64),
+              np.array(flat, dtype=np.int64).reshape(-1, slots), np.array(first, dtype=np.int64))
+    for t in tables:
+        t.flags.writeable = False
+    return tables
+
+
+def _bds_run(steps: tuple, rows: tuple[np.ndarray, ...], noise4: tuple, batch: tuple,
+             check: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Every step on Bell-diagonal rows (one ``(n, 4)`` array per input pair): the normalised output ``(n, 4)``, the
+    success probability (rows that fail with certainty are zeros) and whether the kernel's checks of the inputs
+    passed (``check``: the inputs were not validated before). Rows with the same noise share one set of terms."""
+    n = rows[0].shape[0]
+    fa, qa, fb, qb = noise4
     F, e = fa * fb, qa * (1 - qb) + (1 - qa) * qb
     out, p = np.empty((n, 4)), np.empty(n)
-    noise = np.stack([F, e], axis=-1)
-    if np.all(noise == noise[:1]):
-        groups = [(None, noise[0])]
-    else:
-        values, inverse = np.unique(noise, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        groups = [(np.flatnonzero(inverse == g), v) for g, v in enumerate(values)]
-    for where, (Fg, eg) in groups:
-        M = _step_map(ops, k, float(Fg), float(eg))
-        if where is None:
-            map_rows(_k.frame_rows, n, (x, M, out, p), (0, 2, 3))
-        else:
-            o, q = np.empty((where.size, 4)), np.empty(where.size)
-            _k.frame_rows(np.ascontiguousarray(x[where]), M, o, q)
-            out[where], p[where] = o, q
-    return out, p
+    tol = (_v.NEG_ATOL, _v.TRACE_ATOL) if check else (-1.0, 0.0)
+    if F.ndim == 0 and e.ndim == 0:
+        ok = map_rows(_k.component_rows, n, (rows, *_terms(steps, float(F), float(e)), out, p, *tol), (0, 5, 6))
+        return out, p, all(ok)
+    noise = np.stack([kernel_rows(F, batch), kernel_rows(e, batch)], axis=-1)
+    values, inverse = np.unique(noise, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    ok = True
+    for g, (Fg, eg) in enumerate(values):
+        where = np.flatnonzero(inverse == g)
+        o, q = np.empty((where.size, 4)), np.empty(where.size)
+        ok &= _k.component_rows(tuple(r[where] for r in rows), *_terms(steps, float(Fg), float(eg)), o, q, *tol)
+        out[where], p[where] = o, q
+    return out, p, ok
 
 
 # ---------------------------------------------------------------- the library

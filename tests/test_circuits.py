@@ -262,3 +262,21 @@ def test_bad_calls_are_named():
         qnet.circuit("stringent").apply(*[np.broadcast_to(np.eye(4) / 4, (200, 4, 4))] * 13, form="dm")
     with pytest.raises(TypeError, match="noise must be a qnet.OperationNoise"):
         c.apply(*[qnet.werner(0.9)] * 3, noise=0.9)
+
+
+def test_large_batches_are_checked_in_the_kernel_and_split_over_threads():
+    """Above the deferral size the kernel checks the inputs while it reads them: a bad row raises the validator's
+    message; a batch split over threads gives purify's numbers row for row."""
+    rng = np.random.default_rng(17)
+    n = 150_000
+    lam, mu = _dirichlet(rng, n), _dirichlet(rng, n)
+    got = qnet.circuit("dejmps").apply(lam, mu, noise=NOISE_A)
+    want = qnet.purify(lam, mu, "dejmps", noise=NOISE_A)
+    np.testing.assert_allclose(got.state, want.state, rtol=0, atol=1e-14)
+    bad = lam.copy()
+    bad[1234] = [0.5, -0.2, 0.4, 0.3]
+    with pytest.raises(ValueError, match=r"pairs\[1\] has negative Bell coefficients: -0.2 at index \(1234, 1\)"):
+        qnet.circuit("double_selection").apply(lam, bad, mu)
+    bad[1234] = [0.5, 0.2, 0.4, 0.3]
+    with pytest.raises(ValueError, match=r"pairs\[2\].*sum"):
+        qnet.circuit("double_selection").apply(lam, mu, bad)

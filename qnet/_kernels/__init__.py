@@ -110,9 +110,9 @@ def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Seq
              min_rows: int = PARALLEL_MIN_ROWS) -> list[Any]:
     """Run ``kernel(*args)`` over the rows ``[0, n)`` on numba's number of threads; return each chunk's result.
 
-    ``args[i]`` for ``i`` in ``split`` are arrays whose first axis holds the ``n`` rows (outputs included), and are
-    sliced per chunk; an array of split with a single row (a row shared by every row) is passed whole, as is every
-    other argument. Below ``min_rows`` rows, or with one thread, the kernel runs once on the calling thread.
+    ``args[i]`` for ``i`` in ``split`` are arrays whose first axis holds the ``n`` rows (outputs included), or tuples
+    of such arrays, and are sliced per chunk; an array of split with a single row (a row shared by every row) is
+    passed whole, as is every other argument. Below ``min_rows`` rows, or with one thread, the kernel runs once on the calling thread.
     """
     if n < min_rows:
         return [kernel(*args)]
@@ -123,8 +123,13 @@ def map_rows(kernel: Callable[..., Any], n: int, args: Sequence[Any], split: Seq
         return [kernel(*args)]
     bounds = [n * k // threads for k in range(threads + 1)]
 
+    def rows(a: Any, lo: int, hi: int) -> Any:
+        if isinstance(a, tuple):
+            return tuple(rows(x, lo, hi) for x in a)
+        return a[lo:hi] if a.shape[0] == n else a
+
     def chunk(lo: int, hi: int) -> list[Any]:
-        return [a[lo:hi] if i in split and a.shape[0] == n else a for i, a in enumerate(args)]
+        return [rows(a, lo, hi) if i in split else a for i, a in enumerate(args)]
 
     futures = [_executor().submit(kernel, *chunk(lo, hi)) for lo, hi in zip(bounds[1:-1], bounds[2:])]
     first = kernel(*chunk(bounds[0], bounds[1]))

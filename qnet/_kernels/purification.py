@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
+from .validation import checked_row
 
 
 @jit(inline="always")
@@ -33,24 +34,10 @@ def _swap(code, v1, v2, v3):
 
 
 @jit(inline="always")
-def _checked_row(x, i, neg_atol, trace_atol):
-    """Row ``i`` of ``x`` with entries in ``[-neg_atol, 0)`` used as 0, and whether it passes the checks of
-    ``qnet._validation.bds`` (finite, >= -neg_atol, unit sum within trace_atol); ``neg_atol < 0`` reads the row
-    as it is (already validated)."""
-    a, b, c, d = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
-    if neg_atol < 0.0:
-        return True, a, b, c, d
-    # x >= -neg_atol is False for NaN and -inf; the sum catches +inf
-    ok = (a >= -neg_atol) & (b >= -neg_atol) & (c >= -neg_atol) & (d >= -neg_atol) & (a + b + c + d < np.inf)
-    a, b, c, d = max(a, 0.0), max(b, 0.0), max(c, 0.0), max(d, 0.0)
-    return ok & (abs(((a + b) + c) + d - 1.0) <= trace_atol), a, b, c, d
-
-
-@jit(inline="always")
 def _bds_row(lam, mu, i, f, e, code_kept, code_sac, code_out, twirl, out, p, neg_atol, trace_atol):
     """One row of the BDS purification (see :func:`bds_purify_scalar`); returns whether its inputs pass."""
-    ok_l, l0, l1, l2, l3 = _checked_row(lam, i, neg_atol, trace_atol)
-    ok_m, m0, m1, m2, m3 = _checked_row(mu, i, neg_atol, trace_atol)
+    ok_l, l0, l1, l2, l3 = checked_row(lam, i, neg_atol, trace_atol)
+    ok_m, m0, m1, m2, m3 = checked_row(mu, i, neg_atol, trace_atol)
     if twirl:
         l1 = l2 = l3 = (1.0 - l0) / 3.0
         m1 = m2 = m3 = (1.0 - m0) / 3.0

@@ -7,6 +7,20 @@ import numpy as np
 from . import jit
 
 
+@jit(inline="always")
+def checked_row(x, i, neg_atol, trace_atol):
+    """Row ``i`` of ``x`` with entries in ``[-neg_atol, 0)`` used as 0, and whether it passes the checks of
+    ``qnet._validation.bds`` (finite, >= -neg_atol, unit sum within trace_atol); ``neg_atol < 0`` reads the row
+    as it is (already validated)."""
+    a, b, c, d = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+    if neg_atol < 0.0:
+        return True, a, b, c, d
+    # x >= -neg_atol is False for NaN and -inf; the sum catches +inf
+    ok = (a >= -neg_atol) & (b >= -neg_atol) & (c >= -neg_atol) & (d >= -neg_atol) & (a + b + c + d < np.inf)
+    a, b, c, d = max(a, 0.0), max(b, 0.0), max(c, 0.0), max(d, 0.0)
+    return ok & (abs(((a + b) + c) + d - 1.0) <= trace_atol), a, b, c, d
+
+
 @jit
 def bds_check(lam, neg_atol, trace_atol):  # pragma: no cover - compiled
     """Scan rows of ``lam`` (n, 4): return ``(first_bad_row or -1, any_small_negative)``.
