@@ -101,8 +101,8 @@ LOCAL_CLIFFORDS: dict[str, np.ndarray] = {
 MEASUREMENT_BASES = ("X", "Y", "Z")
 
 
-def _frame_permutation(U: np.ndarray) -> np.ndarray:
-    """``perm[e]`` = the Pauli error index of ``U P_e U†`` (up to phase), over ``n`` qubits (index base 4, first
+def frame_permutation(U: np.ndarray) -> np.ndarray:
+    """Engine tier (not in ``__all__``): ``perm[e]`` = the Pauli error index of ``U P_e U†`` (up to phase), over ``n`` qubits (index base 4, first
     qubit most significant)."""
     n = U.shape[0].bit_length() - 1
     paulis = [functools.reduce(np.kron, (_PAULIS[(e >> (2 * (n - 1 - i))) & 3] for i in range(n)), np.eye(1))
@@ -122,9 +122,14 @@ def _commute(e: int, f: int) -> bool:
     return ((e >> 1) * (f & 1) + (e & 1) * (f >> 1)) % 2 == 0
 
 
-_PERM = {name: _frame_permutation(U) for name, U in {**GATES, **LOCAL_CLIFFORDS}.items()}
+_PERM = {name: frame_permutation(U) for name, U in {**GATES, **LOCAL_CLIFFORDS}.items()}
 #: Per measurement basis, which pair errors pass its coincidence check (those commuting with the measured Pauli).
 _PASSES = {b: np.array([_commute(e, {"X": 2, "Y": 3, "Z": 1}[b]) for e in range(4)]) for b in MEASUREMENT_BASES}
+
+
+def passes_check(basis: str) -> np.ndarray:
+    """Which pair errors (index ``2x + z``) pass a coincidence check in ``basis`` (engine tier, not in ``__all__``)."""
+    return _PASSES[basis].copy()
 #: The Clifford rotating X -> Y -> Z -> X (by 2π/3 about (1, 1, 1)): with the four Paulis, the twelve bilateral
 #: unitaries whose average is the Werner twirl of a pair.
 _CYCLE = 0.5 * (_I - 1j * (_X + _Y + _Z))
@@ -397,7 +402,7 @@ class Circuit:
         """
         if len(self.steps) != 1:
             raise ValueError(f"{self.name} has {len(self.steps)} steps; transfer() maps one step (see .steps)")
-        F, e = _frame_noise(*_noise_arrays(noise, noise_b), name="noise")
+        F, e = circuit_noise(noise, noise_b)
         k = self.arity
         return np.array(_step_map(self.steps[0], k, F, e).T.reshape((4,) * (k + 1)))
 
@@ -561,10 +566,12 @@ def _step_arity(ops: tuple) -> int:
     return 1 + max(p for op in ops for p in (op[2:] if op[0] == "gate" else op[1:2]))
 
 
-def _frame_noise(fa: np.ndarray, qa: np.ndarray, fb: np.ndarray, qb: np.ndarray, name: str) -> tuple[float, float]:
-    """``(F, e)`` of scalar noise: the product of gate fidelities and the parity-flip probability."""
+def circuit_noise(noise: Any, noise_b: Any, name: str = "noise") -> tuple[float, float]:
+    """``(F, e)`` of single-number noise: the product of the two nodes' gate fidelities and the probability that a
+    check's reported parity is flipped (engine tier, not in ``__all__``)."""
+    fa, qa, fb, qb = _noise_arrays(noise, noise_b)
     if max(np.ndim(x) for x in (fa, qa, fb, qb)):
-        raise ValueError(f"{name} must hold single numbers for a transfer map, got arrays")
+        raise ValueError(f"{name} must hold single numbers here, got arrays")
     return float(fa * fb), float(qa * (1 - qb) + (1 - qa) * qb)
 
 
