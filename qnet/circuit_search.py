@@ -215,6 +215,18 @@ def search_circuits(
     ------
     ValueError
         Bad inputs, an exhaustive search above :data:`MAX_SEARCH_ENTRIES`, or no circuit above ``min_success``.
+
+    Examples
+    --------
+    >>> import qnet
+    >>> found = qnet.search_circuits([qnet.werner(0.8)] * 3, noise=qnet.OperationNoise(0.99, 0.01))
+    >>> found.method, found.evaluated, found.best.gates
+    ('exhaustive', 183951, 2)
+    >>> round(found.best.fidelity, 6), round(found.best.p_success, 6)
+    (0.876418, 0.551035)
+    >>> out, p = found.best.circuit.apply(*[qnet.werner(0.8)] * 3, noise=qnet.OperationNoise(0.99, 0.01))
+    >>> round(float(out[0]), 6)
+    0.876418
     """
     states = _check_pairs(pairs)
     k = len(states)
