@@ -38,11 +38,11 @@ from .measures import FigureOfMerit, as_figure_of_merit
 from .noise import OperationNoise
 from .results import Result
 
-__all__ = ["search_circuits", "CircuitSearch", "SearchedCircuit", "SEARCH_METHODS", "SEARCH_GATES",
+__all__ = ["search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES",
            "MAX_SEARCH_PAIRS", "MAX_SEARCH_ENTRIES"]
 
 #: How :func:`search_circuits` searches.
-SEARCH_METHODS = ("auto", "exhaustive", "evolution")
+CIRCUIT_SEARCH_METHODS = ("auto", "exhaustive", "evolution")
 #: The default gate set: every controlled-Pauli gate (``PCQ``; distinct up to the order of the pairs).
 SEARCH_GATES: tuple[str, ...] = tuple(f"{p}C{q}" for p in "XYZ" for q in "XYZ")
 #: Largest number of pairs of a searched circuit.
@@ -236,7 +236,7 @@ def search_circuits(
     gates = _names(gates, "gates", GATES)
     bases = _names(bases, "bases", MEASUREMENT_BASES)
     min_success = _v.scalar(_v.in_interval, min_success, "min_success", 0.0, 1.0, high_open=True)
-    _v.option(method, "method", SEARCH_METHODS)
+    _v.option(method, "method", CIRCUIT_SEARCH_METHODS)
     top = _v.integer(top, "top", 1, 10**4)
     maxiter = _v.integer(maxiter, "maxiter", 1, 10**5)
     space = _space(k, gates, bases, e)
@@ -292,24 +292,24 @@ def _exhaustive(space: _Space, joint: np.ndarray, F: float, depth: int, fom: Fig
     G = len(space.items)
     dists = joint[None, :]
     sequences = np.zeros((1, 0), dtype=np.int64)
-    candidates, evaluated, best = [], 0, -np.inf
+    candidates, values = [], []
     for level in range(1, depth + 1):
         dists = np.stack([_gate(dists, space, g, F) for g in range(G)], axis=1).reshape(-1, 4**space.k)
         sequences = np.concatenate([np.repeat(sequences, G, axis=0),
                                     np.tile(np.arange(G), len(sequences))[:, None]], axis=1)
         value, fid, p = _values(_outputs(dists, space), fom, min_success)
-        evaluated += value.size
-        best = max(best, float(value.max()))
-        # keep what can reach the top: the best `top` and everything tied with the best so far
         flat = value.ravel()
-        keep = np.argpartition(-flat, min(top, flat.size - 1))[:top + 1]
-        keep = np.union1d(keep, np.flatnonzero(flat >= best - 1e-12))
-        for i in keep:
+        values.append(flat)
+        pf = p.ravel()
+        cut = -np.partition(-flat, min(top, flat.size - 1))[min(top, flat.size - 1)]
+        near = np.flatnonzero(flat >= cut - 1e-12)  # the best of this length and all tied with them
+        for i in near[np.lexsort((-pf[near], -flat[near]))][:top + 1]:  # ties: higher success probability
             if np.isfinite(flat[i]):
                 s, m = divmod(int(i), len(space.combos))
                 candidates.append((flat[i], fid.ravel()[i], p.ravel()[i], tuple(sequences[s]), space.combos[m]))
-    ranked, tied = _rank(space, candidates, top, best)
-    return ranked, tied, evaluated
+    every = np.concatenate(values)
+    ranked, _ = _rank(space, candidates, top, float(every.max()))
+    return ranked, int(np.sum(every >= every.max() - 1e-12)), every.size
 
 
 def _evolve(space: _Space, joint: np.ndarray, F: float, depth: int, fom: FigureOfMerit, min_success: float,

@@ -43,7 +43,8 @@ NAN_ALLOWED = {
 #: Types qnet returns but users do not build (no docstring example constructs them; not fuzzed).
 RESULT_TYPES = {"Result", "ChainTree", "ScheduleResult", "Gain", "OptimalTime", "PolicyComparison", "ChainDelivery", "CutoffOptimum",
                 "SPDCSwappingResult", "MonteCarloResult", "SweepResult", "PathChoice", "PairService",
-                "Heralded", "ScheduleSearch", "RequestDeliveries", "NetworkSimulation", "SwapPolicyResult"}
+                "Heralded", "ScheduleSearch", "RequestDeliveries", "NetworkSimulation", "SwapPolicyResult",
+                "CircuitSearch", "SearchedCircuit"}
 #: String parameters that are free text (a label), not a choice from a list.
 FREE_TEXT = {"desc", "name"}
 #: Node labels a record takes before it meets a graph: any hashable is a valid networkx node (a number, a string,

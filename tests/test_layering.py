@@ -2,6 +2,7 @@
 module reaches into another module's private names."""
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,15 @@ def test_no_module_imports_private_names_of_another(module):
         # "from . import _validation as _v" and "from ._kernels import x" import private modules, not names
         private = [n for n in names if n.startswith("_") and not n.startswith("__")]
         assert not private, f"qnet/{module}.py:{line} imports private names {private} of qnet.{imported}"
+
+
+def test_no_two_modules_export_the_same_name():
+    """A name in two modules' ``__all__`` would make ``qnet.<name>`` whichever module was imported last."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for module in LAYERS:
+        for name in getattr(importlib.import_module(f"qnet.{module}"), "__all__", []):
+            if name in seen:
+                clashes.append(f"{name}: qnet.{seen[name]} and qnet.{module}")
+            seen[name] = module
+    assert not clashes, clashes
