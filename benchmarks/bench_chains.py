@@ -17,7 +17,7 @@ from scipy.signal import fftconvolve
 
 import qnet
 from harness import Case
-from qnet import chains as C
+from qnet.chains import _exact as X, _model as C
 from qnet._kernels import chains as K
 
 # ---------------------------------------------------------------- case 1: 8 segments with cut-offs
@@ -47,7 +47,7 @@ def _series(first, G):
 def _ref8(model):
     """Straightforward: O(T^2) join over every pair of arrival times (all levels), renewal iterated term by term."""
     T = 3000
-    J = C._elementary(float(model.p_gen[0]), model.link_hat[0], T)
+    J = X._elementary(float(model.p_gen[0]), model.link_hat[0], T)
     c = model.link_c(0, 1)
     for level, cut in enumerate(model.cutoffs):
         out, passed, fail = K.join_direct(J, J, c, c, C._SWAP_D, K.MEMORY_TIME, float(cut))
@@ -71,7 +71,7 @@ def _run16(model):
 def _ref16(model):
     """Straightforward: the same O(T) joins, but each level's geometric series of convolutions iterated
     term by term (scipy fftconvolve per term, as without the closed form) until the term is below 1e-16."""
-    J = C._elementary(float(model.p_gen[0]), model.link_hat[0], T16)
+    J = X._elementary(float(model.p_gen[0]), model.link_hat[0], T16)
     c = model.link_c(0, 1)
     for level in range(len(model.schedule.levels)):
         out, passed = K.join_window(J, J, c, c, C._NO_CUT, C._SWAP_D, C._pairs(C._SWAP_D))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import qnet
-from qnet import chains as C
+from qnet.chains import _exact as X, _model as M
 from qnet._kernels import chains as K
 
 INF = float("inf")
@@ -164,7 +164,7 @@ def test_fidelity_cutoff_semantics(t1, t2, w1, w2, expect):
     JB[t2] = [1, w2, w2, w2]
     c = np.array([0.0, 1 / 50, 1 / 50, 1 / 50])
     F_cut = (1 + 3 * 0.95) / 4
-    out, passed, fail = K.join_direct(JA, JB, c, c, C._SWAP_D, K.FIDELITY, F_cut)
+    out, passed, fail = K.join_direct(JA, JB, c, c, M._SWAP_D, K.FIDELITY, F_cut)
     t, ok = expect
     if ok:
         assert passed[t] == pytest.approx(1.0) and fail.sum() == 0
@@ -184,10 +184,10 @@ def test_fidelity_cutoff_semantics(t1, t2, w1, w2, expect):
     ],
 )
 def test_fft_path_matches_reference(protocol, cut_type, cutoff):
-    m = C._werner_model(protocol, 0.7, 0.8, 0.95, 20.0, cutoff, cut_type)
+    m = M._werner_model(protocol, 0.7, 0.8, 0.95, 20.0, cutoff, cut_type)
     T = 400
-    fast = C._result(C._evaluate(m, T), m, None)
-    ref = C._reference_delivery(m, T)
+    fast = X._result(X._evaluate(m, T), m, None)
+    ref = X._reference_delivery(m, T)
     assert fast.truncation_error < 1e-12
     np.testing.assert_allclose(fast.pmf, ref.pmf, rtol=0, atol=1e-14)
     ok = ref.pmf > 1e-6
@@ -199,8 +199,8 @@ def test_asymmetric_three_segment_chain():
     p = [0.5, 0.2, 0.35]
     w0 = [0.99, 0.95, 0.97]
     r = qnet.chain_delivery(("swap", "swap"), p, 0.9, w0, 25.0, cutoff=(6, 12), t_trunc=600)
-    m = C._werner_model(("swap", "swap"), p, 0.9, w0, 25.0, (6, 12), "memory_time")
-    ref = C._reference_delivery(m, 600)
+    m = M._werner_model(("swap", "swap"), p, 0.9, w0, 25.0, (6, 12), "memory_time")
+    ref = X._reference_delivery(m, 600)
     np.testing.assert_allclose(r.pmf, ref.pmf, rtol=0, atol=1e-14)
     # Without decoherence and cut-offs the Werner parameter of the end pair is the product (swaps multiply w).
     r2 = qnet.chain_delivery(("swap", "swap"), p, 0.9, w0, INF, t_trunc=600)
@@ -261,12 +261,12 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
     r = qnet.chain_delivery((op,), p, 1.0, link_state=lam, memory=rates, t_trunc=T,
                             protocol=purification or "dejmps", tol=None)
     # the first attempt round only (tA, tB < T): compare the pass term, which is exact term by term here
-    m = C._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet.channels.wht(np.array([lam] * 2)),
-                 C.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
-                 None if op == "swap" else C.distill_tensor(purification, 1.0, 0.0, False))
-    JA = C._elementary(p, qnet.channels.wht(lam), T)
-    D = C._SWAP_D if op == "swap" else m.D_distill
-    out, passed = K.join_window(JA, JA, m.link_c(0, 1), m.link_c(0, 1), C._NO_CUT, D, C._pairs(D))
+    m = M._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet.channels.wht(np.array([lam] * 2)),
+                 M.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
+                 None if op == "swap" else M.distill_tensor(purification, 1.0, 0.0, False))
+    JA = X._elementary(p, qnet.channels.wht(lam), T)
+    D = M._SWAP_D if op == "swap" else m.D_distill
+    out, passed = K.join_window(JA, JA, m.link_c(0, 1), m.link_c(0, 1), M._NO_CUT, D, M._pairs(D))
     pmf, joint = _enumerate_one_level(op, p, lam, lam, rates, purification, T)
     np.testing.assert_allclose(out[:, 0], pmf, rtol=0, atol=1e-14)
     np.testing.assert_allclose(0.25 * qnet.channels.wht(out), joint, rtol=0, atol=1e-13)
@@ -283,14 +283,14 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
 def test_distill_tensor_reproduces_purify_and_li_formula():
     rng = np.random.default_rng(1)
     for proto in ("dejmps", "cnot", "bbpssw"):
-        D = C.distill_tensor(proto, 0.97, 0.01, False)
+        D = M.distill_tensor(proto, 0.97, 0.01, False)
         lam = rng.dirichlet(np.ones(4), 5)
         mu = rng.dirichlet(np.ones(4), 5)
         out, p = qnet.purify(lam, mu, proto, gate_fidelity=0.97, measurement_error=0.01)
         hat = np.einsum("kij,ni,nj->nk", D, qnet.channels.wht(lam), qnet.channels.wht(mu))
         np.testing.assert_allclose(hat[:, 0], p, atol=1e-13)
         np.testing.assert_allclose(0.25 * qnet.channels.wht(hat) / p[:, None], out, atol=1e-12)
-    D = C.distill_tensor("bbpssw", 1.0, 0.0, True)
+    D = M.distill_tensor("bbpssw", 1.0, 0.0, True)
     for wa, wb in [(0.9, 0.7), (0.3, 1.0), (0.55, 0.55)]:
         hat = np.einsum("kij,i,j->k", D, [1, wa, wa, wa], [1, wb, wb, wb])
         p, w = _li_distill(wa, wb)
@@ -443,12 +443,12 @@ def _random_chain(draw):
     cut_type, cutoff = draw(_cut_strategy(len(protocol)))
     cut_type = cut_type or "memory_time"
     if draw(st.booleans()):
-        return C._werner_model(protocol, p_gen, draw(st.floats(0.5, 1.0)), draw(st.floats(0.6, 1.0)),
+        return M._werner_model(protocol, p_gen, draw(st.floats(0.5, 1.0)), draw(st.floats(0.6, 1.0)),
                                draw(st.floats(2.0, 100.0)), cutoff, cut_type)
     lam = np.array(draw(st.lists(st.floats(0.01, 1.0), min_size=3, max_size=3)))
     link = np.concatenate([[0.8], 0.2 * lam / lam.sum()])
     rates = np.array(draw(st.lists(st.floats(0.0, 0.02), min_size=3, max_size=3)))
-    return C._bds_model(protocol, p_gen, draw(st.floats(0.5, 1.0)), link, rates, cutoff, cut_type,
+    return M._bds_model(protocol, p_gen, draw(st.floats(0.5, 1.0)), link, rates, cutoff, cut_type,
                         draw(st.sampled_from(["dejmps", "cnot", "bbpssw"])), draw(st.booleans()), qnet.IDEAL)
 
 
@@ -461,13 +461,13 @@ def test_random_chains_fast_path_equals_reference(m):
     are short, so much mass lies beyond them (tol=None): total mass to 1e-10, mean time to 1e-9 relative."""
     T = 160
     try:
-        fast = C._result(C._evaluate(m, T), m, None)
+        fast = X._result(X._evaluate(m, T), m, None)
     except ValueError as exc:  # no delivery in the window (a cut-off no pair passes): both paths must agree
         assert "never delivers" in str(exc)
         with pytest.raises(type(exc), match="never delivers"):
-            C._reference_delivery(m, T)
+            X._reference_delivery(m, T)
         return
-    ref = C._reference_delivery(m, T)
+    ref = X._reference_delivery(m, T)
     assert abs(fast.coverage - ref.coverage) <= 1e-10
     if ref.coverage > 0:
         assert abs(fast.mean_time / ref.mean_time - 1.0) <= 1e-9
@@ -480,10 +480,10 @@ def test_random_chains_fast_path_equals_reference(m):
 def test_li_published_example_fast_path_keeps_mass():
     """Li et al.'s example with cut-offs (16, 31, 55) at t_trunc = 3000 misses 1.4e-3 of the mass: the
     renewal's FFT once wrapped the mass beyond 2 t_trunc back into the window (1.8e-6 too much)."""
-    m = C._werner_model(("swap", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, (16, 31, 55), "memory_time")
+    m = M._werner_model(("swap", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, (16, 31, 55), "memory_time")
     fast = qnet.chain_delivery(("swap", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, (16, 31, 55), t_trunc=3000,
                                tol=None)
-    ref = C._reference_delivery(m, 3000)
+    ref = X._reference_delivery(m, 3000)
     assert 1e-3 < ref.truncation_error < 2e-3
     assert abs(fast.coverage - ref.coverage) <= 1e-10
     assert abs(fast.mean_time / ref.mean_time - 1.0) <= 1e-9
@@ -522,12 +522,12 @@ def test_single_cyclic_transform_equals_the_newton_inverse(monkeypatch):
     cases = [((("swap",) * 4, 0.05, 0.5, 0.99, 4000.0), None, 16384),
              ((("swap",) * 3, 0.1, 0.5, 0.98, 400.0), (16, 31, 55), 3000)]
     used = []
-    orig = C._cyclic_length
-    monkeypatch.setattr(C, "_cyclic_length", lambda f, G: used.append(orig(f, G)) or used[-1])
+    orig = X._cyclic_length
+    monkeypatch.setattr(X, "_cyclic_length", lambda f, G: used.append(orig(f, G)) or used[-1])
     for args, cut, T in cases:
         fast = qnet.chain_delivery(*args, cutoff=cut, t_trunc=T, tol=None).joint
-        monkeypatch.setattr(C, "_CYCLIC_MAX_WINDOWS", 0.0)  # every level through the Newton inverse
+        monkeypatch.setattr(X, "_CYCLIC_MAX_WINDOWS", 0.0)  # every level through the Newton inverse
         newton = qnet.chain_delivery(*args, cutoff=cut, t_trunc=T, tol=None).joint
-        monkeypatch.setattr(C, "_CYCLIC_MAX_WINDOWS", 3.0)
+        monkeypatch.setattr(X, "_CYCLIC_MAX_WINDOWS", 3.0)
         assert np.abs(fast - newton).max() < 1e-16
     assert sum(n is not None for n in used) >= 5 and None in used  # both paths were exercised

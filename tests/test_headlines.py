@@ -127,7 +127,7 @@ def test_repeater_schedules_headline(tmp_path_factory, capsys):
     """Printed: the best schedule of each chain with its key rate (or the schedules it ties with). Recomputed: the
     key rate of every swap order on the direct O(T^2) path (term-by-term renewal sums, no FFT)."""
     from qnet.studies import repeater_schedules as study
-    from qnet.chains import _reference_delivery
+    from qnet.chains._exact import _reference_delivery
 
     lines, res = printed(study, tmp_path_factory, capsys)
     args = study.build_parser().parse_args(["--quick"])

@@ -135,7 +135,7 @@ def test_swap_asap_fractional_cutoff():
 
 
 def test_mc_chain_that_never_delivers(monkeypatch):
-    monkeypatch.setattr(qnet.chains, "MAX_LINKS_PER_DELIVERY", 10_000)
+    monkeypatch.setattr(qnet.chains.problem, "MAX_LINKS_PER_DELIVERY", 10_000)
     with pytest.raises(ValueError, match="never delivers"):
         qnet.simulate_chain(("swap", "swap"), 0.5, 1.0, 0.625, 4.0, cutoff=0.6, cut_type="fidelity", n_samples=10)
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qnet
-import qnet.chains as C
+import qnet.chains._exact as C
 
 INF = float("inf")
 
