@@ -1,18 +1,7 @@
-"""When to purify: the timing model, the optimal purification time and probabilistic link generation.
-
-The model (Zang et al., arXiv:2505.02286, and the docs' timing page):
-
-* link 1 is heralded at time 0 in state ``first``; link 2 at ``t1`` in state ``second``;
-* the pair is consumed at ``t2 >= t1``; the purification (EPP) runs at ``t`` in ``[t1, t2]``;
-* before the EPP, both qubits of link 1 idle for ``t`` and both qubits of link 2 for ``t - t1``;
-  the output (kept in link 1's memories) idles for ``t2 - t``;
-* the figure of merit is evaluated at ``t2``; "weighted" multiplies it by the EPP's success probability.
-
-Link 1 is the kept pair (the CNOT controls) and link 2 is sacrificed; for the plain CNOT protocol the
-output does not depend on that choice. Memories are continuous-time Pauli channels with rates
-``(γx, γy, γz)`` (the same time unit as ``t1``, ``t2``); density-matrix inputs may also use
-:class:`qnet.T1T2Memory`.
-"""
+"""The timing problem object :class:`PurificationTimeline` (and :class:`LinkGeneration`) and its function tier:
+:func:`purification_timeline`, :func:`timeline_value`, :func:`optimal_purification_time`,
+:func:`compare_generation_policies`, :func:`simulate_generation_policies`, :func:`border_short_time`,
+:func:`optimal_time_border`."""
 
 from __future__ import annotations
 
@@ -21,191 +10,22 @@ from typing import Any
 
 import numpy as np
 
-from . import _validation as _v
-from .channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
-from .measures import FigureOfMerit, as_figure_of_merit
-from .noise import OperationNoise, resolve
-from .purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify, dm_purify
-from .results import Heralded, Result, content_hash
-from .states import bds_to_dm, werner_rows
+from .. import _validation as _v
+from ..channels import T1T2Memory
+from ..measures import FigureOfMerit, as_figure_of_merit
+from ..noise import OperationNoise, resolve
+from ..purification import PROTOCOLS
+from ..results import Heralded, content_hash
+from ..states import werner_rows
+from ._border import _border
+from ._generation import _compare_policies, _simulate_policies
+from ._optimal import _optimal_time
+from ._timeline import DEADLINES, _ULPS, _memories, _prepare, _states, _Timeline, _times
+from .results import OptimalTime, PolicyComparison
 
-__all__ = [
-    "PurificationTimeline",
-    "LinkGeneration",
-    "purification_timeline",
-    "timeline_value",
-    "OptimalTime",
-    "optimal_purification_time",
-    "POLICIES",
-    "PolicyComparison",
-    "compare_generation_policies",
-    "simulate_generation_policies",
-    "MAX_GENERATION_TERMS",
-    "MAX_SHOTS",
-    "MAX_GRID",
-    "BORDER_RULES",
-    "border_short_time",
-    "optimal_time_border",
-]
-
-#: Purification-time policies compared under probabilistic generation.
-POLICIES = ("immediate", "deadline", "optimal", "none")
-
-#: Most initial grid points of :func:`optimal_purification_time` (each is evaluated over the whole batch).
-MAX_GRID = 10**5
-
-#: When the consumption deadline of a :class:`LinkGeneration` counts from: link 1 or link 2.
-DEADLINES = ("first", "second")
-
-
-# ---------------------------------------------------------------- validation helpers
-def _times(t1: Any, t2: Any) -> tuple[np.ndarray, np.ndarray]:
-    t1 = _v.nonnegative(t1, "t1")
-    t2 = _v.nonnegative(t2, "t2")
-    try:
-        bad = np.broadcast_to(t2 < t1, np.broadcast_shapes(t1.shape, t2.shape))
-    except ValueError:
-        raise ValueError(f"t1 (shape {t1.shape}) and t2 (shape {t2.shape}) do not broadcast") from None
-    if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
-        b1, b2 = np.broadcast_arrays(t1, t2)
-        raise ValueError(f"t2 must be >= t1 (consumption after the second link), got t1={b1[idx]!r}, t2={b2[idx]!r}")
-    return t1, t2
-
-
-def _memories(memory: Any, memory_second: Any, kind: str) -> tuple[Any, Any]:
-    """Validated memories of link 1 (and the output) and of link 2: Pauli rate arrays or T1T2Memory."""
-
-    def one(value, name):
-        if isinstance(value, T1T2Memory):
-            if kind == "bds":
-                raise ValueError(
-                    f"{name} is a T1T2Memory, which leaves the Bell-diagonal family; pass density matrices "
-                    "(qnet.to_density_matrix) as first and second"
-                )
-            return value
-        return pauli_rate_array(value, name)
-
-    mem1 = one(memory, "memory")
-    mem2 = mem1 if memory_second is None else one(memory_second, "memory_second")
-    return mem1, mem2
-
-
-def _states(first: Any, second: Any, form: str) -> tuple[str, np.ndarray, np.ndarray]:
-    """The two pairs in one state form: a Bell-diagonal pair next to a density matrix is promoted (as in purify)."""
-    kind1, lam = _v.state(first, "first", form)
-    kind2, mu = _v.state(second, "second", form)
-    if kind1 == kind2:
-        return kind1, lam, mu
-    return "dm", (bds_to_dm(lam) if kind1 == "bds" else lam), (bds_to_dm(mu) if kind2 == "bds" else mu)
-
-
-# ---------------------------------------------------------------- the timeline
-def _prepare(kind, lam, mu, mem1, mem2, t1, t2, protocol, noise, extra=None) -> "_Timeline":
-    """Validated inputs broadcast to one batch shape (views, no copies)."""
-    f, q = np.asarray(noise.gate_fidelity), np.asarray(noise.measurement_error)
-    core = 1 if kind == "bds" else 2
-    parts = {"first": lam, "second": mu, "t1": t1, "t2": t2, "gate_fidelity": f, "measurement_error": q,
-             **(extra or {})}
-    cores = {"first": core, "second": core}
-    for name, mem in (("memory", mem1), ("memory_second", mem2)):
-        if not isinstance(mem, T1T2Memory):
-            parts[name] = mem
-            cores[name] = 1
-    shape = _v.broadcast(parts, core=cores)
-
-    def fit(a, c=0):
-        return a if isinstance(a, T1T2Memory) else np.broadcast_to(a, shape + np.shape(a)[np.ndim(a) - c:])
-
-    return _Timeline(kind, shape, fit(lam, core), fit(mu, core), fit(mem1, 1), fit(mem2, 1), fit(t1), fit(t2),
-                     protocol, fit(f), fit(q))
-
-
-def _stand_in(out: np.ndarray, p: np.ndarray, mixed: np.ndarray) -> np.ndarray:
-    """Where a purification fails with certainty there is no output state: stand in the maximally mixed one
-    (a valid state, so idling and the figures of merit stay finite; it is weighted by p = 0 or refused)."""
-    failed = p <= 0.0
-    return np.where(failed.reshape(failed.shape + (1,) * mixed.ndim), mixed, out) if failed.any() else out
-
-
-@dataclass(frozen=True)
-class _Timeline:
-    """Validated, broadcast inputs of the timing model; ``run(t)`` evaluates EPP times ``t`` of shape (n, *shape)."""
-
-    kind: str
-    shape: tuple
-    lam: np.ndarray
-    mu: np.ndarray
-    mem1: Any
-    mem2: Any
-    t1: np.ndarray
-    t2: np.ndarray
-    protocol: str
-    gate_fidelity: np.ndarray
-    measurement_error: np.ndarray
-
-    def run(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(state at t2, success probability) for EPP times ``t`` whose trailing axes are the batch shape."""
-        lead = (None,) * (t.ndim - len(self.shape))
-        t1, t2 = self.t1[lead], self.t2[lead]
-        noise = (self.gate_fidelity[lead], self.measurement_error[lead])
-        if self.kind == "bds":
-            eta1 = transfer_eta(self.mem1[lead], t)
-            lam_t = bds_idle(self.lam[lead], eta1, eta1)
-            eta2 = transfer_eta(self.mem2[lead], t - t1)
-            mu_t = bds_idle(self.mu[lead], eta2, eta2)
-            out, p = bds_purify(lam_t, mu_t, self.protocol, *noise)
-            out = _stand_in(out, p, np.full(4, 0.25))
-            eta3 = transfer_eta(self.mem1[lead], t2 - t)
-            return bds_idle(out, eta3, eta3), p
-        full = t.shape
-        lift = (lambda m: m if isinstance(m, T1T2Memory) else np.broadcast_to(m[lead], full + (3,)))
-        rho = idle(np.broadcast_to(self.lam[lead], full + (4, 4)), lift(self.mem1), t, form="dm")
-        sig = idle(np.broadcast_to(self.mu[lead], full + (4, 4)), lift(self.mem2), t - t1, form="dm")
-        out, p = dm_purify(rho, sig, self.protocol, noise[0], noise[1])
-        out = _stand_in(out, p, np.eye(4) / 4.0)
-        return idle(out, lift(self.mem1), t2 - t, form="dm"), p
-
-    def run_successful(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`run`, raising where the purification fails with certainty (no output state exists)."""
-        state, p = self.run(t)
-        failed = p <= 0.0
-        if failed.any():
-            idx = tuple(int(i) for i in np.argwhere(failed)[0])
-            tb = np.broadcast_to(t, p.shape)
-            raise ValueError(
-                f"the purification at t={float(tb[idx])!r}{f' (batch index {idx})' if idx else ''} fails with "
-                f"certainty (success probability 0): the outcomes never agree, so no output state exists; "
-                f"weighted=True counts a failure as 0"
-            )
-        return state, p
-
-    def value(self, t: np.ndarray, fom: FigureOfMerit) -> tuple[np.ndarray, np.ndarray]:
-        """(figure of merit, success probability) at EPP times ``t``.
-
-        Weighted, a certain failure (``p = 0``) counts as 0; unweighted it has no value and raises.
-        """
-        state, p = self.run(t) if fom.weighted else self.run_successful(t)
-        val = fom(state, self.kind)
-        return (val * p if fom.weighted else val), p
-
-    def _alone(self, state: np.ndarray, memory: Any, wait: np.ndarray, fom: FigureOfMerit) -> np.ndarray:
-        if self.kind == "bds":
-            eta = transfer_eta(memory, wait)
-            return fom(bds_idle(state, eta, eta))
-        return fom(idle(state, memory, wait, form="dm"), "dm")
-
-    def baseline(self, fom: FigureOfMerit) -> np.ndarray:
-        """Figure of merit of link 2 alone, idled from t1 to t2 (no purification)."""
-        return self._alone(self.mu, self.mem2, self.t2 - self.t1, fom)
-
-    def older(self, fom: FigureOfMerit) -> np.ndarray:
-        """Figure of merit of link 1 alone, idled from 0 to t2."""
-        return self._alone(self.lam, self.mem1, self.t2, fom)
-
-
-_ULPS = 4  # EPP times this many ulps outside [t1, t2] are clipped onto the interval
-
+__all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
+           "optimal_purification_time", "compare_generation_policies", "simulate_generation_policies",
+           "border_short_time", "optimal_time_border"]
 
 @dataclass(frozen=True)
 class LinkGeneration:
@@ -559,87 +379,6 @@ def timeline_value(
                                 noise=resolve(noise, gate_fidelity, measurement_error), form=form).value(t, fom)
 
 
-# ---------------------------------------------------------------- optimal time
-@dataclass(frozen=True, repr=False)
-class OptimalTime(Result):
-    """Result of :func:`optimal_purification_time` (arrays of the broadcast batch shape, or scalars).
-
-    Attributes
-    ----------
-    t : float or ndarray
-        Optimal absolute EPP time in ``[t1, t2]`` (ties resolve to the earliest time).
-    value : float or ndarray
-        Figure of merit at ``t2`` when purifying at ``t``.
-    no_epp_value : float or ndarray
-        Baseline without purification: the fresher pair (link 2) alone, idled from ``t1`` to ``t2``.
-    start_value, end_value : float or ndarray
-        Figure of merit when purifying at ``t1`` and at ``t2``.
-    p_success : float or ndarray
-        EPP success probability at the optimum.
-    location : str or ndarray of str
-        ``"start"``, ``"end"`` or ``"interior"``.
-    fom : str
-        Name of the figure of merit (with ``weighted``).
-    weighted : bool
-        Whether values include the success probability.
-    baseline : str
-        What purifying is compared with (see :func:`optimal_purification_time`).
-    baseline_value : float or ndarray
-        Figure of merit of the baseline at ``t2`` (``no_epp_value`` for the default ``"fresher"``).
-    direction : str
-        ``"maximize"`` or ``"minimize"``: the figure's direction, in which ``gain`` is taken.
-    problem : str
-        Identity of the :class:`PurificationTimeline` that produced the result.
-    """
-
-    t: Any
-    value: Any
-    no_epp_value: Any
-    start_value: Any
-    end_value: Any
-    p_success: Any
-    location: Any
-    fom: str
-    weighted: bool
-    baseline: str = "fresher"
-    baseline_value: Any = None
-    direction: str = "maximize"
-    problem: str = ""
-
-    @property
-    def gain(self):
-        """What purifying at the optimal time adds over the baseline, in the figure's direction:
-        ``value - baseline_value`` (``baseline_value - value`` for a figure that is better when lower)."""
-        base = self.no_epp_value if self.baseline_value is None else self.baseline_value
-        return (1.0 if self.direction == "maximize" else -1.0) * (self.value - base)
-
-    @property
-    def worth_purifying(self):
-        """True where purifying at the optimal time beats the baseline."""
-        return self.gain > 0
-
-    @property
-    def tied(self):
-        """True where the optimum is not unique: an endpoint other than the optimum's own time scores within
-        ``GAIN_ATOL`` (1e-12) of it (a flat figure, e.g. zero at every time, ties everywhere; ``t`` is then the
-        earliest of the tied candidates).
-
-        Examples
-        --------
-        >>> import qnet
-        >>> qnet.optimal_purification_time(qnet.werner(0.4), qnet.werner(0.45), qnet.depolarizing_rates(1.0), 0.1,
-        ...                                0.5, fom="log_negativity").tied   # separable inputs: 0 at every time
-        True
-        """
-        v, loc = np.asarray(self.value), np.asarray(self.location)
-        out = (((loc != "start") & (np.abs(np.asarray(self.start_value) - v) <= GAIN_ATOL))
-               | ((loc != "end") & (np.abs(np.asarray(self.end_value) - v) <= GAIN_ATOL)))
-        return bool(out) if out.ndim == 0 else out
-
-
-_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
-
-
 def optimal_purification_time(
     first: Any,
     second: Any,
@@ -728,151 +467,6 @@ def optimal_purification_time(
     return timeline.optimal_time(fom, weighted, grid=grid, rtol=rtol, baseline=baseline)
 
 
-def _optimal_time(tl: _Timeline, fom: FigureOfMerit, grid: Any, rtol: Any, baseline: str,
-                  problem: str) -> OptimalTime:
-    """Grid search and vectorized golden-section refinement of :meth:`PurificationTimeline.optimal_time`."""
-    _v.option(baseline, "baseline", BASELINES)
-    grid = _v.integer(grid, "grid")
-    if grid < 3:
-        raise ValueError(f"grid must be an integer >= 3, got {grid}")
-    if grid > MAX_GRID:
-        raise ValueError(f"grid must be <= MAX_GRID = {MAX_GRID}, got {grid}")
-    rtol = float(_v.in_interval(rtol, "rtol", 0.0, 1e-3, low_open=True))
-    t1, t2, shape = tl.t1, tl.t2, tl.shape
-    span = t2 - t1
-    sign = fom.sign  # search the maximum of sign * value: the best value in the figure's direction
-
-    def f(t):
-        return sign * tl.value(t, fom)[0]
-
-    # Coarse grid including both endpoints (ties -> earliest point).
-    tg = t1 + np.linspace(0.0, 1.0, grid).reshape((grid,) + (1,) * len(shape)) * span
-    vg = f(tg)
-    best = np.argmax(vg, axis=0)
-    lo = np.take_along_axis(tg, np.clip(best - 1, 0, grid - 1)[None], 0)[0]
-    hi = np.take_along_axis(tg, np.clip(best + 1, 0, grid - 1)[None], 0)[0]
-    # Golden-section search for the maximum on [lo, hi] (vectorized, fixed iteration count).
-    n_iter = int(np.ceil(np.log(rtol * (grid - 1) / 2.0) / np.log(_GOLDEN)))
-    x1, x2 = hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo)
-    f1, f2 = f(x1[None])[0], f(x2[None])[0]
-    for _ in range(n_iter):
-        left = f1 >= f2  # the maximum lies in [lo, x2]
-        hi = np.where(left, x2, hi)
-        lo = np.where(left, lo, x1)
-        x_new = np.where(left, hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo))
-        f_new = f(x_new[None])[0]
-        x1, x2 = np.where(left, x_new, x2), np.where(left, x1, x_new)
-        f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
-    t_mid = 0.5 * (lo + hi)
-    # Candidates, in order of preference on ties: start, end, best grid point, refined point. Inner candidates
-    # within the search's resolution (rtol of the interval) of an endpoint are that endpoint: a time one ulp
-    # from t2 is t2, not an interior optimum.
-    inner = np.stack([np.take_along_axis(tg, best[None], 0)[0], t_mid])
-    near = rtol * span
-    inner = np.where(np.abs(inner - t1) <= near, t1, np.where(np.abs(inner - t2) <= near, t2, inner))
-    cand_t = np.concatenate([np.stack([t1, t2]), inner])
-    cand_v = f(cand_t)
-    pick = np.argmax(cand_v, axis=0)
-    t_opt = np.take_along_axis(cand_t, pick[None], 0)[0]
-    v_opt, p_opt = (np.take_along_axis(a, pick[None], 0)[0] for a in (cand_v, tl.value(cand_t, fom)[1]))
-    location = np.where(t_opt == t1, "start", np.where(t_opt == t2, "end", "interior"))
-
-    def out(a):
-        a = np.asarray(a)
-        return a.item() if a.ndim == 0 else a
-
-    fresher = tl.baseline(fom)
-    base = fresher if baseline in ("fresher", "sacrificed") else \
-        baseline_values(tl.older(fom), fresher, baseline, "sacrificed", fom.weighted, sign)
-    return OptimalTime(
-        t=out(t_opt), value=out(sign * v_opt), no_epp_value=out(fresher), start_value=out(sign * cand_v[0]),
-        end_value=out(sign * cand_v[1]), p_success=out(p_opt), location=out(location), fom=fom.name,
-        weighted=fom.weighted, baseline=baseline, baseline_value=out(base), direction=fom.direction,
-        problem=problem,
-    )
-
-
-# ---------------------------------------------------------------- probabilistic generation
-
-
-@dataclass(frozen=True, repr=False)
-class PolicyComparison(Result):
-    """Expected performance of purification-time policies under probabilistic link generation.
-
-    Attributes
-    ----------
-    expected_value : dict[str, float]
-        Per policy, the expected figure of merit of the delivered pair, counting a failed EPP as 0.
-    success_probability : dict[str, float]
-        Per policy, the probability that a pair is delivered (1 for ``"none"``).
-    truncation_error : float
-        Upper bound on the error of every expected value from truncating the geometric sum (0 when the sum is finite).
-    n_terms : int
-        Number of link-2 arrival times summed over.
-    fom : str
-        The figure of merit compared.
-    direction : str
-        ``"maximize"`` or ``"minimize"``: the figure's direction.
-    problem : str
-        Identity of the :class:`PurificationTimeline` compared.
-    """
-
-    expected_value: dict
-    success_probability: dict
-    truncation_error: float
-    n_terms: int
-    fom: str = "fidelity"
-    direction: str = "maximize"
-    problem: str = ""
-
-    @property
-    def best(self) -> str:
-        """The policy with the best expected value in the figure's direction."""
-        sign = 1.0 if self.direction == "maximize" else -1.0
-        return max(self.expected_value, key=lambda k: sign * self.expected_value[k])
-
-    @property
-    def conditional_value(self) -> dict:
-        """Per policy, the expected figure of merit given that a pair is delivered."""
-        return {k: self.expected_value[k] / self.success_probability[k] for k in self.expected_value}
-
-
-#: Most shots of :func:`simulate_generation_policies` (a few arrays of this length are allocated).
-MAX_SHOTS = 10**8
-#: Most link-2 arrival times a generation-policy comparison sums over.
-MAX_GENERATION_TERMS = 10**6
-
-
-def _generation_schedule(gen: LinkGeneration, tol: float, fom_bound: float):
-    """Arrival times ``t1_k``, probabilities, consumption times, P(no second link) and the truncation bound.
-
-    Arrivals later than the first ``K`` attempts, whose total probability ``(1 - p)**K`` times the largest
-    figure of merit ``fom_bound`` is below ``tol``, are left out of the sum and counted in the bound.
-    """
-    p, tau, deadline, deadline_from = gen.p, gen.tau, gen.deadline, gen.deadline_from
-    # attempts needed to push the tail below tol (as a float first: a tiny p needs more than any integer holds)
-    with np.errstate(over="ignore", divide="ignore"):
-        k_tol = 1.0 if p == 1.0 else max(1.0, float(np.ceil(np.log(tol / fom_bound) / np.log1p(-p))))
-    k_tol = int(min(k_tol, 2.0**62))
-    if deadline_from == "first":
-        k_all = int(min(np.floor(deadline / tau * (1 + 1e-12)), 2.0**62))  # attempts that end by the deadline
-        kmax = min(k_all, k_tol)
-        p_none = (1.0 - p) ** k_all
-        bound = fom_bound * ((1.0 - p) ** kmax - p_none) if kmax < k_all else 0.0
-    else:
-        kmax = k_tol
-        p_none, bound = 0.0, fom_bound * (1.0 - p) ** kmax
-    if kmax > MAX_GENERATION_TERMS:
-        raise ValueError(
-            f"p={p!r} is too small to reach tol={tol!r} with at most MAX_GENERATION_TERMS = {MAX_GENERATION_TERMS} "
-            f"link-2 arrival times ({kmax} needed); raise tol or p"
-        )
-    k = np.arange(1, kmax + 1)
-    t2 = np.full(k.shape, float(deadline)) if deadline_from == "first" else k * tau + deadline
-    prob = p * (1.0 - p) ** (k - 1.0)
-    return k * tau, t2, prob, p_none, bound
-
-
 def compare_generation_policies(
     first: Any,
     second: Any,
@@ -940,36 +534,6 @@ def compare_generation_policies(
     return timeline.compare_policies(fom, tol=tol)
 
 
-def _compare_policies(timeline: PurificationTimeline, fom: FigureOfMerit, tol: float) -> PolicyComparison:
-    """The exact sum over link-2 arrival times of :meth:`PurificationTimeline.compare_policies`."""
-    gen = timeline._generated()
-    if not np.isfinite(fom.bound):
-        raise ValueError(f"the figure of merit {fom.name!r} has unbounded values (bounds {fom.bounds}); the "
-                         "truncated sum over arrival times needs finite bounds")
-    lam, mu, mem1, mem2 = timeline._lam, timeline._mu, timeline._mem1, timeline._mem2
-    t1, t2, prob, p_none, bound = _generation_schedule(gen, tol, fom.bound)
-    eta = transfer_eta(mem1, np.float64(gen.deadline))
-    alone = float(fom(bds_idle(lam, eta, eta))) if p_none > 0 else 0.0
-    values, success = {}, {}
-    if t1.size:
-        arrivals = _prepare("bds", lam, mu, mem1, mem2, *_times(t1, t2), timeline.protocol, timeline.noise)
-        weighted = as_figure_of_merit(fom, True)
-        opt = _optimal_time(arrivals, weighted, 9, 1e-10, "fresher", timeline.identity)
-        times = {"immediate": t1, "deadline": t2, "optimal": np.asarray(opt.t)}
-        for name, t in times.items():
-            v, ps = arrivals.value(t, weighted)
-            values[name] = float(prob @ v)
-            success[name] = float(prob @ ps)
-        values["none"] = float(prob @ np.asarray(opt.no_epp_value))
-        success["none"] = float(prob.sum())
-    else:
-        values = dict.fromkeys(POLICIES, 0.0)
-        success = dict.fromkeys(POLICIES, 0.0)
-    values = {k: values[k] + p_none * alone for k in POLICIES}
-    success = {k: success[k] + p_none for k in POLICIES}
-    return PolicyComparison(values, success, bound, int(t1.size), fom.name, fom.direction, timeline.identity)
-
-
 def simulate_generation_policies(
     first: Any,
     second: Any,
@@ -1011,53 +575,6 @@ def simulate_generation_policies(
                                 form="bds").simulate_policies(shots, seed)
 
 
-def _simulate_policies(timeline: PurificationTimeline, shots: Any, seed: Any) -> dict[str, dict[str, float]]:
-    """The event-level Monte Carlo of :meth:`PurificationTimeline.simulate_policies`."""
-    from ._kernels.timing import simulate_policy
-
-    gen = timeline._generated()
-    if timeline.protocol != "cnot" or not timeline.noise.is_ideal:
-        raise ValueError("the generation-policy Monte Carlo models the plain CNOT protocol with ideal operations, "
-                         f"got protocol={timeline.protocol!r}, noise={timeline.noise!r}")
-    shots = _v.integer(shots, "shots")
-    if not 1 <= shots <= MAX_SHOTS:
-        raise ValueError(f"shots must be a positive integer <= MAX_SHOTS = {MAX_SHOTS}, got {shots}")
-    lam, mu, mem1, mem2 = timeline._lam, timeline._mu, timeline._mem1, timeline._mem2
-    p, tau, deadline = gen.p, gen.tau, gen.deadline
-    rng = np.random.default_rng(_v.seed_int(seed))
-    k = rng.geometric(p, size=shots)
-    t1 = k * tau
-    if gen.deadline_from == "first":
-        has_second = t1 <= deadline * (1 + 1e-12)
-        t2 = np.full(shots, deadline)
-    else:
-        has_second = np.ones(shots, dtype=bool)
-        t2 = t1 + deadline
-    t1 = np.where(has_second, t1, deadline)
-    uniq, inverse = np.unique(k[has_second], return_inverse=True)
-    t_opt = np.array(t2)
-    if uniq.size:
-        t2u = np.full(uniq.shape, deadline) if gen.deadline_from == "first" else uniq * tau + deadline
-        opt = PurificationTimeline(lam, mu, mem1, uniq * tau, t2u, memory_second=mem2).optimal_time(weighted=True)
-        t_opt[has_second] = np.asarray(opt.t)[inverse]
-    plans = {"immediate": (t1, True), "deadline": (t2, True), "optimal": (t_opt, True), "none": (t2, False)}
-    kernel_seed = int(rng.integers(2**31 - 1))
-    out = {}
-    for name, (t, purify_flag) in plans.items():
-        success, good = simulate_policy(
-            kernel_seed, np.cumsum(lam), np.cumsum(mu), mem1.astype(np.float64), mem2.astype(np.float64),
-            t1.astype(np.float64), t2.astype(np.float64), np.asarray(t, dtype=np.float64), has_second, purify_flag,
-        )
-        mean, ok = good.mean(), success.mean()
-        out[name] = {
-            "mean": float(mean),
-            "stderr": float(good.std(ddof=1) / np.sqrt(shots)) if shots > 1 else float("inf"),
-            "success": float(ok),
-            "success_stderr": float(success.std(ddof=1) / np.sqrt(shots)) if shots > 1 else float("inf"),
-        }
-    return out
-
-
 # ---------------------------------------------------------------- the optimal-time transition
 def border_short_time(F0: Any) -> np.ndarray:
     """Leading-order (short-time) location of the optimal-time transition on the memory-pattern simplex.
@@ -1084,10 +601,6 @@ def border_short_time(F0: Any) -> np.ndarray:
     F0 = _v.in_interval(F0, "F0", 0.25, 1.0)
     w = (4.0 * F0 - 1.0) / 3.0
     return (3.0 * w * w + 2.0 * w - 1.0) / (5.0 * w * w + 2.0 * w + 1.0)
-
-
-#: Definitions of the optimal-time border (see :func:`optimal_time_border`).
-BORDER_RULES = ("midpoint", "leaves_t1")
 
 
 def optimal_time_border(
@@ -1135,38 +648,3 @@ def optimal_time_border(
     timeline = PurificationTimeline(lam, lam, np.zeros(shape + (3,)), t1, t2, protocol=protocol, form="bds")
     return _border(timeline, np.broadcast_to(gamma, shape), ratio, as_figure_of_merit(fom, weighted), rule, xtol,
                    leave_tol)
-
-
-def _border(timeline: PurificationTimeline, gamma: np.ndarray, ratio: Any, fom: FigureOfMerit, rule: str, xtol: Any,
-            leave_tol: Any) -> Any:
-    """Vectorized bisection on the phase-flip share of :meth:`PurificationTimeline.border`."""
-    ratio = _v.in_interval(ratio, "ratio", 0.0, 1.0)
-    xtol = _v.scalar(_v.in_interval, xtol, "xtol", 1e-15, 0.1)  # c lies in [0, 1]: below 1e-15 is round-off
-    _v.option(rule, "rule", BORDER_RULES)
-    leave_tol = _v.scalar(_v.in_interval, leave_tol, "leave_tol", 0.0, 0.5, low_open=True)
-    tl = timeline._timeline()
-    shape = _v.broadcast({"timeline": np.empty(tl.shape), "ratio": ratio, "gamma": gamma})
-    t1, t2 = tl.t1, tl.t2
-    mid = 0.5 * (t1 + t2) if rule == "midpoint" else t1 + leave_tol * (t2 - t1)
-    lam, mu = np.broadcast_to(tl.lam, shape + (4,)), np.broadcast_to(tl.mu, shape + (4,))
-    gamma = np.broadcast_to(gamma, shape)
-
-    def late(c):
-        pattern = np.stack([ratio * (1 - c), (1 - ratio) * (1 - c), c], axis=-1)
-        memory = gamma[..., None] * pattern
-        at_c = _prepare("bds", lam, mu, memory, memory, t1, t2, timeline.protocol, timeline.noise)
-        res = _optimal_time(at_c, fom, 9, 1e-10, "fresher", timeline.identity)
-        return np.asarray(res.t) > mid
-
-    lo, hi = np.zeros(shape), np.ones(shape)
-    late_lo, late_hi = late(lo), late(hi)
-    crossing = late_lo & ~late_hi
-    for _ in range(int(np.ceil(np.log2(1.0 / xtol)))):
-        c = 0.5 * (lo + hi)
-        is_late = late(c)
-        lo, hi = np.where(is_late, c, lo), np.where(is_late, hi, c)
-    border = np.where(crossing, 0.5 * (lo + hi), np.nan)
-    return border.item() if border.ndim == 0 else border
-
-
-
