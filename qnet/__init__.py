@@ -13,7 +13,6 @@ from .noise import *  # noqa: E402,F401,F403
 from .measures import *  # noqa: E402,F401,F403
 from .channels import *  # noqa: E402,F401,F403
 from .circuits import *  # noqa: E402,F401,F403
-from .circuit_search import *  # noqa: E402,F401,F403
 from .purification import *  # noqa: E402,F401,F403
 from .rounds import *  # noqa: E402,F401,F403
 from .swapping import *  # noqa: E402,F401,F403
@@ -39,7 +38,7 @@ import sys as _sys  # noqa: E402
 
 #: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the
 #: function; the module is ``sys.modules["qnet.sweep"]``.)
-__all__ = [name for _module in ("states", "noise", "measures", "channels", "circuits", "circuit_search", "purification", "rounds", "swapping", "timing", "links",
+__all__ = [name for _module in ("states", "noise", "measures", "channels", "circuits", "purification", "rounds", "swapping", "timing", "links",
                                 "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network", "topologies", "deliveries", "policies", "swap_control", "events", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

@@ -234,3 +234,120 @@ def join_direct(JA, JB, cA, cB, D, cut_type, cutoff):
                     elif t1 + We < T:
                         fail[t1 + We] += p * other
     return out, passed, fail
+
+
+# ---------------------------------------------------------------- k copies of one sub-protocol (a k-pair circuit)
+@jit
+def join_window_k(J, c, tau, out_c, coef, idx):
+    """Pass part of a memory-time join of ``k`` independent copies of one input (``J``, decay rates ``c``), the
+    distillation map given as terms: ``out[t, out_c[n]] += coef[n] Π_slot a_slot[idx[n, slot]]`` summed over the
+    arrival times of the copies, all within ``tau`` of the last one, at ``t``, each copy's components decayed by
+    its wait. ``passed[t]`` is the probability of that event. With ``W = R + J(t)`` the windowed sums up to ``t``
+    and ``R`` those up to ``t - 1``, the product over slots of ``W`` minus that of ``R`` is expanded over the
+    non-empty sets of slots taking ``J(t)``, so nothing cancels. O(T 2^k) per term."""
+    T = J.shape[0]
+    k = idx.shape[1]
+    R = np.zeros((4, T))
+    for i in range(4):
+        _window_sums(J[:, i], c[i], tau, R[i])
+    out = np.zeros((T, 4))
+    passed = np.zeros(T)
+    for t in range(1, T):
+        for mask in range(1, 1 << k):
+            v = 1.0
+            for slot in range(k):
+                v *= J[t, 0] if (mask >> slot) & 1 else R[0, t]
+            passed[t] += v
+        for n in range(coef.shape[0]):
+            acc = 0.0
+            for mask in range(1, 1 << k):
+                v = 1.0
+                for slot in range(k):
+                    i = idx[n, slot]
+                    v *= J[t, i] if (mask >> slot) & 1 else R[i, t]
+                acc += v
+            out[t, out_c[n]] += coef[n] * acc
+    return out, passed
+
+
+@jit
+def fail_window_k(p, tau, k):
+    """Failure-time pmf of a memory-time cut-off over ``k`` independent copies with pmf ``p``: the first copy at
+    ``m``, another later than ``m + tau`` (the failure is known at ``m + tau``). Copies beyond the window count as
+    later. Sums of products of non-negative terms: with ``a`` copies at ``m``, the others after ``m`` but not all
+    within ``(m, m + tau]``, ``S(m)^n - (C(m+tau) - C(m))^n = S(m + tau) Σ_i S(m)^i (C(m+tau) - C(m))^(n-1-i)``."""
+    T = p.shape[0]
+    fail = np.zeros(T)
+    if tau >= T:
+        return fail
+    C = np.cumsum(p)
+    for m in range(1, T - tau):
+        x = m + tau
+        s_m = max(0.0, 1.0 - C[m])
+        s_x = max(0.0, 1.0 - C[x])
+        within = max(0.0, C[x] - C[m])
+        total = 0.0
+        binom = 1.0
+        for a in range(1, k):  # a copies at m, n = k - a after it
+            binom = binom * (k - a + 1) / a
+            n = k - a
+            geo = 0.0
+            for i in range(n):
+                geo += s_m**i * within ** (n - 1 - i)
+            total += binom * p[m] ** a * s_x * geo
+        fail[x] += total
+    return fail
+
+
+@jit
+def join_direct_k(J, c, out_c, coef, idx, cut_type, cutoff):
+    """Straightforward O(T^k) join of ``k`` copies over all their arrival times (memory-time or run-time cut-off,
+    or none with ``cutoff`` beyond the window), the reference of :func:`join_window_k` and :func:`fail_window_k`.
+    Arrival ``T`` stands for "at or after the window" (probability ``1 - Σ p``)."""
+    T = J.shape[0]
+    k = idx.shape[1]
+    p = np.zeros(T + 1)
+    p[:T] = J[:, 0]
+    p[T] = max(0.0, 1.0 - np.sum(J[:, 0]))
+    out = np.zeros((T, 4))
+    passed = np.zeros(T)
+    fail = np.zeros(T)
+    limit = int(min(cutoff, 4.0 * T))
+    ts = np.ones(k, dtype=np.int64)
+    while True:
+        w = 1.0
+        tmin = T
+        tmax = 0
+        for slot in range(k):
+            w *= p[ts[slot]]
+            tmin = min(tmin, ts[slot])
+            tmax = max(tmax, ts[slot])
+        if w > 0.0 and tmin < T:
+            ok = True
+            tf = 0
+            if cut_type == MEMORY_TIME:
+                if tmax - tmin > limit:
+                    ok = False
+                    tf = tmin + limit
+            elif tmax > limit:  # run time
+                ok = False
+                tf = limit
+            if not ok:
+                if tf < T:
+                    fail[tf] += w
+            elif tmax < T:
+                passed[tmax] += w
+                for n in range(coef.shape[0]):
+                    v = coef[n]
+                    for slot in range(k):
+                        i = idx[n, slot]
+                        v *= J[ts[slot], i] * np.exp(-c[i] * (tmax - ts[slot]))
+                    out[tmax, out_c[n]] += v
+        slot = 0  # the next arrival times, odometer-wise over 1..T
+        while slot < k and ts[slot] == T:
+            ts[slot] = 1
+            slot += 1
+        if slot == k:
+            break
+        ts[slot] += 1
+    return out, passed, fail

@@ -152,6 +152,8 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
     its two inputs, waiting pairs decaying at rates ``cA``, ``cB``."""
     T = JA.shape[0]
     D = _SWAP_D if op == "swap" else model.distill_map(*span_a)
+    if D.ndim > 3:  # a circuit of more than two pairs: its copies of one input
+        return _level_copies(model, slot, D, JA, cA, direct)
     cut = model.cutoffs[slot]
     cut_type = model.cut_type if cut is not None else "memory_time"
     if cut is None:
@@ -173,11 +175,40 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
         if rt < T:
             fail[rt] = max(0.0, 1.0 - JA[: rt + 1, 0].sum() * JB[: rt + 1, 0].sum())
     if op == "swap":
-        first = model.p_swap * out
-        G = fail + (1.0 - model.p_swap) * passed
-    else:
-        first = out
-        G = fail + passed - out[:, 0]
+        return _renew(model, slot, op, model.p_swap * out, fail + (1.0 - model.p_swap) * passed, direct)
+    return _renew(model, slot, op, out, fail + passed - out[:, 0], direct)
+
+
+def _level_copies(model: _Model, slot: int, D: np.ndarray, J: np.ndarray, c: np.ndarray, direct: bool) -> np.ndarray:
+    """Joint delivery distribution of a distillation of ``k = D.ndim - 1`` pairs, each from an independent copy of
+    the input ``J`` (memory-time or run-time cut-offs, or none; the chain refuses fidelity cut-offs for them)."""
+    T, k = J.shape[0], D.ndim - 1
+    terms = np.argwhere(D != 0.0)
+    out_c, idx, coef = terms[:, 0].copy(), np.ascontiguousarray(terms[:, 1:]), D[tuple(terms.T)]
+    cut = model.cutoffs[slot]
+    cut_type = model.cut_type if cut is not None else "memory_time"
+    if cut is None:
+        cut = _NO_CUT
+    if direct:
+        out, passed, fail = _k.join_direct_k(J, c, out_c, coef, idx, codes.CUT_CODES[cut_type], float(cut))
+    elif cut_type == "memory_time":
+        tau = int(min(cut, _NO_CUT))
+        out, passed = _k.join_window_k(J, c, tau, out_c, coef, idx)
+        fail = _k.fail_window_k(J[:, 0].copy(), tau, k)
+    else:  # run time: every copy by the cut-off, or all dropped at it
+        rt = int(cut)
+        A = J.copy()
+        A[rt + 1:] = 0.0
+        out, passed = _k.join_window_k(A, c, _NO_CUT, out_c, coef, idx)
+        fail = np.zeros(T)
+        if rt < T:
+            fail[rt] = max(0.0, 1.0 - J[: rt + 1, 0].sum() ** k)
+    return _renew(model, slot, "distill", out, fail + passed - out[:, 0], direct)
+
+
+def _renew(model: _Model, slot: int, op: str, first: np.ndarray, G: np.ndarray, direct: bool) -> np.ndarray:
+    """The operation repeated until it delivers: ``first`` delivered by one attempt, ``G`` the pmf of a failed
+    attempt's end (renewal sum), or a NeverDeliversError naming the cause."""
     if 1.0 - G.sum() < 1e-12 and first[:, 0].sum() < 1e-12:
         cause = f"the cut-off {model.cut_type}={model.cutoffs[slot]!r}" if model.cutoffs[slot] is not None \
             else f"p_swap={model.p_swap!r}" if op == "swap" else "the distillation"

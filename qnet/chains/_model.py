@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _validation as _v
 from ..channels import pauli_rate_array, wht
-from ..circuits import circuit
+from ..circuits import CIRCUITS, circuit
 from ..noise import OperationNoise, scalar_noise
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..states import werner_rows
@@ -183,26 +183,18 @@ def component_rates(node_rates: np.ndarray) -> np.ndarray:
     return np.stack([np.zeros_like(gx), 2 * (gy + gz), 2 * (gx + gy), 2 * (gx + gz)], axis=-1)
 
 
-def _bilinear_to_wht(C: np.ndarray) -> np.ndarray:
-    """``D[k, i, j]`` acting on WHT components from ``C[k, a, b]`` acting on Bell coefficients: the transform on the
-    output axis, its inverse (``wht / 4``) on both input axes."""
-    def on_axis(x: np.ndarray, axis: int) -> np.ndarray:
-        return np.moveaxis(wht(np.moveaxis(x, axis, -1)), -1, axis)
-
-    return on_axis(on_axis(on_axis(C, 0), 1), 2) / 16.0
-
-
 def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool, *,
                    gate_fidelity_b: float | None = None, measurement_error_b: float | None = None) -> np.ndarray:
-    """Bilinear map ``D[k, i, j]`` of a two-pair distillation circuit on Walsh–Hadamard components (component 0 of
-    the output is the success probability): the circuit's exact Bell-diagonal map (:meth:`qnet.Circuit.transfer`)
-    moved to components; node B's noise is node A's unless given. Engine tier, not in ``__all__``."""
+    """Map ``D[o, i, j, ...]`` of a distillation circuit of ``k`` pairs on Walsh–Hadamard components (one input
+    axis per pair; component 0 of the output is the success probability), from the operation library
+    (:meth:`qnet.Circuit.components`), the output twirled to Werner form with ``twirl``; node B's noise is node A's
+    unless given. Engine tier, not in ``__all__``."""
     node_a = OperationNoise(gate_fidelity, measurement_error)
     node_b = OperationNoise(gate_fidelity if gate_fidelity_b is None else gate_fidelity_b,
                             measurement_error if measurement_error_b is None else measurement_error_b)
-    D = _bilinear_to_wht(circuit(protocol).transfer(node_a, node_b))  # transfer: [k, a, b] on Bell coefficients
+    D = circuit(protocol).components(node_a, node_b)
     if twirl:
-        D = np.einsum("kq,qij->kij", _TWIRL, D)
+        D = np.einsum("oq,q...->o...", _TWIRL, D)
     D[np.abs(D) < 1e-15] = 0.0
     return D
 
@@ -346,7 +338,7 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     from ..purification import PROTOCOL_OPTIONS
 
     schedule = validate_schedule(schedule)
-    _v.option(purification, "protocol", PROTOCOL_OPTIONS)
+    _v.option(purification, "protocol", PROTOCOL_OPTIONS + _MULTI_PAIR)
     p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
@@ -362,6 +354,9 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
+    if purification in _MULTI_PAIR and cut_type == "fidelity" and any(c is not None for c in cuts):
+        raise ValueError(f"protocol={purification!r} distils {circuit(purification).arity} pairs, for which the exact "
+                         "engine joins memory-time and run-time cut-offs (or none), not fidelity cut-offs")
     per_node = tuple((float(z.gate_fidelity), float(z.measurement_error)) for z in _node_noises(noise, n + 1))
     f, q = per_node[0]
     node_noise = None if len(set(per_node)) == 1 else (per_node, twirl)
@@ -369,6 +364,10 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
                    purification, (f, q, twirl) if purification == "auto" else None, node_noise)
     return _with_schedule(model, schedule, cuts) if purification == "auto" else \
         dataclasses.replace(model, D_distill=distill_tensor(purification, f, q, twirl))
+
+
+#: Single-step circuits of more than two pairs that a chain may distil with (k copies of the sub-chain each).
+_MULTI_PAIR = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(c.steps) == 1)
 
 
 def _auto_protocol(model: _Model) -> str:

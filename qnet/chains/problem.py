@@ -428,6 +428,9 @@ class RepeaterChain:
 
 def _flatten(model: "_Model") -> ChainTree:
     """Flatten the protocol tree of a chain model (one node per distinct sub-chain, like the exact recursion)."""
+    if model.D_distill is not None and model.D_distill.ndim > 3:
+        raise ValueError(f"protocol={model.protocol!r} distils {model.D_distill.ndim - 1} pairs; the chain Monte Carlo "
+                         "and its flattened tree distil two, so use the exact engine (delivery()) for this chain")
     rows: list[tuple] = []
 
     def new(kind, a=-1, b=-1, p=0.0, hat=None, ca=None, cb=None, code=-1, value=0.0) -> int:

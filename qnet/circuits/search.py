@@ -32,11 +32,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _validation as _v
-from .circuits import GATES, MEASUREMENT_BASES, Circuit, circuit_noise, frame_permutation, passes_check
-from .measures import FigureOfMerit, as_figure_of_merit
-from .noise import OperationNoise
-from .results import Result
+from .. import _validation as _v
+from .circuit import Circuit
+from ._frame import circuit_noise
+from .gates import GATES, MEASUREMENT_BASES, frame_permutation, passes_check
+from ..measures import FigureOfMerit, as_figure_of_merit
+from ..noise import OperationNoise
+from ..results import Result
 
 __all__ = ["search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES",
            "MAX_SEARCH_PAIRS", "MAX_SEARCH_ENTRIES"]
