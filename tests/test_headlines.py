@@ -264,3 +264,41 @@ def test_swap_policies_headline(tmp_path_factory, capsys):
                                       swapping=qnet.Swapping.by_policy(r, rule)).requests[0].times / signal + 1
         se = slots.std(ddof=1) / math.sqrt(slots.size)
         assert abs(shown - slots.mean()) < 4.5 * se * math.sqrt(1 + slots.size / 200), (rule, shown, slots.mean())
+
+
+# ---------------------------------------------------------------- purification_circuits
+def test_purification_circuits_headline(tmp_path_factory, capsys):
+    """Printed: the output fidelity of the best searched three-pair circuit, of double selection and of two rounds
+    of DEJMPS pumping at F = 0.8, and the link fidelities at which double selection on every link gives a 4-segment
+    chain its highest key rate. Recomputed: the circuits as explicit density-matrix circuits (not the Pauli-frame kernels), and the
+    chain's key rates at those link fidelities on the direct path (every arrival triple of the three-pair joins,
+    renewal sums term by term) for the options that come closest."""
+    from qnet.chains._exact import _reference_delivery
+    from qnet.studies import purification_circuits as study
+
+    lines, res = printed(study, tmp_path_factory, capsys)
+    noise = qnet.OperationNoise(0.99, 0.01)
+    rho = qnet.to_density_matrix(qnet.werner(0.8))
+    searched, double, pumped = numbers(lines[0].split(":", 1)[1])
+    best = qnet.search_circuits([qnet.werner(0.8)] * 3, noise=noise).best.circuit
+    assert searched == pytest.approx(float(qnet.fidelity(best.apply(rho, rho, rho, noise=noise).state)), abs=6e-6)
+    ds = qnet.circuit("double_selection").apply(rho, rho, rho, noise=noise).state
+    assert double == pytest.approx(float(qnet.fidelity(ds)), abs=6e-6)
+    first = qnet.purify(rho, rho, "dejmps", noise=noise)
+    assert pumped == pytest.approx(float(qnet.fidelity(qnet.purify(first.state, rho, "dejmps", noise=noise).state)),
+                                   abs=6e-6)
+    assert searched > double > pumped
+    wins = [float(x) for x in re.search(r"double selection on every link ([0-9.]+)(?:-([0-9.]+))?", lines[1]).groups()
+            if x]
+    assert wins, lines[1]
+    for w0 in wins:
+        rates = {}
+        for name in ("double selection on every link", "DEJMPS on every link", "DEJMPS end to end"):
+            schedule, protocol = study.CHAIN_OPTIONS[name]
+            chain = qnet.RepeaterChain(schedule, study.CHAIN["p_gen"], study.CHAIN["p_swap"], qnet.werner(w0),
+                                       list(study.CHAIN["memory"]), cutoff=study.CHAIN["cutoff"], protocol=protocol,
+                                       noise=noise)
+            ref = _reference_delivery(chain._model, 300)
+            assert ref.truncation_error < 1e-6
+            rates[name] = ref.key_rate
+        assert max(rates, key=rates.get) == "double selection on every link", (w0, rates)

@@ -29,6 +29,8 @@ CASES = [
     ("certified_claims", ["--t1", "0.5"], "--t1"),
     ("swap_policies", ["--deliveries", "5"], "--deliveries"),
     ("swap_policies", ["--seed", "-1"], "--seed"),
+    ("purification_circuits", ["--gate-fidelity", "1.5"], "--gate-fidelity"),
+    ("purification_circuits", ["--measurement-error", "-0.1"], "--measurement-error"),
 ]
 
 
