@@ -1,6 +1,6 @@
 """Repeater chains that distil with a circuit of more than two pairs (k copies of the sub-chain per distillation):
-the windowed k-way join against the straightforward O(T^k) enumeration, and the exact distributions against a
-sampling of the process that applies the circuit with qnet.Circuit.apply."""
+the windowed k-way join against the straightforward O(T^k) enumeration, the exact distributions against a sampling
+of the process that applies the circuit with qnet.Circuit.apply, and against the chain Monte Carlo."""
 
 from __future__ import annotations
 
@@ -79,13 +79,35 @@ def test_exact_distribution_against_sampling_of_the_process():
     assert abs(fid.mean() - exact.mean_fidelity) < 5 * fid.std() / np.sqrt(n)
 
 
+@pytest.mark.parametrize("schedule, cutoff, cut_type", [(("distill", "swap"), 6, "memory_time"),
+                                                         (("swap", "distill"), 12, "run_time")])
+def test_chain_monte_carlo_against_the_exact_engine(schedule, cutoff, cut_type):
+    """The chain Monte Carlo (event by event, three copies per distillation) against the exact distribution:
+    chi-square on the delivery times (p > 1e-3) and the mean fidelity within 5 standard errors."""
+    from scipy import stats
+
+    chain = qnet.RepeaterChain(schedule, 0.4, 0.8, qnet.werner(0.93), MEMORY, cutoff=cutoff, cut_type=cut_type,
+                               protocol="double_selection", noise=NOISE)
+    exact = chain.delivery(t_trunc=6000)
+    n = 100_000
+    mc = chain.simulate(n, seed=11)
+    counts = np.bincount(mc.times, minlength=exact.pmf.size)[:exact.pmf.size]
+    expected = n * exact.pmf
+    edges = np.flatnonzero(np.diff(np.floor(np.cumsum(expected) / 150))) + 1
+    obs = np.array([c.sum() for c in np.split(counts, edges)])
+    exp = np.array([e.sum() for e in np.split(expected, edges)])
+    keep = exp > 5
+    chi2 = float(np.sum((obs[keep] - exp[keep]) ** 2 / exp[keep]))
+    assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-3, chi2
+    fid = mc.states[:, 0]
+    assert abs(fid.mean() - exact.mean_fidelity) < 5 * fid.std() / np.sqrt(n)
+
+
 def test_double_selection_chain_is_refused_where_it_is_not_modelled():
     chain = qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, protocol="double_selection")
-    with pytest.raises(ValueError, match="chain Monte Carlo"):
-        chain.simulate(1000, seed=1)
     with pytest.raises(ValueError, match="not fidelity cut-offs"):
         qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, cutoff=0.8, cut_type="fidelity",
                            protocol="double_selection")
     with pytest.raises(ValueError, match="protocol"):
         qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, protocol="stringent")
-    assert chain.protocol == "double_selection"
+    assert chain.protocol == "double_selection" and chain.tree().arity.max() == 3

@@ -71,17 +71,51 @@ def _fid(s, c, d):
     return 0.25 * (1.0 + s[1] * np.exp(-c[1] * d) + s[2] * np.exp(-c[2] * d) + s[3] * np.exp(-c[3] * d))
 
 
+@jit(inline="always")
+def _copies(cur, k, tin, sin, c, cut_code, cut_val, first, out_c, coef, idx, out):
+    """The distillation of ``k`` copies at node ``cur``: ``(passed the cut-off, failure time, time of the last copy,
+    success probability)``; on a pass ``out`` holds the normalised output (components decayed by each copy's
+    wait)."""
+    tmin = tin[cur, 0]
+    tmax = tin[cur, 0]
+    for slot in range(1, k):
+        tmin = min(tmin, tin[cur, slot])
+        tmax = max(tmax, tin[cur, slot])
+    code = cut_code[cur]
+    if code == MEMORY_TIME and tmax - tmin > int(cut_val[cur]):
+        return False, tmin + int(cut_val[cur]), tmax, 0.0
+    if code == RUN_TIME and tmax > int(cut_val[cur]):
+        return False, int(cut_val[cur]), tmax, 0.0
+    for o in range(4):
+        out[o] = 0.0
+    for j in range(first[cur], first[cur + 1]):
+        v = coef[j]
+        for slot in range(k):
+            i = idx[j, slot]
+            v *= sin[cur, slot, i] * np.exp(-c[cur, i] * (tmax - tin[cur, slot]))
+        out[out_c[j]] += v
+    p = out[0]
+    for o in range(4):
+        out[o] /= p
+    return True, 0, tmax, p
+
+
 @jit
 def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_code, cut_val, p_swap, D, seed,
-                times, states, max_links):
+                times, states, max_links, arity, first, out_c, coef, idx):
     """Fill ``times[n]`` and ``states[n, 4]`` (WHT) with delivered pairs; return the number of links generated,
-    or -1 when one delivery needed more than ``max_links`` links (a chain that (almost) never delivers)."""
+    or -1 when one delivery needed more than ``max_links`` links (a chain that (almost) never delivers).
+
+    A node of ``arity[n] > 2`` is a distillation of that many copies of its input ``ch_a[n]`` (memory-time or
+    run-time cut-off over all copies); its map is the terms ``first[n] <= j < first[n + 1]``: output component
+    ``out_c[j]`` gains ``coef[j] Π_slot s_slot[idx[j, slot]]``."""
     np.random.seed(seed)
     N = kind.shape[0]
     phase = np.zeros(N, dtype=np.int64)
     acc = np.zeros(N, dtype=np.int64)
-    tA = np.zeros(N, dtype=np.int64)
-    sA = np.zeros((N, 4))
+    K = max(2, int(arity.max()))
+    tin = np.zeros((N, K), dtype=np.int64)  # arrival time of each input of a node, counted from its attempt
+    sin = np.zeros((N, K, 4))
     stack = np.zeros(N + 2, dtype=np.int64)
     ret_s = np.zeros(4)
     a = np.zeros(4)
@@ -117,21 +151,40 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                     stack[sp] = cur
                 continue
             # a child returned (ret_t, ret_s) into node cur
-            if phase[cur] == 0:
-                tA[cur] = ret_t
-                for k in range(4):
-                    sA[cur, k] = ret_s[k]
-                phase[cur] = 1
+            tin[cur, phase[cur]] = ret_t
+            for k in range(4):
+                sin[cur, phase[cur], k] = ret_s[k]
+            phase[cur] += 1
+            if phase[cur] < arity[cur]:
                 sp += 1
-                cur = ch_b[cur]
+                cur = ch_b[cur] if phase[cur] == 1 else ch_a[cur]
                 stack[sp] = cur
                 enter = True
                 continue
-            ta = tA[cur]
-            tb = ret_t
+            if arity[cur] > 2:
+                ok, tf, tm, psucc = _copies(cur, arity[cur], tin, sin, cA, cut_code, cut_val, first, out_c, coef, idx,
+                                            out)
+                if ok and np.random.random() < psucc:
+                    ret_t = acc[cur] + tm
+                    for k in range(4):
+                        ret_s[k] = out[k]
+                    sp -= 1
+                    if sp < 0:
+                        break
+                    cur = stack[sp]
+                    continue
+                acc[cur] += tf if not ok else tm
+                phase[cur] = 0
+                sp += 1
+                cur = ch_a[cur]
+                stack[sp] = cur
+                enter = True
+                continue
+            ta = tin[cur, 0]
+            tb = tin[cur, 1]
             for k in range(4):
-                a[k] = sA[cur, k]
-                b[k] = ret_s[k]
+                a[k] = sin[cur, 0, k]
+                b[k] = sin[cur, 1, k]
             ok = True
             tf = 0
             code = cut_code[cur]

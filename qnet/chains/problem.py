@@ -165,7 +165,9 @@ class ChainTree:
     components of the fresh state) describe a link; ``decay_a``/``decay_b`` are the per-step decay rates
     of a waiting input's components; ``cut_code``/``cut_value`` its cut-off (-1: none); ``operation[i]`` is
     the bilinear map of distillation node ``i`` (its two nodes' noise; zeros for other nodes); ``root`` the top
-    node.
+    node. ``arity[i]`` is how many inputs node ``i`` takes (2, or ``k`` copies of ``child_a`` for a distillation
+    circuit of ``k`` pairs, whose map is ``terms``: per node the first term, then each term's output component,
+    coefficient and input component per copy, as the chain engines' ``Circuit.components`` entries).
     """
 
     root: int
@@ -180,6 +182,8 @@ class ChainTree:
     cut_value: np.ndarray
     p_swap: float
     operation: np.ndarray
+    arity: np.ndarray
+    terms: tuple
 
 
 class RepeaterChain:
@@ -407,7 +411,8 @@ class RepeaterChain:
         states = np.empty((n_samples, 4))
         n_links = _mc.sample_tree(n_samples, tree.root, tree.kind, tree.child_a, tree.child_b, tree.p_gen,
                                   tree.link_hat, tree.decay_a, tree.decay_b, tree.cut_code, tree.cut_value,
-                                  tree.p_swap, tree.operation, seed, times, states, MAX_LINKS_PER_DELIVERY)
+                                  tree.p_swap, tree.operation, seed, times, states, MAX_LINKS_PER_DELIVERY,
+                                  tree.arity, *tree.terms)
         if n_links < 0:
             raise ValueError(f"one delivery needed more than {MAX_LINKS_PER_DELIVERY} elementary links: the chain "
                              f"(almost) never delivers with these parameters (p_gen, p_swap, cut-offs too strict?)")
@@ -428,9 +433,6 @@ class RepeaterChain:
 
 def _flatten(model: "_Model") -> ChainTree:
     """Flatten the protocol tree of a chain model (one node per distinct sub-chain, like the exact recursion)."""
-    if model.D_distill is not None and model.D_distill.ndim > 3:
-        raise ValueError(f"protocol={model.protocol!r} distils {model.D_distill.ndim - 1} pairs; the chain Monte Carlo "
-                         "and its flattened tree distil two, so use the exact engine (delivery()) for this chain")
     rows: list[tuple] = []
 
     def new(kind, a=-1, b=-1, p=0.0, hat=None, ca=None, cb=None, code=-1, value=0.0) -> int:
@@ -460,11 +462,25 @@ def _flatten(model: "_Model") -> ChainTree:
         return np.ascontiguousarray(np.array(cols[i], dtype=dtype))
 
     operation = np.zeros((len(rows), 4, 4, 4))
-    for g, D in maps.items():
-        operation[g] = D
+    arity = np.full(len(rows), 2, dtype=np.int64)
+    k_max = max([D.ndim - 1 for D in maps.values()] + [2])
+    first, out_c, coef, idx = [0], [], [], []
+    for g in range(len(rows)):
+        D = maps.get(g)
+        if D is not None and D.ndim == 3:
+            operation[g] = D
+        elif D is not None:  # a circuit of more than two pairs: its non-zero entries as terms
+            arity[g] = D.ndim - 1
+            for term in np.argwhere(D != 0.0):
+                out_c.append(term[0])
+                coef.append(D[tuple(term)])
+                idx.append(list(term[1:]) + [0] * (k_max - arity[g]))
+        first.append(len(coef))
+    terms = (np.array(first, dtype=np.int64), np.array(out_c, dtype=np.int64), np.array(coef, dtype=np.float64),
+             np.array(idx, dtype=np.int64).reshape(-1, k_max))
     return ChainTree(root, arr(0, np.int64), arr(1, np.int64), arr(2, np.int64), arr(3), arr(4).reshape(-1, 4),
                      arr(5).reshape(-1, 4), arr(6).reshape(-1, 4), arr(7, np.int64), arr(8), float(model.p_swap),
-                     operation)
+                     operation, arity, terms)
 
 
 def optimize_cutoff(
