@@ -1,7 +1,10 @@
 """Multi-round purification schedules: a tree of two-pair steps, symmetric recurrence and entanglement pumping.
 
-Every step is one :func:`qnet.purify` call, so each accepts the protocols of :data:`qnet.PROTOCOLS` and
-``"auto"`` (the variant chosen per step and per row by :func:`qnet.choose_protocol`).
+Every two-pair step is one :func:`qnet.purify` call, so each accepts the protocols of :data:`qnet.PROTOCOLS` and
+``"auto"`` (the variant chosen per step and per row by :func:`qnet.choose_protocol`). :func:`recurrence` and
+:func:`pumping` also take the circuits of more than two pairs of :data:`qnet.CIRCUITS` (one step each, such as
+``"double_selection"``): a recurrence round then distils ``k`` outputs of the previous round, a pumping round
+the pumped pair with ``k - 1`` fresh pairs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _validation as _v
+from .circuits import CIRCUITS
 from .noise import OperationNoise, resolve
 from .purification import PROTOCOL_OPTIONS, purify
 from .results import Result
@@ -137,6 +141,19 @@ def purify_schedule(
 
 #: Most rounds :func:`recurrence` and :func:`pumping` accept (far beyond where float64 totals end).
 MAX_ROUNDS = 10_000
+#: Circuits of more than two pairs (one step) that :func:`recurrence` and :func:`pumping` run as a round.
+_MULTI_PAIR = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(c.steps) == 1)
+_ROUND_OPTIONS = PROTOCOL_OPTIONS + _MULTI_PAIR
+
+
+def _round(name: str, kept: Any, other: Any, noise: OperationNoise, form: str, rotate_back: bool) -> tuple:
+    """One round: ``(state, p, k)``, the kept pair purified with ``k - 1`` pairs in state ``other``."""
+    if name in _MULTI_PAIR:
+        c = CIRCUITS[name]
+        out, p = c.apply(kept, *[other] * (c.arity - 1), noise=noise, form=form)
+        return out, p, c.arity
+    out, p = purify(kept, other, name, noise=noise, form=form, rotate_back=rotate_back)
+    return out, p, 2
 
 
 def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
@@ -147,7 +164,7 @@ def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if rounds > MAX_ROUNDS:
         raise ValueError(f"rounds must be <= MAX_ROUNDS = {MAX_ROUNDS}, got {rounds}")
     if isinstance(protocol, str):
-        _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
+        _v.option(protocol, "protocol", _ROUND_OPTIONS)
         return [protocol] * int(rounds)
     if not isinstance(protocol, Sequence):
         raise TypeError(f"protocol must be a name from PROTOCOLS or 'auto', or a sequence of names (one per round), got "
@@ -156,7 +173,7 @@ def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if len(names) != rounds:
         raise ValueError(f"protocol must be one name or one name per round ({rounds}), got {len(names)} names")
     for i, name in enumerate(names):
-        _v.option(name, f"protocol[{i}]", PROTOCOL_OPTIONS)
+        _v.option(name, f"protocol[{i}]", _ROUND_OPTIONS)
     return names
 
 
@@ -191,7 +208,7 @@ def recurrence(
     -------
     ScheduleResult
         ``p_success = Π_k p_k^(2^(rounds-k))``; ``raw_pairs = c_n`` with ``c_0 = 1``,
-        ``c_k = 2 c_(k-1) / p_k``.
+        ``c_k = 2 c_(k-1) / p_k`` (``k`` in place of 2 for a round with a circuit of ``k`` pairs).
 
     Examples
     --------
@@ -205,13 +222,15 @@ def recurrence(
     _, cur = _v.state(state, "state", form)
     p_all = np.float64(1.0)
     cost = np.float64(1.0)
+    pairs, steps = 1, 0
     for k, name in enumerate(names, start=1):
-        cur, p = purify(cur, cur, name, noise=noise, form=form, rotate_back=rotate_back)
+        cur, p, m = _round(name, cur, cur, noise, form, rotate_back)
         with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
-            p_all = p_all**2 * p
-            cost = 2.0 * cost / p
+            p_all = p_all**m * p
+            cost = m * cost / p
         _check_totals(p_all, cost, k)
-    return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), 2 ** len(names), 2 ** len(names) - 1)
+        pairs, steps = m * pairs, m * steps + 1
+    return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), pairs, steps)
 
 
 def pumping(
@@ -236,15 +255,17 @@ def pumping(
         Number of pumping rounds (``rounds + 1`` raw pairs per attempt).
     protocol : str or sequence of str
         One name, or one per round: a name of :data:`qnet.PROTOCOLS`, or ``"auto"`` (default: the variant
-        that gives the pumped pair the highest fidelity in each round, :func:`qnet.choose_protocol`).
+        that gives the pumped pair the highest fidelity in each round, :func:`qnet.choose_protocol`), or a
+        circuit of more than two pairs of :data:`qnet.CIRCUITS` (``"double_selection"``), which takes ``k - 1``
+        fresh pairs per round.
     fresh : array_like, optional
         State of the fresh (sacrificed) pairs; defaults to ``state``.
 
     Returns
     -------
     ScheduleResult
-        ``p_success = Π_k p_k``; ``raw_pairs = c_n`` with ``c_0 = 1``, ``c_k = (c_(k-1) + 1) / p_k``
-        (a failure loses the pumped pair, which is rebuilt from scratch).
+        ``p_success = Π_k p_k``; ``raw_pairs = c_n`` with ``c_0 = 1``, ``c_k = (c_(k-1) + m_k - 1) / p_k`` for
+        a round of ``m_k`` pairs (a failure loses the pumped pair, which is rebuilt from scratch).
 
     Examples
     --------
@@ -252,6 +273,8 @@ def pumping(
     >>> r = qnet.pumping(qnet.werner(0.9), 2, "dejmps")
     >>> r.pairs_in, r.steps
     (3, 2)
+    >>> qnet.pumping(qnet.werner(0.9), 2, "double_selection").pairs_in
+    5
     """
     names = _per_round(protocol, rounds)
     noise = resolve(noise, gate_fidelity, measurement_error)
@@ -259,12 +282,14 @@ def pumping(
     _, fr = _v.state(cur if fresh is None else fresh, "fresh", form)
     p_all = np.float64(1.0)
     cost = np.float64(1.0)
+    pairs = 1
     for k, name in enumerate(names, start=1):
-        cur, p = purify(cur, fr, name, noise=noise, form=form, rotate_back=rotate_back)
+        cur, p, m = _round(name, cur, fr, noise, form, rotate_back)
         with np.errstate(over="ignore", under="ignore"):  # leaving the range is caught just below
             p_all = p_all * p
-            cost = (cost + 1.0) / p
+            cost = (cost + m - 1) / p
         _check_totals(p_all, cost, k)
-    return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), len(names) + 1, len(names))
+        pairs += m - 1
+    return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), pairs, len(names))
 
 

@@ -384,3 +384,30 @@ def test_raw_pairs_with_restarts_against_monte_carlo(name):
     assert abs(once - c.arity / float(c.acceptance(*lams, noise=noise))) < 1e-12
     if name == "double_selection":  # no preparation: restarts only save the pairs of steps never reached
         assert abs(exact - once) < 1e-12
+
+
+def test_pumping_and_recurrence_rounds_with_a_three_pair_circuit():
+    """A pumping round of double selection takes two fresh pairs, a recurrence round three outputs of the previous
+    round; states, success probabilities and raw-pair costs against the rounds written out with Circuit.apply."""
+    w, fresh, noise = qnet.werner(0.85), qnet.werner(0.9), qnet.OperationNoise(0.99, 0.01)
+    ds = qnet.circuit("double_selection")
+    r = qnet.pumping(w, 2, "double_selection", fresh=fresh, noise=noise)
+    a = ds.apply(w, fresh, fresh, noise=noise)
+    b = ds.apply(a.state, fresh, fresh, noise=noise)
+    np.testing.assert_allclose(r.state, b.state, atol=1e-15)
+    assert float(r.p_success) == pytest.approx(float(a.p_success * b.p_success), rel=1e-14)
+    assert float(r.raw_pairs) == pytest.approx(((1 + 2) / float(a.p_success) + 2) / float(b.p_success), rel=1e-14)
+    assert (r.pairs_in, r.steps) == (5, 2)
+    mixed = qnet.pumping(w, 2, ["double_selection", "dejmps"], fresh=fresh, noise=noise)
+    c = qnet.purify(a.state, fresh, "dejmps", noise=noise)
+    np.testing.assert_allclose(mixed.state, c.state, atol=1e-15)
+    assert mixed.pairs_in == 4
+    rec = qnet.recurrence(w, 2, "double_selection", noise=noise)
+    one = ds.apply(w, w, w, noise=noise)
+    two = ds.apply(one.state, one.state, one.state, noise=noise)
+    np.testing.assert_allclose(rec.state, two.state, atol=1e-15)
+    assert float(rec.p_success) == pytest.approx(float(one.p_success) ** 3 * float(two.p_success), rel=1e-14)
+    assert float(rec.raw_pairs) == pytest.approx(3 * (3 / float(one.p_success)) / float(two.p_success), rel=1e-14)
+    assert (rec.pairs_in, rec.steps) == (9, 4)
+    with pytest.raises(ValueError, match="protocol"):
+        qnet.pumping(w, 1, "stringent")
