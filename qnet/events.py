@@ -60,12 +60,13 @@ from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from .results import content_hash
 from .schedules import Schedule, distill_depth, postorder, span
-from .swap_control import run_policy
+from .swap_control import compile_policy, run_policy
 from .timing import PurificationTimeline
 
 _k = lazy("events")
 
 __all__ = [
+    "NetworkProblem",
     "simulate_network",
     "MAX_EVENTS",
     "EVENTS_PER_DELIVERY",
@@ -387,6 +388,146 @@ def _policy(value: Any, cls: type, name: str, default: Any) -> Any:
     return value
 
 
+class NetworkProblem:
+    """A network simulation problem, validated and compiled once and immutable: the network, the requests and the
+    policies (the problem object of :func:`simulate_network`, as :class:`qnet.RepeaterChain` is for chains).
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        A network following :mod:`qnet.network`'s conventions, validated and compiled here: changing it afterwards
+        changes nothing in the problem.
+    requests : sequence of (source, target) or Request
+        The user pairs, served at once and competing for memories.
+    classical_delay, swapping, purification, cutoff, order, allocation, schedule, protocol
+        As in :func:`simulate_network`.
+
+    Attributes
+    ----------
+    graph : networkx.Graph
+        A read-only view of the network.
+    requests : tuple of Request
+    paths : tuple of tuple
+        The path each request is served on.
+    identity : str
+        Hash of the compiled problem (the ``problem`` of every :class:`qnet.NetworkSimulation` it returns).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> G = qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.98, memory=(0.0, 0.0, 5.0))
+    >>> problem = qnet.NetworkProblem(G, [(0, 3), (1, 4)], purification=qnet.Purification.immediate())
+    >>> problem.paths
+    ((0, 1, 2, 3), (1, 0, 5, 4))
+    >>> a, b = problem.simulate(200, seed=7), problem.simulate(200, seed=8)
+    >>> a.problem == b.problem == problem.identity
+    True
+    """
+
+    def __init__(self, G: nx.Graph, requests: Sequence[Any], *, classical_delay: bool = True,
+                 swapping: Swapping | None = None, purification: Purification | None = None,
+                 cutoff: Cutoff | None = None, order: RequestOrder | None = None, allocation: str = "shared",
+                 schedule: Any = None, protocol: str | None = None) -> None:
+        if not isinstance(classical_delay, (bool, np.bool_)):
+            raise TypeError(f"classical_delay must be True or False, got {classical_delay!r}")
+        _v.option(allocation, "allocation", ALLOCATIONS)
+        if schedule is not None:
+            if swapping is not None:
+                raise TypeError("give the schedule once: schedule= or swapping=Swapping.by_schedule(...), not both")
+            swapping = Swapping.by_schedule(schedule)
+        swapping = _policy(swapping, Swapping, "swapping", Swapping.asap())
+        purification = _policy(purification, Purification, "purification", Purification.none())
+        if protocol is not None:
+            _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
+            given = purification.protocol
+            if given != protocol and given != Purification().protocol:
+                raise ValueError(f"protocol={protocol!r} differs from the purification policy's protocol {given!r}; "
+                                 f"give it once")
+            purification = dataclasses.replace(purification, protocol=protocol)
+        cutoff = _policy(cutoff, Cutoff, "cutoff", None)
+        order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
+        reqs = _requests(requests)
+        validate_network(G, [(r.source, r.target) for r in reqs])
+        # compiled here: later changes to G do not reach the problem (a copy would reorder neighbours, and with them
+        # the choice among equally short paths)
+        self._G, self._requests, self._delay, self._order = G, tuple(reqs), bool(classical_delay), order
+        if swapping.policy is not None:
+            self._policy = compile_policy(G, reqs, swapping, purification, cutoff, bool(classical_delay))
+            self._scen, self._arrays = None, None
+            self._paths, self._identity = (self._policy.path,), self._policy.identity
+            return
+        if "time_step" not in G.graph and any("link" not in d for _, _, d in G.edges(data=True)):
+            raise NetworkError("the network's plain p_gen links need G.graph['time_step'], the duration of one link "
+                               "attempt in seconds (or give every edge a qnet.links scheme as 'link')")
+        self._policy = None
+        self._scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay))
+        self._arrays = self._scen.arrays()
+        self._prio = np.array([r.priority for r in reqs], dtype=np.int64)
+        self._paths = tuple(tuple(p) for p in self._scen.paths)
+        self._identity = content_hash(*self._arrays.values(), self._prio, _ORDER_CODE[order.name],
+                                      bool(classical_delay))
+
+    def __repr__(self) -> str:
+        pairs = [(r.source, r.target) for r in self._requests]
+        return f"NetworkProblem({self._G.number_of_nodes()} nodes, requests={pairs}, identity={self._identity!r})"
+
+    @property
+    def graph(self) -> nx.Graph:
+        """A read-only view of the network the problem was compiled from."""
+        return self._G.copy(as_view=True)
+
+    @property
+    def requests(self) -> tuple:
+        return self._requests
+
+    @property
+    def paths(self) -> tuple:
+        return self._paths
+
+    @property
+    def identity(self) -> str:
+        return self._identity
+
+    def simulate(self, n_deliveries: int, *, seed: Any = 0, trajectories: int = 1, executor: Executor | None = None,
+                 max_events: int | None = None) -> NetworkSimulation:
+        """Serve the requests until each has ``n_deliveries`` pairs (see :func:`simulate_network` for the
+        parameters and the result).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> G = qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.98, memory=(0.0, 0.0, 5.0))
+        >>> res = qnet.NetworkProblem(G, [(0, 3)]).simulate(100, seed=1)
+        >>> res.requests[0].times.shape
+        (100,)
+        """
+        n_deliveries = _v.integer(n_deliveries, "n_deliveries", 1, MAX_SAMPLES)
+        seed = _v.seed_int(seed)
+        trajectories = _v.integer(trajectories, "trajectories", 1, n_deliveries)
+        if max_events is not None:
+            max_events = _v.integer(max_events, "max_events", 1, MAX_EVENTS)
+        if executor is not None and not isinstance(executor, Executor):
+            raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+        n_req = len(self._requests)
+        need = _BYTES_PER_DELIVERY * n_deliveries * n_req
+        if need > MAX_NETWORK_BYTES:
+            raise ValueError(f"n_deliveries={n_deliveries} for {n_req} request(s) needs about {need / 2**30:.1f} GiB "
+                             f"for its results, more than MAX_NETWORK_BYTES = {MAX_NETWORK_BYTES / 2**30:.0f} GiB; ask "
+                             f"for at most {MAX_NETWORK_BYTES // (_BYTES_PER_DELIVERY * n_req)} deliveries per "
+                             f"request, or run it in parts with different seeds")
+        if self._policy is not None:
+            return run_policy(self._policy, self._G, n_deliveries=n_deliveries, seed=seed,
+                              classical_delay=self._delay, trajectories=trajectories, executor=executor)
+        if max_events is None:
+            max_events = min(MAX_EVENTS, EVENTS_PER_DELIVERY * n_deliveries * n_req // trajectories + 10**6)
+        shares, seeds = split_trajectories(n_deliveries, trajectories, seed)
+        order = _ORDER_CODE[self._order.name]
+        jobs = [(self._arrays, np.full(n_req, k, dtype=np.int64), self._prio, order, s, max_events)
+                for k, s in zip(shares, seeds)]
+        runs = run_trajectories(_run, jobs, executor)
+        return _merge(self._scen, list(self._requests), runs, shares, seeds, self._identity, max_events)
+
+
 def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int, seed: Any = 0,
                      classical_delay: bool = True, swapping: Swapping | None = None,
                      purification: Purification | None = None, cutoff: Cutoff | None = None,
@@ -449,56 +590,10 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     >>> 0.8 < res.requests[0].mean_fidelity < 0.95
     True
     """
-    if not isinstance(classical_delay, (bool, np.bool_)):
-        raise TypeError(f"classical_delay must be True or False, got {classical_delay!r}")
-    n_deliveries = _v.integer(n_deliveries, "n_deliveries", 1, MAX_SAMPLES)
-    seed = _v.seed_int(seed)
-    trajectories = _v.integer(trajectories, "trajectories", 1, n_deliveries)
-    if max_events is not None:
-        max_events = _v.integer(max_events, "max_events", 1, MAX_EVENTS)
-    _v.option(allocation, "allocation", ALLOCATIONS)
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
-    if schedule is not None:
-        if swapping is not None:
-            raise TypeError("give the schedule once: schedule= or swapping=Swapping.by_schedule(...), not both")
-        swapping = Swapping.by_schedule(schedule)
-    swapping = _policy(swapping, Swapping, "swapping", Swapping.asap())
-    purification = _policy(purification, Purification, "purification", Purification.none())
-    if protocol is not None:
-        _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
-        given = purification.protocol
-        if given != protocol and given != Purification().protocol:
-            raise ValueError(f"protocol={protocol!r} differs from the purification policy's protocol {given!r}; give "
-                             f"it once")
-        purification = dataclasses.replace(purification, protocol=protocol)
-    cutoff = _policy(cutoff, Cutoff, "cutoff", None)
-    order = _policy(order, RequestOrder, "order", RequestOrder.fifo())
-    reqs = _requests(requests)
-    need = _BYTES_PER_DELIVERY * n_deliveries * len(reqs)
-    if need > MAX_NETWORK_BYTES:
-        raise ValueError(f"n_deliveries={n_deliveries} for {len(reqs)} request(s) needs about {need / 2**30:.1f} GiB for "
-                         f"its results, more than MAX_NETWORK_BYTES = {MAX_NETWORK_BYTES / 2**30:.0f} GiB; ask for at "
-                         f"most {MAX_NETWORK_BYTES // (_BYTES_PER_DELIVERY * len(reqs))} deliveries per request, or "
-                         f"run it in parts with different seeds")
-    if max_events is None:
-        max_events = min(MAX_EVENTS, EVENTS_PER_DELIVERY * n_deliveries * len(reqs) // trajectories + 10**6)
-    validate_network(G, [(r.source, r.target) for r in reqs])
-    if swapping.policy is not None:
-        return run_policy(G, reqs, swapping, purification, cutoff, n_deliveries=n_deliveries, seed=seed,
-                          classical_delay=bool(classical_delay), trajectories=trajectories, executor=executor)
-    if "time_step" not in G.graph and any("link" not in d for _, _, d in G.edges(data=True)):
-        raise NetworkError("the network's plain p_gen links need G.graph['time_step'], the duration of one link "
-                           "attempt in seconds (or give every edge a qnet.links scheme as 'link')")
-    scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay))
-    arrays = scen.arrays()
-    prio = np.array([r.priority for r in reqs], dtype=np.int64)
-    problem = content_hash(*arrays.values(), prio, _ORDER_CODE[order.name], bool(classical_delay))
-    shares, seeds = split_trajectories(n_deliveries, trajectories, seed)
-    jobs = [(arrays, np.full(len(reqs), k, dtype=np.int64), prio, _ORDER_CODE[order.name], s, max_events)
-            for k, s in zip(shares, seeds)]
-    runs = run_trajectories(_run, jobs, executor)
-    return _merge(scen, reqs, runs, shares, seeds, problem, max_events)
+    return NetworkProblem(G, requests, classical_delay=classical_delay, swapping=swapping, purification=purification,
+                          cutoff=cutoff, order=order, allocation=allocation, schedule=schedule,
+                          protocol=protocol).simulate(n_deliveries, seed=seed, trajectories=trajectories,
+                                                      executor=executor, max_events=max_events)
 
 
 def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: list, problem: str,

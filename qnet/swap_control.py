@@ -34,6 +34,8 @@ slot model (physics.md §12), with the network's physics and its classical delay
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -271,11 +273,21 @@ def _trajectory(P: _Path, n: int, seed: int) -> tuple:
     return times, states, stats
 
 
-def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Purification,
-               cutoff: Cutoff | None, *, n_deliveries: int, seed: int, classical_delay: bool, trajectories: int,
-               executor: Executor | None) -> NetworkSimulation:
-    """:func:`qnet.simulate_network` with ``Swapping.by_policy`` (its other arguments validated by it; engine
-    tier)."""
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A swap-policy problem validated and compiled once (engine tier): the request, its path, the path's slot
+    model and the problem's identity."""
+
+    request: Any
+    path: tuple
+    model: Any  # _Path
+    identity: str
+
+
+def compile_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Purification,
+                   cutoff: Cutoff | None, classical_delay: bool) -> CompiledPolicy:
+    """Validate and compile a network problem with ``Swapping.by_policy`` (its other arguments validated by
+    :class:`qnet.NetworkProblem`; engine tier)."""
     if len(requests) != 1 or requests[0].in_flight != 1:
         raise ValueError(f"a swap policy serves one request with in_flight=1 (the slot model's chain), got "
                          f"{len(requests)} request(s)" + (f" with in_flight={requests[0].in_flight}"
@@ -302,6 +314,16 @@ def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Pu
         raise NetworkError(f"rule {swapping.rule!r} can never swap at node {path[i]!r}: it learns the chain's state "
                            f"{P.lag[i]} slots late, but links are discarded after {P.limit} slots; a longer cut-off, "
                            f"shorter signal times or swap-asap (local knowledge) can deliver")
+    identity = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates,
+                            P.signal, P.p_swap, P.limit, P.summed, bool(classical_delay),
+                            sorted((repr(k), v) for k, v in policy.policy.items()))
+    return CompiledPolicy(request, path, P, identity)
+
+
+def run_policy(compiled: CompiledPolicy, G: nx.Graph, *, n_deliveries: int, seed: int, classical_delay: bool,
+               trajectories: int, executor: Executor | None) -> NetworkSimulation:
+    """Simulate a compiled swap-policy problem (engine tier of :meth:`qnet.NetworkProblem.simulate`)."""
+    request, path, P = compiled.request, compiled.path, compiled.model
     shares, seeds = split_trajectories(n_deliveries, trajectories, seed)
     runs = run_trajectories(_trajectory, [(P, int(k), s) for k, s in zip(shares, seeds)], executor)
     times = np.concatenate([r[0] for r in runs])
@@ -310,11 +332,8 @@ def run_policy(G: nx.Graph, requests: list, swapping: Swapping, purification: Pu
     total = float(times.sum())
     deliveries = RequestDeliveries(request.source, request.target, path, times, np.cumsum(times), states,
                                    int(stats[1]), int(stats[2]), int(stats[3]), total)
-    problem = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates,
-                           P.signal, P.p_swap, P.limit, P.summed,
-                           sorted((repr(k), v) for k, v in policy.policy.items()))
     capacity = np.array([1] + [2] * (len(path) - 2) + [1]) * max(int(stats[0]), 1)
     used = {node: float(stats[4 + i] / capacity[i]) for i, node in enumerate(path)}
     utilisation = {node: used.get(node, 0.0) for node in G.nodes}
     return NetworkSimulation((deliveries,), int(stats[0]), total, utilisation, bool(classical_delay), tuple(seeds),
-                             problem)
+                             compiled.identity)

@@ -7,6 +7,7 @@ path: the density-matrix circuit, or the mirror-image figure of merit.
 
 import json
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -253,3 +254,35 @@ def test_results_carry_the_identity_of_their_problem():
     assert chain.identity in mc.problem
     with pytest.raises(ValueError):
         mc + qnet.sample_chain(chain.with_cutoff((5, 10)), 2000, seed=2)
+
+
+# ---------------------------------------------------------------- the network problem object
+def test_network_problem_is_simulate_network_validated_once():
+    """NetworkProblem(...).simulate gives simulate_network's numbers bit for bit; the problem keeps a frozen copy
+    of the graph (changing the caller's graph changes nothing), and its identity is the simulations' problem."""
+    G = qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.98, memory=(0.0, 0.0, 5.0))
+    kwargs = dict(purification=qnet.Purification.immediate(), cutoff=qnet.Cutoff.memory_time(2e-3))
+    problem = qnet.NetworkProblem(G, [(0, 3), (1, 4)], **kwargs)
+    ref = qnet.simulate_network(G, [(0, 3), (1, 4)], n_deliveries=300, seed=5, trajectories=2, **kwargs)
+    G.edges[0, 1]["p_gen"] = 0.9  # the caller's graph changes afterwards
+    got = problem.simulate(300, seed=5, trajectories=2)
+    for a, b in zip(got.requests, ref.requests):
+        np.testing.assert_array_equal(a.times, b.times)
+        np.testing.assert_array_equal(a.states, b.states)
+    assert got.problem == ref.problem == problem.identity
+    assert qnet.NetworkProblem(qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.98, memory=(0.0, 0.0, 5.0)),
+                               [(0, 3), (1, 4)], **kwargs).identity == problem.identity
+    with pytest.raises(nx.NetworkXError):
+        problem.graph.add_edge(0, 3)
+    with pytest.raises(ValueError, match="n_deliveries"):
+        problem.simulate(0)
+
+
+def test_network_problem_with_a_swap_policy():
+    r = qnet.optimal_swap_policy(4, 0.9, 0.5, 3)
+    G = qnet.chain_network([10.0] * 3, p_gen=0.9, fidelity=1.0, time_step=1e-4, n_memories=2)
+    problem = qnet.NetworkProblem(G, [(0, 3)], swapping=qnet.Swapping.by_policy(r))
+    a = problem.simulate(100, seed=3)
+    b = qnet.simulate_network(G, [(0, 3)], n_deliveries=100, seed=3, swapping=qnet.Swapping.by_policy(r))
+    np.testing.assert_array_equal(a.requests[0].times, b.requests[0].times)
+    assert problem.paths == ((0, 1, 2, 3),) and a.problem == problem.identity
