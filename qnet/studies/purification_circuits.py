@@ -157,19 +157,24 @@ def chain(args, noise: qnet.OperationNoise) -> tuple[dict, dict]:
     return cols, checks
 
 
+def _series(cols: dict, column: str, value: str, x: str, *ys: str) -> list[np.ndarray]:
+    """The rows of ``cols`` whose ``column`` is ``value``: their ``x`` and each ``ys`` column as arrays."""
+    idx = [j for j, v in enumerate(cols[column]) if v == value]
+    return [np.array(cols[key])[idx] for key in (x, *ys)]
+
+
 def figures(circ: dict, noise: dict, ch: dict, out) -> list[str]:
     import matplotlib.pyplot as plt
 
     labels = [label for label, _ in CIRCUITS]
     fig, (ax_g, ax_y) = plt.subplots(1, 2, figsize=(10.5, 4.2))
     for i, label in enumerate(labels):
-        idx = [j for j, c in enumerate(circ["circuit"]) if c == label]
-        F = np.array(circ["F_in"])[idx]
-        ax_g.plot(F, np.array(circ["gain"])[idx], color=f"C{i}", marker="o", ms=3, label=label)
-        ax_y.plot(F, np.array(circ["yield_single_shot"])[idx], color=f"C{i}", label=label)
+        F, gain, once, restarts = _series(circ, "circuit", label, "F_in", "gain", "yield_single_shot",
+                                          "yield_with_restarts")
+        ax_g.plot(F, gain, color=f"C{i}", marker="o", ms=3, label=label)
+        ax_y.plot(F, once, color=f"C{i}", label=label)
         if label in ("Expedient", "Stringent"):
-            ax_y.plot(F, np.array(circ["yield_with_restarts"])[idx], color=f"C{i}", ls="--",
-                      label=f"{label}, with restarts")
+            ax_y.plot(F, restarts, color=f"C{i}", ls="--", label=f"{label}, with restarts")
     ax_g.axhline(0.0, color="k", lw=0.6)
     ax_g.set(xlabel="input fidelity F (Werner pairs)", ylabel="output fidelity − F")
     ax_y.set(xlabel="input fidelity F", ylabel="output pairs per raw pair", yscale="log")
@@ -180,8 +185,7 @@ def figures(circ: dict, noise: dict, ch: dict, out) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(6.0, 4.2))
     for i, label in enumerate(labels):
-        idx = [j for j, c in enumerate(noise["circuit"]) if c == label]
-        ax.plot(np.array(noise["gate_fidelity"])[idx], np.array(noise["F_out"])[idx], color=f"C{i}", label=label)
+        ax.plot(*_series(noise, "circuit", label, "gate_fidelity", "F_out"), color=f"C{i}", label=label)
     ax.axhline(0.9, color="k", lw=0.8, ls=":", label="input fidelity 0.9")
     ax.set(xlabel="gate fidelity of both nodes", ylabel="output fidelity",
            title=f"Werner inputs F = 0.9, measurement error {noise['measurement_error'][0]:g}")
@@ -191,9 +195,8 @@ def figures(circ: dict, noise: dict, ch: dict, out) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for i, name in enumerate(CHAIN_OPTIONS):
-        idx = [j for j, o in enumerate(ch["option"]) if o == name]
-        ax.plot(np.array(ch["w0"])[idx], 1e3 * np.array(ch["key_rate_per_step"])[idx], color=f"C{i}", marker="o",
-                ms=3, ls="--" if "end to end" in name else "-", label=name)
+        w0, rate = _series(ch, "option", name, "w0", "key_rate_per_step")
+        ax.plot(w0, 1e3 * rate, color=f"C{i}", marker="o", ms=3, ls="--" if "end to end" in name else "-", label=name)
     ax.set(xlabel="link fidelity w0 (Werner)", ylabel="secret-key rate (bits per 1000 link attempts)",
            title=f"4 segments, p_gen {CHAIN['p_gen']}, p_swap {CHAIN['p_swap']}, cut-off {CHAIN['cutoff']} steps")
     ax.legend(fontsize=7)
