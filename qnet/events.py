@@ -53,7 +53,8 @@ from ._kernels import codes, lazy
 from .chains import MAX_SAMPLES, component_rates, distill_tensor
 from .channels import bds_from_wht, wht
 from .errors import NetworkError
-from .network import edge_link, path_parameters, pauli_rates, select_path, signal_times, validate_network
+from .network import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path,
+                      signal_times, validate_network)
 from .noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
@@ -165,7 +166,7 @@ class _Scenario:
                                    f"{req.target!r}")
             return req.path
         if req.criterion == "shortest":  # select_path's rule, without evaluating the chain
-            return tuple(nx.shortest_path(self.G, req.source, req.target, weight="length"))
+            return shortest_path(self.G, req.source, req.target)
         return select_path(self.G, req.source, req.target, req.criterion).path
 
     def _protocol(self, i: int, req: Request, path: tuple, swapping: Swapping) -> tuple:
@@ -188,18 +189,16 @@ class _Scenario:
 
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
         """A protocol needs ``2**depth`` slots per side at a node at once, or it can never deliver."""
-        need = 2 ** distill_depth(root)
-        for k, node in enumerate(path):
-            sides = 1 if k in (0, len(path) - 1) else 2
+        for k, (node, need) in enumerate(memory_need(path, distill_depth(root)).items()):
             have = self.G.nodes[node].get("n_memories", 2)
             if self.allocation == "per_neighbour":
-                per = have // self.G.degree[node]
-                if per < need:
+                per, side = have // self.G.degree[node], need // (1 if k in (0, len(path) - 1) else 2)
+                if per < side:
                     raise NetworkError(f"node {node!r} splits n_memories={have} between {self.G.degree[node]} "
-                                       f"neighbours ({per} each) but requests[{i}] needs {need} per neighbour there")
-            elif have < need * sides:
+                                       f"neighbours ({per} each) but requests[{i}] needs {side} per neighbour there")
+            elif have < need:
                 raise NetworkError(f"node {node!r} has n_memories={have} but requests[{i}] holds up to "
-                                   f"{need * sides} qubits there at once; it could never deliver")
+                                   f"{need} qubits there at once; it could never deliver")
 
     def _pool(self, node: Any, neighbour: Any) -> int:
         key = node if self.allocation == "shared" else (node, neighbour)

@@ -38,6 +38,7 @@ import numpy as np
 from . import _validation as _v
 from .chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
+from .circuits import CIRCUITS, circuit
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .noise import IDEAL, scalar_noise
@@ -401,6 +402,20 @@ class PathChoice(Result):
     time_step: float
 
 
+def shortest_path(G: nx.Graph, source: Any, target: Any) -> tuple:
+    """The path of least total length (the rule of ``criterion="shortest"`` everywhere; engine tier, not in
+    ``__all__``)."""
+    return tuple(nx.shortest_path(G, source, target, weight="length"))
+
+
+def memory_need(path: Sequence[Any], depth: int, arity: int = 2) -> dict[Any, int]:
+    """Memory slots a protocol holds at once at each node of ``path`` (one rule for every engine; engine tier, not
+    in ``__all__``): an end node one qubit, an inner node two (one per side), each times ``arity**depth`` for
+    ``depth`` nested distillations of ``arity`` pairs."""
+    mult = arity ** depth
+    return {node: mult * (1 if i in (0, len(path) - 1) else 2) for i, node in enumerate(path)}
+
+
 def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortest", *,
                 schedule: Sequence[str] | None = None, cutoff: Any = None, cut_type: str = "memory_time",
                 t_trunc: int = 4000, candidates: int = 8, protocol: str = "auto") -> PathChoice:
@@ -429,7 +444,7 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
     candidates = _v.integer(candidates, "candidates", 1, 10_000)
     T = validate_t_trunc(t_trunc)
     if criterion == "shortest":
-        paths = [nx.shortest_path(G, source, target, weight="length")]
+        paths = [shortest_path(G, source, target)]
     else:
         paths = []
         for p in nx.shortest_simple_paths(G, source, target, weight="length"):
@@ -480,7 +495,8 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     """Serve several node pairs at once, each on its selected path with dedicated memories.
 
     Checks that every node has enough memories for all the paths through it (an end node holds
-    one qubit per path, an inner node two, times ``2**(number of distill levels)``), then runs
+    one qubit per path, an inner node two, times ``k**(number of distill levels)`` for distillations of
+    ``k`` pairs), then runs
     the exact chain model and the Monte Carlo (seeds spawned from ``seed``) for each pair.
 
     Examples
@@ -499,9 +515,9 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     chains = [_path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)[0] for c in choices]
     need: dict = {}
     for c, chain in zip(choices, chains):
-        mult = 2 ** chain.schedule.distill_depth
-        for i, n in enumerate(c.path):
-            need[n] = need.get(n, 0) + mult * (1 if i in (0, len(c.path) - 1) else 2)
+        arity = circuit(chain.protocol).arity if chain.protocol in CIRCUITS else 2
+        for n, k in memory_need(c.path, chain.schedule.distill_depth, arity).items():
+            need[n] = need.get(n, 0) + k
     for n, k in need.items():
         have = G.nodes[n].get("n_memories", 2)
         if k > have:
