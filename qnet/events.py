@@ -185,11 +185,15 @@ class _Scenario:
             if schedule.n_segments != n:
                 raise NetworkError(f"requests[{i}]: the schedule spans {schedule.n_segments} segments but the path "
                                    f"{list(path)!r} has {n}")
+            if any(schedule.circuits):
+                raise NetworkError(f"requests[{i}]: the schedule names distillation circuits "
+                                   f"{sorted(set(filter(None, schedule.circuits)))}; the network simulator distils with "
+                                   f"the purification policy's protocol (the chain engines run named circuits)")
         return _with_rounds(schedule.root, self.purification.rounds)
 
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
         """A protocol needs ``2**depth`` slots per side at a node at once, or it can never deliver."""
-        for k, (node, need) in enumerate(memory_need(path, distill_depth(root)).items()):
+        for k, (node, need) in enumerate(memory_need(path, 2 ** distill_depth(root)).items()):
             have = self.G.nodes[node].get("n_memories", 2)
             if self.allocation == "per_neighbour":
                 per, side = have // self.G.degree[node], need // (1 if k in (0, len(path) - 1) else 2)

@@ -38,7 +38,7 @@ import numpy as np
 from . import _validation as _v
 from .chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
 from .channels import PauliMemory, T1T2Memory
-from .circuits import CIRCUITS, circuit
+from .circuits import CIRCUITS
 from .errors import NetworkError
 from .links import FIBRE_LIGHT_SPEED_KM_S
 from .noise import IDEAL, scalar_noise
@@ -408,12 +408,12 @@ def shortest_path(G: nx.Graph, source: Any, target: Any) -> tuple:
     return tuple(nx.shortest_path(G, source, target, weight="length"))
 
 
-def memory_need(path: Sequence[Any], depth: int, arity: int = 2) -> dict[Any, int]:
+def memory_need(path: Sequence[Any], copies: int) -> dict[Any, int]:
     """Memory slots a protocol holds at once at each node of ``path`` (one rule for every engine; engine tier, not
-    in ``__all__``): an end node one qubit, an inner node two (one per side), each times ``arity**depth`` for
-    ``depth`` nested distillations of ``arity`` pairs."""
-    mult = arity ** depth
-    return {node: mult * (1 if i in (0, len(path) - 1) else 2) for i, node in enumerate(path)}
+    in ``__all__``): an end node one qubit, an inner node two (one per side), each times the ``copies`` of one
+    elementary link a delivery holds at once (:meth:`qnet.Schedule.copies`: ``2**depth`` for ``depth`` nested
+    two-pair distillations)."""
+    return {node: copies * (1 if i in (0, len(path) - 1) else 2) for i, node in enumerate(path)}
 
 
 def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortest", *,
@@ -495,8 +495,8 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     """Serve several node pairs at once, each on its selected path with dedicated memories.
 
     Checks that every node has enough memories for all the paths through it (an end node holds
-    one qubit per path, an inner node two, times ``k**(number of distill levels)`` for distillations of
-    ``k`` pairs), then runs
+    one qubit per path, an inner node two, times the copies of a link one delivery holds,
+    :meth:`qnet.Schedule.copies`), then runs
     the exact chain model and the Monte Carlo (seeds spawned from ``seed``) for each pair.
 
     Examples
@@ -515,8 +515,8 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     chains = [_path_chain(G, list(c.path), schedule, cutoff, cut_type, protocol)[0] for c in choices]
     need: dict = {}
     for c, chain in zip(choices, chains):
-        arity = circuit(chain.protocol).arity if chain.protocol in CIRCUITS else 2
-        for n, k in memory_need(c.path, chain.schedule.distill_depth, arity).items():
+        arity = CIRCUITS[chain.protocol].arity if chain.protocol in CIRCUITS else 2
+        for n, k in memory_need(c.path, chain.schedule.copies(arity)).items():
             need[n] = need.get(n, 0) + k
     for n, k in need.items():
         have = G.nodes[n].get("n_memories", 2)

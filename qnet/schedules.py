@@ -23,6 +23,11 @@ Two constructors:
   segment; ``s_i`` swaps at node ``i + 1``, joining the link addressed ``i`` with the next existing link to
   its right (each ``s_i`` exactly once, in any order); ``d_i`` distils the link addressed ``i`` (only before
   ``s_i``; ``d_i d_i`` is two nested rounds); tokens apply left to right.
+
+A distillation runs the chain's protocol unless the schedule names its circuit (a name of
+:data:`qnet.CIRCUITS` with one step): a level named by the circuit (``("double_selection", "swap")``) or a token
+with the name after a colon (``"d1:double_selection"``). A circuit of ``k`` pairs distils ``k`` independent
+copies of the sub-protocol.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Schedule", "OPERATIONS", "MAX_SWAP_LEVELS", "MAX_LEVELS", "MAX_SCHEDULE_NODES"]
+from .circuits import CIRCUITS
+
+__all__ = ["Schedule", "OPERATIONS", "DISTILL_CIRCUITS", "MAX_SWAP_LEVELS", "MAX_LEVELS", "MAX_SCHEDULE_NODES"]
 
 #: Steps of a nested level.
 OPERATIONS: tuple[str, ...] = ("swap", "distill")
@@ -47,7 +54,9 @@ MAX_SCHEDULE_NODES = 2**16 + 1
 #: Most operations (swaps and distillations) in a schedule.
 MAX_OPERATIONS = 2**20
 
-_TOKEN = re.compile(r"([sd])_?([0-9]+)")  # used with fullmatch: ASCII digits, nothing after (no newline)
+_TOKEN = re.compile(r"([sd])_?([0-9]+)(?::([a-z_]+))?")  # with fullmatch: ASCII digits, an optional circuit name
+#: Circuits a schedule may name for a distillation (one step each).
+DISTILL_CIRCUITS: tuple[str, ...] = tuple(name for name, c in CIRCUITS.items() if len(c.steps) == 1)
 
 # A tree node is a tuple: ("link", i) for elementary link i, ("swap", left, right, slot) or
 # ("distill", child, slot). Tuples make schedules hashable and comparable by structure.
@@ -121,13 +130,13 @@ class Schedule:
             └── link 3 [3-4]
     """
 
-    __slots__ = ("_root", "_n_nodes", "_n_slots", "_levels", "_tokens")
+    __slots__ = ("_root", "_n_nodes", "_n_slots", "_levels", "_tokens", "_circuits")
 
     def __init__(self, steps: Sequence[str], n_nodes: int | None = None) -> None:
         if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence):
             raise TypeError(f"steps must be a sequence of levels ('swap', 'distill') or of tokens ('s0', 'd1'), got "
                             f"{steps!r}")
-        if not steps and n_nodes is None or any(step in OPERATIONS for step in steps):  # () is one link
+        if not steps and n_nodes is None or any(step in OPERATIONS or step in CIRCUITS for step in steps):
             made = Schedule.from_levels(steps, None if n_nodes is None else _node_count(n_nodes) - 1)
         else:
             if n_nodes is None:
@@ -137,9 +146,11 @@ class Schedule:
             object.__setattr__(self, slot, getattr(made, slot))
 
     @classmethod
-    def _make(cls, root: tuple, n_nodes: int, n_slots: int, levels: tuple | None, tokens: tuple) -> "Schedule":
+    def _make(cls, root: tuple, n_nodes: int, n_slots: int, levels: tuple | None, tokens: tuple,
+              circuits: tuple | None = None) -> "Schedule":
         schedule = object.__new__(cls)
-        for slot, value in zip(cls.__slots__, (root, n_nodes, n_slots, levels, tokens)):
+        circuits = circuits if circuits is not None else (None,) * n_slots
+        for slot, value in zip(cls.__slots__, (root, n_nodes, n_slots, levels, tokens, circuits)):
             object.__setattr__(schedule, slot, value)
         return schedule
 
@@ -149,7 +160,8 @@ class Schedule:
     # ------------------------------------------------------------ constructors
     @classmethod
     def from_levels(cls, levels: Sequence[str], n_segments: int | None = None) -> "Schedule":
-        """qnet's nested schedule: ``levels`` from the elementary links up, each ``"swap"`` or ``"distill"``.
+        """qnet's nested schedule: ``levels`` from the elementary links up, each ``"swap"``, ``"distill"`` (with the
+        chain's protocol) or the name of a distillation circuit (a name of :data:`DISTILL_CIRCUITS`).
 
         ``n_segments`` defaults to ``2**(number of swap levels)``; otherwise it must need exactly that many swap
         levels (``ceil(log2 n)``). Cut-off slot ``k`` is level ``k``.
@@ -169,7 +181,7 @@ class Schedule:
         def build(level: int, start: int, width: int) -> tuple:
             if level < 0:
                 return ("link", start)
-            if levels[level] == "distill":
+            if levels[level] != "swap":
                 return ("distill", build(level - 1, start, width), level)
             if width == 1:  # a single segment passes a swap level unchanged
                 return build(level - 1, start, 1)
@@ -177,7 +189,8 @@ class Schedule:
             return ("swap", build(level - 1, start, wa), build(level - 1, start + wa, width - wa), level)
 
         root = build(len(levels) - 1, 0, n)
-        return cls._make(root, n + 1, len(levels), levels, _tokens_of(root))
+        circuits = tuple(None if step in OPERATIONS else step for step in levels)
+        return cls._make(root, n + 1, len(levels), levels, _tokens_of(root, circuits), circuits)
 
     @classmethod
     def from_sequence(cls, tokens: Sequence[str], n_nodes: int) -> "Schedule":
@@ -215,8 +228,10 @@ class Schedule:
         right = list(range(1, n_nodes)) + [-1]
         left = [-1] + list(range(n_nodes - 2))
         swapped: set[int] = set()
+        circuits = []
         for k, token in enumerate(tokens):
-            kind, i = _parse(token, k, n_nodes)
+            kind, i, name = _parse(token, k, n_nodes)
+            circuits.append(name)
             if kind == "s":
                 if i in swapped:
                     raise ValueError(f"tokens[{k}] = {token!r}: s{i} appears twice; each swap s_i runs exactly once")
@@ -238,7 +253,7 @@ class Schedule:
             raise ValueError(f"tokens never swap at {', '.join(f's{i}' for i in missing)}: every s_i for i in "
                              f"0..{n_nodes - 3} must appear once to join the {n_nodes - 1} segments")
         (root,) = links.values()
-        return cls._make(root, n_nodes, len(tokens), None, tuple(_canonical(t) for t in tokens))
+        return cls._make(root, n_nodes, len(tokens), None, tuple(_canonical(t) for t in tokens), tuple(circuits))
 
     @classmethod
     def from_tree(cls, root: tuple) -> "Schedule":
@@ -344,10 +359,35 @@ class Schedule:
         """Most distillations on one path from the root to a link: each doubles the links that path consumes."""
         return distill_depth(self._root)
 
+    @property
+    def circuits(self) -> tuple:
+        """Per cut-off slot, the circuit its distillation names (``None``: a swap, or the chain's protocol)."""
+        return self._circuits
+
+    def copies(self, arity: int = 2) -> int:
+        """Most copies of one elementary link a single delivery holds at once: the largest product, over the paths
+        from the root to a link, of each distillation's number of pairs (``arity`` for the unnamed ones).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.Schedule(("distill", "double_selection", "swap")).copies()
+        6
+        """
+        k: dict[int, int] = {}
+        for node in postorder(self._root):
+            own = 1
+            if node[0] == "distill":
+                name = self._circuits[node[-1]]
+                own = arity if name is None else CIRCUITS[name].arity
+            k[id(node)] = own * max((k[id(c)] for c in children(node)), default=1)
+        return k[id(self._root)]
+
     # ------------------------------------------------------------ comparison and display
     def same_tree(self, other: "Schedule") -> bool:
         """True when both schedules perform the same operations on the same links, whatever their cut-off slots."""
-        return isinstance(other, Schedule) and _shape(self._root) == _shape(other._root)
+        return isinstance(other, Schedule) and _shape(self._root, self._circuits) == _shape(other._root,
+                                                                                               other._circuits)
 
     def _key(self) -> tuple:
         # the tokens (with the levels of a nested schedule) and the node and slot counts decide the tree and its
@@ -377,7 +417,8 @@ class Schedule:
             if node[0] == "link":
                 label = f"link {node[1]} {where}"
             elif node[0] == "distill":
-                label = f"distill {where}"
+                name = self._circuits[node[-1]]
+                label = f"distill {where}" if name is None else f"distill ({name}) {where}"
             else:
                 label = f"swap at node {span(node[1])[0] + span(node[1])[1]} {where}"
             lines.append(prefix + label)
@@ -396,7 +437,8 @@ class Schedule:
 
 
 def validate_levels(levels: Any, name: str = "schedule") -> tuple[str, ...]:
-    """The levels of a nested schedule as a tuple of ``"swap"``/``"distill"`` (engine tier; errors name ``name``)."""
+    """The levels of a nested schedule as a tuple of ``"swap"``, ``"distill"`` or circuit names (engine tier; errors
+    name ``name``)."""
     if isinstance(levels, str) or not isinstance(levels, Sequence):
         raise TypeError(
             f"{name} must be a tuple of steps from {OPERATIONS}, e.g. ('distill', 'swap'), or a qnet.Schedule, "
@@ -408,9 +450,10 @@ def validate_levels(levels: Any, name: str = "schedule") -> tuple[str, ...]:
         raise ValueError(f"{name} has more than MAX_SWAP_LEVELS = {MAX_SWAP_LEVELS} swap levels "
                          f"(2**{MAX_SWAP_LEVELS} segments)")
     for i, step in enumerate(levels):
-        if not isinstance(step, str) or step not in OPERATIONS:
+        if not isinstance(step, str) or step not in OPERATIONS + DISTILL_CIRCUITS:
             raise ValueError(f"unknown schedule step {step!r} at level {i}; valid steps are "
-                             f"{', '.join(map(repr, OPERATIONS))}")
+                             f"{', '.join(map(repr, OPERATIONS))} or a distillation circuit "
+                             f"({', '.join(map(repr, DISTILL_CIRCUITS))})")
     return tuple(levels)
 
 
@@ -441,26 +484,32 @@ def _node_count(n_nodes: Any) -> int:
     return n_nodes
 
 
-def _parse(token: Any, k: int, n_nodes: int) -> tuple[str, int]:
+def _parse(token: Any, k: int, n_nodes: int) -> tuple[str, int, str | None]:
     m = _TOKEN.fullmatch(token) if isinstance(token, str) else None
     if m is None:
-        raise ValueError(f"tokens[{k}] = {token!r} is not a token: use 's<i>' (swap) or 'd<i>' (distil), e.g. 's0'")
-    kind, i = m.group(1), int(m.group(2))
+        raise ValueError(f"tokens[{k}] = {token!r} is not a token: use 's<i>' (swap), 'd<i>' (distil) or "
+                         f"'d<i>:<circuit>', e.g. 's0'")
+    kind, i, name = m.group(1), int(m.group(2)), m.group(3)
+    if name is not None and (kind == "s" or name not in DISTILL_CIRCUITS):
+        raise ValueError(f"tokens[{k}] = {token!r}: only a distillation names a circuit, one of "
+                         f"{', '.join(map(repr, DISTILL_CIRCUITS))}")
     top = n_nodes - 3 if kind == "s" else n_nodes - 2
     if i > top:
         raise ValueError(f"tokens[{k}] = {token!r}: index {i} out of range; with n_nodes={n_nodes}, {kind}_i takes "
                          f"i in 0..{top}")
-    return kind, i
+    return kind, i, name
 
 
 def _canonical(token: str) -> str:
     m = _TOKEN.fullmatch(token)
-    return f"{m.group(1)}{int(m.group(2))}"
+    return f"{m.group(1)}{int(m.group(2))}" + (f":{m.group(3)}" if m.group(3) else "")
 
 
-def _shape(root: tuple) -> tuple[str, ...]:
-    """The tree without its cut-off slots, as a flat sequence: the post-order of its nodes' kinds and links."""
-    return tuple(f"l{n[1]}" if n[0] == "link" else n[0][0] for n in postorder(root))
+def _shape(root: tuple, circuits: tuple) -> tuple[str, ...]:
+    """The tree without its cut-off slots, as a flat sequence: the post-order of its nodes' kinds (a distillation's
+    circuit, if it names one) and links."""
+    return tuple(f"l{n[1]}" if n[0] == "link" else f"d:{circuits[n[-1]]}" if n[0] == "distill" else n[0][0]
+                 for n in postorder(root))
 
 
 def distill_depth(root: tuple) -> int:
@@ -472,13 +521,15 @@ def distill_depth(root: tuple) -> int:
     return depth[id(root)]
 
 
-def _tokens_of(root: tuple) -> tuple[str, ...]:
-    """An equivalent token sequence of a tree (post-order: children first, left before right)."""
+def _tokens_of(root: tuple, circuits: tuple | None = None) -> tuple[str, ...]:
+    """An equivalent token sequence of a tree (post-order: children first, left before right), each distillation
+    with the circuit its slot names."""
     out: list[str] = []
     for node in postorder(root):
         if node[0] == "distill":
             a, w = span(node)
-            out.append(f"d{a + w - 1}")
+            name = circuits[node[-1]] if circuits is not None else None
+            out.append(f"d{a + w - 1}" + (f":{name}" if name else ""))
         elif node[0] == "swap":
             la, lw = span(node[1])
             out.append(f"s{la + lw - 1}")

@@ -111,3 +111,58 @@ def test_double_selection_chain_is_refused_where_it_is_not_modelled():
     with pytest.raises(ValueError, match="protocol"):
         qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, protocol="stringent")
     assert chain.protocol == "double_selection" and chain.tree().arity.max() == 3
+
+
+# ---------------------------------------------------------------- circuits named per distillation in a schedule
+def test_schedules_name_a_circuit_per_distillation():
+    s = qnet.Schedule(("distill", "double_selection", "swap"))
+    assert s.circuits == (None, "double_selection", None) and s.copies() == 6 and s.copies(3) == 9
+    assert s.tokens == ("d0", "d0:double_selection", "d1", "d1:double_selection", "s0")
+    assert "distill (double_selection) [0-1]" in str(s)
+    t = qnet.Schedule(["d0:double_selection", "d1", "s0"], n_nodes=3)
+    assert t.circuits == ("double_selection", None, None) and t.to_dict()["tokens"][0] == "d0:double_selection"
+    assert t != qnet.Schedule(["d0", "d1", "s0"], n_nodes=3)
+    assert not t.same_tree(qnet.Schedule(["d0", "d1", "s0"], n_nodes=3))
+    assert qnet.Schedule(("dejmps", "swap")).same_tree(qnet.Schedule(["d0:dejmps", "d1:dejmps", "s0"], n_nodes=3))
+    with pytest.raises(ValueError, match="only a distillation names a circuit"):
+        qnet.Schedule(["s0:dejmps"], n_nodes=3)
+    with pytest.raises(ValueError, match="only a distillation names a circuit"):
+        qnet.Schedule(["d0:stringent", "s0"], n_nodes=3)  # four steps: not one distillation of copies
+    with pytest.raises(ValueError, match="unknown schedule step 'triple'"):
+        qnet.Schedule(("triple", "swap"))
+
+
+def test_a_named_circuit_is_the_chain_protocol_there():
+    """A level named double_selection gives, bit for bit, the chain whose protocol is double selection; tokens that
+    mix circuits agree between the fast and the direct path and with the chain Monte Carlo."""
+    from scipy import stats
+
+    lam = qnet.werner(0.93)
+    named = qnet.RepeaterChain(("double_selection", "swap"), 0.4, 0.8, lam, MEMORY, cutoff=6, protocol="dejmps",
+                               noise=NOISE).delivery(t_trunc=3000)
+    whole = qnet.RepeaterChain(("distill", "swap"), 0.4, 0.8, lam, MEMORY, cutoff=6, protocol="double_selection",
+                               noise=NOISE).delivery(t_trunc=3000)
+    np.testing.assert_array_equal(named.pmf, whole.pmf)
+    mixed = qnet.RepeaterChain(qnet.Schedule(["d0:double_selection", "d1", "s0"], n_nodes=3), 0.4, 0.8, lam, MEMORY,
+                               cutoff=6, protocol="dejmps", noise=NOISE)
+    np.testing.assert_allclose(_evaluate(mixed._model, 100), _evaluate(mixed._model, 100, direct=True), atol=1e-13)
+    exact, n = mixed.delivery(t_trunc=3000), 60_000
+    mc = mixed.simulate(n, seed=4)
+    counts = np.bincount(mc.times, minlength=exact.pmf.size)[:exact.pmf.size]
+    edges = np.flatnonzero(np.diff(np.floor(np.cumsum(n * exact.pmf) / 150))) + 1
+    obs = np.array([c.sum() for c in np.split(counts, edges)])
+    exp = np.array([e.sum() for e in np.split(n * exact.pmf, edges)])
+    keep = exp > 5
+    assert stats.chi2.sf(float(np.sum((obs[keep] - exp[keep]) ** 2 / exp[keep])), keep.sum() - 1) > 1e-3
+    assert abs(mc.states[:, 0].mean() - exact.mean_fidelity) < 5 * mc.states[:, 0].std() / np.sqrt(n)
+
+
+def test_named_circuits_are_refused_where_they_are_not_modelled():
+    with pytest.raises(ValueError, match="Werner model distils with BBPSSW"):
+        qnet.RepeaterChain.werner(("double_selection", "swap"), 0.4, 0.8, 0.93, 100.0)
+    with pytest.raises(ValueError, match="level 0 distils with 'double_selection'"):
+        qnet.RepeaterChain(("double_selection", "swap"), 0.4, 0.8, qnet.werner(0.93), MEMORY, cutoff=0.8,
+                           cut_type="fidelity")
+    G = qnet.chain_network([10.0, 10.0], p_gen=0.5, fidelity=0.95, time_step=1e-4, n_memories=8)
+    with pytest.raises(qnet.NetworkError, match="names distillation circuits"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=10, schedule=("double_selection", "swap"))

@@ -233,6 +233,7 @@ class _Model:
     protocol: str = "bbpssw"   # the distillation variant D_distill encodes
     auto: tuple | None = None  # (gate_fidelity, measurement_error, twirl) when protocol="auto" was asked for
     node_noise: tuple | None = None  # ((gate_fidelity, measurement_error) per node, twirl) when nodes differ
+    ops: tuple | None = None   # (gate_fidelity, measurement_error, twirl) of the general model (None: Werner model)
 
     def end_noise(self, start: int, width: int) -> tuple | None:
         """``(gate_fidelity, measurement_error)`` of the two end nodes of a pair spanning nodes ``start`` and
@@ -242,12 +243,18 @@ class _Model:
         per_node = self.node_noise[0]
         return per_node[start], per_node[start + width]
 
-    def distill_map(self, start: int, width: int) -> np.ndarray:
-        """The distillation map of a pair spanning nodes ``start`` and ``start + width``: each end's own noise."""
+    def distill_map(self, start: int, width: int, slot: int) -> np.ndarray:
+        """The distillation map of a pair spanning nodes ``start`` and ``start + width`` at cut-off slot ``slot``:
+        the circuit the schedule names there (else the chain's protocol), with each end's own noise."""
+        name = self.schedule.circuits[slot]
         ends = self.end_noise(start, width)
-        if ends is None:
-            return self.D_distill
-        return _node_distill_tensor(self.protocol, *ends[0], *ends[1], self.node_noise[1])
+        if name is None or name == self.protocol:
+            if ends is None:
+                return self.D_distill
+            name = self.protocol
+        f, q, twirl = self.ops
+        (fa, qa), (fb, qb) = ends or ((f, q), (f, q))
+        return _node_distill_tensor(name, fa, qa, fb, qb, twirl)
 
     @property
     def n(self) -> int:
@@ -282,8 +289,10 @@ class _Model:
                 # everything a sub-chain's result depends on: its inputs, its operation and cut-off, the decay
                 # rates at the ends of every pair that waits inside it, and a distillation's own two nodes' noise
                 ends = [self.node_c[x].tobytes() for c in children(t) for a, w in (span(c),) for x in (a, a + w)]
-                if t[0] == "distill" and self.node_noise is not None:
-                    ends += self.end_noise(*span(t))
+                if t[0] == "distill":
+                    ends.append(self.schedule.circuits[t[-1]])
+                    if self.node_noise is not None:
+                        ends += self.end_noise(*span(t))
                 key = (t[0], self.cutoffs[t[-1]], *(number_of[id(c)] for c in children(t)), *ends)
             number = numbers.setdefault(key, len(numbers))
             number_of[id(t)] = number
@@ -316,6 +325,9 @@ def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         tc = _v.scalar(_v.positive, t_coh, "t_coh")
         node_c = np.full((n + 1, 4), 0.5 / tc)
         node_c[:, 0] = 0.0
+    if any(schedule.circuits):
+        raise ValueError(f"schedule names distillation circuits ({', '.join(sorted(set(filter(None, schedule.circuits))))}); "
+                         "the Werner model distils with BBPSSW only: give link_state= and memory= (the general model)")
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
     return _Model(schedule, p, link_hat, node_c, ps, cuts, cut_type, _werner_distill_tensor())
@@ -354,14 +366,17 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
         raise ValueError(f"memory must have shape (3,) or ({n + 1}, 3) for {n + 1} nodes, got {rates.shape}")
     twirl = _v.flag(twirl, "twirl")
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
-    if purification in _MULTI_PAIR and cut_type == "fidelity" and any(c is not None for c in cuts):
-        raise ValueError(f"protocol={purification!r} distils {circuit(purification).arity} pairs, for which the exact "
-                         "engine joins memory-time and run-time cut-offs (or none), not fidelity cut-offs")
+    for slot, cut in enumerate(cuts):
+        name = schedule.circuits[slot] or purification
+        if name in _MULTI_PAIR and cut_type == "fidelity" and cut is not None:
+            raise ValueError(f"{schedule.slot_name} {slot} distils with {name!r}, {circuit(name).arity} pairs, for "
+                             "which the chain engines join memory-time and run-time cut-offs (or none), not fidelity "
+                             "cut-offs")
     per_node = tuple((float(z.gate_fidelity), float(z.measurement_error)) for z in _node_noises(noise, n + 1))
     f, q = per_node[0]
     node_noise = None if len(set(per_node)) == 1 else (per_node, twirl)
     model = _Model(schedule, p, wht(np.ascontiguousarray(lam)), component_rates(rates), ps, cuts, cut_type, None,
-                   purification, (f, q, twirl) if purification == "auto" else None, node_noise)
+                   purification, (f, q, twirl) if purification == "auto" else None, node_noise, (f, q, twirl))
     return _with_schedule(model, schedule, cuts) if purification == "auto" else \
         dataclasses.replace(model, D_distill=distill_tensor(purification, f, q, twirl))
 
@@ -373,7 +388,8 @@ _MULTI_PAIR = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(
 def _auto_protocol(model: _Model) -> str:
     """The variant ``protocol="auto"`` gives a chain's distillations: the one (a single variant for the whole
     schedule) whose ideal run, with fresh links, no waiting, no failures and the nodes' operation noise, delivers
-    the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`."""
+    the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`. Distillations
+    whose circuit the schedule names keep it."""
     from ..purification import AUTO_TIE_ATOL, PROTOCOLS, bds_purify
 
     from ..swapping import swap
@@ -386,7 +402,12 @@ def _auto_protocol(model: _Model) -> str:
             if op == "swap":  # the chain's swaps are ideal
                 return swap(a, b).state
             (fa, qa), (fb, qb) = model.end_noise(*span_a) or ((f, q), (f, q))
-            out, p = bds_purify(a, b, name, fa, qa, gate_fidelity_b=fb, measurement_error_b=qb)
+            named = model.schedule.circuits[slot]
+            if named is None:
+                out, p = bds_purify(a, b, name, fa, qa, gate_fidelity_b=fb, measurement_error_b=qb)
+            else:  # a distillation whose circuit the schedule names keeps it
+                c = circuit(named)
+                out, p = c.apply(*[a] * c.arity, noise=OperationNoise(fa, qa), noise_b=OperationNoise(fb, qb))
             return werner_rows(out[0]) if twirl and p > 0 else out
 
         return float(model.fold(lambda start: lam[start], combine)[0])

@@ -452,7 +452,7 @@ def _flatten(model: "_Model") -> ChainTree:
                 cb=model.link_c(*b), code=-1 if cut is None else codes.CUT_CODES[model.cut_type],
                 value=0.0 if cut is None else float(cut))
         if op == "distill":
-            maps[g] = model.distill_map(*a)
+            maps[g] = model.distill_map(*a, slot)
         return g
 
     root = model.fold(link, combine)
