@@ -101,7 +101,8 @@ class Schedule:
     Parameters
     ----------
     steps : sequence of str
-        Levels, or tokens such as ``"s0"``, ``"d1"``.
+        Levels (``"swap"``, ``"distill"`` or a circuit's name), or tokens such as ``"s0"``, ``"d1"``,
+        ``"d1:double_selection"``.
     n_nodes : int, optional
         Number of chain nodes: needed for tokens; for levels, ``n_nodes - 1`` is the number of segments
         (default ``2**(swap levels)``).

@@ -531,3 +531,34 @@ def test_single_cyclic_transform_equals_the_newton_inverse(monkeypatch):
         monkeypatch.setattr(X, "_CYCLIC_MAX_WINDOWS", 3.0)
         assert np.abs(fast - newton).max() < 1e-16
     assert sum(n is not None for n in used) >= 5 and None in used  # both paths were exercised
+
+
+# ---------------------------------------------------------------- item 11 of the review: sizes refused up front
+@pytest.mark.parametrize("call, match", [
+    (lambda: qnet.chain_delivery(("swap",), 0.5, 0.9, 0.98, 400.0, t_trunc=10**12), "MAX_T_TRUNC"),
+    (lambda: qnet.chain_delivery(("swap",) * 40, 0.5, 0.9, 0.98, 400.0), "MAX_SWAP_LEVELS"),
+    (lambda: qnet.chain_delivery(("distill",) * 100, 0.5, 0.9, 0.98, 400.0), "MAX_LEVELS"),
+    (lambda: qnet.chain_delivery(("swap",) * 12, np.linspace(0.1, 0.9, 2**12), 0.9, 0.98, 400.0, t_trunc=2**16),
+     "MAX_CHAIN_BYTES"),
+    (lambda: qnet.recurrence(qnet.werner(0.8), 10**12), "MAX_ROUNDS"),
+    (lambda: qnet.simulate_chain(("swap",), 0.5, 0.9, 0.98, 400.0, n_samples=10**12), "n_samples"),
+])
+def test_absurd_sizes_are_refused_at_once(call, match):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        call()
+    assert time.perf_counter() - start < 2.0
+
+
+def test_hopeless_window_is_reported_without_trying_huge_windows():
+    # p_gen = 1e-9: the slowest link alone needs ~1.4e10 steps to be there with probability 1 - 1e-6;
+    # this once took 1.8 GB and 10 s to find out
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(qnet.TruncationError, match="MAX_T_TRUNC") as info:
+        qnet.chain_delivery(("distill", "swap"), 1e-9, 0.9, 0.98, 400.0, (40, 80), t_trunc=3000)
+    assert info.value.sufficient_t_trunc is None
+    assert time.perf_counter() - start < 2.0

@@ -156,3 +156,35 @@ def test_one_seed_rule_for_every_random_function():
     assert sorted(g1.edges) == sorted(g2.edges)
     with pytest.raises(TypeError, match="seed"):
         qnet.simulate_chain(("swap",), 0.4, 0.8, 0.95, 10.0, n_samples=5, seed=1.5)
+
+
+# ---------------------------------------------------------------- item 7 of the review: one problem per merge
+def test_monte_carlo_runs_of_different_chains_do_not_merge():
+    one = qnet.simulate_chain(("swap",), 0.5, 0.9, 0.95, 50.0, n_samples=50, seed=1)
+    two = qnet.simulate_chain(("swap", "swap"), 0.5, 0.9, 0.95, 50.0, n_samples=50, seed=2)
+    with pytest.raises(ValueError, match="different problems"):
+        one + two
+    other_cut = qnet.simulate_chain(("swap",), 0.5, 0.9, 0.95, 50.0, cutoff=3, n_samples=50, seed=3)
+    with pytest.raises(ValueError, match="different problems"):
+        one + other_cut
+    asap = qnet.simulate_swap_asap(0.5, 0.9, qnet.werner(0.95), [0, 0, 0], n_segments=2, n_samples=50, seed=4)
+    with pytest.raises(ValueError, match="different problems"):
+        one + asap
+    same = qnet.simulate_chain(("swap",), 0.5, 0.9, 0.95, 50.0, n_samples=50, seed=5)
+    merged = one + same
+    assert merged.n == 100 and merged.problem == one.problem and merged.seeds == (1, 5)
+
+
+# ---------------------------------------------------------------- item 13 of the review: exceptions of the right type
+@pytest.mark.parametrize("max_steps, exc", [(10**30, ValueError), (float("inf"), TypeError), (0, ValueError),
+                                            (True, TypeError), ("100000000", TypeError)])
+def test_swap_asap_max_steps(max_steps, exc):
+    with pytest.raises(exc, match="max_steps"):
+        qnet.simulate_swap_asap(0.5, 1.0, qnet.werner(0.9), [0, 0, 0], n_segments=2, n_samples=10, max_steps=max_steps)
+
+
+@pytest.mark.parametrize("t_max, exc", [(2**64, ValueError), (0, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_monte_carlo_pmf_length(t_max, exc):
+    mc = qnet.simulate_chain(("swap",), 0.5, 1.0, 1.0, float("inf"), n_samples=10, seed=1)
+    with pytest.raises(exc, match="t_max"):
+        mc.pmf(t_max)

@@ -258,3 +258,92 @@ def test_paths_that_do_not_fit_the_protocol_are_skipped():
     G = _weighted_ring()
     choice = qnet.select_path(G, 0, 3, "fidelity", schedule=("swap", "swap"), t_trunc=3000)
     assert choice.path == (0, 1, 2, 3)
+
+
+# ---------------------------------------------------------------- item 14 of the review: networks
+def _ring(**kw):
+    return qnet.ring_network(6, 10.0, p_gen=0.3, w0=0.99, **kw)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda G: G.edges[0, 1].update(length=float("nan")), "length of edge"),
+    (lambda G: G.edges[0, 1].update(state=[0.5] * 4), "state of edge"),
+    (lambda G: G.nodes[1].update(gate_fidelity=2), "node 1 has a 'gate_fidelity' attribute"),
+    (lambda G: G.nodes[1].update(noise=0.9), "the noise of node 1 must be a qnet.OperationNoise"),
+    (lambda G: G.graph.update(p_swap=2), r"G.graph\['p_swap'\]"),
+    (lambda G: G.graph.update(p_swap=float("nan")), r"G.graph\['p_swap'\]"),
+    (lambda G: G.graph.update(p_swap="0.5"), r"G.graph\['p_swap'\]"),
+    (lambda G: G.graph.update(time_step=-1.0), r"G.graph\['time_step'\]"),
+])
+def test_path_parameters_and_validation_see_every_attribute(edit, match):
+    G = _ring()
+    edit(G)
+    with pytest.raises(NetworkError, match=match):
+        qnet.path_parameters(G, [0, 1, 2])
+    with pytest.raises(NetworkError, match=match):
+        qnet.validate_network(G)
+
+
+def test_path_from_a_node_to_itself_is_refused():
+    with pytest.raises(NetworkError, match="visits every node once"):
+        qnet.path_delivery(_ring(), [0, 1, 0])
+
+
+def test_unordered_protocol_is_refused():
+    with pytest.raises(TypeError, match="schedule must be a tuple"):
+        qnet.select_path(_ring(), 0, 2, "fidelity", schedule={"swap", "distill"})
+
+
+def test_edge_length_is_the_one_source_of_truth():
+    G = qnet.ring_network(4, 25.0, link=lambda L: qnet.MidpointSource(qnet.FibreChannel(L)))
+    qnet.validate_network(G)
+    G.edges[0, 1]["link"] = qnet.MidpointSource(qnet.FibreChannel(30.0))  # 25 km edge, 30 km channel
+    with pytest.raises(NetworkError, match="length 25.0 km but its link's channel is 30.0 km"):
+        qnet.validate_network(G)
+
+
+def test_plain_links_have_an_explicit_time_step():
+    # once a silent 1 s step; now the heralding round trip over the longest edge, or the caller's value
+    G = qnet.ring_network(4, 20.0)
+    assert G.graph["time_step"] == pytest.approx(2 * 20.0 / 2e5, rel=1e-15)
+    assert qnet.path_parameters(G, [0, 1])["time_step"] == G.graph["time_step"]
+    assert qnet.ring_network(4, 20.0, time_step=1e-3).graph["time_step"] == 1e-3
+    H = nx.path_graph(3)
+    nx.set_node_attributes(H, qnet.PauliMemory.dephasing(1.0), "memory")
+    nx.set_edge_attributes(H, {e: {"length": 5.0, "p_gen": 0.2, "w0": 0.9} for e in H.edges})
+    with pytest.raises(NetworkError, match=r"set G.graph\['time_step'\]"):
+        qnet.path_parameters(H, [0, 1, 2])
+    with pytest.raises(ValueError, match="time_step"):
+        qnet.ring_network(4, 0.0)
+
+
+@pytest.mark.parametrize("radius", [-0.1, float("nan"), 0.0, 2.0])
+def test_random_geometric_radius(radius):
+    with pytest.raises(ValueError, match="radius"):
+        qnet.random_geometric_network(10, radius, 100.0)
+
+
+# ---------------------------------------------------------------- items 11-13 of the review: builders and paths
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: qnet.grid_network("3", 4, 25.0), TypeError, "rows"),
+    (lambda: qnet.grid_network(3, 4, "25"), TypeError, "spacing_km"),
+    (lambda: qnet.grid_network(3, 4, 25.0, p_gen="0.5"), TypeError, "p_gen"),
+    (lambda: qnet.grid_network(3, 4, 25.0, w0="0.9"), TypeError, "w0"),
+    (lambda: qnet.grid_network(10**5, 4, 25.0), ValueError, "MAX_NETWORK_NODES"),
+    (lambda: qnet.ring_network(10**8, 10.0), ValueError, "n"),
+    (lambda: qnet.ring_network(-1, 10.0), ValueError, "n must be an integer"),
+    (lambda: qnet.ring_network(2, 10.0), ValueError, "n must be >= 3"),
+    (lambda: qnet.ring_network(4, 10.0, n_memories=True), TypeError, "n_memories"),
+    (lambda: qnet.path_parameters(None, [0, 1]), NetworkError, "undirected networkx Graph"),
+    (lambda: qnet.path_parameters(nx.path_graph(3), [0, 1]), NetworkError, "memory"),
+    (lambda: qnet.FibreChannel(100.0).split(0), ValueError, "parts"),
+    (lambda: qnet.FibreChannel(100.0).split(2.5), TypeError, "parts"),
+    (lambda: qnet.FibreChannel(100.0).split(float("inf")), TypeError, "parts"),
+])
+def test_builders_and_paths_refuse_bad_input(call, exc, match):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(exc, match=match):
+        call()
+    assert time.perf_counter() - start < 2.0

@@ -180,3 +180,36 @@ def test_a_plateau_of_tied_cut_offs_gives_its_smallest_member():
     far = qnet.chain_delivery(*args, cutoff=2000, t_trunc=3000).key_rate
     assert tied(opt.value, far) and c < 200
     assert not tied(qnet.chain_delivery(*args, cutoff=c // 2, t_trunc=3000).key_rate, far)
+
+
+# ---------------------------------------------------------------- item 10 of the review: optimize_cutoff
+ARGS10 = (("swap", "swap"), 0.3, 0.6, 0.99, 60.0)
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    ({"cut_type": "fidelity", "bounds": (1.5, 3)}, ValueError, r"bounds of a fidelity cut-off must lie in \[0, 1\]"),
+    ({"bounds": (-5, 10)}, ValueError, "bounds of a memory_time cut-off must be >= 0"),
+    ({"cut_type": "run_time", "bounds": (0, 10)}, ValueError, "bounds of a run_time cut-off must be >= 1"),
+    ({"bounds": (1,)}, ValueError, r"bounds must be a pair \(low, high\)"),
+    ({"bounds": (1, 10, 20)}, ValueError, r"bounds must be a pair \(low, high\)"),
+    ({"bounds": ("a", 3)}, TypeError, r"bounds\[0\]"),
+    ({"maxiter": -1}, ValueError, "maxiter"),
+    ({"maxiter": 2.5}, TypeError, "maxiter"),
+    ({"tol": None}, TypeError, "tol"),
+    ({"per_level": 1}, TypeError, "per_level"),
+    ({"per_level": "False"}, TypeError, "per_level"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"t_trunc": 2**64}, ValueError, "t_trunc must be <= MAX_T_TRUNC"),
+])
+def test_optimize_cutoff_refuses_bad_options_up_front(kw, exc, match):
+    with pytest.raises(exc, match=match):
+        qnet.optimize_cutoff(*ARGS10, **kw)
+
+
+def test_optimize_cutoff_propagates_errors_of_the_objective():
+    # only a genuinely infeasible candidate (the chain never delivers) scores 0; a bug in the objective surfaces
+    def broken(result):
+        raise KeyError("a user's bug")
+
+    with pytest.raises(KeyError, match="a user's bug"):
+        qnet.optimize_cutoff(*ARGS10, objective=broken, t_trunc=400, maxiter=1)

@@ -271,3 +271,24 @@ def test_sequence_cross_check_unequal_nodes():
     for i in range(10):
         ref, pref = sequence_bds_purification(lam[i], mu[i], fa, fb, 1 - qa, 1 - qb)
         assert abs(p[i] - pref) <= 1e-14 and np.abs(out[i] - ref).max() <= 1e-14
+
+
+# ---------------------------------------------------------------- item 5 of the review: totals that leave float64
+@pytest.mark.parametrize("call", [
+    lambda: qnet.recurrence(qnet.werner(0.8), 2000),                       # was p_success = 0, raw_pairs = inf
+    lambda: qnet.pumping(qnet.werner(0.8), 5000, gate_fidelity=0.9),
+    lambda: qnet.recurrence(qnet.bell_state("Phi+"), 1500),               # p = 1, but 2**1500 pairs
+])
+def test_schedules_refuse_totals_beyond_float64(call):
+    with pytest.raises(ValueError, match="leaves the float64 range"):
+        call()
+
+
+def test_schedule_rounds_are_capped_before_any_work():
+    with pytest.raises(ValueError, match="rounds must be <= MAX_ROUNDS = 10000"):
+        qnet.recurrence(qnet.werner(0.8), 10**12)
+
+
+def test_schedules_within_range_are_unchanged():
+    r = qnet.recurrence(qnet.werner(0.8), 10)
+    assert 0 < r.p_success < 1 and np.isfinite(r.raw_pairs)

@@ -138,3 +138,18 @@ def test_help_and_the_gallery_page_show_study_docstrings_without_markup():
         assert "``" not in text and ":func:`" not in text, name
     assert _common.plain_text("see :func:`qnet.sweep`, ``qnet.work_key`` and :doc:`a page <howto/x>`") == \
         "see qnet.sweep, qnet.work_key and a page"
+
+
+# ---------------------------------------------------------------- item 15 of the review: free text in CSV files
+def test_csv_text_cannot_start_a_formula(tmp_path):
+    import csv
+
+    from qnet.studies import _common
+
+    path = _common.write_csv(tmp_path / "t.csv", {"source": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "text"],
+                                                  "value": [-1.5, 2.0, -3.0, 4.0, 5.0]})
+    _common.publish()  # outputs are staged until the study publishes them
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "text"]
+    assert [float(r[1]) for r in rows[1:]] == [-1.5, 2.0, -3.0, 4.0, 5.0]   # numbers stay numbers

@@ -227,3 +227,21 @@ def test_large_batches_checked_inside_the_kernel_raise_the_validators_messages(b
     lam[i, k] = value
     with pytest.raises(ValueError, match=match):
         qnet.swap(lam, mu)
+
+
+# ---------------------------------------------------------------- item 4 of the review: swap_chain of no links
+@pytest.mark.parametrize("links, kw", [
+    (np.zeros((0, 4)), {}),
+    (np.zeros((0, 4)), {"gate_fidelity": 0.9, "measurement_error": 0.05}),  # was [1.028, 0, 0, 0]
+    (np.zeros((3, 0, 4)), {}),
+    (np.zeros((0, 4, 4), complex), {}),                                     # was an IndexError
+    (np.zeros((0, 4, 4)), {"form": "dm"}),
+])
+def test_swap_chain_refuses_an_empty_chain(links, kw):
+    with pytest.raises(ValueError, match="links must hold at least one link"):
+        qnet.swap_chain(links, **kw)
+
+
+def test_swap_chain_of_one_link_is_that_link():
+    w = qnet.werner(0.9)
+    np.testing.assert_array_equal(qnet.swap_chain(w[None], gate_fidelity=0.9).state, w)

@@ -433,3 +433,43 @@ def test_mixed_state_forms_are_promoted_to_density_matrices_as_in_purify():
     a = qnet.optimal_purification_time(rho, w, DEPOL, 0.01, 0.1)
     b = qnet.optimal_purification_time(qnet.werner(0.8), w, DEPOL, 0.01, 0.1)
     assert a.location == b.location and a.value == pytest.approx(b.value, abs=1e-12)
+
+
+# ---------------------------------------------------------------- item 9 of the review: generation policies
+W9 = qnet.werner(0.9)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"protocol": "bogus"}, "protocol"),
+    ({"gate_fidelity": 7}, "gate_fidelity"),
+    ({"measurement_error": -0.1}, "measurement_error"),
+])
+def test_policy_arguments_checked_without_generation_times(kw, match):
+    # tau > deadline: no link-2 attempt ends by the deadline, yet bad arguments must still be refused
+    with pytest.raises(ValueError, match=match):
+        qnet.compare_generation_policies(W9, W9, [1, 1, 1], 0.5, 1.0, 0.5, **kw)
+
+
+@pytest.mark.parametrize("tau, deadline", [(0.01, 1e6), (1e-300, 1.0)])
+def test_long_deadlines_are_truncated_with_a_bound(tau, deadline):
+    # once 1e8-term arrays (killed for memory) or a bare "Maximum allowed size exceeded"
+    res = qnet.compare_generation_policies(W9, W9, [1, 1, 1], 0.5, tau, deadline)
+    assert res.n_terms < 100 and res.truncation_error <= 1e-12
+    exact = qnet.compare_generation_policies(W9, W9, [1, 1, 1], 0.5, tau, deadline, tol=1e-3)
+    for policy in qnet.POLICIES:
+        assert abs(res.expected_value[policy] - exact.expected_value[policy]) <= exact.truncation_error
+
+
+def test_truncated_first_deadline_sum_matches_the_full_sum():
+    # deadline after link 1: the full sum has 200 terms; the truncated one must agree within its bound
+    full = qnet.compare_generation_policies(W9, W9, [1, 0.5, 0.2], 0.05, 0.01, 2.0, tol=1e-3)
+    assert full.truncation_error <= 1e-3 and full.n_terms < 200
+    ref = qnet.compare_generation_policies(W9, W9, [1, 0.5, 0.2], 0.05, 0.01, 2.0, tol=1e-12)
+    assert ref.n_terms == 200 and ref.truncation_error == 0.0
+    for policy in qnet.POLICIES:
+        assert abs(full.expected_value[policy] - ref.expected_value[policy]) <= full.truncation_error
+
+
+def test_tiny_p_is_refused_before_allocating():
+    with pytest.raises(ValueError, match="MAX_GENERATION_TERMS"):
+        qnet.compare_generation_policies(W9, W9, [1, 1, 1], 1e-12, 0.01, 1e9)
