@@ -473,3 +473,23 @@ def test_truncated_first_deadline_sum_matches_the_full_sum():
 def test_tiny_p_is_refused_before_allocating():
     with pytest.raises(ValueError, match="MAX_GENERATION_TERMS"):
         qnet.compare_generation_policies(W9, W9, [1, 1, 1], 1e-12, 0.01, 1e9)
+
+
+# ---------------------------------------------------------------- a circuit of more than two pairs
+def test_timeline_runs_a_three_pair_circuit_on_pairs_of_different_ages():
+    """protocol="double_selection": link 1 (heralded at 0) is purified at t with two copies of link 2 (heralded at
+    t1); the value at t is the composition of idle and Circuit.apply written out, on Bell-diagonal states and on
+    density matrices (1e-13), and the optimal time is found by the same machinery as for two pairs."""
+    w, rates, noise = qnet.werner(0.95), qnet.dephasing_rates(1.0), qnet.OperationNoise(0.99, 0.01)
+    tl = qnet.PurificationTimeline(w, w, rates, 0.02, 0.1, protocol="double_selection", noise=noise)
+    for t in (0.02, 0.05, 0.1):
+        a, b = qnet.idle(w, rates, t), qnet.idle(w, rates, t - 0.02)
+        out, p = qnet.circuit("double_selection").apply(a, b, b, noise=noise)
+        want = float(qnet.fidelity(qnet.idle(out, rates, 0.1 - t)))
+        assert float(tl.value(t, "fidelity")) == pytest.approx(want, abs=1e-13)
+    dm = qnet.PurificationTimeline(qnet.to_density_matrix(w), qnet.to_density_matrix(w), rates, 0.02, 0.1,
+                                   protocol="double_selection", noise=noise)
+    best, best_dm = tl.optimal_time("fidelity"), dm.optimal_time("fidelity")
+    assert best.value == pytest.approx(best_dm.value, abs=1e-13) and best.t == pytest.approx(best_dm.t, abs=1e-9)
+    with pytest.raises(ValueError, match="protocol"):
+        qnet.PurificationTimeline(w, w, rates, 0.02, 0.1, protocol="stringent")

@@ -158,6 +158,20 @@ class Circuit:
             raise ValueError(f"{self.name} fails with certainty (success probability 0){where}; no output state exists")
         return Heralded(out, p)
 
+    def outcome(self, *pairs: Any, noise: OperationNoise | None = None, noise_b: OperationNoise | None = None,
+                form: str = "auto") -> Heralded:
+        """:meth:`apply` without refusing certain failure: rows whose checks never all pass get a zero state and
+        ``p_success = 0`` (for engines that weigh outcomes by their probability).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> out, p = qnet.circuit("cnot").outcome([0, 0, 1, 0], [1, 0, 0, 0])   # X on the kept pair: detected
+        >>> out.tolist(), float(p)
+        ([0.0, 0.0, 0.0, 0.0], 0.0)
+        """
+        return Heralded(*self._run(*self._read(pairs, noise, noise_b, form)))
+
     def acceptance(self, *pairs: Any, noise: OperationNoise | None = None, noise_b: OperationNoise | None = None,
                    form: str = "auto") -> np.ndarray:
         """The probability that every check passes, shape ``batch`` (0 allowed; see :meth:`apply`).
@@ -168,7 +182,7 @@ class Circuit:
         >>> float(qnet.circuit("cnot").acceptance([0, 0, 1, 0], [1, 0, 0, 0]))   # X on the kept pair: detected
         0.0
         """
-        return self._run(*self._read(pairs, noise, noise_b, form))[1]
+        return self.outcome(*pairs, noise=noise, noise_b=noise_b, form=form).p_success
 
     def _read(self, pairs: tuple, noise: Any, noise_b: Any, form: str) -> tuple:
         if len(pairs) != self.arity:

@@ -10,11 +10,16 @@ import numpy as np
 
 from .. import _validation as _v
 from ..channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
+from ..circuits import CIRCUITS
 from ..measures import FigureOfMerit
+from ..noise import OperationNoise
 from ..purification import bds_purify, dm_purify
 from ..states import bds_to_dm
 
 __all__ = ["POLICIES", "MAX_GRID"]
+
+#: Circuits of more than two pairs a timeline may run (one step each): link 1 with ``k - 1`` copies of link 2.
+MULTI_PAIR: tuple[str, ...] = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(c.steps) == 1)
 
 #: Purification-time policies compared under probabilistic generation.
 POLICIES = ("immediate", "deadline", "optimal", "none")
@@ -122,7 +127,7 @@ class _Timeline:
             lam_t = bds_idle(self.lam[lead], eta1, eta1)
             eta2 = transfer_eta(self.mem2[lead], t - t1)
             mu_t = bds_idle(self.mu[lead], eta2, eta2)
-            out, p = bds_purify(lam_t, mu_t, self.protocol, *noise)
+            out, p = self._purify(lam_t, mu_t, noise)
             out = _stand_in(out, p, np.full(4, 0.25))
             eta3 = transfer_eta(self.mem1[lead], t2 - t)
             return bds_idle(out, eta3, eta3), p
@@ -130,9 +135,18 @@ class _Timeline:
         lift = (lambda m: m if isinstance(m, T1T2Memory) else np.broadcast_to(m[lead], full + (3,)))
         rho = idle(np.broadcast_to(self.lam[lead], full + (4, 4)), lift(self.mem1), t, form="dm")
         sig = idle(np.broadcast_to(self.mu[lead], full + (4, 4)), lift(self.mem2), t - t1, form="dm")
-        out, p = dm_purify(rho, sig, self.protocol, noise[0], noise[1])
+        out, p = self._purify(rho, sig, noise)
         out = _stand_in(out, p, np.eye(4) / 4.0)
         return idle(out, lift(self.mem1), t2 - t, form="dm"), p
+
+    def _purify(self, kept: np.ndarray, other: np.ndarray, noise: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The EPP on link 1 and link 2 (``k - 1`` copies of link 2 for a circuit of ``k`` pairs)."""
+        if self.protocol in MULTI_PAIR:
+            c = CIRCUITS[self.protocol]
+            return c.outcome(kept, *[other] * (c.arity - 1), noise=OperationNoise(*noise), form=self.kind)
+        if self.kind == "bds":
+            return bds_purify(kept, other, self.protocol, *noise)
+        return dm_purify(kept, other, self.protocol, noise[0], noise[1])
 
     def run_successful(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`run`, raising where the purification fails with certainty (no output state exists)."""

@@ -20,7 +20,7 @@ from ..states import werner_rows
 from ._border import _border
 from ._generation import _compare_policies, _simulate_policies
 from ._optimal import _optimal_time
-from ._timeline import DEADLINES, _ULPS, _memories, _prepare, _states, _Timeline, _times
+from ._timeline import DEADLINES, MULTI_PAIR, _ULPS, _memories, _prepare, _states, _Timeline, _times
 from .results import OptimalTime, PolicyComparison
 
 __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
@@ -75,7 +75,9 @@ class PurificationTimeline:
         Heralding time of link 2 and consumption time, ``0 <= t1 <= t2``. Needed by every method but the
         generation-policy ones.
     protocol : str
-        Purification variant, a name of :data:`qnet.PROTOCOLS`.
+        Purification variant, a name of :data:`qnet.PROTOCOLS`, or a circuit of ``k > 2`` pairs of
+        :data:`qnet.CIRCUITS` (``"double_selection"``), which purifies link 1 with ``k - 1`` copies of link 2
+        (all heralded at ``t1``, idling in link 2's memories).
     memory_second : optional
         Memory of link 2's qubits, if different.
     noise : OperationNoise, optional
@@ -105,7 +107,7 @@ class PurificationTimeline:
                  generation: LinkGeneration | None = None, form: str = "auto") -> None:
         kind, lam, mu = _states(first, second, form)
         mem1, mem2 = _memories(memory, memory_second, kind)
-        _v.option(protocol, "protocol", PROTOCOLS)
+        _v.option(protocol, "protocol", PROTOCOLS + MULTI_PAIR)
         noise = resolve(noise)
         if (t1 is None) != (t2 is None):
             raise ValueError("give both t1 and t2 (heralding time of link 2 and consumption time), or neither")
