@@ -148,6 +148,7 @@ class _Scenario:
                              f"memory-time cut-off")
         self.purification = purification
         self.decisions: dict = {}  # link -> deferred (the optimal-time policy's choice)
+        self.circuits: list = []  # per request, the circuit its schedule names at each cut-off slot
         self.deferred: set = set()
         self.paths = []
         for i, req in enumerate(requests):
@@ -185,10 +186,11 @@ class _Scenario:
             if schedule.n_segments != n:
                 raise NetworkError(f"requests[{i}]: the schedule spans {schedule.n_segments} segments but the path "
                                    f"{list(path)!r} has {n}")
-            if any(schedule.circuits):
-                raise NetworkError(f"requests[{i}]: the schedule names distillation circuits "
-                                   f"{sorted(set(filter(None, schedule.circuits)))}; the network simulator distils with "
-                                   f"the purification policy's protocol (the chain engines run named circuits)")
+            wide = sorted({c for c in schedule.circuits if c is not None and c not in PROTOCOLS})
+            if wide:
+                raise NetworkError(f"requests[{i}]: the schedule names circuits of more than two pairs {wide}; the "
+                                   f"network simulator distils two pairs (the chain engines run them)")
+        self.circuits.append(schedule.circuits)
         return _with_rounds(schedule.root, self.purification.rounds)
 
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
@@ -215,13 +217,14 @@ class _Scenario:
             self.pool_nodes.append(node)
         return self.pools[key]
 
-    def _distill_index(self, u: Any, v: Any) -> int:
-        """The distillation maps of a pair whose ends are nodes ``u`` and ``v``: each end's own operation noise."""
+    def _distill_index(self, u: Any, v: Any, protocol: str) -> int:
+        """The distillation maps of ``protocol`` (every variant for "auto") for a pair whose ends are nodes ``u``
+        and ``v``: each end's own operation noise."""
         a, b = (scalar_noise(self.G.nodes[n].get("noise", IDEAL)) for n in (u, v))
-        key = (self.purification.protocol, a.gate_fidelity, a.measurement_error, b.gate_fidelity, b.measurement_error)
+        key = (protocol, a.gate_fidelity, a.measurement_error, b.gate_fidelity, b.measurement_error)
         if key not in self.D_index:
             self.D_index[key] = len(self.D)
-            names = PROTOCOLS if self.purification.protocol == "auto" else (self.purification.protocol,)
+            names = PROTOCOLS if protocol == "auto" else (protocol,)
             self.D += [distill_tensor(name, a.gate_fidelity, a.measurement_error, False,
                                       gate_fidelity_b=b.gate_fidelity, measurement_error_b=b.measurement_error)
                        for name in names]
@@ -253,7 +256,6 @@ class _Scenario:
         G = self.G
         cum = signal_times(G, path)  # from path[0] to every node
         rates = [component_rates(r) for r in pauli_rates(G, path)]
-        n_dist = len(PROTOCOLS) if self.purification.protocol == "auto" else 1
         tree = self.tree
 
         def delay(i: int, j: int) -> float:
@@ -315,8 +317,11 @@ class _Scenario:
                 defer = policy and self._defer(path, a, b)
                 if defer:
                     self.deferred.add((path[a], path[b]))
+                named = None if policy else self.circuits[r][node[2]]  # the schedule's circuit at this slot
+                protocol = named or self.purification.protocol
                 si[[codes.KIND, codes.CHA, codes.CHB]] = codes.DISTILL, kids[0], kids[1]
-                si[[codes.DIDX, codes.DEFER, codes.NDIST]] = self._distill_index(path[a], path[b]), defer, n_dist
+                si[[codes.DIDX, codes.DEFER, codes.NDIST]] = (self._distill_index(path[a], path[b], protocol), defer,
+                                                              len(PROTOCOLS) if protocol == "auto" else 1)
                 si[codes.PUMPS] = self.purification.max_pumps if pump else 1
                 sf[codes.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
                 sf[[codes.OUTD, codes.DFA, codes.DFB]] = delay(a, b)  # the outcome exchange over the pair's span

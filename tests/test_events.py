@@ -50,6 +50,7 @@ def chi2_pvalue(times, pmf):
     return stats.chisquare(obs, exp).pvalue
 
 
+NAMED = qnet.Schedule(["d0:cnot", "d1", "s0", "s1", "s2"], n_nodes=5)
 CASES = {
     "swap-only": ({}, {}, ("swap", "swap"), None),
     "p_swap": ({"p_swap": 0.7}, {}, ("swap", "swap"), None),
@@ -63,6 +64,9 @@ CASES = {
                                                                                        n_nodes=5)),
                                    "purification": qnet.Purification(protocol="dejmps")},
                  qnet.Schedule(["s0", "s1", "d3", "s2"], n_nodes=5), None),
+    # a circuit named per distillation: d0 runs the plain CNOT, d1 the policy's DEJMPS, in both engines
+    "named circuits": ({"p_swap": 0.9}, {"swapping": qnet.Swapping.by_schedule(NAMED),
+                                         "purification": qnet.Purification(protocol="dejmps")}, NAMED, None),
 }
 
 
