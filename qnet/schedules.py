@@ -137,7 +137,8 @@ class Schedule:
         if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence):
             raise TypeError(f"steps must be a sequence of levels ('swap', 'distill') or of tokens ('s0', 'd1'), got "
                             f"{steps!r}")
-        if not steps and n_nodes is None or any(step in OPERATIONS or step in CIRCUITS for step in steps):
+        if not steps and n_nodes is None or any(isinstance(step, str) and (step in OPERATIONS or step in CIRCUITS)
+                                                 for step in steps):  # () is one link
             made = Schedule.from_levels(steps, None if n_nodes is None else _node_count(n_nodes) - 1)
         else:
             if n_nodes is None:

@@ -86,7 +86,7 @@ _KINDS = {"local": 3, "twirl": 2, "gate": 4, "measure": 3}
 def _check_op(op: Any, index: int) -> tuple:
     """One operation as a validated tuple (see :class:`Circuit`)."""
     where = f"ops[{index}]"
-    if not isinstance(op, (tuple, list)) or not op or op[0] not in _KINDS:
+    if not isinstance(op, (tuple, list)) or not op or not isinstance(op[0], str) or op[0] not in _KINDS:
         raise ValueError(f"{where} must be a tuple starting with one of {sorted(_KINDS)}, got {op!r}")
     op = tuple(op)
     if len(op) != _KINDS[op[0]]:
