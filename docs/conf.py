@@ -122,6 +122,15 @@ def public_modules() -> list[str]:
     return names
 
 
+def namespace_modules() -> list[str]:
+    """Modules ``qnet/__init__.py`` imports as namespaces (``from . import <module>``), kept off the flat
+    ``qnet`` namespace (``qnet.limits``)."""
+    source = (ROOT / "qnet" / "__init__.py").read_text(encoding="utf-8")
+    return [a.name for node in ast.parse(source).body
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None for a in node.names
+            if a.name != "__version__"]
+
+
 def _title(doc: str | None, fallback: str) -> str:
     line = (doc or "").strip().splitlines()[0] if (doc or "").strip() else fallback
     return line.rstrip(".")
@@ -132,7 +141,7 @@ def write_api_pages() -> list[str]:
     modules = public_modules()
     documented: dict[str, str] = {}  # public name -> module whose page documents it
     for old in (DOCS / "api").glob("mod_*.rst"):
-        if old.stem.removeprefix("mod_") not in modules:
+        if old.stem.removeprefix("mod_") not in modules + namespace_modules():
             old.unlink()
     for name in modules:
         module = importlib.import_module(f"qnet.{name}")
@@ -178,8 +187,21 @@ def write_api_pages() -> list[str]:
                 lines += [f"   {line}" if line else "" for line in text]
                 lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]
         _write_if_changed(DOCS / "api" / f"mod_{name}.rst", "\n".join(lines) + "\n")
+    for name in namespace_modules():  # names kept off the top level, documented under their namespace
+        module = importlib.import_module(f"qnet.{name}")
+        heading = f"``qnet.{name}``: {_title(module.__doc__, name)}"
+        lines = [f".. _api-{name}:", "", heading, "=" * len(heading), "", f".. automodule:: qnet.{name}",
+                 "   :no-members:", "", f"The names below are available as ``qnet.{name}.<name>``.", "",
+                 f".. currentmodule:: qnet.{name}", ""]
+        loaded = sorted(m for m in sys.modules if m.startswith("qnet.") and not m.startswith("qnet._kernels"))
+        for n in module.__all__:  # each limit's doc comment lives in the module that defines it
+            text = next((d[n] for m in loaded if n in (d := _attribute_docs(m))), None)
+            lines += [f".. data:: {n}", ""]
+            lines += [f"   {line}" if line else "" for line in (text or ["(undocumented)"])]
+            lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]
+        _write_if_changed(DOCS / "api" / f"mod_{name}.rst", "\n".join(lines) + "\n")
     # The API index lists the modules in the order of qnet/__init__.py (states first, studies' tools last).
-    toc = [".. toctree::", "   :maxdepth: 1", ""] + [f"   /api/mod_{name}" for name in modules]
+    toc = [".. toctree::", "   :maxdepth: 1", ""] + [f"   /api/mod_{name}" for name in modules + namespace_modules()]
     _write_if_changed(DOCS / "_generated" / "api_toc.rst", "\n".join(toc) + "\n")
     # Stubs of names that were renamed or removed must not linger (they would be orphan pages).
     for stub in (DOCS / "api" / "generated").glob("qnet.*.rst"):

@@ -34,6 +34,8 @@ from .events import *  # noqa: E402,F401,F403
 from .errors import *  # noqa: E402,F401,F403
 from .results import *  # noqa: E402,F401,F403
 
+from . import limits  # noqa: E402,F401  (qnet.limits.MAX_...: every limit, off the top level)
+
 import sys as _sys  # noqa: E402
 
 #: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the

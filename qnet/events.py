@@ -66,13 +66,7 @@ from .timing import PurificationTimeline
 
 _k = lazy("events")
 
-__all__ = [
-    "NetworkProblem",
-    "simulate_network",
-    "MAX_EVENTS",
-    "EVENTS_PER_DELIVERY",
-    "MAX_TREE_NODES",
-]
+__all__ = ["NetworkProblem", "simulate_network", "EVENTS_PER_DELIVERY"]
 
 #: Largest number of events one trajectory may process before giving up.
 MAX_EVENTS = 10**10

@@ -28,7 +28,7 @@ from .schedules import MAX_SWAP_LEVELS
 
 _k = lazy("montecarlo")
 
-__all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap", "MAX_STEPS"]
+__all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap"]
 
 #: Largest ``max_steps`` of :func:`simulate_swap_asap`.
 MAX_STEPS = 2**62

@@ -30,8 +30,7 @@ from .errors import NeverDeliversError, TruncationError
 from .results import Result
 from .schedules import Schedule
 
-__all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules", "MAX_ENUMERATED",
-           "MAX_SEARCH_SECONDS"]
+__all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules"]
 
 #: Figures of merit of :func:`search_schedules`.
 OBJECTIVES = ("key_rate", "key_rate_per_pair", "rate_at_fidelity")
@@ -174,8 +173,8 @@ def search_schedules(
     fidelity_threshold : float, optional
         For ``"rate_at_fidelity"``: the mean delivered fidelity required, in [0, 1].
     method : {"exhaustive", "heuristic"}
-        Every tree (at most :data:`MAX_ENUMERATED`), or ``scipy.optimize.differential_evolution`` over a random-key
-        encoding of the swap order and integer rounds per link (deterministic for a given ``seed``).
+        Every tree (at most :data:`qnet.limits.MAX_ENUMERATED`), or ``scipy.optimize.differential_evolution`` over a
+        random-key encoding of the swap order and integer rounds per link (deterministic for a given ``seed``).
     max_rounds : int
         Most distillation rounds on one link, in [0, 3].
     t_trunc, tol : int, float

@@ -20,7 +20,7 @@ import numpy as np
 from . import _validation as _v
 from .measures import BDS_MEASURES
 
-__all__ = ["Result", "Heralded", "MonteCarloResult", "MAX_PMF_LENGTH"]
+__all__ = ["Result", "Heralded", "MonteCarloResult"]
 
 
 def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:

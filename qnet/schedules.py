@@ -41,7 +41,7 @@ import numpy as np
 
 from .circuits import CIRCUITS
 
-__all__ = ["Schedule", "OPERATIONS", "DISTILL_CIRCUITS", "MAX_SWAP_LEVELS", "MAX_LEVELS", "MAX_SCHEDULE_NODES"]
+__all__ = ["Schedule", "OPERATIONS", "DISTILL_CIRCUITS"]
 
 #: Steps of a nested level.
 OPERATIONS: tuple[str, ...] = ("swap", "distill")

@@ -63,14 +63,7 @@ import numpy as np
 from . import _validation as _v
 from .results import Result
 
-__all__ = [
-    "SPDCSwapping",
-    "SPDCSwappingResult",
-    "spdc_two_fold_probability",
-    "spdc_mean_pairs",
-    "SPDC_BASES",
-    "MAX_MEAN_PAIRS",
-]
+__all__ = ["SPDCSwapping", "SPDCSwappingResult", "spdc_two_fold_probability", "spdc_mean_pairs", "SPDC_BASES"]
 
 #: Measurement bases of the swapped photons, in the order of the visibility axis.
 SPDC_BASES = ("HV", "PM", "RL")

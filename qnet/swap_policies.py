@@ -23,8 +23,8 @@ that sum (a merged link's age is the sum of its inputs' ages) and discards a lin
 end-to-end pair may have collected. It is exact for any Bell-diagonal link and any Pauli memory shared by all
 nodes. It stops being tractable when that limit is long: the states grow as the number of link patterns times
 ``(limit + 1)`` per link, about 3.6e5 states (two minutes) for 6 nodes and a limit of 10 slots, and
-:data:`MAX_POLICY_STATES` is the bound. Memories that differ between nodes, noisy swaps or a non-Pauli memory
-(amplitude damping) break the reduction to one number per link, and with it tractability beyond 3 or 4 nodes.
+:data:`qnet.limits.MAX_POLICY_STATES` is the bound. Memories that differ between nodes, noisy swaps or a
+non-Pauli memory (amplitude damping) break the reduction to one number per link, and with it tractability beyond 3 or 4 nodes.
 
 **Key-rate objective** (``objective="key_rate"``): on the same process, the policy maximising the secret key per
 slot, the BB84 key fraction of each delivered pair over the expected slots of a delivery cycle (a renewal
@@ -51,7 +51,7 @@ from .results import Result
 from .states import werner
 from .swapping import swap
 
-__all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES", "MAX_POLICY_STATES"]
+__all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES"]
 
 #: What :func:`optimal_swap_policy` optimises.
 OBJECTIVES: tuple[str, ...] = ("time", "key_rate")
@@ -493,7 +493,8 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
     ------
     ValueError
         Parameters out of range, a ``min_fidelity`` no delivered pair can reach, or a state space larger than
-        :data:`MAX_POLICY_STATES` (the bound is computed before anything is built, and named in the message).
+        :data:`qnet.limits.MAX_POLICY_STATES` (the bound is computed before anything is built, and named in the
+        message).
 
     Examples
     --------

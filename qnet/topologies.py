@@ -17,7 +17,7 @@ from .links import FIBRE_LIGHT_SPEED_KM_S
 from .network import MAX_SECONDS, validate_network
 from .noise import OperationNoise, scalar_noise
 
-__all__ = ["grid_network", "ring_network", "random_geometric_network", "chain_network", "MAX_NETWORK_NODES"]
+__all__ = ["grid_network", "ring_network", "random_geometric_network", "chain_network"]
 
 #: Most nodes a network builder makes.
 MAX_NETWORK_NODES = 100_000

@@ -12,7 +12,7 @@ import qnet
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
 LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "circuits", "purification", "rounds", "swapping",
           "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network",
-          "topologies", "deliveries", "policies", "swap_control", "events"]
+          "topologies", "deliveries", "policies", "swap_control", "events", "limits"]
 ROOT = Path(qnet.__file__).parent
 
 

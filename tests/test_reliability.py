@@ -437,13 +437,13 @@ def test_a_monte_carlo_pmf_at_its_largest_window_stays_small():
     small = r.pmf(40)
     tracemalloc.start()
     try:
-        big = r.pmf(qnet.MAX_PMF_LENGTH)
+        big = r.pmf(qnet.limits.MAX_PMF_LENGTH)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     for a, b in zip(small, big):
         np.testing.assert_array_equal(a, b[:40])
-    assert peak <= 3.2 * 8 * qnet.MAX_PMF_LENGTH  # the three outputs and a little
+    assert peak <= 3.2 * 8 * qnet.limits.MAX_PMF_LENGTH  # the three outputs and a little
 
 
 def test_an_empty_out_option_is_refused(tmp_path, capsys):

@@ -48,16 +48,5 @@ from .optimize import TIE_RTOL, CutoffOptimum, rank_with_ties, tied  # noqa: F40
 from .problem import ChainTree, RepeaterChain, chain_delivery, chain_of, optimize_cutoff  # noqa: F401
 from .results import ChainDelivery
 
-__all__ = [
-    "CUT_TYPES",
-    "ChainDelivery",
-    "RepeaterChain",
-    "ChainTree",
-    "chain_delivery",
-    "werner_memory_rates",
-    "optimize_cutoff",
-    "CutoffOptimum",
-    "MAX_T_TRUNC",
-    "MAX_CHAIN_BYTES",
-    "MAX_SAMPLES",
-]
+__all__ = ["CUT_TYPES", "ChainDelivery", "RepeaterChain", "ChainTree", "chain_delivery", "werner_memory_rates",
+           "optimize_cutoff", "CutoffOptimum"]

@@ -56,6 +56,5 @@ from .gates import GATES, LOCAL_CLIFFORDS, MAX_STEP_PAIRS, MEASUREMENT_BASES
 from .search import (CIRCUIT_SEARCH_METHODS, MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS, SEARCH_GATES, CircuitSearch,
                      SearchedCircuit, search_circuits)
 
-__all__ = ["Circuit", "CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "MAX_STEP_PAIRS",
-           "search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES",
-           "MAX_SEARCH_PAIRS", "MAX_SEARCH_ENTRIES"]
+__all__ = ["Circuit", "CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "search_circuits",
+           "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES"]

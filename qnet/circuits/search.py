@@ -187,7 +187,8 @@ def search_circuits(
     Parameters
     ----------
     pairs : sequence of array_like
-        One Bell-diagonal state ``(4,)`` per pair, the kept pair first (2 to :data:`MAX_SEARCH_PAIRS` pairs).
+        One Bell-diagonal state ``(4,)`` per pair, the kept pair first (2 to :data:`qnet.limits.MAX_SEARCH_PAIRS`
+        pairs).
     noise, noise_b : OperationNoise, optional
         Operation noise of node A (both nodes' unless ``noise_b`` is given); single numbers.
     fom : str or FigureOfMerit
@@ -201,7 +202,7 @@ def search_circuits(
     min_success : float
         Circuits succeeding with probability at most this are not ranked.
     method : {"auto", "exhaustive", "evolution"}
-        ``"auto"``: exhaustive when the space fits :data:`MAX_SEARCH_ENTRIES`, else evolution.
+        ``"auto"``: exhaustive when the space fits :data:`qnet.limits.MAX_SEARCH_ENTRIES`, else evolution.
     top : int
         How many circuits to return.
     seed : int, optional
@@ -216,7 +217,8 @@ def search_circuits(
     Raises
     ------
     ValueError
-        Bad inputs, an exhaustive search above :data:`MAX_SEARCH_ENTRIES`, or no circuit above ``min_success``.
+        Bad inputs, an exhaustive search above :data:`qnet.limits.MAX_SEARCH_ENTRIES`, or no circuit above
+        ``min_success``.
 
     Examples
     --------

@@ -26,21 +26,6 @@ from .timeline import (LinkGeneration, PurificationTimeline, border_short_time, 
                        optimal_purification_time, optimal_time_border, purification_timeline,
                        simulate_generation_policies, timeline_value)
 
-__all__ = [
-    "PurificationTimeline",
-    "LinkGeneration",
-    "purification_timeline",
-    "timeline_value",
-    "OptimalTime",
-    "optimal_purification_time",
-    "POLICIES",
-    "PolicyComparison",
-    "compare_generation_policies",
-    "simulate_generation_policies",
-    "MAX_GENERATION_TERMS",
-    "MAX_SHOTS",
-    "MAX_GRID",
-    "BORDER_RULES",
-    "border_short_time",
-    "optimal_time_border",
-]
+__all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value", "OptimalTime",
+           "optimal_purification_time", "POLICIES", "PolicyComparison", "compare_generation_policies",
+           "simulate_generation_policies", "BORDER_RULES", "border_short_time", "optimal_time_border"]
