@@ -411,3 +411,13 @@ def test_pumping_and_recurrence_rounds_with_a_three_pair_circuit():
     assert (rec.pairs_in, rec.steps) == (9, 4)
     with pytest.raises(ValueError, match="protocol"):
         qnet.pumping(w, 1, "stringent")
+
+
+def test_identity_tells_circuits_apart_where_the_repr_cannot():
+    """Two circuits with the same name, arity and number of steps print alike; their identities (what sweeps
+    resume by) differ, and equal operations share one whatever the name."""
+    a = qnet.Circuit([("gate", "CNOT", 0, 1), ("measure", 1, "Z")], name="mine")
+    b = qnet.Circuit([("gate", "CZ", 0, 1), ("measure", 1, "X")], name="mine")
+    assert repr(a) == repr(b) and a.identity != b.identity
+    assert a.identity == qnet.circuit("cnot").identity
+    assert a.to_dict() == {"name": "mine", "steps": [[["gate", "CNOT", 0, 1], ["measure", 1, "Z"]]]}

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _validation as _v
 from .._kernels import kernel_rows
 from ..noise import OperationNoise
-from ..results import Heralded
+from ..results import Heralded, content_hash
 from ..states import bds_to_dm
 from ._dm import MAX_DM_ENTRIES, _dm_step
 from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map
@@ -91,6 +91,24 @@ class Circuit:
 
     def __repr__(self) -> str:
         return f"Circuit({self.name!r}, arity={self.arity}, steps={len(self.steps)})"
+
+    @property
+    def identity(self) -> str:
+        """Hash of the circuit's operations (16 hex digits; the name does not count): equal circuits share it, and
+        sweeps over circuits resume by it.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> mine = qnet.Circuit(qnet.circuit("dejmps").steps[0], name="mine")
+        >>> mine.identity == qnet.circuit("dejmps").identity != qnet.circuit("cnot").identity
+        True
+        """
+        return content_hash("circuit", [[list(op) for op in ops] for ops in self.steps])
+
+    def to_dict(self) -> dict:
+        """JSON form: the name and each step's operations."""
+        return {"name": self.name, "steps": [[list(op) for op in ops] for ops in self.steps]}
 
     def transfer(self, noise: OperationNoise | None = None, noise_b: OperationNoise | None = None) -> np.ndarray:
         """The exact Bell-diagonal map of a one-step circuit: ``T[s, c_0, ..., c_{k-1}]``, the unnormalised output
