@@ -50,9 +50,10 @@ def as_array(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from exc
 
 
-def _shorten(value: Any) -> str:
+def shorten(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters for an error message (its head and its tail kept)."""
     text = repr(value)
-    return text if len(text) <= 60 else text[:40] + "..." + text[-10:]
+    return text if len(text) <= limit else text[:limit * 2 // 3] + " ... " + text[-(limit // 6):]
 
 
 def real_array(value: Any, name: str) -> np.ndarray:
@@ -68,7 +69,7 @@ def real_array(value: Any, name: str) -> np.ndarray:
             raise TypeError(f"{name} must be real, got complex values")
         if arr.dtype == object and any(isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 2**63
                                        for x in np.ravel(arr)[:1000]):
-            raise ValueError(f"{name} has an integer beyond 2**63 ({_shorten(value)}); qnet's numbers are 64-bit")
+            raise ValueError(f"{name} has an integer beyond 2**63 ({shorten(value)}); qnet's numbers are 64-bit")
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     nonfinite = ~np.isfinite(arr)

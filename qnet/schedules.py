@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _validation as _v
 from .circuits import CIRCUITS
 
 __all__ = ["Schedule", "OPERATIONS", "DISTILL_CIRCUITS"]
@@ -278,7 +279,7 @@ class Schedule:
             node, expanded = stack.pop()
             if not isinstance(node, tuple) or not node or node[0] not in ("link", "swap", "distill"):
                 raise ValueError(f"a tree node is ('link', i), ('swap', left, right) or ('distill', child), got "
-                                 f"{_short(node)}")
+                                 f"{_v.shorten(node, 120)}")
             if node[0] == "link":
                 if len(node) != 2 or isinstance(node[1], bool) or not isinstance(node[1], int):
                     raise ValueError(f"a link is ('link', i) with an integer i, got {node!r}")
@@ -288,7 +289,7 @@ class Schedule:
             if len(node) not in (1 + arity, 2 + arity) or (len(node) == 2 + arity and (
                     isinstance(node[-1], bool) or not isinstance(node[-1], int))):
                 raise ValueError(f"{node[0]} is ({node[0]!r}, {', '.join(['input'] * arity)}) with an optional "
-                                 f"integer slot, got {_short(node)}")
+                                 f"integer slot, got {_v.shorten(node, 120)}")
             inputs = node[1:1 + arity]
             if not expanded:
                 stack.append((node, True))
@@ -297,8 +298,9 @@ class Schedule:
             if node[0] == "swap":
                 (a, wa), (b, wb) = spans[id(inputs[0])], spans[id(inputs[1])]
                 if b != a + wa:
-                    raise ValueError(f"a swap joins adjacent links: {_short(inputs[0])} ends at node {a + wa}, "
-                                     f"{_short(inputs[1])} starts at node {b}")
+                    left, right = _v.shorten(inputs[0], 120), _v.shorten(inputs[1], 120)
+                    raise ValueError(f"a swap joins adjacent links: {left} ends at node {a + wa}, {right} starts at "
+                                     f"node {b}")
                 spans[id(node)] = (a, wa + wb)
             else:
                 spans[id(node)] = spans[id(inputs[0])]
@@ -536,8 +538,3 @@ def _tokens_of(root: tuple, circuits: tuple | None = None) -> tuple[str, ...]:
             la, lw = span(node[1])
             out.append(f"s{la + lw - 1}")
     return tuple(out)
-
-
-def _short(node: Any) -> str:
-    text = repr(node)
-    return text if len(text) <= 120 else text[:100] + " ... " + text[-15:]
