@@ -100,6 +100,80 @@ def _copies(cur, k, tin, sin, c, cut_code, cut_val, first, out_c, coef, idx, out
     return True, 0, tmax, p
 
 
+@jit(inline="always")
+def _pair(cur, tin, sin, cA, cB, cut_code, cut_val, swap, p_swap, D, a, b, out):
+    """The operation of a node with two inputs (a swap, or a two-pair distillation): ``(passed the cut-off, failure
+    time, time of the later input, success probability)``; on a pass ``out`` holds the output (the earlier input
+    decayed by its wait)."""
+    ta = tin[cur, 0]
+    tb = tin[cur, 1]
+    for k in range(4):
+        a[k] = sin[cur, 0, k]
+        b[k] = sin[cur, 1, k]
+    ok = True
+    tf = 0
+    code = cut_code[cur]
+    if code == MEMORY_TIME:
+        tau = int(cut_val[cur])
+        if abs(ta - tb) > tau:
+            ok = False
+            tf = min(ta, tb) + tau
+    elif code == RUN_TIME:
+        rt = int(cut_val[cur])
+        if ta > rt or tb > rt:
+            ok = False
+            tf = rt
+    elif code == FIDELITY:
+        fc = cut_val[cur]
+        if ta == tb:
+            if _fid(a, cA[cur], 0.0) < fc or _fid(b, cB[cur], 0.0) < fc:
+                ok = False
+                tf = ta
+        else:
+            if ta < tb:
+                te = ta
+                tl = tb
+                fe0 = _fid(a, cA[cur], 0.0)
+                fl0 = _fid(b, cB[cur], 0.0)
+            else:
+                te = tb
+                tl = ta
+                fe0 = _fid(b, cB[cur], 0.0)
+                fl0 = _fid(a, cA[cur], 0.0)
+            if fe0 < fc:
+                ok = False
+                tf = te
+            else:
+                d = 1
+                while d <= tl - te:
+                    f = _fid(a, cA[cur], float(d)) if ta < tb else _fid(b, cB[cur], float(d))
+                    if f < fc:
+                        break
+                    d += 1
+                if d <= tl - te:
+                    ok = False
+                    tf = te + d - 1
+                elif fl0 < fc:
+                    ok = False
+                    tf = tl
+    if not ok:
+        return False, tf, 0, 0.0
+    dt = abs(ta - tb)
+    if ta < tb:
+        for k in range(4):
+            a[k] *= np.exp(-cA[cur, k] * dt)
+    elif tb < ta:
+        for k in range(4):
+            b[k] *= np.exp(-cB[cur, k] * dt)
+    if swap:
+        psucc = p_swap
+        for k in range(4):
+            out[k] = a[k] * b[k]
+    else:
+        psucc = bilinear(D[cur], a, b, out)
+    return True, 0, max(ta, tb), psucc
+
+
 @jit
 def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_code, cut_val, p_swap, D, seed,
                 times, states, max_links, arity, first, out_c, coef, idx):
@@ -164,96 +238,10 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
             if arity[cur] > 2:
                 ok, tf, tm, psucc = _copies(cur, arity[cur], tin, sin, cA, cut_code, cut_val, first, out_c, coef, idx,
                                             out)
-                if ok and np.random.random() < psucc:
-                    ret_t = acc[cur] + tm
-                    for k in range(4):
-                        ret_s[k] = out[k]
-                    sp -= 1
-                    if sp < 0:
-                        break
-                    cur = stack[sp]
-                    continue
-                acc[cur] += tf if not ok else tm
-                phase[cur] = 0
-                sp += 1
-                cur = ch_a[cur]
-                stack[sp] = cur
-                enter = True
-                continue
-            ta = tin[cur, 0]
-            tb = tin[cur, 1]
-            for k in range(4):
-                a[k] = sin[cur, 0, k]
-                b[k] = sin[cur, 1, k]
-            ok = True
-            tf = 0
-            code = cut_code[cur]
-            if code == MEMORY_TIME:
-                tau = int(cut_val[cur])
-                if abs(ta - tb) > tau:
-                    ok = False
-                    tf = min(ta, tb) + tau
-            elif code == RUN_TIME:
-                rt = int(cut_val[cur])
-                if ta > rt or tb > rt:
-                    ok = False
-                    tf = rt
-            elif code == FIDELITY:
-                fc = cut_val[cur]
-                if ta == tb:
-                    if _fid(a, cA[cur], 0.0) < fc or _fid(b, cB[cur], 0.0) < fc:
-                        ok = False
-                        tf = ta
-                else:
-                    if ta < tb:
-                        te = ta
-                        tl = tb
-                        fe0 = _fid(a, cA[cur], 0.0)
-                        fl0 = _fid(b, cB[cur], 0.0)
-                    else:
-                        te = tb
-                        tl = ta
-                        fe0 = _fid(b, cB[cur], 0.0)
-                        fl0 = _fid(a, cA[cur], 0.0)
-                    if fe0 < fc:
-                        ok = False
-                        tf = te
-                    else:
-                        d = 1
-                        while d <= tl - te:
-                            f = _fid(a, cA[cur], float(d)) if ta < tb else _fid(b, cB[cur], float(d))
-                            if f < fc:
-                                break
-                            d += 1
-                        if d <= tl - te:
-                            ok = False
-                            tf = te + d - 1
-                        elif fl0 < fc:
-                            ok = False
-                            tf = tl
-            if not ok:
-                acc[cur] += tf
-                phase[cur] = 0
-                sp += 1
-                cur = ch_a[cur]
-                stack[sp] = cur
-                enter = True
-                continue
-            dt = abs(ta - tb)
-            if ta < tb:
-                for k in range(4):
-                    a[k] *= np.exp(-cA[cur, k] * dt)
-            elif tb < ta:
-                for k in range(4):
-                    b[k] *= np.exp(-cB[cur, k] * dt)
-            if kind[cur] == SWAP:
-                psucc = p_swap
-                for k in range(4):
-                    out[k] = a[k] * b[k]
             else:
-                psucc = bilinear(D[cur], a, b, out)
-            tm = max(ta, tb)
-            if np.random.random() < psucc:
+                ok, tf, tm, psucc = _pair(cur, tin, sin, cA, cB, cut_code, cut_val, kind[cur] == SWAP, p_swap, D, a, b,
+                                          out)
+            if ok and np.random.random() < psucc:
                 ret_t = acc[cur] + tm
                 for k in range(4):
                     ret_s[k] = out[k]
@@ -261,13 +249,13 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                 if sp < 0:
                     break
                 cur = stack[sp]
-            else:
-                acc[cur] += tm
-                phase[cur] = 0
-                sp += 1
-                cur = ch_a[cur]
-                stack[sp] = cur
-                enter = True
+                continue
+            acc[cur] += tm if ok else tf  # a failed operation, or a cut-off: the inputs start again
+            phase[cur] = 0
+            sp += 1
+            cur = ch_a[cur]
+            stack[sp] = cur
+            enter = True
         times[smp] = ret_t
         for k in range(4):
             states[smp, k] = ret_s[k]
