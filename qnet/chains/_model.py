@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from .. import _validation as _v
 from ..channels import pauli_rate_array, wht
 from ..circuits import CIRCUITS, circuit
 from ..noise import OperationNoise, scalar_noise
+from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..states import werner_rows
 
@@ -264,14 +264,12 @@ class _Model:
         return self.node_c[start] + self.node_c[start + width]
 
     def identity(self) -> str:
-        """Hash of everything that decides the model's results (16 hex digits of SHA-256)."""
-        h = hashlib.sha256(repr((self.schedule.to_dict(), self.schedule.n_slots, self.p_swap, self.cutoffs,
-                                 self.cut_type)).encode())  # the schedule by its tokens: no recursion over the tree
-        for a in (self.p_gen, self.link_hat, self.node_c, self.D_distill):
-            h.update(b"|" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes() + repr(a.shape).encode())
-        if self.node_noise is not None:
-            h.update(repr((self.protocol, self.node_noise)).encode())
-        return h.hexdigest()[:16]
+        """Hash of everything that decides the model's results (16 hex digits of SHA-256, by
+        :func:`qnet.results.content_hash`, the one identity scheme of qnet's problems and results)."""
+        return content_hash("repeater-chain", self.schedule.to_dict(), self.schedule.n_slots, self.p_swap,
+                            list(self.cutoffs), self.cut_type, self.p_gen, self.link_hat, self.node_c,
+                            "none" if self.D_distill is None else self.D_distill, self.protocol, self.node_noise,
+                            self.ops)
 
     def fold(self, link: Callable[[int], Any], combine: Callable[[str, int, tuple, tuple, Any, Any], Any]) -> Any:
         """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain and elementary link
