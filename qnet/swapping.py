@@ -32,6 +32,7 @@ the explicit circuit (projection, outcome reporting, correction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,13 +40,13 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows, readonly
 from .channels import wht
-from .noise import OperationNoise, resolve
+from .noise import IDEAL, OperationNoise, resolve
 from .results import Heralded
 from .states import bds_to_dm
 
 _k = lazy("swapping")
 
-__all__ = ["BSM_TYPES", "swap", "swap_chain", "bsm_error_probabilities"]
+__all__ = ["BSM_TYPES", "BellMeasurement", "swap", "swap_chain", "bsm_error_probabilities"]
 
 #: Bell-state measurements: a complete (deterministic) BSM, or the linear-optics one (Ψ± only).
 BSM_TYPES = ("full", "linear_optics")
@@ -168,6 +169,57 @@ def swap(
     map_rows(_k.swap_dm_kernel, Lb.shape[0], (Lb, Rb, pb, Qb, _ACCEPT[bsm], out, prob), (0, 1, 2, 3, 5, 6),
              min_rows=DM_PARALLEL_MIN_ROWS)
     return Heralded(out.reshape(shape + (4, 4)), prob.reshape(shape))
+
+
+@dataclass(frozen=True)
+class BellMeasurement:
+    """The swap as an operation object: a Bell-state measurement with its node's noise, read as :func:`swap` (any
+    state) or as its map on Walsh–Hadamard components (what the chain engines swap with).
+
+    Parameters
+    ----------
+    noise : OperationNoise, optional
+        The swapping node's noise (single numbers); default ideal.
+    bsm : {"full", "linear_optics"}
+
+    Examples
+    --------
+    >>> import qnet
+    >>> m = qnet.BellMeasurement(qnet.OperationNoise(0.99, 0.01))
+    >>> out, p = m.apply(qnet.werner(0.9), qnet.werner(0.9))
+    >>> round(float(out[0]), 6), float(p)
+    (0.792902, 1.0)
+    >>> m.components()[:, 1, 1].round(6)   # component 1 of the output: a1 b1 (1 - p_dep) (1 - 2q)
+    array([0.    , 0.9702, 0.    , 0.    ])
+    """
+
+    noise: OperationNoise | None = None
+    bsm: str = "full"
+
+    def __post_init__(self) -> None:
+        if self.noise is None:
+            object.__setattr__(self, "noise", IDEAL)
+        if not isinstance(self.noise, OperationNoise) or not self.noise.is_scalar:
+            raise TypeError(f"noise must be a qnet.OperationNoise of single numbers, got {self.noise!r}")
+        _v.option(self.bsm, "bsm", BSM_TYPES)
+
+    def apply(self, left: Any, right: Any, *, form: str = "auto") -> Heralded:
+        """:func:`swap` with this measurement's noise and type."""
+        return swap(left, right, noise=self.noise, bsm=self.bsm, form=form)
+
+    def components(self) -> np.ndarray:
+        """The map ``D[o, i, j]`` on Walsh–Hadamard components of Bell-diagonal inputs: ``p ô = Σ D[o, i, j] â_i
+        b̂_j``, diagonal (a swap convolves the error distributions, a product of components): ``D[0, 0, 0]`` is the
+        success probability and ``D[s, s, s] = p (1 − p_dep) Q̂_s`` for the depolarizing probability ``p_dep`` and
+        the misreported-outcome error ``Q``."""
+        p_dep, Q = _check_common(self.noise, self.bsm)
+        accept = 0.5 if self.bsm == "linear_optics" else 1.0
+        D = np.zeros((4, 4, 4))
+        D[0, 0, 0] = accept
+        q_hat = wht(Q)
+        for s in range(1, 4):
+            D[s, s, s] = accept * (1.0 - float(p_dep)) * float(q_hat[s])
+        return D
 
 
 def swap_chain(

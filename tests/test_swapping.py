@@ -245,3 +245,24 @@ def test_swap_chain_refuses_an_empty_chain(links, kw):
 def test_swap_chain_of_one_link_is_that_link():
     w = qnet.werner(0.9)
     np.testing.assert_array_equal(qnet.swap_chain(w[None], gate_fidelity=0.9).state, w)
+
+
+def test_bell_measurement_components_are_the_swap():
+    """BellMeasurement.components contracted with the inputs' Walsh-Hadamard components gives swap's output times
+    its success probability (1e-15), for noisy full and linear-optics measurements; the chain engines' ideal swap
+    map is the ideal measurement's."""
+    from qnet.channels import wht
+    from qnet.chains._model import _SWAP_D
+
+    rng = np.random.default_rng(4)
+    a, b = rng.dirichlet(np.ones(4), 50), rng.dirichlet(np.ones(4), 50)
+    for bsm in qnet.BSM_TYPES:
+        m = qnet.BellMeasurement(qnet.OperationNoise(0.97, 0.02), bsm)
+        out, p = m.apply(a, b)
+        got = np.einsum("oij,ni,nj->no", m.components(), wht(a), wht(b))
+        np.testing.assert_allclose(got, wht(out) * p[:, None], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(qnet.BellMeasurement().components(), _SWAP_D)
+    with pytest.raises(TypeError, match="single numbers"):
+        qnet.BellMeasurement(qnet.OperationNoise([0.9, 0.8]))
+    with pytest.raises(ValueError, match="bsm"):
+        qnet.BellMeasurement(bsm="partial")

@@ -19,6 +19,7 @@ from ..noise import OperationNoise, scalar_noise
 from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..states import werner_rows
+from ..swapping import BellMeasurement
 
 __all__ = ["CUT_TYPES", "werner_memory_rates", "MAX_T_TRUNC", "MAX_CHAIN_BYTES", "MAX_SAMPLES"]
 
@@ -36,9 +37,7 @@ MAX_LINKS_PER_DELIVERY = 10**8
 CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
 _NO_CUT = 2**40  # a memory-time cut-off that never triggers
 
-_SWAP_D = np.zeros((4, 4, 4))
-for _s in range(4):
-    _SWAP_D[_s, _s, _s] = 1.0
+_SWAP_D = BellMeasurement().components()  # the chain's swaps: ideal Bell measurements
 _TWIRL = np.zeros((4, 4))
 _TWIRL[0, 0] = 1.0
 _TWIRL[1:, 1:] = 1.0 / 3.0
