@@ -2,8 +2,9 @@
 
 Everything public lives in this flat namespace; the modules are named after
 the physics (``states``, ``measures``, ``channels``, ``purification``,
-``swapping``, ``links``, ``timing``, ``network``). Conventions (Bell ordering
-``[Φ+, Φ−, Ψ+, Ψ−]`` = Pauli errors ``[I, Z, X, Y]``) are in the docs.
+``swapping``, ``links``, and the subpackages ``circuits``, ``timing``,
+``chains``, ``networks``). Conventions (Bell ordering ``[Φ+, Φ−, Ψ+, Ψ−]`` =
+Pauli errors ``[I, Z, X, Y]``) are in the docs.
 """
 
 __version__ = "0.1.0"
@@ -25,12 +26,7 @@ from .montecarlo import *  # noqa: E402,F401,F403
 from .protocol_search import *  # noqa: E402,F401,F403
 from .swap_policies import *  # noqa: E402,F401,F403
 from .sweep import *  # noqa: E402,F401,F403
-from .network import *  # noqa: E402,F401,F403
-from .topologies import *  # noqa: E402,F401,F403
-from .deliveries import *  # noqa: E402,F401,F403
-from .policies import *  # noqa: E402,F401,F403
-from .swap_control import *  # noqa: E402,F401,F403
-from .events import *  # noqa: E402,F401,F403
+from .networks import *  # noqa: E402,F401,F403
 from .errors import *  # noqa: E402,F401,F403
 from .results import *  # noqa: E402,F401,F403
 
@@ -41,6 +37,6 @@ import sys as _sys  # noqa: E402
 #: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the
 #: function; the module is ``sys.modules["qnet.sweep"]``.)
 __all__ = [name for _module in ("states", "noise", "measures", "channels", "circuits", "purification", "rounds", "swapping", "timing", "links",
-                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network", "topologies", "deliveries", "policies", "swap_control", "events", "errors", "results")
+                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "networks", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

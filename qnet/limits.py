@@ -15,7 +15,7 @@ False
 
 from .chains import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
 from .circuits import MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS, MAX_STEP_PAIRS
-from .events import MAX_EVENTS, MAX_TREE_NODES
+from .networks.simulator import MAX_EVENTS, MAX_TREE_NODES
 from .montecarlo import MAX_STEPS
 from .protocol_search import MAX_ENUMERATED, MAX_SEARCH_SECONDS
 from .results import MAX_PMF_LENGTH
@@ -23,7 +23,7 @@ from .schedules import MAX_LEVELS, MAX_SCHEDULE_NODES, MAX_SWAP_LEVELS
 from .spdc import MAX_MEAN_PAIRS
 from .swap_policies import MAX_POLICY_STATES
 from .timing import MAX_GENERATION_TERMS, MAX_GRID, MAX_SHOTS
-from .topologies import MAX_NETWORK_NODES
+from .networks.topologies import MAX_NETWORK_NODES
 
 __all__ = ["MAX_CHAIN_BYTES", "MAX_ENUMERATED", "MAX_EVENTS", "MAX_GENERATION_TERMS", "MAX_GRID", "MAX_LEVELS",
            "MAX_MEAN_PAIRS", "MAX_NETWORK_NODES", "MAX_PMF_LENGTH", "MAX_POLICY_STATES", "MAX_SAMPLES",

@@ -11,8 +11,8 @@ import qnet
 
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
 LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "circuits", "purification", "rounds", "swapping",
-          "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "network",
-          "topologies", "deliveries", "policies", "swap_control", "events", "limits"]
+          "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "networks",
+          "limits"]
 ROOT = Path(qnet.__file__).parent
 
 

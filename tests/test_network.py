@@ -1,4 +1,4 @@
-"""Network graphs (qnet.network): validation, builders, link models, path selection, serving pairs."""
+"""Network graphs (qnet.networks): validation, builders, link models, path selection, serving pairs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import qnet
-from qnet.network import NetworkError
+from qnet.errors import NetworkError
 
 
 def _line(n=3, **edge):

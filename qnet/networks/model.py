@@ -16,7 +16,7 @@ Graph conventions
   ``time_step`` (seconds per link attempt, > 0), which plain-``p_gen`` edges need: the chain
   model is synchronous, one time step is the longest attempt duration of the links on a path,
   and edges without a link model have no duration of their own. The builders of
-  :mod:`qnet.topologies` set it (by default to the heralding round trip over the longest edge).
+  :mod:`qnet.networks.topologies` set it (by default to the heralding round trip over the longest edge).
   Memory rates are converted to per-step rates with it.
 
 Several node pairs are served in parallel on their own paths with dedicated memories (a node
@@ -35,16 +35,16 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from . import _validation as _v
-from .chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
-from .channels import PauliMemory, T1T2Memory
-from .circuits import CIRCUITS
-from .errors import NetworkError
-from .links import FIBRE_LIGHT_SPEED_KM_S
-from .noise import IDEAL, scalar_noise
-from .purification import PROTOCOL_OPTIONS
-from .results import MonteCarloResult, Result
-from .states import werner as _werner_state
+from .. import _validation as _v
+from ..chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
+from ..channels import PauliMemory, T1T2Memory
+from ..circuits import CIRCUITS
+from ..errors import NetworkError
+from ..links import FIBRE_LIGHT_SPEED_KM_S
+from ..noise import IDEAL, scalar_noise
+from ..purification import PROTOCOL_OPTIONS
+from ..results import MonteCarloResult, Result
+from ..states import werner as _werner_state
 
 __all__ = [
     "validate_network",
@@ -354,7 +354,7 @@ def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | No
     Parameters
     ----------
     G : networkx.Graph
-        The network (conventions of :mod:`qnet.network`); validated first.
+        The network (conventions of :mod:`qnet.networks.model`); validated first.
     path : sequence of nodes
         The chain's nodes in order, each node once; consecutive nodes must share an edge.
     schedule : tuple of str, optional

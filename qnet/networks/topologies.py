@@ -12,10 +12,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from . import _validation as _v
-from .links import FIBRE_LIGHT_SPEED_KM_S
-from .network import MAX_SECONDS, validate_network
-from .noise import OperationNoise, scalar_noise
+from .. import _validation as _v
+from ..links import FIBRE_LIGHT_SPEED_KM_S
+from .model import MAX_SECONDS, validate_network
+from ..noise import OperationNoise, scalar_noise
 
 __all__ = ["grid_network", "ring_network", "random_geometric_network", "chain_network"]
 

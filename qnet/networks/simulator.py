@@ -1,6 +1,6 @@
 """Event-driven network simulation: classical latency, finite shared memories, concurrent requests.
 
-:func:`simulate_network` serves several user pairs at once on a network of :mod:`qnet.network` (its graph
+:func:`simulate_network` serves several user pairs at once on a network of :mod:`qnet.networks.model` (its graph
 conventions, plus the optional node attributes ``swap_time`` and ``distill_time``, seconds). Each request runs
 a protocol tree (a :class:`qnet.Schedule` along its path, swap as soon as possible by default) in continuous
 time, and every resource is shared:
@@ -48,21 +48,21 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from . import _validation as _v
-from ._kernels import codes, lazy
-from .chains import MAX_SAMPLES, component_rates, distill_tensor
-from .channels import bds_from_wht, wht
-from .errors import NetworkError
-from .network import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path,
+from .. import _validation as _v
+from .._kernels import codes, lazy
+from ..chains import MAX_SAMPLES, component_rates, distill_tensor
+from ..channels import bds_from_wht, wht
+from ..errors import NetworkError
+from .model import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path,
                       signal_times, validate_network)
-from .noise import IDEAL, scalar_noise
+from ..noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
-from .purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
-from .results import content_hash
-from .schedules import Schedule, distill_depth, postorder, span
-from .swap_control import compile_policy, run_policy
-from .timing import PurificationTimeline
+from ..purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
+from ..results import content_hash
+from ..schedules import Schedule, distill_depth, postorder, span
+from ._swap_control import compile_policy, run_policy
+from ..timing import PurificationTimeline
 
 _k = lazy("events")
 
@@ -397,7 +397,7 @@ class NetworkProblem:
     Parameters
     ----------
     G : networkx.Graph
-        A network following :mod:`qnet.network`'s conventions, validated and compiled here: changing it afterwards
+        A network following :mod:`qnet.networks.model`'s conventions, validated and compiled here: changing it afterwards
         changes nothing in the problem.
     requests : sequence of (source, target) or Request
         The user pairs, served at once and competing for memories.
@@ -541,7 +541,7 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     Parameters
     ----------
     G : networkx.Graph
-        A network following :mod:`qnet.network`'s conventions (validated first); nodes may also carry
+        A network following :mod:`qnet.networks.model`'s conventions (validated first); nodes may also carry
         ``swap_time`` and ``distill_time`` (seconds, default 0).
     requests : sequence of (source, target) or Request
         The user pairs, served at once and competing for memories.

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import _validation as _v
-from .network import PATH_CRITERIA
-from .purification import PROTOCOL_OPTIONS
-from .schedules import Schedule
-from .swap_policies import SWAP_POLICIES, SwapPolicyResult
+from .. import _validation as _v
+from .model import PATH_CRITERIA
+from ..purification import PROTOCOL_OPTIONS
+from ..schedules import Schedule
+from ..swap_policies import SWAP_POLICIES, SwapPolicyResult
 
 __all__ = ["Request", "Swapping", "Purification", "Cutoff", "RequestOrder"]
 
@@ -33,7 +33,7 @@ class Swapping:
     """Swap policy: ``Swapping.asap()`` (nested levels, every swap as soon as its node knows both inputs),
     ``Swapping.by_schedule(schedule)`` (any :class:`qnet.Schedule`, or nested levels, for every request) or
     ``Swapping.by_policy(result)`` (the decision table of :func:`qnet.optimal_swap_policy`, followed slot by slot
-    on one request's path with each node deciding on what it knows: :mod:`qnet.swap_control`).
+    on one request's path with each node deciding on what it knows: :mod:`qnet.networks._swap_control`).
 
     Examples
     --------
@@ -73,7 +73,7 @@ class Swapping:
         """Follow ``result``'s optimal decision table (:func:`qnet.optimal_swap_policy`), or one of its fixed rules
         (``"swap_asap"``, ``"nested"``), slot by slot on the request's path, with ``result``'s cut-off. Each node
         decides on everything it has heard (``knowledge="latest"``) or on the last whole state that has reached
-        it (``"snapshot"``); :mod:`qnet.swap_control`."""
+        it (``"snapshot"``); :mod:`qnet.networks._swap_control`."""
         return cls(None, result, rule, knowledge)
 
     @classmethod

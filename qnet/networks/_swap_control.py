@@ -40,13 +40,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .channels import bds_from_wht, transfer_eta, wht
+from ..channels import bds_from_wht, transfer_eta, wht
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
-from .errors import NetworkError
-from .network import path_parameters, select_path, signal_times
+from ..errors import NetworkError
+from .model import path_parameters, select_path, signal_times
 from .policies import Cutoff, Purification, Swapping
-from .results import content_hash
-from .swap_policies import SwapPolicyResult, fixed_rule, swap_runs
+from ..results import content_hash
+from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
 
 __all__: list[str] = []
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _validation as _v
-from .results import Result, csv_text, replacing
+from .. import _validation as _v
+from ..results import Result, csv_text, replacing
 
 __all__ = ["RequestDeliveries", "NetworkSimulation"]
 
