@@ -3,7 +3,7 @@ vectorized bisection on the phase-flip share."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -12,8 +12,6 @@ from ..measures import FigureOfMerit
 from ._optimal import _optimal_time
 from ._timeline import _prepare
 
-if TYPE_CHECKING:
-    from .timeline import PurificationTimeline
 
 __all__ = ["BORDER_RULES"]
 
@@ -21,7 +19,7 @@ __all__ = ["BORDER_RULES"]
 BORDER_RULES = ("midpoint", "leaves_t1")
 
 
-def _border(timeline: PurificationTimeline, gamma: np.ndarray, ratio: Any, fom: FigureOfMerit, rule: str, xtol: Any,
+def _border(timeline: Any, gamma: np.ndarray, ratio: Any, fom: FigureOfMerit, rule: str, xtol: Any,
             leave_tol: Any) -> Any:
     """Vectorized bisection on the phase-flip share of :meth:`PurificationTimeline.border`."""
     ratio = _v.in_interval(ratio, "ratio", 0.0, 1.0)

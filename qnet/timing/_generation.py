@@ -3,7 +3,7 @@ Carlo behind :meth:`qnet.PurificationTimeline.compare_policies` and ``simulate_p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +14,6 @@ from ._optimal import _optimal_time
 from ._timeline import POLICIES, _prepare, _times
 from .results import PolicyComparison
 
-if TYPE_CHECKING:
-    from .timeline import LinkGeneration, PurificationTimeline
 
 __all__ = ["MAX_GENERATION_TERMS", "MAX_SHOTS"]
 
@@ -25,7 +23,7 @@ MAX_SHOTS = 10**8
 MAX_GENERATION_TERMS = 10**6
 
 
-def _generation_schedule(gen: LinkGeneration, tol: float, fom_bound: float):
+def _generation_schedule(gen: Any, tol: float, fom_bound: float):
     """Arrival times ``t1_k``, probabilities, consumption times, P(no second link) and the truncation bound.
 
     Arrivals later than the first ``K`` attempts, whose total probability ``(1 - p)**K`` times the largest
@@ -55,7 +53,7 @@ def _generation_schedule(gen: LinkGeneration, tol: float, fom_bound: float):
     return k * tau, t2, prob, p_none, bound
 
 
-def _compare_policies(timeline: PurificationTimeline, fom: FigureOfMerit, tol: float) -> PolicyComparison:
+def _compare_policies(timeline: Any, fom: FigureOfMerit, tol: float) -> PolicyComparison:
     """The exact sum over link-2 arrival times of :meth:`PurificationTimeline.compare_policies`."""
     gen = timeline._generated()
     if not np.isfinite(fom.bound):
@@ -85,7 +83,7 @@ def _compare_policies(timeline: PurificationTimeline, fom: FigureOfMerit, tol: f
     return PolicyComparison(values, success, bound, int(t1.size), fom.name, fom.direction, timeline.identity)
 
 
-def _simulate_policies(timeline: PurificationTimeline, shots: Any, seed: Any) -> dict[str, dict[str, float]]:
+def _simulate_policies(timeline: Any, shots: Any, seed: Any) -> dict[str, dict[str, float]]:
     """The event-level Monte Carlo of :meth:`PurificationTimeline.simulate_policies`."""
     from .._kernels.timing import simulate_policy
 
