@@ -297,7 +297,7 @@ def test_a_network_simulation_is_priced_before_it_runs():
     the estimate bounds the measured peak of a run it accepts."""
     import tracemalloc
 
-    from qnet import events
+    from qnet.networks import simulator as events
 
     G = qnet.ring_network(4, 10.0, p_gen=0.5, w0=0.95)
     with pytest.raises(ValueError, match=r"needs about .* GiB .* MAX_NETWORK_BYTES"):
