@@ -14,7 +14,7 @@ from ..results import Heralded, content_hash
 from ..states import bds_to_dm
 from ._dm import MAX_DM_ENTRIES, _dm_step
 from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map
-from .gates import _check_step, _step_arity
+from .gates import _check_step, _pairs_of, _step_arity
 
 __all__ = ["Circuit", "CIRCUITS", "circuit"]
 
@@ -301,10 +301,10 @@ def _preparation(ops: tuple) -> tuple[tuple, list[int]] | None:
     """A step's preparation: its operations before the first one on the kept pair, when they measure pairs and
     leave one auxiliary pair, renumbered as a circuit keeping that pair; and the step's pairs it takes, survivor
     first. None when there is no such part."""
-    first = next(i for i, op in enumerate(ops) if 0 in (op[2:] if op[0] == "gate" else op[1:2]))
+    first = next(i for i, op in enumerate(ops) if 0 in _pairs_of(op))
     prep = ops[:first]
     measured = sorted(op[1] for op in prep if op[0] == "measure")
-    touched = {p for op in prep for p in (op[2:] if op[0] == "gate" else op[1:2])}
+    touched = {p for op in prep for p in _pairs_of(op)}
     survivors = sorted(touched - set(measured))
     if not measured or len(survivors) != 1:
         return None

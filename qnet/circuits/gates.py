@@ -46,8 +46,8 @@ LOCAL_CLIFFORDS: dict[str, np.ndarray] = {
 MEASUREMENT_BASES = ("X", "Y", "Z")
 
 
-def frame_permutation(U: np.ndarray) -> np.ndarray:
-    """Engine tier (not in ``__all__``): ``perm[e]`` = the Pauli error index of ``U P_e U†`` (up to phase), over ``n`` qubits (index base 4, first
+def _frame_permutation(U: np.ndarray) -> np.ndarray:
+    """``perm[e]`` = the Pauli error index of ``U P_e U†`` (up to phase), over ``n`` qubits (index base 4, first
     qubit most significant)."""
     n = U.shape[0].bit_length() - 1
     paulis = [functools.reduce(np.kron, (_PAULIS[(e >> (2 * (n - 1 - i))) & 3] for i in range(n)), np.eye(1))
@@ -67,20 +67,21 @@ def _commute(e: int, f: int) -> bool:
     return ((e >> 1) * (f & 1) + (e & 1) * (f >> 1)) % 2 == 0
 
 
-_PERM = {name: frame_permutation(U) for name, U in {**GATES, **LOCAL_CLIFFORDS}.items()}
+_PERM = {name: _frame_permutation(U) for name, U in {**GATES, **LOCAL_CLIFFORDS}.items()}
 #: Per measurement basis, which pair errors pass its coincidence check (those commuting with the measured Pauli).
 _PASSES = {b: np.array([_commute(e, {"X": 2, "Y": 3, "Z": 1}[b]) for e in range(4)]) for b in MEASUREMENT_BASES}
 
-
-def passes_check(basis: str) -> np.ndarray:
-    """Which pair errors (index ``2x + z``) pass a coincidence check in ``basis`` (engine tier, not in ``__all__``)."""
-    return _PASSES[basis].copy()
 #: The Clifford rotating X -> Y -> Z -> X (by 2π/3 about (1, 1, 1)): with the four Paulis, the twelve bilateral
 #: unitaries whose average is the Werner twirl of a pair.
 _CYCLE = 0.5 * (_I - 1j * (_X + _Y + _Z))
 _TWIRL_UNITARIES = tuple(P @ C for P in _PAULIS for C in (_I, _CYCLE, _CYCLE @ _CYCLE))
 
 _KINDS = {"local": 3, "twirl": 2, "gate": 4, "measure": 3}
+
+
+def _pairs_of(op: tuple) -> tuple:
+    """The pairs an operation acts on: both of a gate, the one of any other operation."""
+    return op[2:] if op[0] == "gate" else op[1:2]
 
 
 def _check_op(op: Any, index: int) -> tuple:
@@ -93,8 +94,7 @@ def _check_op(op: Any, index: int) -> tuple:
         forms = {"local": "('local', pair, name)", "twirl": "('twirl', pair)", "gate": "('gate', name, first, second)",
                  "measure": "('measure', pair, basis)"}
         raise ValueError(f"{where} must have the form {forms[op[0]]}, got {op!r}")
-    pairs = op[2:] if op[0] == "gate" else op[1:2]
-    for pair in pairs:
+    for pair in _pairs_of(op):
         if isinstance(pair, (bool, np.bool_)) or not isinstance(pair, (int, np.integer)) or pair < 0:
             raise ValueError(f"{where}: pair indices must be integers >= 0, got {pair!r} in {op!r}")
     if op[0] == "local":
@@ -113,14 +113,13 @@ def _check_step(ops: Any) -> tuple[tuple, ...]:
     if isinstance(ops, (str, bytes)) or not isinstance(ops, Sequence) or not ops:
         raise ValueError(f"ops must be a non-empty sequence of operations, got {ops!r}")
     ops = tuple(_check_op(op, i) for i, op in enumerate(ops))
-    pairs = {p for op in ops for p in (op[2:] if op[0] == "gate" else op[1:2])}
+    pairs = {p for op in ops for p in _pairs_of(op)}
     k = max(pairs) + 1
     if k < 2 or k > MAX_STEP_PAIRS:
         raise ValueError(f"a step acts on 2 to {MAX_STEP_PAIRS} pairs (MAX_STEP_PAIRS), got pairs 0..{k - 1}")
     measured: set[int] = set()
     for i, op in enumerate(ops):
-        used = op[2:] if op[0] == "gate" else op[1:2]
-        gone = measured.intersection(used)
+        gone = measured.intersection(_pairs_of(op))
         if gone:
             raise ValueError(f"ops[{i}] {op!r} acts on pair {min(gone)}, which was measured before")
         if op[0] == "measure":
@@ -134,4 +133,4 @@ def _check_step(ops: Any) -> tuple[tuple, ...]:
 
 
 def _step_arity(ops: tuple) -> int:
-    return 1 + max(p for op in ops for p in (op[2:] if op[0] == "gate" else op[1:2]))
+    return 1 + max(p for op in ops for p in _pairs_of(op))

@@ -35,7 +35,7 @@ import numpy as np
 from .. import _validation as _v
 from .circuit import Circuit
 from ._frame import circuit_noise
-from .gates import GATES, MEASUREMENT_BASES, frame_permutation, passes_check
+from .gates import _PASSES, _PERM, GATES, MEASUREMENT_BASES
 from ..measures import FigureOfMerit, as_figure_of_merit
 from ..noise import OperationNoise
 from ..results import Result
@@ -112,7 +112,7 @@ def _space(k: int, gates: tuple[str, ...], bases: tuple[str, ...], e: float) -> 
     digits = [(configs >> (2 * (k - 1 - j))) & 3 for j in range(k)]  # pair j's error, pair 0 most significant
     items, perms, seen = [], [], set()
     for name in gates:
-        pair_perm = frame_permutation(GATES[name])
+        pair_perm = _PERM[name]
         for a, b in itertools.permutations(range(k), 2):
             new = pair_perm[digits[a] * 4 + digits[b]]
             moved = list(digits)
@@ -127,7 +127,7 @@ def _space(k: int, gates: tuple[str, ...], bases: tuple[str, ...], e: float) -> 
     weights = np.ones((len(combos), 4**k))
     for i, combo in enumerate(combos):
         for j, basis in enumerate(combo, start=1):
-            weights[i] *= np.where(passes_check(basis)[digits[j]], 1.0 - e, e)
+            weights[i] *= np.where(_PASSES[basis][digits[j]], 1.0 - e, e)
     return _Space(k, items, np.array(perms), weights, combos)
 
 
