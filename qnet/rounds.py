@@ -16,7 +16,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _validation as _v
-from .circuits import CIRCUITS
+from .circuits import CIRCUITS, WIDE_CIRCUITS
 from .noise import OperationNoise, resolve
 from .purification import PROTOCOL_OPTIONS, purify
 from .results import Result
@@ -141,14 +141,12 @@ def purify_schedule(
 
 #: Most rounds :func:`recurrence` and :func:`pumping` accept (far beyond where float64 totals end).
 MAX_ROUNDS = 10_000
-#: Circuits of more than two pairs (one step) that :func:`recurrence` and :func:`pumping` run as a round.
-_MULTI_PAIR = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(c.steps) == 1)
-_ROUND_OPTIONS = PROTOCOL_OPTIONS + _MULTI_PAIR
+_ROUND_OPTIONS = PROTOCOL_OPTIONS + WIDE_CIRCUITS  # a round: a two-pair variant, "auto", or a wider circuit
 
 
 def _round(name: str, kept: Any, other: Any, noise: OperationNoise, form: str, rotate_back: bool) -> tuple:
     """One round: ``(state, p, k)``, the kept pair purified with ``k - 1`` pairs in state ``other``."""
-    if name in _MULTI_PAIR:
+    if name in WIDE_CIRCUITS:
         c = CIRCUITS[name]
         out, p = c.apply(kept, *[other] * (c.arity - 1), noise=noise, form=form)
         return out, p, c.arity

@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from .circuits import CIRCUITS
+from .circuits import CIRCUITS, DISTILL_CIRCUITS
 
-__all__ = ["Schedule", "OPERATIONS", "DISTILL_CIRCUITS"]
+__all__ = ["Schedule", "OPERATIONS"]
 
 #: Steps of a nested level.
 OPERATIONS: tuple[str, ...] = ("swap", "distill")
@@ -56,8 +56,6 @@ MAX_SCHEDULE_NODES = 2**16 + 1
 MAX_OPERATIONS = 2**20
 
 _TOKEN = re.compile(r"([sd])_?([0-9]+)(?::([a-z_]+))?")  # with fullmatch: ASCII digits, an optional circuit name
-#: Circuits a schedule may name for a distillation (one step each).
-DISTILL_CIRCUITS: tuple[str, ...] = tuple(name for name, c in CIRCUITS.items() if len(c.steps) == 1)
 
 # A tree node is a tuple: ("link", i) for elementary link i, ("swap", left, right, slot) or
 # ("distill", child, slot). Tuples make schedules hashable and comparable by structure.
@@ -164,7 +162,7 @@ class Schedule:
     @classmethod
     def from_levels(cls, levels: Sequence[str], n_segments: int | None = None) -> "Schedule":
         """qnet's nested schedule: ``levels`` from the elementary links up, each ``"swap"``, ``"distill"`` (with the
-        chain's protocol) or the name of a distillation circuit (a name of :data:`DISTILL_CIRCUITS`).
+        chain's protocol) or the name of a distillation circuit (a name of :data:`qnet.DISTILL_CIRCUITS`).
 
         ``n_segments`` defaults to ``2**(number of swap levels)``; otherwise it must need exactly that many swap
         levels (``ceil(log2 n)``). Cut-off slot ``k`` is level ``k``.

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _validation as _v
 from ..channels import pauli_rate_array, wht
-from ..circuits import CIRCUITS, circuit
+from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise, scalar_noise
 from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
@@ -347,7 +347,7 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     from ..purification import PROTOCOL_OPTIONS
 
     schedule = validate_schedule(schedule)
-    _v.option(purification, "protocol", PROTOCOL_OPTIONS + _MULTI_PAIR)
+    _v.option(purification, "protocol", PROTOCOL_OPTIONS + WIDE_CIRCUITS)
     p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")
@@ -365,7 +365,7 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
     for slot, cut in enumerate(cuts):
         name = schedule.circuits[slot] or purification
-        if name in _MULTI_PAIR and cut_type == "fidelity" and cut is not None:
+        if name in WIDE_CIRCUITS and cut_type == "fidelity" and cut is not None:
             raise ValueError(f"{schedule.slot_name} {slot} distils with {name!r}, {circuit(name).arity} pairs, for "
                              "which the chain engines join memory-time and run-time cut-offs (or none), not fidelity "
                              "cut-offs")
@@ -376,10 +376,6 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
                    purification, (f, q, twirl) if purification == "auto" else None, node_noise, (f, q, twirl))
     return _with_schedule(model, schedule, cuts) if purification == "auto" else \
         dataclasses.replace(model, D_distill=distill_tensor(purification, f, q, twirl))
-
-
-#: Single-step circuits of more than two pairs that a chain may distil with (k copies of the sub-chain each).
-_MULTI_PAIR = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(c.steps) == 1)
 
 
 def _auto_protocol(model: _Model) -> str:

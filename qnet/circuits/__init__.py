@@ -51,10 +51,10 @@ Layout: :mod:`~qnet.circuits.circuit` (:class:`Circuit` and the named circuits),
 in ``_frame`` (the Bell-diagonal reading) and ``_dm`` (the density-matrix reading).
 """
 
-from .circuit import CIRCUITS, Circuit, circuit
+from .circuit import CIRCUITS, DISTILL_CIRCUITS, WIDE_CIRCUITS, Circuit, circuit  # noqa: F401
 from .gates import GATES, LOCAL_CLIFFORDS, MAX_STEP_PAIRS, MEASUREMENT_BASES
 from .search import (CIRCUIT_SEARCH_METHODS, MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS, SEARCH_GATES, CircuitSearch,
                      SearchedCircuit, search_circuits)
 
-__all__ = ["Circuit", "CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "search_circuits",
+__all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "search_circuits",
            "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES"]

@@ -16,7 +16,7 @@ from ._dm import MAX_DM_ENTRIES, _dm_step
 from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map
 from .gates import _check_step, _pairs_of, _step_arity
 
-__all__ = ["Circuit", "CIRCUITS", "circuit"]
+__all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit"]
 
 @dataclass(frozen=True, init=False)
 class Circuit:
@@ -360,6 +360,11 @@ def _library() -> dict[str, Circuit]:
 #: Every named circuit: the two-pair variants of :data:`qnet.PROTOCOLS` (same names and outputs as
 #: :func:`qnet.purify`), ``"double_selection"`` (3 pairs), ``"expedient"`` (11) and ``"stringent"`` (13).
 CIRCUITS: dict[str, Circuit] = _library()
+#: The named circuits of one step: what a schedule, a chain, a pumping or recurrence round and a timeline can run as
+#: one distillation.
+DISTILL_CIRCUITS: tuple[str, ...] = tuple(name for name, c in CIRCUITS.items() if len(c.steps) == 1)
+#: Those of more than two pairs (engine tier, not in ``__all__``): the ones beyond the two-pair variants.
+WIDE_CIRCUITS: tuple[str, ...] = tuple(name for name in DISTILL_CIRCUITS if CIRCUITS[name].arity > 2)
 
 
 def circuit(name: str) -> Circuit:

@@ -51,6 +51,7 @@ import numpy as np
 from .. import _validation as _v
 from .._kernels import codes, lazy
 from ..chains import MAX_SAMPLES, component_rates, distill_tensor
+from ..circuits import WIDE_CIRCUITS
 from ..channels import bds_from_wht, wht
 from ..errors import NetworkError
 from .model import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path,
@@ -180,7 +181,7 @@ class _Scenario:
             if schedule.n_segments != n:
                 raise NetworkError(f"requests[{i}]: the schedule spans {schedule.n_segments} segments but the path "
                                    f"{list(path)!r} has {n}")
-            wide = sorted({c for c in schedule.circuits if c is not None and c not in PROTOCOLS})
+            wide = sorted(set(schedule.circuits) & set(WIDE_CIRCUITS))
             if wide:
                 raise NetworkError(f"requests[{i}]: the schedule names circuits of more than two pairs {wide}; the "
                                    f"network simulator distils two pairs (the chain engines run them)")

@@ -10,16 +10,13 @@ import numpy as np
 
 from .. import _validation as _v
 from ..channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
-from ..circuits import CIRCUITS
+from ..circuits import CIRCUITS, WIDE_CIRCUITS
 from ..measures import FigureOfMerit
 from ..noise import OperationNoise
 from ..purification import bds_purify, dm_purify
 from ..states import bds_to_dm
 
 __all__ = ["POLICIES", "MAX_GRID"]
-
-#: Circuits of more than two pairs a timeline may run (one step each): link 1 with ``k - 1`` copies of link 2.
-MULTI_PAIR: tuple[str, ...] = tuple(name for name, c in CIRCUITS.items() if c.arity > 2 and len(c.steps) == 1)
 
 #: Purification-time policies compared under probabilistic generation.
 POLICIES = ("immediate", "deadline", "optimal", "none")
@@ -141,7 +138,7 @@ class _Timeline:
 
     def _purify(self, kept: np.ndarray, other: np.ndarray, noise: tuple) -> tuple[np.ndarray, np.ndarray]:
         """The EPP on link 1 and link 2 (``k - 1`` copies of link 2 for a circuit of ``k`` pairs)."""
-        if self.protocol in MULTI_PAIR:
+        if self.protocol in WIDE_CIRCUITS:  # link 1 with k - 1 copies of link 2
             c = CIRCUITS[self.protocol]
             return c.outcome(kept, *[other] * (c.arity - 1), noise=OperationNoise(*noise), form=self.kind)
         if self.kind == "bds":

@@ -14,13 +14,14 @@ from .. import _validation as _v
 from ..channels import T1T2Memory
 from ..measures import FigureOfMerit, as_figure_of_merit
 from ..noise import OperationNoise, resolve
+from ..circuits import WIDE_CIRCUITS
 from ..purification import PROTOCOLS
 from ..results import Heralded, content_hash
 from ..states import werner_rows
 from ._border import _border
 from ._generation import _compare_policies, _simulate_policies
 from ._optimal import _optimal_time
-from ._timeline import DEADLINES, MULTI_PAIR, _ULPS, _memories, _prepare, _states, _Timeline, _times
+from ._timeline import DEADLINES, _ULPS, _memories, _prepare, _states, _Timeline, _times
 from .results import OptimalTime, PolicyComparison
 
 __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
@@ -107,7 +108,7 @@ class PurificationTimeline:
                  generation: LinkGeneration | None = None, form: str = "auto") -> None:
         kind, lam, mu = _states(first, second, form)
         mem1, mem2 = _memories(memory, memory_second, kind)
-        _v.option(protocol, "protocol", PROTOCOLS + MULTI_PAIR)
+        _v.option(protocol, "protocol", PROTOCOLS + WIDE_CIRCUITS)
         noise = resolve(noise)
         if (t1 is None) != (t2 is None):
             raise ValueError("give both t1 and t2 (heralding time of link 2 and consumption time), or neither")
