@@ -146,6 +146,12 @@ def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
     return acc
 
 
+def _cut(model: _Model, slot: int) -> tuple[str, float]:
+    """``(cut-off type, value)`` of an operation slot; no cut-off is a memory-time one that never triggers."""
+    cut = model.cutoffs[slot]
+    return (model.cut_type, cut) if cut is not None else ("memory_time", _NO_CUT)
+
+
 def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB: np.ndarray, cA: np.ndarray,
            cB: np.ndarray, direct: bool) -> np.ndarray:
     """Joint delivery distribution of one operation (``"swap"`` or ``"distill"``, cut-off slot ``slot``) from those of
@@ -154,10 +160,7 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
     D = _SWAP_D if op == "swap" else model.distill_map(*span_a, slot)
     if D.ndim > 3:  # a circuit of more than two pairs: its copies of one input
         return _level_copies(model, slot, D, JA, cA, direct)
-    cut = model.cutoffs[slot]
-    cut_type = model.cut_type if cut is not None else "memory_time"
-    if cut is None:
-        cut = _NO_CUT
+    cut_type, cut = _cut(model, slot)
     if direct or cut_type == "fidelity":
         value = float(cut)
         out, passed, fail = _k.join_direct(JA, JB, cA, cB, D, codes.CUT_CODES[cut_type], value)
@@ -185,10 +188,7 @@ def _level_copies(model: _Model, slot: int, D: np.ndarray, J: np.ndarray, c: np.
     T, k = J.shape[0], D.ndim - 1
     terms = np.argwhere(D != 0.0)
     out_c, idx, coef = terms[:, 0].copy(), np.ascontiguousarray(terms[:, 1:]), D[tuple(terms.T)]
-    cut = model.cutoffs[slot]
-    cut_type = model.cut_type if cut is not None else "memory_time"
-    if cut is None:
-        cut = _NO_CUT
+    cut_type, cut = _cut(model, slot)
     if direct:
         out, passed, fail = _k.join_direct_k(J, c, out_c, coef, idx, codes.CUT_CODES[cut_type], float(cut))
     elif cut_type == "memory_time":
