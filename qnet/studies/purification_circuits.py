@@ -64,10 +64,9 @@ def run_circuit(key: str, F: float, noise: qnet.OperationNoise) -> tuple[float, 
     """Output fidelity, yield single shot and yield with restarts of one circuit on Werner(F) inputs."""
     w = qnet.werner(F)
     if key == "pumping":
-        first = qnet.purify(w, w, "dejmps", noise=noise)
-        second = qnet.purify(first.state, w, "dejmps", noise=noise)
-        p = float(first.p_success * second.p_success)
-        return float(second.state[0]), p / 3, p / 3
+        pumped = qnet.pumping(w, 2, "dejmps", noise=noise)
+        p = float(pumped.p_success)
+        return float(pumped.state[0]), p / 3, p / 3
     if key == "searched":
         best = qnet.search_circuits([w] * 3, noise=noise).best
         return best.fidelity, best.p_success / 3, best.p_success / 3
