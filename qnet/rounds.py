@@ -289,5 +289,3 @@ def pumping(
         _check_totals(p_all, cost, k)
         pairs += m - 1
     return ScheduleResult(cur, np.asarray(p_all), np.asarray(cost), pairs, len(names))
-
-

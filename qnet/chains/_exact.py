@@ -19,6 +19,7 @@ _k = lazy("chains")
 
 __all__: list[str] = []
 
+
 def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
     t = np.arange(T)
     pmf = np.zeros(T)

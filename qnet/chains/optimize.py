@@ -21,6 +21,7 @@ from .results import ChainDelivery
 __all__ = ["CutoffOptimum"]
 
 # ---------------------------------------------------------------- optimizer
+
 @dataclass(frozen=True, repr=False)
 class CutoffOptimum(Result):
     """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery

@@ -26,6 +26,7 @@ _mc = lazy("montecarlo")
 
 __all__ = ["RepeaterChain", "ChainTree", "chain_delivery", "optimize_cutoff"]
 
+
 def chain_delivery(
     schedule: Sequence[str],
     p_gen: Any,

@@ -13,6 +13,7 @@ from ..schedules import Schedule
 __all__ = ["ChainDelivery"]
 
 # ---------------------------------------------------------------- results
+
 @dataclass(frozen=True, repr=False)
 class ChainDelivery(Result):
     """Delivery-time distribution and delivered states of a repeater chain.

@@ -18,6 +18,7 @@ _k = lazy("circuits")
 
 __all__: list[str] = []
 
+
 @functools.lru_cache(maxsize=1024)
 def _step_map(ops: tuple, k: int, F: float, e: float) -> np.ndarray:
     """The Bell-diagonal map of one step by Pauli-frame propagation, ``M[c, s]``: the unnormalised weight of output

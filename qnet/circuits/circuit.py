@@ -18,6 +18,7 @@ from .gates import _check_step, _pairs_of, _step_arity
 
 __all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit"]
 
+
 @dataclass(frozen=True, init=False)
 class Circuit:
     """A distillation circuit of ``k >= 2`` Bell pairs, kept pair first (see the module docstring).

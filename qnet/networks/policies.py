@@ -284,8 +284,6 @@ class RequestOrder:
         return cls("priority")
 
 
-
-
 @dataclass(frozen=True)
 class Request:
     """A user pair to serve: ``source``, ``target``, and optionally its ``path`` (else chosen by

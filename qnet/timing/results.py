@@ -13,6 +13,7 @@ from ..results import Result
 __all__ = ["OptimalTime", "PolicyComparison"]
 
 # ---------------------------------------------------------------- optimal time
+
 @dataclass(frozen=True, repr=False)
 class OptimalTime(Result):
     """Result of :func:`optimal_purification_time` (arrays of the broadcast batch shape, or scalars).

@@ -28,6 +28,7 @@ __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "t
            "optimal_purification_time", "compare_generation_policies", "simulate_generation_policies",
            "border_short_time", "optimal_time_border"]
 
+
 @dataclass(frozen=True)
 class LinkGeneration:
     """Probabilistic generation of the second pair (for :meth:`PurificationTimeline.compare_policies`).
