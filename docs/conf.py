@@ -193,9 +193,12 @@ def write_api_pages() -> list[str]:
         lines = [f".. _api-{name}:", "", heading, "=" * len(heading), "", f".. automodule:: qnet.{name}",
                  "   :no-members:", "", f"The names below are available as ``qnet.{name}.<name>``.", "",
                  f".. currentmodule:: qnet.{name}", ""]
-        loaded = sorted(m for m in sys.modules if m.startswith("qnet.") and not m.startswith("qnet._kernels"))
-        for n in module.__all__:  # each limit's doc comment lives in the module that defines it
-            text = next((d[n] for m in loaded if n in (d := _attribute_docs(m))), None)
+        found: dict[str, list[str]] = {}  # each name's doc comment, from the module that defines it
+        for m in sorted(m for m in sys.modules if m.startswith("qnet.") and not m.startswith("qnet._kernels")):
+            for n, doc in _attribute_docs(m).items():
+                found.setdefault(n, doc)
+        for n in module.__all__:
+            text = found.get(n)
             lines += [f".. data:: {n}", ""]
             lines += [f"   {line}" if line else "" for line in (text or ["(undocumented)"])]
             lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]

@@ -170,7 +170,7 @@ class Circuit:
         ValueError
             Wrong number of pairs, invalid states or noise, or a success probability of 0.
         """
-        out, p = self._run(*self._read(pairs, noise, noise_b, form))
+        out, p = self.outcome(*pairs, noise=noise, noise_b=noise_b, form=form)
         zero = p <= 0.0
         if zero.any():
             where = f" at batch index {tuple(int(i) for i in np.argwhere(zero)[0])}" if p.ndim else ""
