@@ -96,6 +96,35 @@ def test_chain_monte_carlo_against_the_exact_engine(schedule, cutoff, cut_type):
     _agrees_with(chain.delivery(t_trunc=6000), mc.times, mc.states, per_bin=150)
 
 
+def test_double_selection_chain_is_refused_where_it_is_not_modelled():
+    chain = qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, protocol="double_selection")
+    with pytest.raises(ValueError, match="not fidelity cut-offs"):
+        qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, cutoff=0.8, cut_type="fidelity",
+                           protocol="double_selection")
+    with pytest.raises(ValueError, match="protocol"):
+        qnet.RepeaterChain(("distill",), 0.3, 0.8, qnet.werner(0.9), MEMORY, protocol="stringent")
+    assert chain.protocol == "double_selection" and chain.tree().arity.max() == 3
+
+
+# ---------------------------------------------------------------- circuits named per distillation in a schedule
+def test_schedules_name_a_circuit_per_distillation():
+    s = qnet.Schedule(("distill", "double_selection", "swap"))
+    assert s.circuits == (None, "double_selection", None) and s.copies() == 6 and s.copies(3) == 9
+    assert s.tokens == ("d0", "d0:double_selection", "d1", "d1:double_selection", "s0")
+    assert "distill (double_selection) [0-1]" in str(s)
+    t = qnet.Schedule(["d0:double_selection", "d1", "s0"], n_nodes=3)
+    assert t.circuits == ("double_selection", None, None) and t.to_dict()["tokens"][0] == "d0:double_selection"
+    assert t != qnet.Schedule(["d0", "d1", "s0"], n_nodes=3)
+    assert not t.same_tree(qnet.Schedule(["d0", "d1", "s0"], n_nodes=3))
+    assert qnet.Schedule(("dejmps", "swap")).same_tree(qnet.Schedule(["d0:dejmps", "d1:dejmps", "s0"], n_nodes=3))
+    with pytest.raises(ValueError, match="only a distillation names a circuit"):
+        qnet.Schedule(["s0:dejmps"], n_nodes=3)
+    with pytest.raises(ValueError, match="only a distillation names a circuit"):
+        qnet.Schedule(["d0:stringent", "s0"], n_nodes=3)  # four steps: not one distillation of copies
+    with pytest.raises(ValueError, match="unknown schedule step 'triple'"):
+        qnet.Schedule(("triple", "swap"))
+
+
 def test_a_named_circuit_is_the_chain_protocol_there():
     """A level named double_selection gives, bit for bit, the chain whose protocol is double selection; tokens that
     mix circuits agree between the fast and the direct path and with the chain Monte Carlo."""
