@@ -101,15 +101,10 @@ def _copies(cur, k, tin, sin, c, cut_code, cut_val, first, out_c, coef, idx, out
 
 
 @jit(inline="always")
-def _pair(cur, tin, sin, cA, cB, cut_code, cut_val, swap, p_swap, D, a, b, out):
-    """The operation of a node with two inputs (a swap, or a two-pair distillation): ``(passed the cut-off, failure
-    time, time of the later input, success probability)``; on a pass ``out`` holds the output (the earlier input
-    decayed by its wait)."""
-    ta = tin[cur, 0]
-    tb = tin[cur, 1]
-    for k in range(4):
-        a[k] = sin[cur, 0, k]
-        b[k] = sin[cur, 1, k]
+def _pair(cur, ta, tb, cA, cB, cut_code, cut_val, swap, p_swap, D, a, b, out):
+    """The operation of a node with two inputs (a swap, or a two-pair distillation) that arrived at ``ta`` and
+    ``tb`` in states ``a`` and ``b``: ``(passed the cut-off, failure time, time of the later input, success
+    probability)``; on a pass ``out`` holds the output (the earlier input decayed by its wait)."""
     ok = True
     tf = 0
     code = cut_code[cur]
@@ -187,8 +182,10 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
     N = kind.shape[0]
     phase = np.zeros(N, dtype=np.int64)
     acc = np.zeros(N, dtype=np.int64)
+    tA = np.zeros(N, dtype=np.int64)  # a two-input node's first input: arrival (from its attempt) and state
+    sA = np.zeros((N, 4))
     K = max(2, int(arity.max()))
-    tin = np.zeros((N, K), dtype=np.int64)  # arrival time of each input of a node, counted from its attempt
+    tin = np.zeros((N, K), dtype=np.int64)  # the inputs of a node of k copies
     sin = np.zeros((N, K, 4))
     stack = np.zeros(N + 2, dtype=np.int64)
     ret_s = np.zeros(4)
@@ -225,22 +222,35 @@ def sample_tree(n_samples, root, kind, ch_a, ch_b, p_gen, link_hat, cA, cB, cut_
                     stack[sp] = cur
                 continue
             # a child returned (ret_t, ret_s) into node cur
-            tin[cur, phase[cur]] = ret_t
-            for k in range(4):
-                sin[cur, phase[cur], k] = ret_s[k]
-            phase[cur] += 1
-            if phase[cur] < arity[cur]:
-                sp += 1
-                cur = ch_b[cur] if phase[cur] == 1 else ch_a[cur]
-                stack[sp] = cur
-                enter = True
-                continue
-            if arity[cur] > 2:
+            if arity[cur] == 2:  # the common node: its first input kept aside, the second used where it is
+                if phase[cur] == 0:
+                    tA[cur] = ret_t
+                    for k in range(4):
+                        sA[cur, k] = ret_s[k]
+                    phase[cur] = 1
+                    sp += 1
+                    cur = ch_b[cur]
+                    stack[sp] = cur
+                    enter = True
+                    continue
+                for k in range(4):
+                    a[k] = sA[cur, k]
+                    b[k] = ret_s[k]
+                ok, tf, tm, psucc = _pair(cur, tA[cur], ret_t, cA, cB, cut_code, cut_val, kind[cur] == SWAP, p_swap,
+                                          D, a, b, out)
+            else:  # k copies of one input
+                tin[cur, phase[cur]] = ret_t
+                for k in range(4):
+                    sin[cur, phase[cur], k] = ret_s[k]
+                phase[cur] += 1
+                if phase[cur] < arity[cur]:
+                    sp += 1
+                    cur = ch_a[cur]
+                    stack[sp] = cur
+                    enter = True
+                    continue
                 ok, tf, tm, psucc = _copies(cur, arity[cur], tin, sin, cA, cut_code, cut_val, first, out_c, coef, idx,
                                             out)
-            else:
-                ok, tf, tm, psucc = _pair(cur, tin, sin, cA, cB, cut_code, cut_val, kind[cur] == SWAP, p_swap, D, a, b,
-                                          out)
             if ok and np.random.random() < psucc:
                 ret_t = acc[cur] + tm
                 for k in range(4):
