@@ -147,6 +147,3 @@ def test_named_circuits_are_refused_where_they_are_not_modelled():
     with pytest.raises(ValueError, match="level 0 distils with 'double_selection'"):
         qnet.RepeaterChain(("double_selection", "swap"), 0.4, 0.8, qnet.werner(0.93), MEMORY, cutoff=0.8,
                            cut_type="fidelity")
-    G = qnet.chain_network([10.0, 10.0], p_gen=0.5, fidelity=0.95, time_step=1e-4, n_memories=8)
-    with pytest.raises(qnet.NetworkError, match="names circuits of more than two pairs"):
-        qnet.simulate_network(G, [(0, 2)], n_deliveries=10, schedule=("double_selection", "swap"))

@@ -67,6 +67,12 @@ CASES = {
     # a circuit named per distillation: d0 runs the plain CNOT, d1 the policy's DEJMPS, in both engines
     "named circuits": ({"p_swap": 0.9}, {"swapping": qnet.Swapping.by_schedule(NAMED),
                                          "purification": qnet.Purification(protocol="dejmps")}, NAMED, None),
+    # a circuit of three pairs (double selection) on every link, then swaps: three copies of each link at once
+    "double selection": ({}, {"schedule": ("double_selection", "swap", "swap")}, ("double_selection", "swap", "swap"),
+                         None),
+    "double selection, memory cut-off": ({"p_swap": 0.9}, {"schedule": ("double_selection", "swap", "swap"),
+                                                           "cutoff": qnet.Cutoff.memory_time(5.0)},
+                                         ("double_selection", "swap", "swap"), (5, "memory_time")),
 }
 
 
@@ -494,6 +500,50 @@ def test_heterogeneous_node_noise_the_event_simulator_equals_the_exact_engine():
     worst = qnet.RepeaterChain(("distill", "swap", "swap"), par["p_gen"], 1.0, par["link_state"], par["memory"],
                                protocol="dejmps", noise=par["noise"]).delivery(4000)
     assert ex.mean_fidelity - worst.mean_fidelity > 10 * se_f
+
+
+def test_circuit_of_three_pairs_fidelity_cut_off_is_the_memory_time_of_its_crossing():
+    """Fresh links of one fidelity decaying alike cross a fidelity threshold at one age: with a double selection of
+    three links as the only operation, Cutoff.fidelity(F(4.5 s)) is Cutoff.memory_time(4.5) event for event (same
+    seed: the same events, so the same states and delivery times up to the crossing's bisection, 1e-12 relative per
+    cut-off; no event falls near the crossing, attempts take 1 s)."""
+    G = line(1, p=0.3, w0=0.97, memory=(0.002, 0.002, 0.01))
+    f = float(qnet.fidelity(pauli_idle(qnet.werner((1 + 3 * 0.97) / 4), (0.002, 0.002, 0.01), 4.5)))
+    kw = {"n_deliveries": 3000, "seed": 11, "classical_delay": False, "schedule": ("double_selection",)}
+    by_f = qnet.simulate_network(G, [(0, 1)], cutoff=qnet.Cutoff.fidelity(f), **kw).requests[0]
+    by_t = qnet.simulate_network(G, [(0, 1)], cutoff=qnet.Cutoff.memory_time(4.5), **kw).requests[0]
+    np.testing.assert_allclose(by_f.times, by_t.times, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(by_f.states, by_t.states, rtol=0, atol=1e-15)
+    assert by_f.discarded == by_t.discarded > 100
+
+
+def test_circuit_of_three_pairs_below_the_threshold_passes_the_best_input_on():
+    """Purification.above_threshold with a schedule's double selection: when an input is below the threshold the
+    best of the three goes on undistilled (a fresh link's state, no failed operation); above it every delivery is
+    distilled (the ideal double selection's output on three fresh Werner links, computed by Circuit.apply)."""
+    G = line(1, p=0.5, w0=0.7, memory=(0.0, 0.0, 0.0), n_memories=3)
+    kw = {"n_deliveries": 400, "seed": 0, "classical_delay": False, "schedule": ("double_selection",)}
+    fresh = qnet.werner((1 + 3 * 0.7) / 4)
+    below = qnet.simulate_network(G, [(0, 1)], purification=qnet.Purification(min_fidelity=0.9), **kw)
+    r = below.requests[0]
+    np.testing.assert_allclose(r.states, np.broadcast_to(fresh, r.states.shape), rtol=0, atol=1e-15)
+    assert r.failed_operations == 0
+    above = qnet.simulate_network(G, [(0, 1)], purification=qnet.Purification(min_fidelity=0.7), **kw).requests[0]
+    out = qnet.circuit("double_selection").apply(fresh, fresh, fresh)
+    np.testing.assert_allclose(above.states, np.broadcast_to(out.state, above.states.shape), rtol=0, atol=1e-12)
+    assert above.failed_operations > 0
+
+
+def test_circuit_of_three_pairs_needs_three_copies_of_memory():
+    """Double selection on the links of two segments holds three links per side at once: the middle node needs six
+    slots (five is refused before any event), an end node three."""
+    G = line(2, n_memories=5)
+    with pytest.raises(NetworkError, match="n_memories=5 but requests\\[0\\] holds up to 6"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=10, schedule=("double_selection", "swap"))
+    G.nodes[1]["n_memories"] = 6
+    G.nodes[0]["n_memories"] = G.nodes[2]["n_memories"] = 3
+    r = qnet.simulate_network(G, [(0, 2)], n_deliveries=10, schedule=("double_selection", "swap")).requests[0]
+    assert r.n == 10
 
 
 def test_per_node_noise_is_validated():

@@ -14,8 +14,8 @@ CUT_CODES = {"memory_time": MEMORY_TIME, "fidelity": FIDELITY, "run_time": RUN_T
 
 # ---- the event simulator
 # static integer fields of a tree node
-KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST = range(14)
-N_SI = 14
+KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST, ARITY = range(15)
+N_SI = 15
 # static float fields
 P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ, TARGET = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16, 17
 N_SF = 18

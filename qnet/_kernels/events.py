@@ -1,8 +1,10 @@
 """Compiled discrete-event loop of the network simulator (``qnet.events``; private, unvalidated, never raises).
 
 Every request instance is a protocol tree laid out in post-order, so the subtree of node ``g`` is the index
-range ``[S_I[g, LO], g]``. Leaves are elementary links (a geometric number of attempts of fixed duration
-between two memory pools), inner nodes are swaps or distillations whose two inputs must be ready. States are
+range ``[S_I[g, LO], g]`` and its last input is ``g - 1``, each earlier input ending just before the next one's
+subtree. Leaves are elementary links (a geometric number of attempts of fixed duration between two memory pools),
+inner nodes are swaps (two inputs) or distillations (``SI[g, ARITY]`` inputs, the kept pair first) whose inputs
+must all be ready. States are
 Walsh–Hadamard vectors (component 0 = 1) that decay as ``exp(-c dt)`` with the per-second rates ``c`` of the
 pair's two end nodes. Memory slots are counted per pool (one pool per node, or per node and neighbour).
 
@@ -18,8 +20,9 @@ import numpy as np
 
 from . import jit
 from .codes import (  # noqa: F401
-    ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE, EV_LINK,
-    EV_OP, EV_RUN, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF, NDIST, NO_CUT, N_SF, N_SI,
+    ARITY, ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE,
+    EV_LINK, EV_OP, EV_RUN, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF, NDIST, NO_CUT, N_SF,
+    N_SI,
     OUTD, P, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPS, READY, REQ, RETIRED, ROUND_ROBIN,
     RUN_TIME, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
 )
@@ -92,10 +95,12 @@ def _pop(H, n, row):
         H[i, k] = H[n, k]
 
 
-# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates)
+# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates, wide, kin, kids)
 #   DI[g] = (status, version, dispatch mark); DF[g] = (tref, tready, wait_since, state[4] in WHT, pumps done)
 #   pool[p] = (capacity, free, slot-seconds used, time of last change)
 #   cfg = (order, last request served, dispatch stamp)
+#   wide = (first, out_c, coef, idx): the terms of the circuits of more than two pairs, map m's from first[m]
+#   kin[j] = state of input j and kids[j] = its node, for the operation being performed
 
 @jit(inline="always")
 def _account(ctx, p, t):
@@ -303,25 +308,110 @@ def _reset(ctx, g, t, H, n, seq):
     return _dispatch(ctx, m, t, H, n, seq)
 
 
+@jit(inline="always")
+def _inputs(ctx, p):
+    """Write the inputs of operation ``p`` in layout order to ``kids``; returns their number."""
+    SI, kids = ctx[0], ctx[15]
+    c = p - 1
+    k = SI[p, ARITY]
+    for j in range(k - 1, -1, -1):
+        kids[j] = c
+        c = SI[c, LO] - 1
+    return k
+
+
 @jit
 def _restart_inputs(ctx, p, t, H, n, seq):
-    """Discard both inputs of operation ``p`` and restart their sub-protocols (a failure or a cut-off): the
-    inputs' subtrees are reset one after the other (their slots handed out in turn), then ``p`` itself."""
-    SI = ctx[0]
-    H, n, seq = _reset(ctx, SI[p, CHA], t, H, n, seq)
-    H, n, seq = _reset(ctx, SI[p, CHB], t, H, n, seq)
+    """Discard every input of operation ``p`` and restart their sub-protocols (a failure or a cut-off): the
+    inputs' subtrees are reset one after the other in layout order (their slots handed out in turn), then ``p``
+    itself."""
+    kids = ctx[15]  # a reset does not touch it
+    for j in range(_inputs(ctx, p)):
+        H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
     H, n, seq, _ = _clear(ctx, p, p, t, _ZERO, H, n, seq)
     return H, n, seq
 
 
 @jit
+def _distil_wide(ctx, p, top, o):
+    """Distillation ``p`` of more than two pairs at ``top``: its inputs (decayed to ``top``, marked used) through
+    the circuit's terms into ``o``. Below the policy's threshold (some input's fidelity under ``MINF``) the best
+    input goes on unchanged. Returns ``(success probability, skipped)``."""
+    SI, SF, DI, DF, wide, kin, kids = ctx[0], ctx[1], ctx[3], ctx[4], ctx[13], ctx[14], ctx[15]
+    first, out_c, coef, idx = wide
+    k = _inputs(ctx, p)
+    best = _ZERO
+    low = False
+    for j in range(k):
+        c = kids[j]
+        _idle(ctx, c, top)
+        DI[c, 0] = USED
+        for q in range(4):
+            kin[j, q] = DF[c, 3 + q]
+        if _fidelity(kin[j]) < SF[p, MINF]:
+            low = True
+        if _fidelity(kin[j]) > _fidelity(kin[best]):
+            best = j
+    if low:
+        for q in range(4):
+            o[q] = kin[best, q]
+        return 1.0, True
+    for q in range(4):
+        o[q] = 0.0
+    m = SI[p, DIDX]
+    for j in range(first[m], first[m + 1]):
+        v = coef[j]
+        for s in range(k):
+            v *= kin[s, idx[j, s]]
+        o[out_c[j]] += v
+    psucc = o[0]
+    if psucc > 0.0:
+        for q in range(4):
+            o[q] /= psucc
+    return psucc, False
+
+
+@jit
+def _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq):
+    """Operation ``p``, performed at ``top`` with output ``o`` and success probability ``psucc``, draws its outcome
+    and schedules it; True when it is known at once (see :func:`_operate`)."""
+    SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
+    DF[p, 0] = top
+    for k in range(4):
+        DF[p, 3 + k] = o[k]
+    ok = skip or np.random.random() < psucc
+    if not ok:
+        DI[p, 0] = PENDING_FAIL
+        # each end of the output frees its slot when the failure reaches it
+        H, n, seq = _free_at(ctx, SI[p, POOLA], top + SF[p, DFA], t, H, n, seq)
+        H, n, seq = _free_at(ctx, SI[p, POOLB], top + SF[p, DFB], t, H, n, seq)
+    else:
+        DI[p, 0] = PENDING_OK
+    tdone = top + (0.0 if skip else SF[p, OUTD])
+    if ok and tdone <= t and SF[p, TARGET] == 0.0:
+        DI[p, 0] = READY
+        DF[p, 1] = t
+        return H, n, seq, True
+    H, n, seq = _push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, 1])
+    return H, n, seq, False
+
+
+@jit
 def _operate(ctx, p, t, H, n, seq, a, b, o):
-    """Both inputs of operation ``p`` are known at ``t``: perform it (after its duration) and schedule its outcome.
+    """Every input of operation ``p`` is known at ``t``: perform it (after its duration) and schedule its outcome.
     Returns True when the outcome is known at once (a success without delay)."""
-    SI, SF, Dtab, DI, DF = ctx[0], ctx[1], ctx[2], ctx[3], ctx[4]
+    SI, SF, Dtab, DI, DF, kids = ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], ctx[15]
+    top = t + SF[p, TAU]
+    skip = False
+    if SI[p, ARITY] > 2:
+        psucc, skip = _distil_wide(ctx, p, top, o)
+        for j in range(1, SI[p, ARITY]):  # both ends measure each sacrificed pair's qubits
+            c = kids[j]
+            H, n, seq = _free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
+            H, n, seq = _free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
+        return _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq)
     ca = SI[p, CHA]
     cb = SI[p, CHB]
-    top = t + SF[p, TAU]
     _idle(ctx, ca, top)
     _idle(ctx, cb, top)
     DI[ca, 0] = USED
@@ -329,7 +419,6 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
     for k in range(4):
         a[k] = DF[ca, 3 + k]
         b[k] = DF[cb, 3 + k]
-    skip = False
     if SI[p, KIND] == SWAP:
         psucc = SF[p, P]
         for k in range(4):
@@ -353,24 +442,7 @@ def _operate(ctx, p, t, H, n, seq, a, b, o):
         # both ends measure the sacrificed pair's qubits
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)
-    DF[p, 0] = top
-    for k in range(4):
-        DF[p, 3 + k] = o[k]
-    ok = skip or np.random.random() < psucc
-    if not ok:
-        DI[p, 0] = PENDING_FAIL
-        # each end of the output frees its slot when the failure reaches it
-        H, n, seq = _free_at(ctx, SI[p, POOLA], top + SF[p, DFA], t, H, n, seq)
-        H, n, seq = _free_at(ctx, SI[p, POOLB], top + SF[p, DFB], t, H, n, seq)
-    else:
-        DI[p, 0] = PENDING_OK
-    tdone = top + (0.0 if skip else SF[p, OUTD])
-    if ok and tdone <= t and SF[p, TARGET] == 0.0:
-        DI[p, 0] = READY
-        DF[p, 1] = t
-        return H, n, seq, True
-    H, n, seq = _push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, 1])
-    return H, n, seq, False
+    return _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq)
 
 
 @jit(inline="always")
@@ -384,12 +456,6 @@ def _pump_again(ctx, g, t):
 
 
 @jit(inline="always")
-def _sibling(SI, c):
-    p = SI[c, PARENT]
-    return SI[p, CHB] if SI[p, CHA] == c else SI[p, CHA]
-
-
-@jit(inline="always")
 def _ripe(ctx, g):
     """Whether ``g`` is a deferred distillation (not the root) whose two inputs are ready and that waits to be
     needed: it runs when the other input of its parent is ready."""
@@ -399,12 +465,44 @@ def _ripe(ctx, g):
 
 
 @jit
-def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, req_target, req_prio, order, seed,
+def _others(ctx, p, c):
+    """How the inputs of operation ``p`` other than ``c`` stand: 0 all ready; 1 each ready or ripe (some deferred
+    distillations to run now); 2 some still on their way."""
+    SI, DI = ctx[0], ctx[3]
+    state = 0
+    x = p - 1
+    while x >= SI[p, LO]:
+        if x != c and DI[x, 0] != READY:
+            if not _ripe(ctx, x):
+                return 2
+            state = 1
+        x = SI[x, LO] - 1
+    return state
+
+
+@jit
+def _run_ripe(ctx, p, c, t, H, n, seq, a, b, o, todo, nt):
+    """Perform the ripe inputs of ``p`` other than ``c``; those whose output is known at once join ``todo``."""
+    SI = ctx[0]
+    x = p - 1
+    while x >= SI[p, LO]:
+        if x != c and _ripe(ctx, x):
+            H, n, seq, now = _operate(ctx, x, t, H, n, seq, a, b, o)
+            if now:
+                todo[nt] = x
+                nt += 1
+        x = SI[x, LO] - 1
+    return H, n, seq, nt
+
+
+@jit
+def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, req_target, req_prio, order, seed,
              max_events, out_wait, out_time, out_state, stats, pool_busy):
     """Run until every request has ``req_target[r]`` deliveries.
 
-    Outputs: ``out_wait[r, k]`` time from the start of the instance's attempt cycle to delivery, ``out_time``
-    the absolute delivery time, ``out_state[r, k]`` the delivered state (WHT); ``stats[r]`` = (deliveries,
+    ``Dtab[m]`` is a two-pair distillation's map on Walsh–Hadamard components; ``wide`` the terms of the circuits
+    of more than two pairs (see the context above). Outputs: ``out_wait[r, k]`` time from the start of the
+    instance's attempt cycle to delivery, ``out_time`` the absolute delivery time, ``out_state[r, k]`` the delivered state (WHT); ``stats[r]`` = (deliveries,
     link attempts, operation failures, cut-off discards); ``pool_busy[p]`` slot-seconds used. Returns
     ``(code, events, end time)``.
     """
@@ -420,7 +518,9 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
         pool[p, 1] = pool_cap[p]
     cfg = np.array([order, -1, 0], dtype=np.int64)
     scratch = np.empty(max(2 * M, n_pool), dtype=np.int64)
-    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64))
+    k_max = max(2, wide[3].shape[1])
+    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64),
+           wide, np.empty((k_max, 4)), np.empty(k_max, dtype=np.int64))
     inst_start = np.zeros(n_inst)
     H = np.empty((4 * M + 64, 5))
     n = _ZERO
@@ -496,10 +596,9 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
                 stats[SI[g, REQ], 2] += 1
                 H, n, seq = _restart_inputs(ctx, g, t, H, n, seq)
         elif kind == EV_CUT:
-            # memory-time or fidelity cut-off: g is a ready input still waiting for its sibling; both inputs restart
-            s = _sibling(SI, g)
-            if ((DI[g, 0] == READY or _ripe(ctx, g)) and DI[SI[g, PARENT], 0] == EMPTY and DI[s, 0] != READY
-                    and not _ripe(ctx, s)):
+            # memory-time or fidelity cut-off: g is a ready input still waiting for another; every input restarts
+            if ((DI[g, 0] == READY or _ripe(ctx, g)) and DI[SI[g, PARENT], 0] == EMPTY
+                    and _others(ctx, SI[g, PARENT], g) == 2):
                 stats[SI[g, REQ], 3] += 1
                 H, n, seq = _restart_inputs(ctx, SI[g, PARENT], t, H, n, seq)
         elif kind == EV_RUN:
@@ -513,32 +612,26 @@ def simulate(SI, SF, Dtab, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, r
             i += 1
             p = SI[c, PARENT]
             if p >= 0:
-                s = _sibling(SI, c)
-                if DI[s, 0] != READY:
+                state = _others(ctx, p, c)
+                if state != 0:
                     if SI[p, CUT] == MEMORY_TIME:
                         H, n, seq = _push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, 1])
                     elif SI[p, CUT] == FIDELITY:  # discarded when its own fidelity falls below the threshold
                         w = _fidelity_wait(ctx, c, t, SF[p, CUTV])
                         if w < np.inf:
                             H, n, seq = _push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, 1])
-                    if _ripe(ctx, s):  # a deferred distillation whose output is needed now
-                        H, n, seq, now = _operate(ctx, s, t, H, n, seq, a, b, o)
-                        if now:
-                            todo[nt] = s
-                            nt += 1
+                    if state == 1:  # deferred distillations whose outputs are needed now
+                        H, n, seq, nt = _run_ripe(ctx, p, c, t, H, n, seq, a, b, o, todo, nt)
                     continue
-                if _ripe(ctx, p):  # deferred until its parent's other input is ready (or ripe too)
-                    y = _sibling(SI, p)
-                    if DI[y, 0] != READY:
-                        if not _ripe(ctx, y):
-                            q = SI[p, PARENT]
-                            if SI[q, CUT] == MEMORY_TIME:  # the waiting pairs count as ready for the cut-off
-                                H, n, seq = _push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
-                            continue
-                        H, n, seq, now = _operate(ctx, y, t, H, n, seq, a, b, o)
-                        if now:
-                            todo[nt] = y
-                            nt += 1
+                if _ripe(ctx, p):  # deferred until its parent's other inputs are ready (or ripe too)
+                    q = SI[p, PARENT]
+                    state = _others(ctx, q, p)
+                    if state == 2:
+                        if SI[q, CUT] == MEMORY_TIME:  # the waiting pairs count as ready for the cut-off
+                            H, n, seq = _push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
+                        continue
+                    if state == 1:
+                        H, n, seq, nt = _run_ripe(ctx, q, p, t, H, n, seq, a, b, o, todo, nt)
                 H, n, seq, now = _operate(ctx, p, t, H, n, seq, a, b, o)
                 if now:
                     todo[nt] = p

@@ -12,7 +12,8 @@ from .._kernels import codes, lazy
 from ..channels import bds_from_wht
 from ..errors import NeverDeliversError, TruncationError
 from ..measures import BDS_MEASURES
-from ._model import MAX_T_TRUNC, _NO_CUT, _SWAP_D, _Model, _check_size, _pairs, _tol, validate_t_trunc
+from ._model import (MAX_T_TRUNC, _NO_CUT, _SWAP_D, _Model, _check_size, _pairs, _tol, distill_terms,
+                     validate_t_trunc)
 from .results import ChainDelivery
 
 _k = lazy("chains")
@@ -187,8 +188,7 @@ def _level_copies(model: _Model, slot: int, D: np.ndarray, J: np.ndarray, c: np.
     """Joint delivery distribution of a distillation of ``k = D.ndim - 1`` pairs, each from an independent copy of
     the input ``J`` (memory-time or run-time cut-offs, or none; the chain refuses fidelity cut-offs for them)."""
     T, k = J.shape[0], D.ndim - 1
-    terms = np.argwhere(D != 0.0)
-    out_c, idx, coef = terms[:, 0].copy(), np.ascontiguousarray(terms[:, 1:]), D[tuple(terms.T)]
+    out_c, idx, coef = distill_terms(D)
     cut_type, cut = _cut(model, slot)
     if direct:
         out, passed, fail = _k.join_direct_k(J, c, out_c, coef, idx, codes.CUT_CODES[cut_type], float(cut))

@@ -158,7 +158,8 @@ def _check_size(model: _Model, T: int) -> None:
 
 # ---------------------------------------------------------------- the model
 def werner_memory_rates(t_coh: Any) -> np.ndarray:
-    """Depolarizing Pauli rates ``(γ, γ, γ)`` per node for which a stored pair's Werner parameter decays as ``exp(-t/t_coh)``.
+    """Depolarizing Pauli rates ``(γ, γ, γ)`` per node for which a stored pair's Werner parameter decays as
+    ``exp(-t/t_coh)``.
 
     Both qubits decohere, each with transfer eigenvalue ``exp(-4γt)``, so ``γ = 1/(8 t_coh)``.
 
@@ -196,6 +197,17 @@ def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float
         D = np.einsum("oq,q...->o...", _TWIRL, D)
     D[np.abs(D) < 1e-15] = 0.0
     return D
+
+
+def distill_terms(D: np.ndarray, width: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-zero entries of a distillation map ``D[o, i, j, ...]`` as a sum of products, for the kernels:
+    ``(out_c, idx, coef)``, one row per entry, ``out[out_c] += coef * Π_s in_s[idx[s]]``, in order of output
+    component; ``idx`` padded with component 0 to ``width`` pairs. Engine tier, not in ``__all__``."""
+    terms = np.argwhere(D != 0.0)
+    k = D.ndim - 1
+    idx = np.zeros((terms.shape[0], max(k, width or k)), dtype=np.int64)
+    idx[:, :k] = terms[:, 1:]
+    return terms[:, 0].astype(np.int64), idx, np.ascontiguousarray(D[tuple(terms.T)], dtype=np.float64)
 
 
 @functools.cache
@@ -274,8 +286,9 @@ class _Model:
         """The one walk of the schedule's tree, bottom-up and once per distinct sub-chain and elementary link
         (memoised by content): ``link(start)`` gives an elementary link's value (equal segments share it),
         ``combine(op, slot, span_a, span_b, a, b)`` the value of an operation (``"swap"`` or ``"distill"``, its
-        cut-off slot) joining inputs of spans ``(start, width)``; a distillation's two inputs are the same value. Iterative (any depth); content keys are flat (a sub-chain's
-        key names its inputs by number), so hashing them never recurses either."""
+        cut-off slot) joining inputs of spans ``(start, width)``; a distillation's inputs are the same value.
+        Iterative (any depth); content keys are flat (a sub-chain's key names its inputs by number), so hashing them
+        never recurses either."""
         numbers: dict = {}  # content key -> number of the distinct sub-chain (or elementary link)
         number_of: dict = {}  # id of a tree node -> its number
         memo: dict = {}  # number -> value
@@ -323,7 +336,8 @@ def _werner_model(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type) -> _Mode
         node_c = np.full((n + 1, 4), 0.5 / tc)
         node_c[:, 0] = 0.0
     if any(schedule.circuits):
-        raise ValueError(f"schedule names distillation circuits ({', '.join(sorted(set(filter(None, schedule.circuits))))}); "
+        names = ", ".join(sorted(set(filter(None, schedule.circuits))))
+        raise ValueError(f"schedule names distillation circuits ({names}); "
                          "the Werner model distils with BBPSSW only: give link_state= and memory= (the general model)")
     link_hat = np.stack([np.ones(n), w, w, w], axis=1)
     cuts = _cutoffs(cutoff, cut_type, schedule.n_slots, schedule.slot_name)
@@ -353,7 +367,8 @@ def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_ty
     lam = _v.bds(link_state, "link_state")
     if lam.ndim not in (1, 2) or lam.shape[0] == 0:
         raise ValueError(f"link_state must have shape (4,) or (n, 4) for n segments, got {lam.shape}")
-    schedule = _segments(schedule, {"p_gen": p.size if p.ndim else 0, "link_state": lam.shape[0] if lam.ndim == 2 else 0})
+    schedule = _segments(schedule, {"p_gen": p.size if p.ndim else 0,
+                                    "link_state": lam.shape[0] if lam.ndim == 2 else 0})
     n = schedule.n_segments
     p, lam = np.broadcast_to(p, (n,)).astype(np.float64), np.broadcast_to(lam, (n, 4))
     rates = pauli_rate_array(memory_rates, "memory")

@@ -18,7 +18,7 @@ from ..results import MonteCarloResult
 from ..schedules import Schedule
 from ._exact import _deliver
 from ._model import (CUT_TYPES, MAX_LINKS_PER_DELIVERY, _bds_model, _cutoffs, _Model, _segments, _werner_model,
-                     _with_schedule, validate_n_samples, validate_schedule)
+                     _with_schedule, distill_terms, validate_n_samples, validate_schedule)
 from .optimize import CutoffOptimum, _optimize
 from .results import ChainDelivery
 
@@ -465,20 +465,18 @@ def _flatten(model: "_Model") -> ChainTree:
     operation = np.zeros((len(rows), 4, 4, 4))
     arity = np.full(len(rows), 2, dtype=np.int64)
     k_max = max([D.ndim - 1 for D in maps.values()] + [2])
-    first, out_c, coef, idx = [0], [], [], []
+    parts = [(np.zeros(0, np.int64), np.zeros((0, k_max), np.int64), np.zeros(0))]
+    first = [0]
     for g in range(len(rows)):
         D = maps.get(g)
         if D is not None and D.ndim == 3:
             operation[g] = D
         elif D is not None:  # a circuit of more than two pairs: its non-zero entries as terms
             arity[g] = D.ndim - 1
-            for term in np.argwhere(D != 0.0):
-                out_c.append(term[0])
-                coef.append(D[tuple(term)])
-                idx.append(list(term[1:]) + [0] * (k_max - arity[g]))
-        first.append(len(coef))
-    terms = (np.array(first, dtype=np.int64), np.array(out_c, dtype=np.int64), np.array(coef, dtype=np.float64),
-             np.array(idx, dtype=np.int64).reshape(-1, k_max))
+            parts.append(distill_terms(D, k_max))
+        first.append(first[-1] + (parts[-1][0].size if D is not None and D.ndim > 3 else 0))
+    out_c, idx, coef = (np.concatenate(x) for x in zip(*parts))
+    terms = (np.array(first, dtype=np.int64), out_c, coef, idx)
     return ChainTree(root, arr(0, np.int64), arr(1, np.int64), arr(2, np.int64), arr(3), arr(4).reshape(-1, 4),
                      arr(5).reshape(-1, 4), arr(6).reshape(-1, 4), arr(7, np.int64), arr(8), float(model.p_swap),
                      operation, arity, terms)

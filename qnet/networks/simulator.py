@@ -50,18 +50,18 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import codes, lazy
-from ..chains import MAX_SAMPLES, component_rates, distill_tensor
-from ..circuits import WIDE_CIRCUITS
+from ..chains import MAX_SAMPLES, component_rates, distill_terms, distill_tensor
+from ..circuits import CIRCUITS
 from ..channels import bds_from_wht, wht
 from ..errors import NetworkError
-from .model import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path,
-                      signal_times, validate_network)
+from .model import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path, signal_times,
+                    validate_network)
 from ..noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from ..results import content_hash
-from ..schedules import Schedule, distill_depth, postorder, span
+from ..schedules import Schedule, children, postorder, span
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
 
@@ -136,6 +136,7 @@ class _Scenario:
         self.tree = _Tree()
         self.D: list = [np.zeros((4, 4, 4))]
         self.D_index: dict = {}
+        self.wide: list = []  # the maps of circuits of more than two pairs, by index
         self.cut = (codes.NO_CUT, 0.0) if cutoff is None else (codes.CUT_CODES[cutoff.kind], cutoff.seconds)
         if cutoff is not None and cutoff.kind == "fidelity" and purification.timing != "immediate":
             raise ValueError(f"a fidelity cut-off needs the state of every waiting pair, and purification timing "
@@ -181,16 +182,22 @@ class _Scenario:
             if schedule.n_segments != n:
                 raise NetworkError(f"requests[{i}]: the schedule spans {schedule.n_segments} segments but the path "
                                    f"{list(path)!r} has {n}")
-            wide = sorted(set(schedule.circuits) & set(WIDE_CIRCUITS))
-            if wide:
-                raise NetworkError(f"requests[{i}]: the schedule names circuits of more than two pairs {wide}; the "
-                                   f"network simulator distils two pairs (the chain engines run them)")
         self.circuits.append(schedule.circuits)
         return _with_rounds(schedule.root, self.purification.rounds)
 
+    def _arity(self, r: int, node: tuple) -> int:
+        """Pairs a distillation node of request ``r`` consumes: its schedule's circuit's, else two."""
+        name = None if node[2] == _POLICY_ROUND else self.circuits[r][node[2]]
+        return 2 if name is None else CIRCUITS[name].arity
+
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
-        """A protocol needs ``2**depth`` slots per side at a node at once, or it can never deliver."""
-        for k, (node, need) in enumerate(memory_need(path, 2 ** distill_depth(root)).items()):
+        """A protocol needs as many slots per side at a node at once as the copies of one link it holds (the product
+        of the distillations' pairs on a path to a leaf), or it can never deliver."""
+        copies: dict[int, int] = {}
+        for node in postorder(root):
+            own = self._arity(i, node) if node[0] == "distill" else 1
+            copies[id(node)] = own * max((copies[id(c)] for c in children(node)), default=1)
+        for k, (node, need) in enumerate(memory_need(path, copies[id(root)]).items()):
             have = self.G.nodes[node].get("n_memories", 2)
             if self.allocation == "per_neighbour":
                 per, side = have // self.G.degree[node], need // (1 if k in (0, len(path) - 1) else 2)
@@ -214,15 +221,17 @@ class _Scenario:
 
     def _distill_index(self, u: Any, v: Any, protocol: str) -> int:
         """The distillation maps of ``protocol`` (every variant for "auto") for a pair whose ends are nodes ``u``
-        and ``v``: each end's own operation noise."""
+        and ``v``: each end's own operation noise. Two-pair maps index ``D``, a circuit of more than two pairs
+        ``wide``."""
         a, b = (scalar_noise(self.G.nodes[n].get("noise", IDEAL)) for n in (u, v))
         key = (protocol, a.gate_fidelity, a.measurement_error, b.gate_fidelity, b.measurement_error)
         if key not in self.D_index:
-            self.D_index[key] = len(self.D)
-            names = PROTOCOLS if protocol == "auto" else (protocol,)
-            self.D += [distill_tensor(name, a.gate_fidelity, a.measurement_error, False,
-                                      gate_fidelity_b=b.gate_fidelity, measurement_error_b=b.measurement_error)
-                       for name in names]
+            maps = [distill_tensor(name, a.gate_fidelity, a.measurement_error, False,
+                                   gate_fidelity_b=b.gate_fidelity, measurement_error_b=b.measurement_error)
+                    for name in (PROTOCOLS if protocol == "auto" else (protocol,))]
+            table = self.wide if maps[0].ndim > 3 else self.D
+            self.D_index[key] = len(table)
+            table += maps
         return self.D_index[key]
 
     def _defer(self, path: tuple, a: int, b: int) -> bool:
@@ -264,7 +273,7 @@ class _Scenario:
             if node[0] == "swap":
                 x = sum(span(node[1]))  # the swapping node
                 return [(node[1], x), (node[2], x)]
-            return [] if node[0] == "link" else [(node[1], None), (node[1], None)]  # distill: two copies
+            return [] if node[0] == "link" else [(node[1], None)] * self._arity(r, node)  # distill: its copies
 
         def walk(root: tuple, need: int | None) -> int:
             """Lay out ``root`` (post-order, iterative at any depth); ``need`` is the path index of the node that
@@ -288,7 +297,8 @@ class _Scenario:
             a, b = start, start + width
             si = np.zeros(codes.N_SI, dtype=np.int64)
             sf = np.zeros(codes.N_SF)
-            si[[codes.REQ, codes.INST, codes.LO, codes.PARENT, codes.CUT, codes.PUMPS]] = r, inst, lo, -1, self.cut[0], 1
+            si[[codes.REQ, codes.INST, codes.LO, codes.PARENT]] = r, inst, lo, -1
+            si[[codes.CUT, codes.PUMPS]] = self.cut[0], 1
             si[codes.POOLA], si[codes.POOLB] = end_pools(a, b)
             sf[codes.C0:codes.C0 + 4] = rates[a] + rates[b]  # decay of a stored pair: its two end nodes
             sf[codes.HAT0] = 1.0
@@ -302,7 +312,7 @@ class _Scenario:
                 sf[codes.HAT0:codes.HAT0 + 4] = wht(np.asarray(state, float))
             elif node[0] == "swap":
                 x = sum(span(node[1]))  # the swapping node
-                si[[codes.KIND, codes.CHA, codes.CHB]] = codes.SWAP, kids[0], kids[1]
+                si[[codes.KIND, codes.CHA, codes.CHB, codes.ARITY]] = codes.SWAP, kids[0], kids[1], 2
                 sf[[codes.P, codes.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
                 sf[[codes.DFA, codes.DFB]] = delay(x, a), delay(x, b)
                 sf[codes.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
@@ -314,17 +324,17 @@ class _Scenario:
                     self.deferred.add((path[a], path[b]))
                 named = None if policy else self.circuits[r][node[2]]  # the schedule's circuit at this slot
                 protocol = named or self.purification.protocol
-                si[[codes.KIND, codes.CHA, codes.CHB]] = codes.DISTILL, kids[0], kids[1]
+                si[[codes.KIND, codes.CHA, codes.CHB, codes.ARITY]] = codes.DISTILL, kids[0], kids[-1], len(kids)
                 si[[codes.DIDX, codes.DEFER, codes.NDIST]] = (self._distill_index(path[a], path[b], protocol), defer,
                                                               len(PROTOCOLS) if protocol == "auto" else 1)
                 si[codes.PUMPS] = self.purification.max_pumps if pump else 1
                 sf[codes.TAU] = max(_node_seconds(G, path[x], "distill_time") for x in (a, b))
                 sf[[codes.OUTD, codes.DFA, codes.DFB]] = delay(a, b)  # the outcome exchange over the pair's span
-                sf[[codes.MINF, codes.TARGET]] = self.purification.min_fidelity, self.purification.target if pump else 0.0
+                sf[codes.MINF] = self.purification.min_fidelity
+                sf[codes.TARGET] = self.purification.target if pump else 0.0
             g = len(tree.SI)
-            if node[0] != "link":
-                tree.SI[si[codes.CHA]][codes.PARENT] = g
-                tree.SI[si[codes.CHB]][codes.PARENT] = g
+            for k in kids:
+                tree.SI[k][codes.PARENT] = g
             tree.SI.append(si)
             tree.SF.append(sf)
             if len(tree.SI) > MAX_TREE_NODES:
@@ -346,7 +356,13 @@ class _Scenario:
             leaves[SI[g, codes.POOLB]].append(g)
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in leaves])]).astype(np.int64)
         leaf = np.array([g for x in leaves for g in x], dtype=np.int64)
-        return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "inst_root": np.array(self.tree.roots, np.int64),
+        k_max = max([D.ndim - 1 for D in self.wide] + [2])
+        terms = [(np.zeros(0, np.int64), np.zeros((0, k_max), np.int64), np.zeros(0))]
+        terms += [distill_terms(D, k_max) for D in self.wide]
+        first = np.cumsum([0] + [x[0].size for x in terms[1:]]).astype(np.int64)
+        out_c, idx, coef = (np.concatenate(x) for x in zip(*terms))
+        return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "wide": (first, out_c, coef, idx),
+                "inst_root": np.array(self.tree.roots, np.int64),
                 "inst_req": np.array(self.tree.reqs, np.int64), "pool_cap": np.array(self.pool_cap, np.int64),
                 "pool_ptr": ptr, "pool_leaf": leaf}
 
@@ -361,7 +377,7 @@ def _run(arrays: dict, targets: np.ndarray, prio: np.ndarray, order: int, seed: 
     states = np.zeros((R, width, 4))
     stats = np.zeros((R, 4), dtype=np.int64)
     busy = np.zeros(arrays["pool_cap"].size)
-    code, events, end = _k.simulate(arrays["SI"], arrays["SF"], arrays["Dtab"], arrays["inst_root"],
+    code, events, end = _k.simulate(arrays["SI"], arrays["SF"], arrays["Dtab"], arrays["wide"], arrays["inst_root"],
                                     arrays["inst_req"], arrays["pool_cap"], arrays["pool_ptr"],
                                     arrays["pool_leaf"], targets, prio, order, seed, max_events, wait, at, states,
                                     stats, busy)
@@ -398,8 +414,8 @@ class NetworkProblem:
     Parameters
     ----------
     G : networkx.Graph
-        A network following :mod:`qnet.networks.model`'s conventions, validated and compiled here: changing it afterwards
-        changes nothing in the problem.
+        A network following :mod:`qnet.networks.model`'s conventions, validated and compiled here: changing it
+        afterwards changes nothing in the problem.
     requests : sequence of (source, target) or Request
         The user pairs, served at once and competing for memories.
     classical_delay, swapping, purification, cutoff, order, allocation, schedule, protocol
