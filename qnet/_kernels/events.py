@@ -95,7 +95,8 @@ def _pop(H, n, row):
         H[i, k] = H[n, k]
 
 
-# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates, wide, kin, kids)
+# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates), and for operations
+# also wctx = (wide, kin, kids) (apart: every argument of a call is copied, and most calls need only ctx)
 #   DI[g] = (status, version, dispatch mark); DF[g] = (tref, tready, wait_since, state[4] in WHT, pumps done)
 #   pool[p] = (capacity, free, slot-seconds used, time of last change)
 #   cfg = (order, last request served, dispatch stamp)
@@ -309,9 +310,8 @@ def _reset(ctx, g, t, H, n, seq):
 
 
 @jit(inline="always")
-def _inputs(ctx, p):
+def _inputs(SI, kids, p):
     """Write the inputs of operation ``p`` in layout order to ``kids``; returns their number."""
-    SI, kids = ctx[0], ctx[15]
     c = p - 1
     k = SI[p, ARITY]
     for j in range(k - 1, -1, -1):
@@ -321,57 +321,18 @@ def _inputs(ctx, p):
 
 
 @jit
-def _restart_inputs(ctx, p, t, H, n, seq):
+def _restart_inputs(ctx, wctx, p, t, H, n, seq):
     """Discard every input of operation ``p`` and restart their sub-protocols (a failure or a cut-off): the
     inputs' subtrees are reset one after the other in layout order (their slots handed out in turn), then ``p``
     itself."""
-    kids = ctx[15]  # a reset does not touch it
-    for j in range(_inputs(ctx, p)):
+    kids = wctx[2]  # a reset does not touch it
+    for j in range(_inputs(ctx[0], kids, p)):
         H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
     H, n, seq, _ = _clear(ctx, p, p, t, _ZERO, H, n, seq)
     return H, n, seq
 
 
-@jit
-def _distil_wide(ctx, p, top, o):
-    """Distillation ``p`` of more than two pairs at ``top``: its inputs (decayed to ``top``, marked used) through
-    the circuit's terms into ``o``. Below the policy's threshold (some input's fidelity under ``MINF``) the best
-    input goes on unchanged. Returns ``(success probability, skipped)``."""
-    SI, SF, DI, DF, wide, kin, kids = ctx[0], ctx[1], ctx[3], ctx[4], ctx[13], ctx[14], ctx[15]
-    first, out_c, coef, idx = wide
-    k = _inputs(ctx, p)
-    best = _ZERO
-    low = False
-    for j in range(k):
-        c = kids[j]
-        _idle(ctx, c, top)
-        DI[c, 0] = USED
-        for q in range(4):
-            kin[j, q] = DF[c, 3 + q]
-        if _fidelity(kin[j]) < SF[p, MINF]:
-            low = True
-        if _fidelity(kin[j]) > _fidelity(kin[best]):
-            best = j
-    if low:
-        for q in range(4):
-            o[q] = kin[best, q]
-        return 1.0, True
-    for q in range(4):
-        o[q] = 0.0
-    m = SI[p, DIDX]
-    for j in range(first[m], first[m + 1]):
-        v = coef[j]
-        for s in range(k):
-            v *= kin[s, idx[j, s]]
-        o[out_c[j]] += v
-    psucc = o[0]
-    if psucc > 0.0:
-        for q in range(4):
-            o[q] /= psucc
-    return psucc, False
-
-
-@jit
+@jit(inline="always")
 def _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq):
     """Operation ``p``, performed at ``top`` with output ``o`` and success probability ``psucc``, draws its outcome
     and schedules it; True when it is known at once (see :func:`_operate`)."""
@@ -397,19 +358,60 @@ def _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq):
 
 
 @jit
-def _operate(ctx, p, t, H, n, seq, a, b, o):
+def _distil_wide(ctx, wctx, p, t, H, n, seq, o):
+    """:func:`_operate` for a distillation of more than two pairs: its inputs (decayed to the end of its duration,
+    marked used) through the circuit's terms into ``o``; below the policy's threshold (some input's fidelity under
+    ``MINF``) the best input goes on unchanged. The sacrificed pairs' slots are freed when they are measured."""
+    SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
+    wide, kin, kids = wctx
+    first, out_c, coef, idx = wide
+    k = _inputs(SI, kids, p)
+    top = t + SF[p, TAU]
+    best = _ZERO
+    low = False
+    for j in range(k):
+        c = kids[j]
+        _idle(ctx, c, top)
+        DI[c, 0] = USED
+        for q in range(4):
+            kin[j, q] = DF[c, 3 + q]
+        if _fidelity(kin[j]) < SF[p, MINF]:
+            low = True
+        if _fidelity(kin[j]) > _fidelity(kin[best]):
+            best = j
+    psucc = 1.0
+    if low:
+        for q in range(4):
+            o[q] = kin[best, q]
+    else:
+        for q in range(4):
+            o[q] = 0.0
+        m = SI[p, DIDX]
+        for j in range(first[m], first[m + 1]):
+            v = coef[j]
+            for s in range(k):
+                v *= kin[s, idx[j, s]]
+            o[out_c[j]] += v
+        psucc = o[0]
+        if psucc > 0.0:
+            for q in range(4):
+                o[q] /= psucc
+    for j in range(1, k):  # both ends measure each sacrificed pair's qubits
+        c = kids[j]
+        H, n, seq = _free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
+        H, n, seq = _free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
+    return _outcome(ctx, p, t, top, low, psucc, o, H, n, seq)
+
+
+@jit
+def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
     """Every input of operation ``p`` is known at ``t``: perform it (after its duration) and schedule its outcome.
     Returns True when the outcome is known at once (a success without delay)."""
-    SI, SF, Dtab, DI, DF, kids = ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], ctx[15]
+    SI, SF, Dtab, DI, DF = ctx[0], ctx[1], ctx[2], ctx[3], ctx[4]
     top = t + SF[p, TAU]
     skip = False
     if SI[p, ARITY] > 2:
-        psucc, skip = _distil_wide(ctx, p, top, o)
-        for j in range(1, SI[p, ARITY]):  # both ends measure each sacrificed pair's qubits
-            c = kids[j]
-            H, n, seq = _free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
-            H, n, seq = _free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
-        return _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq)
+        return _distil_wide(ctx, wctx, p, t, H, n, seq, o)
     ca = SI[p, CHA]
     cb = SI[p, CHB]
     _idle(ctx, ca, top)
@@ -464,7 +466,7 @@ def _ripe(ctx, g):
             and DI[SI[g, CHA], 0] == READY and DI[SI[g, CHB], 0] == READY)
 
 
-@jit
+@jit(inline="always")
 def _others(ctx, p, c):
     """How the inputs of operation ``p`` other than ``c`` stand: 0 all ready; 1 each ready or ripe (some deferred
     distillations to run now); 2 some still on their way."""
@@ -481,13 +483,13 @@ def _others(ctx, p, c):
 
 
 @jit
-def _run_ripe(ctx, p, c, t, H, n, seq, a, b, o, todo, nt):
+def _run_ripe(ctx, wctx, p, c, t, H, n, seq, a, b, o, todo, nt):
     """Perform the ripe inputs of ``p`` other than ``c``; those whose output is known at once join ``todo``."""
     SI = ctx[0]
     x = p - 1
     while x >= SI[p, LO]:
         if x != c and _ripe(ctx, x):
-            H, n, seq, now = _operate(ctx, x, t, H, n, seq, a, b, o)
+            H, n, seq, now = _operate(ctx, wctx, x, t, H, n, seq, a, b, o)
             if now:
                 todo[nt] = x
                 nt += 1
@@ -502,9 +504,9 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
 
     ``Dtab[m]`` is a two-pair distillation's map on Walsh–Hadamard components; ``wide`` the terms of the circuits
     of more than two pairs (see the context above). Outputs: ``out_wait[r, k]`` time from the start of the
-    instance's attempt cycle to delivery, ``out_time`` the absolute delivery time, ``out_state[r, k]`` the delivered state (WHT); ``stats[r]`` = (deliveries,
-    link attempts, operation failures, cut-off discards); ``pool_busy[p]`` slot-seconds used. Returns
-    ``(code, events, end time)``.
+    instance's attempt cycle to delivery, ``out_time`` the absolute delivery time, ``out_state[r, k]`` the
+    delivered state (WHT); ``stats[r]`` = (deliveries, link attempts, operation failures, cut-off discards);
+    ``pool_busy[p]`` slot-seconds used. Returns ``(code, events, end time)``.
     """
     np.random.seed(seed)
     M = SI.shape[0]
@@ -519,8 +521,8 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
     cfg = np.array([order, -1, 0], dtype=np.int64)
     scratch = np.empty(max(2 * M, n_pool), dtype=np.int64)
     k_max = max(2, wide[3].shape[1])
-    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64),
-           wide, np.empty((k_max, 4)), np.empty(k_max, dtype=np.int64))
+    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64))
+    wctx = (wide, np.empty((k_max, 4)), np.empty(k_max, dtype=np.int64))
     inst_start = np.zeros(n_inst)
     H = np.empty((4 * M + 64, 5))
     n = _ZERO
@@ -594,17 +596,17 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                 nt = 1
             else:
                 stats[SI[g, REQ], 2] += 1
-                H, n, seq = _restart_inputs(ctx, g, t, H, n, seq)
+                H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
         elif kind == EV_CUT:
             # memory-time or fidelity cut-off: g is a ready input still waiting for another; every input restarts
             if ((DI[g, 0] == READY or _ripe(ctx, g)) and DI[SI[g, PARENT], 0] == EMPTY
                     and _others(ctx, SI[g, PARENT], g) == 2):
                 stats[SI[g, REQ], 3] += 1
-                H, n, seq = _restart_inputs(ctx, SI[g, PARENT], t, H, n, seq)
+                H, n, seq = _restart_inputs(ctx, wctx, SI[g, PARENT], t, H, n, seq)
         elif kind == EV_RUN:
             if DI[g, 0] == EMPTY:
                 stats[SI[g, REQ], 3] += 1
-                H, n, seq = _restart_inputs(ctx, g, t, H, n, seq)
+                H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
         # propagate readiness upwards
         i = 0
         while i < nt:
@@ -621,7 +623,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                         if w < np.inf:
                             H, n, seq = _push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, 1])
                     if state == 1:  # deferred distillations whose outputs are needed now
-                        H, n, seq, nt = _run_ripe(ctx, p, c, t, H, n, seq, a, b, o, todo, nt)
+                        H, n, seq, nt = _run_ripe(ctx, wctx, p, c, t, H, n, seq, a, b, o, todo, nt)
                     continue
                 if _ripe(ctx, p):  # deferred until its parent's other inputs are ready (or ripe too)
                     q = SI[p, PARENT]
@@ -631,8 +633,8 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                             H, n, seq = _push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
                         continue
                     if state == 1:
-                        H, n, seq, nt = _run_ripe(ctx, q, p, t, H, n, seq, a, b, o, todo, nt)
-                H, n, seq, now = _operate(ctx, p, t, H, n, seq, a, b, o)
+                        H, n, seq, nt = _run_ripe(ctx, wctx, q, p, t, H, n, seq, a, b, o, todo, nt)
+                H, n, seq, now = _operate(ctx, wctx, p, t, H, n, seq, a, b, o)
                 if now:
                     todo[nt] = p
                     nt += 1
