@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from .circuits import WIDE_CIRCUITS
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows
 from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit, floor_rates
 from .results import Heralded, Result
@@ -95,6 +96,10 @@ PROTOCOLS: tuple[str, ...] = ("cnot", "dejmps", "hadamard", "bbpssw") + tuple(so
 #: What ``protocol=`` accepts wherever qnet runs a two-pair purification: a variant, or ``"auto"`` (the variant
 #: :func:`choose_protocol` picks for the pairs at hand).
 PROTOCOL_OPTIONS: tuple[str, ...] = PROTOCOLS + ("auto",)
+
+#: What ``protocol=`` accepts where a distillation may consume more than two pairs (chains, networks, pumping and
+#: recurrence rounds): a two-pair option, or a circuit of more than two pairs (engine tier, not in ``__all__``).
+DISTILLATION_OPTIONS: tuple[str, ...] = PROTOCOL_OPTIONS + WIDE_CIRCUITS
 
 #: ``"auto"``: a later variant of :data:`PROTOCOLS` replaces the current choice only when its output fidelity is
 #: higher by more than this, or equal within it and its success probability higher by more than this.

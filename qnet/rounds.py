@@ -18,7 +18,7 @@ import numpy as np
 from . import _validation as _v
 from .circuits import CIRCUITS, WIDE_CIRCUITS
 from .noise import OperationNoise, resolve
-from .purification import PROTOCOL_OPTIONS, purify
+from .purification import DISTILLATION_OPTIONS, PROTOCOL_OPTIONS, purify
 from .results import Result
 
 __all__ = ["Step", "ScheduleResult", "purify_schedule", "recurrence", "pumping"]
@@ -141,7 +141,6 @@ def purify_schedule(
 
 #: Most rounds :func:`recurrence` and :func:`pumping` accept (far beyond where float64 totals end).
 MAX_ROUNDS = 10_000
-_ROUND_OPTIONS = PROTOCOL_OPTIONS + WIDE_CIRCUITS  # a round: a two-pair variant, "auto", or a wider circuit
 
 
 def _round(name: str, kept: Any, other: Any, noise: OperationNoise, form: str, rotate_back: bool) -> tuple:
@@ -162,7 +161,7 @@ def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if rounds > MAX_ROUNDS:
         raise ValueError(f"rounds must be <= MAX_ROUNDS = {MAX_ROUNDS}, got {rounds}")
     if isinstance(protocol, str):
-        _v.option(protocol, "protocol", _ROUND_OPTIONS)
+        _v.option(protocol, "protocol", DISTILLATION_OPTIONS)
         return [protocol] * int(rounds)
     if not isinstance(protocol, Sequence):
         raise TypeError(f"protocol must be a name from PROTOCOLS or 'auto', or a sequence of names (one per round), got "
@@ -171,7 +170,7 @@ def _per_round(protocol: str | Sequence[str], rounds: int) -> list[str]:
     if len(names) != rounds:
         raise ValueError(f"protocol must be one name or one name per round ({rounds}), got {len(names)} names")
     for i, name in enumerate(names):
-        _v.option(name, f"protocol[{i}]", _ROUND_OPTIONS)
+        _v.option(name, f"protocol[{i}]", DISTILLATION_OPTIONS)
     return names
 
 

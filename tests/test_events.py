@@ -546,6 +546,81 @@ def test_circuit_of_three_pairs_needs_three_copies_of_memory():
     assert r.n == 10
 
 
+def test_policy_of_three_pairs_is_the_schedule_that_names_it_on_the_links():
+    """Purification.immediate(1, "double_selection") distils every link with three copies: the same protocol tree,
+    hence the same numbers bit for bit, as the schedule that names double selection on the links (checked against
+    the exact chain in test_no_delay_matches_the_exact_chain)."""
+    G = line(4)
+    kw = {"n_deliveries": 5000, "seed": 3, "classical_delay": False}
+    policy = qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification.immediate(1, "double_selection"),
+                                   **kw).requests[0]
+    named = qnet.simulate_network(G, [(0, 4)], schedule=("double_selection", "swap", "swap"), **kw).requests[0]
+    np.testing.assert_array_equal(policy.times, named.times)
+    np.testing.assert_array_equal(policy.states, named.states)
+
+
+def test_deferred_policy_of_three_pairs_waits_until_needed():
+    """As for two pairs: without memory noise deferring double selection changes no delivered state (every one is
+    the ideal circuit on three fresh links); with dephasing memories the deferred pairs fail more often and the
+    deliveries come later."""
+    G = line(4, p=0.3, memory=(0.0, 0.0, 0.0))
+    kw = dict(n_deliveries=5000, seed=6, classical_delay=False)
+    fresh = qnet.werner((1 + 3 * 0.97) / 4)
+    swapped = qnet.circuit("double_selection").apply(fresh, fresh, fresh).state
+    for _ in range(2):  # two rounds of ideal swaps of equal Bell-diagonal pairs: the XOR convolution
+        swapped = np.array([sum(swapped[j] * swapped[j ^ k] for j in range(4)) for k in range(4)])
+    for timing in ("immediate", "deferred"):
+        r = qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification(1, "double_selection", timing=timing),
+                                  **kw).requests[0]
+        np.testing.assert_allclose(r.states, np.broadcast_to(swapped, r.states.shape), rtol=0, atol=1e-12)
+    G = line(4, p=0.3, memory=(0.0, 0.0, 30.0), time_step=1e-3)
+    now, late = (qnet.simulate_network(G, [(0, 4)], purification=qnet.Purification(1, "double_selection",
+                                                                                    timing=timing), **kw).requests[0]
+                 for timing in ("immediate", "deferred"))
+    assert late.failed_operations / late.n > now.failed_operations / now.n
+    assert late.mean_time > now.mean_time
+
+
+def test_pumping_with_three_pairs_gives_the_circuit_applied_in_turn():
+    """Pumping with double selection: each round the kept pair meets two fresh links; every delivered state is the
+    circuit applied in turn (Circuit.apply) until the target or the limit, to 1e-12. (Unlike DEJMPS pumping it is
+    not monotone: from Werner 0.85 links it peaks at 0.9308 after two rounds and falls to 0.9262 after three.)"""
+    w0, target, limit = 0.8, 0.93, 5
+    G = line(1, p=0.4, w0=w0, memory=(0.0, 0.0, 0.0), n_memories=3)
+    res = qnet.simulate_network(G, [(0, 1)], n_deliveries=2000, seed=3, classical_delay=False,
+                                purification=qnet.Purification.pumping(target, limit, "double_selection"))
+    link = qnet.werner((1 + 3 * w0) / 4)
+    pumped, levels = link, 0
+    while pumped[0] < target:
+        pumped = qnet.circuit("double_selection").apply(pumped, link, link).state
+        levels += 1
+    assert 1 < levels < limit
+    r = res.requests[0]
+    np.testing.assert_allclose(r.states, np.broadcast_to(pumped, r.states.shape), rtol=0, atol=1e-12)
+    assert r.failed_operations > 0
+    capped = qnet.simulate_network(G, [(0, 1)], n_deliveries=200, seed=3, classical_delay=False,
+                                   purification=qnet.Purification.pumping(0.99, 3, "double_selection")).requests[0]
+    third = qnet.circuit("double_selection").apply(pumped, link, link).state
+    assert third[0] < pumped[0]
+    np.testing.assert_allclose(capped.states, np.broadcast_to(third, capped.states.shape), rtol=0, atol=1e-12)
+
+
+def test_optimal_timing_of_three_pairs_follows_the_timing_module():
+    """The optimal-time policy with double selection asks the timing module about three pairs: on these links it
+    purifies at once (a scan of Werner links 0.6-0.99 and Pauli memories of one axis, 3-3000 /s, found no case
+    where the timing module defers double selection), and the simulator does so."""
+    tau, p = 1e-3, 0.3
+    gap = tau * 2 * (1 - p) / (p * (2 - p))
+    for w0, memory in ((0.95, (0.0, 0.0, 30.0)), (0.8, (0.0, 300.0, 0.0))):
+        G = line(2, p=p, w0=w0, memory=memory, time_step=tau, n_memories=12)
+        res = qnet.simulate_network(G, [(0, 2)], n_deliveries=50, seed=0,
+                                    purification=qnet.Purification.optimal_time(protocol="double_selection"))
+        link = qnet.werner((1 + 3 * w0) / 4)
+        where = qnet.PurificationTimeline(link, link, np.array(memory), gap, gap + tau / p,
+                                          protocol="double_selection").optimal_time(weighted=True).location
+        assert where == "start" and res.deferred_links == ()
+
+
 def test_per_node_noise_is_validated():
     chain = (("swap",), 0.5, 1.0, qnet.werner(0.9), (0.0, 0.0, 0.0))
     with pytest.raises(ValueError, match="one OperationNoise per node"):

@@ -459,11 +459,17 @@ def _pump_again(ctx, g, t):
 
 @jit(inline="always")
 def _ripe(ctx, g):
-    """Whether ``g`` is a deferred distillation (not the root) whose two inputs are ready and that waits to be
-    needed: it runs when the other input of its parent is ready."""
+    """Whether ``g`` is a deferred distillation (not the root) whose inputs are all ready and that waits to be
+    needed: it runs when the other inputs of its parent are ready."""
     SI, DI = ctx[0], ctx[3]
-    return (SI[g, KIND] == DISTILL and SI[g, DEFER] == 1 and SI[g, PARENT] >= 0 and DI[g, 0] == EMPTY
-            and DI[SI[g, CHA], 0] == READY and DI[SI[g, CHB], 0] == READY)
+    if not (SI[g, KIND] == DISTILL and SI[g, DEFER] == 1 and SI[g, PARENT] >= 0 and DI[g, 0] == EMPTY):
+        return False
+    x = g - 1
+    while x >= SI[g, LO]:
+        if DI[x, 0] != READY:
+            return False
+        x = SI[x, LO] - 1
+    return True
 
 
 @jit(inline="always")
@@ -576,7 +582,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
             nt = 1
         elif kind == EV_OP:
             if DI[g, 0] == PENDING_OK and _pump_again(ctx, g, t):
-                # pumping: the output is the kept input again, and a fresh sacrificial pair is made
+                # pumping: the output is the kept input again, and fresh sacrificial pairs are made
                 ca = SI[g, CHA]
                 DF[ca, 0] = DF[g, 0]  # reference time and state
                 for k in range(3, 7):
@@ -586,7 +592,8 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                 DF[g, 7] += 1.0
                 DI[g, 0] = EMPTY
                 DI[g, 1] += 1
-                H, n, seq = _reset(ctx, SI[g, CHB], t, H, n, seq)
+                for j in range(1, _inputs(SI, wctx[2], g)):
+                    H, n, seq = _reset(ctx, wctx[2][j], t, H, n, seq)
                 todo[0] = ca
                 nt = 1
             elif DI[g, 0] == PENDING_OK:

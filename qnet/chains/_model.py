@@ -16,6 +16,7 @@ from .. import _validation as _v
 from ..channels import pauli_rate_array, wht
 from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise, scalar_noise
+from ..purification import DISTILLATION_OPTIONS
 from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..states import werner_rows
@@ -358,10 +359,8 @@ def _node_noises(noise: Any, n_nodes: int) -> list[OperationNoise]:
 
 def _bds_model(schedule, p_gen, p_swap, link_state, memory_rates, cutoff, cut_type, purification, twirl,
                noise: Any) -> _Model:
-    from ..purification import PROTOCOL_OPTIONS
-
     schedule = validate_schedule(schedule)
-    _v.option(purification, "protocol", PROTOCOL_OPTIONS + WIDE_CIRCUITS)
+    _v.option(purification, "protocol", DISTILLATION_OPTIONS)
     p = _per_segment(p_gen, "p_gen", lambda v, nm: _v.probability(v, nm, zero_ok=False))
     ps = _v.scalar(_v.probability, p_swap, "p_swap", zero_ok=False)
     lam = _v.bds(link_state, "link_state")

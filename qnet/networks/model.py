@@ -42,7 +42,7 @@ from ..circuits import CIRCUITS
 from ..errors import NetworkError
 from ..links import FIBRE_LIGHT_SPEED_KM_S
 from ..noise import IDEAL, scalar_noise
-from ..purification import PROTOCOL_OPTIONS
+from ..purification import DISTILLATION_OPTIONS
 from ..results import MonteCarloResult, Result
 from ..states import werner as _werner_state
 
@@ -331,7 +331,7 @@ def _options(schedule: Any, protocol: Any) -> None:
     """The chain options of the path functions: a schedule (or None for swap-asap) and a purification variant."""
     if schedule is not None:
         validate_schedule(schedule)
-    _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
+    _v.option(protocol, "protocol", DISTILLATION_OPTIONS)
 
 
 def _swap_asap(n: int) -> tuple[str, ...]:

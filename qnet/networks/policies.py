@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import _validation as _v
 from .model import PATH_CRITERIA
-from ..purification import PROTOCOL_OPTIONS
+from ..purification import DISTILLATION_OPTIONS
 from ..schedules import Schedule
 from ..swap_policies import SWAP_POLICIES, SwapPolicyResult
 
@@ -106,12 +106,14 @@ class Purification:
     variant that gives the highest output fidelity for the two states at hand, with the rule of
     :func:`qnet.choose_protocol` (the nodes know their link model and the pairs' ages, hence the states). For
     ``timing="optimal"`` the timing module is asked about the variant ``"auto"`` picks for two fresh links.
+    ``protocol`` may also be a circuit of more than two pairs (``"double_selection"``): each distillation then
+    consumes that many links, with every timing and with pumping (each round with fresh sacrificed pairs).
 
     :meth:`pumping` distils every link repeatedly with fresh pairs until its fidelity reaches ``target`` or
     ``max_pumps`` distillations succeeded (entanglement pumping; each round at the first opportunity).
 
-    With ``min_fidelity > 0`` a distillation happens only when both inputs have at least that fidelity;
-    otherwise the better pair goes on and the other is discarded. ``min_fidelity`` also applies to the
+    With ``min_fidelity > 0`` a distillation happens only when every input has at least that fidelity;
+    otherwise the best pair goes on and the others are discarded. ``min_fidelity`` also applies to the
     distillations of a schedule (which run immediately).
 
     Examples
@@ -142,7 +144,7 @@ class Purification:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rounds", _v.integer(self.rounds, "rounds", 0, 16))
-        _v.option(self.protocol, "protocol", PROTOCOL_OPTIONS)
+        _v.option(self.protocol, "protocol", DISTILLATION_OPTIONS)
         _v.scalar(_v.probability, self.min_fidelity, "min_fidelity")
         _v.option(self.timing, "timing", TIMINGS)
         _v.scalar(_v.probability, self.target, "target")

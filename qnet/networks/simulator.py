@@ -186,9 +186,10 @@ class _Scenario:
         return _with_rounds(schedule.root, self.purification.rounds)
 
     def _arity(self, r: int, node: tuple) -> int:
-        """Pairs a distillation node of request ``r`` consumes: its schedule's circuit's, else two."""
-        name = None if node[2] == _POLICY_ROUND else self.circuits[r][node[2]]
-        return 2 if name is None else CIRCUITS[name].arity
+        """Pairs a distillation node of request ``r`` consumes: those of its schedule's circuit, else of the
+        policy's protocol ("auto" chooses among two-pair variants)."""
+        name = (None if node[2] == _POLICY_ROUND else self.circuits[r][node[2]]) or self.purification.protocol
+        return 2 if name == "auto" else CIRCUITS[name].arity
 
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
         """A protocol needs as many slots per side at a node at once as the copies of one link it holds (the product
