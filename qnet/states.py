@@ -166,6 +166,25 @@ def dm_to_bds(rho: np.ndarray) -> np.ndarray:
     return np.einsum("ki,...ij,kj->...k", BELL_VECTORS, rho, BELL_VECTORS).real
 
 
+#: The single-qubit Paulis ``I, X, Y, Z``; ``PAULI_PRODUCTS[4 P + Q] = P ⊗ Q`` (qubit A first), the basis of a
+#: pair's Pauli coefficients ``r`` with ``ρ = ¼ Σ r[4 P + Q] P ⊗ Q`` (``r[0] = Tr ρ``; engine tier, not in
+#: ``__all__``).
+PAULIS = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=np.complex128)
+PAULI_PRODUCTS = np.einsum("pij,qkl->pqikjl", PAULIS, PAULIS).reshape(16, 4, 4)
+PAULIS.setflags(write=False)
+PAULI_PRODUCTS.setflags(write=False)
+
+
+def dm_to_pauli(rho: np.ndarray) -> np.ndarray:
+    """Unvalidated density matrices ``(..., 4, 4)`` -> Pauli coefficients ``(..., 16)``, ``r = Tr(ρ P ⊗ Q)``."""
+    return np.einsum("kji,...ij->...k", PAULI_PRODUCTS, rho).real
+
+
+def pauli_to_dm(r: np.ndarray) -> np.ndarray:
+    """Unvalidated Pauli coefficients ``(..., 16)`` -> density matrices ``(..., 4, 4)``."""
+    return np.einsum("...k,kij->...ij", np.asarray(r, dtype=np.float64), PAULI_PRODUCTS) / 4.0
+
+
 def to_bds(rho: Any) -> np.ndarray:
     """Bell-basis diagonal of a two-qubit state (its Pauli twirl).
 

@@ -421,3 +421,28 @@ def test_identity_tells_circuits_apart_where_the_repr_cannot():
     assert repr(a) == repr(b) and a.identity != b.identity
     assert a.identity == qnet.circuit("cnot").identity
     assert a.to_dict() == {"name": "mine", "steps": [[["gate", "CNOT", 0, 1], ["measure", 1, "Z"]]]}
+
+
+@pytest.mark.parametrize("name", qnet.DISTILL_CIRCUITS)
+def test_pauli_map_is_the_density_matrix_circuit(name):
+    """Circuit.pauli_map (the network simulator's density-matrix distillation) applied to random density matrices,
+    with different noise at the two nodes, gives Circuit.apply's explicit circuit: success probability and output
+    Pauli coefficients to 1e-13."""
+    from qnet.states import dm_to_pauli
+
+    c = qnet.circuit(name)
+    a, b = qnet.OperationNoise(0.97, 0.02), qnet.OperationNoise(0.99, 0.005)
+    D = c.pauli_map(a, b)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        X = rng.normal(size=(c.arity, 4, 4)) + 1j * rng.normal(size=(c.arity, 4, 4))
+        rhos = X @ X.conj().transpose(0, 2, 1)
+        rhos /= np.trace(rhos, axis1=1, axis2=2)[:, None, None]
+        out = c.apply(*rhos, noise=a, noise_b=b)
+        v = D
+        for rho in rhos[::-1]:
+            v = v @ dm_to_pauli(rho)
+        assert abs(v[0] - out.p_success) < 1e-13
+        np.testing.assert_allclose(v / v[0], dm_to_pauli(out.state), rtol=0, atol=1e-13)
+    with pytest.raises(ValueError, match="pauli_map\\(\\) maps one step"):
+        qnet.circuit("expedient").pauli_map()

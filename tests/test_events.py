@@ -316,7 +316,7 @@ def test_bad_memories_and_times():
     bad(G, [(0, 3)], "swap_time of node 1")
     G = line(3)
     G.nodes[1]["memory"] = qnet.T1T2Memory(1.0, 1.0)
-    bad(G, [(0, 3)], "T1T2Memory")
+    bad(G, [(0, 3)], "form='bds' but a node on the requests' paths has a T1T2Memory", form="bds")
 
 
 def test_bad_policies():

@@ -14,11 +14,14 @@ CUT_CODES = {"memory_time": MEMORY_TIME, "fidelity": FIDELITY, "run_time": RUN_T
 
 # ---- the event simulator
 # static integer fields of a tree node
-KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST, ARITY = range(15)
-N_SI = 15
-# static float fields
-P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0, HAT0, MINF, LOGQ, TARGET = 0, 1, 2, 3, 4, 5, 6, 7, 11, 15, 16, 17
-N_SF = 18
+KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST, ARITY, FEND = range(16)
+N_SI = 16
+# static float fields (MA, MB: each end's memory in the density-matrix mode, see qnet._kernels.pairs)
+P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0 = range(8)
+HAT0, MINF, LOGQ, TARGET, MA, MB = 11, 15, 16, 17, 18, 22
+N_SF = 26
+# dynamic float fields: reference time, ready time, waiting since, pumps done, pending Pauli frame (time, code), state
+TREF, TREADY, WAITING_SINCE, PUMPED, FT, FC, ST = range(7)
 # dynamic status of a tree node
 EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
 # event kinds

@@ -4,14 +4,18 @@ Every request instance is a protocol tree laid out in post-order, so the subtree
 range ``[S_I[g, LO], g]`` and its last input is ``g - 1``, each earlier input ending just before the next one's
 subtree. Leaves are elementary links (a geometric number of attempts of fixed duration between two memory pools),
 inner nodes are swaps (two inputs) or distillations (``SI[g, ARITY]`` inputs, the kept pair first) whose inputs
-must all be ready. States are
-Walsh–Hadamard vectors (component 0 = 1) that decay as ``exp(-c dt)`` with the per-second rates ``c`` of the
-pair's two end nodes. Memory slots are counted per pool (one pool per node, or per node and neighbour).
+must all be ready. Memory slots are counted per pool (one pool per node, or per node and neighbour).
 
-Events are rows of one float64 heap ``(time, priority and sequence, kind, target, version)``; ordering is by
-time, then priority (state changes before cut-offs, so a pair that arrives exactly at a deadline is kept,
-as in the chain model), then insertion. An event whose target's version changed since it was scheduled is
-stale and skipped.
+A pair's state is the row's last ``ns`` numbers of ``DF``: in the Bell-diagonal mode (``ns = 4``) its Walsh–Hadamard
+components, which decay as ``exp(-c dt)`` with the per-second rates ``c`` of its two end nodes; in the
+density-matrix mode (``ns = 16``) its Pauli coefficients (:mod:`.pairs`), each qubit relaxing in its own node's
+memory. There a swap's outcome is drawn (from a generator apart from numpy's, so that every other draw is the
+Bell-diagonal mode's) and its Pauli correction is applied to one end of the new pair, the one whose node uses it
+next (B before a distillation or a delivery), when the outcome arrives there (``FT``, ``FC``).
+
+Events are rows of one heap (:mod:`.heap`); ordering is by time, then priority (state changes before cut-offs,
+so a pair that arrives exactly at a deadline is kept, as in the chain model), then insertion. An event whose
+target's version changed since it was scheduled is stale and skipped.
 """
 
 from __future__ import annotations
@@ -21,15 +25,15 @@ import numpy as np
 from . import jit
 from .codes import (  # noqa: F401
     ARITY, ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE,
-    EV_LINK, EV_OP, EV_RUN, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF, NDIST, NO_CUT, N_SF,
-    N_SI,
-    OUTD, P, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPS, READY, REQ, RETIRED, ROUND_ROBIN,
-    RUN_TIME, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
+    EV_LINK, EV_OP, EV_RUN, FEND, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF, NDIST,
+    NO_CUT, N_SF, N_SI, OUTD, P, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPED, PUMPS, READY,
+    REQ, RETIRED, ROUND_ROBIN, RUN_TIME, ST, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
 )
+from .heap import pop, push
 from .montecarlo import best_bilinear, bilinear
+from .pairs import bell_measure, fidelity, fidelity_wait, fresh_pauli, relax_pair, store_pauli, uniform
 
 
-_PRI = float(2**50)
 AUTO_TIE_ATOL = 1e-12  # qnet.purification.AUTO_TIE_ATOL (tested equal)
 # Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
 # specialization per literal value; these keep one (int64) signature per helper.
@@ -38,70 +42,16 @@ _ONE = np.int64(1)
 _NONE = np.int64(-1)  # a priority-1 event sorts after every priority-0 event of the same time
 
 
-@jit(inline="always")
-def _before(H, i, j):
-    """Event order: time, then priority, then insertion (column 1 holds ``priority * 2**50 + sequence``)."""
-    return H[i, 0] < H[j, 0] or (H[i, 0] == H[j, 0] and H[i, 1] < H[j, 1])
-
-
-@jit
-def _push(H, n, seq, t, pri, kind, target, ver):
-    """Insert an event; returns the heap (a larger copy when full), its size and the next sequence number."""
-    if n == H.shape[0]:
-        H2 = np.empty((2 * n, 5))
-        for i in range(n):  # a loop, not H2[:n] = H: a slice assignment compiles numba's shape-error formatting (~5 s)
-            for k in range(5):
-                H2[i, k] = H[i, k]
-        H = H2
-    key = pri * _PRI + seq
-    i = n
-    while i > 0:  # move parents down into the hole until the new event's place is found
-        up = (i - 1) // 2
-        if H[up, 0] < t or (H[up, 0] == t and H[up, 1] < key):
-            break
-        for k in range(5):
-            H[i, k] = H[up, k]
-        i = up
-    H[i, 0] = t
-    H[i, 1] = key
-    H[i, 2] = kind
-    H[i, 3] = target
-    H[i, 4] = ver
-    return H, n + 1, seq + 1.0
-
-
-@jit(inline="always")
-def _pop(H, n, row):
-    """Remove the first event into ``row``; ``n`` is the size before the call."""
-    for k in range(5):
-        row[k] = H[0, k]
-    n -= 1
-    if n == 0:
-        return
-    # sift the last event down from the root's hole
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= n:
-            break
-        if c + 1 < n and _before(H, c + 1, c):
-            c += 1
-        if H[n, 0] < H[c, 0] or (H[n, 0] == H[c, 0] and H[n, 1] < H[c, 1]):
-            break
-        for k in range(5):
-            H[i, k] = H[c, k]
-        i = c
-    for k in range(5):
-        H[i, k] = H[n, k]
-
-
 # The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates), and for operations
 # also wctx = (wide, kin, kids) (apart: every argument of a call is copied, and most calls need only ctx)
-#   DI[g] = (status, version, dispatch mark); DF[g] = (tref, tready, wait_since, state[4] in WHT, pumps done)
+#   DI[g] = (status, version, dispatch mark)
+#   DF[g] = (tref, tready, wait_since, pumps done, pending frame time, pending frame code, state[ns])
 #   pool[p] = (capacity, free, slot-seconds used, time of last change)
 #   cfg = (order, last request served, dispatch stamp)
-#   wide = (first, out_c, coef, idx): the terms of the circuits of more than two pairs, map m's from first[m]
-#   kin[j] = state of input j and kids[j] = its node, for the operation being performed
+#   wide = (first, out_c, coef, idx): the terms of the circuits of more than two pairs (in the density-matrix mode
+#          of every distillation), map m's from first[m]
+#   kin[j] = state of input j and kids[j] = its node, for the operation being performed (kin[-1]: scratch)
+#   rng = the state of the swap outcomes' generator
 
 @jit(inline="always")
 def _account(ctx, p, t):
@@ -114,57 +64,14 @@ def _account(ctx, p, t):
 def _idle(ctx, g, t):
     """Decay node ``g``'s stored state from its reference time to ``t``."""
     SF, DF = ctx[1], ctx[4]
-    dt = t - DF[g, 0]
-    if dt > 0.0:
-        for k in range(1, 4):
-            DF[g, 3 + k] *= np.exp(-SF[g, C0 + k] * dt)
+    if DF.shape[1] == ST + 4:
+        dt = t - DF[g, 0]
+        if dt > 0.0:
+            for k in range(1, 4):
+                DF[g, ST + k] *= np.exp(-SF[g, C0 + k] * dt)
+    else:
+        relax_pair(SF, DF, g, t, DF[g, ST:], True)
     DF[g, 0] = t
-
-
-@jit
-def _fidelity_after(h0, h1, h2, h3, c1, c2, c3, d):
-    return 0.25 * (h0 + h1 * np.exp(-c1 * d) + h2 * np.exp(-c2 * d) + h3 * np.exp(-c3 * d))
-
-
-@jit
-def _fidelity_wait(ctx, g, t, fcut):
-    """Time from ``t`` until stored pair ``g``'s fidelity first falls below ``fcut``: 0 if it already has, inf if it
-    never does. The first crossing on a grid of doublings from 1e-6 of the fastest decay time, refined by bisection
-    to 1e-12 relative (exact where the fidelity decreases monotonically, e.g. all Walsh components >= 0)."""
-    SF, DF = ctx[1], ctx[4]
-    dt = t - DF[g, 0]
-    h0 = DF[g, 3]
-    h1 = DF[g, 4] * np.exp(-SF[g, C0 + 1] * dt)
-    h2 = DF[g, 5] * np.exp(-SF[g, C0 + 2] * dt)
-    h3 = DF[g, 6] * np.exp(-SF[g, C0 + 3] * dt)
-    c1, c2, c3 = SF[g, C0 + 1], SF[g, C0 + 2], SF[g, C0 + 3]
-    if _fidelity_after(h0, h1, h2, h3, c1, c2, c3, 0.0) < fcut:
-        return 0.0
-    cmax = max(c1, max(c2, c3))
-    if cmax <= 0.0:
-        return np.inf
-    lo = 0.0
-    hi = 1e-6 / cmax
-    while _fidelity_after(h0, h1, h2, h3, c1, c2, c3, hi) >= fcut:
-        lo = hi
-        hi *= 2.0
-        if hi * cmax > 1e6:  # every decaying component is gone: the fidelity has reached its limit
-            return np.inf
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi or hi - lo <= 1e-12 * hi:
-            break
-        if _fidelity_after(h0, h1, h2, h3, c1, c2, c3, mid) >= fcut:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
-
-@jit(inline="always")
-def _fidelity(v):
-    """Fidelity (the Φ+ coefficient) of a state given by its Walsh–Hadamard components."""
-    return 0.25 * (v[0] + v[1] + v[2] + v[3])
 
 
 @jit(inline="always")
@@ -203,7 +110,7 @@ def _start(ctx, g, t, H, n, seq):
         k += np.floor(np.log(1.0 - np.random.random()) / SF[g, LOGQ])
     stats[SI[g, REQ], 1] += int(k)
     DI[g, 0] = ATTEMPTING
-    return _push(H, n, seq, t + k * SF[g, TAU], 0.0, EV_LINK, g, DI[g, 1])
+    return push(H, n, seq, t + k * SF[g, TAU], 0.0, EV_LINK, g, DI[g, 1])
 
 
 @jit(inline="always")
@@ -269,7 +176,7 @@ def _free_at(ctx, p, when, t, H, n, seq):
         _free(ctx, p, t)
         ctx[11][0] = p
         return _dispatch(ctx, _ONE, t, H, n, seq)
-    return _push(H, n, seq, when, 0.0, EV_FREE, p, _ZERO)
+    return push(H, n, seq, when, 0.0, EV_FREE, p, _ZERO)
 
 
 @jit
@@ -292,9 +199,9 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
             DF[x, 2] = t
         else:
             DI[x, 0] = EMPTY
-            DF[x, 7] = 0.0
+            DF[x, PUMPED] = 0.0
             if SI[x, CUT] == RUN_TIME:
-                H, n, seq = _push(H, n, seq, t + SF[x, CUTV], 1.0, EV_RUN, x, DI[x, 1])
+                H, n, seq = push(H, n, seq, t + SF[x, CUTV], 1.0, EV_RUN, x, DI[x, 1])
         if SI[x, KIND] == LINK:
             scratch[m] = SI[x, POOLA]
             scratch[m + 1] = SI[x, POOLB]
@@ -333,13 +240,17 @@ def _restart_inputs(ctx, wctx, p, t, H, n, seq):
 
 
 @jit(inline="always")
-def _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq):
-    """Operation ``p``, performed at ``top`` with output ``o`` and success probability ``psucc``, draws its outcome
-    and schedules it; True when it is known at once (see :func:`_operate`)."""
+def _outcome(ctx, p, t, top, skip, psucc, o, fc, ft, H, n, seq):
+    """Operation ``p``, performed at ``top`` with output ``o`` (its pending frame ``fc`` at ``ft``) and success
+    probability ``psucc``, draws its outcome and schedules it; True when it is known at once (see
+    :func:`_operate`)."""
     SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
     DF[p, 0] = top
-    for k in range(4):
-        DF[p, 3 + k] = o[k]
+    if o.shape[0] == 4:
+        for k in range(4):
+            DF[p, ST + k] = o[k]
+    else:
+        store_pauli(DF, p, o, fc, ft)
     ok = skip or np.random.random() < psucc
     if not ok:
         DI[p, 0] = PENDING_FAIL
@@ -353,18 +264,39 @@ def _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq):
         DI[p, 0] = READY
         DF[p, 1] = t
         return H, n, seq, True
-    H, n, seq = _push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, 1])
+    H, n, seq = push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, 1])
     return H, n, seq, False
 
 
+@jit(inline="always")
+def _terms(first, out_c, coef, idx, m, kin, k, o):
+    """Map ``m`` of the term tables on the inputs ``kin[:k]`` into ``o``, normalised; returns the success
+    probability (0: ``o`` not normalised)."""
+    for q in range(o.shape[0]):
+        o[q] = 0.0
+    for j in range(first[m], first[m + 1]):
+        v = coef[j]
+        for s in range(k):
+            v *= kin[s, idx[j, s]]
+        o[out_c[j]] += v
+    psucc = o[0]
+    if psucc > 0.0:
+        for q in range(o.shape[0]):
+            o[q] /= psucc
+    return psucc
+
+
 @jit
-def _distil_wide(ctx, wctx, p, t, H, n, seq, o):
-    """:func:`_operate` for a distillation of more than two pairs: its inputs (decayed to the end of its duration,
-    marked used) through the circuit's terms into ``o``; below the policy's threshold (some input's fidelity under
-    ``MINF``) the best input goes on unchanged. The sacrificed pairs' slots are freed when they are measured."""
+def _distil_terms(ctx, wctx, p, t, H, n, seq, o):
+    """:func:`_operate` for a distillation by term tables (more than two pairs, or any in the density-matrix mode):
+    its inputs (decayed to the end of its duration, marked used) through the circuit's terms into ``o`` (for
+    ``protocol="auto"`` the variant of :func:`qnet.choose_protocol`'s rule); below the policy's threshold (some
+    input's fidelity under ``MINF``) the best input goes on unchanged. The sacrificed pairs' slots are freed when
+    they are measured."""
     SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
-    wide, kin, kids = wctx
+    wide, kin, kids = wctx[0], wctx[1], wctx[2]
     first, out_c, coef, idx = wide
+    ns = o.shape[0]
     k = _inputs(SI, kids, p)
     top = t + SF[p, TAU]
     best = _ZERO
@@ -373,34 +305,59 @@ def _distil_wide(ctx, wctx, p, t, H, n, seq, o):
         c = kids[j]
         _idle(ctx, c, top)
         DI[c, 0] = USED
-        for q in range(4):
-            kin[j, q] = DF[c, 3 + q]
-        if _fidelity(kin[j]) < SF[p, MINF]:
+        for q in range(ns):
+            kin[j, q] = DF[c, ST + q]
+        if fidelity(kin[j]) < SF[p, MINF]:
             low = True
-        if _fidelity(kin[j]) > _fidelity(kin[best]):
+        if fidelity(kin[j]) > fidelity(kin[best]):
             best = j
     psucc = 1.0
     if low:
-        for q in range(4):
+        for q in range(ns):
             o[q] = kin[best, q]
-    else:
-        for q in range(4):
-            o[q] = 0.0
-        m = SI[p, DIDX]
-        for j in range(first[m], first[m + 1]):
-            v = coef[j]
-            for s in range(k):
-                v *= kin[s, idx[j, s]]
-            o[out_c[j]] += v
-        psucc = o[0]
-        if psucc > 0.0:
-            for q in range(4):
-                o[q] /= psucc
+    elif SI[p, NDIST] == 1:
+        psucc = _terms(first, out_c, coef, idx, SI[p, DIDX], kin, k, o)
+    else:  # protocol="auto", as best_bilinear
+        trial = kin[kin.shape[0] - 1]
+        best_f = -1.0
+        psucc = 0.0
+        for m in range(SI[p, DIDX], SI[p, DIDX] + SI[p, NDIST]):
+            pm = _terms(first, out_c, coef, idx, m, kin, k, trial)
+            if pm <= 0.0:
+                continue
+            f = fidelity(trial)
+            if f > best_f + AUTO_TIE_ATOL or (f >= best_f - AUTO_TIE_ATOL and pm > psucc + AUTO_TIE_ATOL):
+                best_f = f
+                psucc = pm
+                for q in range(ns):
+                    o[q] = trial[q]
     for j in range(1, k):  # both ends measure each sacrificed pair's qubits
         c = kids[j]
         H, n, seq = _free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
-    return _outcome(ctx, p, t, top, low, psucc, o, H, n, seq)
+    return _outcome(ctx, p, t, top, low, psucc, o, -1.0, 0.0, H, n, seq)
+
+
+@jit
+def _swap_dm(ctx, wctx, p, t, H, n, seq, o):
+    """:func:`_operate` for a swap in the density-matrix mode: the outcome is drawn, and its correction is pending at
+    the end that uses the pair next until the outcome arrives there."""
+    SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
+    top = t + SF[p, TAU]
+    ca = SI[p, CHA]
+    cb = SI[p, CHB]
+    _idle(ctx, ca, top)
+    _idle(ctx, cb, top)
+    DI[ca, 0] = USED
+    DI[cb, 0] = USED
+    k = bell_measure(DF[ca, ST:], DF[cb, ST:], uniform(wctx[3]), o)
+    fc, ft = -1.0, 0.0
+    if k > 0:
+        fc, ft = float(k + 4 * SI[p, FEND]), top + SF[p, DFB if SI[p, FEND] == 1 else DFA]
+    # the swapping node measures its two qubits
+    H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
+    H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
+    return _outcome(ctx, p, t, top, False, SF[p, P], o, fc, ft, H, n, seq)
 
 
 @jit
@@ -408,10 +365,12 @@ def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
     """Every input of operation ``p`` is known at ``t``: perform it (after its duration) and schedule its outcome.
     Returns True when the outcome is known at once (a success without delay)."""
     SI, SF, Dtab, DI, DF = ctx[0], ctx[1], ctx[2], ctx[3], ctx[4]
+    if o.shape[0] == 16 and SI[p, KIND] == SWAP:
+        return _swap_dm(ctx, wctx, p, t, H, n, seq, o)
+    if o.shape[0] == 16 or SI[p, ARITY] > 2:
+        return _distil_terms(ctx, wctx, p, t, H, n, seq, o)
     top = t + SF[p, TAU]
     skip = False
-    if SI[p, ARITY] > 2:
-        return _distil_wide(ctx, wctx, p, t, H, n, seq, o)
     ca = SI[p, CHA]
     cb = SI[p, CHB]
     _idle(ctx, ca, top)
@@ -419,8 +378,8 @@ def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
     DI[ca, 0] = USED
     DI[cb, 0] = USED
     for k in range(4):
-        a[k] = DF[ca, 3 + k]
-        b[k] = DF[cb, 3 + k]
+        a[k] = DF[ca, ST + k]
+        b[k] = DF[cb, ST + k]
     if SI[p, KIND] == SWAP:
         psucc = SF[p, P]
         for k in range(4):
@@ -429,8 +388,8 @@ def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
         H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
     else:
-        fa = _fidelity(a)
-        fb = _fidelity(b)
+        fa = fidelity(a)
+        fb = fidelity(b)
         if fa < SF[p, MINF] or fb < SF[p, MINF]:
             skip = True  # below the policy's threshold: the better pair goes on, the other is discarded
             psucc = 1.0
@@ -444,17 +403,17 @@ def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
         # both ends measure the sacrificed pair's qubits
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)
-    return _outcome(ctx, p, t, top, skip, psucc, o, H, n, seq)
+    return _outcome(ctx, p, t, top, skip, psucc, o, -1.0, 0.0, H, n, seq)
 
 
 @jit(inline="always")
 def _pump_again(ctx, g, t):
     """Whether pumping node ``g``'s new output (known at ``t``) is still below its target with rounds left."""
     SI, SF, DF = ctx[0], ctx[1], ctx[4]
-    if SF[g, TARGET] == 0.0 or DF[g, 7] + 1.0 >= SI[g, PUMPS]:
+    if SF[g, TARGET] == 0.0 or DF[g, PUMPED] + 1.0 >= SI[g, PUMPS]:
         return False
     _idle(ctx, g, t)
-    return _fidelity(DF[g, 3:7]) < SF[g, TARGET]
+    return fidelity(DF[g, ST:]) < SF[g, TARGET]
 
 
 @jit(inline="always")
@@ -508,18 +467,19 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
              max_events, out_wait, out_time, out_state, stats, pool_busy):
     """Run until every request has ``req_target[r]`` deliveries.
 
-    ``Dtab[m]`` is a two-pair distillation's map on Walsh–Hadamard components; ``wide`` the terms of the circuits
-    of more than two pairs (see the context above). Outputs: ``out_wait[r, k]`` time from the start of the
-    instance's attempt cycle to delivery, ``out_time`` the absolute delivery time, ``out_state[r, k]`` the
-    delivered state (WHT); ``stats[r]`` = (deliveries, link attempts, operation failures, cut-off discards);
+    ``Dtab[m]`` is a two-pair distillation's map on Walsh–Hadamard components; ``wide`` the term tables (see the
+    context above). Outputs: ``out_wait[r, k]`` time from the start of the instance's attempt cycle to delivery,
+    ``out_time`` the absolute delivery time, ``out_state[r, k]`` the delivered state (its last axis, 4 or 16,
+    chooses the mode); ``stats[r]`` = (deliveries, link attempts, operation failures, cut-off discards);
     ``pool_busy[p]`` slot-seconds used. Returns ``(code, events, end time)``.
     """
     np.random.seed(seed)
+    ns = out_state.shape[2]
     M = SI.shape[0]
     n_inst = inst_root.shape[0]
     n_pool = pool_cap.shape[0]
     DI = np.zeros((M, 3), dtype=np.int64)
-    DF = np.zeros((M, 8))
+    DF = np.zeros((M, ST + ns))
     pool = np.zeros((n_pool, 4))
     for p in range(n_pool):
         pool[p, 0] = pool_cap[p]
@@ -528,15 +488,17 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
     scratch = np.empty(max(2 * M, n_pool), dtype=np.int64)
     k_max = max(2, wide[3].shape[1])
     ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64))
-    wctx = (wide, np.empty((k_max, 4)), np.empty(k_max, dtype=np.int64))
+    rng = np.array([seed], dtype=np.uint64)
+    rng[0] ^= np.uint64(0x5DEECE66D)  # a stream of its own, not numpy's seeding
+    wctx = (wide, np.empty((k_max + 1, ns)), np.empty(k_max, dtype=np.int64), rng)
     inst_start = np.zeros(n_inst)
     H = np.empty((4 * M + 64, 5))
     n = _ZERO
     seq = 0.0
     row = np.empty(5)
-    a = np.empty(4)
-    b = np.empty(4)
-    o = np.empty(4)
+    a = np.empty(ns)
+    b = np.empty(ns)
+    o = np.empty(ns)
     todo = np.empty(M + 1, dtype=np.int64)
     pending = 0
     for r in range(req_target.shape[0]):
@@ -548,7 +510,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
         else:
             DI[g, 0] = EMPTY
             if SI[g, CUT] == RUN_TIME:
-                H, n, seq = _push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, _ZERO)
+                H, n, seq = push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, _ZERO)
     for p in range(n_pool):
         scratch[p] = p
     t = 0.0
@@ -559,7 +521,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
             return STALLED, events, t
         if events >= max_events:
             return TOO_MANY_EVENTS, events, t
-        _pop(H, n, row)
+        pop(H, n, row)
         n -= 1
         t = row[0]
         kind = row[2]
@@ -576,20 +538,22 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
             DI[g, 0] = READY
             DF[g, 0] = t - SF[g, EMIT]  # the qubits decohere from the emission of the successful attempt
             DF[g, 1] = t
-            for k in range(4):
-                DF[g, 3 + k] = SF[g, HAT0 + k]
+            if ns == 16:
+                fresh_pauli(SF, DF, g)
+            else:
+                for k in range(4):
+                    DF[g, ST + k] = SF[g, HAT0 + k]
             todo[0] = g
             nt = 1
         elif kind == EV_OP:
             if DI[g, 0] == PENDING_OK and _pump_again(ctx, g, t):
                 # pumping: the output is the kept input again, and fresh sacrificial pairs are made
                 ca = SI[g, CHA]
-                DF[ca, 0] = DF[g, 0]  # reference time and state
-                for k in range(3, 7):
+                for k in range(DF.shape[1]):  # reference time, frame and state
                     DF[ca, k] = DF[g, k]
                 DI[ca, 0] = READY
                 DF[ca, 1] = t
-                DF[g, 7] += 1.0
+                DF[g, PUMPED] += 1.0
                 DI[g, 0] = EMPTY
                 DI[g, 1] += 1
                 for j in range(1, _inputs(SI, wctx[2], g)):
@@ -624,11 +588,11 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                 state = _others(ctx, p, c)
                 if state != 0:
                     if SI[p, CUT] == MEMORY_TIME:
-                        H, n, seq = _push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, 1])
+                        H, n, seq = push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, 1])
                     elif SI[p, CUT] == FIDELITY:  # discarded when its own fidelity falls below the threshold
-                        w = _fidelity_wait(ctx, c, t, SF[p, CUTV])
+                        w = fidelity_wait(SF, DF, c, t, SF[p, CUTV], o)
                         if w < np.inf:
-                            H, n, seq = _push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, 1])
+                            H, n, seq = push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, 1])
                     if state == 1:  # deferred distillations whose outputs are needed now
                         H, n, seq, nt = _run_ripe(ctx, wctx, p, c, t, H, n, seq, a, b, o, todo, nt)
                     continue
@@ -637,7 +601,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                     state = _others(ctx, q, p)
                     if state == 2:
                         if SI[q, CUT] == MEMORY_TIME:  # the waiting pairs count as ready for the cut-off
-                            H, n, seq = _push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
+                            H, n, seq = push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
                         continue
                     if state == 1:
                         H, n, seq, nt = _run_ripe(ctx, wctx, q, p, t, H, n, seq, a, b, o, todo, nt)
@@ -653,8 +617,8 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
             k = stats[r, 0]
             out_wait[r, k] = t - inst_start[inst]
             out_time[r, k] = t
-            for q in range(4):
-                out_state[r, k, q] = DF[c, 3 + q]
+            for q in range(ns):
+                out_state[r, k, q] = DF[c, ST + q]
             stats[r, 0] = k + 1
             inst_start[inst] = t
             if k + 1 < req_target[r]:

@@ -3,9 +3,11 @@ gate noise as depolarizing channels, measurement errors as flipped reports."""
 
 from __future__ import annotations
 
+import functools
 
 import numpy as np
 
+from ..states import PAULI_PRODUCTS, dm_to_pauli
 from .gates import _BY_LETTER, _TWIRL_UNITARIES, GATES, LOCAL_CLIFFORDS
 
 __all__ = ["MAX_DM_ENTRIES"]
@@ -96,3 +98,22 @@ def _dm_step(rhos: list[np.ndarray], ops: tuple, fa: np.ndarray, qa: np.ndarray,
             qubits = [label for label in qubits if label[0] != op[1]]
             nq -= 2
     return rho.reshape(n, 4, 4)
+
+
+@functools.lru_cache(maxsize=256)
+def pauli_map(ops: tuple, k: int, fa: float, qa: float, fb: float, qb: float) -> np.ndarray:
+    """A step's multilinear map on Pauli coefficients (``qnet.states.PAULI_PRODUCTS``): ``D[o, i_0, ..., i_{k-1}]``
+    with ``p r_out[o] = Σ D[o, i] Π_j r_j[i_j]`` (``D[0]`` gives the success probability), from the density-matrix
+    step run on the basis operators ``P ⊗ Q / 4`` (it is linear in each input), one first input at a time; entries
+    below 1e-15 in magnitude (round-off where the ideal map is exactly 0) set to 0. Read-only, cached."""
+    basis = PAULI_PRODUCTS / 4.0
+    rest = np.stack(np.meshgrid(*[np.arange(16)] * (k - 1), indexing="ij"), -1).reshape(-1, k - 1)
+    n = rest.shape[0]
+    noise = [np.full(n, x) for x in (fa, qa, fb, qb)]
+    D = np.empty((16,) * (k + 1))
+    for i in range(16):
+        rhos = [np.broadcast_to(basis[i], (n, 4, 4))] + [basis[rest[:, j]] for j in range(k - 1)]
+        D[(slice(None), i)] = dm_to_pauli(_dm_step(rhos, ops, *noise)).T.reshape((16,) + (16,) * (k - 1))
+    D[np.abs(D) < 1e-15] = 0.0
+    D.flags.writeable = False
+    return D

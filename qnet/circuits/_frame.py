@@ -60,13 +60,19 @@ def _noise_arrays(noise: Any, noise_b: Any) -> tuple[np.ndarray, np.ndarray, np.
                                                             b.gate_fidelity, b.measurement_error))
 
 
+def noise_scalars(noise: Any, noise_b: Any, name: str = "noise") -> tuple[float, float, float, float]:
+    """``(f_A, q_A, f_B, q_B)`` of single-number noise (engine tier, not in ``__all__``)."""
+    values = _noise_arrays(noise, noise_b)
+    if max(np.ndim(x) for x in values):
+        raise ValueError(f"{name} must hold single numbers here, got arrays")
+    return tuple(float(x) for x in values)
+
+
 def circuit_noise(noise: Any, noise_b: Any, name: str = "noise") -> tuple[float, float]:
     """``(F, e)`` of single-number noise: the product of the two nodes' gate fidelities and the probability that a
     check's reported parity is flipped (engine tier, not in ``__all__``)."""
-    fa, qa, fb, qb = _noise_arrays(noise, noise_b)
-    if max(np.ndim(x) for x in (fa, qa, fb, qb)):
-        raise ValueError(f"{name} must hold single numbers here, got arrays")
-    return float(fa * fb), float(qa * (1 - qb) + (1 - qa) * qb)
+    fa, qa, fb, qb = noise_scalars(noise, noise_b, name)
+    return fa * fb, qa * (1 - qb) + (1 - qa) * qb
 
 
 def _components(M: np.ndarray, k: int) -> np.ndarray:

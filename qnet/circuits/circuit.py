@@ -12,8 +12,8 @@ from .._kernels import kernel_rows
 from ..noise import OperationNoise
 from ..results import Heralded, content_hash
 from ..states import bds_to_dm
-from ._dm import MAX_DM_ENTRIES, _dm_step
-from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map
+from ._dm import MAX_DM_ENTRIES, _dm_step, pauli_map
+from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map, noise_scalars
 from .gates import _check_step, _pairs_of, _step_arity
 
 __all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit"]
@@ -145,6 +145,23 @@ class Circuit:
         if len(self.steps) != 1:
             raise ValueError(f"{self.name} has {len(self.steps)} steps; components() maps one step (see .steps)")
         return np.array(component_map(self.steps[0], self.arity, *circuit_noise(noise, noise_b)))
+
+    def pauli_map(self, noise: OperationNoise | None = None, noise_b: OperationNoise | None = None) -> np.ndarray:
+        """The map on general two-qubit states, in Pauli coefficients ``r[4 P + Q] = Tr(ρ P ⊗ Q)`` (``P, Q`` in
+        ``I, X, Y, Z``, qubit A first): ``D[o, i_0, ..., i_{k-1}]`` with ``p r_out[o] = Σ D[o, i] Π_j r_j[i_j]``
+        (``r_out[0] = 1``, so ``D[0]`` gives the success probability), from the density-matrix circuit with node
+        A's and node B's own noise. The network simulator's density-matrix mode distils with it.
+
+        Examples
+        --------
+        >>> import qnet
+        >>> D = qnet.circuit("dejmps").pauli_map()
+        >>> D.shape, int((D != 0).sum())       # Clifford gates: each input Pauli pair has one image
+        ((16, 16, 16), 32)
+        """
+        if len(self.steps) != 1:
+            raise ValueError(f"{self.name} has {len(self.steps)} steps; pauli_map() maps one step (see .steps)")
+        return np.array(pauli_map(self.steps[0], self.arity, *noise_scalars(noise, noise_b)))
 
     def apply(self, *pairs: Any, noise: OperationNoise | None = None, noise_b: OperationNoise | None = None,
               form: str = "auto") -> Heralded:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _validation as _v
 from ..results import Result, csv_text, replacing
+from ..states import bds_to_dm, pauli_to_dm
 
 __all__ = ["RequestDeliveries", "NetworkSimulation"]
 
@@ -49,11 +50,15 @@ class RequestDeliveries(Result):
     completed_at : numpy.ndarray, shape (n,)
         When each pair was delivered (seconds; trajectories follow one another).
     states : numpy.ndarray, shape (n, 4)
-        Delivered Bell-diagonal states ``[Φ+, Φ−, Ψ+, Ψ−]`` at delivery.
+        Delivered Bell-diagonal states ``[Φ+, Φ−, Ψ+, Ψ−]`` at delivery (in the density-matrix mode, the diagonal
+        of each pair in the Bell basis: its Pauli twirl, with the same fidelity).
     attempts, failed_operations, discarded
         Link attempts made, swaps or distillations that failed, cut-offs that discarded pairs.
     active_time : float
         Seconds from each trajectory's start to the request's last delivery, summed over trajectories.
+    pauli : numpy.ndarray, shape (n, 16), or None
+        In the density-matrix mode, each delivered pair's Pauli coefficients ``Tr(ρ P ⊗ Q)`` (``P, Q`` in ``I, X, Y,
+        Z``, qubit A first); None in the Bell-diagonal mode. :attr:`density_matrices` reads them.
     """
 
     source: Any
@@ -66,6 +71,12 @@ class RequestDeliveries(Result):
     failed_operations: int
     discarded: int
     active_time: float
+    pauli: np.ndarray | None = None
+
+    @property
+    def density_matrices(self) -> np.ndarray:
+        """Every delivered pair's density matrix, shape (n, 4, 4) (from :attr:`states` in the Bell-diagonal mode)."""
+        return bds_to_dm(self.states) if self.pauli is None else pauli_to_dm(self.pauli)
 
     @property
     def n(self) -> int:
@@ -137,6 +148,8 @@ class NetworkSimulation(Result):
         Identity of the scenario (network, paths, protocols, policies; not the seed).
     deferred_links : tuple
         Links ``(u, v)`` whose policy distillations wait until their output is needed.
+    form : str
+        ``"bds"`` or ``"dm"``: how the pairs were carried (see :func:`simulate_network`).
     """
 
     requests: tuple
@@ -147,6 +160,7 @@ class NetworkSimulation(Result):
     seeds: tuple
     problem: str
     deferred_links: tuple = ()
+    form: str = "bds"
 
     def to_csv(self, path: Any) -> Path:
         """Write one row per delivery (request, source, target, time, completed_at, fidelity, state) to ``path``.

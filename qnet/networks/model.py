@@ -85,9 +85,30 @@ def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
         r = node_rates(G.nodes[n]["memory"], n)
         if r is None:
             raise NetworkError(f"node {n!r} has a T1T2Memory: amplitude damping leaves the Bell-diagonal family of "
-                               f"the chain model and the network simulator; give Pauli rates (e.g. its Pauli twirl)")
+                               f"the chain engines; give Pauli rates (its .pauli_twirl()), or simulate the network "
+                               f"(simulate_network runs it in its density-matrix mode)")
         out.append(np.asarray(r, dtype=float))
     return out
+
+
+def relaxation(G: nx.Graph, nodes: Iterable[Any]) -> np.ndarray:
+    """Each node's memory as Bloch relaxation ``(rate X, rate Y, rate Z, z_inf)`` (1/s): a Pauli memory's
+    ``2(γy+γz), 2(γx+γz), 2(γx+γy)`` and 0, a T1/T2 memory's ``1/T2, 1/T2, 1/T1`` and 1 (towards ``|0⟩``), as
+    ``qnet._kernels.pairs`` reads them (engine tier, not in ``__all__``)."""
+    out = []
+    for n in nodes:
+        memory = G.nodes[n]["memory"]
+        if isinstance(memory, T1T2Memory):
+            out.append([1.0 / memory.T2, 1.0 / memory.T2, 1.0 / memory.T1, 1.0])
+        else:
+            gx, gy, gz = np.minimum(node_rates(memory, n), 1e300)
+            out.append([2.0 * (gy + gz), 2.0 * (gx + gz), 2.0 * (gx + gy), 0.0])
+    return np.array(out, dtype=float).reshape(-1, 4)
+
+
+def needs_density_matrices(G: nx.Graph, nodes: Iterable[Any]) -> bool:
+    """Whether a memory among ``nodes`` leaves the Bell-diagonal family (a T1/T2 memory; engine tier)."""
+    return any(isinstance(G.nodes[n]["memory"], T1T2Memory) for n in nodes)
 
 
 #: Longest link attempt (s): far beyond any experiment, and simulated times of many attempts stay finite.

@@ -51,11 +51,12 @@ import numpy as np
 from .. import _validation as _v
 from .._kernels import codes, lazy
 from ..chains import MAX_SAMPLES, component_rates, distill_terms, distill_tensor
-from ..circuits import CIRCUITS
+from ..circuits import CIRCUITS, circuit
 from ..channels import bds_from_wht, wht
+from ..states import dm_to_bds, pauli_to_dm
 from ..errors import NetworkError
-from .model import (edge_link, memory_need, path_parameters, pauli_rates, select_path, shortest_path, signal_times,
-                    validate_network)
+from .model import (edge_link, memory_need, needs_density_matrices, path_parameters, pauli_rates, relaxation,
+                    select_path, shortest_path, signal_times, validate_network)
 from ..noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
@@ -126,7 +127,7 @@ def _with_rounds(root: tuple, rounds: int) -> tuple:
 class _Scenario:
     """Everything the kernel needs, built and validated once from the graph, requests and policies."""
 
-    def __init__(self, G, requests, swapping, purification, cutoff, allocation, classical_delay):
+    def __init__(self, G, requests, swapping, purification, cutoff, allocation, classical_delay, form):
         self.G = G
         self.delay = classical_delay
         self.allocation = allocation
@@ -147,10 +148,16 @@ class _Scenario:
         self.circuits: list = []  # per request, the circuit its schedule names at each cut-off slot
         self.deferred: set = set()
         self.paths = []
+        roots = []
         for i, req in enumerate(requests):
-            path = self._path(i, req)
-            root = self._protocol(i, req, path, swapping)
-            self.paths.append(path)
+            self.paths.append(self._path(i, req))
+            roots.append(self._protocol(i, req, self.paths[-1], swapping))
+        damped = needs_density_matrices(G, {n for path in self.paths for n in path})
+        if form == "bds" and damped:
+            raise NetworkError("form='bds' but a node on the requests' paths has a T1T2Memory, which leaves the "
+                               "Bell-diagonal family; use form='auto' (density matrices) or give its .pauli_twirl()")
+        self.form = "dm" if form == "dm" or damped else "bds"
+        for i, (req, path, root) in enumerate(zip(requests, self.paths, roots)):
             self._check_memories(i, path, root)
             self._layout(i, path, root, req.in_flight)
 
@@ -223,14 +230,18 @@ class _Scenario:
     def _distill_index(self, u: Any, v: Any, protocol: str) -> int:
         """The distillation maps of ``protocol`` (every variant for "auto") for a pair whose ends are nodes ``u``
         and ``v``: each end's own operation noise. Two-pair maps index ``D``, a circuit of more than two pairs
-        ``wide``."""
+        (and, in the density-matrix mode, every map: on Pauli coefficients) ``wide``."""
         a, b = (scalar_noise(self.G.nodes[n].get("noise", IDEAL)) for n in (u, v))
         key = (protocol, a.gate_fidelity, a.measurement_error, b.gate_fidelity, b.measurement_error)
         if key not in self.D_index:
-            maps = [distill_tensor(name, a.gate_fidelity, a.measurement_error, False,
-                                   gate_fidelity_b=b.gate_fidelity, measurement_error_b=b.measurement_error)
-                    for name in (PROTOCOLS if protocol == "auto" else (protocol,))]
-            table = self.wide if maps[0].ndim > 3 else self.D
+            names = PROTOCOLS if protocol == "auto" else (protocol,)
+            if self.form == "dm":
+                maps = [circuit(name).pauli_map(a, b) for name in names]
+            else:
+                maps = [distill_tensor(name, a.gate_fidelity, a.measurement_error, False,
+                                       gate_fidelity_b=b.gate_fidelity, measurement_error_b=b.measurement_error)
+                        for name in names]
+            table = self.wide if maps[0].ndim > 3 or self.form == "dm" else self.D
             self.D_index[key] = len(table)
             table += maps
         return self.D_index[key]
@@ -260,7 +271,10 @@ class _Scenario:
         """Lay out ``copies`` instances of request ``r``'s protocol tree ``root`` along ``path``."""
         G = self.G
         cum = signal_times(G, path)  # from path[0] to every node
-        rates = [component_rates(r) for r in pauli_rates(G, path)]
+        if self.form == "dm":  # each end's own relaxation (the Walsh–Hadamard rates are the other mode's)
+            rates, bloch = [np.zeros(4)] * len(path), relaxation(G, path)
+        else:
+            rates = [component_rates(r) for r in pauli_rates(G, path)]
         tree = self.tree
 
         def delay(i: int, j: int) -> float:
@@ -302,6 +316,8 @@ class _Scenario:
             si[[codes.CUT, codes.PUMPS]] = self.cut[0], 1
             si[codes.POOLA], si[codes.POOLB] = end_pools(a, b)
             sf[codes.C0:codes.C0 + 4] = rates[a] + rates[b]  # decay of a stored pair: its two end nodes
+            if self.form == "dm":
+                sf[codes.MA:codes.MA + 4], sf[codes.MB:codes.MB + 4] = bloch[a], bloch[b]
             sf[codes.HAT0] = 1.0
             sf[codes.CUTV] = self.cut[1]
             if node[0] == "link":
@@ -314,6 +330,7 @@ class _Scenario:
             elif node[0] == "swap":
                 x = sum(span(node[1]))  # the swapping node
                 si[[codes.KIND, codes.CHA, codes.CHB, codes.ARITY]] = codes.SWAP, kids[0], kids[1], 2
+                si[codes.FEND] = 0 if need == a else 1  # the end that corrects: the one used next, else B
                 sf[[codes.P, codes.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
                 sf[[codes.DFA, codes.DFB]] = delay(x, a), delay(x, b)
                 sf[codes.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
@@ -363,6 +380,7 @@ class _Scenario:
         first = np.cumsum([0] + [x[0].size for x in terms[1:]]).astype(np.int64)
         out_c, idx, coef = (np.concatenate(x) for x in zip(*terms))
         return {"SI": SI, "SF": SF, "Dtab": np.array(self.D), "wide": (first, out_c, coef, idx),
+                "state_size": 16 if self.form == "dm" else 4,
                 "inst_root": np.array(self.tree.roots, np.int64),
                 "inst_req": np.array(self.tree.reqs, np.int64), "pool_cap": np.array(self.pool_cap, np.int64),
                 "pool_ptr": ptr, "pool_leaf": leaf}
@@ -375,7 +393,7 @@ def _run(arrays: dict, targets: np.ndarray, prio: np.ndarray, order: int, seed: 
     width = int(targets.max())
     wait = np.zeros((R, width))
     at = np.zeros((R, width))
-    states = np.zeros((R, width, 4))
+    states = np.zeros((R, width, arrays["state_size"]))
     stats = np.zeros((R, 4), dtype=np.int64)
     busy = np.zeros(arrays["pool_cap"].size)
     code, events, end = _k.simulate(arrays["SI"], arrays["SF"], arrays["Dtab"], arrays["wide"], arrays["inst_root"],
@@ -447,10 +465,11 @@ class NetworkProblem:
     def __init__(self, G: nx.Graph, requests: Sequence[Any], *, classical_delay: bool = True,
                  swapping: Swapping | None = None, purification: Purification | None = None,
                  cutoff: Cutoff | None = None, order: RequestOrder | None = None, allocation: str = "shared",
-                 schedule: Any = None, protocol: str | None = None) -> None:
+                 schedule: Any = None, protocol: str | None = None, form: str = "auto") -> None:
         if not isinstance(classical_delay, (bool, np.bool_)):
             raise TypeError(f"classical_delay must be True or False, got {classical_delay!r}")
         _v.option(allocation, "allocation", ALLOCATIONS)
+        _v.option(form, "form", _v.STATE_FORMS)
         if schedule is not None:
             if swapping is not None:
                 raise TypeError("give the schedule once: schedule= or swapping=Swapping.by_schedule(...), not both")
@@ -472,6 +491,9 @@ class NetworkProblem:
         # the choice among equally short paths)
         self._G, self._requests, self._delay, self._order = G, tuple(reqs), bool(classical_delay), order
         if swapping.policy is not None:
+            if form == "dm":
+                raise ValueError("form='dm': the swap-control policies carry Bell-diagonal pairs (Pauli memories); "
+                                 "use form='auto' or a schedule")
             self._policy = compile_policy(G, reqs, swapping, purification, cutoff, bool(classical_delay))
             self._scen, self._arrays = None, None
             self._paths, self._identity = (self._policy.path,), self._policy.identity
@@ -480,7 +502,7 @@ class NetworkProblem:
             raise NetworkError("the network's plain p_gen links need G.graph['time_step'], the duration of one link "
                                "attempt in seconds (or give every edge a qnet.links scheme as 'link')")
         self._policy = None
-        self._scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay))
+        self._scen = _Scenario(G, reqs, swapping, purification, cutoff, allocation, bool(classical_delay), form)
         self._arrays = self._scen.arrays()
         self._prio = np.array([r.priority for r in reqs], dtype=np.int64)
         self._paths = tuple(tuple(p) for p in self._scen.paths)
@@ -553,7 +575,7 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
                      purification: Purification | None = None, cutoff: Cutoff | None = None,
                      order: RequestOrder | None = None, allocation: str = "shared", trajectories: int = 1,
                      executor: Executor | None = None, max_events: int | None = None, schedule: Any = None,
-                     protocol: str | None = None) -> NetworkSimulation:
+                     protocol: str | None = None, form: str = "auto") -> NetworkSimulation:
     """Serve ``requests`` on network ``G`` concurrently, event by event, until each has ``n_deliveries`` pairs.
 
     Parameters
@@ -578,6 +600,14 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
         purification policy's (give each once: not with ``swapping``, and not differing from ``purification``).
     allocation : {"shared", "per_neighbour"}
         One memory pool per node, or ``n_memories // degree`` slots per neighbour.
+    form : {"auto", "bds", "dm"}
+        How pairs are carried. ``"bds"``: Bell-diagonal states (Pauli memories only; the fast mode). ``"dm"``:
+        density matrices, as Pauli coefficients: each qubit relaxes in its own node's memory, a swap's outcome is
+        drawn and its Pauli correction applied at the end that uses the pair next when the outcome arrives,
+        distillations run the density-matrix circuits with each node's noise, and cut-offs read the true state.
+        ``"auto"`` (default): ``"dm"`` when a node on a request's path has a :class:`qnet.T1T2Memory`, else
+        ``"bds"``. With Pauli memories both modes give the same delivery times for the same seed, and the same
+        states to round-off.
     trajectories : int
         Independent runs from an empty network, each delivering its share of ``n_deliveries``; results are
         merged in trajectory order, so they do not depend on ``executor``.
@@ -591,8 +621,9 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     Returns
     -------
     NetworkSimulation
-        ``.requests[i].times`` (s, shape (n,)) and ``.requests[i].states`` (shape (n, 4)) hold request ``i``'s
-        deliveries.
+        ``.requests[i].times`` (s, shape (n,)) and ``.requests[i].states`` (shape (n, 4); in the density-matrix
+        mode the Bell-basis diagonal of each pair) hold request ``i``'s deliveries, and
+        ``.requests[i].density_matrices`` (shape (n, 4, 4)) the pairs themselves.
 
     Raises
     ------
@@ -612,7 +643,7 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     """
     return NetworkProblem(G, requests, classical_delay=classical_delay, swapping=swapping, purification=purification,
                           cutoff=cutoff, order=order, allocation=allocation, schedule=schedule,
-                          protocol=protocol).simulate(n_deliveries, seed=seed, trajectories=trajectories,
+                          protocol=protocol, form=form).simulate(n_deliveries, seed=seed, trajectories=trajectories,
                                                       executor=executor, max_events=max_events)
 
 
@@ -639,9 +670,11 @@ def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: l
             att += int(stats[i, 1])
             fails += int(stats[i, 2])
             disc += int(stats[i, 3])
-        bell = bds_from_wht(np.concatenate(lam))
+        lam = np.concatenate(lam)
+        pauli = lam if scen.form == "dm" else None
+        bell = dm_to_bds(pauli_to_dm(pauli)) if scen.form == "dm" else bds_from_wht(lam)
         out.append(RequestDeliveries(req.source, req.target, tuple(scen.paths[i]), np.concatenate(times),
-                                     np.concatenate(at), bell, att, fails, disc, offset))
+                                     np.concatenate(at), bell, att, fails, disc, offset, pauli))
     duration = float(sum(r[2] for r in runs))
     busy = sum(r[7] for r in runs)
     used = dict.fromkeys(scen.G.nodes, 0.0)
@@ -652,4 +685,4 @@ def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: l
     utilisation = {node: used[node] / (slots[node] * duration) if slots[node] and duration > 0 else 0.0
                    for node in scen.G.nodes}
     return NetworkSimulation(tuple(out), int(sum(r[1] for r in runs)), duration, utilisation,
-                             scen.delay, tuple(seeds), problem, tuple(sorted(scen.deferred, key=repr)))
+                             scen.delay, tuple(seeds), problem, tuple(sorted(scen.deferred, key=repr)), scen.form)
