@@ -50,6 +50,28 @@ _t0 = time.perf_counter()
 _res16 = _run_chain(_G16)
 _rate16 = _res16.events / (time.perf_counter() - _t0)
 
+# ---------------------------------------------------------------- case 1b: the same chain in the density-matrix mode
+def _run_chain_dm(G):
+    return qnet.simulate_network(G, [(0, 15)], n_deliveries=N_CHAIN, seed=1, form="dm")
+
+
+def _chain16_t1t2():
+    """The chain with T1/T2 memories (T1 = 0.1 s, T2 = 0.05 s: amplitude damping selects the density-matrix mode)."""
+    G = _chain16()[0].copy()
+    nx.set_node_attributes(G, qnet.T1T2Memory(0.1, 0.05), "memory")
+    return (G,)
+
+
+def _events_per_second(run, G):
+    run(G)  # compile once, then count the events of the timed call
+    t0 = time.perf_counter()
+    res = run(G)
+    return res, res.events / (time.perf_counter() - t0)
+
+
+_res16_dm, _rate16_dm = _events_per_second(_run_chain_dm, _G16)
+_res16_t1, _rate16_t1 = _events_per_second(_run_chain, _chain16_t1t2()[0])
+
 # ---------------------------------------------------------------- case 2: 100-node network, 10 requests, 1e5 pairs
 N_RGG = 10_000  # per request
 
@@ -144,6 +166,14 @@ CASES = [
          repeat=3,
          note=f"{_res16.events} events, {_rate16 / 1e6:.2f} M events/s (target >= 1 M/s per core: "
               f"{'met' if _rate16 >= 1e6 else 'NOT met'}); {_res16.requests[0].attempts} link attempts"),
+    Case("event loop, 16-node chain, 2e4 deliveries, density-matrix mode (Pauli memories)", _chain16, _run_chain_dm,
+         reference=_run_chain, reference_name="the same simulation in the Bell-diagonal mode (same events, same "
+                                              "times; states equal to 1e-12)", repeat=3,
+         note=f"{_res16_dm.events} events, {_rate16_dm / 1e6:.2f} M events/s (target >= 0.3 M/s per core: "
+              f"{'met' if _rate16_dm >= 3e5 else 'NOT met'}); the ratio is the density-matrix mode's cost"),
+    Case("event loop, 16-node chain, 2e4 deliveries, T1/T2 memories", _chain16_t1t2, _run_chain, repeat=3,
+         note=f"{_res16_t1.events} events, {_rate16_t1 / 1e6:.2f} M events/s (density-matrix mode, chosen by the "
+              f"T1T2Memory; target >= 0.3 M/s per core: {'met' if _rate16_t1 >= 3e5 else 'NOT met'})"),
     Case("100-node random geometric network, 10 requests, 1e5 pairs, 2 processes", _rgg, _run_rgg, target_s=60.0,
          repeat=1, warmup=0,
          note=f"{_rgg_res.events} events; paths of {min(len(r.path) for r in _rgg_res.requests) - 1}-"
