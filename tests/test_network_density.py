@@ -173,3 +173,23 @@ def test_the_mode_is_chosen_and_refused_with_reasons():
     twirled = chain([10.0, 10.0], [(0.0, 0.0, 0.1), qnet.T1T2Memory(5.0, 3.0).pauli_twirl(), (0.0, 0.0, 0.1)])
     assert qnet.NetworkProblem(twirled, [(0, 2)]).simulate(5).form == "bds"
     assert math.isfinite(qnet.path_delivery(twirled, [0, 1, 2]).mean_fidelity)
+
+
+def test_optimal_timing_with_t1t2_memories_follows_the_timing_module():
+    """timing="optimal" on links of T1/T2 memories asks the timing module's density-matrix path (the link state as a
+    density matrix, the T1/T2 memory, the mean gap between two heralds) and defers exactly when it puts the EPP at
+    the end. On Werner links it never does (a scan of w0 0.7-0.97, T1 5 ms-1 s, T2/T1 0.1-2 and four variants found
+    only "start"), so the simulator purifies at once; different memories at a link's two ends are refused."""
+    tau, p = 1e-3, 0.3
+    gap = tau * 2 * (1 - p) / (p * (2 - p))
+    for T1, T2, protocol in ((0.05, 0.1, "dejmps"), (0.05, 0.1, "cnot"), (1.0, 0.02, "dejmps"), (0.5, 0.5, "cnot")):
+        mem = qnet.T1T2Memory(T1, T2)
+        G = chain([10.0, 10.0], [mem] * 3, p=p, w0=0.9, time_step=tau)
+        res = qnet.simulate_network(G, [(0, 2)], n_deliveries=20, seed=0,
+                                    purification=qnet.Purification.optimal_time(protocol=protocol))
+        where = qnet.PurificationTimeline(werner_dm(0.9), werner_dm(0.9), mem, gap, gap + tau / p,
+                                          protocol=protocol).optimal_time(weighted=True).location
+        assert res.form == "dm" and where == "start" and res.deferred_links == ()
+    G = chain([10.0, 10.0], [qnet.T1T2Memory(0.05, 0.1), qnet.T1T2Memory(0.06, 0.1), qnet.T1T2Memory(0.05, 0.1)])
+    with pytest.raises(NetworkError, match="different memories"):
+        qnet.simulate_network(G, [(0, 2)], n_deliveries=5, purification=qnet.Purification.optimal_time())

@@ -53,7 +53,7 @@ from .._kernels import codes, lazy
 from ..chains import MAX_SAMPLES, component_rates, distill_terms, distill_tensor
 from ..circuits import CIRCUITS, circuit
 from ..channels import bds_from_wht, wht
-from ..states import dm_to_bds, pauli_to_dm
+from ..states import dm_to_bds, pauli_to_dm, to_density_matrix
 from ..errors import NetworkError
 from .model import (edge_link, memory_need, needs_density_matrices, path_parameters, pauli_rates, relaxation,
                     select_path, shortest_path, signal_times, validate_network)
@@ -255,14 +255,23 @@ class _Scenario:
         if key not in self.decisions:
             p, state, dur = edge_link(self.G, *key)
             tau = float(self.G.graph["time_step"]) if dur is None else dur
-            rates = pauli_rates(self.G, key)
             gap = tau * 2.0 * (1.0 - p) / (p * (2.0 - p))
-            noise = path_parameters(self.G, list(key))["noise"]
+            # the timing module takes one noise: the worse node's, as path_parameters (which reads Pauli memories)
+            noise = IDEAL.worst(self.G.nodes[key[0]].get("noise", IDEAL)).worst(self.G.nodes[key[1]].get("noise", IDEAL))
             protocol = self.purification.protocol
             if protocol == "auto":  # the variant auto would run on two fresh links
                 protocol = choose_protocol(state, state, noise=noise)
-            timeline = PurificationTimeline(state, state, (rates[0] + rates[1]) / 2.0, gap, gap + tau / p,
-                                            protocol=protocol, noise=noise)
+            memories = [self.G.nodes[n]["memory"] for n in key]
+            if needs_density_matrices(self.G, key):  # the timing module's density-matrix path, one memory per link
+                if memories[0] != memories[1]:
+                    raise NetworkError(f"timing='optimal' asks the timing module about link {key!r}, whose nodes have "
+                                       f"different memories ({memories[0]!r}, {memories[1]!r}); it takes one T1/T2 "
+                                       f"memory per link")
+                memory, state = memories[0], to_density_matrix(state)
+            else:
+                rates = pauli_rates(self.G, key)
+                memory = (rates[0] + rates[1]) / 2.0
+            timeline = PurificationTimeline(state, state, memory, gap, gap + tau / p, protocol=protocol, noise=noise)
             self.decisions[key] = bool(timeline.optimal_time(weighted=True).location == "end")
         return self.decisions[key]
 
