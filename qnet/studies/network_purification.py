@@ -27,15 +27,24 @@ where DEJMPS would gain nothing):
   (d) verdict_map             does purifying at once or just in time give the higher fidelity, across memory
                               T2 and grid spacing (the other parameters as given; most memories, delay on)?
                               The answer at the chosen point is not general: the map shows where it holds.
+  (e) platforms               memories that relax (T1) as well as dephase (T2), with the values measured on
+                              real platforms (``qnet/data/memory_platforms.csv``, each with its source; the
+                              ``--platform`` option picks them) and the limit case T1 = T2/2 at the study's
+                              ``--t2``: immediate, deferred and optimal-time purification simulated with the
+                              density matrices (amplitude damping, ``qnet.T1T2Memory``) and with the memories'
+                              Pauli twirl (what a Bell-diagonal simulator assumes), same seed, same events;
+                              how far the twirl misleads is the paired difference of the delivered fidelities.
 
 Data: network_purification.csv (one row per policy, memory count, delay setting and request, with 95 %
-confidence intervals), verdict_map.csv (immediate against deferred per T2 and spacing) and
+confidence intervals), verdict_map.csv (immediate against deferred per T2 and spacing), platforms.csv (per
+platform and policy: the fidelities with T1/T2 memories and with their twirl, and their paired difference) and
 network_purification.json with every parameter, the qnet version and the headline
 numbers.
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +74,23 @@ FIGURES = {
                 ["network_purification.csv"]),
     "verdict_map": ("(d) Mean fidelity of immediate minus deferred purification across memory T2 and grid spacing: "
                     "which timing wins depends on the memories and the links.", ["verdict_map.csv"]),
+    "platforms": ("(e) Mean delivered fidelity with T1/T2 memories (density matrices) and with their Pauli twirl, per "
+                  "purification policy, for the platforms of qnet/data/memory_platforms.csv (NV ensemble at 77 K: "
+                  "T1 = 1.2 s, T2 = 0.6 s, Bar-Gill et al., Nat. Commun. 4, 1743 (2013); SiV at 100 mK: T1 = 1 s, "
+                  "T2 = 13 ms, Sukachev et al., PRL 119, 223602 (2017)) and the limit T1 = T2/2; the numbers are the "
+                  "paired differences.", ["platforms.csv"]),
 }
+#: Measured memory platforms (T1, T2 in seconds, each with its source).
+PLATFORMS_FILE = Path(__file__).resolve().parents[1] / "data" / "memory_platforms.csv"
+#: The limit case of panel (e): the strongest relaxation a memory of the study's T2 can have.
+LIMIT = "limit T1 = T2/2"
+
+
+def platforms() -> dict:
+    """The measured platforms: name -> the record of ``memory_platforms.csv`` (T1, T2 in seconds)."""
+    with open(PLATFORMS_FILE, newline="", encoding="utf-8") as fh:
+        return {row["platform"]: {**row, "T1_s": float(row["T1_s"]), "T2_s": float(row["T2_s"])}
+                for row in csv.DictReader(fh)}
 
 
 def build_parser():
@@ -84,16 +109,63 @@ def build_parser():
                    help="purification variant of every distillation (default: %(default)s, the best per operation)")
     p.add_argument("--seed", type=_common.number(int, 0, 2**63 - 1), default=1,
                    help="seed of every simulation (default: %(default)s)")
+    p.add_argument("--platform", action="append", choices=sorted(platforms()) + [LIMIT], default=None,
+                   help="memory platform of panel (e), repeatable (default: every one of "
+                        "qnet/data/memory_platforms.csv and the limit T1 = T2/2)")
     return p
 
 
-def network(args, n_memories: int, *, t2_ms: float | None = None, spacing_km: float | None = None):
-    """The grid with its links and memories (``t2_ms`` and ``spacing_km`` replace the options' values)."""
+def network(args, n_memories: int, *, t2_ms: float | None = None, spacing_km: float | None = None,
+            memory=None):
+    """The grid with its links and memories (``t2_ms``, ``spacing_km`` and ``memory`` replace the options')."""
     link = lambda km: qnet.SingleClick(qnet.FibreChannel(km), bright_state=args.bright_state,  # noqa: E731
                                        detector_efficiency=0.8)
     t2 = args.t2 if t2_ms is None else t2_ms
+    if memory is None:
+        memory = (0.0, 0.0, 1.0 / (2.0 * t2 * 1e-3))
     return qnet.grid_network(GRID, GRID, args.spacing if spacing_km is None else spacing_km,
-                             memory=(0.0, 0.0, 1.0 / (2.0 * t2 * 1e-3)), n_memories=n_memories, link=link)
+                             memory=memory, n_memories=n_memories, link=link)
+
+
+def platform_memories(args) -> dict:
+    """Panel (e)'s memories: name -> T1T2Memory (the chosen platforms, then the limit case at ``--t2``)."""
+    known = platforms()
+    names = args.platform or [*known, LIMIT]
+    t2 = args.t2 * 1e-3
+    return {name: qnet.T1T2Memory(t2 / 2, t2) if name == LIMIT else
+            qnet.T1T2Memory(known[name]["T1_s"], known[name]["T2_s"]) for name in dict.fromkeys(names)}
+
+
+def compare_platforms(args) -> dict:
+    """Per platform and policy (most memories, classical delay on): the delivered fidelity with T1/T2 memories and
+    with their Pauli twirl (same seed), and the paired difference with its 95 % half-width."""
+    n = 300 if args.quick else min(args.deliveries, 5000)
+    most = max(QUICK_MEMORIES if args.quick else MEMORIES)
+    cols: dict = {k: [] for k in ("platform", "T1_s", "T2_s", "policy", "fidelity_t1t2", "fidelity_twirl",
+                                  "difference", "difference_halfwidth", "same_events", "deferred_links_t1t2",
+                                  "deferred_links_twirl")}
+    for name, mem in platform_memories(args).items():
+        for pol in ("immediate", "deferred", "optimal"):
+            res = {}
+            for kind, memory in (("t1t2", mem), ("twirl", mem.pauli_twirl())):
+                res[kind] = qnet.simulate_network(network(args, most, memory=memory), list(REQUESTS), n_deliveries=n,
+                                                  seed=args.seed, purification=policy(pol, args.protocol),
+                                                  cutoff=qnet.Cutoff.memory_time(args.cutoff * 1e-3))
+            exact, twirl = res["t1t2"], res["twirl"]
+            same = all(np.array_equal(a.completed_at, b.completed_at) for a, b in zip(exact.requests, twirl.requests))
+            fa = np.concatenate([r.fidelities for r in exact.requests])
+            fb = np.concatenate([r.fidelities for r in twirl.requests])
+            # paired when both saw the same events (the same pairs, differently decohered), else independent
+            d = fa - fb if same else None
+            half = 1.96 * (d.std(ddof=1) / np.sqrt(d.size) if same else
+                           np.hypot(fa.std(ddof=1) / np.sqrt(fa.size), fb.std(ddof=1) / np.sqrt(fb.size)))
+            for k, v in (("platform", name), ("T1_s", mem.T1), ("T2_s", mem.T2), ("policy", pol),
+                         ("fidelity_t1t2", float(fa.mean())), ("fidelity_twirl", float(fb.mean())),
+                         ("difference", float(fa.mean() - fb.mean())), ("difference_halfwidth", float(half)),
+                         ("same_events", same), ("deferred_links_t1t2", len(exact.deferred_links)),
+                         ("deferred_links_twirl", len(twirl.deferred_links))):
+                cols[k].append(v)
+    return {"rows": cols, "deliveries": n, "memories": most}
 
 
 def _fidelity_with_halfwidth(res) -> tuple[float, float]:
@@ -263,7 +335,36 @@ def figures(data: dict, out: Path) -> list[str]:
                  loc="left", fontsize=9)
     fig.tight_layout()
     stems.append(_save(fig, out, "verdict_map"))
+    stems.append(_platform_figure(data["platforms"], out))
     return stems
+
+
+def _platform_figure(pf: dict, out: Path) -> str:
+    """Panel (e): fidelity with T1/T2 memories and with their twirl, per platform and policy."""
+    import matplotlib.pyplot as plt
+
+    rows = pf["rows"]
+    names = list(dict.fromkeys(rows["platform"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        idx = [i for i in range(len(rows["platform"])) if rows["platform"][i] == name]
+        x = np.arange(len(idx))
+        ax.bar(x - 0.2, [rows["fidelity_t1t2"][i] for i in idx], 0.4, color="C0", label="T1/T2 (density matrices)")
+        ax.bar(x + 0.2, [rows["fidelity_twirl"][i] for i in idx], 0.4, color="C1", label="Pauli twirl")
+        lo = min(min(rows["fidelity_t1t2"][i], rows["fidelity_twirl"][i]) for i in idx)
+        hi = max(max(rows["fidelity_t1t2"][i], rows["fidelity_twirl"][i]) for i in idx)
+        ax.set_ylim(lo - 0.02, hi + 0.02)
+        for xi, i in zip(x, idx):
+            ax.text(xi, hi + 0.005, f"{rows['difference'][i]:+.1e}\n±{rows['difference_halfwidth'][i]:.0e}",
+                    ha="center", va="bottom", fontsize=6.5)
+        ax.set_xticks(x, [rows["policy"][i] for i in idx], fontsize=8)
+        ax.set_title(f"{name}\nT1 = {rows['T1_s'][idx[0]]:g} s, T2 = {rows['T2_s'][idx[0]]:g} s", fontsize=8.5)
+    axes[0][0].set_ylabel(f"mean delivered fidelity ({pf['memories']} memories, delay on)")
+    axes[0][0].legend(fontsize=7, loc="lower left")
+    fig.suptitle("(e) amplitude damping against its Pauli twirl (numbers: T1/T2 minus twirl, 95 % half-width)",
+                 fontsize=9, x=0.01, ha="left")
+    fig.tight_layout()
+    return _save(fig, out, "platforms")
 
 
 def _labels(rows: dict) -> dict:
@@ -300,7 +401,7 @@ def headline(data: dict) -> dict:
 
 
 def summary_lines(head: dict, most: int, verdicts: dict | None = None) -> list[str]:
-    """The three lines the study prints: fidelity and throughput per policy, then what they show (and, with the
+    """The first two lines the study prints: fidelity and throughput per policy, then what they show (and, with the
     verdict map's counts, how far the comparison of immediate and deferred purification carries)."""
     def same(a: str, b: str) -> bool:
         return abs(head[a]["mean_fidelity"] - head[b]["mean_fidelity"]) <= (head[a]["mean_fidelity_halfwidth"]
@@ -319,8 +420,22 @@ def summary_lines(head: dict, most: int, verdicts: dict | None = None) -> list[s
     if verdicts:
         verdict += ("; across T2 x spacing (verdict_map): " +
                     ", ".join(f"{k} {v}" for k, v in verdicts.items() if v) + " of " + str(sum(verdicts.values())))
-    return [f"mean fidelity (classical delay, {most} memories per node): {fid}",
-            f"total throughput (pairs/s): {thr}", verdict]
+    return [f"mean fidelity (classical delay, {most} memories per node): {fid}; total throughput (pairs/s): {thr}",
+            verdict]
+
+
+def twirl_line(pf: dict) -> str:
+    """How far the Pauli twirl misleads: the largest paired difference, where, and whether it is resolved."""
+    rows = pf["rows"]
+    i = int(np.argmax(np.abs(rows["difference"])))
+    resolved = abs(rows["difference"][i]) > rows["difference_halfwidth"][i]
+    worst = {}
+    for name, d in zip(rows["platform"], rows["difference"]):
+        worst[name] = max(worst.get(name, 0.0), abs(d))
+    per = "; ".join(f"{name} {d:.1e}" for name, d in worst.items())
+    return (f"Pauli twirl of T1/T2 memories, largest error in mean fidelity per platform: {per} (largest: "
+            f"{rows['platform'][i]}, {rows['policy'][i]}, {rows['difference'][i]:+.1e} +- "
+            f"{rows['difference_halfwidth'][i]:.0e}, {'resolved' if resolved else 'within the noise'})")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -329,12 +444,14 @@ def main(argv: list[str] | None = None) -> dict:
     out = _common.prepare_output(args.out)
     data = collect(args)
     data["verdict"] = verdict_map(args)
+    data["platforms"] = compare_platforms(args)
     _common.write_csv(out / f"{NAME}.csv", data["rows"])
     _common.write_csv(out / "verdict_map.csv", data["verdict"]["rows"])
+    _common.write_csv(out / "platforms.csv", data["platforms"]["rows"])
     stems = figures(data, out)
     head = headline(data)
     counts = {k: data["verdict"]["rows"]["verdict"].count(k) for k in ("immediate", "deferred", "tie")}
-    lines = summary_lines(head, max(data["memories"]), counts)
+    lines = summary_lines(head, max(data["memories"]), counts) + [twirl_line(data["platforms"])]
     example = qnet.SingleClick(qnet.FibreChannel(args.spacing), bright_state=args.bright_state,
                                detector_efficiency=0.8)
     summary = {
@@ -350,6 +467,9 @@ def main(argv: list[str] | None = None) -> dict:
         "headline": head,
         "verdict_map": {"t2_ms": data["verdict"]["t2_ms"], "spacing_km": data["verdict"]["spacing_km"],
                         "deliveries_per_request": data["verdict"]["deliveries"], "counts": counts},
+        "platforms": {"records": {k: v for k, v in platforms().items() if k in data["platforms"]["rows"]["platform"]},
+                      "limit": {"T1_s": args.t2 * 1e-3 / 2, "T2_s": args.t2 * 1e-3},
+                      "deliveries_per_request": data["platforms"]["deliveries"]},
         "summary": lines,
         "figures": stems,
     }
