@@ -338,18 +338,26 @@ def _distil_terms(ctx, wctx, p, t, H, n, seq, o):
     return _outcome(ctx, p, t, top, low, psucc, o, -1.0, 0.0, H, n, seq)
 
 
-@jit
-def _swap_dm(ctx, wctx, p, t, H, n, seq, o):
-    """:func:`_operate` for a swap in the density-matrix mode: the outcome is drawn, and its correction is pending at
-    the end that uses the pair next until the outcome arrives there."""
-    SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
-    top = t + SF[p, TAU]
+@jit(inline="always")
+def _consume_two(ctx, p, top):
+    """The two inputs of operation ``p``, decayed to ``top`` (when it is performed) and marked used."""
+    SI, DI = ctx[0], ctx[3]
     ca = SI[p, CHA]
     cb = SI[p, CHB]
     _idle(ctx, ca, top)
     _idle(ctx, cb, top)
     DI[ca, 0] = USED
     DI[cb, 0] = USED
+    return ca, cb
+
+
+@jit
+def _swap_dm(ctx, wctx, p, t, H, n, seq, o):
+    """:func:`_operate` for a swap in the density-matrix mode: the outcome is drawn, and its correction is pending at
+    the end that uses the pair next until the outcome arrives there."""
+    SI, SF, DF = ctx[0], ctx[1], ctx[4]
+    top = t + SF[p, TAU]
+    ca, cb = _consume_two(ctx, p, top)
     k = bell_measure(DF[ca, ST:], DF[cb, ST:], uniform(wctx[3]), o)
     fc, ft = -1.0, 0.0
     if k > 0:
@@ -364,19 +372,14 @@ def _swap_dm(ctx, wctx, p, t, H, n, seq, o):
 def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
     """Every input of operation ``p`` is known at ``t``: perform it (after its duration) and schedule its outcome.
     Returns True when the outcome is known at once (a success without delay)."""
-    SI, SF, Dtab, DI, DF = ctx[0], ctx[1], ctx[2], ctx[3], ctx[4]
+    SI, SF, Dtab, DF = ctx[0], ctx[1], ctx[2], ctx[4]
     if o.shape[0] == 16 and SI[p, KIND] == SWAP:
         return _swap_dm(ctx, wctx, p, t, H, n, seq, o)
     if o.shape[0] == 16 or SI[p, ARITY] > 2:
         return _distil_terms(ctx, wctx, p, t, H, n, seq, o)
     top = t + SF[p, TAU]
     skip = False
-    ca = SI[p, CHA]
-    cb = SI[p, CHB]
-    _idle(ctx, ca, top)
-    _idle(ctx, cb, top)
-    DI[ca, 0] = USED
-    DI[cb, 0] = USED
+    ca, cb = _consume_two(ctx, p, top)
     for k in range(4):
         a[k] = DF[ca, ST + k]
         b[k] = DF[cb, ST + k]
