@@ -1,5 +1,7 @@
-"""The density-matrix reading of a circuit (engine tier): the gates as unitaries on all ``2k`` qubits, each node's
-gate noise as depolarizing channels, measurement errors as flipped reports."""
+"""The density-matrix readings of a circuit (engine tier): the explicit circuit (the gates as unitaries on all ``2k``
+qubits, each node's gate noise as depolarizing channels, measurement errors as flipped reports), and the same
+circuit as a map on Pauli coefficients, carried string by string through the operations' Pauli-transfer matrices
+(:func:`pauli_map`; the tests compare the two)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import functools
 
 import numpy as np
 
-from ..states import PAULI_PRODUCTS, dm_to_pauli
+from ..states import PAULIS
 from .gates import _BY_LETTER, _TWIRL_UNITARIES, GATES, LOCAL_CLIFFORDS
 
 __all__ = ["MAX_DM_ENTRIES"]
@@ -100,20 +102,89 @@ def _dm_step(rhos: list[np.ndarray], ops: tuple, fa: np.ndarray, qa: np.ndarray,
     return rho.reshape(n, 4, 4)
 
 
+def _ptm(channel, r: int) -> np.ndarray:
+    """Pauli-transfer matrix ``R[a, b] = Tr(P_a channel(P_b)) / 2^r`` of a channel on ``r`` qubits (Pauli strings in
+    ``I, X, Y, Z`` order, first qubit most significant)."""
+    strings = PAULIS
+    for _ in range(r - 1):
+        d = 2 * strings.shape[1]
+        strings = np.einsum("aij,bkl->abikjl", strings, PAULIS).reshape(len(strings) * 4, d, d)
+    out = np.array([channel(P) for P in strings])
+    R = np.einsum("aji,bij->ab", strings, out).real / 2**r
+    R[np.abs(R) < 1e-14] = 0.0
+    return R
+
+
+@functools.lru_cache(maxsize=64)
+def _op_ptm(kind: str, name: str) -> np.ndarray:
+    """The transfer matrix of a bilateral operation on one pair's or two pairs' qubits (A qubits first, then B)."""
+    if kind == "local":
+        U = LOCAL_CLIFFORDS[name]
+        return _ptm(lambda P: np.kron(U, U.conj()) @ P @ np.kron(U, U.conj()).conj().T, 2)
+    if kind == "twirl":
+        return _ptm(lambda P: sum(np.kron(U, U.conj()) @ P @ np.kron(U, U.conj()).conj().T
+                                  for U in _TWIRL_UNITARIES) / 12.0, 2)
+    U = np.kron(GATES[name], GATES[name].conj())  # qubits (A_c, A_t, B_c, B_t)
+    return _ptm(lambda P: U @ P @ U.conj().T, 4)
+
+
 @functools.lru_cache(maxsize=256)
 def pauli_map(ops: tuple, k: int, fa: float, qa: float, fb: float, qb: float) -> np.ndarray:
     """A step's multilinear map on Pauli coefficients (``qnet.states.PAULI_PRODUCTS``): ``D[o, i_0, ..., i_{k-1}]``
-    with ``p r_out[o] = Σ D[o, i] Π_j r_j[i_j]`` (``D[0]`` gives the success probability), from the density-matrix
-    step run on the basis operators ``P ⊗ Q / 4`` (it is linear in each input), one first input at a time; entries
-    below 1e-15 in magnitude (round-off where the ideal map is exactly 0) set to 0. Read-only, cached."""
-    basis = PAULI_PRODUCTS / 4.0
-    rest = np.stack(np.meshgrid(*[np.arange(16)] * (k - 1), indexing="ij"), -1).reshape(-1, k - 1)
-    n = rest.shape[0]
-    noise = [np.full(n, x) for x in (fa, qa, fb, qb)]
-    D = np.empty((16,) * (k + 1))
-    for i in range(16):
-        rhos = [np.broadcast_to(basis[i], (n, 4, 4))] + [basis[rest[:, j]] for j in range(k - 1)]
-        D[(slice(None), i)] = dm_to_pauli(_dm_step(rhos, ops, *noise)).T.reshape((16,) + (16,) * (k - 1))
+    with ``p r_out[o] = Σ D[o, i] Π_j r_j[i_j]`` (``D[0]`` gives the success probability), the density-matrix step of
+    :func:`_dm_step` read in the Pauli basis: each input Pauli string is carried through the operations' transfer
+    matrices (a bilateral Clifford maps it to one string, a twirl to a few, each node's depolarizing noise scales the
+    strings acting on its gate's qubits by its fidelity), and a check on pair ``j`` in basis ``B`` keeps
+    ``(r[I I ...] + c s r[B B ...]) / 2`` of the other qubits, ``c`` the bias of the reported agreement and ``s`` the
+    sign of ``B ⊗ B*``. Read-only, cached."""
+    labels = [(j, side) for j in range(k) for side in "AB"]
+    terms: dict = {}  # (input indices, string of the qubits still alive) -> coefficient
+    for idx in np.ndindex(*(16,) * k):
+        string = tuple(d for i in idx for d in (i // 4, i % 4))
+        terms[(idx, string)] = 1.0
+    for op in ops:
+        at = {label: n for n, label in enumerate(labels)}
+        if op[0] == "measure":
+            a, b = at[op[1], "A"], at[op[1], "B"]
+            basis = "XYZ".index(op[2]) + 1
+            same = (1 - qa) * (1 - qb) + qa * qb
+            weight = (2 * same - 1) * (-1.0 if op[2] == "Y" else 1.0)
+            new: dict = {}
+            for (idx, string), coef in terms.items():
+                pair = (string[a], string[b])
+                if pair != (0, 0) and pair != (basis, basis):
+                    continue
+                rest = tuple(d for n, d in enumerate(string) if n not in (a, b))
+                key = (idx, rest)
+                new[key] = new.get(key, 0.0) + coef * (0.5 if pair == (0, 0) else 0.5 * weight)
+            terms = new
+            labels = [label for label in labels if label[0] != op[1]]
+            continue
+        if op[0] == "gate":
+            qs = [at[op[2], "A"], at[op[3], "A"], at[op[2], "B"], at[op[3], "B"]]
+            R = _op_ptm("gate", op[1])
+        else:
+            qs = [at[op[1], "A"], at[op[1], "B"]]
+            R = _op_ptm(op[0], op[2] if op[0] == "local" else "")
+        new = {}
+        for (idx, string), coef in terms.items():
+            col = 0
+            for q in qs:
+                col = 4 * col + string[q]
+            for row in np.flatnonzero(R[:, col]):
+                digits = [(row >> (2 * (len(qs) - 1 - n))) & 3 for n in range(len(qs))]
+                out = list(string)
+                for q, d in zip(qs, digits):
+                    out[q] = d
+                value = coef * R[row, col]
+                if op[0] == "gate":  # each node's depolarizing noise on its two qubits of the gate
+                    value *= (fa if digits[0] or digits[1] else 1.0) * (fb if digits[2] or digits[3] else 1.0)
+                key = (idx, tuple(out))
+                new[key] = new.get(key, 0.0) + value
+        terms = new
+    D = np.zeros((16,) * (k + 1))
+    for (idx, string), coef in terms.items():
+        D[(4 * string[0] + string[1],) + idx] += coef
     D[np.abs(D) < 1e-15] = 0.0
     D.flags.writeable = False
     return D
