@@ -30,7 +30,7 @@ from .codes import (  # noqa: F401
     REQ, RETIRED, ROUND_ROBIN, RUN_TIME, ST, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
 )
 from .heap import pop, push
-from .montecarlo import best_bilinear, bilinear
+from .montecarlo import best_bilinear, better, bilinear
 from .pairs import bell_measure, fidelity, fidelity_wait, fresh_pauli, relax_pair, store_pauli, uniform
 
 
@@ -43,7 +43,7 @@ _NONE = np.int64(-1)  # a priority-1 event sorts after every priority-0 event of
 
 
 # The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates), and for operations
-# also wctx = (wide, kin, kids) (apart: every argument of a call is copied, and most calls need only ctx)
+# also wctx = (wide, kin, kids, rng) (apart: every argument of a call is copied, and most calls need only ctx)
 #   DI[g] = (status, version, dispatch mark)
 #   DF[g] = (tref, tready, wait_since, pumps done, pending frame time, pending frame code, state[ns])
 #   pool[p] = (capacity, free, slot-seconds used, time of last change)
@@ -326,7 +326,7 @@ def _distil_terms(ctx, wctx, p, t, H, n, seq, o):
             if pm <= 0.0:
                 continue
             f = fidelity(trial)
-            if f > best_f + AUTO_TIE_ATOL or (f >= best_f - AUTO_TIE_ATOL and pm > psucc + AUTO_TIE_ATOL):
+            if better(f, pm, best_f, psucc, AUTO_TIE_ATOL):
                 best_f = f
                 psucc = pm
                 for q in range(ns):

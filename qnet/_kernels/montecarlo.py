@@ -34,6 +34,14 @@ def bilinear(D, a, b, out):
 
 
 @jit(inline="always")
+def better(f, p, best_f, best_p, atol):
+    """``qnet.choose_protocol``'s rule for ``protocol="auto"``: a later variant with output fidelity ``f`` and
+    success probability ``p`` replaces the current choice only when ``f`` is higher by more than ``atol``, or equal
+    within it and ``p`` higher by more than it."""
+    return f > best_f + atol or (f >= best_f - atol and p > best_p + atol)
+
+
+@jit(inline="always")
 def best_bilinear(Dtab, first, count, atol, a, b, out):
     """The distillation ``Dtab[first + c]`` (``c < count``) that ``protocol="auto"`` picks for inputs ``a``, ``b``
     (Walsh–Hadamard components), applied as :func:`bilinear`: a later map replaces the current choice only when
@@ -56,7 +64,7 @@ def best_bilinear(Dtab, first, count, atol, a, b, out):
         if v0 <= 0.0:
             continue
         f = 0.25 * (1.0 + (v1 + v2 + v3) / v0)
-        if f > best_f + atol or (f >= best_f - atol and v0 > best_p + atol):
+        if better(f, v0, best_f, best_p, atol):
             best_f = f
             best_p = v0
             out[0] = 1.0
