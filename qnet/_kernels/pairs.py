@@ -34,24 +34,26 @@ def _sign(k, p):
     return 1.0 if k == 0 or p == 0 or k == p else -1.0
 
 
+@jit(inline="always")
+def _relax_qubit(r, mem, m, dt, s, o):
+    """One qubit of ``r`` through its memory ``mem[m:m+4]`` for ``dt``; its Pauli index has stride ``s`` in ``r``,
+    the other qubit's stride ``o``."""
+    ex, ey, ez = np.exp(-mem[m] * dt), np.exp(-mem[m + 1] * dt), np.exp(-mem[m + 2] * dt)
+    zr = mem[m + 3] * (1.0 - ez)
+    for q in range(4):
+        r[s + o * q] *= ex
+        r[2 * s + o * q] *= ey
+        r[3 * s + o * q] = ez * r[3 * s + o * q] + zr * r[o * q]
+
+
 @jit
 def relax(r, mem, a, b, dt):
     """Both qubits of ``r`` through their memories for ``dt``: qubit A's ``(rate X, rate Y, rate Z, z_inf)`` at
     ``mem[a:a+4]``, qubit B's at ``mem[b:b+4]``."""
     if dt <= 0.0:
         return
-    ex, ey, ez = np.exp(-mem[a] * dt), np.exp(-mem[a + 1] * dt), np.exp(-mem[a + 2] * dt)
-    zr = mem[a + 3] * (1.0 - ez)
-    for q in range(4):
-        r[4 + q] *= ex
-        r[8 + q] *= ey
-        r[12 + q] = ez * r[12 + q] + zr * r[q]
-    ex, ey, ez = np.exp(-mem[b] * dt), np.exp(-mem[b + 1] * dt), np.exp(-mem[b + 2] * dt)
-    zr = mem[b + 3] * (1.0 - ez)
-    for p in range(4):
-        r[4 * p + 1] *= ex
-        r[4 * p + 2] *= ey
-        r[4 * p + 3] = ez * r[4 * p + 3] + zr * r[4 * p]
+    _relax_qubit(r, mem, a, dt, 4, 1)
+    _relax_qubit(r, mem, b, dt, 1, 4)
 
 
 @jit(inline="always")
@@ -60,6 +62,12 @@ def frame(r, k, end):
     for p in range(4):
         for q in range(4):
             r[4 * p + q] *= _sign(k, q if end == 1 else p)
+
+
+@jit(inline="always")
+def _bell_sign(k, m):
+    """``⟨β_k| P_m ⊗ P_m |β_k⟩`` for the Bell state ``β_k = (I ⊗ σ_k)|Φ+⟩``: -1 for Y, times the commutation sign."""
+    return (-1.0 if m == 2 else 1.0) * _sign(k, m)
 
 
 @jit
@@ -72,19 +80,19 @@ def bell_measure(r1, r2, u, out):
     for j in range(3):
         pj = 0.0
         for m in range(4):
-            pj += r1[m] * r2[4 * m] * (-1.0 if m == 2 else 1.0) * _sign(j, m)
+            pj += r1[m] * r2[4 * m] * _bell_sign(j, m)
         c += 0.25 * pj
         if u < c:
             k = j
             break
     norm = 0.0
     for m in range(4):
-        norm += r1[m] * r2[4 * m] * (-1.0 if m == 2 else 1.0) * _sign(k, m)
+        norm += r1[m] * r2[4 * m] * _bell_sign(k, m)
     for p in range(4):
         for q in range(4):
             v = 0.0
             for m in range(4):
-                v += r1[4 * p + m] * r2[4 * m + q] * (-1.0 if m == 2 else 1.0) * _sign(k, m)
+                v += r1[4 * p + m] * r2[4 * m + q] * _bell_sign(k, m)
             out[4 * p + q] = v / norm
     return k
 
