@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -376,14 +376,11 @@ class Schedule:
         >>> qnet.Schedule(("distill", "double_selection", "swap")).copies()
         6
         """
-        k: dict[int, int] = {}
-        for node in postorder(self._root):
-            own = 1
-            if node[0] == "distill":
-                name = self._circuits[node[-1]]
-                own = arity if name is None else CIRCUITS[name].arity
-            k[id(node)] = own * max((k[id(c)] for c in children(node)), default=1)
-        return k[id(self._root)]
+        def own(node: tuple) -> int:
+            name = self._circuits[node[-1]]
+            return arity if name is None else CIRCUITS[name].arity
+
+        return link_copies(self._root, own)
 
     # ------------------------------------------------------------ comparison and display
     def same_tree(self, other: "Schedule") -> bool:
@@ -512,6 +509,16 @@ def _shape(root: tuple, circuits: tuple) -> tuple[str, ...]:
     circuit, if it names one) and links."""
     return tuple(f"l{n[1]}" if n[0] == "link" else f"d:{circuits[n[-1]]}" if n[0] == "distill" else n[0][0]
                  for n in postorder(root))
+
+
+def link_copies(root: tuple, arity: Callable[[tuple], int]) -> int:
+    """Most copies of one elementary link a delivery of ``root`` holds at once: the largest product, over the paths
+    from ``root`` to a link, of ``arity(node)`` for each distillation on it (engine tier; iterative)."""
+    k: dict[int, int] = {}
+    for node in postorder(root):
+        own = arity(node) if node[0] == "distill" else 1
+        k[id(node)] = own * max((k[id(c)] for c in children(node)), default=1)
+    return k[id(root)]
 
 
 def distill_depth(root: tuple) -> int:

@@ -41,7 +41,7 @@ from ..channels import PauliMemory, T1T2Memory
 from ..circuits import CIRCUITS
 from ..errors import NetworkError
 from ..links import FIBRE_LIGHT_SPEED_KM_S
-from ..noise import IDEAL, scalar_noise
+from ..noise import IDEAL, OperationNoise, scalar_noise
 from ..purification import DISTILLATION_OPTIONS
 from ..results import MonteCarloResult, Result
 from ..states import werner as _werner_state
@@ -89,6 +89,14 @@ def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
                                f"(simulate_network runs it in its density-matrix mode)")
         out.append(np.asarray(r, dtype=float))
     return out
+
+
+def worst_noise(G: nx.Graph, nodes: Iterable[Any]) -> OperationNoise:
+    """The noisiest of ``nodes``' operation noise, parameter by parameter (engine tier, not in ``__all__``)."""
+    noise = IDEAL
+    for n in nodes:
+        noise = noise.worst(G.nodes[n].get("noise", IDEAL))
+    return noise
 
 
 def relaxation(G: nx.Graph, nodes: Iterable[Any]) -> np.ndarray:
@@ -334,9 +342,7 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
         raise NetworkError("the path's edges have plain p_gen and no attempt duration: set G.graph['time_step'] "
                            "(seconds per link attempt)")
     rates = [r * time_step for r in pauli_rates(G, path)]
-    noise = IDEAL
-    for n in path:
-        noise = noise.worst(G.nodes[n].get("noise", IDEAL))
+    noise = worst_noise(G, path)
     return {
         "p_gen": np.array([p for p, _, _ in links]),
         "link_state": np.array([s for _, s, _ in links]),

@@ -56,13 +56,13 @@ from ..channels import bds_from_wht, wht
 from ..states import dm_to_bds, pauli_to_dm, to_density_matrix
 from ..errors import NetworkError
 from .model import (edge_link, memory_need, needs_density_matrices, path_parameters, pauli_rates, relaxation,
-                    select_path, shortest_path, signal_times, validate_network)
+                    select_path, shortest_path, signal_times, validate_network, worst_noise)
 from ..noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
 from ..results import content_hash
-from ..schedules import Schedule, children, postorder, span
+from ..schedules import Schedule, link_copies, postorder, span
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
 
@@ -201,11 +201,8 @@ class _Scenario:
     def _check_memories(self, i: int, path: tuple, root: tuple) -> None:
         """A protocol needs as many slots per side at a node at once as the copies of one link it holds (the product
         of the distillations' pairs on a path to a leaf), or it can never deliver."""
-        copies: dict[int, int] = {}
-        for node in postorder(root):
-            own = self._arity(i, node) if node[0] == "distill" else 1
-            copies[id(node)] = own * max((copies[id(c)] for c in children(node)), default=1)
-        for k, (node, need) in enumerate(memory_need(path, copies[id(root)]).items()):
+        copies = link_copies(root, lambda node: self._arity(i, node))
+        for k, (node, need) in enumerate(memory_need(path, copies).items()):
             have = self.G.nodes[node].get("n_memories", 2)
             if self.allocation == "per_neighbour":
                 per, side = have // self.G.degree[node], need // (1 if k in (0, len(path) - 1) else 2)
@@ -256,8 +253,7 @@ class _Scenario:
             p, state, dur = edge_link(self.G, *key)
             tau = float(self.G.graph["time_step"]) if dur is None else dur
             gap = tau * 2.0 * (1.0 - p) / (p * (2.0 - p))
-            # the timing module takes one noise: the worse node's, as path_parameters (which reads Pauli memories)
-            noise = IDEAL.worst(self.G.nodes[key[0]].get("noise", IDEAL)).worst(self.G.nodes[key[1]].get("noise", IDEAL))
+            noise = worst_noise(self.G, key)  # the timing module takes one noise, as path_parameters
             protocol = self.purification.protocol
             if protocol == "auto":  # the variant auto would run on two fresh links
                 protocol = choose_protocol(state, state, noise=noise)
