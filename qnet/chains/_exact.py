@@ -29,13 +29,11 @@ def _elementary(p: float, hat: np.ndarray, T: int) -> np.ndarray:
 
 
 def _fft_conv(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """First ``n`` entries of the linear convolution of ``a`` and ``b`` along axis 0 (no wrap-around)."""
+    """First ``n`` entries of the linear convolution of each row of ``a`` with the row of ``b`` (no wrap-around)."""
     from scipy import fft as sfft
 
-    N = sfft.next_fast_len(a.shape[0] + b.shape[0] - 1, real=True)
-    # columns as contiguous rows: a strided transform along axis 0 costs about twice as much
-    at, bt = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)
-    return sfft.irfft(sfft.rfft(at, N) * sfft.rfft(bt, N), N)[:, :n].T
+    N = sfft.next_fast_len(a.shape[1] + b.shape[1] - 1, real=True)
+    return sfft.irfft(sfft.rfft(a, N) * sfft.rfft(b, N), N)[:, :n]
 
 
 _HEAD = 256  # terms of the renewal kernel computed by direct recursion before Newton's doublings
@@ -82,27 +80,23 @@ def _cyclic_length(first0: np.ndarray, G: np.ndarray) -> int | None:
     The series ``R = first * sum_n G^{*n}`` (of the windowed inputs, all non-negative in component 0, which bounds
     the other components) has ``sum_{t >= N} |R[t]| <= z^{-N} F(z) / (1 - G(z))`` for any ``z > 1`` with
     ``G(z) < 1`` (Chernoff), where ``F`` and ``G`` are the generating functions of the absolute values of the
-    windowed arrays (rounding leaves entries of either sign): finite sums, so the bound is rigorous. It is
-    minimised over ``ln z`` on a grid of halvings (one exponential, then square roots).
+    windowed arrays (rounding leaves entries of either sign): finite sums, so the bound is rigorous (the sums are
+    inflated by far more than their rounding error). It is minimised over ``ln z`` on a grid of halvings.
     """
     T = G.shape[0]
-    G, first0 = np.abs(G), np.abs(first0)  # rounding leaves +-1e-17 where the tails are far smaller: bound those too
-    t = np.arange(T, dtype=np.float64)
     s = min(700.0, 40.0 * T) / T
-    E = np.exp(s * t)
     best = None
     for _ in range(12):
-        g = float(G @ E)
+        f, g = _k.exponential_sums(first0, G, s)
+        g *= 1.0 + 1e-9
         if g < 1.0:
-            f = float(first0 @ E)
             if f <= 0.0:
                 return T
-            n = (math.log(f) - math.log1p(-g) - math.log(_WRAP_MASS)) / s
+            n = (math.log(f * (1.0 + 1e-9)) - math.log1p(-g) - math.log(_WRAP_MASS)) / s
             if best is not None and n > best:
                 break  # past the minimum over ln z (the bound is convex in it)
             best = n
         s *= 0.5
-        np.sqrt(E, out=E)
     if best is None or best > _CYCLIC_MAX_WINDOWS * T:
         return None
     return max(T, int(math.ceil(best)))
@@ -122,15 +116,25 @@ def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
     cols = [0, 1] if (np.array_equal(first[:, 1], first[:, 2]) and np.array_equal(first[:, 1], first[:, 3])) \
         else [0, 1, 2, 3]
     N = _cyclic_length(first[:, 0], G)
+    rows = np.empty((len(cols) + (N is not None), T))  # the columns as contiguous rows, and G below them
+    rows[: len(cols)] = first[:, cols].T
     if N is not None:
         N = sfft.next_fast_len(N, real=True)
-        F = sfft.rfft(np.ascontiguousarray(first[:, cols].T), N)
-        res = sfft.irfft(F / (1.0 - sfft.rfft(G, N)), N)[:, :T].T
+        rows[-1] = G
+        X = sfft.rfft(rows, N)  # one call: the rows share the plan
+        den = X[-1]
+        np.subtract(1.0, den, out=den)
+        X = X[:-1]
+        X /= den
+        res = sfft.irfft(X, N)[:, :T]
     else:
-        res = _fft_conv(first[:, cols], _renewal_kernel(G)[:, None], T)
+        res = _fft_conv(rows, _renewal_kernel(G)[None, :], T)
+    out = np.empty((T, 4))
+    out[:, : len(cols)] = res.T
     if len(cols) == 2:
-        return np.concatenate([res, res[:, 1:2], res[:, 1:2]], axis=1)
-    return res
+        out[:, 2] = out[:, 1]
+        out[:, 3] = out[:, 1]
+    return out
 
 
 def _renewal_direct(first: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -168,20 +172,40 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
         out, passed, fail = _k.join_direct(JA, JB, cA, cB, D, codes.CUT_CODES[cut_type], value)
     elif cut_type == "memory_time":
         tau = int(min(cut, _NO_CUT))
-        out, passed = _k.join_window(JA, JB, cA, cB, tau, D, _pairs(D))
+        out, passed = _join_window(JA, JB, cA, cB, tau, D)
         fail = _k.fail_window(JA[:, 0].copy(), JB[:, 0].copy(), tau)
     else:  # run time
         rt = int(cut)
         A, B = JA.copy(), JB.copy()
         A[rt + 1:] = 0.0
         B[rt + 1:] = 0.0
-        out, passed = _k.join_window(A, B, cA, cB, _NO_CUT, D, _pairs(D))
+        out, passed = _join_window(A, B, cA, cB, _NO_CUT, D)
         fail = np.zeros(T)
         if rt < T:
             fail[rt] = max(0.0, 1.0 - JA[: rt + 1, 0].sum() * JB[: rt + 1, 0].sum())
     if op == "swap":
         return _renew(model, slot, op, model.p_swap * out, fail + (1.0 - model.p_swap) * passed, direct)
     return _renew(model, slot, op, out, fail + passed - out[:, 0], direct)
+
+
+def _werner(J: np.ndarray, c: np.ndarray) -> bool:
+    """Whether components 1, 2 and 3 of every delivered state, and their decay rates, are equal (Werner pairs)."""
+    return c[1] == c[2] == c[3] and np.array_equal(J[:, 1], J[:, 2]) and np.array_equal(J[:, 1], J[:, 3])
+
+
+_WERNER_SWAP_PAIRS = np.array([[0, 0], [1, 1]], dtype=np.int64)
+
+
+def _join_window(JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray, tau: int,
+                 D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`join_window <qnet._kernels.chains.join_window>`; a swap of Werner pairs computes component 1 once
+    for the three equal ones (the same arithmetic, so the same bits)."""
+    if D is _SWAP_D and _werner(JA, cA) and _werner(JB, cB):
+        out, passed = _k.join_window(JA, JB, cA, cB, tau, D, _WERNER_SWAP_PAIRS)
+        out[:, 2] = out[:, 1]
+        out[:, 3] = out[:, 1]
+        return out, passed
+    return _k.join_window(JA, JB, cA, cB, tau, D, _pairs(D))
 
 
 def _level_copies(model: _Model, slot: int, D: np.ndarray, J: np.ndarray, c: np.ndarray, direct: bool) -> np.ndarray:
@@ -293,20 +317,13 @@ def _check_truncation(J: np.ndarray, model: _Model, tol: float | None) -> None:
 
 def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
     _check_truncation(J, model, tol)
-    T = J.shape[0]
-    pmf = np.maximum(J[:, 0], 0.0)
-    pmf[0] = 0.0
-    coverage = float(pmf.sum())
+    pmf, state, tot, coverage, moment = _k.delivered(np.ascontiguousarray(J, dtype=np.float64), _STATE_FLOOR)
     if coverage <= 0.0:
         raise TruncationError(
-            f"t_trunc={T} holds no delivery at all (slow links, strict cut-offs or a small p_swap): the chain never "
-            f"delivers within the window; a larger t_trunc is needed", None)
-    valid = pmf > _STATE_FLOOR * pmf.max()
-    state = np.full((T, 4), np.nan)
-    state[valid] = bds_from_wht(J[valid] / pmf[valid, None])
-    tot = J[valid].sum(axis=0)
+            f"t_trunc={J.shape[0]} holds no delivery at all (slow links, strict cut-offs or a small p_swap): the chain "
+            f"never delivers within the window; a larger t_trunc is needed", None)
     mean_state = bds_from_wht(tot / tot[0])
-    mean_time = float(np.dot(np.arange(T), pmf) / coverage)
+    mean_time = moment / coverage
     frac = float(BDS_MEASURES["bb84_key_fraction"](mean_state))
     return ChainDelivery(
         pmf=pmf, state=state, mean_time=mean_time, mean_state=mean_state, mean_fidelity=float(mean_state[0]),
