@@ -657,3 +657,22 @@ def test_fidelity_cut_off_equals_the_exact_engine_on_elementary_links():
     with pytest.raises(ValueError, match="timing='immediate'"):
         qnet.simulate_network(G, [(0, 2)], n_deliveries=10, cutoff=qnet.Cutoff.fidelity(f),
                               purification=qnet.Purification(rounds=1, timing="deferred"))
+
+
+def test_protocol_option_takes_every_circuit_the_purification_policy_takes():
+    """``simulate_network(protocol=...)`` accepts what :class:`qnet.Purification` accepts (a circuit of three pairs
+    included) and is that policy's protocol: the same seed gives the same deliveries and states; a name neither
+    takes is refused by both. Without memory decay every delivered pair is the three-pair circuit on fresh links."""
+    G = line(1, p=0.4, w0=0.9, memory=(0.0, 0.0, 0.0), n_memories=6)
+    spelled = qnet.simulate_network(G, [(0, 1)], n_deliveries=100, seed=5, protocol="double_selection",
+                                    purification=qnet.Purification.immediate())
+    policy = qnet.simulate_network(G, [(0, 1)], n_deliveries=100, seed=5,
+                                   purification=qnet.Purification.immediate(protocol="double_selection"))
+    a, b = spelled.requests[0], policy.requests[0]
+    assert a.states.shape == (100, 4) and np.array_equal(a.times, b.times) and np.array_equal(a.states, b.states)
+    three = qnet.circuit("double_selection").apply(*(qnet.werner((1 + 3 * 0.9) / 4),) * 3).state
+    np.testing.assert_allclose(a.states, np.broadcast_to(three, a.states.shape), rtol=0, atol=1e-12)
+    for call in (lambda: qnet.simulate_network(G, [(0, 1)], n_deliveries=1, protocol="triple"),
+                 lambda: qnet.Purification.immediate(protocol="triple")):
+        with pytest.raises(ValueError, match="protocol"):
+            call()

@@ -60,7 +60,7 @@ from .model import (edge_link, memory_need, needs_density_matrices, path_paramet
 from ..noise import IDEAL, scalar_noise
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
-from ..purification import PROTOCOL_OPTIONS, PROTOCOLS, choose_protocol
+from ..purification import DISTILLATION_OPTIONS, PROTOCOLS, choose_protocol
 from ..results import content_hash
 from ..schedules import Schedule, link_copies, postorder, span
 from ._swap_control import compile_policy, run_policy
@@ -482,7 +482,7 @@ class NetworkProblem:
         swapping = _policy(swapping, Swapping, "swapping", Swapping.asap())
         purification = _policy(purification, Purification, "purification", Purification.none())
         if protocol is not None:
-            _v.option(protocol, "protocol", PROTOCOL_OPTIONS)
+            _v.option(protocol, "protocol", DISTILLATION_OPTIONS)
             given = purification.protocol
             if given != protocol and given != Purification().protocol:
                 raise ValueError(f"protocol={protocol!r} differs from the purification policy's protocol {given!r}; "
@@ -601,8 +601,8 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     schedule, protocol : optional
         The spelling of :func:`qnet.path_delivery` and :func:`qnet.chain_delivery`: ``schedule`` (a
         :class:`qnet.Schedule` or nested levels) is ``swapping=Swapping.by_schedule(schedule)``, and ``protocol``
-        (a name of :data:`qnet.PROTOCOL_OPTIONS`) the variant of every distillation, the schedule's and the
-        purification policy's (give each once: not with ``swapping``, and not differing from ``purification``).
+        (a name of :data:`qnet.PROTOCOL_OPTIONS`, or ``"double_selection"``, as :class:`Purification` takes) the
+        circuit of every distillation, the schedule's and the purification policy's (give each once: not with ``swapping``, and not differing from ``purification``).
     allocation : {"shared", "per_neighbour"}
         One memory pool per node, or ``n_memories // degree`` slots per neighbour.
     form : {"auto", "bds", "dm"}
