@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 
 import numpy as np
 from scipy.signal import fftconvolve
 
 import qnet
+import peers
 from harness import Case
 from qnet.chains import _exact as X, _model as C
 from qnet._kernels import chains as K
@@ -128,7 +128,8 @@ def _mc_rate_note() -> str:
 CASES = [
     Case("chain 8 segments, memory cut-offs, t_trunc=3000", _setup8, _run8, reference=_ref8,
          reference_name="O(T^2) joins + series term by term", target_s=0.001, reference_repeat=1,
-         note="includes validation; O(T) windowed joins in numba, exact renewal (power-series inverse: direct head, Newton doublings by FFT)"),
+         note="includes validation; O(T) windowed joins in numba, exact renewal (one cyclic transform whose length "
+              "bounds the wrapped mass below 1e-17, else the power-series inverse by Newton doublings)"),
     Case("chain 16 segments swap-only, t_trunc=65536", _setup16, _run16, reference=_ref16,
          reference_name="same joins, series iterated with fftconvolve", target_s=0.030, reference_repeat=1,
          repeat=5),
@@ -143,32 +144,6 @@ CASES = [
               "of LorenzoLaCorte/repeater-cut-off-optimization) is not a PyPI or Debian package; with "
               "QNET_LACORTE_PATH pointing at a checkout, the row for one schedule times it in the same run."),
 ]
-
-
-# ---------------------------------------------------------------- peers' code, each in its own module namespace
-# Li et al.'s repository and La Corte et al.'s fork share module names (repeater_algorithm, protocol_units, ...):
-# each is imported with its own directory first and its modules kept apart, so both can be timed in one run.
-_PEER_MODULES = ("repeater_algorithm", "protocol_units", "protocol_units_efficient", "utility_functions",
-                 "logging_utilities", "repeater_mc", "optimize_cutoff", "repeater_types")
-_PEERS: dict = {}
-
-
-def _peer(path: str, name: str):
-    """Module ``name`` of the checkout at ``path``, imported with that checkout's own sibling modules."""
-    key = (path, name)
-    if key not in _PEERS:
-        import importlib
-
-        saved = {m: sys.modules.pop(m) for m in _PEER_MODULES if m in sys.modules}
-        sys.path.insert(0, path)
-        try:
-            _PEERS[key] = importlib.import_module(name)
-        finally:
-            sys.path.remove(path)
-            for m in _PEER_MODULES:
-                sys.modules.pop(m, None)
-            sys.modules.update(saved)
-    return _PEERS[key]
 
 
 # ---------------------------------------------------------------- case 4: SeQUeNCe side-by-side (if installed)
@@ -246,82 +221,58 @@ except ImportError:  # pragma: no cover - optional peer simulator
 
 
 # ---------------------------------------------------------------- case 5: La Corte et al.'s code (if given)
-# Their repository (LorenzoLaCorte/repeater-cut-off-optimization, branch heterogeneus-chains) is not a package on
-# PyPI or Debian: point QNET_LACORTE_PATH at a checkout of it to time its per-schedule evaluation in the same run.
+# Peers' code and qnet are timed each in a process of its own (harness.fresh_process_time); the agreement of the
+# results is in each row's note.
 LC_TOKENS = ("d0", "d1", "s0", "s2", "s1")
 LC_T = 40000
-
-
-def _lacorte_schedule(tokens):
-    RepeaterChainSimulation = _peer(os.environ["QNET_LACORTE_PATH"], "repeater_algorithm").RepeaterChainSimulation
-    secret_key_rate = _peer(os.environ["QNET_LACORTE_PATH"], "utility_functions").secret_key_rate
-
-    params = {"protocol": tokens, "p_gen": 0.02, "p_swap": 0.85, "w0": 0.99, "t_coh": 40000, "t_trunc": LC_T}
-    pmf, w = RepeaterChainSimulation().asymmetric_protocol(params, 4)
-    return secret_key_rate(pmf, w)
-
-
-def _qnet_schedule(tokens):
-    return qnet.chain_delivery(qnet.Schedule(tokens, n_nodes=5), 0.02, 0.85, 0.99, 40000.0, t_trunc=LC_T,
-                               tol=None).key_rate
-
+SEARCH_T = 20000
+SEARCH_SAMPLE = 16  # La Corte et al.'s code on every 16th schedule of qnet's ranking (40 of 640), per schedule
 
 if os.environ.get("QNET_LACORTE_PATH"):
-    _kq, _kl = _qnet_schedule(LC_TOKENS), _lacorte_schedule(LC_TOKENS)
-    CASES.append(Case(f"one 5-node schedule {' '.join(LC_TOKENS)}, t_trunc={LC_T}", lambda: (LC_TOKENS,),
-                      _qnet_schedule, reference=_lacorte_schedule,
+    import logging
+
+    logging.disable(logging.WARNING)
+    _kq, _kl = peers.qnet_schedule(LC_TOKENS, LC_T), peers.lacorte_schedule(LC_TOKENS, LC_T)
+    CASES.append(Case(f"one 5-node schedule {' '.join(LC_TOKENS)}, t_trunc={LC_T}", lambda: (LC_TOKENS, LC_T),
+                      peers.qnet_schedule, reference=peers.lacorte_schedule, isolated=True,
                       reference_name="La Corte et al.'s asymmetric_protocol (their repository)", reference_repeat=3,
                       repeat=5, note=f"key rate qnet {_kq:.15g}, La Corte {_kl:.15g}, relative difference "
-                                     f"{abs(_kq / _kl - 1):.1e}"))
+                                     f"{abs(_kq / _kl - 1):.1e}; each code in a fresh process"))
+    _search = peers.qnet_search(SEARCH_T)
+    _sample = tuple(tokens for tokens, _ in _search.ranking[::SEARCH_SAMPLE])
+    _values = dict(_search.ranking)
+    _diff = max(abs(k / _values[t] - 1) for t, k in zip(_sample, peers.lacorte_schedules(SEARCH_T, _sample)))
+    CASES.append(Case(f"the 640-schedule search (t_trunc={SEARCH_T}), per schedule, vs La Corte et al.",
+                      lambda: (SEARCH_T, _sample), peers.qnet_search, per=_search.n_evaluated, repeat=1,
+                      isolated=True, reference=peers.lacorte_schedules, reference_per=len(_sample),
+                      reference_name=f"La Corte et al.'s asymmetric_protocol on {len(_sample)} of the schedules",
+                      ratio_target=1 / 10, reference_repeat=1,
+                      note=f"qnet: the whole exhaustive search over {_search.n_evaluated} schedules divided by their "
+                           f"number; La Corte et al.: every {SEARCH_SAMPLE}th schedule of qnet's ranking, one call "
+                           f"each; largest relative difference of the key rates {_diff:.1e}; each in a fresh process"))
 
 
 # ---------------------------------------------------------------- case 6: Li, Coopmans & Elkouss's code (if given)
-# BoxiLi/repeater-cut-off-optimization is not a package on PyPI or Debian: point QNET_LI_PATH at a checkout of it to
-# time its repeater_sim on the same chains in the same run. Their modules read np.int in default arguments, an alias
-# numpy removed in 1.24; the benchmark restores it (as the builtin int) before importing them, and changes nothing else.
-LI_CASES = {
-    "8 segments, cut-offs (16, 31, 55), t_trunc=3000": ((0, 0, 0), 0.1, 0.5, 0.98, 400, (16, 31, 55), 3000),
-    "16 segments swap-only, t_trunc=16384": ((0, 0, 0, 0), 0.05, 0.5, 0.99, 4000, None, 16384),
-    "16 segments swap-only, t_trunc=65536": ((0, 0, 0, 0), 0.05, 0.5, 0.99, 4000, None, 65536),
-}
-
-
-def _li_sim(case):
-    repeater_sim = _peer(os.environ["QNET_LI_PATH"], "repeater_algorithm").repeater_sim
-
-    protocol, p, ps, w0, t_coh, cut, T = case
-    params = {"protocol": protocol, "p_gen": p, "p_swap": ps, "w0": w0, "t_coh": t_coh, "t_trunc": T}
-    if cut is not None:
-        params.update(cutoff=cut, cut_type="memory_time")
-    return repeater_sim(params)
-
-
-def _qnet_li(case):
-    protocol, p, ps, w0, t_coh, cut, T = case
-    return qnet.chain_delivery(("swap",) * len(protocol), p, ps, w0, float(t_coh), cutoff=cut, t_trunc=T, tol=None)
-
-
 def _li_agreement(case) -> str:
     import logging
 
     logging.disable(logging.WARNING)  # their wrap-around warnings; the agreement below states the difference
-    pmf, w = _li_sim(case)
-    r = _qnet_li(case)
+    pmf, w = peers.li_sim(case)
+    r = peers.qnet_li(case)
     n = min(len(pmf), len(r.pmf))
     return (f"total mass in the window: qnet {r.pmf.sum():.15f}, Li et al. {pmf.sum():.15f}; largest pmf difference "
-            f"{np.abs(pmf[:n] - r.pmf[:n]).max():.1e}")
+            f"{np.abs(pmf[:n] - r.pmf[:n]).max():.1e}; each code in a fresh process")
 
 
 if os.environ.get("QNET_LI_PATH"):
-    if not hasattr(np, "int"):
-        np.int = int  # type: ignore[attr-defined]  # removed from numpy in 1.24; read by their signatures
-    for _name, _case in LI_CASES.items():
-        CASES.append(Case(f"chain {_name} vs Li et al.", lambda c=_case: (c,), _qnet_li, reference=_li_sim,
+    for _name, _case in peers.LI_CASES.items():
+        CASES.append(Case(f"chain {_name} vs Li et al.", lambda c=_case: (c,), peers.qnet_li, reference=peers.li_sim,
                           reference_name="Li, Coopmans & Elkouss's repeater_sim (their repository)", ratio_target=1 / 3,
-                          repeat=7, reference_repeat=7, note=_li_agreement(_case)))
+                          repeat=7, reference_repeat=7, isolated=True, note=_li_agreement(_case)))
 else:
-    CASES.append(Case("chains vs Li et al.: not timed", lambda: (LI_CASES["8 segments, cut-offs (16, 31, 55), "
-                                                                          "t_trunc=3000"],),
-                      _qnet_li, note="Li, Coopmans & Elkouss's code is not a PyPI or Debian package; set QNET_LI_PATH "
-                                     "to a checkout of BoxiLi/repeater-cut-off-optimization to time it beside qnet on "
-                                     "the three chains of LI_CASES (target: qnet at least 3x faster on each)"))
+    CASES.append(Case("chains vs Li et al.: not timed", lambda: (peers.LI_CASES["8 segments, cut-offs (16, 31, 55), "
+                                                                                "t_trunc=3000"],),
+                      peers.qnet_li, note="Li, Coopmans & Elkouss's code is not a PyPI or Debian package; set "
+                                          "QNET_LI_PATH to a checkout of BoxiLi/repeater-cut-off-optimization to time "
+                                          "it beside qnet on the three chains of peers.LI_CASES (target: qnet at least "
+                                          "3x faster on each)"))

@@ -8,8 +8,11 @@ every case and writes ``benchmarks/results.md``.
 from __future__ import annotations
 
 import gc
+import importlib
+import multiprocessing
 import statistics
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -24,7 +27,10 @@ class Case:
     or ``None``. ``target_s`` is the per-call target from the issue, if any; ``ratio_target`` a target
     relative to the reference timed in the same run: met when ``median <= ratio_target * reference``
     (e.g. 2.0 for "at most twice a plain copy", 1 / 1.7 for "at least 1.7x faster than one thread").
-    ``warmup`` calls (e.g. numba compilation) are not timed.
+    ``warmup`` calls (e.g. numba compilation) are not timed. ``per`` and ``reference_per`` divide the medians
+    (a call that does ``per`` units of work is reported per unit). ``isolated`` times ``run`` and ``reference``
+    each in a fresh process of its own (:func:`fresh_process_time`): both must then be module-level functions of
+    a module that imports without side effects, and ``setup()`` must return picklable arguments.
     """
 
     name: str
@@ -38,6 +44,9 @@ class Case:
     reference_repeat: int = 3
     warmup: int = 1
     note: str = ""
+    per: int = 1
+    reference_per: int = 1
+    isolated: bool = False
     results: dict = field(default_factory=dict)
 
 
@@ -54,12 +63,31 @@ def median_time(fn: Callable[..., Any], args: tuple, repeat: int, warmup: int) -
     return statistics.median(times)
 
 
+def _timed(target: str, args: tuple, repeat: int, warmup: int) -> float:
+    """:func:`median_time` of the function named ``module:function`` (run in the worker process)."""
+    module, name = target.split(":")
+    return median_time(getattr(importlib.import_module(module), name), args, repeat, warmup)
+
+
+def fresh_process_time(fn: Callable[..., Any], args: tuple, repeat: int, warmup: int) -> float:
+    """:func:`median_time` of ``fn(*args)`` in a fresh Python process (spawned, so it inherits no heap).
+
+    Peers' codes and qnet allocate large temporary arrays; on machines where a page fault is expensive (virtual
+    machines: 3.9 µs per 4 KiB page measured on the benchmark machine) one code's time depends on the heap the
+    other left behind, by up to 2x in one process. Each in a process of its own is timed as its users run it.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(_timed, f"{fn.__module__}:{fn.__name__}", args, repeat, warmup).result()
+
+
 def measure(case: Case) -> dict:
     """Run one case; return a dict with ``median_s``, ``reference_s``, ``speedup`` and ``meets_target``."""
     args = case.setup()
-    out = {"median_s": median_time(case.run, args, case.repeat, case.warmup)}
+    timer = fresh_process_time if case.isolated else median_time
+    out = {"median_s": timer(case.run, args, case.repeat, case.warmup) / case.per}
     if case.reference is not None:
-        out["reference_s"] = median_time(case.reference, args, case.reference_repeat, 1)
+        out["reference_s"] = timer(case.reference, args, case.reference_repeat, 1) / case.reference_per
         out["speedup"] = out["reference_s"] / out["median_s"]
     if case.target_s is not None:
         out["meets_target"] = out["median_s"] <= case.target_s
