@@ -221,6 +221,19 @@ class BellMeasurement:
             D[s, s, s] = accept * (1.0 - float(p_dep)) * float(q_hat[s])
         return D
 
+    def component_factors(self) -> np.ndarray:
+        """The factor of each Walsh–Hadamard component of a successful swap's output: ``ô_s = f_s â_s b̂_s``
+        (``f_0 = 1``; the diagonal of :meth:`components` over the success probability).
+
+        Examples
+        --------
+        >>> import qnet
+        >>> qnet.BellMeasurement(qnet.OperationNoise(0.99, 0.01)).component_factors().round(6)
+        array([1.      , 0.9702  , 0.9702  , 0.950796])
+        """
+        D = self.components()
+        return np.einsum("sss->s", D) / D[0, 0, 0]
+
 
 def swap_chain(
     links: Any,

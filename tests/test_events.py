@@ -451,11 +451,11 @@ def test_link_schemes_and_signal_speed_give_the_closed_form(channel, speed):
     np.testing.assert_allclose(r.states, np.broadcast_to(expected, r.states.shape), rtol=0, atol=1e-13)
 
 
-def test_each_distillation_uses_the_noise_of_its_two_nodes():
-    """The event simulator distilled every link with the worst node's noise on the whole path. Deterministic links
-    (p_gen = 1), no memory decay, p_swap = 1 and three nodes of different gate and measurement noise: every
-    delivered pair is swap(purify(link, link, noise of 0, noise_b of 1), purify(link, link, noise of 1, noise_b of
-    2)) to 1e-12, and not the worst-node composition."""
+def test_each_operation_uses_the_noise_of_its_own_nodes():
+    """The event simulator distilled every link with the worst node's noise on the whole path, and swapped ideally.
+    Deterministic links (p_gen = 1), no memory decay, p_swap = 1 and three nodes of different gate and measurement
+    noise: every delivered pair is swap(purify(link, link, noise of 0, noise_b of 1), purify(link, link, noise of 1,
+    noise_b of 2), noise of 1) to 1e-12, and neither the worst-node composition nor the one with an ideal swap."""
     G = qnet.chain_network([5.0, 5.0], p_gen=1.0, fidelity=0.9, n_memories=4)
     noise = [qnet.OperationNoise(0.99, 0.01), qnet.OperationNoise(0.9, 0.0), qnet.OperationNoise(0.995, 0.04)]
     for n, z in enumerate(noise):
@@ -465,13 +465,14 @@ def test_each_distillation_uses_the_noise_of_its_two_nodes():
     lam = qnet.werner(0.9)
     left, _ = qnet.purify(lam, lam, "cnot", noise=noise[0], noise_b=noise[1])
     right, _ = qnet.purify(lam, lam, "cnot", noise=noise[1], noise_b=noise[2])
-    expected = qnet.swap(left, right).state
+    expected = qnet.swap(left, right, noise=noise[1]).state
     worst = qnet.OperationNoise(0.9, 0.04)
     old = qnet.swap(*(qnet.purify(lam, lam, "cnot", noise=worst)[0] for _ in range(2))).state
     states = res.requests[0].states
     assert len(states) == 20
     np.testing.assert_allclose(states, np.broadcast_to(expected, states.shape), rtol=0, atol=1e-12)
-    assert np.abs(expected - old).max() > 1e-3  # the two rules differ here: the test has teeth
+    assert np.abs(expected - old).max() > 1e-3  # the rules differ here: the test has teeth
+    assert np.abs(expected - qnet.swap(left, right).state).max() > 1e-2
 
 
 def test_heterogeneous_node_noise_the_event_simulator_equals_the_exact_engine():

@@ -93,16 +93,23 @@ def _corrections():
     return out
 
 
-def test_one_swap_with_classical_delays_is_mesolve():
+@pytest.mark.parametrize("noise", [None, qnet.OperationNoise(0.9, 0.05)], ids=["ideal", "noisy node"])
+def test_one_swap_with_classical_delays_is_mesolve(noise):
     """Two links of a 30 km and a 10 km segment (p = 1: both heralded after one attempt), swapped at the middle node
     after its swap time; the outcome reaches node 2 after 10 km of fibre, where the correction is applied, and the
     pair is delivered when node 0 knows it too. QuTiP: each pair evolved by its nodes' Lindbladians until the
     Bell measurement, explicit projectors and partial trace, then the outer pair evolved, corrected at the arrival
     at node 2, evolved again. Every delivered pair is one of the outcomes' states (1e-10), and they come with
-    their probabilities (within 5 standard errors)."""
+    their probabilities (within 5 standard errors). With a noisy swapping node, QuTiP first depolarizes the two
+    measured qubits (``f ρ + (1 - f) ρ_AD ⊗ I/4``), and the reported outcome is the true one with each of its two
+    bits (Ψ vs Φ, the sign) flipped with probability ``q``: each reported outcome's pair is the sum of the true
+    outcomes' pairs weighted by that."""
     T = [(2e-4, 1.5e-4), (3e-4, 4e-4), (6e-4, 3e-4)]
     G = chain([30.0, 10.0], [qnet.T1T2Memory(*x) for x in T], p=1.0, w0=0.96, time_step=1e-4)
     G.nodes[1]["swap_time"] = 2e-5
+    if noise is not None:
+        G.nodes[1]["noise"] = noise
+    f, q = (1.0, 0.0) if noise is None else (noise.gate_fidelity, noise.measurement_error)
     n = 4000
     res = qnet.simulate_network(G, [(0, 2)], n_deliveries=n, seed=5)
     top = 1e-4 + 2e-5
@@ -110,11 +117,13 @@ def test_one_swap_with_classical_delays_is_mesolve():
     rho1 = mesolve_final(werner_dm(0.96), t1t2_c_ops(*T[0], "A") + t1t2_c_ops(*T[1], "B"), top)
     rho2 = mesolve_final(werner_dm(0.96), t1t2_c_ops(*T[1], "A") + t1t2_c_ops(*T[2], "B"), top)
     four = qutip.tensor(qutip.Qobj(rho1, dims=[[2, 2], [2, 2]]), qutip.Qobj(rho2, dims=[[2, 2], [2, 2]]))
+    four = f * four + (1 - f) * qutip.tensor(four.ptrace([0, 3]), I2 / 2, I2 / 2).permute([0, 2, 3, 1])
     outer_ops = t1t2_c_ops(*T[0], "A") + t1t2_c_ops(*T[2], "B")
+    true = [(qutip.tensor(I2, qutip.ket2dm(b), I2) * four * qutip.tensor(I2, qutip.ket2dm(b), I2)).ptrace([0, 3])
+            for b in BELL_KETS]
     candidates, probs = [], []
-    for b, P in zip(BELL_KETS, _corrections()):
-        proj = qutip.tensor(I2, qutip.ket2dm(b), I2)
-        outer = (proj * four * proj).ptrace([0, 3])
+    for k, P in enumerate(_corrections()):  # k: the reported outcome, bits (Ψ, sign) = (k >> 1, k & 1)
+        outer = sum(q ** bin(k ^ j).count("1") * (1 - q) ** (2 - bin(k ^ j).count("1")) * true[j] for j in range(4))
         probs.append(outer.tr().real)
         rho = mesolve_final(outer.unit().full(), outer_ops, d2)
         rho = (qutip.tensor(I2, P) * qutip.Qobj(rho, dims=[[2, 2], [2, 2]]) * qutip.tensor(I2, P)).full()

@@ -39,16 +39,20 @@ def test_two_nodes_count_the_generation_slot():
     assert abs(t.mean() - r.mean_time) < 4.5 * t.std(ddof=1) / math.sqrt(t.size)
 
 
-@pytest.mark.parametrize("delay,knowledge", [(False, "latest"), (True, "latest"), (True, "snapshot")])
-def test_deterministic_links_give_the_closed_form_time_and_state(delay, knowledge):
+@pytest.mark.parametrize("delay,knowledge,noise", [(False, "latest", None), (True, "latest", None),
+                                                   (True, "snapshot", None),
+                                                   (True, "latest", qnet.OperationNoise(0.95, 0.02))])
+def test_deterministic_links_give_the_closed_form_time_and_state(delay, knowledge, noise):
     """p_gen = p_swap = 1 on three nodes: both links are made in slot 1 and heralded at its end. The middle node
     knows its own links at once ("latest"), or waits for the whole state of slot 2 to reach it ("snapshot": its
     lag, the farther neighbour's signal time in whole slots); each end learns the outcome one segment's signal
-    time later. The state is qnet.swap of the two links after their waits, each end then waiting for the message
-    (qnet.idle)."""
+    time later. The state is qnet.swap of the two links after their waits (with the middle node's noise), each end
+    then waiting for the message (qnet.idle)."""
     lengths = [12.0, 31.0]
     G = qnet.chain_network(lengths, p_gen=1.0, fidelity=0.97, memory=(0.3, 0.5, 4.0), time_step=SLOT)
     G.nodes[1]["memory"] = (1.0, 0.2, 9.0)
+    if noise is not None:
+        G.nodes[1]["noise"] = noise
     r = qnet.optimal_swap_policy(3, 1.0, 1.0, None)
     res = qnet.simulate_network(G, [(0, 2)], n_deliveries=3, seed=1, classical_delay=delay,
                                 swapping=qnet.Swapping.by_policy(r, knowledge=knowledge))
@@ -59,7 +63,7 @@ def test_deterministic_links_give_the_closed_form_time_and_state(delay, knowledg
     mem = [qnet.PauliMemory(0.3, 0.5, 4.0), qnet.PauliMemory(1.0, 0.2, 9.0), qnet.PauliMemory(0.3, 0.5, 4.0)]
     left = qnet.idle(fresh, mem[0], swap_at, rates_b=mem[1])
     right = qnet.idle(fresh, mem[1], swap_at, rates_b=mem[2])
-    out = qnet.idle(qnet.swap(left, right).state, mem[0], signal[0], rates_b=mem[2], t_b=signal[1])
+    out = qnet.idle(qnet.swap(left, right, noise=noise).state, mem[0], signal[0], rates_b=mem[2], t_b=signal[1])
     d = res.requests[0]
     assert np.allclose(d.times, swap_at + max(signal), rtol=1e-12, atol=0)
     assert np.allclose(d.states, out, rtol=0, atol=1e-12)

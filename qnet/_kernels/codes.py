@@ -16,10 +16,11 @@ CUT_CODES = {"memory_time": MEMORY_TIME, "fidelity": FIDELITY, "run_time": RUN_T
 # static integer fields of a tree node
 KIND, CHA, CHB, PARENT, REQ, INST, POOLA, POOLB, LO, CUT, DIDX, DEFER, PUMPS, NDIST, ARITY, FEND = range(16)
 N_SI = 16
-# static float fields (MA, MB: each end's memory in the density-matrix mode, see qnet._kernels.pairs)
+# static float fields (MA, MB: each end's memory in the density-matrix mode, see qnet._kernels.pairs; SWF: a swap's
+# factor per Walsh–Hadamard component, its node's Bell-measurement noise)
 P, TAU, EMIT, OUTD, DFA, DFB, CUTV, C0 = range(8)
-HAT0, MINF, LOGQ, TARGET, MA, MB = 11, 15, 16, 17, 18, 22
-N_SF = 26
+HAT0, MINF, LOGQ, TARGET, MA, MB, SWF = 11, 15, 16, 17, 18, 22, 26
+N_SF = 30
 # dynamic float fields: reference time, ready time, waiting since, pumps done, pending Pauli frame (time, code), state
 TREF, TREADY, WAITING_SINCE, PUMPED, FT, FC, ST = range(7)
 # dynamic status of a tree node

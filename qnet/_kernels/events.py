@@ -27,7 +27,7 @@ from .codes import (  # noqa: F401
     ARITY, ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE,
     EV_LINK, EV_OP, EV_RUN, FEND, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF, NDIST,
     NO_CUT, N_SF, N_SI, OUTD, P, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPED, PUMPS, READY,
-    REQ, RETIRED, ROUND_ROBIN, RUN_TIME, ST, STALLED, SWAP, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
+    REQ, RETIRED, ROUND_ROBIN, RUN_TIME, ST, STALLED, SWAP, SWF, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
 )
 from .heap import pop, push
 from .montecarlo import best_bilinear, better, bilinear
@@ -358,7 +358,7 @@ def _swap_dm(ctx, wctx, p, t, H, n, seq, o):
     SI, SF, DF = ctx[0], ctx[1], ctx[4]
     top = t + SF[p, TAU]
     ca, cb = _consume_two(ctx, p, top)
-    k = bell_measure(DF[ca, ST:], DF[cb, ST:], uniform(wctx[3]), o)
+    k = bell_measure(DF[ca, ST:], DF[cb, ST:], SF[p, SWF:SWF + 4], uniform(wctx[3]), o)
     fc, ft = -1.0, 0.0
     if k > 0:
         fc, ft = float(k + 4 * SI[p, FEND]), top + SF[p, DFB if SI[p, FEND] == 1 else DFA]
@@ -386,7 +386,7 @@ def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
     if SI[p, KIND] == SWAP:
         psucc = SF[p, P]
         for k in range(4):
-            o[k] = a[k] * b[k]
+            o[k] = a[k] * b[k] * SF[p, SWF + k]  # its node's noise scales each component
         # the swapping node measures its two qubits
         H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)

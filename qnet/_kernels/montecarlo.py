@@ -168,10 +168,10 @@ def _pair(cur, ta, tb, cA, cB, cut_code, cut_val, swap, p_swap, D, a, b, out):
     elif tb < ta:
         for k in range(4):
             b[k] *= np.exp(-cB[cur, k] * dt)
-    if swap:
+    if swap:  # the map of a swap is diagonal: its node's noise scales each component
         psucc = p_swap
         for k in range(4):
-            out[k] = a[k] * b[k]
+            out[k] = a[k] * b[k] * D[cur, k, k, k]
     else:
         psucc = bilinear(D[cur], a, b, out)
     return True, 0, max(ta, tb), psucc

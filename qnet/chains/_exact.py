@@ -163,7 +163,7 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
     """Joint delivery distribution of one operation (``"swap"`` or ``"distill"``, cut-off slot ``slot``) from those of
     its two inputs, waiting pairs decaying at rates ``cA``, ``cB``."""
     T = JA.shape[0]
-    D = _SWAP_D if op == "swap" else model.distill_map(*span_a, slot)
+    D = model.swap_map(sum(span_a)) if op == "swap" else model.distill_map(*span_a, slot)
     if D.ndim > 3:  # a circuit of more than two pairs: its copies of one input
         return _level_copies(model, slot, D, JA, cA, direct)
     cut_type, cut = _cut(model, slot)

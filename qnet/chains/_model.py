@@ -38,7 +38,7 @@ MAX_LINKS_PER_DELIVERY = 10**8
 CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
 _NO_CUT = 2**40  # a memory-time cut-off that never triggers
 
-_SWAP_D = BellMeasurement().components()  # the chain's swaps: ideal Bell measurements
+_SWAP_D = BellMeasurement().components()  # the ideal swap (a node without noise; the Werner model's)
 _TWIRL = np.zeros((4, 4))
 _TWIRL[0, 0] = 1.0
 _TWIRL[1:, 1:] = 1.0 / 3.0
@@ -227,6 +227,17 @@ def _node_distill_tensor(protocol: str, fa: float, qa: float, fb: float, qb: flo
     return D
 
 
+@functools.lru_cache(maxsize=256)
+def _swap_tensor(gate_fidelity: float, measurement_error: float) -> np.ndarray:
+    """The map of a swap by a node of this noise (:meth:`qnet.BellMeasurement.components`), read-only; the ideal
+    swap is :data:`_SWAP_D` itself."""
+    if gate_fidelity == 1.0 and measurement_error == 0.0:
+        return _SWAP_D
+    D = BellMeasurement(OperationNoise(gate_fidelity, measurement_error)).components()
+    D.flags.writeable = False
+    return D
+
+
 def _pairs(D: np.ndarray) -> np.ndarray:
     nz = np.argwhere(np.abs(D).max(axis=0) > 0)
     return nz.astype(np.int64).reshape(-1, 2)
@@ -254,6 +265,16 @@ class _Model:
             return None
         per_node = self.node_noise[0]
         return per_node[start], per_node[start + width]
+
+    def node_ops(self, node: int) -> tuple[float, float]:
+        """``(gate_fidelity, measurement_error)`` of ``node`` (ideal in the Werner model)."""
+        if self.ops is None:
+            return 1.0, 0.0
+        return self.node_noise[0][node] if self.node_noise is not None else self.ops[:2]
+
+    def swap_map(self, node: int) -> np.ndarray:
+        """The map of the swap at ``node``: a Bell measurement with that node's own noise."""
+        return _swap_tensor(*self.node_ops(node))
 
     def distill_map(self, start: int, width: int, slot: int) -> np.ndarray:
         """The distillation map of a pair spanning nodes ``start`` and ``start + width`` at cut-off slot ``slot``:
@@ -304,6 +325,8 @@ class _Model:
                     ends.append(self.schedule.circuits[t[-1]])
                     if self.node_noise is not None:
                         ends += self.end_noise(*span(t))
+                elif self.node_noise is not None:  # the swapping node's own noise
+                    ends.append(self.node_noise[0][sum(span(t[1]))])
                 key = (t[0], self.cutoffs[t[-1]], *(number_of[id(c)] for c in children(t)), *ends)
             number = numbers.setdefault(key, len(numbers))
             number_of[id(t)] = number
@@ -406,8 +429,8 @@ def _auto_protocol(model: _Model) -> str:
 
     def run(name: str) -> float:
         def combine(op, slot, span_a, span_b, a, b):
-            if op == "swap":  # the chain's swaps are ideal
-                return swap(a, b).state
+            if op == "swap":  # by the swapping node, with its own noise
+                return swap(a, b, noise=OperationNoise(*model.node_ops(sum(span_a)))).state
             (fa, qa), (fb, qb) = model.end_noise(*span_a) or ((f, q), (f, q))
             named = model.schedule.circuits[slot]
             if named is None:

@@ -92,7 +92,8 @@ def chain_delivery(
         General model: twirl every distilled pair to Werner form (default False; with ``"bbpssw"`` and
         depolarizing memories this is exactly the Werner model).
     noise : OperationNoise, optional
-        General model: operation noise of the distillation circuits (default ideal).
+        General model: operation noise of every node (default ideal): of its distillation circuits and of its
+        swaps' Bell measurements (:class:`qnet.BellMeasurement`).
     tol : float or None
         Largest accepted missing probability ``1 - sum(pmf)``; above it a ``TruncationError`` says which
         ``t_trunc`` would suffice. ``None`` disables the check.
@@ -165,7 +166,8 @@ class ChainTree:
     ``child_a``/``child_b`` index the inputs (-1 for a link); ``p_gen`` and ``link_hat`` (Walsh–Hadamard
     components of the fresh state) describe a link; ``decay_a``/``decay_b`` are the per-step decay rates
     of a waiting input's components; ``cut_code``/``cut_value`` its cut-off (-1: none); ``operation[i]`` is
-    the bilinear map of distillation node ``i`` (its two nodes' noise; zeros for other nodes); ``root`` the top
+    the bilinear map of operation node ``i`` (a distillation's with its two nodes' noise, a swap's diagonal with its
+    node's; zeros for links); ``root`` the top
     node. ``arity[i]`` is how many inputs node ``i`` takes (2, or ``k`` copies of ``child_a`` for a distillation
     circuit of ``k`` pairs, whose map is ``terms``: per node the first term, then each term's output component,
     coefficient and input component per copy, as the chain engines' ``Circuit.components`` entries).
@@ -212,8 +214,9 @@ class RepeaterChain:
     twirl : bool
         Twirl every distilled pair to Werner form.
     noise : OperationNoise or sequence of OperationNoise, optional
-        Operation noise of the distillation circuits (single numbers; default ideal): one for every node, or one
-        per node (``n_segments + 1``), each distillation then with the noise of its pair's two end nodes.
+        Operation noise (single numbers; default ideal): one for every node, or one per node (``n_segments + 1``).
+        Each distillation runs with the noise of its pair's two end nodes, each swap's Bell measurement with its
+        swapping node's (:class:`qnet.BellMeasurement`; before 0.2 swaps were ideal).
 
     :meth:`werner` builds the Werner model of Li, Coopmans & Elkouss (``p_gen, p_swap, w0, t_coh``),
     the same type. ``identity`` is a hash of everything that decides the results.
@@ -445,15 +448,14 @@ def _flatten(model: "_Model") -> ChainTree:
     def link(start: int) -> int:
         return new(codes.ELEMENTARY, p=float(model.p_gen[start]), hat=model.link_hat[start])
 
-    maps: dict = {}  # node -> its distillation map
+    maps: dict = {}  # operation node -> its map (a swap's: its node's Bell measurement)
 
     def combine(op: str, slot: int, a: tuple, b: tuple, ia: int, ib: int) -> int:
         cut = model.cutoffs[slot]
         g = new(codes.SWAP if op == "swap" else codes.DISTILL, ia, ib, ca=model.link_c(*a),
                 cb=model.link_c(*b), code=-1 if cut is None else codes.CUT_CODES[model.cut_type],
                 value=0.0 if cut is None else float(cut))
-        if op == "distill":
-            maps[g] = model.distill_map(*a, slot)
+        maps[g] = model.distill_map(*a, slot) if op == "distill" else model.swap_map(sum(a))
         return g
 
     root = model.fold(link, combine)

@@ -43,10 +43,12 @@ import numpy as np
 from ..channels import bds_from_wht, transfer_eta, wht
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from ..errors import NetworkError
+from ..noise import scalar_noise
 from .model import path_parameters, select_path, signal_times
 from .policies import Cutoff, Purification, Swapping
 from ..results import content_hash
 from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
+from ..swapping import BellMeasurement
 
 __all__: list[str] = []
 
@@ -66,6 +68,8 @@ class _Path:
         self.p_gen = par["p_gen"]
         self.fresh = wht(par["link_state"])  # links are kept as their Walsh-Hadamard components
         self.rates = par["memory"]  # per slot, one row per node
+        # each node's swap: its Bell measurement with its own noise scales the components
+        self.swap_factors = [BellMeasurement(scalar_noise(z)).component_factors() for z in par["node_noise"]]
         x = signal_times(G, path) if classical_delay else np.zeros(self.n)
         self.signal = np.abs(x[:, None] - x[None, :])  # seconds between any two nodes
         self.lags = np.ceil(self.signal / self.slot - 1e-12).astype(np.int64)  # whole slots between two nodes
@@ -224,8 +228,8 @@ def _deliver_once(P: _Path, rng: np.random.Generator, stats: np.ndarray) -> tupl
                 continue
             now = k - 1  # the slot's start, in slots
             state = P.stored(run[0], now)
-            for link in run[1:]:  # an ideal swap multiplies the components
-                state = state * P.stored(link, now)
+            for link in run[1:]:  # a swap at the link's left end multiplies the components, scaled by its noise
+                state = state * P.stored(link, now) * P.swap_factors[link[0]]
             if a == 0 and b == n - 1:
                 wait_a = max(P.signal[s, a] for s in inner)
                 wait_b = max(P.signal[s, b] for s in inner)
@@ -315,7 +319,7 @@ def compile_policy(G: nx.Graph, requests: list, swapping: Swapping, purification
                            f"{P.lag[i]} slots late, but links are discarded after {P.limit} slots; a longer cut-off, "
                            f"shorter signal times or swap-asap (local knowledge) can deliver")
     identity = content_hash("swap_policy", swapping.rule, swapping.knowledge, P.slot, P.p_gen, P.fresh, P.rates,
-                            P.signal, P.p_swap, P.limit, P.summed, bool(classical_delay),
+                            P.swap_factors, P.signal, P.p_swap, P.limit, P.summed, bool(classical_delay),
                             sorted((repr(k), v) for k, v in policy.policy.items()))
     return CompiledPolicy(request, path, P, identity)
 

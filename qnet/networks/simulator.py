@@ -63,6 +63,7 @@ from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import DISTILLATION_OPTIONS, PROTOCOLS, choose_protocol
 from ..results import content_hash
 from ..schedules import Schedule, link_copies, postorder, span
+from ..swapping import BellMeasurement
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
 
@@ -339,6 +340,8 @@ class _Scenario:
                 sf[[codes.P, codes.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
                 sf[[codes.DFA, codes.DFB]] = delay(x, a), delay(x, b)
                 sf[codes.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
+                bsm = BellMeasurement(scalar_noise(G.nodes[path[x]].get("noise", IDEAL)))  # the swapping node's noise
+                sf[codes.SWF:codes.SWF + 4] = bsm.component_factors()
             else:
                 policy = node[2] == _POLICY_ROUND
                 pump = policy and self.purification.target > 0
