@@ -7,7 +7,10 @@ and what is allowed. Kernels underneath never validate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import inspect
+import warnings
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -436,3 +439,35 @@ def state(value: Any, name: str = "state", form: str = "auto") -> tuple[str, np.
                 f"states; pass form='dm' or form='bds'"
             )
     return "bds", bds(value, name)
+
+
+def keyword_options(*names: str) -> Callable[[Callable], Callable]:
+    """Make the options ``names`` of a public function keyword-only, keeping positional calls working for the 0.2
+    series: their values are passed on by name with a ``FutureWarning`` that names the keywords (they are refused
+    in 0.3). ``names`` are the options in their former positional order, right after the last positional
+    parameter of the decorated function's (new) signature."""
+
+    def wrap(f: Callable) -> Callable:
+        params = inspect.signature(f).parameters.values()
+        n_pos = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+        @functools.wraps(f)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if len(args) > n_pos:
+                extra = args[n_pos:]
+                if len(extra) > len(names):
+                    raise TypeError(f"{f.__name__}() takes at most {n_pos + len(names)} positional arguments, got "
+                                    f"{len(args)}")
+                given = names[:len(extra)]
+                twice = [n for n in given if n in kwargs]
+                if twice:
+                    raise TypeError(f"{f.__name__}() got multiple values for argument {twice[0]!r}")
+                warnings.warn(f"{f.__name__}: pass {', '.join(f'{n}=' for n in given)} by keyword; positional options "
+                              f"are deprecated and will be refused in qnet 0.3", FutureWarning, stacklevel=2)
+                kwargs.update(zip(given, extra))
+                args = args[:n_pos]
+            return f(*args, **kwargs)
+
+        return call
+
+    return wrap

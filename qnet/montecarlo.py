@@ -53,15 +53,16 @@ def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: Any = 0) 
     return chain.simulate(n_samples, seed)
 
 
+@_v.keyword_options("cutoff", "cut_type")
 def simulate_chain(
     schedule: Sequence[str],
     p_gen: Any,
     p_swap: float,
     w0: Any = None,
     t_coh: float | None = None,
+    *,
     cutoff: Any = None,
     cut_type: str = "memory_time",
-    *,
     link_state: Any = None,
     memory: Any = None,
     protocol: str | None = None,

@@ -541,13 +541,14 @@ def baseline_values(m_kept: np.ndarray, m_sac: np.ndarray, baseline: str, freshe
     return m_kept + m_sac if weighted else 0.5 * (m_kept + m_sac)
 
 
+@_v.keyword_options("fom", "baseline")
 def purification_gain(
     kept: Any,
     sacrificed: Any,
     protocol: str = "cnot",
+    *,
     fom: str | FigureOfMerit = "fidelity",
     baseline: str = "better",
-    *,
     weighted: bool | None = None,
     fresher: str = "sacrificed",
     noise: OperationNoise | None = None,
@@ -599,10 +600,10 @@ def purification_gain(
     --------
     >>> import qnet
     >>> kept, sac = qnet.werner([0.9, 0.6]), qnet.werner(0.8)
-    >>> g = qnet.purification_gain(kept, sac, "dejmps", "fidelity", "worse")
+    >>> g = qnet.purification_gain(kept, sac, "dejmps", fom="fidelity", baseline="worse")
     >>> g.value.round(4), g.baseline_value, g.improves
     (array([0.8832, 0.7285]), array([0.8, 0.6]), array([ True,  True]))
-    >>> qnet.purification_gain(kept, sac, "dejmps", "fidelity", "better").improves
+    >>> qnet.purification_gain(kept, sac, "dejmps", fom="fidelity", baseline="better").improves
     array([False, False])
     """
     _v.option(protocol, "protocol", PROTOCOL_OPTIONS)

@@ -539,3 +539,35 @@ def test_compiled_bds_checks_agree_with_numpy(row, col, delta, compensate):
         else:
             assert not isinstance(fast, str), fast
             np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("call, keywords", [
+    (lambda: qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, 5, "memory_time", 300),
+     "cutoff=, cut_type=, t_trunc="),
+    (lambda: qnet.simulate_chain(("swap",), 0.5, 1.0, 0.9, 100.0, 5), "cutoff="),
+    (lambda: qnet.optimal_purification_time(qnet.werner(0.9), qnet.werner(0.9), (0.0, 0.0, 1.0), 0.01, 0.1,
+                                            "fidelity", None, "dejmps"), "fom=, weighted=, protocol="),
+    (lambda: qnet.timeline_value(qnet.werner(0.9), qnet.werner(0.9), (0.0, 0.0, 1.0), 0.01, 0.1, 0.05, "fidelity"),
+     "fom="),
+    (lambda: qnet.purification_gain(qnet.werner(0.9), qnet.werner(0.8), "dejmps", "fidelity", "better"),
+     "fom=, baseline="),
+])
+def test_positional_options_still_work_with_a_future_warning(call, keywords):
+    """Options became keyword-only in 0.2; a positional call gives today's result with a FutureWarning naming the
+    keywords, and equals the call by keyword."""
+    with pytest.warns(FutureWarning, match=keywords):
+        call()
+
+
+def test_positional_options_give_the_keyword_result_and_are_not_given_twice():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        old = qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, 5, "memory_time", 300)
+        with pytest.raises(TypeError, match="multiple values for argument 'cutoff'"):
+            qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, 5, cutoff=6)
+        with pytest.raises(TypeError, match="at most 8 positional arguments"):
+            qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, 5, "memory_time", 300, 1e-6)
+    new = qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, cutoff=5, t_trunc=300)
+    assert np.array_equal(old.pmf, new.pmf) and np.array_equal(old.state, new.state, equal_nan=True)

@@ -481,7 +481,7 @@ def test_li_published_example_fast_path_keeps_mass():
     """Li et al.'s example with cut-offs (16, 31, 55) at t_trunc = 3000 misses 1.4e-3 of the mass: the
     renewal's FFT once wrapped the mass beyond 2 t_trunc back into the window (1.8e-6 too much)."""
     m = M._werner_model(("swap", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, (16, 31, 55), "memory_time")
-    fast = qnet.chain_delivery(("swap", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, (16, 31, 55), t_trunc=3000,
+    fast = qnet.chain_delivery(("swap", "swap", "swap"), 0.1, 0.5, 0.98, 400.0, cutoff=(16, 31, 55), t_trunc=3000,
                                tol=None)
     ref = X._reference_delivery(m, 3000)
     assert 1e-3 < ref.truncation_error < 2e-3
@@ -559,7 +559,7 @@ def test_hopeless_window_is_reported_without_trying_huge_windows():
 
     start = time.perf_counter()
     with pytest.raises(qnet.TruncationError, match="MAX_T_TRUNC") as info:
-        qnet.chain_delivery(("distill", "swap"), 1e-9, 0.9, 0.98, 400.0, (40, 80), t_trunc=3000)
+        qnet.chain_delivery(("distill", "swap"), 1e-9, 0.9, 0.98, 400.0, cutoff=(40, 80), t_trunc=3000)
     assert info.value.sufficient_t_trunc is None
     assert time.perf_counter() - start < 2.0
 

@@ -68,13 +68,13 @@ def test_witness_optimum_density_matrix_path():
 def test_witness_gain_agrees_with_fidelity_verdict(baseline, weighted):
     kept = qnet.werner(np.array([0.9, 0.6, 0.8, 0.55]))
     sac = qnet.werner(np.array([0.8, 0.8, 0.8, 0.95]))
-    f = qnet.purification_gain(kept, sac, "dejmps", "fidelity", baseline)
-    w = qnet.purification_gain(kept, sac, "dejmps", "fidelity_witness", baseline)
+    f = qnet.purification_gain(kept, sac, "dejmps", fom="fidelity", baseline=baseline)
+    w = qnet.purification_gain(kept, sac, "dejmps", fom="fidelity_witness", baseline=baseline)
     np.testing.assert_array_equal(w.improves, f.improves)
     np.testing.assert_allclose(w.gain, f.gain, atol=1e-15)
     if weighted:
         # p (1/2 - F) against the inputs: recomputed here by hand in the witness' direction
-        g = qnet.purification_gain(kept, sac, "dejmps", "fidelity_witness", baseline, weighted=True)
+        g = qnet.purification_gain(kept, sac, "dejmps", fom="fidelity_witness", baseline=baseline, weighted=True)
         wk, ws = 0.5 - kept[:, 0], 0.5 - sac[:, 0]
         base = {"worse": np.maximum(wk, ws), "better": np.minimum(wk, ws), "fresher": ws, "kept": wk,
                 "sacrificed": ws, "none": wk + ws}[baseline]

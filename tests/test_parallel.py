@@ -233,7 +233,7 @@ def test_states_are_validated_once_on_their_way_down(monkeypatch, size):
     kept, sac = LAM[:size], MU[:size]
     expected = {"kept": 0, "sacrificed": 0} if size >= _v.FAST_CHECK_MIN_SIZE // 4 else {"kept": 1, "sacrificed": 1}
     for call in (lambda: qnet.purify(kept, sac, "dejmps"),
-                 lambda: qnet.purification_gain(kept, sac, "dejmps", "fidelity", "worse")):
+                 lambda: qnet.purification_gain(kept, sac, "dejmps", fom="fidelity", baseline="worse")):
         seen.clear()
         call()
         assert {k: seen.count(k) for k in expected} == expected

@@ -145,9 +145,9 @@ def test_timeline_methods_equal_the_function_tier():
     a, b = tl.state(t), qnet.purification_timeline(W95, qnet.werner(0.9), RATES, t1, t2, t, **kw)
     np.testing.assert_array_equal(a.state, b.state)
     np.testing.assert_array_equal(tl.value(t, "concurrence"),
-                                  qnet.timeline_value(W95, qnet.werner(0.9), RATES, t1, t2, t, "concurrence", **kw))
+                                  qnet.timeline_value(W95, qnet.werner(0.9), RATES, t1, t2, t, fom="concurrence", **kw))
     o1 = tl.optimal_time("fidelity", True)
-    o2 = qnet.optimal_purification_time(W95, qnet.werner(0.9), RATES, t1, t2, "fidelity", True, **kw)
+    o2 = qnet.optimal_purification_time(W95, qnet.werner(0.9), RATES, t1, t2, fom="fidelity", weighted=True, **kw)
     np.testing.assert_array_equal(o1.t, o2.t)
     assert o1.problem == tl.identity == o2.problem
 

@@ -145,20 +145,20 @@ def test_gain_baselines_by_hand():
     F = out[0]
     expect = {"worse": 0.7, "better": 0.9, "fresher": 0.7, "kept": 0.9, "sacrificed": 0.7, "none": 0.8}
     for base in BASELINES:
-        g = qnet.purification_gain(kept, sac, "cnot", "fidelity", base)
+        g = qnet.purification_gain(kept, sac, "cnot", fom="fidelity", baseline=base)
         assert abs(g.baseline_value - expect[base]) <= 1e-15
         assert abs(g.gain - (F - expect[base])) <= 1e-15
         assert bool(g.improves) == (F - expect[base] > 1e-12)
-    g = qnet.purification_gain(kept, sac, "cnot", "fidelity", "fresher", fresher="kept")
+    g = qnet.purification_gain(kept, sac, "cnot", fom="fidelity", baseline="fresher", fresher="kept")
     assert abs(g.baseline_value - 0.9) <= 1e-15
-    g = qnet.purification_gain(kept, sac, "cnot", "fidelity", "none", weighted=True)
+    g = qnet.purification_gain(kept, sac, "cnot", fom="fidelity", baseline="none", weighted=True)
     assert abs(g.value - p * F) <= 1e-15 and abs(g.baseline_value - 1.6) <= 1e-15
 
 
 def test_gain_weighted_log_negativity():
     kept, sac = qnet.werner(0.95), qnet.werner(0.9)
     out, p = qnet.purify(kept, sac, "dejmps")
-    g = qnet.purification_gain(kept, sac, "dejmps", "log_negativity", "fresher", weighted=True)
+    g = qnet.purification_gain(kept, sac, "dejmps", fom="log_negativity", baseline="fresher", weighted=True)
     assert abs(g.value - p * np.log2(2 * out.max())) <= 1e-14
     assert abs(g.baseline_value - np.log2(1.8)) <= 1e-14
 
@@ -166,7 +166,7 @@ def test_gain_weighted_log_negativity():
 @pytest.mark.parametrize("measure", FIGURES_OF_MERIT)
 def test_gain_uses_public_measures(measure):
     kept, sac = RNG.dirichlet(np.ones(4), 5), RNG.dirichlet(np.ones(4), 5)
-    g = qnet.purification_gain(kept, sac, "hadamard", measure, "better")
+    g = qnet.purification_gain(kept, sac, "hadamard", fom=measure, baseline="better")
     out, _ = qnet.purify(kept, sac, "hadamard")
     def fn(x):  # rates (yields, key fractions) count as max(0, value): below 0 a pair delivers nothing
         v = qnet.MEASURES[measure](x)
@@ -179,7 +179,7 @@ def test_gain_uses_public_measures(measure):
 
 def test_gain_density_matrix_inputs():
     kept = qnet.to_density_matrix(qnet.werner(0.9))
-    g = qnet.purification_gain(kept, qnet.werner(0.8), "cnot", "concurrence", "worse")
+    g = qnet.purification_gain(kept, qnet.werner(0.8), "cnot", fom="concurrence", baseline="worse")
     out, _ = qnet.purify(qnet.werner(0.9), qnet.werner(0.8), "cnot")
     assert abs(g.value - (2 * out.max() - 1)) <= 1e-10 and abs(g.baseline_value - 0.6) <= 1e-10
 

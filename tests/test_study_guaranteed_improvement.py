@@ -64,7 +64,7 @@ def test_worst_case_reproduced_by_purification_gain(quick_run):
         kept = np.array(r["worst_kept"].split(), float)
         sac = np.array(r["worst_sacrificed"].split(), float)
         kept, sac = kept / kept.sum(), sac / sac.sum()  # the CSV stores 6 significant digits
-        g = qnet.purification_gain(kept, sac, proto, meas, base, weighted=weighted)
+        g = qnet.purification_gain(kept, sac, proto, fom=meas, baseline=base, weighted=weighted)
         assert abs(float(g.gain) - float(r["worst_gain"])) < 1e-4
 
 
@@ -85,7 +85,7 @@ def test_structured_families_match_physics(quick_run):
 def test_fraction_matches_direct_count_on_the_werner_plane(quick_run):
     _, _, table = quick_run
     lam, mu = gi.family_states("werner", 21)
-    g = qnet.purification_gain(lam, mu, "bbpssw", "fidelity", "worse")
+    g = qnet.purification_gain(lam, mu, "bbpssw", fom="fidelity", baseline="worse")
     r = _row(table, "werner", "bbpssw", "fidelity", False, "worse")
     assert float(r["fraction_improved"]) == pytest.approx(g.improves.mean(), abs=1e-15)
 
@@ -110,7 +110,7 @@ def test_regions_csv_matches_api(quick_run):
     r = rows[100]
     F1, F2 = float(r["F1"]), float(r["F2"])
     kept, sac = np.array([F1, 1 - F1, 0, 0]), np.array([F2, 1 - F2, 0, 0])
-    g = qnet.purification_gain(kept, sac, "dejmps", "log_negativity", "fresher", weighted=True)
+    g = qnet.purification_gain(kept, sac, "dejmps", fom="log_negativity", baseline="fresher", weighted=True)
     assert abs(float(g.gain) - float(r["gain_dejmps_weighted_log_negativity_vs_fresher"])) <= 1e-12
     # hand check: DEJMPS on Z-only inputs gives F' = F1 F2 / (F1 F2 + (1-F1)(1-F2))
     Fp = F1 * F2 / (F1 * F2 + (1 - F1) * (1 - F2))
@@ -126,7 +126,7 @@ def test_ties_are_reported_apart_from_improvements(quick_run):
         assert total == pytest.approx(1.0, abs=1e-12)
         assert (r["never_worse"] == "True") == (float(r["fraction_worse"]) == 0.0)
     lam, mu = gi.family_states("werner", 21)
-    g = qnet.purification_gain(lam, mu, "bbpssw", "fidelity", "worse")
+    g = qnet.purification_gain(lam, mu, "bbpssw", fom="fidelity", baseline="worse")
     r = _row(table, "werner", "bbpssw", "fidelity", False, "worse")
     assert float(r["fraction_equal"]) == pytest.approx(np.mean(np.abs(g.gain) <= gi.GAIN_ATOL), abs=1e-15)
     assert float(r["fraction_equal"]) > 0 and r["never_worse"] == "True" and r["improved_everywhere"] == "False"

@@ -27,16 +27,17 @@ _mc = lazy("montecarlo")
 __all__ = ["RepeaterChain", "ChainTree", "chain_delivery", "optimize_cutoff"]
 
 
+@_v.keyword_options("cutoff", "cut_type", "t_trunc")
 def chain_delivery(
     schedule: Sequence[str],
     p_gen: Any,
     p_swap: float,
     w0: Any = None,
     t_coh: float | None = None,
+    *,
     cutoff: Any = None,
     cut_type: str = "memory_time",
     t_trunc: int = 1000,
-    *,
     link_state: Any = None,
     memory: Any = None,
     protocol: str | None = None,

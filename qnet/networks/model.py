@@ -373,8 +373,9 @@ def _path_chain(G, path, schedule, cutoff, cut_type, protocol) -> tuple[Repeater
     return chain, par
 
 
-def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | None = None, cutoff: Any = None,
-                  cut_type: str = "memory_time", t_trunc: int = 4000, *, protocol: str = "auto",
+@_v.keyword_options("cutoff", "cut_type", "t_trunc")
+def path_delivery(G: nx.Graph, path: Sequence[Any], schedule: Sequence[str] | None = None, *, cutoff: Any = None,
+                  cut_type: str = "memory_time", t_trunc: int = 4000, protocol: str = "auto",
                   tol: float | None = 1e-6) -> ChainDelivery:
     """Exact delivery distribution of the repeater chain along ``path`` (swap-asap nesting by default).
 

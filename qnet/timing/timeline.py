@@ -347,6 +347,7 @@ def purification_timeline(
                                 noise=resolve(noise, gate_fidelity, measurement_error), form=form).state(t)
 
 
+@_v.keyword_options("fom", "weighted")
 def timeline_value(
     first: Any,
     second: Any,
@@ -354,9 +355,9 @@ def timeline_value(
     t1: Any,
     t2: Any,
     t: Any,
+    *,
     fom: str | FigureOfMerit = "fidelity",
     weighted: bool | None = None,
-    *,
     protocol: str = "cnot",
     memory_second: Any = None,
     noise: OperationNoise | None = None,
@@ -383,16 +384,17 @@ def timeline_value(
                                 noise=resolve(noise, gate_fidelity, measurement_error), form=form).value(t, fom)
 
 
+@_v.keyword_options("fom", "weighted", "protocol")
 def optimal_purification_time(
     first: Any,
     second: Any,
     memory: Any,
     t1: Any,
     t2: Any,
+    *,
     fom: str | FigureOfMerit = "fidelity",
     weighted: bool | None = None,
     protocol: str = "cnot",
-    *,
     memory_second: Any = None,
     noise: OperationNoise | None = None,
     grid: int = 9,
