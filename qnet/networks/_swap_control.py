@@ -43,8 +43,7 @@ import numpy as np
 from ..channels import bds_from_wht, transfer_eta, wht
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from ..errors import NetworkError
-from ..noise import scalar_noise
-from .model import path_parameters, select_path, signal_times
+from .model import node_noise, path_parameters, select_path, signal_times
 from .policies import Cutoff, Purification, Swapping
 from ..results import content_hash
 from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
@@ -69,7 +68,7 @@ class _Path:
         self.fresh = wht(par["link_state"])  # links are kept as their Walsh-Hadamard components
         self.rates = par["memory"]  # per slot, one row per node
         # each node's swap: its Bell measurement with its own noise scales the components
-        self.swap_factors = [BellMeasurement(scalar_noise(z)).component_factors() for z in par["node_noise"]]
+        self.swap_factors = [BellMeasurement(node_noise(G, node)).component_factors() for node in path]
         x = signal_times(G, path) if classical_delay else np.zeros(self.n)
         self.signal = np.abs(x[:, None] - x[None, :])  # seconds between any two nodes
         self.lags = np.ceil(self.signal / self.slot - 1e-12).astype(np.int64)  # whole slots between two nodes

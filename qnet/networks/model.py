@@ -91,6 +91,11 @@ def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
     return out
 
 
+def node_noise(G: nx.Graph, node: Any) -> OperationNoise:
+    """``node``'s operation noise, ideal when it has none (engine tier, not in ``__all__``)."""
+    return scalar_noise(G.nodes[node].get("noise", IDEAL))
+
+
 def worst_noise(G: nx.Graph, nodes: Iterable[Any]) -> OperationNoise:
     """The noisiest of ``nodes``' operation noise, parameter by parameter (engine tier, not in ``__all__``)."""
     noise = IDEAL

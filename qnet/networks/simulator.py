@@ -55,9 +55,8 @@ from ..circuits import CIRCUITS, circuit
 from ..channels import bds_from_wht, wht
 from ..states import dm_to_bds, pauli_to_dm, to_density_matrix
 from ..errors import NetworkError
-from .model import (edge_link, memory_need, needs_density_matrices, path_parameters, pauli_rates, relaxation,
-                    select_path, shortest_path, signal_times, validate_network, worst_noise)
-from ..noise import IDEAL, scalar_noise
+from .model import (edge_link, memory_need, needs_density_matrices, node_noise, path_parameters, pauli_rates,
+                    relaxation, select_path, shortest_path, signal_times, validate_network, worst_noise)
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import DISTILLATION_OPTIONS, PROTOCOLS, choose_protocol
@@ -229,7 +228,7 @@ class _Scenario:
         """The distillation maps of ``protocol`` (every variant for "auto") for a pair whose ends are nodes ``u``
         and ``v``: each end's own operation noise. Two-pair maps index ``D``, a circuit of more than two pairs
         (and, in the density-matrix mode, every map: on Pauli coefficients) ``wide``."""
-        a, b = (scalar_noise(self.G.nodes[n].get("noise", IDEAL)) for n in (u, v))
+        a, b = node_noise(self.G, u), node_noise(self.G, v)
         key = (protocol, a.gate_fidelity, a.measurement_error, b.gate_fidelity, b.measurement_error)
         if key not in self.D_index:
             names = PROTOCOLS if protocol == "auto" else (protocol,)
@@ -340,8 +339,7 @@ class _Scenario:
                 sf[[codes.P, codes.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
                 sf[[codes.DFA, codes.DFB]] = delay(x, a), delay(x, b)
                 sf[codes.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
-                bsm = BellMeasurement(scalar_noise(G.nodes[path[x]].get("noise", IDEAL)))  # the swapping node's noise
-                sf[codes.SWF:codes.SWF + 4] = bsm.component_factors()
+                sf[codes.SWF:codes.SWF + 4] = BellMeasurement(node_noise(G, path[x])).component_factors()
             else:
                 policy = node[2] == _POLICY_ROUND
                 pump = policy and self.purification.target > 0
@@ -605,7 +603,8 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
         The spelling of :func:`qnet.path_delivery` and :func:`qnet.chain_delivery`: ``schedule`` (a
         :class:`qnet.Schedule` or nested levels) is ``swapping=Swapping.by_schedule(schedule)``, and ``protocol``
         (a name of :data:`qnet.PROTOCOL_OPTIONS`, or ``"double_selection"``, as :class:`Purification` takes) the
-        circuit of every distillation, the schedule's and the purification policy's (give each once: not with ``swapping``, and not differing from ``purification``).
+        circuit of every distillation, the schedule's and the purification policy's (give each once: not with
+        ``swapping``, and not differing from ``purification``).
     allocation : {"shared", "per_neighbour"}
         One memory pool per node, or ``n_memories // degree`` slots per neighbour.
     form : {"auto", "bds", "dm"}
