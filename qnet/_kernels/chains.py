@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
-
+from .channels import wht4
 from .codes import FIDELITY, MEMORY_TIME, RUN_TIME  # noqa: F401
 
 
@@ -102,18 +102,9 @@ def delivered(J, floor):
         mass, mass_c = _neumaier(mass, mass_c, p)
         moment, moment_c = _neumaier(moment, moment_c, t * p)
         if p > floor * top:
-            a = J[t, 0] / p
-            b = J[t, 1] / p
-            c = J[t, 2] / p
-            d = J[t, 3] / p
-            s0 = a + b
-            s1 = c + d
-            d0 = a - b
-            d1 = c - d
-            lam[0] = max(0.25 * (s0 + s1), 0.0)
-            lam[1] = max(0.25 * (d0 + d1), 0.0)
-            lam[2] = max(0.25 * (s0 - s1), 0.0)
-            lam[3] = max(0.25 * (d0 - d1), 0.0)
+            h = wht4(J[t, 0] / p, J[t, 1] / p, J[t, 2] / p, J[t, 3] / p)
+            for k in range(4):
+                lam[k] = max(0.25 * h[k], 0.0)
             norm = lam[0] + lam[1] + lam[2] + lam[3]
             for k in range(4):
                 state[t, k] = lam[k] / norm

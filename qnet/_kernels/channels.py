@@ -45,6 +45,16 @@ def idle_exponents(ra, ta, rb, tb, out):  # pragma: no cover - compiled
 
 
 @jit(inline="always")
+def wht4(a, b, c, d):  # pragma: no cover - compiled
+    """Unnormalised 4-point Walsh–Hadamard transform (the order of qnet.channels.wht)."""
+    s0 = a + b
+    s1 = c + d
+    d0 = a - b
+    d1 = c - d
+    return s0 + s1, d0 + d1, s0 - s1, d0 - d1
+
+
+@jit(inline="always")
 def _scale_row(a, b, c, d, f, j, out, i):  # pragma: no cover - compiled
     """Row ``i`` of ``out`` = ``max(0, ¼ WHT(WHT([a, b, c, d]) * [1, f[j, 0], f[j, 1], f[j, 2]]))``."""
     s0 = a + b

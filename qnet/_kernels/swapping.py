@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
+from .channels import wht4
 
 _S = 1.0 / np.sqrt(2.0)
 # Bell vectors in qnet's slot order [Φ+, Φ−, Ψ+, Ψ−], basis |00>, |01>, |10>, |11>.
@@ -98,16 +99,6 @@ def swap_dm_kernel(rho_l, rho_r, p_gate, q_report, accept, out, prob):
                 out[i, r, s] = res[r, s] / tr if tr > 0.0 else 0.0
 
 
-@jit(inline="always")
-def _wht4(a, b, c, d):
-    """Unnormalised 4-point Walsh–Hadamard transform (the order of qnet.channels.wht)."""
-    s0 = a + b
-    s1 = c + d
-    d0 = a - b
-    d1 = c - d
-    return s0 + s1, d0 + d1, s0 - s1, d0 - d1
-
-
 @jit
 def swap_bds_kernel(lam, mu, q_hat, p_gate, out, neg_atol, trace_atol):
     """BDS swap of rows, out[i] = (1 − p[i]) (lam[i] * mu[i] * q[i]) + p[i]/4 with * the Z2×Z2 convolution,
@@ -134,10 +125,10 @@ def swap_bds_kernel(lam, mu, q_hat, p_gate, out, neg_atol, trace_atol):
         a, b, c, d = max(a, 0.0), max(b, 0.0), max(c, 0.0), max(d, 0.0)
         e, f, h, k = max(e, 0.0), max(f, 0.0), max(h, 0.0), max(k, 0.0)
         ok &= (abs(((a + b) + c) + d - 1.0) <= trace_atol) & (abs(((e + f) + h) + k - 1.0) <= trace_atol)
-        l0, l1, l2, l3 = _wht4(a, b, c, d)
-        m0, m1, m2, m3 = _wht4(e, f, h, k)
-        r0, r1, r2, r3 = _wht4(keep * (q_hat[jq, 0] * (l0 * m0)) + (1.0 - keep), keep * (q_hat[jq, 1] * (l1 * m1)),
-                               keep * (q_hat[jq, 2] * (l2 * m2)), keep * (q_hat[jq, 3] * (l3 * m3)))
+        l0, l1, l2, l3 = wht4(a, b, c, d)
+        m0, m1, m2, m3 = wht4(e, f, h, k)
+        r0, r1, r2, r3 = wht4(keep * (q_hat[jq, 0] * (l0 * m0)) + (1.0 - keep), keep * (q_hat[jq, 1] * (l1 * m1)),
+                              keep * (q_hat[jq, 2] * (l2 * m2)), keep * (q_hat[jq, 3] * (l3 * m3)))
         out[i, 0] = max(0.25 * r0, 0.0)
         out[i, 1] = max(0.25 * r1, 0.0)
         out[i, 2] = max(0.25 * r2, 0.0)
