@@ -70,13 +70,6 @@ def _bell_sign(k, m):
     return (-1.0 if m == 2 else 1.0) * _sign(k, m)
 
 
-@jit(inline="always")
-def _bell_factor(w, m):
-    """The factor of the measured qubits' correlator ``P_m ⊗ P_m`` (Pauli order I, X, Y, Z) from a swap's factors
-    ``w`` per Walsh–Hadamard component (order 1, X, Z, Y: ``qnet.BellMeasurement.components``)."""
-    return w[0] if m == 0 else w[1] if m == 1 else w[3] if m == 2 else w[2]
-
-
 @jit
 def bell_measure(r1, r2, w, u, out):
     """Bell measurement of qubit B of pair ``r1`` and qubit A of pair ``r2`` by a node whose noise scales each
@@ -86,24 +79,25 @@ def bell_measure(r1, r2, w, u, out):
     misreported outcome (an error ``e`` drawn independently of it) sums the outcomes' states with weights whose
     character sum scales the same correlators: both are ``w``'s factors, so the noisy measurement is the ideal one
     with each term ``m`` of the contraction scaled."""
+    f = (w[0], w[1], w[3], w[2])  # the factors in Pauli order I, X, Y, Z (``w``: components 1, X, Z, Y)
     c = 0.0
     k = 3
     for j in range(3):
         pj = 0.0
         for m in range(4):
-            pj += r1[m] * r2[4 * m] * _bell_sign(j, m) * _bell_factor(w, m)
+            pj += r1[m] * r2[4 * m] * _bell_sign(j, m) * f[m]
         c += 0.25 * pj
         if u < c:
             k = j
             break
     norm = 0.0
     for m in range(4):
-        norm += r1[m] * r2[4 * m] * _bell_sign(k, m) * _bell_factor(w, m)
+        norm += r1[m] * r2[4 * m] * _bell_sign(k, m) * f[m]
     for p in range(4):
         for q in range(4):
             v = 0.0
             for m in range(4):
-                v += r1[4 * p + m] * r2[4 * m + q] * _bell_sign(k, m) * _bell_factor(w, m)
+                v += r1[4 * p + m] * r2[4 * m + q] * _bell_sign(k, m) * f[m]
             out[4 * p + q] = v / norm
     return k
 
