@@ -12,7 +12,7 @@ from .._kernels import codes, lazy
 from ..channels import bds_from_wht
 from ..errors import NeverDeliversError, TruncationError
 from ..measures import BDS_MEASURES
-from ._model import (MAX_T_TRUNC, _NO_CUT, _SWAP_D, _Model, _check_size, _pairs, _tol, distill_terms,
+from ._model import (MAX_T_TRUNC, _NO_CUT, _Model, _check_size, _pairs, _tol, distill_terms,
                      validate_t_trunc)
 from .results import ChainDelivery
 
@@ -102,6 +102,11 @@ def _cyclic_length(first0: np.ndarray, G: np.ndarray) -> int | None:
     return max(T, int(math.ceil(best)))
 
 
+def _equal_components(J: np.ndarray) -> bool:
+    """Whether components 1, 2 and 3 of ``J`` are equal at every step (the joint arrays of Werner pairs)."""
+    return np.array_equal(J[:, 1], J[:, 2]) and np.array_equal(J[:, 1], J[:, 3])
+
+
 def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
     """``sum_n first * G^{*n}`` on ``[0, T)`` by FFT, exact up to round-off.
 
@@ -113,8 +118,7 @@ def _renewal_fft(first: np.ndarray, G: np.ndarray) -> np.ndarray:
     from scipy import fft as sfft
 
     T = G.shape[0]
-    cols = [0, 1] if (np.array_equal(first[:, 1], first[:, 2]) and np.array_equal(first[:, 1], first[:, 3])) \
-        else [0, 1, 2, 3]
+    cols = [0, 1] if _equal_components(first) else [0, 1, 2, 3]
     N = _cyclic_length(first[:, 0], G)
     rows = np.empty((len(cols) + (N is not None), T))  # the columns as contiguous rows, and G below them
     rows[: len(cols)] = first[:, cols].T
@@ -190,7 +194,7 @@ def _level(model: _Model, op: str, slot: int, span_a: tuple, JA: np.ndarray, JB:
 
 def _werner(J: np.ndarray, c: np.ndarray) -> bool:
     """Whether components 1, 2 and 3 of every delivered state, and their decay rates, are equal (Werner pairs)."""
-    return c[1] == c[2] == c[3] and np.array_equal(J[:, 1], J[:, 2]) and np.array_equal(J[:, 1], J[:, 3])
+    return c[1] == c[2] == c[3] and _equal_components(J)
 
 
 _WERNER_SWAP_PAIRS = np.array([[0, 0], [1, 1]], dtype=np.int64)
@@ -198,9 +202,12 @@ _WERNER_SWAP_PAIRS = np.array([[0, 0], [1, 1]], dtype=np.int64)
 
 def _join_window(JA: np.ndarray, JB: np.ndarray, cA: np.ndarray, cB: np.ndarray, tau: int,
                  D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`join_window <qnet._kernels.chains.join_window>`; a swap of Werner pairs computes component 1 once
-    for the three equal ones (the same arithmetic, so the same bits)."""
-    if D is _SWAP_D and _werner(JA, cA) and _werner(JB, cB):
+    """:func:`join_window <qnet._kernels.chains.join_window>`; a swap of Werner pairs by a node that scales
+    components 1, 2 and 3 alike (ideal, or depolarizing without measurement errors) computes component 1 once for
+    the three equal ones (the same arithmetic, so the same bits)."""
+    diag = np.einsum("sss->s", D)
+    alike = np.count_nonzero(D) == np.count_nonzero(diag) and diag[1] == diag[2] == diag[3]  # a swap's map
+    if alike and _werner(JA, cA) and _werner(JB, cB):
         out, passed = _k.join_window(JA, JB, cA, cB, tau, D, _WERNER_SWAP_PAIRS)
         out[:, 2] = out[:, 1]
         out[:, 3] = out[:, 1]

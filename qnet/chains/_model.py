@@ -229,10 +229,7 @@ def _node_distill_tensor(protocol: str, fa: float, qa: float, fb: float, qb: flo
 
 @functools.lru_cache(maxsize=256)
 def _swap_tensor(gate_fidelity: float, measurement_error: float) -> np.ndarray:
-    """The map of a swap by a node of this noise (:meth:`qnet.BellMeasurement.components`), read-only; the ideal
-    swap is :data:`_SWAP_D` itself."""
-    if gate_fidelity == 1.0 and measurement_error == 0.0:
-        return _SWAP_D
+    """The map of a swap by a node of this noise (:meth:`qnet.BellMeasurement.components`), read-only."""
     D = BellMeasurement(OperationNoise(gate_fidelity, measurement_error)).components()
     D.flags.writeable = False
     return D
@@ -285,9 +282,8 @@ class _Model:
             if ends is None:
                 return self.D_distill
             name = self.protocol
-        f, q, twirl = self.ops
-        (fa, qa), (fb, qb) = ends or ((f, q), (f, q))
-        return _node_distill_tensor(name, fa, qa, fb, qb, twirl)
+        (fa, qa), (fb, qb) = self.node_ops(start), self.node_ops(start + width)
+        return _node_distill_tensor(name, fa, qa, fb, qb, self.ops[2])
 
     @property
     def n(self) -> int:
@@ -424,14 +420,14 @@ def _auto_protocol(model: _Model) -> str:
 
     from ..swapping import swap
 
-    f, q, twirl = model.auto
+    twirl = model.auto[2]
     lam = 0.25 * wht(model.link_hat)
 
     def run(name: str) -> float:
         def combine(op, slot, span_a, span_b, a, b):
             if op == "swap":  # by the swapping node, with its own noise
                 return swap(a, b, noise=OperationNoise(*model.node_ops(sum(span_a)))).state
-            (fa, qa), (fb, qb) = model.end_noise(*span_a) or ((f, q), (f, q))
+            (fa, qa), (fb, qb) = model.node_ops(span_a[0]), model.node_ops(sum(span_a))
             named = model.schedule.circuits[slot]
             if named is None:
                 out, p = bds_purify(a, b, name, fa, qa, gate_fidelity_b=fb, measurement_error_b=qb)
