@@ -50,6 +50,7 @@ _t0 = time.perf_counter()
 _res16 = _run_chain(_G16)
 _rate16 = _res16.events / (time.perf_counter() - _t0)
 
+
 # ---------------------------------------------------------------- case 1b: the same chain in the density-matrix mode
 def _run_chain_dm(G):
     return qnet.simulate_network(G, [(0, 15)], n_deliveries=N_CHAIN, seed=1, form="dm")
