@@ -23,8 +23,16 @@ HAT0, MINF, LOGQ, TARGET, MA, MB, SWF = 11, 15, 16, 17, 18, 22, 26
 N_SF = 30
 # dynamic float fields: reference time, ready time, waiting since, pumps done, pending Pauli frame (time, code), state
 TREF, TREADY, WAITING_SINCE, PUMPED, FT, FC, ST = range(7)
+# dynamic integer fields of a tree node: status, version (events for an older version are stale), dispatch mark
+STATUS, VERSION, MARK = range(3)
 # dynamic status of a tree node
 EMPTY, WAITING, ATTEMPTING, READY, USED, PENDING_OK, PENDING_FAIL, RETIRED = range(8)
+# fields of a memory pool: slots, free slots, slot-seconds used, time of the last change
+CAPACITY, FREE, SLOT_SECONDS, SINCE = range(4)
+# the run's settings and dispatch state: request order, last request served, dispatch stamp
+ORDER, LAST_SERVED, STAMP = range(3)
+# counts per request (the kernel's ``stats`` output)
+DELIVERED, ATTEMPTS, FAILURES, DISCARDS = range(4)
 # event kinds
 EV_LINK, EV_OP, EV_FREE, EV_CUT, EV_RUN = 0.0, 1.0, 2.0, 3.0, 4.0  # floats: the heap's column
 # request ordering

@@ -13,6 +13,12 @@ memory. There a swap's outcome is drawn (from a generator apart from numpy's, so
 Bell-diagonal mode's) and its Pauli correction is applied to one end of the new pair, the one whose node uses it
 next (B before a distillation or a delivery), when the outcome arrives there (``FT``, ``FC``).
 
+The mode is chosen when the kernel is compiled, not as it runs: ``dm`` is ``None`` in the Bell-diagonal mode and the
+swap outcomes' generator in the density-matrix mode, and every helper that differs by mode takes it and branches on
+``dm is None``, a test numba settles before typing (it prunes the other branch). So each mode compiles only its own
+code: the Bell-diagonal kernel none of :mod:`.pairs`' density-matrix functions, the density-matrix one none of the
+Bell-diagonal maps.
+
 Events are rows of one heap (:mod:`.heap`); ordering is by time, then priority (state changes before cut-offs,
 so a pair that arrives exactly at a deadline is kept, as in the chain model), then insertion. An event whose
 target's version changed since it was scheduled is stale and skipped.
@@ -20,16 +26,20 @@ target's version changed since it was scheduled is stale and skipped.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from . import jit
-from .codes import (  # noqa: F401
-    ARITY, ATTEMPTING, C0, CHA, CHB, CUT, CUTV, DEFER, DFA, DFB, DIDX, DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE,
-    EV_LINK, EV_OP, EV_RUN, FEND, FIDELITY, FIFO, HAT0, INST, KIND, LINK, LO, LOGQ, MEMORY_TIME, MINF, NDIST,
-    NO_CUT, N_SF, N_SI, OUTD, P, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPED, PUMPS, READY,
-    REQ, RETIRED, ROUND_ROBIN, RUN_TIME, ST, STALLED, SWAP, SWF, TARGET, TAU, TOO_MANY_EVENTS, USED, WAITING
+from .codes import (
+    ARITY, ATTEMPTING, ATTEMPTS, C0, CAPACITY, CHA, CHB, CUT, CUTV, DEFER, DELIVERED, DFA, DFB, DIDX, DISCARDS,
+    DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FAILURES, FEND, FIDELITY, FREE,
+    HAT0, INST, KIND, LAST_SERVED, LINK, LO, LOGQ, MARK, MEMORY_TIME, MINF, NDIST, ORDER, OUTD, P, PARENT,
+    PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPED, PUMPS, READY, REQ, RETIRED, ROUND_ROBIN, RUN_TIME,
+    SINCE, SLOT_SECONDS, ST, STALLED, STAMP, STATUS, SWAP, SWF, TARGET, TAU, TOO_MANY_EVENTS, TREADY, TREF, USED,
+    VERSION, WAITING, WAITING_SINCE
 )
-from .heap import pop, push
+from .heap import KIND_COLUMN, TARGET_COLUMN, TIME_COLUMN, VERSION_COLUMN, pop, push
 from .montecarlo import best_bilinear, better, bilinear
 from .pairs import bell_measure, fidelity, fidelity_wait, fresh_pauli, relax_pair, store_pauli, uniform
 
@@ -39,84 +49,89 @@ AUTO_TIE_ATOL = 1e-12  # qnet.purification.AUTO_TIE_ATOL (tested equal)
 # specialization per literal value; these keep one (int64) signature per helper.
 _ZERO = np.int64(0)
 _ONE = np.int64(1)
-_NONE = np.int64(-1)  # a priority-1 event sorts after every priority-0 event of the same time
+_NONE = np.int64(-1)  # no node
 
-
-# The context: (SI, SF, Dtab, DI, DF, pool, pptr, pleaf, prio, cfg, stats, scratch, candidates), and for operations
-# also wctx = (wide, kin, kids, rng) (apart: every argument of a call is copied, and most calls need only ctx)
-#   DI[g] = (status, version, dispatch mark)
-#   DF[g] = (tref, tready, wait_since, pumps done, pending frame time, pending frame code, state[ns])
-#   pool[p] = (capacity, free, slot-seconds used, time of last change)
-#   cfg = (order, last request served, dispatch stamp)
+# The run's state, named (numba types a namedtuple's fields statically, as a tuple's):
+#   SI, SF: static integer and float fields of every tree node, DI, DF: dynamic ones (columns: .codes), Dtab: the
+#   two-pair distillation maps; pool[p]: a memory pool's fields, pool_ptr/pool_leaf: the links waiting at each
+#   pool (CSR); prio: each request's priority; cfg: ORDER, LAST_SERVED, STAMP; stats: counts per request;
+#   scratch, cand: pools to dispatch and candidate links.
+_Ctx = namedtuple("_Ctx", "SI SF Dtab DI DF pool pool_ptr pool_leaf prio cfg stats scratch cand")
+# What operations need besides (apart: every argument of a call is copied, and most calls need only the context):
 #   wide = (first, out_c, coef, idx): the terms of the circuits of more than two pairs (in the density-matrix mode
-#          of every distillation), map m's from first[m]
-#   kin[j] = state of input j and kids[j] = its node, for the operation being performed (kin[-1]: scratch)
-#   rng = the state of the swap outcomes' generator
+#   of every distillation), map m's from first[m]; kin[j] = state of input j and kids[j] = its node, for the
+#   operation being performed (kin[-1]: scratch).
+_Work = namedtuple("_Work", "wide kin kids")
+# The outputs and what deliveries need: per request and delivery the waiting time, time and state; each instance's
+# start of its attempt cycle, its root and request; each request's number of deliveries.
+_Out = namedtuple("_Out", "wait time state start inst_root inst_req target")
+# and dm, the mode (module docstring): None, or the state of the swap outcomes' generator
+
 
 @jit(inline="always")
 def _account(ctx, p, t):
-    pool = ctx[5]
-    pool[p, 2] += (pool[p, 0] - pool[p, 1]) * (t - pool[p, 3])
-    pool[p, 3] = t
+    pool = ctx.pool
+    pool[p, SLOT_SECONDS] += (pool[p, CAPACITY] - pool[p, FREE]) * (t - pool[p, SINCE])
+    pool[p, SINCE] = t
 
 
 @jit(inline="always")
-def _idle(ctx, g, t):
+def _idle(ctx, dm, g, t):
     """Decay node ``g``'s stored state from its reference time to ``t``."""
-    SF, DF = ctx[1], ctx[4]
-    if DF.shape[1] == ST + 4:
-        dt = t - DF[g, 0]
+    SF, DF = ctx.SF, ctx.DF
+    if dm is None:
+        dt = t - DF[g, TREF]
         if dt > 0.0:
             for k in range(1, 4):
                 DF[g, ST + k] *= np.exp(-SF[g, C0 + k] * dt)
     else:
         relax_pair(SF, DF, g, t, DF[g, ST:], True)
-    DF[g, 0] = t
+    DF[g, TREF] = t
 
 
 @jit(inline="always")
 def _prefer(ctx, g, h):
     """Whether waiting link ``g`` gets slots before ``h``."""
-    SI, DF, prio, cfg = ctx[0], ctx[4], ctx[8], ctx[9]
+    SI, DF, prio, cfg = ctx.SI, ctx.DF, ctx.prio, ctx.cfg
     rg = SI[g, REQ]
     rh = SI[h, REQ]
-    if cfg[0] == PRIORITY and prio[rg] != prio[rh]:
+    if cfg[ORDER] == PRIORITY and prio[rg] != prio[rh]:
         return prio[rg] < prio[rh]
-    if cfg[0] == ROUND_ROBIN and rg != rh:
-        last = cfg[1]
+    if cfg[ORDER] == ROUND_ROBIN and rg != rh:
+        last = cfg[LAST_SERVED]
         big = 1 << 40  # requests after the last one served come first, cyclically
         dg = rg - last if rg > last else rg - last + big
         dh = rh - last if rh > last else rh - last + big
         return dg < dh
-    if DF[g, 2] != DF[h, 2]:
-        return DF[g, 2] < DF[h, 2]
+    if DF[g, WAITING_SINCE] != DF[h, WAITING_SINCE]:
+        return DF[g, WAITING_SINCE] < DF[h, WAITING_SINCE]
     return g < h
 
 
 @jit
 def _start(ctx, g, t, H, n, seq):
     """Give link ``g`` a slot at each end and draw its attempts until success."""
-    SI, SF, DI, pool, cfg, stats = ctx[0], ctx[1], ctx[3], ctx[5], ctx[9], ctx[10]
+    SI, SF, DI, pool, cfg, stats = ctx.SI, ctx.SF, ctx.DI, ctx.pool, ctx.cfg, ctx.stats
     pa = SI[g, POOLA]
     pb = SI[g, POOLB]
     _account(ctx, pa, t)
     _account(ctx, pb, t)
-    pool[pa, 1] -= 1
-    pool[pb, 1] -= 1
-    cfg[1] = SI[g, REQ]
+    pool[pa, FREE] -= 1
+    pool[pb, FREE] -= 1
+    cfg[LAST_SERVED] = SI[g, REQ]
     # attempts until success: Geometric(p) by inversion, SF[g, LOGQ] = log(1 - p) (0 when p = 1)
     k = 1.0
     if SF[g, LOGQ] < 0.0:
         k += np.floor(np.log(1.0 - np.random.random()) / SF[g, LOGQ])
-    stats[SI[g, REQ], 1] += int(k)
-    DI[g, 0] = ATTEMPTING
-    return push(H, n, seq, t + k * SF[g, TAU], 0.0, EV_LINK, g, DI[g, 1])
+    stats[SI[g, REQ], ATTEMPTS] += int(k)
+    DI[g, STATUS] = ATTEMPTING
+    return push(H, n, seq, t + k * SF[g, TAU], 0.0, EV_LINK, g, DI[g, VERSION])
 
 
 @jit(inline="always")
 def _eligible(ctx, g):
-    SI, DI, pool = ctx[0], ctx[3], ctx[5]
-    return DI[g, 0] == WAITING and pool[SI[g, POOLA], 1] > 0 and pool[SI[g, POOLB], 1] > 0
+    SI, DI, pool = ctx.SI, ctx.DI, ctx.pool
+    return DI[g, STATUS] == WAITING and pool[SI[g, POOLA], FREE] > 0 and pool[SI[g, POOLB], FREE] > 0
 
 
 @jit
@@ -126,20 +141,21 @@ def _dispatch(ctx, n_pools, t, H, n, seq):
 
     FIFO and priority orders do not change as links start, so the candidates are sorted once and started in
     that order while they stay eligible (a start only takes slots); round-robin re-ranks after every start."""
-    DI, pool, pptr, pleaf, cfg, scratch, cand = ctx[3], ctx[5], ctx[6], ctx[7], ctx[9], ctx[11], ctx[12]
-    cfg[2] += 1
+    DI, pool, pptr, pleaf, cfg, cand = ctx.DI, ctx.pool, ctx.pool_ptr, ctx.pool_leaf, ctx.cfg, ctx.cand
+    scratch = ctx.scratch
+    cfg[STAMP] += 1
     m = _ZERO
     for i in range(n_pools):
         p = scratch[i]
-        if pool[p, 1] <= 0:
+        if pool[p, FREE] <= 0:
             continue
         for j in range(pptr[p], pptr[p + 1]):
             g = pleaf[j]
-            if DI[g, 2] != cfg[2] and _eligible(ctx, g):
-                DI[g, 2] = cfg[2]
+            if DI[g, MARK] != cfg[STAMP] and _eligible(ctx, g):
+                DI[g, MARK] = cfg[STAMP]
                 cand[m] = g
                 m += 1
-    if cfg[0] == ROUND_ROBIN:
+    if cfg[ORDER] == ROUND_ROBIN:
         while True:
             best = _NONE
             for i in range(m):
@@ -165,7 +181,7 @@ def _dispatch(ctx, n_pools, t, H, n, seq):
 @jit(inline="always")
 def _free(ctx, p, t):
     _account(ctx, p, t)
-    ctx[5][p, 1] += 1
+    ctx.pool[p, FREE] += 1
 
 
 @jit
@@ -174,7 +190,7 @@ def _free_at(ctx, p, when, t, H, n, seq):
     not inlined: its six call sites in :func:`_operate` would each be typed and compiled again)."""
     if when <= t:
         _free(ctx, p, t)
-        ctx[11][0] = p
+        ctx.scratch[0] = p
         return _dispatch(ctx, _ONE, t, H, n, seq)
     return push(H, n, seq, when, 0.0, EV_FREE, p, _ZERO)
 
@@ -184,24 +200,24 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
     """Free every slot the nodes ``lo..g`` (a subtree is ``SI[g, LO]..g``) hold at ``t``; leaves then wait for slots
     anew (or retire), operations wait for their inputs and restart their run-time clocks. Returns the pools to
     dispatch in ``scratch``."""
-    SI, SF, DI, DF, scratch = ctx[0], ctx[1], ctx[3], ctx[4], ctx[11]
+    SI, SF, DI, DF, scratch = ctx.SI, ctx.SF, ctx.DI, ctx.DF, ctx.scratch
     m = _ZERO
     for x in range(lo, g + 1):
-        s = DI[x, 0]
+        s = DI[x, STATUS]
         if s == ATTEMPTING or s == READY or s == PENDING_OK:
             _free(ctx, SI[x, POOLA], t)
             _free(ctx, SI[x, POOLB], t)
-        DI[x, 1] += 1
+        DI[x, VERSION] += 1
         if retire != 0:
-            DI[x, 0] = RETIRED
+            DI[x, STATUS] = RETIRED
         elif SI[x, KIND] == LINK:
-            DI[x, 0] = WAITING
-            DF[x, 2] = t
+            DI[x, STATUS] = WAITING
+            DF[x, WAITING_SINCE] = t
         else:
-            DI[x, 0] = EMPTY
+            DI[x, STATUS] = EMPTY
             DF[x, PUMPED] = 0.0
             if SI[x, CUT] == RUN_TIME:
-                H, n, seq = push(H, n, seq, t + SF[x, CUTV], 1.0, EV_RUN, x, DI[x, 1])
+                H, n, seq = push(H, n, seq, t + SF[x, CUTV], 1.0, EV_RUN, x, DI[x, VERSION])
         if SI[x, KIND] == LINK:
             scratch[m] = SI[x, POOLA]
             scratch[m + 1] = SI[x, POOLB]
@@ -212,7 +228,7 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
 @jit
 def _reset(ctx, g, t, H, n, seq):
     """Restart the subtree of ``g`` (see :func:`_clear`) and hand out the slots it freed."""
-    H, n, seq, m = _clear(ctx, ctx[0][g, LO], g, t, _ZERO, H, n, seq)
+    H, n, seq, m = _clear(ctx, ctx.SI[g, LO], g, t, _ZERO, H, n, seq)
     return _dispatch(ctx, m, t, H, n, seq)
 
 
@@ -232,39 +248,39 @@ def _restart_inputs(ctx, wctx, p, t, H, n, seq):
     """Discard every input of operation ``p`` and restart their sub-protocols (a failure or a cut-off): the
     inputs' subtrees are reset one after the other in layout order (their slots handed out in turn), then ``p``
     itself."""
-    kids = wctx[2]  # a reset does not touch it
-    for j in range(_inputs(ctx[0], kids, p)):
+    kids = wctx.kids  # a reset does not touch it
+    for j in range(_inputs(ctx.SI, kids, p)):
         H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
     H, n, seq, _ = _clear(ctx, p, p, t, _ZERO, H, n, seq)
     return H, n, seq
 
 
 @jit(inline="always")
-def _outcome(ctx, p, t, top, skip, psucc, o, fc, ft, H, n, seq):
+def _outcome(ctx, dm, p, t, top, skip, psucc, o, fc, ft, H, n, seq):
     """Operation ``p``, performed at ``top`` with output ``o`` (its pending frame ``fc`` at ``ft``) and success
     probability ``psucc``, draws its outcome and schedules it; True when it is known at once (see
     :func:`_operate`)."""
-    SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
-    DF[p, 0] = top
-    if o.shape[0] == 4:
+    SI, SF, DI, DF = ctx.SI, ctx.SF, ctx.DI, ctx.DF
+    DF[p, TREF] = top
+    if dm is None:
         for k in range(4):
             DF[p, ST + k] = o[k]
     else:
         store_pauli(DF, p, o, fc, ft)
     ok = skip or np.random.random() < psucc
     if not ok:
-        DI[p, 0] = PENDING_FAIL
+        DI[p, STATUS] = PENDING_FAIL
         # each end of the output frees its slot when the failure reaches it
         H, n, seq = _free_at(ctx, SI[p, POOLA], top + SF[p, DFA], t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[p, POOLB], top + SF[p, DFB], t, H, n, seq)
     else:
-        DI[p, 0] = PENDING_OK
+        DI[p, STATUS] = PENDING_OK
     tdone = top + (0.0 if skip else SF[p, OUTD])
     if ok and tdone <= t and SF[p, TARGET] == 0.0:
-        DI[p, 0] = READY
-        DF[p, 1] = t
+        DI[p, STATUS] = READY
+        DF[p, TREADY] = t
         return H, n, seq, True
-    H, n, seq = push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, 1])
+    H, n, seq = push(H, n, seq, tdone, 0.0, EV_OP, p, DI[p, VERSION])
     return H, n, seq, False
 
 
@@ -287,14 +303,14 @@ def _terms(first, out_c, coef, idx, m, kin, k, o):
 
 
 @jit
-def _distil_terms(ctx, wctx, p, t, H, n, seq, o):
+def _distil_terms(ctx, wctx, dm, p, t, H, n, seq, o):
     """:func:`_operate` for a distillation by term tables (more than two pairs, or any in the density-matrix mode):
     its inputs (decayed to the end of its duration, marked used) through the circuit's terms into ``o`` (for
     ``protocol="auto"`` the variant of :func:`qnet.choose_protocol`'s rule); below the policy's threshold (some
     input's fidelity under ``MINF``) the best input goes on unchanged. The sacrificed pairs' slots are freed when
     they are measured."""
-    SI, SF, DI, DF = ctx[0], ctx[1], ctx[3], ctx[4]
-    wide, kin, kids = wctx[0], wctx[1], wctx[2]
+    SI, SF, DI, DF = ctx.SI, ctx.SF, ctx.DI, ctx.DF
+    wide, kin, kids = wctx.wide, wctx.kin, wctx.kids
     first, out_c, coef, idx = wide
     ns = o.shape[0]
     k = _inputs(SI, kids, p)
@@ -303,8 +319,8 @@ def _distil_terms(ctx, wctx, p, t, H, n, seq, o):
     low = False
     for j in range(k):
         c = kids[j]
-        _idle(ctx, c, top)
-        DI[c, 0] = USED
+        _idle(ctx, dm, c, top)
+        DI[c, STATUS] = USED
         for q in range(ns):
             kin[j, q] = DF[c, ST + q]
         if fidelity(kin[j]) < SF[p, MINF]:
@@ -335,51 +351,53 @@ def _distil_terms(ctx, wctx, p, t, H, n, seq, o):
         c = kids[j]
         H, n, seq = _free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
-    return _outcome(ctx, p, t, top, low, psucc, o, -1.0, 0.0, H, n, seq)
+    return _outcome(ctx, dm, p, t, top, low, psucc, o, -1.0, 0.0, H, n, seq)
 
 
 @jit(inline="always")
-def _consume_two(ctx, p, top):
+def _consume_two(ctx, dm, p, top):
     """The two inputs of operation ``p``, decayed to ``top`` (when it is performed) and marked used."""
-    SI, DI = ctx[0], ctx[3]
+    SI, DI = ctx.SI, ctx.DI
     ca = SI[p, CHA]
     cb = SI[p, CHB]
-    _idle(ctx, ca, top)
-    _idle(ctx, cb, top)
-    DI[ca, 0] = USED
-    DI[cb, 0] = USED
+    _idle(ctx, dm, ca, top)
+    _idle(ctx, dm, cb, top)
+    DI[ca, STATUS] = USED
+    DI[cb, STATUS] = USED
     return ca, cb
 
 
 @jit
-def _swap_dm(ctx, wctx, p, t, H, n, seq, o):
+def _swap_dm(ctx, dm, p, t, H, n, seq, o):
     """:func:`_operate` for a swap in the density-matrix mode: the outcome is drawn, and its correction is pending at
     the end that uses the pair next until the outcome arrives there."""
-    SI, SF, DF = ctx[0], ctx[1], ctx[4]
+    SI, SF, DF = ctx.SI, ctx.SF, ctx.DF
     top = t + SF[p, TAU]
-    ca, cb = _consume_two(ctx, p, top)
-    k = bell_measure(DF[ca, ST:], DF[cb, ST:], SF[p, SWF:SWF + 4], uniform(wctx[3]), o)
+    ca, cb = _consume_two(ctx, dm, p, top)
+    k = bell_measure(DF[ca, ST:], DF[cb, ST:], SF[p, SWF:SWF + 4], uniform(dm), o)
     fc, ft = -1.0, 0.0
     if k > 0:
         fc, ft = float(k + 4 * SI[p, FEND]), top + SF[p, DFB if SI[p, FEND] == 1 else DFA]
     # the swapping node measures its two qubits
     H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
     H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
-    return _outcome(ctx, p, t, top, False, SF[p, P], o, fc, ft, H, n, seq)
+    return _outcome(ctx, dm, p, t, top, False, SF[p, P], o, fc, ft, H, n, seq)
 
 
 @jit
-def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
+def _operate(ctx, wctx, dm, p, t, H, n, seq, a, b, o):
     """Every input of operation ``p`` is known at ``t``: perform it (after its duration) and schedule its outcome.
     Returns True when the outcome is known at once (a success without delay)."""
-    SI, SF, Dtab, DF = ctx[0], ctx[1], ctx[2], ctx[4]
-    if o.shape[0] == 16 and SI[p, KIND] == SWAP:
-        return _swap_dm(ctx, wctx, p, t, H, n, seq, o)
-    if o.shape[0] == 16 or SI[p, ARITY] > 2:
-        return _distil_terms(ctx, wctx, p, t, H, n, seq, o)
+    SI, SF, Dtab, DF = ctx.SI, ctx.SF, ctx.Dtab, ctx.DF
+    if dm is not None:
+        if SI[p, KIND] == SWAP:
+            return _swap_dm(ctx, dm, p, t, H, n, seq, o)
+        return _distil_terms(ctx, wctx, dm, p, t, H, n, seq, o)
+    if SI[p, ARITY] > 2:
+        return _distil_terms(ctx, wctx, dm, p, t, H, n, seq, o)
     top = t + SF[p, TAU]
     skip = False
-    ca, cb = _consume_two(ctx, p, top)
+    ca, cb = _consume_two(ctx, dm, p, top)
     for k in range(4):
         a[k] = DF[ca, ST + k]
         b[k] = DF[cb, ST + k]
@@ -406,16 +424,16 @@ def _operate(ctx, wctx, p, t, H, n, seq, a, b, o):
         # both ends measure the sacrificed pair's qubits
         H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
         H, n, seq = _free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)
-    return _outcome(ctx, p, t, top, skip, psucc, o, -1.0, 0.0, H, n, seq)
+    return _outcome(ctx, dm, p, t, top, skip, psucc, o, -1.0, 0.0, H, n, seq)
 
 
 @jit(inline="always")
-def _pump_again(ctx, g, t):
+def _pump_again(ctx, dm, g, t):
     """Whether pumping node ``g``'s new output (known at ``t``) is still below its target with rounds left."""
-    SI, SF, DF = ctx[0], ctx[1], ctx[4]
+    SI, SF, DF = ctx.SI, ctx.SF, ctx.DF
     if SF[g, TARGET] == 0.0 or DF[g, PUMPED] + 1.0 >= SI[g, PUMPS]:
         return False
-    _idle(ctx, g, t)
+    _idle(ctx, dm, g, t)
     return fidelity(DF[g, ST:]) < SF[g, TARGET]
 
 
@@ -423,12 +441,12 @@ def _pump_again(ctx, g, t):
 def _ripe(ctx, g):
     """Whether ``g`` is a deferred distillation (not the root) whose inputs are all ready and that waits to be
     needed: it runs when the other inputs of its parent are ready."""
-    SI, DI = ctx[0], ctx[3]
-    if not (SI[g, KIND] == DISTILL and SI[g, DEFER] == 1 and SI[g, PARENT] >= 0 and DI[g, 0] == EMPTY):
+    SI, DI = ctx.SI, ctx.DI
+    if not (SI[g, KIND] == DISTILL and SI[g, DEFER] == 1 and SI[g, PARENT] >= 0 and DI[g, STATUS] == EMPTY):
         return False
     x = g - 1
     while x >= SI[g, LO]:
-        if DI[x, 0] != READY:
+        if DI[x, STATUS] != READY:
             return False
         x = SI[x, LO] - 1
     return True
@@ -438,11 +456,11 @@ def _ripe(ctx, g):
 def _others(ctx, p, c):
     """How the inputs of operation ``p`` other than ``c`` stand: 0 all ready; 1 each ready or ripe (some deferred
     distillations to run now); 2 some still on their way."""
-    SI, DI = ctx[0], ctx[3]
+    SI, DI = ctx.SI, ctx.DI
     state = 0
     x = p - 1
     while x >= SI[p, LO]:
-        if x != c and DI[x, 0] != READY:
+        if x != c and DI[x, STATUS] != READY:
             if not _ripe(ctx, x):
                 return 2
             state = 1
@@ -451,13 +469,13 @@ def _others(ctx, p, c):
 
 
 @jit
-def _run_ripe(ctx, wctx, p, c, t, H, n, seq, a, b, o, todo, nt):
+def _run_ripe(ctx, wctx, dm, p, c, t, H, n, seq, a, b, o, todo, nt):
     """Perform the ripe inputs of ``p`` other than ``c``; those whose output is known at once join ``todo``."""
-    SI = ctx[0]
+    SI = ctx.SI
     x = p - 1
     while x >= SI[p, LO]:
         if x != c and _ripe(ctx, x):
-            H, n, seq, now = _operate(ctx, wctx, x, t, H, n, seq, a, b, o)
+            H, n, seq, now = _operate(ctx, wctx, dm, x, t, H, n, seq, a, b, o)
             if now:
                 todo[nt] = x
                 nt += 1
@@ -465,36 +483,132 @@ def _run_ripe(ctx, wctx, p, c, t, H, n, seq, a, b, o, todo, nt):
     return H, n, seq, nt
 
 
+# ---------------------------------------------------------------- one handler per event kind
+@jit(inline="always")
+def _on_link(ctx, dm, g, t, todo):
+    """``EV_LINK``: link ``g``'s attempt succeeded; its fresh pair is ready. Returns how many nodes became ready."""
+    SF, DI, DF = ctx.SF, ctx.DI, ctx.DF
+    DI[g, STATUS] = READY
+    DF[g, TREF] = t - SF[g, EMIT]  # the qubits decohere from the emission of the successful attempt
+    DF[g, TREADY] = t
+    if dm is None:
+        for k in range(4):
+            DF[g, ST + k] = SF[g, HAT0 + k]
+    else:
+        fresh_pauli(SF, DF, g)
+    todo[0] = g
+    return 1
+
+
+@jit(inline="always")
+def _on_outcome(ctx, wctx, dm, g, t, H, n, seq, todo):
+    """``EV_OP``: operation ``g``'s outcome is known where its output is used. A success makes the output ready (or,
+    pumping below its target, the kept input again with fresh sacrificial pairs); a failure restarts every input."""
+    SI, DI, DF, stats = ctx.SI, ctx.DI, ctx.DF, ctx.stats
+    if DI[g, STATUS] == PENDING_OK and _pump_again(ctx, dm, g, t):
+        ca = SI[g, CHA]
+        for k in range(DF.shape[1]):  # reference time, frame and state
+            DF[ca, k] = DF[g, k]
+        DI[ca, STATUS] = READY
+        DF[ca, TREADY] = t
+        DF[g, PUMPED] += 1.0
+        DI[g, STATUS] = EMPTY
+        DI[g, VERSION] += 1
+        kids = wctx.kids
+        for j in range(1, _inputs(SI, kids, g)):
+            H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
+        todo[0] = ca
+        return H, n, seq, 1
+    if DI[g, STATUS] == PENDING_OK:
+        DI[g, STATUS] = READY
+        DF[g, TREADY] = t
+        todo[0] = g
+        return H, n, seq, 1
+    stats[SI[g, REQ], FAILURES] += 1
+    H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
+    return H, n, seq, 0
+
+
+@jit(inline="always")
+def _on_cutoff(ctx, wctx, g, t, H, n, seq):
+    """``EV_CUT``: a memory-time or fidelity cut-off of ready input ``g``; if it still waits for another input,
+    every input of its parent restarts."""
+    SI, DI, stats = ctx.SI, ctx.DI, ctx.stats
+    p = SI[g, PARENT]
+    if (DI[g, STATUS] == READY or _ripe(ctx, g)) and DI[p, STATUS] == EMPTY and _others(ctx, p, g) == 2:
+        stats[SI[g, REQ], DISCARDS] += 1
+        H, n, seq = _restart_inputs(ctx, wctx, p, t, H, n, seq)
+    return H, n, seq
+
+
+@jit(inline="always")
+def _on_run_time(ctx, wctx, g, t, H, n, seq):
+    """``EV_RUN``: operation ``g``'s run-time cut-off; if it has not been performed yet, its inputs restart."""
+    SI, DI, stats = ctx.SI, ctx.DI, ctx.stats
+    if DI[g, STATUS] == EMPTY:
+        stats[SI[g, REQ], DISCARDS] += 1
+        H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
+    return H, n, seq
+
+
+@jit(inline="always")
+def _deliver(ctx, dm, c, t, H, n, seq, out):
+    """Instance root ``c`` is ready: record the delivery, then restart the instance, or, when its request has all
+    its deliveries, retire every instance of the request. Returns 1 when the request is now served, else 0."""
+    SI, stats = ctx.SI, ctx.stats
+    inst = SI[c, INST]
+    r = SI[c, REQ]
+    _idle(ctx, dm, c, t)
+    k = stats[r, DELIVERED]
+    out.wait[r, k] = t - out.start[inst]
+    out.time[r, k] = t
+    for q in range(out.state.shape[2]):
+        out.state[r, k, q] = ctx.DF[c, ST + q]
+    stats[r, DELIVERED] = k + 1
+    out.start[inst] = t
+    if k + 1 < out.target[r]:
+        H, n, seq = _reset(ctx, c, t, H, n, seq)
+        return H, n, seq, 0
+    roots = out.inst_root
+    for j in range(roots.shape[0]):  # the request is served: its instances free everything and stop
+        if out.inst_req[j] == r:
+            H, n, seq, m = _clear(ctx, SI[roots[j], LO], roots[j], t, _ONE, H, n, seq)
+            H, n, seq = _dispatch(ctx, m, t, H, n, seq)
+    return H, n, seq, 1
+
+
 @jit
 def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_leaf, req_target, req_prio, order, seed,
-             max_events, out_wait, out_time, out_state, stats, pool_busy):
+             max_events, out_wait, out_time, out_state, stats, pool_busy, dm):
     """Run until every request has ``req_target[r]`` deliveries.
 
     ``Dtab[m]`` is a two-pair distillation's map on Walsh–Hadamard components; ``wide`` the term tables (see the
     context above). Outputs: ``out_wait[r, k]`` time from the start of the instance's attempt cycle to delivery,
-    ``out_time`` the absolute delivery time, ``out_state[r, k]`` the delivered state (its last axis, 4 or 16,
-    chooses the mode); ``stats[r]`` = (deliveries, link attempts, operation failures, cut-off discards);
-    ``pool_busy[p]`` slot-seconds used. Returns ``(code, events, end time)``.
+    ``out_time`` the absolute delivery time, ``out_state[r, k]`` the delivered state (4 or 16 numbers);
+    ``stats[r]`` = (deliveries, link attempts, operation failures, cut-off discards); ``pool_busy[p]`` slot-seconds
+    used. ``dm`` is the mode (module docstring): ``None``, or a one-element uint64 array that becomes the swap
+    outcomes' generator, seeded here. Returns ``(code, events, end time)``.
     """
     np.random.seed(seed)
     ns = out_state.shape[2]
     M = SI.shape[0]
-    n_inst = inst_root.shape[0]
     n_pool = pool_cap.shape[0]
     DI = np.zeros((M, 3), dtype=np.int64)
     DF = np.zeros((M, ST + ns))
     pool = np.zeros((n_pool, 4))
     for p in range(n_pool):
-        pool[p, 0] = pool_cap[p]
-        pool[p, 1] = pool_cap[p]
-    cfg = np.array([order, -1, 0], dtype=np.int64)
+        pool[p, CAPACITY] = pool_cap[p]
+        pool[p, FREE] = pool_cap[p]
+    cfg = np.array([order, -1, 0], dtype=np.int64)  # ORDER, LAST_SERVED, STAMP
     scratch = np.empty(max(2 * M, n_pool), dtype=np.int64)
     k_max = max(2, wide[3].shape[1])
-    ctx = (SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch, np.empty(M, dtype=np.int64))
-    rng = np.array([seed], dtype=np.uint64)
-    rng[0] ^= np.uint64(0x5DEECE66D)  # a stream of its own, not numpy's seeding
-    wctx = (wide, np.empty((k_max + 1, ns)), np.empty(k_max, dtype=np.int64), rng)
-    inst_start = np.zeros(n_inst)
+    ctx = _Ctx(SI, SF, Dtab, DI, DF, pool, pool_ptr, pool_leaf, req_prio, cfg, stats, scratch,
+               np.empty(M, dtype=np.int64))
+    if dm is not None:
+        dm[0] = seed
+        dm[0] ^= np.uint64(0x5DEECE66D)  # a stream of its own, not numpy's seeding
+    wctx = _Work(wide, np.empty((k_max + 1, ns)), np.empty(k_max, dtype=np.int64))
+    out = _Out(out_wait, out_time, out_state, np.zeros(inst_root.shape[0]), inst_root, inst_req, req_target)
     H = np.empty((4 * M + 64, 5))
     n = _ZERO
     seq = 0.0
@@ -509,9 +623,9 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
             pending += 1
     for g in range(M):
         if SI[g, KIND] == LINK:
-            DI[g, 0] = WAITING
+            DI[g, STATUS] = WAITING
         else:
-            DI[g, 0] = EMPTY
+            DI[g, STATUS] = EMPTY
             if SI[g, CUT] == RUN_TIME:
                 H, n, seq = push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, _ZERO)
     for p in range(n_pool):
@@ -526,113 +640,59 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
             return TOO_MANY_EVENTS, events, t
         pop(H, n, row)
         n -= 1
-        t = row[0]
-        kind = row[2]
-        g = int(row[3])
+        t = row[TIME_COLUMN]
+        kind = row[KIND_COLUMN]
+        g = int(row[TARGET_COLUMN])
         if kind == EV_FREE:
             events += 1
             H, n, seq = _free_at(ctx, g, t, t, H, n, seq)
             continue
-        if DI[g, 1] != int(row[4]):
+        if DI[g, VERSION] != int(row[VERSION_COLUMN]):
             continue  # stale: its target was reset since
         events += 1
         nt = 0
         if kind == EV_LINK:
-            DI[g, 0] = READY
-            DF[g, 0] = t - SF[g, EMIT]  # the qubits decohere from the emission of the successful attempt
-            DF[g, 1] = t
-            if ns == 16:
-                fresh_pauli(SF, DF, g)
-            else:
-                for k in range(4):
-                    DF[g, ST + k] = SF[g, HAT0 + k]
-            todo[0] = g
-            nt = 1
+            nt = _on_link(ctx, dm, g, t, todo)
         elif kind == EV_OP:
-            if DI[g, 0] == PENDING_OK and _pump_again(ctx, g, t):
-                # pumping: the output is the kept input again, and fresh sacrificial pairs are made
-                ca = SI[g, CHA]
-                for k in range(DF.shape[1]):  # reference time, frame and state
-                    DF[ca, k] = DF[g, k]
-                DI[ca, 0] = READY
-                DF[ca, 1] = t
-                DF[g, PUMPED] += 1.0
-                DI[g, 0] = EMPTY
-                DI[g, 1] += 1
-                for j in range(1, _inputs(SI, wctx[2], g)):
-                    H, n, seq = _reset(ctx, wctx[2][j], t, H, n, seq)
-                todo[0] = ca
-                nt = 1
-            elif DI[g, 0] == PENDING_OK:
-                DI[g, 0] = READY
-                DF[g, 1] = t
-                todo[0] = g
-                nt = 1
-            else:
-                stats[SI[g, REQ], 2] += 1
-                H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
+            H, n, seq, nt = _on_outcome(ctx, wctx, dm, g, t, H, n, seq, todo)
         elif kind == EV_CUT:
-            # memory-time or fidelity cut-off: g is a ready input still waiting for another; every input restarts
-            if ((DI[g, 0] == READY or _ripe(ctx, g)) and DI[SI[g, PARENT], 0] == EMPTY
-                    and _others(ctx, SI[g, PARENT], g) == 2):
-                stats[SI[g, REQ], 3] += 1
-                H, n, seq = _restart_inputs(ctx, wctx, SI[g, PARENT], t, H, n, seq)
+            H, n, seq = _on_cutoff(ctx, wctx, g, t, H, n, seq)
         elif kind == EV_RUN:
-            if DI[g, 0] == EMPTY:
-                stats[SI[g, REQ], 3] += 1
-                H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
-        # propagate readiness upwards
+            H, n, seq = _on_run_time(ctx, wctx, g, t, H, n, seq)
         i = 0
         while i < nt:
             c = todo[i]
             i += 1
             p = SI[c, PARENT]
-            if p >= 0:
-                state = _others(ctx, p, c)
-                if state != 0:
-                    if SI[p, CUT] == MEMORY_TIME:
-                        H, n, seq = push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, 1])
-                    elif SI[p, CUT] == FIDELITY:  # discarded when its own fidelity falls below the threshold
-                        w = fidelity_wait(SF, DF, c, t, SF[p, CUTV], o)
-                        if w < np.inf:
-                            H, n, seq = push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, 1])
-                    if state == 1:  # deferred distillations whose outputs are needed now
-                        H, n, seq, nt = _run_ripe(ctx, wctx, p, c, t, H, n, seq, a, b, o, todo, nt)
+            if p < 0:
+                H, n, seq, s = _deliver(ctx, dm, c, t, H, n, seq, out)
+                pending -= s
+                continue
+            state = _others(ctx, p, c)
+            if state != 0:
+                if SI[p, CUT] == MEMORY_TIME:
+                    H, n, seq = push(H, n, seq, t + SF[p, CUTV], 1.0, EV_CUT, c, DI[c, VERSION])
+                elif SI[p, CUT] == FIDELITY:  # discarded when its own fidelity falls below the threshold
+                    w = fidelity_wait(SF, DF, c, t, SF[p, CUTV], o, dm)
+                    if w < np.inf:
+                        H, n, seq = push(H, n, seq, t + w, 1.0, EV_CUT, c, DI[c, VERSION])
+                if state == 1:  # deferred distillations whose outputs are needed now
+                    H, n, seq, nt = _run_ripe(ctx, wctx, dm, p, c, t, H, n, seq, a, b, o, todo, nt)
+                continue
+            if _ripe(ctx, p):  # deferred until its parent's other inputs are ready (or ripe too)
+                q = SI[p, PARENT]
+                state = _others(ctx, q, p)
+                if state == 2:
+                    if SI[q, CUT] == MEMORY_TIME:  # the waiting pairs count as ready for the cut-off
+                        H, n, seq = push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, VERSION])
                     continue
-                if _ripe(ctx, p):  # deferred until its parent's other inputs are ready (or ripe too)
-                    q = SI[p, PARENT]
-                    state = _others(ctx, q, p)
-                    if state == 2:
-                        if SI[q, CUT] == MEMORY_TIME:  # the waiting pairs count as ready for the cut-off
-                            H, n, seq = push(H, n, seq, t + SF[q, CUTV], 1.0, EV_CUT, p, DI[p, 1])
-                        continue
-                    if state == 1:
-                        H, n, seq, nt = _run_ripe(ctx, wctx, q, p, t, H, n, seq, a, b, o, todo, nt)
-                H, n, seq, now = _operate(ctx, wctx, p, t, H, n, seq, a, b, o)
-                if now:
-                    todo[nt] = p
-                    nt += 1
-                continue
-            # the instance's root: a delivery
-            inst = SI[c, INST]
-            r = SI[c, REQ]
-            _idle(ctx, c, t)
-            k = stats[r, 0]
-            out_wait[r, k] = t - inst_start[inst]
-            out_time[r, k] = t
-            for q in range(ns):
-                out_state[r, k, q] = DF[c, ST + q]
-            stats[r, 0] = k + 1
-            inst_start[inst] = t
-            if k + 1 < req_target[r]:
-                H, n, seq = _reset(ctx, c, t, H, n, seq)
-                continue
-            pending -= 1
-            for j in range(n_inst):  # the request is served: its instances free everything and stop
-                if inst_req[j] == r:
-                    H, n, seq, m = _clear(ctx, SI[inst_root[j], LO], inst_root[j], t, _ONE, H, n, seq)
-                    H, n, seq = _dispatch(ctx, m, t, H, n, seq)
+                if state == 1:
+                    H, n, seq, nt = _run_ripe(ctx, wctx, dm, q, p, t, H, n, seq, a, b, o, todo, nt)
+            H, n, seq, now = _operate(ctx, wctx, dm, p, t, H, n, seq, a, b, o)
+            if now:
+                todo[nt] = p
+                nt += 1
     for p in range(n_pool):
         _account(ctx, p, t)
-        pool_busy[p] = pool[p, 2]
+        pool_busy[p] = pool[p, SLOT_SECONDS]
     return DONE, events, t

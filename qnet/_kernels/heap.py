@@ -8,6 +8,8 @@ import numpy as np
 from . import jit
 
 _PRI = float(2**50)
+#: The columns of an event's row.
+TIME_COLUMN, KEY_COLUMN, KIND_COLUMN, TARGET_COLUMN, VERSION_COLUMN = range(5)
 
 
 @jit(inline="always")

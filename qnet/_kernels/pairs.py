@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
-from .codes import C0, FC, FT, HAT0, MA, MB, ST
+from .codes import C0, FC, FT, HAT0, MA, MB, ST, TREF
 
 XX, YY, ZZ = 5, 10, 15
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -118,7 +118,7 @@ def uniform(state):
 def relax_pair(SF, DF, g, t, r, own):
     """Pair ``g``'s Pauli coefficients ``r`` (its own row, ``own``, or a copy) from its reference time to ``t``, its
     pending frame applied when it falls before ``t`` (and then cleared, for its own row)."""
-    t0 = DF[g, 0]
+    t0 = DF[g, TREF]
     if DF[g, FC] >= 0.0 and DF[g, FT] <= t:
         relax(r, SF[g], MA, MB, DF[g, FT] - t0)
         frame(r, int(DF[g, FC]) % 4, int(DF[g, FC]) // 4)
@@ -137,34 +137,35 @@ def fidelity(v):
 
 
 @jit
-def fidelity_at(SF, DF, g, t, buf):
-    """Fidelity stored pair ``g`` will have at ``t`` (``buf``: scratch of the state's size)."""
+def fidelity_at(SF, DF, g, t, buf, dm):
+    """Fidelity stored pair ``g`` will have at ``t`` (``buf``: scratch of the state's size; ``dm``: ``None`` in the
+    Bell-diagonal mode, a test settled at compile time, see :mod:`.events`)."""
     for k in range(buf.shape[0]):
         buf[k] = DF[g, ST + k]
-    if buf.shape[0] == 16:
-        relax_pair(SF, DF, g, t, buf, False)
-    else:
+    if dm is None:
         for k in range(1, 4):
-            buf[k] *= np.exp(-SF[g, C0 + k] * (t - DF[g, 0]))
+            buf[k] *= np.exp(-SF[g, C0 + k] * (t - DF[g, TREF]))
+    else:
+        relax_pair(SF, DF, g, t, buf, False)
     return fidelity(buf)
 
 
 @jit
-def fidelity_wait(SF, DF, g, t, fcut, buf):
+def fidelity_wait(SF, DF, g, t, fcut, buf, dm):
     """Time from ``t`` until stored pair ``g``'s fidelity first falls below ``fcut``: 0 if it already has, inf if it
     never does. The first crossing on a grid of doublings from 1e-6 of the fastest decay time, refined by bisection
     to 1e-12 relative (exact where the fidelity decreases monotonically, e.g. all Walsh components >= 0)."""
-    if fidelity_at(SF, DF, g, t, buf) < fcut:
+    if fidelity_at(SF, DF, g, t, buf, dm) < fcut:
         return 0.0
-    if buf.shape[0] == 16:
-        cmax = max(SF[g, MA], SF[g, MA + 1], SF[g, MA + 2]) + max(SF[g, MB], SF[g, MB + 1], SF[g, MB + 2])
-    else:
+    if dm is None:
         cmax = max(SF[g, C0 + 1], SF[g, C0 + 2], SF[g, C0 + 3])
+    else:
+        cmax = max(SF[g, MA], SF[g, MA + 1], SF[g, MA + 2]) + max(SF[g, MB], SF[g, MB + 1], SF[g, MB + 2])
     if cmax <= 0.0:
         return np.inf
     lo = 0.0
     hi = 1e-6 / cmax
-    while fidelity_at(SF, DF, g, t + hi, buf) >= fcut:
+    while fidelity_at(SF, DF, g, t + hi, buf, dm) >= fcut:
         lo = hi
         hi *= 2.0
         if hi * cmax > 1e6:  # every decaying component is gone: the fidelity has reached its limit
@@ -173,7 +174,7 @@ def fidelity_wait(SF, DF, g, t, fcut, buf):
         mid = 0.5 * (lo + hi)
         if mid <= lo or mid >= hi or hi - lo <= 1e-12 * hi:
             break
-        if fidelity_at(SF, DF, g, t + mid, buf) >= fcut:
+        if fidelity_at(SF, DF, g, t + mid, buf, dm) >= fcut:
             lo = mid
         else:
             hi = mid

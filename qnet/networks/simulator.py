@@ -405,7 +405,7 @@ def _run(arrays: dict, targets: np.ndarray, prio: np.ndarray, order: int, seed: 
     code, events, end = _k.simulate(arrays["SI"], arrays["SF"], arrays["Dtab"], arrays["wide"], arrays["inst_root"],
                                     arrays["inst_req"], arrays["pool_cap"], arrays["pool_ptr"],
                                     arrays["pool_leaf"], targets, prio, order, seed, max_events, wait, at, states,
-                                    stats, busy)
+                                    stats, busy, None if arrays["state_size"] == 4 else np.zeros(1, np.uint64))
     return int(code), int(events), float(end), wait, at, states, stats, busy
 
 
@@ -651,7 +651,7 @@ def simulate_network(G: nx.Graph, requests: Sequence[Any], *, n_deliveries: int,
     return NetworkProblem(G, requests, classical_delay=classical_delay, swapping=swapping, purification=purification,
                           cutoff=cutoff, order=order, allocation=allocation, schedule=schedule,
                           protocol=protocol, form=form).simulate(n_deliveries, seed=seed, trajectories=trajectories,
-                                                      executor=executor, max_events=max_events)
+                                                                 executor=executor, max_events=max_events)
 
 
 def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: list, problem: str,
@@ -674,9 +674,9 @@ def _merge(scen: _Scenario, reqs: list, runs: list, shares: np.ndarray, seeds: l
             at.append(when[i, :k] + offset)
             offset += when[i, k - 1]
             lam.append(states[i, :k])
-            att += int(stats[i, 1])
-            fails += int(stats[i, 2])
-            disc += int(stats[i, 3])
+            att += int(stats[i, codes.ATTEMPTS])
+            fails += int(stats[i, codes.FAILURES])
+            disc += int(stats[i, codes.DISCARDS])
         lam = np.concatenate(lam)
         pauli = lam if scen.form == "dm" else None
         bell = dm_to_bds(pauli_to_dm(pauli)) if scen.form == "dm" else bds_from_wht(lam)
