@@ -100,7 +100,7 @@ def worst_noise(G: nx.Graph, nodes: Iterable[Any]) -> OperationNoise:
     """The noisiest of ``nodes``' operation noise, parameter by parameter (engine tier, not in ``__all__``)."""
     noise = IDEAL
     for n in nodes:
-        noise = noise.worst(G.nodes[n].get("noise", IDEAL))
+        noise = noise.worst(node_noise(G, n))
     return noise
 
 
@@ -354,7 +354,7 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
         "memory": np.array(rates),
         "time_step": time_step,
         "noise": noise,
-        "node_noise": [G.nodes[n].get("noise", IDEAL) for n in path],
+        "node_noise": [node_noise(G, n) for n in path],
         "length": float(sum(G.edges[u, v]["length"] for u, v in zip(path[:-1], path[1:]))),
     }
 
