@@ -162,7 +162,8 @@ def write_api_pages() -> list[str]:
             "",
             f".. automodule:: qnet.{name}",
             "   :no-members:",
-            # a module named like one of its functions (qnet.sweep) is not indexed, so qnet.<name> stays the function
+            # a module named like one of its functions would not be indexed, so qnet.<name> stays the function (no
+            # such module now: tests/test_layering.py refuses one)
             *(["   :no-index:"] if name in exported else []),
             "",
             "All names below are available directly as ``qnet.<name>``.",

@@ -25,7 +25,7 @@ from .spdc import *  # noqa: E402,F401,F403
 from .montecarlo import *  # noqa: E402,F401,F403
 from .protocol_search import *  # noqa: E402,F401,F403
 from .swap_policies import *  # noqa: E402,F401,F403
-from .sweep import *  # noqa: E402,F401,F403
+from .sweeps import *  # noqa: E402,F401,F403
 from .networks import *  # noqa: E402,F401,F403
 from .errors import *  # noqa: E402,F401,F403
 from .results import *  # noqa: E402,F401,F403
@@ -34,9 +34,8 @@ from . import limits  # noqa: E402,F401  (qnet.limits.MAX_...: every limit, off 
 
 import sys as _sys  # noqa: E402
 
-#: Every public name: the union of the modules' ``__all__``, in module order. (``qnet.sweep`` is the
-#: function; the module is ``sys.modules["qnet.sweep"]``.)
+#: Every public name: the union of the modules' ``__all__``, in module order.
 __all__ = [name for _module in ("states", "noise", "measures", "channels", "circuits", "purification", "rounds", "swapping", "timing", "links",
-                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "networks", "errors", "results")
+                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweeps", "networks", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

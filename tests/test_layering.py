@@ -11,7 +11,7 @@ import qnet
 
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
 LAYERS = ["_validation", "errors", "states", "noise", "measures", "results", "channels", "circuits", "purification", "rounds", "swapping",
-          "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweep", "networks",
+          "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweeps", "networks",
           "limits"]
 ROOT = Path(qnet.__file__).parent
 
@@ -79,3 +79,19 @@ def test_no_two_modules_export_the_same_name():
                 clashes.append(f"{name}: qnet.{seen[name]} and qnet.{module}")
             seen[name] = module
     assert not clashes, clashes
+
+
+def test_no_function_shadows_its_module():
+    """``qnet.<name>`` (and ``qnet.<package>.<name>``) is the module ``<name>`` wherever a module has that name: a
+    function of the same name would replace it as the package's attribute, so ``import qnet.x as m`` would bind the
+    function. Studies and data are not library modules."""
+    shadowed = []
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__" or parts[0] in ("studies", "data"):
+            continue
+        package = importlib.import_module(".".join(("qnet",) + parts[:-1]))
+        attribute = getattr(package, parts[-1], None)
+        if attribute is not None and not isinstance(attribute, type(qnet)):
+            shadowed.append(".".join(("qnet",) + parts))
+    assert not shadowed, shadowed

@@ -193,7 +193,7 @@ def test_other_library_code_is_other_work(tmp_path, monkeypatch):
     before = qnet.work_key(square)
     path = _common.sweep_file(tmp_path, "points", square, {})
     path.write_text("")
-    monkeypatch.setattr(sys.modules["qnet.sweep"], "code_fingerprint", lambda: {"source": "0" * 16, "commit": None})
+    monkeypatch.setattr(sys.modules["qnet.sweeps"], "code_fingerprint", lambda: {"source": "0" * 16, "commit": None})
     assert qnet.work_key(square) != before
     new = _common.sweep_file(tmp_path, "points", square, {})
     assert new != path and not path.exists()

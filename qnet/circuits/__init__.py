@@ -46,12 +46,12 @@ Examples
 >>> round(float(out[0]), 6), round(float(p), 6)
 (0.956522, 0.763259)
 
-Layout: :mod:`~qnet.circuits.circuit` (:class:`Circuit` and the named circuits), :mod:`~qnet.circuits.gates`
+Layout: :mod:`~qnet.circuits.definition` (:class:`Circuit` and the named circuits), :mod:`~qnet.circuits.gates`
 (what circuits are written with), :mod:`~qnet.circuits.search` (:func:`search_circuits`), and the engine tier
 in ``_frame`` (the Bell-diagonal reading) and ``_dm`` (the density-matrix reading).
 """
 
-from .circuit import CIRCUITS, DISTILL_CIRCUITS, WIDE_CIRCUITS, Circuit, circuit  # noqa: F401
+from .definition import CIRCUITS, DISTILL_CIRCUITS, WIDE_CIRCUITS, Circuit, circuit  # noqa: F401
 from .gates import GATES, LOCAL_CLIFFORDS, MAX_STEP_PAIRS, MEASUREMENT_BASES
 from .search import (CIRCUIT_SEARCH_METHODS, MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS, SEARCH_GATES, CircuitSearch,
                      SearchedCircuit, search_circuits)

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _validation as _v
-from .circuit import Circuit
+from .definition import Circuit
 from ._frame import circuit_noise
 from .gates import _PASSES, _PERM, GATES, MEASUREMENT_BASES
 from ..measures import FigureOfMerit, as_figure_of_merit
