@@ -47,9 +47,7 @@ from .pairs import bell_measure, fidelity, fidelity_wait, fresh_pauli, relax_pai
 AUTO_TIE_ATOL = 1e-12  # qnet.purification.AUTO_TIE_ATOL (tested equal)
 # Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
 # specialization per literal value; these keep one (int64) signature per helper.
-_ZERO = np.int64(0)
-_ONE = np.int64(1)
-_NONE = np.int64(-1)  # no node
+_ZERO, _ONE, _NONE = np.int64(0), np.int64(1), np.int64(-1)  # _NONE: no node
 
 # The run's state, named (numba types a namedtuple's fields statically, as a tuple's):
 #   SI, SF: static integer and float fields of every tree node, DI, DF: dynamic ones (columns: .codes), Dtab: the
@@ -65,7 +63,6 @@ _Work = namedtuple("_Work", "wide kin kids")
 # The outputs and what deliveries need: per request and delivery the waiting time, time and state; each instance's
 # start of its attempt cycle, its root and request; each request's number of deliveries.
 _Out = namedtuple("_Out", "wait time state start inst_root inst_req target")
-# and dm, the mode (module docstring): None, or the state of the swap outcomes' generator
 
 
 @jit(inline="always")
@@ -485,45 +482,47 @@ def _run_ripe(ctx, wctx, dm, p, c, t, H, n, seq, a, b, o, todo, nt):
 
 # ---------------------------------------------------------------- one handler per event kind
 @jit(inline="always")
-def _on_link(ctx, dm, g, t, todo):
-    """``EV_LINK``: link ``g``'s attempt succeeded; its fresh pair is ready. Returns how many nodes became ready."""
-    SF, DI, DF = ctx.SF, ctx.DI, ctx.DF
-    DI[g, STATUS] = READY
-    DF[g, TREF] = t - SF[g, EMIT]  # the qubits decohere from the emission of the successful attempt
-    DF[g, TREADY] = t
-    if dm is None:
-        for k in range(4):
-            DF[g, ST + k] = SF[g, HAT0 + k]
-    else:
-        fresh_pauli(SF, DF, g)
+def _ready(ctx, g, t, todo):
+    """Node ``g``'s pair is ready at ``t``: it starts the list of nodes whose readiness moves up. Returns 1."""
+    ctx.DI[g, STATUS] = READY
+    ctx.DF[g, TREADY] = t
     todo[0] = g
     return 1
 
 
 @jit(inline="always")
+def _on_link(ctx, dm, g, t, todo):
+    """``EV_LINK``: link ``g``'s attempt succeeded; its fresh pair is ready. Returns how many nodes became ready."""
+    SF, DF = ctx.SF, ctx.DF
+    DF[g, TREF] = t - SF[g, EMIT]  # the qubits decohere from the emission of the successful attempt
+    if dm is None:
+        for k in range(4):
+            DF[g, ST + k] = SF[g, HAT0 + k]
+    else:
+        fresh_pauli(SF, DF, g)
+    return _ready(ctx, g, t, todo)
+
+
+@jit(inline="always")
 def _on_outcome(ctx, wctx, dm, g, t, H, n, seq, todo):
     """``EV_OP``: operation ``g``'s outcome is known where its output is used. A success makes the output ready (or,
-    pumping below its target, the kept input again with fresh sacrificial pairs); a failure restarts every input."""
+    pumping below its target, the kept input again with fresh sacrificial pairs); a failure restarts every input.
+    The loop hands a success without a pumping target to :func:`_ready` directly (the common case; through this
+    handler it cost about 10 % of the loop's speed)."""
     SI, DI, DF, stats = ctx.SI, ctx.DI, ctx.DF, ctx.stats
     if DI[g, STATUS] == PENDING_OK and _pump_again(ctx, dm, g, t):
         ca = SI[g, CHA]
         for k in range(DF.shape[1]):  # reference time, frame and state
             DF[ca, k] = DF[g, k]
-        DI[ca, STATUS] = READY
-        DF[ca, TREADY] = t
         DF[g, PUMPED] += 1.0
         DI[g, STATUS] = EMPTY
         DI[g, VERSION] += 1
         kids = wctx.kids
         for j in range(1, _inputs(SI, kids, g)):
             H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
-        todo[0] = ca
-        return H, n, seq, 1
+        return H, n, seq, _ready(ctx, ca, t, todo)
     if DI[g, STATUS] == PENDING_OK:
-        DI[g, STATUS] = READY
-        DF[g, TREADY] = t
-        todo[0] = g
-        return H, n, seq, 1
+        return H, n, seq, _ready(ctx, g, t, todo)
     stats[SI[g, REQ], FAILURES] += 1
     H, n, seq = _restart_inputs(ctx, wctx, g, t, H, n, seq)
     return H, n, seq, 0
@@ -654,7 +653,10 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
         if kind == EV_LINK:
             nt = _on_link(ctx, dm, g, t, todo)
         elif kind == EV_OP:
-            H, n, seq, nt = _on_outcome(ctx, wctx, dm, g, t, H, n, seq, todo)
+            if DI[g, STATUS] == PENDING_OK and SF[g, TARGET] == 0.0:
+                nt = _ready(ctx, g, t, todo)
+            else:
+                H, n, seq, nt = _on_outcome(ctx, wctx, dm, g, t, H, n, seq, todo)
         elif kind == EV_CUT:
             H, n, seq = _on_cutoff(ctx, wctx, g, t, H, n, seq)
         elif kind == EV_RUN:
