@@ -1,10 +1,11 @@
-"""Compiled discrete-event loop of the network simulator (``qnet.events``; private, unvalidated, never raises).
+"""Compiled discrete-event loop of the network simulator (``qnet.networks.simulator``; private, unvalidated, never
+raises).
 
 Every request instance is a protocol tree laid out in post-order, so the subtree of node ``g`` is the index
 range ``[S_I[g, LO], g]`` and its last input is ``g - 1``, each earlier input ending just before the next one's
 subtree. Leaves are elementary links (a geometric number of attempts of fixed duration between two memory pools),
 inner nodes are swaps (two inputs) or distillations (``SI[g, ARITY]`` inputs, the kept pair first) whose inputs
-must all be ready. Memory slots are counted per pool (one pool per node, or per node and neighbour).
+must all be ready. Memory slots are counted per pool (one pool per node, or per node and neighbour: :mod:`.slots`).
 
 A pair's state is the row's last ``ns`` numbers of ``DF``: in the Bell-diagonal mode (``ns = 4``) its Walsh–Hadamard
 components, which decay as ``exp(-c dt)`` with the per-second rates ``c`` of its two end nodes; in the
@@ -32,22 +33,22 @@ import numpy as np
 
 from . import jit
 from .codes import (
-    ARITY, ATTEMPTING, ATTEMPTS, C0, CAPACITY, CHA, CHB, CUT, CUTV, DEFER, DELIVERED, DFA, DFB, DIDX, DISCARDS,
-    DISTILL, DONE, EMIT, EMPTY, EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FAILURES, FEND, FIDELITY, FREE,
-    HAT0, INST, KIND, LAST_SERVED, LINK, LO, LOGQ, MARK, MEMORY_TIME, MINF, NDIST, ORDER, OUTD, P, PARENT,
-    PENDING_FAIL, PENDING_OK, POOLA, POOLB, PRIORITY, PUMPED, PUMPS, READY, REQ, RETIRED, ROUND_ROBIN, RUN_TIME,
-    SINCE, SLOT_SECONDS, ST, STALLED, STAMP, STATUS, SWAP, SWF, TARGET, TAU, TOO_MANY_EVENTS, TREADY, TREF, USED,
+    ARITY, ATTEMPTING, C0, CAPACITY, CHA, CHB, CUT, CUTV, DEFER, DELIVERED, DFA, DFB, DIDX, DISCARDS, DISTILL, DONE,
+    EMIT, EMPTY, EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FAILURES, FEND, FIDELITY, FREE, HAT0, INST, KIND, LINK, LO,
+    MEMORY_TIME, MINF, NDIST, OUTD, P, PARENT, PENDING_FAIL, PENDING_OK, POOLA, POOLB, PUMPED, PUMPS, READY, REQ,
+    RETIRED, RUN_TIME, SLOT_SECONDS, ST, STALLED, STATUS, SWAP, SWF, TARGET, TAU, TOO_MANY_EVENTS, TREADY, TREF, USED,
     VERSION, WAITING, WAITING_SINCE
 )
 from .heap import KIND_COLUMN, TARGET_COLUMN, TIME_COLUMN, VERSION_COLUMN, pop, push
 from .montecarlo import best_bilinear, better, bilinear
 from .pairs import bell_measure, fidelity, fidelity_wait, fresh_pauli, relax_pair, store_pauli, uniform
+from .slots import account, dispatch, free_at, free_slot
 
 
 AUTO_TIE_ATOL = 1e-12  # qnet.purification.AUTO_TIE_ATOL (tested equal)
 # Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
 # specialization per literal value; these keep one (int64) signature per helper.
-_ZERO, _ONE, _NONE = np.int64(0), np.int64(1), np.int64(-1)  # _NONE: no node
+_ZERO, _ONE = np.int64(0), np.int64(1)
 
 # The run's state, named (numba types a namedtuple's fields statically, as a tuple's):
 #   SI, SF: static integer and float fields of every tree node, DI, DF: dynamic ones (columns: .codes), Dtab: the
@@ -66,13 +67,6 @@ _Out = namedtuple("_Out", "wait time state start inst_root inst_req target")
 
 
 @jit(inline="always")
-def _account(ctx, p, t):
-    pool = ctx.pool
-    pool[p, SLOT_SECONDS] += (pool[p, CAPACITY] - pool[p, FREE]) * (t - pool[p, SINCE])
-    pool[p, SINCE] = t
-
-
-@jit(inline="always")
 def _idle(ctx, dm, g, t):
     """Decay node ``g``'s stored state from its reference time to ``t``."""
     SF, DF = ctx.SF, ctx.DF
@@ -86,112 +80,6 @@ def _idle(ctx, dm, g, t):
     DF[g, TREF] = t
 
 
-@jit(inline="always")
-def _prefer(ctx, g, h):
-    """Whether waiting link ``g`` gets slots before ``h``."""
-    SI, DF, prio, cfg = ctx.SI, ctx.DF, ctx.prio, ctx.cfg
-    rg = SI[g, REQ]
-    rh = SI[h, REQ]
-    if cfg[ORDER] == PRIORITY and prio[rg] != prio[rh]:
-        return prio[rg] < prio[rh]
-    if cfg[ORDER] == ROUND_ROBIN and rg != rh:
-        last = cfg[LAST_SERVED]
-        big = 1 << 40  # requests after the last one served come first, cyclically
-        dg = rg - last if rg > last else rg - last + big
-        dh = rh - last if rh > last else rh - last + big
-        return dg < dh
-    if DF[g, WAITING_SINCE] != DF[h, WAITING_SINCE]:
-        return DF[g, WAITING_SINCE] < DF[h, WAITING_SINCE]
-    return g < h
-
-
-@jit
-def _start(ctx, g, t, H, n, seq):
-    """Give link ``g`` a slot at each end and draw its attempts until success."""
-    SI, SF, DI, pool, cfg, stats = ctx.SI, ctx.SF, ctx.DI, ctx.pool, ctx.cfg, ctx.stats
-    pa = SI[g, POOLA]
-    pb = SI[g, POOLB]
-    _account(ctx, pa, t)
-    _account(ctx, pb, t)
-    pool[pa, FREE] -= 1
-    pool[pb, FREE] -= 1
-    cfg[LAST_SERVED] = SI[g, REQ]
-    # attempts until success: Geometric(p) by inversion, SF[g, LOGQ] = log(1 - p) (0 when p = 1)
-    k = 1.0
-    if SF[g, LOGQ] < 0.0:
-        k += np.floor(np.log(1.0 - np.random.random()) / SF[g, LOGQ])
-    stats[SI[g, REQ], ATTEMPTS] += int(k)
-    DI[g, STATUS] = ATTEMPTING
-    return push(H, n, seq, t + k * SF[g, TAU], 0.0, EV_LINK, g, DI[g, VERSION])
-
-
-@jit(inline="always")
-def _eligible(ctx, g):
-    SI, DI, pool = ctx.SI, ctx.DI, ctx.pool
-    return DI[g, STATUS] == WAITING and pool[SI[g, POOLA], FREE] > 0 and pool[SI[g, POOLB], FREE] > 0
-
-
-@jit
-def _dispatch(ctx, n_pools, t, H, n, seq):
-    """Give free slots of the pools ``scratch[:n_pools]`` to waiting links, one at a time, always to the link that
-    comes first in the request order among all links waiting at any of these pools whose two pools are free.
-
-    FIFO and priority orders do not change as links start, so the candidates are sorted once and started in
-    that order while they stay eligible (a start only takes slots); round-robin re-ranks after every start."""
-    DI, pool, pptr, pleaf, cfg, cand = ctx.DI, ctx.pool, ctx.pool_ptr, ctx.pool_leaf, ctx.cfg, ctx.cand
-    scratch = ctx.scratch
-    cfg[STAMP] += 1
-    m = _ZERO
-    for i in range(n_pools):
-        p = scratch[i]
-        if pool[p, FREE] <= 0:
-            continue
-        for j in range(pptr[p], pptr[p + 1]):
-            g = pleaf[j]
-            if DI[g, MARK] != cfg[STAMP] and _eligible(ctx, g):
-                DI[g, MARK] = cfg[STAMP]
-                cand[m] = g
-                m += 1
-    if cfg[ORDER] == ROUND_ROBIN:
-        while True:
-            best = _NONE
-            for i in range(m):
-                g = cand[i]
-                if _eligible(ctx, g) and (best < 0 or _prefer(ctx, g, best)):
-                    best = g
-            if best < 0:
-                return H, n, seq
-            H, n, seq = _start(ctx, best, t, H, n, seq)
-    for i in range(1, m):  # insertion sort: few candidates
-        g = cand[i]
-        j = i - 1
-        while j >= 0 and _prefer(ctx, g, cand[j]):
-            cand[j + 1] = cand[j]
-            j -= 1
-        cand[j + 1] = g
-    for i in range(m):
-        if _eligible(ctx, cand[i]):
-            H, n, seq = _start(ctx, cand[i], t, H, n, seq)
-    return H, n, seq
-
-
-@jit(inline="always")
-def _free(ctx, p, t):
-    _account(ctx, p, t)
-    ctx.pool[p, FREE] += 1
-
-
-@jit
-def _free_at(ctx, p, when, t, H, n, seq):
-    """Free one slot of pool ``p`` at ``when`` (now if ``when <= t``, else by an event) and dispatch it (a call,
-    not inlined: its six call sites in :func:`_operate` would each be typed and compiled again)."""
-    if when <= t:
-        _free(ctx, p, t)
-        ctx.scratch[0] = p
-        return _dispatch(ctx, _ONE, t, H, n, seq)
-    return push(H, n, seq, when, 0.0, EV_FREE, p, _ZERO)
-
-
 @jit
 def _clear(ctx, lo, g, t, retire, H, n, seq):
     """Free every slot the nodes ``lo..g`` (a subtree is ``SI[g, LO]..g``) hold at ``t``; leaves then wait for slots
@@ -202,8 +90,8 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
     for x in range(lo, g + 1):
         s = DI[x, STATUS]
         if s == ATTEMPTING or s == READY or s == PENDING_OK:
-            _free(ctx, SI[x, POOLA], t)
-            _free(ctx, SI[x, POOLB], t)
+            free_slot(ctx, SI[x, POOLA], t)
+            free_slot(ctx, SI[x, POOLB], t)
         DI[x, VERSION] += 1
         if retire != 0:
             DI[x, STATUS] = RETIRED
@@ -226,7 +114,7 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
 def _reset(ctx, g, t, H, n, seq):
     """Restart the subtree of ``g`` (see :func:`_clear`) and hand out the slots it freed."""
     H, n, seq, m = _clear(ctx, ctx.SI[g, LO], g, t, _ZERO, H, n, seq)
-    return _dispatch(ctx, m, t, H, n, seq)
+    return dispatch(ctx, m, t, H, n, seq)
 
 
 @jit(inline="always")
@@ -268,8 +156,8 @@ def _outcome(ctx, dm, p, t, top, skip, psucc, o, fc, ft, H, n, seq):
     if not ok:
         DI[p, STATUS] = PENDING_FAIL
         # each end of the output frees its slot when the failure reaches it
-        H, n, seq = _free_at(ctx, SI[p, POOLA], top + SF[p, DFA], t, H, n, seq)
-        H, n, seq = _free_at(ctx, SI[p, POOLB], top + SF[p, DFB], t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[p, POOLA], top + SF[p, DFA], t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[p, POOLB], top + SF[p, DFB], t, H, n, seq)
     else:
         DI[p, STATUS] = PENDING_OK
     tdone = top + (0.0 if skip else SF[p, OUTD])
@@ -346,8 +234,8 @@ def _distil_terms(ctx, wctx, dm, p, t, H, n, seq, o):
                     o[q] = trial[q]
     for j in range(1, k):  # both ends measure each sacrificed pair's qubits
         c = kids[j]
-        H, n, seq = _free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
-        H, n, seq = _free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[c, POOLA], top, t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[c, POOLB], top, t, H, n, seq)
     return _outcome(ctx, dm, p, t, top, low, psucc, o, -1.0, 0.0, H, n, seq)
 
 
@@ -376,8 +264,8 @@ def _swap_dm(ctx, dm, p, t, H, n, seq, o):
     if k > 0:
         fc, ft = float(k + 4 * SI[p, FEND]), top + SF[p, DFB if SI[p, FEND] == 1 else DFA]
     # the swapping node measures its two qubits
-    H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
-    H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
+    H, n, seq = free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
+    H, n, seq = free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
     return _outcome(ctx, dm, p, t, top, False, SF[p, P], o, fc, ft, H, n, seq)
 
 
@@ -403,8 +291,8 @@ def _operate(ctx, wctx, dm, p, t, H, n, seq, a, b, o):
         for k in range(4):
             o[k] = a[k] * b[k] * SF[p, SWF + k]  # its node's noise scales each component
         # the swapping node measures its two qubits
-        H, n, seq = _free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
-        H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[ca, POOLB], top, t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
     else:
         fa = fidelity(a)
         fb = fidelity(b)
@@ -419,8 +307,8 @@ def _operate(ctx, wctx, dm, p, t, H, n, seq, a, b, o):
             else:  # protocol="auto": the variant with the best output for these two states
                 psucc = best_bilinear(Dtab, SI[p, DIDX], SI[p, NDIST], AUTO_TIE_ATOL, a, b, o)
         # both ends measure the sacrificed pair's qubits
-        H, n, seq = _free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
-        H, n, seq = _free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[cb, POOLA], top, t, H, n, seq)
+        H, n, seq = free_at(ctx, SI[cb, POOLB], top, t, H, n, seq)
     return _outcome(ctx, dm, p, t, top, skip, psucc, o, -1.0, 0.0, H, n, seq)
 
 
@@ -572,7 +460,7 @@ def _deliver(ctx, dm, c, t, H, n, seq, out):
     for j in range(roots.shape[0]):  # the request is served: its instances free everything and stop
         if out.inst_req[j] == r:
             H, n, seq, m = _clear(ctx, SI[roots[j], LO], roots[j], t, _ONE, H, n, seq)
-            H, n, seq = _dispatch(ctx, m, t, H, n, seq)
+            H, n, seq = dispatch(ctx, m, t, H, n, seq)
     return H, n, seq, 1
 
 
@@ -630,7 +518,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
     for p in range(n_pool):
         scratch[p] = p
     t = 0.0
-    H, n, seq = _dispatch(ctx, n_pool, t, H, n, seq)
+    H, n, seq = dispatch(ctx, n_pool, t, H, n, seq)
     events = 0
     while pending > 0:
         if n == 0:
@@ -644,7 +532,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
         g = int(row[TARGET_COLUMN])
         if kind == EV_FREE:
             events += 1
-            H, n, seq = _free_at(ctx, g, t, t, H, n, seq)
+            H, n, seq = free_at(ctx, g, t, t, H, n, seq)
             continue
         if DI[g, VERSION] != int(row[VERSION_COLUMN]):
             continue  # stale: its target was reset since
@@ -695,6 +583,6 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
                 todo[nt] = p
                 nt += 1
     for p in range(n_pool):
-        _account(ctx, p, t)
+        account(ctx, p, t)
         pool_busy[p] = pool[p, SLOT_SECONDS]
     return DONE, events, t
