@@ -57,22 +57,12 @@ def wht4(a, b, c, d):  # pragma: no cover - compiled
 @jit(inline="always")
 def _scale_row(a, b, c, d, f, j, out, i):  # pragma: no cover - compiled
     """Row ``i`` of ``out`` = ``max(0, ¼ WHT(WHT([a, b, c, d]) * [1, f[j, 0], f[j, 1], f[j, 2]]))``."""
-    s0 = a + b
-    s1 = c + d
-    d0 = a - b
-    d1 = c - d
-    h0 = s0 + s1
-    h1 = (d0 + d1) * f[j, 0]
-    h2 = (s0 - s1) * f[j, 1]
-    h3 = (d0 - d1) * f[j, 2]
-    p0 = h0 + h1
-    p1 = h2 + h3
-    q0 = h0 - h1
-    q1 = h2 - h3
-    out[i, 0] = max(0.25 * (p0 + p1), 0.0)
-    out[i, 1] = max(0.25 * (q0 + q1), 0.0)
-    out[i, 2] = max(0.25 * (p0 - p1), 0.0)
-    out[i, 3] = max(0.25 * (q0 - q1), 0.0)
+    h0, h1, h2, h3 = wht4(a, b, c, d)
+    r0, r1, r2, r3 = wht4(h0, h1 * f[j, 0], h2 * f[j, 1], h3 * f[j, 2])
+    out[i, 0] = max(0.25 * r0, 0.0)
+    out[i, 1] = max(0.25 * r1, 0.0)
+    out[i, 2] = max(0.25 * r2, 0.0)
+    out[i, 3] = max(0.25 * r3, 0.0)
 
 
 @jit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit
+from .channels import wht4
 from .validation import checked_row
 
 _BLOCK = 256  # rows processed together
@@ -41,10 +42,7 @@ def component_rows(xs, coef, idx0, flat, first, out, p, neg_atol, trace_atol):
             for r in range(m):
                 good, a, b, c, d = checked_row(x, lo + r, neg_atol, trace_atol)
                 ok &= good
-                h[4 * j, r] = (a + b) + (c + d)
-                h[4 * j + 1, r] = (a - b) + (c - d)
-                h[4 * j + 2, r] = (a + b) - (c + d)
-                h[4 * j + 3, r] = (a - b) - (c - d)
+                h[4 * j, r], h[4 * j + 1, r], h[4 * j + 2, r], h[4 * j + 3, r] = wht4(a, b, c, d)
         for c in range(4):
             for r in range(m):
                 kept[c, r] = h[c, r]
@@ -82,11 +80,11 @@ def component_rows(xs, coef, idx0, flat, first, out, p, neg_atol, trace_atol):
             i = lo + r
             p[i] = prob[r]
             if prob[r] > 0.0:
-                a, b, c, d = kept[0, r], kept[1, r], kept[2, r], kept[3, r]
-                out[i, 0] = max(0.25 * ((a + b) + (c + d)), 0.0)
-                out[i, 1] = max(0.25 * ((a - b) + (c - d)), 0.0)
-                out[i, 2] = max(0.25 * ((a + b) - (c + d)), 0.0)
-                out[i, 3] = max(0.25 * ((a - b) - (c - d)), 0.0)
+                r0, r1, r2, r3 = wht4(kept[0, r], kept[1, r], kept[2, r], kept[3, r])
+                out[i, 0] = max(0.25 * r0, 0.0)
+                out[i, 1] = max(0.25 * r1, 0.0)
+                out[i, 2] = max(0.25 * r2, 0.0)
+                out[i, 3] = max(0.25 * r3, 0.0)
             else:
                 out[i, 0] = out[i, 1] = out[i, 2] = out[i, 3] = 0.0
     return ok
