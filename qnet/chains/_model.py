@@ -255,14 +255,6 @@ class _Model:
     node_noise: tuple | None = None  # ((gate_fidelity, measurement_error) per node, twirl) when nodes differ
     ops: tuple | None = None   # (gate_fidelity, measurement_error, twirl) of the general model (None: Werner model)
 
-    def end_noise(self, start: int, width: int) -> tuple | None:
-        """``(gate_fidelity, measurement_error)`` of the two end nodes of a pair spanning nodes ``start`` and
-        ``start + width``, or None when every node has the same noise."""
-        if self.node_noise is None:
-            return None
-        per_node = self.node_noise[0]
-        return per_node[start], per_node[start + width]
-
     def node_ops(self, node: int) -> tuple[float, float]:
         """``(gate_fidelity, measurement_error)`` of ``node`` (ideal in the Werner model)."""
         if self.ops is None:
@@ -277,9 +269,8 @@ class _Model:
         """The distillation map of a pair spanning nodes ``start`` and ``start + width`` at cut-off slot ``slot``:
         the circuit the schedule names there (else the chain's protocol), with each end's own noise."""
         name = self.schedule.circuits[slot]
-        ends = self.end_noise(start, width)
         if name is None or name == self.protocol:
-            if ends is None:
+            if self.node_noise is None:  # every node alike: the chain's map
                 return self.D_distill
             name = self.protocol
         (fa, qa), (fb, qb) = self.node_ops(start), self.node_ops(start + width)
@@ -315,14 +306,12 @@ class _Model:
                 key = ("link", self.p_gen[t[1]].tobytes(), self.link_hat[t[1]].tobytes())
             else:
                 # everything a sub-chain's result depends on: its inputs, its operation and cut-off, the decay
-                # rates at the ends of every pair that waits inside it, and a distillation's own two nodes' noise
+                # rates at the ends of every pair that waits inside it, and the noise of the nodes that perform it
                 ends = [self.node_c[x].tobytes() for c in children(t) for a, w in (span(c),) for x in (a, a + w)]
-                if t[0] == "distill":
-                    ends.append(self.schedule.circuits[t[-1]])
-                    if self.node_noise is not None:
-                        ends += self.end_noise(*span(t))
-                elif self.node_noise is not None:  # the swapping node's own noise
-                    ends.append(self.node_noise[0][sum(span(t[1]))])
+                if t[0] == "distill":  # its circuit and its two end nodes' noise
+                    ends += [self.schedule.circuits[t[-1]], self.node_ops(span(t)[0]), self.node_ops(sum(span(t)))]
+                else:  # the swapping node's noise
+                    ends.append(self.node_ops(sum(span(t[1]))))
                 key = (t[0], self.cutoffs[t[-1]], *(number_of[id(c)] for c in children(t)), *ends)
             number = numbers.setdefault(key, len(numbers))
             number_of[id(t)] = number
