@@ -280,6 +280,7 @@ class _Scenario:
             rates, bloch = [np.zeros(4)] * len(path), relaxation(G, path)
         else:
             rates = [component_rates(r) for r in pauli_rates(G, path)]
+        swap_factors = [BellMeasurement(node_noise(G, n)).component_factors() for n in path]  # each node's swaps
         tree = self.tree
 
         def delay(i: int, j: int) -> float:
@@ -339,7 +340,7 @@ class _Scenario:
                 sf[[codes.P, codes.TAU]] = float(G.graph.get("p_swap", 1.0)), _node_seconds(G, path[x], "swap_time")
                 sf[[codes.DFA, codes.DFB]] = delay(x, a), delay(x, b)
                 sf[codes.OUTD] = max(delay(x, a), delay(x, b)) if need is None else delay(x, need)
-                sf[codes.SWF:codes.SWF + 4] = BellMeasurement(node_noise(G, path[x])).component_factors()
+                sf[codes.SWF:codes.SWF + 4] = swap_factors[x]
             else:
                 policy = node[2] == _POLICY_ROUND
                 pump = policy and self.purification.target > 0
