@@ -553,8 +553,8 @@ def test_compiled_bds_checks_agree_with_numpy(row, col, delta, compensate):
      "fom=, baseline="),
 ])
 def test_positional_options_still_work_with_a_future_warning(call, keywords):
-    """Options became keyword-only in 0.2; a positional call gives today's result with a FutureWarning naming the
-    keywords, and equals the call by keyword."""
+    """Options became keyword-only in 0.2; a positional call still runs, with a FutureWarning naming the keywords
+    (that its result equals the call by keyword: the next test)."""
     with pytest.warns(FutureWarning, match=keywords):
         call()
 
