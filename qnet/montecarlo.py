@@ -24,14 +24,11 @@ from .chains import RepeaterChain, chain_of, component_rates, validate_n_samples
 from .channels import bds_from_wht, pauli_rate_array, wht
 from .noise import OperationNoise
 from .results import MonteCarloResult
-from .schedules import MAX_SWAP_LEVELS
+from .limits import MAX_STEPS, MAX_SWAP_LEVELS
 
 _k = lazy("montecarlo")
 
 __all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap"]
-
-#: Largest ``max_steps`` of :func:`simulate_swap_asap`.
-MAX_STEPS = 2**62
 
 
 def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:

@@ -29,6 +29,7 @@ from .chains import ChainDelivery, RepeaterChain, rank_with_ties, tied, validate
 from .errors import NeverDeliversError, TruncationError
 from .results import Result
 from .schedules import Schedule
+from .limits import MAX_ENUMERATED, MAX_SEARCH_SECONDS
 
 __all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules"]
 
@@ -36,11 +37,6 @@ __all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules"]
 OBJECTIVES = ("key_rate", "key_rate_per_pair", "rate_at_fidelity")
 #: Search methods: every tree, or differential evolution over a random-key encoding.
 SEARCH_METHODS = ("exhaustive", "heuristic")
-#: Most schedules an exhaustive search evaluates (it refuses larger spaces before any work).
-MAX_ENUMERATED = 200_000
-#: Default ``max_seconds`` of :func:`search_schedules`: a search whose first candidates price the whole above it
-#: is refused with the estimate, before it runs for hours.
-MAX_SEARCH_SECONDS = 3600.0
 class _OverBudget(Exception):
     """A search priced above its time budget (not a ValueError inside the objective, which scipy would wrap)."""
 
@@ -90,8 +86,6 @@ class ScheduleSearch(Result):
     cutoff: tuple = ()
     table: tuple = ()
     ties: tuple = ()
-
-
 
 
 def _brackets(first: int, width: int):

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _validation as _v
 from .measures import BDS_MEASURES
+from .limits import MAX_PMF_LENGTH
 
 __all__ = ["Result", "Heralded", "MonteCarloResult"]
 
@@ -172,8 +173,6 @@ def content_hash(*parts: Any) -> str:
     return h.hexdigest()[:16]
 
 
-#: Longest histogram :meth:`MonteCarloResult.pmf` builds (steps).
-MAX_PMF_LENGTH = 2**24  # three float64 outputs of 128 MiB each at most
 _Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
 

@@ -20,6 +20,7 @@ from .circuits import CIRCUITS, WIDE_CIRCUITS
 from .noise import OperationNoise, resolve
 from .purification import DISTILLATION_OPTIONS, PROTOCOL_OPTIONS, purify
 from .results import Result
+from .limits import MAX_ROUNDS
 
 __all__ = ["Step", "ScheduleResult", "purify_schedule", "recurrence", "pumping"]
 
@@ -137,10 +138,6 @@ def purify_schedule(
             done[id(node)] = (out, k_p * s_p * p, (k_cost + s_cost) / p, k_n + s_n, k_s + s_s + 1)
     state, p, cost, n, steps = done[id(schedule)]
     return ScheduleResult(state, np.asarray(p, dtype=np.float64), np.asarray(cost, dtype=np.float64), n, steps)
-
-
-#: Most rounds :func:`recurrence` and :func:`pumping` accept (far beyond where float64 totals end).
-MAX_ROUNDS = 10_000
 
 
 def _round(name: str, kept: Any, other: Any, noise: OperationNoise, form: str, rotate_back: bool) -> tuple:

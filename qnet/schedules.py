@@ -41,19 +41,12 @@ import numpy as np
 
 from . import _validation as _v
 from .circuits import CIRCUITS, DISTILL_CIRCUITS
+from .limits import MAX_LEVELS, MAX_OPERATIONS, MAX_SCHEDULE_NODES, MAX_SWAP_LEVELS
 
 __all__ = ["Schedule", "OPERATIONS"]
 
 #: Steps of a nested level.
 OPERATIONS: tuple[str, ...] = ("swap", "distill")
-#: Most swap levels of a nested chain (``2**16`` segments).
-MAX_SWAP_LEVELS = 16
-#: Most levels (swaps and distillations) of a nested chain.
-MAX_LEVELS = 64
-#: Most chain nodes of a schedule (``2**16`` segments, as many as a nested chain may have).
-MAX_SCHEDULE_NODES = 2**16 + 1
-#: Most operations (swaps and distillations) in a schedule.
-MAX_OPERATIONS = 2**20
 
 _TOKEN = re.compile(r"([sd])_?([0-9]+)(?::([a-z_]+))?")  # with fullmatch: ASCII digits, an optional circuit name
 

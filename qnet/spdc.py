@@ -62,6 +62,7 @@ import numpy as np
 
 from . import _validation as _v
 from .results import Result
+from .limits import MAX_MEAN_PAIRS
 
 __all__ = ["SPDCSwapping", "SPDCSwappingResult", "spdc_two_fold_probability", "spdc_mean_pairs", "SPDC_BASES"]
 
@@ -232,11 +233,6 @@ def _heralded_event(D: np.ndarray, bsm: tuple[tuple[int, ...], ...], heralding: 
 
 
 # ---------------------------------------------------------------- closed forms for one source
-#: Largest mean number of pairs per pulse accepted: far beyond any SPDC source, and already where every
-#: visibility of the swapping model is below round-off (1e-12 at 1e6).
-MAX_MEAN_PAIRS = 1e6
-
-
 def _mean_pairs(value: Any, name: str) -> np.ndarray:
     return _v.in_interval(value, name, 0.0, MAX_MEAN_PAIRS, low_open=True)
 

@@ -50,6 +50,7 @@ from .measures import bb84_key_fraction
 from .results import Result
 from .states import werner
 from .swapping import swap
+from .limits import MAX_AGE_LIMIT, MAX_POLICY_STATES
 
 __all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES"]
 
@@ -57,10 +58,6 @@ __all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES"]
 OBJECTIVES: tuple[str, ...] = ("time", "key_rate")
 #: Policies :meth:`SwapPolicyResult.mean_time_of` evaluates besides the optimal one.
 SWAP_POLICIES: tuple[str, ...] = ("swap_asap", "nested")
-#: Most states of the decision process (an upper bound is computed before anything is built).
-MAX_POLICY_STATES = 1_000_000
-#: Most slots of memory time a fidelity-aware process tracks per link.
-MAX_AGE_LIMIT = 100_000
 #: Relative accuracy of every expected time (certified, see :meth:`_Process.evaluate`).
 SOLVE_RTOL = 1e-11
 #: Processes up to this many states are solved by sparse LU; larger ones iteratively with a certificate.

@@ -21,18 +21,10 @@ from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..states import werner_rows
 from ..swapping import BellMeasurement
+from ..limits import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
 
-__all__ = ["CUT_TYPES", "werner_memory_rates", "MAX_T_TRUNC", "MAX_CHAIN_BYTES", "MAX_SAMPLES"]
+__all__ = ["CUT_TYPES", "werner_memory_rates"]
 
-#: Longest time window (steps) of an exact chain distribution.
-MAX_T_TRUNC = 2**22
-#: Largest memory an exact chain evaluation may need (estimated before any work), in bytes.
-MAX_CHAIN_BYTES = 4 * 2**30
-
-#: Most samples one Monte Carlo run returns (each holds a time and a state: 40 bytes).
-MAX_SAMPLES = 10**8
-#: Largest number of elementary links one delivery may use before the Monte Carlo gives up.
-MAX_LINKS_PER_DELIVERY = 10**8
 
 #: Cut-off types.
 CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")

@@ -17,10 +17,11 @@ from ..noise import OperationNoise
 from ..results import MonteCarloResult
 from ..schedules import Schedule
 from ._exact import _deliver
-from ._model import (CUT_TYPES, MAX_LINKS_PER_DELIVERY, _bds_model, _cutoffs, _Model, _segments, _werner_model,
-                     _with_schedule, distill_terms, validate_n_samples, validate_schedule)
+from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule,
+                     distill_terms, validate_n_samples, validate_schedule)
 from .optimize import CutoffOptimum, _optimize
 from .results import ChainDelivery
+from ..limits import MAX_LINKS_PER_DELIVERY
 
 _mc = lazy("montecarlo")
 

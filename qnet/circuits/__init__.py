@@ -52,9 +52,8 @@ in ``_frame`` (the Bell-diagonal reading) and ``_dm`` (the density-matrix readin
 """
 
 from .definition import CIRCUITS, DISTILL_CIRCUITS, WIDE_CIRCUITS, Circuit, circuit  # noqa: F401
-from .gates import GATES, LOCAL_CLIFFORDS, MAX_STEP_PAIRS, MEASUREMENT_BASES
-from .search import (CIRCUIT_SEARCH_METHODS, MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS, SEARCH_GATES, CircuitSearch,
-                     SearchedCircuit, search_circuits)
+from .gates import GATES, LOCAL_CLIFFORDS, MEASUREMENT_BASES
+from .search import CIRCUIT_SEARCH_METHODS, SEARCH_GATES, CircuitSearch, SearchedCircuit, search_circuits
 
 __all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "search_circuits",
            "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES"]

@@ -12,10 +12,7 @@ import numpy as np
 from ..states import PAULIS
 from .gates import _BY_LETTER, _TWIRL_UNITARIES, GATES, LOCAL_CLIFFORDS
 
-__all__ = ["MAX_DM_ENTRIES"]
-
-#: Largest density-matrix work, in complex entries (states x 4^(2k)), before a ValueError instead of an allocation.
-MAX_DM_ENTRIES = 2**27
+__all__: list[str] = []
 
 
 # ---------------------------------------------------------------- density-matrix circuit

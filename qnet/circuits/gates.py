@@ -9,12 +9,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _validation as _v
+from ..limits import MAX_STEP_PAIRS
 
-__all__ = ["GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "MAX_STEP_PAIRS"]
-
-#: Pairs alive at once in one step: the Bell-diagonal map of a step of k pairs has 4^(k+1) entries and is built from a
-#: 4^k x 4^k propagation (k = 5: 8 MB), the density-matrix circuit holds 4^(2k) entries per state.
-MAX_STEP_PAIRS = 5
+__all__ = ["GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES"]
 
 
 _I = np.eye(2, dtype=np.complex128)

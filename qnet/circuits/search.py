@@ -39,18 +39,14 @@ from .gates import _PASSES, _PERM, GATES, MEASUREMENT_BASES
 from ..measures import FigureOfMerit, as_figure_of_merit
 from ..noise import OperationNoise
 from ..results import Result
+from ..limits import MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS
 
-__all__ = ["search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES",
-           "MAX_SEARCH_PAIRS", "MAX_SEARCH_ENTRIES"]
+__all__ = ["search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES"]
 
 #: How :func:`search_circuits` searches.
 CIRCUIT_SEARCH_METHODS = ("auto", "exhaustive", "evolution")
 #: The default gate set: every controlled-Pauli gate (``PCQ``; distinct up to the order of the pairs).
 SEARCH_GATES: tuple[str, ...] = tuple(f"{p}C{q}" for p in "XYZ" for q in "XYZ")
-#: Largest number of pairs of a searched circuit.
-MAX_SEARCH_PAIRS = 4
-#: Largest exhaustive search, in floats held at once (gate sequences x 4^k); above it ``"auto"`` evolves.
-MAX_SEARCH_ENTRIES = 2**26
 
 
 @dataclass(frozen=True, repr=False)

@@ -48,12 +48,9 @@ from .policies import Cutoff, Purification, Swapping
 from ..results import content_hash
 from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
 from ..swapping import BellMeasurement
+from ..limits import MAX_SLOTS_PER_DELIVERY
 
 __all__: list[str] = []
-
-#: Most slots one delivery may take before the run is given up (a policy that almost never delivers); below it,
-#: 1000 times the slot model's expected time of the rule (at least 10^4).
-MAX_SLOTS_PER_DELIVERY = 10**7
 
 
 class _Path:

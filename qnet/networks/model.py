@@ -45,6 +45,7 @@ from ..noise import IDEAL, OperationNoise, scalar_noise
 from ..purification import DISTILLATION_OPTIONS
 from ..results import MonteCarloResult, Result
 from ..states import werner as _werner_state
+from ..limits import MAX_MEMORIES, MAX_SECONDS
 
 __all__ = [
     "validate_network",
@@ -122,12 +123,6 @@ def relaxation(G: nx.Graph, nodes: Iterable[Any]) -> np.ndarray:
 def needs_density_matrices(G: nx.Graph, nodes: Iterable[Any]) -> bool:
     """Whether a memory among ``nodes`` leaves the Bell-diagonal family (a T1/T2 memory; engine tier)."""
     return any(isinstance(G.nodes[n]["memory"], T1T2Memory) for n in nodes)
-
-
-#: Longest link attempt (s): far beyond any experiment, and simulated times of many attempts stay finite.
-MAX_SECONDS = 1e100
-#: Most memory slots a node may hold (far beyond any device; bounds the simulator's integer counters).
-MAX_MEMORIES = 10**9
 
 
 def _check_node(G: nx.Graph, n: Any) -> None:

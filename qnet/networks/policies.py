@@ -14,13 +14,9 @@ from .model import PATH_CRITERIA
 from ..purification import DISTILLATION_OPTIONS
 from ..schedules import Schedule
 from ..swap_policies import SWAP_POLICIES, SwapPolicyResult
+from ..limits import MAX_IN_FLIGHT, MAX_PUMPS
 
 __all__ = ["Request", "Swapping", "Purification", "Cutoff", "RequestOrder"]
-
-#: Most distillations of one pumped link.
-MAX_PUMPS = 64
-#: Most instances of one request in flight at once.
-MAX_IN_FLIGHT = 1024
 
 
 # ---------------------------------------------------------------- policies

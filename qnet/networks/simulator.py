@@ -50,7 +50,7 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import codes, lazy
-from ..chains import MAX_SAMPLES, component_rates, distill_terms, distill_tensor
+from ..chains import component_rates, distill_terms, distill_tensor
 from ..circuits import CIRCUITS, circuit
 from ..channels import bds_from_wht, wht
 from ..states import dm_to_bds, pauli_to_dm, to_density_matrix
@@ -65,22 +65,17 @@ from ..schedules import Schedule, link_copies, postorder, span
 from ..swapping import BellMeasurement
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
+from ..limits import MAX_EVENTS, MAX_NETWORK_BYTES, MAX_SAMPLES, MAX_TREE_NODES
 
 _k = lazy("events")
 
 __all__ = ["NetworkProblem", "simulate_network", "EVENTS_PER_DELIVERY"]
 
-#: Largest number of events one trajectory may process before giving up.
-MAX_EVENTS = 10**10
 #: Events per requested delivery a trajectory may use by default (a 16-node chain needs about 50).
 EVENTS_PER_DELIVERY = 10_000
-#: Most memory one simulation's results may need (bytes), estimated before any event runs.
-MAX_NETWORK_BYTES = 2**33
 #: Bytes per delivered pair, peak: the kernel's rows (time, completion, four components), their merge and the
 #: Bell-basis states of the result (184 measured with tracemalloc for 4e5 deliveries of one request).
 _BYTES_PER_DELIVERY = 192
-#: Most protocol-tree nodes (all requests and instances together) one simulation may hold.
-MAX_TREE_NODES = 2**22
 ALLOCATIONS: tuple[str, ...] = ("shared", "per_neighbour")
 
 

@@ -14,13 +14,11 @@ import numpy as np
 
 from .. import _validation as _v
 from ..links import FIBRE_LIGHT_SPEED_KM_S
-from .model import MAX_SECONDS, validate_network
+from .model import validate_network
 from ..noise import OperationNoise, scalar_noise
+from ..limits import MAX_NETWORK_NODES, MAX_SECONDS
 
 __all__ = ["grid_network", "ring_network", "random_geometric_network", "chain_network"]
-
-#: Most nodes a network builder makes.
-MAX_NETWORK_NODES = 100_000
 
 
 # ---------------------------------------------------------------- builders

@@ -19,8 +19,7 @@ and the engine tier in ``_timeline`` (the model), ``_optimal`` (the optimal time
 """
 
 from ._border import BORDER_RULES
-from ._generation import MAX_GENERATION_TERMS, MAX_SHOTS
-from ._timeline import MAX_GRID, POLICIES
+from ._timeline import POLICIES
 from .results import OptimalTime, PolicyComparison
 from .timeline import (LinkGeneration, PurificationTimeline, border_short_time, compare_generation_policies,
                        optimal_purification_time, optimal_time_border, purification_timeline,

@@ -13,14 +13,10 @@ from ..measures import FigureOfMerit, as_figure_of_merit
 from ._optimal import _optimal_time
 from ._timeline import POLICIES, _prepare, _times
 from .results import PolicyComparison
+from ..limits import MAX_GENERATION_TERMS, MAX_SHOTS
 
 
-__all__ = ["MAX_GENERATION_TERMS", "MAX_SHOTS"]
-
-#: Most shots of :func:`simulate_generation_policies` (a few arrays of this length are allocated).
-MAX_SHOTS = 10**8
-#: Most link-2 arrival times a generation-policy comparison sums over.
-MAX_GENERATION_TERMS = 10**6
+__all__ = []
 
 
 def _generation_schedule(gen: Any, tol: float, fom_bound: float):

@@ -10,8 +10,9 @@ import numpy as np
 from .. import _validation as _v
 from ..measures import FigureOfMerit
 from ..purification import BASELINES, baseline_values
-from ._timeline import MAX_GRID, _Timeline
+from ._timeline import _Timeline
 from .results import OptimalTime
+from ..limits import MAX_GRID
 
 __all__: list[str] = []
 

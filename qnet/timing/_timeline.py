@@ -16,13 +16,11 @@ from ..noise import OperationNoise
 from ..purification import bds_purify, dm_purify
 from ..states import bds_to_dm
 
-__all__ = ["POLICIES", "MAX_GRID"]
+__all__ = ["POLICIES"]
 
 #: Purification-time policies compared under probabilistic generation.
 POLICIES = ("immediate", "deadline", "optimal", "none")
 
-#: Most initial grid points of :func:`optimal_purification_time` (each is evaluated over the whole batch).
-MAX_GRID = 10**5
 
 #: When the consumption deadline of a :class:`LinkGeneration` counts from: link 1 or link 2.
 DEADLINES = ("first", "second")
