@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import kernel_rows, map_rows
+from ._bell import bds_apply_eta, scale_args, transfer_eta, wht
 
 __all__ = [
     "PauliMemory",
@@ -248,17 +249,6 @@ def pauli_rate_array(rates: Any, name: str = "rates") -> np.ndarray:
     return arr
 
 
-def transfer_eta(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated engine tier of
-    :func:`pauli_transfer_eigenvalues`)."""
-    # Rates and times are finite and >= 0; each product is distributed (γy t + γz t rather than
-    # (γy + γz) t) so that huge rates at t = 0 give 0, not inf * 0 = NaN; overflow to inf gives η = 0.
-    with np.errstate(over="ignore"):
-        rt = rates * np.asarray(t)[..., None]
-        gx, gy, gz = rt[..., 0], rt[..., 1], rt[..., 2]
-        return np.exp(-2.0 * np.stack([gy + gz, gx + gz, gx + gy], axis=-1))
-
-
 def pauli_transfer_eigenvalues(rates: Any, t: Any) -> np.ndarray:
     """Pauli-transfer eigenvalues ``(ηx, ηy, ηz)`` of a Pauli memory after idling for ``t``.
 
@@ -363,50 +353,6 @@ def _pauli_probs(probs: Any, name: str = "probs") -> np.ndarray:
     return _v.bds(arr, name)
 
 
-# ---------------------------------------------------------------- BDS kernels (unvalidated)
-def wht(x: np.ndarray) -> np.ndarray:
-    """4-point Walsh–Hadamard transform over the last axis (unnormalised, self-inverse up to 1/4)."""
-    a, b, c, d = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
-    s0, s1, d0, d1 = a + b, c + d, a - b, c - d
-    return np.stack([s0 + s1, d0 + d1, s0 - s1, d0 - d1], axis=-1)
-
-
-def bds_from_wht(components: np.ndarray) -> np.ndarray:
-    """Bell-diagonal coefficients from Walsh–Hadamard components ``(..., 4)``, negatives from round-off clipped
-    and each row renormalised (engine tier: not in ``__all__``)."""
-    lam = np.maximum(0.25 * wht(components), 0.0)
-    return lam / lam.sum(axis=-1, keepdims=True)
-
-
-def bds_apply_eta(lam: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """Multiply the WHT components s=1,2,3 of ``lam`` by ``factors[..., 0:3]`` = [ηx, ηz, ηy]-ordered products.
-
-    Compiled kernel; same arithmetic (and bits) as ``max(0, ¼ wht(wht(lam) * [1, *factors]))``.
-    """
-    from ._kernels.channels import bds_scale_wht
-
-    out, args = _scale_args(lam, factors)
-    map_rows(bds_scale_wht, args[2].shape[0], args, (0, 1, 2))
-    return out
-
-
-def _scale_args(lam: Any, factors: Any) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The output of a WHT scaling and the kernel's arrays ``(lam rows, factor rows, output rows)``; a state or a
-    factor row shared by the whole batch is passed once."""
-    lam = np.asarray(lam, dtype=np.float64)
-    factors = np.asarray(factors, dtype=np.float64)
-    batch = np.broadcast_shapes(lam.shape[:-1], factors.shape[:-1])
-    out = np.empty(batch + (4,))
-    return out, (kernel_rows(lam, batch, (4,), share=True), kernel_rows(factors, batch, (3,), share=True),
-                 out.reshape(-1, 4))
-
-
-def bds_idle(lam: np.ndarray, eta_a: np.ndarray, eta_b: np.ndarray) -> np.ndarray:
-    """Idle both qubits of BDS ``lam`` with transfer eigenvalues ``eta_a``, ``eta_b`` (each (..., 3) = ηx, ηy, ηz)."""
-    prod = eta_a * eta_b
-    return bds_apply_eta(lam, prod[..., [0, 2, 1]])
-
-
 def _idle_factors(rates_a: np.ndarray, t_a: np.ndarray, rates_b: np.ndarray, t_b: np.ndarray) -> np.ndarray:
     """WHT factors ``[ηx, ηz, ηy]`` (product over both qubits), shape broadcast(rates, t batch) + (3,).
 
@@ -438,7 +384,7 @@ def _bds_apply_eta_checked(lam: np.ndarray, factors: np.ndarray) -> tuple[np.nda
     """
     from ._kernels.channels import bds_scale_wht_checked
 
-    out, args = _scale_args(lam, factors)
+    out, args = scale_args(lam, factors)
     ok = map_rows(bds_scale_wht_checked, args[2].shape[0], args + (_v.NEG_ATOL, _v.TRACE_ATOL), (0, 1, 2))
     return out, all(ok)
 

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from .states import werner_rows
+from ._bell import werner_rows
 
 __all__ = [
     "FIBRE_LIGHT_SPEED_KM_S",

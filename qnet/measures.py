@@ -30,7 +30,9 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _validation as _v
-from .states import BELL_VECTORS, dm_to_bds
+from ._bell import (BDS_MEASURES, BELL_VECTORS, bds_bb84, bds_chsh, bds_concurrence, bds_eof, bds_fidelity,
+                    bds_hashing, bds_log_negativity, bds_negativity, bds_ree, bds_six_state, bds_witness,
+                    chsh_from_squares, dm_to_bds, eof_from_concurrence, h2)
 
 __all__ = [
     "fidelity",
@@ -53,20 +55,6 @@ __all__ = [
 ]
 
 
-def _xlog2x(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
-
-
-def _h(p: np.ndarray) -> np.ndarray:
-    return -_xlog2x(p) - _xlog2x(1.0 - p)
-
-
-def _shannon(lam: np.ndarray) -> np.ndarray:
-    return -_xlog2x(lam).sum(axis=-1)
-
-
 def binary_entropy(p: Any) -> np.ndarray:
     """Binary entropy ``h(p) = −p log2 p − (1−p) log2(1−p)`` with ``0 log 0 = 0``.
 
@@ -76,78 +64,7 @@ def binary_entropy(p: Any) -> np.ndarray:
     >>> float(qnet.binary_entropy(0.5))
     1.0
     """
-    return _h(_v.probability(p, "p"))
-
-
-# ---------------------------------------------------------------- BDS closed forms (unvalidated)
-def _lmax(lam):
-    return lam.max(axis=-1)
-
-
-def _bds_fidelity(lam):
-    return lam[..., 0]
-
-
-def _bds_concurrence(lam):
-    return np.maximum(0.0, 2.0 * _lmax(lam) - 1.0)
-
-
-def _bds_negativity(lam):
-    return np.maximum(0.0, _lmax(lam) - 0.5)
-
-
-def _bds_log_negativity(lam):
-    return np.maximum(0.0, np.log2(np.maximum(2.0 * _lmax(lam), 1.0)))
-
-
-def _eof_from_c(c):
-    return _h(0.5 + 0.5 * np.sqrt(np.clip(1.0 - c * c, 0.0, 1.0)))
-
-
-def _bds_eof(lam):
-    return _eof_from_c(_bds_concurrence(lam))
-
-
-def _bds_ree(lam):
-    m = _lmax(lam)
-    return np.where(m >= 0.5, 1.0 - _h(m), 0.0)
-
-
-def _bds_hashing(lam):
-    return 1.0 - _shannon(lam)
-
-
-def _bds_correlations(lam):
-    """Diagonal of the correlation matrix T = (⟨XX⟩, ⟨YY⟩, ⟨ZZ⟩) of a BDS."""
-    l0, l1, l2, l3 = lam[..., 0], lam[..., 1], lam[..., 2], lam[..., 3]
-    return np.stack([l0 - l1 + l2 - l3, -l0 + l1 + l2 - l3, l0 + l1 - l2 - l3], axis=-1)
-
-
-def _chsh_from_m(m):
-    m = np.sort(m, axis=-1)
-    return 2.0 * np.sqrt(np.maximum(m[..., -1] + m[..., -2], 0.0))
-
-
-def _bds_chsh(lam):
-    return _chsh_from_m(_bds_correlations(lam) ** 2)
-
-
-def _bds_witness(lam):
-    return 0.5 - lam[..., 0]
-
-
-def _qber(lam):
-    """(e_x, e_z): error rates in the X and Z bases (Z errors flip X outcomes, X errors flip Z outcomes)."""
-    return lam[..., 1] + lam[..., 3], lam[..., 2] + lam[..., 3]
-
-
-def _bds_bb84(lam):
-    ex, ez = _qber(lam)
-    return np.maximum(0.0, 1.0 - _h(ex) - _h(ez))
-
-
-def _bds_six_state(lam):
-    return np.maximum(0.0, 1.0 - _shannon(lam))
+    return h2(_v.probability(p, "p"))
 
 
 # ---------------------------------------------------------------- density-matrix forms (unvalidated)
@@ -192,13 +109,13 @@ def _dm_log_negativity(rho):
 
 
 def _dm_eof(rho):
-    return _eof_from_c(_dm_concurrence(rho))
+    return eof_from_concurrence(_dm_concurrence(rho))
 
 
 def _dm_chsh(rho):
     T = np.einsum("ijab,...ba->...ij", _SIGMA_PAIRS, rho).real
     m = np.linalg.eigvalsh(np.swapaxes(T, -1, -2) @ T)
-    return _chsh_from_m(m)
+    return chsh_from_squares(m)
 
 
 def _dm_ree(rho):
@@ -237,7 +154,7 @@ _PARAMS = """
         float64 of the batch shape (a Python float for a single state).
 """
 
-fidelity = _measure("fidelity", _bds_fidelity, _dm_fidelity, f"""Fidelity ``⟨Φ+|ρ|Φ+⟩`` with the target Bell state.
+fidelity = _measure("fidelity", bds_fidelity, _dm_fidelity, f"""Fidelity ``⟨Φ+|ρ|Φ+⟩`` with the target Bell state.
 {_PARAMS}
     Examples
     --------
@@ -246,7 +163,7 @@ fidelity = _measure("fidelity", _bds_fidelity, _dm_fidelity, f"""Fidelity ``⟨�
     0.9
 """)
 
-concurrence = _measure("concurrence", _bds_concurrence, _dm_concurrence, f"""Concurrence: ``max(0, 2 λmax − 1)`` for a BDS, Wootters' formula for a density matrix.
+concurrence = _measure("concurrence", bds_concurrence, _dm_concurrence, f"""Concurrence: ``max(0, 2 λmax − 1)`` for a BDS, Wootters' formula for a density matrix.
 {_PARAMS}
     Examples
     --------
@@ -255,7 +172,7 @@ concurrence = _measure("concurrence", _bds_concurrence, _dm_concurrence, f"""Con
     0.8
 """)
 
-negativity = _measure("negativity", _bds_negativity, _dm_negativity, f"""Negativity ``(||ρ^TB||_1 − 1)/2``: ``max(0, λmax − 1/2)`` for a BDS.
+negativity = _measure("negativity", bds_negativity, _dm_negativity, f"""Negativity ``(||ρ^TB||_1 − 1)/2``: ``max(0, λmax − 1/2)`` for a BDS.
 {_PARAMS}
     Examples
     --------
@@ -264,7 +181,7 @@ negativity = _measure("negativity", _bds_negativity, _dm_negativity, f"""Negativ
     0.5
 """)
 
-log_negativity = _measure("log_negativity", _bds_log_negativity, _dm_log_negativity, f"""Logarithmic negativity ``log2 ||ρ^TB||_1``: ``log2(2 λmax)`` for a BDS with ``λmax > 1/2``, else 0.
+log_negativity = _measure("log_negativity", bds_log_negativity, _dm_log_negativity, f"""Logarithmic negativity ``log2 ||ρ^TB||_1``: ``log2(2 λmax)`` for a BDS with ``λmax > 1/2``, else 0.
 {_PARAMS}
     Examples
     --------
@@ -273,7 +190,7 @@ log_negativity = _measure("log_negativity", _bds_log_negativity, _dm_log_negativ
     1.0
 """)
 
-entanglement_of_formation = _measure("entanglement_of_formation", _bds_eof, _dm_eof, f"""Entanglement of formation ``h(1/2 + √(1 − C²)/2)`` from the (Wootters) concurrence ``C``.
+entanglement_of_formation = _measure("entanglement_of_formation", bds_eof, _dm_eof, f"""Entanglement of formation ``h(1/2 + √(1 − C²)/2)`` from the (Wootters) concurrence ``C``.
 {_PARAMS}
     Examples
     --------
@@ -283,7 +200,7 @@ entanglement_of_formation = _measure("entanglement_of_formation", _bds_eof, _dm_
 """)
 
 relative_entropy_of_entanglement = _measure(
-    "relative_entropy_of_entanglement", _bds_ree, _dm_ree,
+    "relative_entropy_of_entanglement", bds_ree, _dm_ree,
     f"""Relative entropy of entanglement of a BDS: ``1 − h(λmax)`` for ``λmax ≥ 1/2``, else 0.
 
     Density matrices raise ``ValueError`` (no closed form); use ``qnet.to_bds``.
@@ -295,7 +212,7 @@ relative_entropy_of_entanglement = _measure(
     0.0
 """)
 
-hashing_yield = _measure("hashing_yield", _bds_hashing, _twirled(_bds_hashing), f"""Yield ``1 − H(λ)`` of the hashing protocol (negative where hashing distils nothing).
+hashing_yield = _measure("hashing_yield", bds_hashing, _twirled(bds_hashing), f"""Yield ``1 − H(λ)`` of the hashing protocol (negative where hashing distils nothing).
 
     A density matrix is first twirled to its Bell-diagonal part.
 {_PARAMS}
@@ -306,7 +223,7 @@ hashing_yield = _measure("hashing_yield", _bds_hashing, _twirled(_bds_hashing), 
     1.0
 """)
 
-chsh_max = _measure("chsh_max", _bds_chsh, _dm_chsh, f"""Largest CHSH value over measurement settings (Horodecki criterion ``2 √(m1 + m2)``).
+chsh_max = _measure("chsh_max", bds_chsh, _dm_chsh, f"""Largest CHSH value over measurement settings (Horodecki criterion ``2 √(m1 + m2)``).
 
     ``m1, m2`` are the two largest eigenvalues of ``TᵀT`` with ``T_ij = Tr(ρ σ_i⊗σ_j)``;
     a value above 2 violates the CHSH inequality.
@@ -318,7 +235,7 @@ chsh_max = _measure("chsh_max", _bds_chsh, _dm_chsh, f"""Largest CHSH value over
     2.828427124746
 """)
 
-fidelity_witness = _measure("fidelity_witness", _bds_witness, lambda rho: 0.5 - _dm_fidelity(rho), f"""Expectation of the fidelity witness ``W = 1/2 − |Φ+⟩⟨Φ+|``; negative values certify entanglement.
+fidelity_witness = _measure("fidelity_witness", bds_witness, lambda rho: 0.5 - _dm_fidelity(rho), f"""Expectation of the fidelity witness ``W = 1/2 − |Φ+⟩⟨Φ+|``; negative values certify entanglement.
 {_PARAMS}
     Examples
     --------
@@ -327,7 +244,7 @@ fidelity_witness = _measure("fidelity_witness", _bds_witness, lambda rho: 0.5 - 
     -0.3
 """)
 
-bb84_key_fraction = _measure("bb84_key_fraction", _bds_bb84, _twirled(_bds_bb84), f"""Asymptotic BB84 secret-key fraction ``max(0, 1 − h(e_x) − h(e_z))``.
+bb84_key_fraction = _measure("bb84_key_fraction", bds_bb84, _twirled(bds_bb84), f"""Asymptotic BB84 secret-key fraction ``max(0, 1 − h(e_x) − h(e_z))``.
 
     ``e_z = λ(Ψ+) + λ(Ψ−)`` and ``e_x = λ(Φ−) + λ(Ψ−)`` are the error rates in the
     Z and X bases (for a density matrix they are its twirl's).
@@ -339,7 +256,7 @@ bb84_key_fraction = _measure("bb84_key_fraction", _bds_bb84, _twirled(_bds_bb84)
     1.0
 """)
 
-six_state_key_fraction = _measure("six_state_key_fraction", _bds_six_state, _twirled(_bds_six_state), f"""Asymptotic six-state secret-key fraction (one-way post-processing): ``max(0, 1 − H(λ))``.
+six_state_key_fraction = _measure("six_state_key_fraction", bds_six_state, _twirled(bds_six_state), f"""Asymptotic six-state secret-key fraction (one-way post-processing): ``max(0, 1 − H(λ))``.
 {_PARAMS}
     Examples
     --------
@@ -363,20 +280,6 @@ MEASURES: dict[str, Callable] = {
     "six_state_key_fraction": six_state_key_fraction,
 }
 
-#: Unvalidated BDS closed forms by name, for internal vectorized paths.
-BDS_MEASURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "fidelity": _bds_fidelity,
-    "concurrence": _bds_concurrence,
-    "negativity": _bds_negativity,
-    "log_negativity": _bds_log_negativity,
-    "entanglement_of_formation": _bds_eof,
-    "relative_entropy_of_entanglement": _bds_ree,
-    "hashing_yield": _bds_hashing,
-    "chsh_max": _bds_chsh,
-    "fidelity_witness": _bds_witness,
-    "bb84_key_fraction": _bds_bb84,
-    "six_state_key_fraction": _bds_six_state,
-}
 
 #: Direction of every figure of merit: ``"maximize"`` (better when higher) or ``"minimize"`` (better
 #: when lower: the fidelity witness ``1/2 − F`` is negative for the states it certifies).

@@ -20,11 +20,12 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import lazy
-from .chains import RepeaterChain, chain_of, component_rates, validate_n_samples
-from .channels import bds_from_wht, pauli_rate_array, wht
+from .chains import RepeaterChain, chain_of, validate_n_samples
+from .channels import pauli_rate_array
 from .noise import OperationNoise
 from .results import MonteCarloResult
 from .limits import MAX_STEPS, MAX_SWAP_LEVELS
+from ._bell import bds_from_wht, component_rates, wht
 
 _k = lazy("montecarlo")
 

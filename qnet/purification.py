@@ -67,10 +67,10 @@ import numpy as np
 from . import _validation as _v
 from .circuits import WIDE_CIRCUITS
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows
-from .measures import BDS_MEASURES, FigureOfMerit, as_figure_of_merit, floor_rates
+from .measures import FigureOfMerit, as_figure_of_merit, floor_rates
 from .results import Heralded, Result
 from .noise import OperationNoise, resolve
-from .states import bds_to_dm, werner_rows
+from ._bell import BDS_MEASURES, bds_to_dm, werner_rows
 
 _k = lazy("purification")
 
@@ -481,7 +481,7 @@ def _werner_dm(rho: np.ndarray) -> np.ndarray:
 # ================================================================ improvement analysis
 #: Baselines a purified pair is compared with (see :func:`purification_gain`).
 BASELINES: tuple[str, ...] = ("worse", "better", "fresher", "kept", "sacrificed", "none")
-#: Figures of merit understood by :func:`purification_gain` (the closed forms of ``qnet.measures.BDS_MEASURES``).
+#: Figures of merit understood by :func:`purification_gain` (each has a closed form for Bell-diagonal states).
 FIGURES_OF_MERIT: tuple[str, ...] = tuple(BDS_MEASURES)
 #: Entries this close are a tie, not an improvement.
 GAIN_ATOL = 1e-12

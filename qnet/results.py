@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _validation as _v
-from .measures import BDS_MEASURES
 from .limits import MAX_PMF_LENGTH
+from ._bell import BDS_MEASURES
 
 __all__ = ["Result", "Heralded", "MonteCarloResult"]
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
+from ._bell import BELL_VECTORS, bds_to_dm, dm_to_bds, werner_rows
 
 __all__ = [
     "BELL_LABELS",
@@ -32,21 +33,6 @@ __all__ = [
 
 #: Names of the four Bell-diagonal slots, in qnet's order.
 BELL_LABELS = ("Phi+", "Phi-", "Psi+", "Psi-")
-
-_S = 1.0 / np.sqrt(2.0)
-#: Bell vectors as rows, in qnet's order, in the computational basis ``|00>, |01>, |10>, |11>``.
-BELL_VECTORS = np.array(
-    [
-        [_S, 0.0, 0.0, _S],  # Φ+
-        [_S, 0.0, 0.0, -_S],  # Φ−
-        [0.0, _S, _S, 0.0],  # Ψ+
-        [0.0, _S, -_S, 0.0],  # Ψ−
-    ]
-)
-BELL_VECTORS.setflags(write=False)
-# Projectors |B_k><B_k|, shape (4, 4, 4).
-_BELL_PROJECTORS = np.einsum("ki,kj->kij", BELL_VECTORS, BELL_VECTORS)
-
 
 def werner(F: Any) -> np.ndarray:
     """Werner state of fidelity ``F`` as a Bell-diagonal array.
@@ -75,13 +61,6 @@ def werner(F: Any) -> np.ndarray:
     (2, 4)
     """
     return werner_rows(_v.probability(F, "F"))
-
-
-def werner_rows(F: np.ndarray) -> np.ndarray:
-    """``[F, (1-F)/3, (1-F)/3, (1-F)/3]`` of validated fidelities: the one Werner constructor (engine tier, not in
-    ``__all__``; :func:`werner` validates and calls it)."""
-    rest = (1.0 - F) / 3.0
-    return np.stack([F, rest, rest, rest], axis=-1)
 
 
 def bell_diagonal(coeffs: Any) -> np.ndarray:
@@ -154,35 +133,6 @@ def to_density_matrix(state: Any) -> np.ndarray:
     """
     lam = _v.bds(state, "state")
     return bds_to_dm(lam)
-
-
-def bds_to_dm(lam: np.ndarray) -> np.ndarray:
-    """Unvalidated BDS -> density matrix (internal)."""
-    return np.einsum("...k,kij->...ij", lam, _BELL_PROJECTORS).astype(np.complex128)
-
-
-def dm_to_bds(rho: np.ndarray) -> np.ndarray:
-    """Unvalidated Bell-basis diagonal of density matrices (internal)."""
-    return np.einsum("ki,...ij,kj->...k", BELL_VECTORS, rho, BELL_VECTORS).real
-
-
-#: The single-qubit Paulis ``I, X, Y, Z``; ``PAULI_PRODUCTS[4 P + Q] = P ⊗ Q`` (qubit A first), the basis of a
-#: pair's Pauli coefficients ``r`` with ``ρ = ¼ Σ r[4 P + Q] P ⊗ Q`` (``r[0] = Tr ρ``; engine tier, not in
-#: ``__all__``).
-PAULIS = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=np.complex128)
-PAULI_PRODUCTS = np.einsum("pij,qkl->pqikjl", PAULIS, PAULIS).reshape(16, 4, 4)
-PAULIS.setflags(write=False)
-PAULI_PRODUCTS.setflags(write=False)
-
-
-def dm_to_pauli(rho: np.ndarray) -> np.ndarray:
-    """Unvalidated density matrices ``(..., 4, 4)`` -> Pauli coefficients ``(..., 16)``, ``r = Tr(ρ P ⊗ Q)``."""
-    return np.einsum("kji,...ij->...k", PAULI_PRODUCTS, rho).real
-
-
-def pauli_to_dm(r: np.ndarray) -> np.ndarray:
-    """Unvalidated Pauli coefficients ``(..., 16)`` -> density matrices ``(..., 4, 4)``."""
-    return np.einsum("...k,kij->...ij", np.asarray(r, dtype=np.float64), PAULI_PRODUCTS) / 4.0
 
 
 def to_bds(rho: Any) -> np.ndarray:

@@ -39,10 +39,9 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows, readonly
-from .channels import wht
 from .noise import IDEAL, OperationNoise, resolve
 from .results import Heralded
-from .states import bds_to_dm
+from ._bell import bds_to_dm, wht
 
 _k = lazy("swapping")
 

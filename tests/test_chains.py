@@ -261,15 +261,15 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
     r = qnet.chain_delivery((op,), p, 1.0, link_state=lam, memory=rates, t_trunc=T,
                             protocol=purification or "dejmps", tol=None)
     # the first attempt round only (tA, tB < T): compare the pass term, which is exact term by term here
-    m = M._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet.channels.wht(np.array([lam] * 2)),
-                 M.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
+    m = M._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet._bell.wht(np.array([lam] * 2)),
+                 qnet._bell.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
                  None if op == "swap" else M.distill_tensor(purification, 1.0, 0.0, False))
-    JA = X._elementary(p, qnet.channels.wht(lam), T)
+    JA = X._elementary(p, qnet._bell.wht(lam), T)
     D = M._SWAP_D if op == "swap" else m.D_distill
     out, passed = K.join_window(JA, JA, m.link_c(0, 1), m.link_c(0, 1), M._NO_CUT, D, M._pairs(D))
     pmf, joint = _enumerate_one_level(op, p, lam, lam, rates, purification, T)
     np.testing.assert_allclose(out[:, 0], pmf, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(0.25 * qnet.channels.wht(out), joint, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(0.25 * qnet._bell.wht(out), joint, rtol=0, atol=1e-13)
     # the public result: with p_swap = 1 and no cut-off a swap never fails, so it is the first round exactly;
     # a distillation can fail and start over, which only adds probability at later steps
     if op == "swap":
@@ -287,9 +287,9 @@ def test_distill_tensor_reproduces_purify_and_li_formula():
         lam = rng.dirichlet(np.ones(4), 5)
         mu = rng.dirichlet(np.ones(4), 5)
         out, p = qnet.purify(lam, mu, proto, gate_fidelity=0.97, measurement_error=0.01)
-        hat = np.einsum("kij,ni,nj->nk", D, qnet.channels.wht(lam), qnet.channels.wht(mu))
+        hat = np.einsum("kij,ni,nj->nk", D, qnet._bell.wht(lam), qnet._bell.wht(mu))
         np.testing.assert_allclose(hat[:, 0], p, atol=1e-13)
-        np.testing.assert_allclose(0.25 * qnet.channels.wht(hat) / p[:, None], out, atol=1e-12)
+        np.testing.assert_allclose(0.25 * qnet._bell.wht(hat) / p[:, None], out, atol=1e-12)
     D = M.distill_tensor("bbpssw", 1.0, 0.0, True)
     for wa, wb in [(0.9, 0.7), (0.3, 1.0), (0.55, 0.55)]:
         hat = np.einsum("kij,i,j->k", D, [1, wa, wa, wa], [1, wb, wb, wb])

@@ -32,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qnet
+from qnet import _bell
 from qnet import channels
 
 PHI_PLUS_DM = qutip.ket2dm(BELL_KETS[0]).full()
@@ -204,8 +205,8 @@ def test_internal_convolve_and_wht():
     np.testing.assert_allclose(channels.convolve(lam, q), convolve_loop(lam, q), atol=EXACT)
     # WHT matrix: H ⊗ H (unnormalised) with index k = 2x + z; self-inverse up to 1/4.
     Hm = np.kron([[1, 1], [1, -1]], [[1, 1], [1, -1]])
-    np.testing.assert_allclose(channels.wht(lam), Hm @ lam, atol=EXACT)
-    np.testing.assert_allclose(channels.wht(channels.wht(lam)) / 4, lam, atol=EXACT)
+    np.testing.assert_allclose(_bell.wht(lam), Hm @ lam, atol=EXACT)
+    np.testing.assert_allclose(_bell.wht(_bell.wht(lam)) / 4, lam, atol=EXACT)
 
 
 # ---------------------------------------------------------------- continuous-time Pauli memory vs mesolve
@@ -319,16 +320,16 @@ def test_idle_large_batch_matches_numpy_reference(rng):
     lam = rng.dirichlet(np.ones(4), size=20_000)
     t = rng.uniform(0, 3, size=20_000)
     ra, rb = np.array([0.2, 0.5, 0.1]), np.array([0.0, 0.3, 0.9])
-    eta = channels.transfer_eta(ra, t) * channels.transfer_eta(rb, 0.5 * t)
-    hat = channels.wht(lam) * np.concatenate([np.ones((20_000, 1)), eta[:, [0, 2, 1]]], axis=1)
-    ref = np.maximum(0.25 * channels.wht(hat), 0.0)
+    eta = _bell.transfer_eta(ra, t) * _bell.transfer_eta(rb, 0.5 * t)
+    hat = _bell.wht(lam) * np.concatenate([np.ones((20_000, 1)), eta[:, [0, 2, 1]]], axis=1)
+    ref = np.maximum(0.25 * _bell.wht(hat), 0.0)
     out = qnet.idle(lam, ra, t, rates_b=rb, t_b=0.5 * t)
     np.testing.assert_allclose(out, ref, rtol=0, atol=1e-15)
     # bds_idle with given eigenvalues is bit-identical to the numpy form.
-    np.testing.assert_array_equal(channels.bds_idle(lam, channels.transfer_eta(ra, t), channels.transfer_eta(rb, 0.5 * t)),
-                                  np.maximum(0.25 * channels.wht(
-                                      channels.wht(lam) * np.concatenate(
-                                          [np.ones((20_000, 1)), (channels.transfer_eta(ra, t) * channels.transfer_eta(rb, 0.5 * t))
+    np.testing.assert_array_equal(_bell.bds_idle(lam, _bell.transfer_eta(ra, t), _bell.transfer_eta(rb, 0.5 * t)),
+                                  np.maximum(0.25 * _bell.wht(
+                                      _bell.wht(lam) * np.concatenate(
+                                          [np.ones((20_000, 1)), (_bell.transfer_eta(ra, t) * _bell.transfer_eta(rb, 0.5 * t))
                                            [:, [0, 2, 1]]], axis=1)), 0.0))
 
 

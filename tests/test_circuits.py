@@ -428,7 +428,7 @@ def test_pauli_map_is_the_density_matrix_circuit(name):
     """Circuit.pauli_map (the network simulator's density-matrix distillation) applied to random density matrices,
     with different noise at the two nodes, gives Circuit.apply's explicit circuit: success probability and output
     Pauli coefficients to 1e-13."""
-    from qnet.states import dm_to_pauli
+    from qnet._bell import dm_to_pauli
 
     c = qnet.circuit(name)
     a, b = qnet.OperationNoise(0.97, 0.02), qnet.OperationNoise(0.99, 0.005)

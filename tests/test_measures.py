@@ -20,7 +20,8 @@ from hypothesis import given
 from scipy.optimize import brentq, minimize
 
 import qnet
-from qnet.measures import BDS_MEASURES, MEASURES
+from qnet.measures import MEASURES
+from qnet._bell import BDS_MEASURES
 
 SQRT2 = np.sqrt(2.0)
 ALL = sorted(MEASURES)

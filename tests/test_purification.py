@@ -8,7 +8,7 @@ import qutip
 
 import qnet
 from qnet.purification import PROTOCOLS, UNDETECTED, bds_purify, dm_purify
-from qnet.states import bds_to_dm, dm_to_bds
+from qnet._bell import bds_to_dm, dm_to_bds
 
 RNG = np.random.default_rng(20261127)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import qnet
 from qnet.purification import PROTOCOLS, bds_purify, dm_purify
-from qnet.states import bds_to_dm, dm_to_bds
+from qnet._bell import bds_to_dm, dm_to_bds
 
 noise = st.tuples(st.sampled_from([1.0, 0.0, 0.5]) | st.floats(0.0, 1.0),
                   st.sampled_from([0.0, 0.5, 1.0]) | st.floats(0.0, 1.0))

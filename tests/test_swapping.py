@@ -251,7 +251,7 @@ def test_bell_measurement_components_are_the_swap():
     """BellMeasurement.components contracted with the inputs' Walsh-Hadamard components gives swap's output times
     its success probability (1e-15), for noisy full and linear-optics measurements; the chain engines' ideal swap
     map is the ideal measurement's."""
-    from qnet.channels import wht
+    from qnet._bell import wht
     from qnet.chains._model import _SWAP_D
 
     rng = np.random.default_rng(4)

@@ -46,7 +46,7 @@ def idle_exponents(ra, ta, rb, tb, out):  # pragma: no cover - compiled
 
 @jit(inline="always")
 def wht4(a, b, c, d):  # pragma: no cover - compiled
-    """Unnormalised 4-point Walsh–Hadamard transform (the order of qnet.channels.wht)."""
+    """Unnormalised 4-point Walsh–Hadamard transform (the order of qnet._bell.wht)."""
     s0 = a + b
     s1 = c + d
     d0 = a - b

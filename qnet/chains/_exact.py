@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 
 from .._kernels import codes, lazy
-from ..channels import bds_from_wht
 from ..errors import NeverDeliversError, TruncationError
-from ..measures import BDS_MEASURES
 from ._model import _NO_CUT, _Model, _check_size, _pairs, _tol, distill_terms, validate_t_trunc
 from .results import ChainDelivery
 from ..limits import MAX_T_TRUNC
+from .._bell import BDS_MEASURES, bds_from_wht
 
 _k = lazy("chains")
 

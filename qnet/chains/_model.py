@@ -13,15 +13,15 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _validation as _v
-from ..channels import pauli_rate_array, wht
+from ..channels import pauli_rate_array
 from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise, scalar_noise
 from ..purification import DISTILLATION_OPTIONS
 from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
-from ..states import werner_rows
 from ..swapping import BellMeasurement
 from ..limits import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
+from .._bell import component_rates, werner_rows, wht
 
 __all__ = ["CUT_TYPES", "werner_memory_rates"]
 
@@ -164,16 +164,6 @@ def werner_memory_rates(t_coh: Any) -> np.ndarray:
     """
     t = _v.positive(t_coh, "t_coh")
     return np.full(np.shape(t) + (3,), 1.0)[...] / (8.0 * np.asarray(t)[..., None])
-
-
-def component_rates(node_rates: np.ndarray) -> np.ndarray:
-    """Per-node WHT decay rates ``[0, 2(γy+γz), 2(γx+γy), 2(γx+γz)]`` (components s = 1, 2, 3 ↔ ηx, ηz, ηy).
-
-    Rates are clipped at 1e300 per step, which decoheres a pair completely in any time > 0: sums of larger rates
-    would overflow to inf, and inf times a zero wait is NaN."""
-    node_rates = np.minimum(node_rates, 1e300)
-    gx, gy, gz = node_rates[..., 0], node_rates[..., 1], node_rates[..., 2]
-    return np.stack([np.zeros_like(gx), 2 * (gy + gz), 2 * (gx + gy), 2 * (gx + gz)], axis=-1)
 
 
 def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool, *,

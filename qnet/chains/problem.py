@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import codes, lazy
-from ..channels import bds_from_wht
 from ..noise import OperationNoise
 from ..results import MonteCarloResult
 from ..schedules import Schedule
@@ -22,6 +21,7 @@ from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner
 from .optimize import CutoffOptimum, _optimize
 from .results import ChainDelivery
 from ..limits import MAX_LINKS_PER_DELIVERY
+from .._bell import bds_from_wht
 
 _mc = lazy("montecarlo")
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..measures import BDS_MEASURES
 from ..results import Result
 from ..schedules import Schedule
+from .._bell import BDS_MEASURES
 
 __all__ = ["ChainDelivery"]
 

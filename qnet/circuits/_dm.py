@@ -9,8 +9,8 @@ import functools
 
 import numpy as np
 
-from ..states import PAULIS
 from .gates import _BY_LETTER, _TWIRL_UNITARIES, GATES, LOCAL_CLIFFORDS
+from .._bell import PAULIS
 
 __all__: list[str] = []
 

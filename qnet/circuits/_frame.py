@@ -11,8 +11,8 @@ import numpy as np
 from .. import _validation as _v
 from .._kernels import kernel_rows, lazy, map_rows
 from ..noise import resolve
-from ..channels import wht
 from .gates import _PASSES, _PERM, _step_arity
+from .._bell import wht
 
 _k = lazy("circuits")
 

@@ -40,7 +40,6 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..channels import bds_from_wht, transfer_eta, wht
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from ..errors import NetworkError
 from .model import node_noise, path_parameters, select_path, signal_times
@@ -49,6 +48,7 @@ from ..results import content_hash
 from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
 from ..swapping import BellMeasurement
 from ..limits import MAX_SLOTS_PER_DELIVERY
+from .._bell import bds_from_wht, transfer_eta, wht
 
 __all__: list[str] = []
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import _validation as _v
 from ..results import Result, csv_text, replacing
-from ..states import bds_to_dm, pauli_to_dm
+from .._bell import bds_to_dm, pauli_to_dm
 
 __all__ = ["RequestDeliveries", "NetworkSimulation"]
 

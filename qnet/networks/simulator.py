@@ -50,10 +50,9 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import codes, lazy
-from ..chains import component_rates, distill_terms, distill_tensor
+from ..chains import distill_terms, distill_tensor
 from ..circuits import CIRCUITS, circuit
-from ..channels import bds_from_wht, wht
-from ..states import dm_to_bds, pauli_to_dm, to_density_matrix
+from ..states import to_density_matrix
 from ..errors import NetworkError
 from .model import (edge_link, memory_need, needs_density_matrices, node_noise, path_parameters, pauli_rates,
                     relaxation, select_path, shortest_path, signal_times, validate_network, worst_noise)
@@ -66,6 +65,7 @@ from ..swapping import BellMeasurement
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
 from ..limits import MAX_EVENTS, MAX_NETWORK_BYTES, MAX_SAMPLES, MAX_TREE_NODES
+from .._bell import bds_from_wht, component_rates, dm_to_bds, pauli_to_dm, wht
 
 _k = lazy("events")
 

@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 import qnet
-from qnet.measures import BDS_MEASURES, fom_sign
+from qnet.measures import fom_sign
+from qnet._bell import BDS_MEASURES
 from qnet.purification import UNDETECTED, baseline_values, bds_purify
 
 from . import _common

@@ -155,7 +155,7 @@ def point(distance_km: float, segments: int, variant: str, source_fidelity: floa
         if r is None:
             return {**out, **cap}
         mean_time, fid, lam = r.mean_time, r.mean_fidelity, r.mean_state
-    key = float(qnet.measures.BDS_MEASURES["bb84_key_fraction"](np.asarray(lam))) / mean_time
+    key = float(qnet._bell.BDS_MEASURES["bb84_key_fraction"](np.asarray(lam))) / mean_time
     return {**out, "mean_time": mean_time, "fidelity": fid, "key_per_step": key,
             "missing": "no_key" if key <= 0 else None}
 

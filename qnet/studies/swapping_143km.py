@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 import qnet
-from qnet.channels import bds_apply_eta
+from qnet._bell import bds_apply_eta
 
 from . import _common
 from . import herbst2015 as paper

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as _v
-from ..channels import transfer_eta, bds_idle
 from ..measures import FigureOfMerit, as_figure_of_merit
 from ._optimal import _optimal_time
 from ._timeline import POLICIES, _prepare, _times
 from .results import PolicyComparison
 from ..limits import MAX_GENERATION_TERMS, MAX_SHOTS
+from .._bell import bds_idle, transfer_eta
 
 
 __all__ = []

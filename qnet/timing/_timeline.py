@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as _v
-from ..channels import T1T2Memory, transfer_eta, pauli_rate_array, bds_idle, idle
+from ..channels import T1T2Memory, pauli_rate_array, idle
 from ..circuits import CIRCUITS, WIDE_CIRCUITS
 from ..measures import FigureOfMerit
 from ..noise import OperationNoise
 from ..purification import bds_purify, dm_purify
-from ..states import bds_to_dm
+from .._bell import bds_idle, bds_to_dm, transfer_eta
 
 __all__ = ["POLICIES"]
 

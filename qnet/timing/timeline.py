@@ -17,12 +17,12 @@ from ..noise import OperationNoise, resolve
 from ..circuits import WIDE_CIRCUITS
 from ..purification import PROTOCOLS
 from ..results import Heralded, content_hash
-from ..states import werner_rows
 from ._border import _border
 from ._generation import _compare_policies, _simulate_policies
 from ._optimal import _optimal_time
 from ._timeline import DEADLINES, _ULPS, _memories, _prepare, _states, _Timeline, _times
 from .results import OptimalTime, PolicyComparison
+from .._bell import werner_rows
 
 __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
            "optimal_purification_time", "compare_generation_policies", "simulate_generation_policies",
