@@ -7,12 +7,7 @@ strings; non-finite floats by name), e.g. to save a result next to a figure.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import os
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,71 +15,9 @@ import numpy as np
 from . import _validation as _v
 from .limits import MAX_PMF_LENGTH
 from ._bell import BDS_MEASURES
+from ._records import jsonable
 
 __all__ = ["Result", "Heralded", "MonteCarloResult"]
-
-
-def jsonable(value: Any, nonfinite: Callable[[float], Any] = repr) -> Any:
-    """Plain-JSON form of numpy values, containers and dataclasses.
-
-    JSON has no inf or nan: a non-finite float becomes ``nonfinite(value)``, by default its readable
-    name (``"nan"``); hashing uses a tagged form instead, so that it never equals a string.
-    """
-    if isinstance(value, Mapping):
-        out = {str(k): jsonable(v, nonfinite) for k, v in value.items()}
-        if len(out) < len(value):  # e.g. {1: 2, "1": 3}: JSON keys are text, and two keys would become one
-            raise ValueError(f"keys {sorted(map(repr, value))[:6]} of a mapping read the same as text; JSON would keep "
-                             f"only one of them")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v, nonfinite) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist(), nonfinite)
-    if isinstance(value, np.generic):
-        return jsonable(value.item(), nonfinite)
-    if isinstance(value, float) and not np.isfinite(value):
-        return nonfinite(value)
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: jsonable(getattr(value, k), nonfinite) for k in value.__dataclass_fields__}
-    if isinstance(value, PurePath):
-        return str(value)
-    if callable(getattr(value, "to_dict", None)):  # e.g. a qnet.Schedule
-        return jsonable(value.to_dict(), nonfinite)
-    return value
-
-
-def open_partial(path: Any, mode: str = "w", **kw) -> tuple[Path, Any]:
-    """A fresh temporary file beside ``path``, opened for writing by exclusive creation (never through an existing
-    name or link): ``(its path, the open file)``. It keeps ``path``'s suffix; the caller renames it to ``path``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.partial-{os.getpid()}-{next(_PARTIAL)}{path.suffix}")
-    return tmp, open(tmp, mode.replace("w", "x"), **kw)
-
-
-@contextlib.contextmanager
-def replacing(path: Any, mode: str = "w", **kw):
-    """Write ``path`` whole or not at all: a fresh temporary file beside it (:func:`open_partial`) that replaces
-    ``path`` when the block ends, and is removed when it fails."""
-    tmp, fh = open_partial(path, mode, **kw)
-    try:
-        with fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-_PARTIAL = itertools.count()
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(value: str) -> str:
-    """A free-text cell that a spreadsheet cannot run as a formula: a leading ``=``, ``+``, ``-``, ``@``,
-    tab or carriage return is escaped with a ``'`` (numbers are written as numbers and never pass here). Every CSV
-    qnet writes passes its text cells through here."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _short(value: Any) -> str:
@@ -154,23 +87,6 @@ class Heralded(NamedTuple):
     def to_dict(self) -> dict:
         """The result as plain JSON data."""
         return jsonable(self._asdict())
-
-
-def content_hash(*parts: Any) -> str:
-    """Identity of a problem (16 hex digits of SHA-256): arrays by dtype, shape and bytes, everything else by
-    its JSON form (engine tier, not in ``__all__``)."""
-    import hashlib
-    import json
-
-    h = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, np.ndarray):
-            a = np.ascontiguousarray(part)
-            h.update(f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
-        else:
-            h.update(json.dumps(jsonable(part, lambda x: {"nonfinite": repr(x)}), sort_keys=True).encode())
-        h.update(b"|")
-    return h.hexdigest()[:16]
 
 
 _Z95 = 1.959963984540054  # two-sided 95 % normal quantile

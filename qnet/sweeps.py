@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from .errors import SweepFileWarning
-from .results import Result, jsonable
+from .results import Result
+from ._records import jsonable
 
 __all__ = ["point_key", "work_key", "sweep", "SweepResult", "load_sweep", "code_fingerprint"]
 

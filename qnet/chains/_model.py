@@ -17,11 +17,11 @@ from ..channels import pauli_rate_array
 from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise, scalar_noise
 from ..purification import DISTILLATION_OPTIONS
-from ..results import content_hash
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..swapping import BellMeasurement
 from ..limits import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
 from .._bell import component_rates, werner_rows, wht
+from .._records import content_hash
 
 __all__ = ["CUT_TYPES", "werner_memory_rates"]
 
@@ -267,7 +267,7 @@ class _Model:
 
     def identity(self) -> str:
         """Hash of everything that decides the model's results (16 hex digits of SHA-256, by
-        :func:`qnet.results.content_hash`, the one identity scheme of qnet's problems and results)."""
+        :func:`qnet._records.content_hash`, the one identity scheme of qnet's problems and results)."""
         return content_hash("repeater-chain", self.schedule.to_dict(), self.schedule.n_slots, self.p_swap,
                             list(self.cutoffs), self.cut_type, self.p_gen, self.link_hat, self.node_c,
                             "none" if self.D_distill is None else self.D_distill, self.protocol, self.node_noise,

@@ -10,12 +10,13 @@ import numpy as np
 from .. import _validation as _v
 from .._kernels import kernel_rows
 from ..noise import OperationNoise
-from ..results import Heralded, content_hash
+from ..results import Heralded
 from ._dm import _dm_step, pauli_map
 from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map, noise_scalars
 from .gates import _check_step, _pairs_of, _step_arity
 from ..limits import MAX_DM_ENTRIES
 from .._bell import bds_to_dm
+from .._records import content_hash
 
 __all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit"]
 

@@ -44,11 +44,11 @@ from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, 
 from ..errors import NetworkError
 from .model import node_noise, path_parameters, select_path, signal_times
 from .policies import Cutoff, Purification, Swapping
-from ..results import content_hash
 from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
 from ..swapping import BellMeasurement
 from ..limits import MAX_SLOTS_PER_DELIVERY
 from .._bell import bds_from_wht, transfer_eta, wht
+from .._records import content_hash
 
 __all__: list[str] = []
 

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as _v
-from ..results import Result, csv_text, replacing
+from ..results import Result
 from .._bell import bds_to_dm, pauli_to_dm
+from .._records import csv_text, replacing
 
 __all__ = ["RequestDeliveries", "NetworkSimulation"]
 

@@ -59,13 +59,13 @@ from .model import (edge_link, memory_need, needs_density_matrices, node_noise, 
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import DISTILLATION_OPTIONS, PROTOCOLS, choose_protocol
-from ..results import content_hash
 from ..schedules import Schedule, link_copies, postorder, span
 from ..swapping import BellMeasurement
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
 from ..limits import MAX_EVENTS, MAX_NETWORK_BYTES, MAX_SAMPLES, MAX_TREE_NODES
 from .._bell import bds_from_wht, component_rates, dm_to_bds, pauli_to_dm, wht
+from .._records import content_hash
 
 _k = lazy("events")
 

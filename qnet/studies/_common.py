@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from .._records import csv_text, jsonable, open_partial
 
-from ..results import csv_text, jsonable, open_partial
 
 
 class StudyParser(argparse.ArgumentParser):
@@ -173,7 +173,7 @@ _PENDING: list[tuple[Path, Path]] = []
 
 
 def _staged(path: Path, mode: str = "x", **kw):
-    """Open a fresh temporary file beside ``path`` (:func:`qnet.results.open_partial`); it becomes ``path`` when
+    """Open a fresh temporary file beside ``path`` (:func:`qnet._records.open_partial`); it becomes ``path`` when
     the study publishes its outputs (:func:`report`)."""
     tmp, fh = open_partial(path, mode, **kw)
     _PENDING.append((tmp, Path(path)))

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 import qnet.studies
-from qnet.results import replacing
+from qnet._records import replacing
 from qnet.studies._common import StudyParser
 
 EXCLUDED = {"gallery"}

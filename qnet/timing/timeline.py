@@ -16,13 +16,14 @@ from ..measures import FigureOfMerit, as_figure_of_merit
 from ..noise import OperationNoise, resolve
 from ..circuits import WIDE_CIRCUITS
 from ..purification import PROTOCOLS
-from ..results import Heralded, content_hash
+from ..results import Heralded
 from ._border import _border
 from ._generation import _compare_policies, _simulate_policies
 from ._optimal import _optimal_time
 from ._timeline import DEADLINES, _ULPS, _memories, _prepare, _states, _Timeline, _times
 from .results import OptimalTime, PolicyComparison
 from .._bell import werner_rows
+from .._records import content_hash
 
 __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
            "optimal_purification_time", "compare_generation_policies", "simulate_generation_policies",
