@@ -24,7 +24,7 @@ six_state_key_fraction         ``max(0, 1 − H(λ))``                        of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -288,22 +288,9 @@ FOM_DIRECTION: dict[str, str] = {name: "minimize" if name == "fidelity_witness" 
 
 #: Figures that are rates of what a pair delivers (distilled pairs per pair, key bits per pair). Below 0 a pair
 #: delivers nothing, so every improvement count (:func:`qnet.purification_gain`, the studies' tables) uses
-#: ``max(0, value)`` for these (:func:`floor_rates`): a negative yield times a success probability below 1, or a
+#: ``max(0, value)`` for these: a negative yield times a success probability below 1, or a
 #: less negative yield, is not a gain.
 RATE_MEASURES: tuple[str, ...] = ("hashing_yield", "bb84_key_fraction", "six_state_key_fraction")
-
-
-def floor_rates(fom: str, values: Any) -> Any:
-    """``max(0, values)`` for a figure of :data:`RATE_MEASURES`, the values unchanged for any other figure.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from qnet.measures import floor_rates
-    >>> floor_rates("hashing_yield", np.array([-0.3, 0.2])), floor_rates("fidelity", 0.4)
-    (array([0. , 0.2]), 0.4)
-    """
-    return np.maximum(values, 0.0) if fom in RATE_MEASURES else values
 
 
 def fom_sign(fom: str) -> float:
@@ -457,14 +444,3 @@ class FigureOfMerit:
         return arr
 
 
-def as_figure_of_merit(fom: Any, weighted: Any = None, name: str = "fom") -> FigureOfMerit:
-    """A :class:`FigureOfMerit` from ``fom`` (one, or a name of :data:`MEASURES`) and an optional ``weighted``
-    flag that overrides it (engine tier, not in ``__all__``)."""
-    if isinstance(fom, str):
-        fom = FigureOfMerit.named(_v.option(fom, name, MEASURES))
-    elif not isinstance(fom, FigureOfMerit):
-        raise TypeError(f"{name} must be a qnet.FigureOfMerit or one of {sorted(MEASURES)}, got "
-                        f"{type(fom).__name__} {fom!r}")
-    if weighted is None or _v.flag(weighted, "weighted") == fom.weighted:
-        return fom
-    return replace(fom, weighted=bool(weighted))

@@ -21,11 +21,11 @@ import numpy as np
 from . import _validation as _v
 from ._kernels import lazy
 from .chains import RepeaterChain, chain_of, validate_n_samples
-from .channels import pauli_rate_array
 from .noise import OperationNoise
 from .results import MonteCarloResult
 from .limits import MAX_STEPS, MAX_SWAP_LEVELS
 from ._bell import bds_from_wht, component_rates, wht
+from ._arguments import pauli_rate_array
 
 _k = lazy("montecarlo")
 

@@ -102,25 +102,3 @@ class OperationNoise:
 IDEAL = OperationNoise()
 
 
-def resolve(noise: Any, gate_fidelity: Any = None, measurement_error: Any = None, *,
-            name: str = "noise") -> OperationNoise:
-    """The operation noise of a call: ``noise`` (an :class:`OperationNoise` or ``None``), or the shortcut keywords
-    ``gate_fidelity``/``measurement_error``, never both (engine tier, not in ``__all__``)."""
-    if noise is None:
-        return OperationNoise(1.0 if gate_fidelity is None else gate_fidelity,
-                              0.0 if measurement_error is None else measurement_error)
-    if not isinstance(noise, OperationNoise):
-        raise TypeError(f"{name} must be a qnet.OperationNoise or None, got {type(noise).__name__} {noise!r}")
-    given = [k for k, v in (("gate_fidelity", gate_fidelity), ("measurement_error", measurement_error))
-             if v is not None]
-    if given:
-        raise TypeError(f"give the operation noise once: {name}= or {' and '.join(given)}=, not both")
-    return noise
-
-
-def scalar_noise(noise: Any, name: str = "noise") -> OperationNoise:
-    """A validated :class:`OperationNoise` of single numbers (``None``: ideal) for chains and networks."""
-    noise = resolve(noise, name=name)
-    if not noise.is_scalar:
-        raise ValueError(f"{name} must hold single numbers here (one noise for every operation), got {noise!r}")
-    return noise

@@ -67,10 +67,11 @@ import numpy as np
 from . import _validation as _v
 from .circuits import WIDE_CIRCUITS
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows
-from .measures import FigureOfMerit, as_figure_of_merit, floor_rates
+from .measures import FigureOfMerit
 from .results import Heralded, Result
-from .noise import OperationNoise, resolve
+from .noise import OperationNoise
 from ._bell import BDS_MEASURES, bds_to_dm, werner_rows
+from ._arguments import as_figure_of_merit, floor_rates, resolve
 
 _k = lazy("purification")
 

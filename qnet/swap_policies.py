@@ -45,12 +45,13 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from .channels import idle, pauli_rate_array
+from .channels import idle
 from .measures import bb84_key_fraction
 from .results import Result
 from .states import werner
 from .swapping import swap
 from .limits import MAX_AGE_LIMIT, MAX_POLICY_STATES
+from ._arguments import pauli_rate_array
 
 __all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES"]
 

@@ -39,9 +39,10 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import DM_PARALLEL_MIN_ROWS, kernel_rows, lazy, map_rows, readonly
-from .noise import IDEAL, OperationNoise, resolve
+from .noise import IDEAL, OperationNoise
 from .results import Heralded
 from ._bell import bds_to_dm, wht
+from ._arguments import resolve
 
 _k = lazy("swapping")
 

@@ -13,15 +13,15 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _validation as _v
-from ..channels import pauli_rate_array
 from ..circuits import WIDE_CIRCUITS, circuit
-from ..noise import OperationNoise, scalar_noise
+from ..noise import OperationNoise
 from ..purification import DISTILLATION_OPTIONS
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..swapping import BellMeasurement
 from ..limits import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
 from .._bell import component_rates, werner_rows, wht
 from .._records import content_hash
+from .._arguments import pauli_rate_array, scalar_noise
 
 __all__ = ["CUT_TYPES", "werner_memory_rates"]
 

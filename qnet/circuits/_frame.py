@@ -10,9 +10,9 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import kernel_rows, lazy, map_rows
-from ..noise import resolve
 from .gates import _PASSES, _PERM, _step_arity
 from .._bell import wht
+from .._arguments import resolve
 
 _k = lazy("circuits")
 

@@ -36,10 +36,11 @@ from .. import _validation as _v
 from .definition import Circuit
 from ._frame import circuit_noise
 from .gates import _PASSES, _PERM, GATES, MEASUREMENT_BASES
-from ..measures import FigureOfMerit, as_figure_of_merit
+from ..measures import FigureOfMerit
 from ..noise import OperationNoise
 from ..results import Result
 from ..limits import MAX_SEARCH_ENTRIES, MAX_SEARCH_PAIRS
+from .._arguments import as_figure_of_merit
 
 __all__ = ["search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES"]
 

@@ -37,15 +37,16 @@ import numpy as np
 
 from .. import _validation as _v
 from ..chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
-from ..channels import PauliMemory, T1T2Memory
 from ..circuits import CIRCUITS
 from ..errors import NetworkError
 from ..links import FIBRE_LIGHT_SPEED_KM_S
-from ..noise import IDEAL, OperationNoise, scalar_noise
+from ..noise import IDEAL, OperationNoise
 from ..purification import DISTILLATION_OPTIONS
 from ..results import MonteCarloResult, Result
 from ..states import werner as _werner_state
 from ..limits import MAX_MEMORIES, MAX_SECONDS
+from .._arguments import scalar_noise
+from ..memories import PauliMemory, T1T2Memory
 
 __all__ = [
     "validate_network",

@@ -15,8 +15,9 @@ import numpy as np
 from .. import _validation as _v
 from ..links import FIBRE_LIGHT_SPEED_KM_S
 from .model import validate_network
-from ..noise import OperationNoise, scalar_noise
+from ..noise import OperationNoise
 from ..limits import MAX_NETWORK_NODES, MAX_SECONDS
+from .._arguments import scalar_noise
 
 __all__ = ["grid_network", "ring_network", "random_geometric_network", "chain_network"]
 

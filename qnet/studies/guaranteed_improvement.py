@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 
 import qnet
-from qnet.measures import floor_rates, fom_sign
+from qnet.measures import fom_sign
+from qnet._arguments import floor_rates
 from qnet._bell import BDS_MEASURES
 from qnet.purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify
 

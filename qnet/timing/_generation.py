@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as _v
-from ..measures import FigureOfMerit, as_figure_of_merit
+from ..measures import FigureOfMerit
 from ._optimal import _optimal_time
 from ._timeline import POLICIES, _prepare, _times
 from .results import PolicyComparison
 from ..limits import MAX_GENERATION_TERMS, MAX_SHOTS
 from .._bell import bds_idle, transfer_eta
+from .._arguments import as_figure_of_merit
 
 
 __all__ = []

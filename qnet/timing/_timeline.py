@@ -9,12 +9,14 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as _v
-from ..channels import T1T2Memory, pauli_rate_array, idle
+from ..channels import idle
 from ..circuits import CIRCUITS, WIDE_CIRCUITS
 from ..measures import FigureOfMerit
 from ..noise import OperationNoise
 from ..purification import bds_purify, dm_purify
 from .._bell import bds_idle, bds_to_dm, transfer_eta
+from .._arguments import pauli_rate_array
+from ..memories import T1T2Memory
 
 __all__ = ["POLICIES"]
 

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as _v
-from ..channels import T1T2Memory
-from ..measures import FigureOfMerit, as_figure_of_merit
-from ..noise import OperationNoise, resolve
+from ..measures import FigureOfMerit
+from ..noise import OperationNoise
 from ..circuits import WIDE_CIRCUITS
 from ..purification import PROTOCOLS
 from ..results import Heralded
@@ -24,6 +23,8 @@ from ._timeline import DEADLINES, _ULPS, _memories, _prepare, _states, _Timeline
 from .results import OptimalTime, PolicyComparison
 from .._bell import werner_rows
 from .._records import content_hash
+from .._arguments import as_figure_of_merit, resolve
+from ..memories import T1T2Memory
 
 __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
            "optimal_purification_time", "compare_generation_policies", "simulate_generation_policies",
