@@ -18,7 +18,7 @@ import numpy as np
 from harness import Case
 
 import qnet
-from qnet.purification import dm_purify, dm_purify_single
+from qnet._distil import dm_purify, dm_purify_single
 
 N = 1_000_000
 N_DM = 100_000

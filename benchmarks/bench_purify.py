@@ -8,7 +8,7 @@ import qutip
 
 import qnet
 from harness import Case
-from qnet.purification import bds_purify, dm_purify, dm_purify_single
+from qnet._distil import bds_purify, dm_purify, dm_purify_single
 from qnet._bell import bds_to_dm
 
 N = 1_000_000

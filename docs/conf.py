@@ -181,10 +181,9 @@ def write_api_pages() -> list[str]:
                       + ", ".join(f"``{n}`` (:ref:`api-{documented[n]}`)" for n in shared) + "."]
         if data:
             lines += ["", "Constants", "---------", ""]
-            docs = _attribute_docs(f"qnet.{name}")
             for n in data:
                 lines += [f".. data:: {n}", ""]
-                text = docs.get(n) or ["(undocumented)"]
+                text = _attribute_doc(module, n) or ["(undocumented)"]
                 lines += [f"   {line}" if line else "" for line in text]
                 lines += ["", "   Value: ``" + _short_repr(getattr(module, n)) + "``", ""]
         _write_if_changed(DOCS / "api" / f"mod_{name}.rst", "\n".join(lines) + "\n")
@@ -226,6 +225,19 @@ def _attribute_docs(modname: str) -> dict[str, list[str]]:
 
     found = ModuleAnalyzer.for_module(modname).find_attr_docs()
     return {name: [line for line in lines if line is not None] for (ns, name), lines in found.items() if ns == ""}
+
+
+def _attribute_doc(module, name: str) -> list[str]:
+    """The ``#:`` doc comment of ``module.name``, read where the name is defined: the module itself, or the qnet
+    module (often a private one of the engine tier) that defines the object the module imports."""
+    value = getattr(module, name)
+    homes = [module.__name__] + sorted(m for m, mod in list(sys.modules.items()) if m.startswith("qnet.")
+                                       and m != module.__name__ and getattr(mod, name, None) is value)
+    for home in homes:
+        text = _attribute_docs(home).get(name)
+        if text:
+            return text
+    return []
 
 
 def _short_repr(value) -> str:

@@ -18,10 +18,11 @@ import numpy as np
 from . import _validation as _v
 from .circuits import CIRCUITS, WIDE_CIRCUITS
 from .noise import OperationNoise
-from .purification import DISTILLATION_OPTIONS, PROTOCOL_OPTIONS, purify
+from .purification import purify
 from .results import Result
 from .limits import MAX_ROUNDS
 from ._arguments import resolve
+from ._distil import DISTILLATION_OPTIONS, PROTOCOL_OPTIONS
 
 __all__ = ["Step", "ScheduleResult", "purify_schedule", "recurrence", "pumping"]
 

@@ -263,7 +263,7 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
     # the first attempt round only (tA, tB < T): compare the pass term, which is exact term by term here
     m = M._Model((op,), np.array([p, p] if op == "swap" else [p]), qnet._bell.wht(np.array([lam] * 2)),
                  qnet._bell.component_rates(np.array([rates] * 3)), 1.0, (None,), "memory_time",
-                 None if op == "swap" else M.distill_tensor(purification, 1.0, 0.0, False))
+                 None if op == "swap" else qnet._distil.distill_tensor(purification, 1.0, 0.0, False))
     JA = X._elementary(p, qnet._bell.wht(lam), T)
     D = M._SWAP_D if op == "swap" else m.D_distill
     out, passed = K.join_window(JA, JA, m.link_c(0, 1), m.link_c(0, 1), M._NO_CUT, D, M._pairs(D))
@@ -283,14 +283,14 @@ def test_bds_one_level_matches_enumeration_with_public_api(op, purification):
 def test_distill_tensor_reproduces_purify_and_li_formula():
     rng = np.random.default_rng(1)
     for proto in ("dejmps", "cnot", "bbpssw"):
-        D = M.distill_tensor(proto, 0.97, 0.01, False)
+        D = qnet._distil.distill_tensor(proto, 0.97, 0.01, False)
         lam = rng.dirichlet(np.ones(4), 5)
         mu = rng.dirichlet(np.ones(4), 5)
         out, p = qnet.purify(lam, mu, proto, gate_fidelity=0.97, measurement_error=0.01)
         hat = np.einsum("kij,ni,nj->nk", D, qnet._bell.wht(lam), qnet._bell.wht(mu))
         np.testing.assert_allclose(hat[:, 0], p, atol=1e-13)
         np.testing.assert_allclose(0.25 * qnet._bell.wht(hat) / p[:, None], out, atol=1e-12)
-    D = M.distill_tensor("bbpssw", 1.0, 0.0, True)
+    D = qnet._distil.distill_tensor("bbpssw", 1.0, 0.0, True)
     for wa, wb in [(0.9, 0.7), (0.3, 1.0), (0.55, 0.55)]:
         hat = np.einsum("kij,i,j->k", D, [1, wa, wa, wa], [1, wb, wb, wb])
         p, w = _li_distill(wa, wb)

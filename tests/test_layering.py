@@ -10,7 +10,7 @@ import pytest
 import qnet
 
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
-LAYERS = ["limits", "_validation", "_records", "errors", "_bell", "states", "noise", "measures", "memories", "_arguments", "results", "channels", "circuits", "purification", "rounds", "swapping",
+LAYERS = ["limits", "_validation", "_records", "errors", "_bell", "states", "noise", "measures", "memories", "_arguments", "results", "channels", "circuits", "_distil", "purification", "rounds", "swapping",
           "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweeps", "networks"]
 ROOT = Path(qnet.__file__).parent
 

@@ -7,7 +7,8 @@ import pytest
 import qutip
 
 import qnet
-from qnet.purification import PROTOCOLS, UNDETECTED, bds_purify, dm_purify
+from qnet.purification import PROTOCOLS, UNDETECTED
+from qnet._distil import bds_purify, dm_purify
 from qnet._bell import bds_to_dm, dm_to_bds
 
 RNG = np.random.default_rng(20261127)

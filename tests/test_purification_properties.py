@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qnet
-from qnet.purification import PROTOCOLS, bds_purify, dm_purify
+from qnet.purification import PROTOCOLS
+from qnet._distil import bds_purify, dm_purify
 from qnet._bell import bds_to_dm, dm_to_bds
 
 noise = st.tuples(st.sampled_from([1.0, 0.0, 0.5]) | st.floats(0.0, 1.0),

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import qnet
-from qnet.purification import BASELINES, FIGURES_OF_MERIT, bds_purify
+from qnet.purification import BASELINES, FIGURES_OF_MERIT
+from qnet._distil import bds_purify
 
 RNG = np.random.default_rng(7)
 

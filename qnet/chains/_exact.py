@@ -10,10 +10,11 @@ import numpy as np
 
 from .._kernels import codes, lazy
 from ..errors import NeverDeliversError, TruncationError
-from ._model import _NO_CUT, _Model, _check_size, _pairs, _tol, distill_terms, validate_t_trunc
+from ._model import _NO_CUT, _Model, _check_size, _pairs, _tol, validate_t_trunc
 from .results import ChainDelivery
 from ..limits import MAX_T_TRUNC
 from .._bell import BDS_MEASURES, bds_from_wht
+from .._distil import distill_terms
 
 _k = lazy("chains")
 

@@ -15,13 +15,13 @@ import numpy as np
 from .. import _validation as _v
 from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise
-from ..purification import DISTILLATION_OPTIONS
 from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
 from ..swapping import BellMeasurement
 from ..limits import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
 from .._bell import component_rates, werner_rows, wht
 from .._records import content_hash
 from .._arguments import pauli_rate_array, scalar_noise
+from .._distil import DISTILLATION_OPTIONS, distill_tensor
 
 __all__ = ["CUT_TYPES", "werner_memory_rates"]
 
@@ -31,9 +31,6 @@ CUT_TYPES: tuple[str, ...] = ("memory_time", "fidelity", "run_time")
 _NO_CUT = 2**40  # a memory-time cut-off that never triggers
 
 _SWAP_D = BellMeasurement().components()  # the ideal swap (a node without noise; the Werner model's)
-_TWIRL = np.zeros((4, 4))
-_TWIRL[0, 0] = 1.0
-_TWIRL[1:, 1:] = 1.0 / 3.0
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -164,33 +161,6 @@ def werner_memory_rates(t_coh: Any) -> np.ndarray:
     """
     t = _v.positive(t_coh, "t_coh")
     return np.full(np.shape(t) + (3,), 1.0)[...] / (8.0 * np.asarray(t)[..., None])
-
-
-def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float, twirl: bool, *,
-                   gate_fidelity_b: float | None = None, measurement_error_b: float | None = None) -> np.ndarray:
-    """Map ``D[o, i, j, ...]`` of a distillation circuit of ``k`` pairs on Walsh–Hadamard components (one input
-    axis per pair; component 0 of the output is the success probability), from the operation library
-    (:meth:`qnet.Circuit.components`), the output twirled to Werner form with ``twirl``; node B's noise is node A's
-    unless given. Engine tier, not in ``__all__``."""
-    node_a = OperationNoise(gate_fidelity, measurement_error)
-    node_b = OperationNoise(gate_fidelity if gate_fidelity_b is None else gate_fidelity_b,
-                            measurement_error if measurement_error_b is None else measurement_error_b)
-    D = circuit(protocol).components(node_a, node_b)
-    if twirl:
-        D = np.einsum("oq,q...->o...", _TWIRL, D)
-    D[np.abs(D) < 1e-15] = 0.0
-    return D
-
-
-def distill_terms(D: np.ndarray, width: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The non-zero entries of a distillation map ``D[o, i, j, ...]`` as a sum of products, for the kernels:
-    ``(out_c, idx, coef)``, one row per entry, ``out[out_c] += coef * Π_s in_s[idx[s]]``, in order of output
-    component; ``idx`` padded with component 0 to ``width`` pairs. Engine tier, not in ``__all__``."""
-    terms = np.argwhere(D != 0.0)
-    k = D.ndim - 1
-    idx = np.zeros((terms.shape[0], max(k, width or k)), dtype=np.int64)
-    idx[:, :k] = terms[:, 1:]
-    return terms[:, 0].astype(np.int64), idx, np.ascontiguousarray(D[tuple(terms.T)], dtype=np.float64)
 
 
 @functools.cache
@@ -387,7 +357,8 @@ def _auto_protocol(model: _Model) -> str:
     schedule) whose ideal run, with fresh links, no waiting, no failures and the nodes' operation noise, delivers
     the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`. Distillations
     whose circuit the schedule names keep it."""
-    from ..purification import AUTO_TIE_ATOL, PROTOCOLS, bds_purify
+    from .._distil import bds_purify
+    from ..purification import AUTO_TIE_ATOL, PROTOCOLS
 
     from ..swapping import swap
 

@@ -17,11 +17,12 @@ from ..results import MonteCarloResult
 from ..schedules import Schedule
 from ._exact import _deliver
 from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule,
-                     distill_terms, validate_n_samples, validate_schedule)
+                     validate_n_samples, validate_schedule)
 from .optimize import CutoffOptimum, _optimize
 from .results import ChainDelivery
 from ..limits import MAX_LINKS_PER_DELIVERY
 from .._bell import bds_from_wht
+from .._distil import distill_terms
 
 _mc = lazy("montecarlo")
 

@@ -51,9 +51,10 @@ Layout: :mod:`~qnet.circuits.definition` (:class:`Circuit` and the named circuit
 in ``_frame`` (the Bell-diagonal reading) and ``_dm`` (the density-matrix reading).
 """
 
-from .definition import CIRCUITS, DISTILL_CIRCUITS, WIDE_CIRCUITS, Circuit, circuit  # noqa: F401
+from .definition import CIRCUITS, DISTILL_CIRCUITS, WIDE_CIRCUITS, Circuit, circuit
 from .gates import GATES, LOCAL_CLIFFORDS, MEASUREMENT_BASES
 from .search import CIRCUIT_SEARCH_METHODS, SEARCH_GATES, CircuitSearch, SearchedCircuit, search_circuits
 
-__all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES", "search_circuits",
-           "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS", "SEARCH_GATES"]
+__all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "WIDE_CIRCUITS", "circuit", "GATES", "LOCAL_CLIFFORDS",
+           "MEASUREMENT_BASES", "search_circuits", "CircuitSearch", "SearchedCircuit", "CIRCUIT_SEARCH_METHODS",
+           "SEARCH_GATES"]

@@ -18,7 +18,7 @@ from ..limits import MAX_DM_ENTRIES
 from .._bell import bds_to_dm
 from .._records import content_hash
 
-__all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "circuit"]
+__all__ = ["Circuit", "CIRCUITS", "DISTILL_CIRCUITS", "WIDE_CIRCUITS", "circuit"]
 
 
 @dataclass(frozen=True, init=False)
@@ -385,7 +385,8 @@ CIRCUITS: dict[str, Circuit] = _library()
 #: The named circuits of one step: what a schedule, a chain, a pumping or recurrence round and a timeline can run as
 #: one distillation.
 DISTILL_CIRCUITS: tuple[str, ...] = tuple(name for name, c in CIRCUITS.items() if len(c.steps) == 1)
-#: Those of more than two pairs (engine tier, not in ``__all__``): the ones beyond the two-pair variants.
+#: The distillation circuits of more than two pairs: what ``protocol=`` of chains, networks, pumping and recurrence
+#: rounds accepts beyond the two-pair variants.
 WIDE_CIRCUITS: tuple[str, ...] = tuple(name for name in DISTILL_CIRCUITS if CIRCUITS[name].arity > 2)
 
 

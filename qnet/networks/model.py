@@ -41,12 +41,12 @@ from ..circuits import CIRCUITS
 from ..errors import NetworkError
 from ..links import FIBRE_LIGHT_SPEED_KM_S
 from ..noise import IDEAL, OperationNoise
-from ..purification import DISTILLATION_OPTIONS
 from ..results import MonteCarloResult, Result
 from ..states import werner as _werner_state
 from ..limits import MAX_MEMORIES, MAX_SECONDS
 from .._arguments import scalar_noise
 from ..memories import PauliMemory, T1T2Memory
+from .._distil import DISTILLATION_OPTIONS
 
 __all__ = [
     "validate_network",

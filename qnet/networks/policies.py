@@ -11,10 +11,10 @@ from typing import Any
 
 from .. import _validation as _v
 from .model import PATH_CRITERIA
-from ..purification import DISTILLATION_OPTIONS
 from ..schedules import Schedule
 from ..swap_policies import SWAP_POLICIES, SwapPolicyResult
 from ..limits import MAX_IN_FLIGHT, MAX_PUMPS
+from .._distil import DISTILLATION_OPTIONS
 
 __all__ = ["Request", "Swapping", "Purification", "Cutoff", "RequestOrder"]
 

@@ -50,7 +50,6 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import codes, lazy
-from ..chains import distill_terms, distill_tensor
 from ..circuits import CIRCUITS, circuit
 from ..states import to_density_matrix
 from ..errors import NetworkError
@@ -58,7 +57,7 @@ from .model import (edge_link, memory_need, needs_density_matrices, node_noise, 
                     relaxation, select_path, shortest_path, signal_times, validate_network, worst_noise)
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
-from ..purification import DISTILLATION_OPTIONS, PROTOCOLS, choose_protocol
+from ..purification import choose_protocol
 from ..schedules import Schedule, link_copies, postorder, span
 from ..swapping import BellMeasurement
 from ._swap_control import compile_policy, run_policy
@@ -66,6 +65,7 @@ from ..timing import PurificationTimeline
 from ..limits import MAX_EVENTS, MAX_NETWORK_BYTES, MAX_SAMPLES, MAX_TREE_NODES
 from .._bell import bds_from_wht, component_rates, dm_to_bds, pauli_to_dm, wht
 from .._records import content_hash
+from .._distil import DISTILLATION_OPTIONS, PROTOCOLS, distill_tensor, distill_terms
 
 _k = lazy("events")
 

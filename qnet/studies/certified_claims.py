@@ -37,7 +37,8 @@ import numpy as np
 import qnet
 from qnet.measures import fom_sign
 from qnet._bell import BDS_MEASURES
-from qnet.purification import UNDETECTED, baseline_values, bds_purify
+from qnet.purification import UNDETECTED
+from qnet._distil import baseline_values, bds_purify
 
 from . import _common
 

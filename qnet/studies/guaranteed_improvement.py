@@ -39,7 +39,8 @@ import qnet
 from qnet.measures import fom_sign
 from qnet._arguments import floor_rates
 from qnet._bell import BDS_MEASURES
-from qnet.purification import BASELINES, GAIN_ATOL, PROTOCOLS, baseline_values, bds_purify
+from qnet.purification import BASELINES, PROTOCOLS
+from qnet._distil import GAIN_ATOL, baseline_values, bds_purify
 
 from . import _common
 

@@ -9,10 +9,11 @@ import numpy as np
 
 from .. import _validation as _v
 from ..measures import FigureOfMerit
-from ..purification import BASELINES, baseline_values
+from ..purification import BASELINES
 from ._timeline import _Timeline
 from .results import OptimalTime
 from ..limits import MAX_GRID
+from .._distil import baseline_values
 
 __all__: list[str] = []
 

@@ -13,10 +13,10 @@ from ..channels import idle
 from ..circuits import CIRCUITS, WIDE_CIRCUITS
 from ..measures import FigureOfMerit
 from ..noise import OperationNoise
-from ..purification import bds_purify, dm_purify
 from .._bell import bds_idle, bds_to_dm, transfer_eta
 from .._arguments import pauli_rate_array
 from ..memories import T1T2Memory
+from .._distil import bds_purify, dm_purify
 
 __all__ = ["POLICIES"]
 

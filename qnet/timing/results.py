@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..purification import GAIN_ATOL
 from ..results import Result
+from .._distil import GAIN_ATOL
 
 __all__ = ["OptimalTime", "PolicyComparison"]
 

@@ -14,7 +14,6 @@ from .. import _validation as _v
 from ..measures import FigureOfMerit
 from ..noise import OperationNoise
 from ..circuits import WIDE_CIRCUITS
-from ..purification import PROTOCOLS
 from ..results import Heralded
 from ._border import _border
 from ._generation import _compare_policies, _simulate_policies
@@ -25,6 +24,7 @@ from .._bell import werner_rows
 from .._records import content_hash
 from .._arguments import as_figure_of_merit, resolve
 from ..memories import T1T2Memory
+from .._distil import PROTOCOLS
 
 __all__ = ["PurificationTimeline", "LinkGeneration", "purification_timeline", "timeline_value",
            "optimal_purification_time", "compare_generation_policies", "simulate_generation_policies",
