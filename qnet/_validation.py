@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .limits import MAX_SAMPLES, MAX_T_TRUNC
+
 #: Largest allowed deviation of a state's trace (sum of Bell coefficients) from 1.
 TRACE_ATOL = 1e-9
 #: Entries of a BDS this far below zero are rounding noise and are clipped to 0.
@@ -471,3 +473,26 @@ def keyword_options(*names: str) -> Callable[[Callable], Callable]:
         return call
 
     return wrap
+
+
+def n_samples(n: Any) -> int:
+    """A number of Monte Carlo samples in ``[2, MAX_SAMPLES]``."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n_samples must be an integer, got {type(n).__name__} {n!r}")
+    if n < 2:
+        raise ValueError(f"n_samples must be >= 2 (confidence intervals need two samples), got {n}")
+    if n > MAX_SAMPLES:
+        raise ValueError(f"n_samples must be <= MAX_SAMPLES = {MAX_SAMPLES} (40 bytes each), got {n}; merge runs "
+                         "with different seeds for more")
+    return int(n)
+
+
+def t_trunc(t_trunc: Any) -> int:
+    """A time window of an exact chain distribution, in steps, in ``[2, MAX_T_TRUNC]``."""
+    if isinstance(t_trunc, bool) or not isinstance(t_trunc, (int, np.integer)):
+        raise TypeError(f"t_trunc must be an integer number of time steps, got {type(t_trunc).__name__} {t_trunc!r}")
+    if t_trunc < 2:
+        raise ValueError(f"t_trunc must be >= 2, got {t_trunc}")
+    if t_trunc > MAX_T_TRUNC:
+        raise ValueError(f"t_trunc must be <= MAX_T_TRUNC = 2**22 = {MAX_T_TRUNC} steps, got {t_trunc}")
+    return int(t_trunc)

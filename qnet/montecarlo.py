@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import lazy
-from .chains import RepeaterChain, chain_of, validate_n_samples
+from .chains import RepeaterChain, chain_of
 from .noise import OperationNoise
 from .results import MonteCarloResult
 from .limits import MAX_STEPS, MAX_SWAP_LEVELS
@@ -181,7 +181,7 @@ def simulate_swap_asap(
             raise ValueError(f"cutoff must be a whole number of steps, got {cutoff!r}")
         tau = int(c)
     max_steps = _v.integer(max_steps, "max_steps", 1, MAX_STEPS)
-    n_samples, seed = validate_n_samples(n_samples), _v.seed_int(seed)
+    n_samples, seed = _v.n_samples(n_samples), _v.seed_int(seed)
     # A sample ends within max_steps only if every segment succeeds at least once (probability <= max_steps * p)
     # and, with swaps, one of at most (n - 1) * max_steps swap attempts succeeds: refuse hopeless runs at once.
     reach = min(1.0, max_steps * float(p.min()), (n - 1) * max_steps * ps if n > 1 else 1.0)

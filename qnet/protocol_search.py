@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from . import _validation as _v
-from .chains import TIE_RTOL  # noqa: F401  (still read as qnet.protocol_search.TIE_RTOL, its earlier home)
-from .chains import ChainDelivery, RepeaterChain, rank_with_ties, tied, validate_t_trunc
+from .chains import ChainDelivery, RepeaterChain
+from ._ranking import rank_with_ties, tied
 from .errors import NeverDeliversError, TruncationError
 from .results import Result
 from .schedules import Schedule
@@ -208,7 +208,7 @@ def search_schedules(
     threshold = None if fidelity_threshold is None else _v.scalar(_v.probability, fidelity_threshold,
                                                                   "fidelity_threshold")
     max_rounds = _v.integer(max_rounds, "max_rounds", 0, 3)
-    T = validate_t_trunc(t_trunc)
+    T = _v.t_trunc(t_trunc)
     tol = _v.scalar(_v.in_interval, tol, "tol", 0.0, 1.0, low_open=True)
     top = _v.integer(top, "top", 1, MAX_ENUMERATED)
     seed = _v.seed_int(seed)

@@ -10,8 +10,8 @@ import pytest
 import qnet
 
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
-LAYERS = ["limits", "_validation", "_records", "errors", "_bell", "states", "noise", "measures", "memories", "_arguments", "results", "channels", "circuits", "_distil", "purification", "rounds", "swapping",
-          "timing", "links", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweeps", "networks"]
+LAYERS = ["limits", "_validation", "_records", "_ranking", "errors", "_bell", "states", "noise", "measures", "memories", "_arguments", "results", "channels", "circuits", "_distil", "purification", "rounds", "swapping",
+          "timing", "links", "_tree", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweeps", "networks"]
 ROOT = Path(qnet.__file__).parent
 
 

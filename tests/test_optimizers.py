@@ -172,7 +172,7 @@ def test_a_plateau_of_tied_cut_offs_gives_its_smallest_member():
     """Long coherence: every cut-off beyond ~70 steps gives the same key rate within round-off (1e-13), and the
     optimizer used to return whichever its round-off favoured (185 one run, 43 the next for the same 25 km chain of
     the repeater_chain study). Values within TIE_RTOL are a tie now, and the smallest tied cut-off wins."""
-    from qnet.chains import tied
+    from qnet._ranking import tied
 
     args = (("swap",), 0.3, 0.9, 0.98, 1e7)
     opt = qnet.optimize_cutoff(*args, t_trunc=3000)

@@ -41,8 +41,8 @@ Layout: :mod:`~qnet.chains.problem` (the problem object and the function tier), 
 the distillation maps) and ``_exact`` (the distributions).
 """
 
-from ._model import CUT_TYPES, validate_n_samples, validate_schedule, validate_t_trunc, werner_memory_rates
-from .optimize import TIE_RTOL, CutoffOptimum, rank_with_ties, tied  # noqa: F401
+from ._model import CUT_TYPES, werner_memory_rates
+from .optimize import CutoffOptimum
 from .problem import ChainTree, RepeaterChain, chain_delivery, chain_of, optimize_cutoff  # noqa: F401
 from .results import ChainDelivery
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validation as _v
 from .._kernels import codes, lazy
 from ..errors import NeverDeliversError, TruncationError
-from ._model import _NO_CUT, _Model, _check_size, _pairs, _tol, validate_t_trunc
+from ._model import _NO_CUT, _Model, _check_size, _pairs, _tol
 from .results import ChainDelivery
 from ..limits import MAX_T_TRUNC
 from .._bell import BDS_MEASURES, bds_from_wht
@@ -341,7 +342,7 @@ def _result(J: np.ndarray, model: _Model, tol: float | None) -> ChainDelivery:
 
 def _deliver(model: _Model, t_trunc: Any, tol: Any) -> ChainDelivery:
     """Validated window and tolerance, size check, evaluation and result of a chain model."""
-    T = validate_t_trunc(t_trunc)
+    T = _v.t_trunc(t_trunc)
     tol = _tol(tol)
     _check_size(model, T)
     return _result(_evaluate(model, T), model, tol)

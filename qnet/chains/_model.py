@@ -15,13 +15,14 @@ import numpy as np
 from .. import _validation as _v
 from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise
-from ..schedules import Schedule, children, nested_segments, postorder, span, validate_levels
+from ..schedules import Schedule
 from ..swapping import BellMeasurement
-from ..limits import MAX_CHAIN_BYTES, MAX_SAMPLES, MAX_T_TRUNC
+from ..limits import MAX_CHAIN_BYTES
 from .._bell import component_rates, werner_rows, wht
 from .._records import content_hash
 from .._arguments import pauli_rate_array, scalar_noise
 from .._distil import DISTILLATION_OPTIONS, distill_tensor
+from .._tree import children, nested_segments, postorder, span, validate_levels
 
 __all__ = ["CUT_TYPES", "werner_memory_rates"]
 
@@ -95,28 +96,6 @@ def _cutoffs(cutoff: Any, cut_type: str, n_slots: int, slot: str = "level") -> t
             raise ValueError(f"{name} must be >= 1 time step for cut_type='run_time', got {c!r}")
         out.append(int(arr))
     return tuple(out)
-
-
-def validate_n_samples(n: Any) -> int:
-    """A number of Monte Carlo samples in ``[2, MAX_SAMPLES]`` (engine tier)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n_samples must be an integer, got {type(n).__name__} {n!r}")
-    if n < 2:
-        raise ValueError(f"n_samples must be >= 2 (confidence intervals need two samples), got {n}")
-    if n > MAX_SAMPLES:
-        raise ValueError(f"n_samples must be <= MAX_SAMPLES = {MAX_SAMPLES} (40 bytes each), got {n}; merge runs "
-                         "with different seeds for more")
-    return int(n)
-
-
-def validate_t_trunc(t_trunc: Any) -> int:
-    if isinstance(t_trunc, bool) or not isinstance(t_trunc, (int, np.integer)):
-        raise TypeError(f"t_trunc must be an integer number of time steps, got {type(t_trunc).__name__} {t_trunc!r}")
-    if t_trunc < 2:
-        raise ValueError(f"t_trunc must be >= 2, got {t_trunc}")
-    if t_trunc > MAX_T_TRUNC:
-        raise ValueError(f"t_trunc must be <= MAX_T_TRUNC = 2**22 = {MAX_T_TRUNC} steps, got {t_trunc}")
-    return int(t_trunc)
 
 
 def _tol(tol: Any) -> float | None:

@@ -15,8 +15,9 @@ from .. import _validation as _v
 from ..errors import InfeasibleError, NeverDeliversError, TruncationError
 from ..results import Result
 from ._exact import _evaluate, _result
-from ._model import _Model, _check_size, _cutoffs, _tol, validate_t_trunc
+from ._model import _Model, _check_size, _cutoffs, _tol
 from .results import ChainDelivery
+from .._ranking import tied
 
 __all__ = ["CutoffOptimum"]
 
@@ -75,30 +76,6 @@ def _scan_grid(lo: float, hi: float, integer: bool, n: int = SCAN_POINTS) -> np.
     return np.unique(np.concatenate([[lo_i], np.round(np.geomspace(max(lo_i, 1), hi_i, n)), [hi_i]]))
 
 
-#: Values within this relative distance of each other are a tie (round-off, not physics): in the rankings of
-#: schedule searches and among the cut-offs of an optimization, where the smaller cut-off wins a tie.
-TIE_RTOL = 1e-12
-
-
-def tied(a: float, b: float) -> bool:
-    """Whether two values are equal within :data:`TIE_RTOL` (relative)."""
-    return abs(a - b) <= TIE_RTOL * max(abs(a), abs(b))
-
-
-def rank_with_ties(items: list, value: Callable[[Any], float], name: Callable[[Any], Any]) -> list:
-    """``items`` best first, where values within ``TIE_RTOL`` of the first of a run of near-equal values count as
-    equal and are ordered by ``name`` (so round-off cannot reorder tied candidates between runs)."""
-    ordered = sorted(items, key=lambda it: -value(it))
-    out: list = []
-    group: list = []
-    for it in ordered:
-        if group and not tied(value(it), value(group[0])):
-            out += sorted(group, key=name)
-            group = []
-        group.append(it)
-    return out + sorted(group, key=name)
-
-
 def _refine_integer(f: Callable[[int], float], a: int, b: int) -> None:
     """Golden-section search for the largest ``f`` on the integers of ``[a, b]``, ending
     with every integer of the last bracket of at most 8 evaluated; ``f`` keeps its own record of the best."""
@@ -121,7 +98,7 @@ def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, 
     from scipy.optimize import differential_evolution, minimize_scalar
 
     schedule = model.schedule
-    T = validate_t_trunc(t_trunc)
+    T = _v.t_trunc(t_trunc)
     if tol is None:
         raise TypeError("tol must be a number in (0, 1]: candidates whose window misses more than tol score 0")
     tol = _tol(tol)

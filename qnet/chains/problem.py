@@ -16,8 +16,7 @@ from ..noise import OperationNoise
 from ..results import MonteCarloResult
 from ..schedules import Schedule
 from ._exact import _deliver
-from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule,
-                     validate_n_samples, validate_schedule)
+from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule, validate_schedule)
 from .optimize import CutoffOptimum, _optimize
 from .results import ChainDelivery
 from ..limits import MAX_LINKS_PER_DELIVERY
@@ -406,7 +405,7 @@ class RepeaterChain:
         >>> bool(lo < 8 / 3 < hi)
         True
         """
-        n_samples, seed = validate_n_samples(n_samples), _v.seed_int(seed)
+        n_samples, seed = _v.n_samples(n_samples), _v.seed_int(seed)
         tree = self.tree()
         # every swap attempt uses two links, so a delivery within MAX_LINKS_PER_DELIVERY links needs one of at most
         # MAX_LINKS_PER_DELIVERY / 2 attempts to succeed: refuse a hopeless run at once

@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from .. import _validation as _v
-from ..chains import ChainDelivery, RepeaterChain, validate_n_samples, validate_schedule, validate_t_trunc
+from ..chains import ChainDelivery, RepeaterChain
 from ..circuits import CIRCUITS
 from ..errors import NetworkError
 from ..links import FIBRE_LIGHT_SPEED_KM_S
@@ -47,6 +47,8 @@ from ..limits import MAX_MEMORIES, MAX_SECONDS
 from .._arguments import scalar_noise
 from ..memories import PauliMemory, T1T2Memory
 from .._distil import DISTILLATION_OPTIONS
+from ..schedules import Schedule
+from .._tree import validate_levels
 
 __all__ = [
     "validate_network",
@@ -357,8 +359,8 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
 
 def _options(schedule: Any, protocol: Any) -> None:
     """The chain options of the path functions: a schedule (or None for swap-asap) and a purification variant."""
-    if schedule is not None:
-        validate_schedule(schedule)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        validate_levels(schedule)
     _v.option(protocol, "protocol", DISTILLATION_OPTIONS)
 
 
@@ -471,7 +473,7 @@ def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortes
         raise NetworkError(f"source and target are the same node {source!r}")
     validate_network(G, [(source, target)])
     candidates = _v.integer(candidates, "candidates", 1, 10_000)
-    T = validate_t_trunc(t_trunc)
+    T = _v.t_trunc(t_trunc)
     if criterion == "shortest":
         paths = [shortest_path(G, source, target)]
     else:
@@ -537,7 +539,7 @@ def serve_pairs(G: nx.Graph, pairs: Sequence[tuple[Any, Any]], criterion: str = 
     [4, 4]
     """
     validate_network(G, pairs)
-    n_samples = validate_n_samples(n_samples)
+    n_samples = _v.n_samples(n_samples)
     seed = _v.seed_int(seed)
     choices = [select_path(G, a, b, criterion, schedule=schedule, cutoff=cutoff, cut_type=cut_type,
                            t_trunc=t_trunc, protocol=protocol) for a, b in pairs]

@@ -58,7 +58,7 @@ from .model import (edge_link, memory_need, needs_density_matrices, node_noise, 
 from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import choose_protocol
-from ..schedules import Schedule, link_copies, postorder, span
+from ..schedules import Schedule
 from ..swapping import BellMeasurement
 from ._swap_control import compile_policy, run_policy
 from ..timing import PurificationTimeline
@@ -66,6 +66,7 @@ from ..limits import MAX_EVENTS, MAX_NETWORK_BYTES, MAX_SAMPLES, MAX_TREE_NODES
 from .._bell import bds_from_wht, component_rates, dm_to_bds, pauli_to_dm, wht
 from .._records import content_hash
 from .._distil import DISTILLATION_OPTIONS, PROTOCOLS, distill_tensor, distill_terms
+from .._tree import link_copies, postorder, span
 
 _k = lazy("events")
 

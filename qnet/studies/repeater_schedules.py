@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import qnet
-from qnet.chains import TIE_RTOL, tied
+from qnet._ranking import TIE_RTOL, tied
 
 from . import _common
 
