@@ -1,27 +1,21 @@
-"""Event-level Monte Carlo of repeater chains (numba), the independent check of :mod:`qnet.chains`.
+"""Swap-as-soon-as-possible Monte Carlo of linear chains (numba): :func:`simulate_swap_asap`.
 
-Every elementary link is drawn as a geometric number of attempts; every swap, distillation
-and cut-off decision is drawn per event with the *actual* state of the pairs involved (so a
-fidelity cut-off acts on the sampled state, where the exact method of :mod:`qnet.chains`, like
-Li et al., uses the mean state delivered at that time step; the two agree on one level and for
-time cut-offs). The model is the one documented in :mod:`qnet.chains`.
-
-Results carry 95 % confidence intervals and merge with ``+`` (same model, different seeds).
+Links are not grouped into levels: every step each segment with two free memories attempts a link and every node
+that holds two links swaps at once. The Monte Carlo of the nested protocols of :mod:`qnet.chains` (the
+independent check of its exact distributions) is :meth:`qnet.RepeaterChain.simulate`, with the function tier
+:func:`qnet.simulate_chain`. Results carry 95 % confidence intervals and merge with ``+`` (same model, different
+seeds).
 """
 
 from __future__ import annotations
 
 import hashlib
-
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _validation as _v
 from ._kernels import lazy
-from .chains import RepeaterChain, chain_of
-from .noise import OperationNoise
 from .results import MonteCarloResult
 from .limits import MAX_STEPS, MAX_SWAP_LEVELS
 from ._bell import bds_from_wht, component_rates, wht
@@ -29,77 +23,7 @@ from ._arguments import pauli_rate_array
 
 _k = lazy("montecarlo")
 
-__all__ = ["sample_chain", "simulate_chain", "simulate_swap_asap"]
-
-
-def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:
-    """Monte Carlo of a :class:`qnet.RepeaterChain`: ``n_samples`` delivered pairs, each an independent history.
-
-    The function tier of :meth:`RepeaterChain.simulate` (same parameters).
-
-    Examples
-    --------
-    >>> import qnet
-    >>> chain = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf"))
-    >>> mc = qnet.sample_chain(chain, 20000, seed=1)
-    >>> lo, hi = mc.mean_time_ci
-    >>> bool(lo < 8 / 3 < hi)
-    True
-    """
-    if not isinstance(chain, RepeaterChain):
-        raise TypeError(f"chain must be a qnet.RepeaterChain, got {type(chain).__name__}")
-    return chain.simulate(n_samples, seed)
-
-
-@_v.keyword_options("cutoff", "cut_type")
-def simulate_chain(
-    schedule: Sequence[str],
-    p_gen: Any,
-    p_swap: float,
-    w0: Any = None,
-    t_coh: float | None = None,
-    *,
-    cutoff: Any = None,
-    cut_type: str = "memory_time",
-    link_state: Any = None,
-    memory: Any = None,
-    protocol: str | None = None,
-    twirl: bool | None = None,
-    noise: OperationNoise | None = None,
-    n_samples: int = 100_000,
-    seed: Any = 0,
-) -> MonteCarloResult:
-    """Monte Carlo of the chain model of :func:`qnet.chain_delivery` (same parameters, either model).
-
-    The function tier of :func:`sample_chain`.
-
-    Parameters
-    ----------
-    schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise
-        As in :func:`qnet.chain_delivery`.
-    n_samples : int
-        Number of delivered end-to-end pairs to sample.
-    seed : int, numpy.random.Generator, SeedSequence or None
-        Seed of numba's generator (qnet's one seed rule); equal seeds give equal samples.
-
-    Returns
-    -------
-    MonteCarloResult
-
-    Examples
-    --------
-    >>> import qnet
-    >>> mc = qnet.simulate_chain(("swap",), 0.5, 1.0, 1.0, float("inf"), n_samples=20000, seed=1)
-    >>> lo, hi = mc.mean_time_ci
-    >>> bool(lo < 8 / 3 < hi)
-    True
-    >>> mc = qnet.simulate_chain(("distill",), 0.3, 1.0, link_state=[0.9, 0.05, 0.03, 0.02],
-    ...                          memory=[0.0, 0.0, 0.01], n_samples=1000, seed=2)
-    >>> mc.states.shape, mc.n_links >= 2000
-    ((1000, 4), True)
-    """
-    chain = chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
-    return sample_chain(chain, n_samples, seed)
+__all__ = ["simulate_swap_asap"]
 
 
 def simulate_swap_asap(

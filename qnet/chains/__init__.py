@@ -37,14 +37,13 @@ O(T²) for fidelity cut-offs) and the renewal (geometric) sums as power-series i
 truncation; the mass delivered at or after ``t_trunc`` is reported as ``truncation_error``.
 
 Layout: :mod:`~qnet.chains.problem` (the problem object and the function tier), :mod:`~qnet.chains.results`,
-:mod:`~qnet.chains.optimize` (the cut-off optimizer), and the engine tier in ``_model`` (validation, the model,
-the distillation maps) and ``_exact`` (the distributions).
+and the engine tier in ``_model`` (the model), ``_exact`` (the distributions) and ``_optimize`` (the cut-off
+optimizer).
 """
 
 from ._model import CUT_TYPES, werner_memory_rates
-from .optimize import CutoffOptimum
-from .problem import ChainTree, RepeaterChain, chain_delivery, chain_of, optimize_cutoff  # noqa: F401
-from .results import ChainDelivery
+from .problem import ChainTree, RepeaterChain, chain_delivery, optimize_cutoff, sample_chain, simulate_chain
+from .results import ChainDelivery, CutoffOptimum
 
 __all__ = ["CUT_TYPES", "ChainDelivery", "RepeaterChain", "ChainTree", "chain_delivery", "werner_memory_rates",
-           "optimize_cutoff", "CutoffOptimum"]
+           "optimize_cutoff", "CutoffOptimum", "sample_chain", "simulate_chain"]

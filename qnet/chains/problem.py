@@ -1,5 +1,6 @@
 """The repeater-chain problem object :class:`RepeaterChain`, its flattened tree :class:`ChainTree`, and the
-function tier (:func:`chain_delivery`, :func:`optimize_cutoff`)."""
+function tier (:func:`chain_delivery`, :func:`optimize_cutoff`, and the Monte Carlo's :func:`simulate_chain` and
+:func:`sample_chain`)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from ..results import MonteCarloResult
 from ..schedules import Schedule
 from ._exact import _deliver
 from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule, validate_schedule)
-from .optimize import CutoffOptimum, _optimize
-from .results import ChainDelivery
+from ._optimize import optimize
+from .results import ChainDelivery, CutoffOptimum
 from ..limits import MAX_LINKS_PER_DELIVERY
 from .._bell import bds_from_wht
 from .._distil import distill_terms
 
 _mc = lazy("montecarlo")
 
-__all__ = ["RepeaterChain", "ChainTree", "chain_delivery", "optimize_cutoff"]
+__all__ = ["RepeaterChain", "ChainTree", "chain_delivery", "optimize_cutoff", "sample_chain", "simulate_chain"]
 
 
 @_v.keyword_options("cutoff", "cut_type", "t_trunc")
@@ -127,14 +128,14 @@ def chain_delivery(
     >>> round(float(r.state[r.pmf.argmax()].sum()), 12)
     1.0
     """
-    chain = chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
+    chain = _chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
     return chain.delivery(t_trunc, tol=tol)
 
 
-def chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl,
-             noise) -> "RepeaterChain":
-    """The RepeaterChain of the function tier's chain calls (engine tier, not in ``__all__``): the Werner model
-    from ``w0, t_coh``, the general one from ``link_state, memory``, never both."""
+def _chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl,
+              noise) -> "RepeaterChain":
+    """The RepeaterChain of the function tier's chain calls: the Werner model from ``w0, t_coh``, the general one
+    from ``link_state, memory``, never both."""
     werner = w0 is not None or t_coh is not None
     general = link_state is not None or memory is not None
     if werner == general:
@@ -379,11 +380,16 @@ class RepeaterChain:
         (4, 4)
         """
         _v.option(cut_type, "cut_type", CUT_TYPES)
-        return _optimize(self._model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
+        return optimize(self._model, cut_type, per_level, bounds, objective, t_trunc, tol, seed, maxiter)
 
     def simulate(self, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:
         """Monte Carlo of this chain: ``n_samples`` delivered pairs, each an independent history (an event-level
         simulation, independent of the exact recursion of :meth:`delivery`).
+
+        Every elementary link is drawn as a geometric number of attempts, and every swap, distillation and cut-off
+        decision per event with the actual state of the pairs involved: a fidelity cut-off acts on the sampled
+        state, where the exact engine, like Li et al., uses the mean state delivered at that time step (the two
+        agree on one level and for time cut-offs).
 
         Parameters
         ----------
@@ -555,6 +561,76 @@ def optimize_cutoff(
     True
     """
     _v.option(cut_type, "cut_type", CUT_TYPES)
-    chain = chain_of(schedule, p_gen, p_swap, w0, t_coh, None, cut_type, link_state, memory, protocol, twirl, noise)
+    chain = _chain_of(schedule, p_gen, p_swap, w0, t_coh, None, cut_type, link_state, memory, protocol, twirl, noise)
     return chain.optimize_cutoff(cut_type=cut_type, per_level=per_level, bounds=bounds, objective=objective,
                                  t_trunc=t_trunc, tol=tol, seed=seed, maxiter=maxiter)
+
+
+def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:
+    """Monte Carlo of a :class:`qnet.RepeaterChain`: ``n_samples`` delivered pairs, each an independent history.
+
+    The function tier of :meth:`RepeaterChain.simulate` (same parameters).
+
+    Examples
+    --------
+    >>> import qnet
+    >>> chain = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf"))
+    >>> mc = qnet.sample_chain(chain, 20000, seed=1)
+    >>> lo, hi = mc.mean_time_ci
+    >>> bool(lo < 8 / 3 < hi)
+    True
+    """
+    if not isinstance(chain, RepeaterChain):
+        raise TypeError(f"chain must be a qnet.RepeaterChain, got {type(chain).__name__}")
+    return chain.simulate(n_samples, seed)
+
+
+@_v.keyword_options("cutoff", "cut_type")
+def simulate_chain(
+    schedule: Sequence[str],
+    p_gen: Any,
+    p_swap: float,
+    w0: Any = None,
+    t_coh: float | None = None,
+    *,
+    cutoff: Any = None,
+    cut_type: str = "memory_time",
+    link_state: Any = None,
+    memory: Any = None,
+    protocol: str | None = None,
+    twirl: bool | None = None,
+    noise: OperationNoise | None = None,
+    n_samples: int = 100_000,
+    seed: Any = 0,
+) -> MonteCarloResult:
+    """Monte Carlo of the chain model of :func:`qnet.chain_delivery` (same parameters, either model).
+
+    The function tier of :func:`sample_chain`.
+
+    Parameters
+    ----------
+    schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise
+        As in :func:`qnet.chain_delivery`.
+    n_samples : int
+        Number of delivered end-to-end pairs to sample.
+    seed : int, numpy.random.Generator, SeedSequence or None
+        Seed of numba's generator (qnet's one seed rule); equal seeds give equal samples.
+
+    Returns
+    -------
+    MonteCarloResult
+
+    Examples
+    --------
+    >>> import qnet
+    >>> mc = qnet.simulate_chain(("swap",), 0.5, 1.0, 1.0, float("inf"), n_samples=20000, seed=1)
+    >>> lo, hi = mc.mean_time_ci
+    >>> bool(lo < 8 / 3 < hi)
+    True
+    >>> mc = qnet.simulate_chain(("distill",), 0.3, 1.0, link_state=[0.9, 0.05, 0.03, 0.02],
+    ...                          memory=[0.0, 0.0, 0.01], n_samples=1000, seed=2)
+    >>> mc.states.shape, mc.n_links >= 2000
+    ((1000, 4), True)
+    """
+    chain = _chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
+    return sample_chain(chain, n_samples, seed)

@@ -1,4 +1,4 @@
-"""What the exact chain engine returns: :class:`ChainDelivery`."""
+"""What the exact chain engine returns: :class:`ChainDelivery`, and :class:`CutoffOptimum` for its optimizer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..results import Result
 from ..schedules import Schedule
 from .._bell import BDS_MEASURES
 
-__all__ = ["ChainDelivery"]
+__all__ = ["ChainDelivery", "CutoffOptimum"]
 
 # ---------------------------------------------------------------- results
 
@@ -112,3 +112,24 @@ class ChainDelivery(Result):
         ok = ~np.isnan(self.state[:, 0])
         frac = BDS_MEASURES["bb84_key_fraction"](self.state[ok])
         return float(np.dot(self.pmf[ok], frac) / self.coverage) / self.mean_time
+
+
+@dataclass(frozen=True, repr=False)
+class CutoffOptimum(Result):
+    """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery
+    (whose ``problem`` is the identity of the chain with the best cut-offs).
+
+    ``at_bound`` says that a cut-off of the optimum sits on a bound of the search interval (the optimum may lie
+    beyond it: widen ``bounds``); ``scan`` holds the uniform cut-offs of the bracketing scan and their values
+    (0 where a candidate does not deliver within ``t_trunc`` and ``tol``); ``uncovered`` lists the candidates
+    whose distribution the window ``t_trunc`` did not cover within ``tol`` (scored 0: a longer window may find a
+    better optimum among them).
+    """
+
+    cutoff: tuple
+    value: float
+    delivery: ChainDelivery
+    n_evaluations: int
+    at_bound: bool = False
+    scan: tuple = ()
+    uncovered: tuple = ()

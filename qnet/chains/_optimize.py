@@ -1,4 +1,4 @@
-"""The cut-off optimizer of a chain model: a bracketing scan, golden section on the integers, differential
+"""The cut-off optimizer of a chain model (engine tier of :func:`qnet.optimize_cutoff`): a bracketing scan, golden section on the integers, differential
 evolution for cut-offs per level; ties within :data:`TIE_RTOL` are ties."""
 
 from __future__ import annotations
@@ -6,42 +6,18 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from .. import _validation as _v
 from ..errors import InfeasibleError, NeverDeliversError, TruncationError
-from ..results import Result
 from ._exact import _evaluate, _result
 from ._model import _Model, _check_size, _cutoffs, _tol
-from .results import ChainDelivery
+from .results import CutoffOptimum
 from .._ranking import tied
 
-__all__ = ["CutoffOptimum"]
-
-# ---------------------------------------------------------------- optimizer
-
-@dataclass(frozen=True, repr=False)
-class CutoffOptimum(Result):
-    """Result of :func:`optimize_cutoff`: the best cut-offs, the figure of merit there, and the delivery
-    (whose ``problem`` is the identity of the chain with the best cut-offs).
-
-    ``at_bound`` says that a cut-off of the optimum sits on a bound of the search interval (the optimum may lie
-    beyond it: widen ``bounds``); ``scan`` holds the uniform cut-offs of the bracketing scan and their values
-    (0 where a candidate does not deliver within ``t_trunc`` and ``tol``); ``uncovered`` lists the candidates
-    whose distribution the window ``t_trunc`` did not cover within ``tol`` (scored 0: a longer window may find a
-    better optimum among them).
-    """
-
-    cutoff: tuple
-    value: float
-    delivery: ChainDelivery
-    n_evaluations: int
-    at_bound: bool = False
-    scan: tuple = ()
-    uncovered: tuple = ()
+__all__: list[str] = []
 
 
 #: Points of the bracketing scan of :func:`optimize_cutoff` (geometric for time cut-offs, linear for fidelity).
@@ -93,7 +69,7 @@ def _refine_integer(f: Callable[[int], float], a: int, b: int) -> None:
         f(x)
 
 
-def _optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed, maxiter
+def optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed, maxiter
               ) -> CutoffOptimum:
     from scipy.optimize import differential_evolution, minimize_scalar
 
