@@ -56,6 +56,9 @@ PAULIS = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1,
 PAULI_PRODUCTS = np.einsum("pij,qkl->pqikjl", PAULIS, PAULIS).reshape(16, 4, 4)
 PAULIS.setflags(write=False)
 PAULI_PRODUCTS.setflags(write=False)
+#: The same Paulis by error index ``2 x + z``: ``I, Z, X, Y`` (the Bell slots Φ+, Φ−, Ψ+, Ψ−).
+PAULIS_BY_ERROR = PAULIS[[0, 3, 1, 2]]
+PAULIS_BY_ERROR.setflags(write=False)
 
 
 def dm_to_pauli(rho: np.ndarray) -> np.ndarray:

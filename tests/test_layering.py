@@ -3,6 +3,7 @@ module reaches into another module's private names."""
 
 import ast
 import importlib
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -56,16 +57,66 @@ def test_no_module_imports_one_above_it(module):
             assert LAYERS.index(imported) < rank, f"{path.relative_to(ROOT)}:{line} imports qnet.{imported}, above it"
 
 
-@pytest.mark.parametrize("module", LAYERS + ["_kernels/" + p.stem for p in (ROOT / "_kernels").glob("*.py")])
-def test_no_module_imports_private_names_of_another(module):
-    """Private names stay in their module, or in their subpackage (its engine-tier files share them)."""
-    for path in _files(module) if "/" not in module else [ROOT / f"{module}.py"]:
-        for imported, names, line in _imports(path):
-            if imported is None:
-                continue
-            # "from . import _validation as _v" and "from ._kernels import x" import private modules, not names
-            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
-            assert not private, f"{path.relative_to(ROOT)}:{line} imports private names {private} of qnet.{imported}"
+def _dotted(path: Path) -> str:
+    parts = ("qnet",) + path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _visible(module: str, importer: str) -> bool:
+    """Whether ``importer`` may read ``module``'s non-public names: every private part of ``module``'s path (a name
+    starting with ``_``) belongs to a package that holds ``importer`` (``qnet._bell`` is every module's,
+    ``qnet.chains._model`` only ``qnet.chains``'s)."""
+    parts = module.split(".")
+    return any(p.startswith("_") for p in parts) and all(
+        not p.startswith("_") or importer.startswith(".".join(parts[:i]) + ".") for i, p in enumerate(parts))
+
+
+def _name_imports(path: Path):
+    """(module, name, line) of every import of a name from a qnet module in ``path``, in functions too."""
+    own = _dotted(path)
+    package = own if path.name == "__init__.py" else own.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module == "qnet" or module.startswith("qnet."):
+                for alias in node.names:
+                    yield module, alias.name, node.lineno
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("qnet."):
+                    module, _, name = alias.name.rpartition(".")
+                    yield module, name, node.lineno
+
+
+LIBRARY = sorted(p for p in ROOT.rglob("*.py") if "data" not in p.relative_to(ROOT).parts)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[str(p.relative_to(ROOT)) for p in LIBRARY])
+def test_no_module_imports_a_name_another_keeps_outside_its_all(path):
+    """A module imports from another only what that module exports (its ``__all__``, or a submodule), except from
+    the private modules of its own package (``qnet._bell``, ``qnet._kernels.*`` for every module; ``_model`` for the
+    files of ``qnet.chains``): the engine tier lives in private modules, and public modules show only their public
+    face. Private names (``_x``) stay in their subpackage."""
+    importer = _dotted(path)
+    found = []
+    for module, name, line in _name_imports(path):
+        target = importlib.import_module(module)
+        where = f"{path.relative_to(ROOT)}:{line}"
+        if name == "*" or name.startswith("__"):
+            continue
+        if importlib.util.find_spec(f"{module}.{name}") if hasattr(target, "__path__") else False:
+            sub = f"{module}.{name}"  # a submodule: it must be visible itself
+            if any(p.startswith("_") for p in sub.split(".")) and not _visible(sub, importer):
+                found.append(f"{where} imports {sub}, a private module of another package")
+        elif name.startswith("_") and module.rpartition(".")[0] != importer.rpartition(".")[0]:
+            found.append(f"{where} imports the private name {name} of {module}, outside its subpackage")
+        elif not _visible(module, importer) and name not in getattr(target, "__all__", ()):
+            found.append(f"{where} imports {name} from {module}, which keeps it outside its __all__")
+    assert not found, "\n".join(found)
 
 
 def test_no_two_modules_export_the_same_name():

@@ -9,10 +9,17 @@ import functools
 
 import numpy as np
 
-from .gates import _BY_LETTER, _TWIRL_UNITARIES, GATES, LOCAL_CLIFFORDS
-from .._bell import PAULIS
+from .gates import GATES, LOCAL_CLIFFORDS
+from .._bell import PAULIS, PAULIS_BY_ERROR
 
 __all__: list[str] = []
+
+_I, _Z, _X, _Y = PAULIS_BY_ERROR
+_BY_LETTER = {"X": _X, "Y": _Y, "Z": _Z}
+#: The Clifford rotating X -> Y -> Z -> X (by 2π/3 about (1, 1, 1)): with the four Paulis, the twelve bilateral
+#: unitaries whose average is the Werner twirl of a pair.
+_CYCLE = 0.5 * (_I - 1j * (_X + _Y + _Z))
+_TWIRL_UNITARIES = tuple(P @ C for P in PAULIS_BY_ERROR for C in (_I, _CYCLE, _CYCLE @ _CYCLE))
 
 
 # ---------------------------------------------------------------- density-matrix circuit

@@ -10,13 +10,42 @@ import numpy as np
 
 from .. import _validation as _v
 from .._kernels import kernel_rows, lazy, map_rows
-from .gates import _PASSES, _PERM, _step_arity
-from .._bell import wht
+from .gates import GATES, LOCAL_CLIFFORDS, MEASUREMENT_BASES
+from ._steps import _step_arity
+from .._bell import PAULIS_BY_ERROR as _PAULIS, wht
 from .._arguments import resolve
 
 _k = lazy("circuits")
 
 __all__: list[str] = []
+
+
+def _frame_permutation(U: np.ndarray) -> np.ndarray:
+    """``perm[e]`` = the Pauli error index of ``U P_e U†`` (up to phase), over ``n`` qubits (index base 4, first
+    qubit most significant)."""
+    n = U.shape[0].bit_length() - 1
+    paulis = [functools.reduce(np.kron, (_PAULIS[(e >> (2 * (n - 1 - i))) & 3] for i in range(n)), np.eye(1))
+              for e in range(4**n)]
+    perm = np.empty(4**n, dtype=np.int64)
+    for e, P in enumerate(paulis):
+        image = U @ P @ U.conj().T
+        overlaps = [abs(np.trace(Q.conj().T @ image)) / 2**n for Q in paulis]
+        perm[e] = int(np.argmax(overlaps))
+        if not np.isclose(overlaps[perm[e]], 1.0, atol=1e-12):  # pragma: no cover - the tables hold Cliffords
+            raise ValueError("not a Clifford operation")
+    return perm
+
+
+def _commute(e: int, f: int) -> bool:
+    """Whether the single-qubit Paulis with error indices ``e`` and ``f`` (``2x + z``) commute."""
+    return ((e >> 1) * (f & 1) + (e & 1) * (f >> 1)) % 2 == 0
+
+
+_PERM = {name: _frame_permutation(U) for name, U in {**GATES, **LOCAL_CLIFFORDS}.items()}
+
+
+#: Per measurement basis, which pair errors pass its coincidence check (those commuting with the measured Pauli).
+_PASSES = {b: np.array([_commute(e, {"X": 2, "Y": 3, "Z": 1}[b]) for e in range(4)]) for b in MEASUREMENT_BASES}
 
 
 @functools.lru_cache(maxsize=1024)

@@ -13,7 +13,7 @@ from ..noise import OperationNoise
 from ..results import Heralded
 from ._dm import _dm_step, pauli_map
 from ._frame import _bds_run, _noise_arrays, _step_map, circuit_noise, component_map, noise_scalars
-from .gates import _check_step, _pairs_of, _step_arity
+from ._steps import _check_step, _pairs_of, _step_arity
 from ..limits import MAX_DM_ENTRIES
 from .._bell import bds_to_dm
 from .._records import content_hash

@@ -34,8 +34,8 @@ import numpy as np
 
 from .. import _validation as _v
 from .definition import Circuit
-from ._frame import circuit_noise
-from .gates import _PASSES, _PERM, GATES, MEASUREMENT_BASES
+from ._frame import _PASSES, _PERM, circuit_noise
+from .gates import GATES, MEASUREMENT_BASES
 from ..measures import FigureOfMerit
 from ..noise import OperationNoise
 from ..results import Result
