@@ -52,6 +52,7 @@ from .states import werner
 from .swapping import swap
 from .limits import MAX_AGE_LIMIT, MAX_POLICY_STATES
 from ._arguments import pauli_rate_array
+from ._swap_rules import fixed_rule, swap_runs, swappable
 
 __all__ = ["optimal_swap_policy", "SwapPolicyResult", "SWAP_POLICIES"]
 
@@ -88,12 +89,6 @@ def _state_bound(n: int, cutoff: int | None) -> int:
                     nxt[d2 + 1] += c * w  # and a new one may start
         depth = nxt
     return depth[0]
-
-
-def _swappable(state: tuple) -> tuple[int, ...]:
-    """Nodes holding two links (one on each side)."""
-    ends = {b for _, b, _ in state}
-    return tuple(a for a, _, _ in state if a in ends)
 
 
 class _Model:
@@ -157,42 +152,9 @@ class _Model:
         return out
 
 
-def swap_runs(links: Any, action: Any) -> list[list]:
-    """The links in runs joined by the swapping nodes of ``action`` (each run becomes one link if all its swaps
-    succeed); ``links`` are sequences ``(first node, last node, ...)`` sorted by first node. Links nested inside
-    another (regenerated between swapped nodes) do not interrupt a run around them (engine tier)."""
-    starting = {link[0]: link for link in links}
-    ending = {link[1] for link in links}
-    runs = []
-    for link in links:
-        if link[0] in action and link[0] in ending:
-            continue  # continues a run that starts further left
-        run = [link]
-        while run[-1][1] in action and run[-1][1] in starting:
-            run.append(starting[run[-1][1]])
-        runs.append(run)
-    return runs
-
-
 def _actions(state: tuple) -> list[frozenset]:
-    nodes = _swappable(state)
+    nodes = swappable(state)
     return [frozenset(c) for r in range(len(nodes) + 1) for c in itertools.combinations(nodes, r)]
-
-
-def fixed_rule(name: str, n: int):
-    """A fixed policy as a function of the state: every swappable node swaps (``swap_asap``); or, in the state where
-    every elementary link exists, only the first nesting level's nodes (odd nodes) swap, otherwise as swap-asap
-    (``nested``). Engine tier."""
-    if name == "swap_asap":
-        return lambda state: frozenset(_swappable(state))
-    elementary = {(i, i + 1) for i in range(n - 1)}
-
-    def nested(state: tuple) -> frozenset:
-        if {(a, b) for a, b, _ in state} == elementary:
-            return frozenset(x for x in _swappable(state) if x % 2 == 1)
-        return frozenset(_swappable(state))
-
-    return nested
 
 
 @dataclass(frozen=True, repr=False)
@@ -559,6 +521,6 @@ def optimal_swap_policy(n_nodes: int, p_gen: float, p_swap: float, cutoff: int |
         for name, rows in fixed.items():
             key_rates[name] = float(process.evaluate(rows, cost=reward)[0]) / times[name]
         rows, key_rate, mean_time = _best_key_rate(process, reward, fixed["swap_asap"])
-    policy = {s: tuple(sorted(process.actions[r])) for s, r in zip(process.states, rows) if _swappable(s)}
+    policy = {s: tuple(sorted(process.actions[r])) for s, r in zip(process.states, rows) if swappable(s)}
     return SwapPolicyResult(mean_time, policy, n, p_gen, p_swap, cutoff, len(process.states), times,
                             min_fidelity, limit if merge == "sum" else None, objective, key_rate, key_rates)

@@ -40,15 +40,18 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
+from .deliveries import NetworkSimulation, RequestDeliveries
+from ._trajectories import run_trajectories, split_trajectories
 from ..errors import NetworkError
-from .model import node_noise, path_parameters, select_path, signal_times
+from .model import path_parameters, select_path
 from .policies import Cutoff, Purification, Swapping
-from ..swap_policies import SwapPolicyResult, fixed_rule, swap_runs
+from ..swap_policies import SwapPolicyResult
 from ..swapping import BellMeasurement
 from ..limits import MAX_SLOTS_PER_DELIVERY
 from .._bell import bds_from_wht, transfer_eta, wht
 from .._records import content_hash
+from .._swap_rules import fixed_rule, swap_runs
+from ._graph import node_noise, signal_times
 
 __all__: list[str] = []
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,19 +21,6 @@ from .._records import csv_text, replacing
 __all__ = ["RequestDeliveries", "NetworkSimulation"]
 
 _Z95 = 1.959963984540054
-
-
-def split_trajectories(n_deliveries: int, trajectories: int, seed: int) -> tuple[np.ndarray, list[int]]:
-    """Deliveries per trajectory (as equal as possible, the first ones one more) and each trajectory's seed,
-    spawned from ``seed``: the numbers do not depend on how trajectories are spread over workers (engine tier)."""
-    shares = np.full(trajectories, n_deliveries // trajectories)
-    shares[: n_deliveries % trajectories] += 1
-    return shares, [int(s) for s in np.random.SeedSequence(seed).generate_state(trajectories)]
-
-
-def run_trajectories(fn: Callable[..., Any], jobs: list[tuple], executor: Executor | None) -> list:
-    """``fn(*job)`` for every job, in order, on ``executor`` when one is given (engine tier)."""
-    return list(executor.map(fn, *zip(*jobs))) if executor is not None else [fn(*job) for job in jobs]
 
 
 @dataclass(frozen=True, repr=False)

@@ -39,16 +39,13 @@ from .. import _validation as _v
 from ..chains import ChainDelivery, RepeaterChain
 from ..circuits import CIRCUITS
 from ..errors import NetworkError
-from ..links import FIBRE_LIGHT_SPEED_KM_S
-from ..noise import IDEAL, OperationNoise
 from ..results import MonteCarloResult, Result
-from ..states import werner as _werner_state
 from ..limits import MAX_MEMORIES, MAX_SECONDS
 from .._arguments import scalar_noise
-from ..memories import PauliMemory, T1T2Memory
 from .._distil import DISTILLATION_OPTIONS
 from ..schedules import Schedule
 from .._tree import validate_levels
+from ._graph import edge_link, memory_need, memory_rates, node_noise, node_rates, shortest_path, worst_noise
 
 __all__ = [
     "validate_network",
@@ -63,69 +60,6 @@ __all__ = [
 
 #: Path-selection criteria.
 PATH_CRITERIA: tuple[str, ...] = ("shortest", "fidelity", "rate")
-
-
-# ---------------------------------------------------------------- validation
-def node_rates(memory: Any, node: Any) -> np.ndarray | None:
-    """Pauli rates (1/s) of a node's ``memory`` attribute, None for a T1T2Memory (engine tier, not in ``__all__``)."""
-    if isinstance(memory, PauliMemory):
-        return memory.rates
-    if isinstance(memory, T1T2Memory):
-        return None
-    try:
-        arr = _v.nonnegative(memory, f"memory of node {node!r}")
-    except TypeError as exc:
-        raise NetworkError(f"node {node!r}: memory must be a PauliMemory, T1T2Memory or rates (gx, gy, gz); {exc}") \
-            from None
-    if arr.shape != (3,):
-        raise NetworkError(f"node {node!r}: memory rates must be (gx, gy, gz), got shape {arr.shape}")
-    return arr
-
-
-def pauli_rates(G: nx.Graph, nodes: Iterable[Any]) -> list[np.ndarray]:
-    """Pauli rates (1/s) of the memories of ``nodes``; a T1T2Memory is refused (engine tier, not in ``__all__``)."""
-    out = []
-    for n in nodes:
-        r = node_rates(G.nodes[n]["memory"], n)
-        if r is None:
-            raise NetworkError(f"node {n!r} has a T1T2Memory: amplitude damping leaves the Bell-diagonal family of "
-                               f"the chain engines; give Pauli rates (its .pauli_twirl()), or simulate the network "
-                               f"(simulate_network runs it in its density-matrix mode)")
-        out.append(np.asarray(r, dtype=float))
-    return out
-
-
-def node_noise(G: nx.Graph, node: Any) -> OperationNoise:
-    """``node``'s operation noise, ideal when it has none (engine tier, not in ``__all__``)."""
-    return scalar_noise(G.nodes[node].get("noise", IDEAL))
-
-
-def worst_noise(G: nx.Graph, nodes: Iterable[Any]) -> OperationNoise:
-    """The noisiest of ``nodes``' operation noise, parameter by parameter (engine tier, not in ``__all__``)."""
-    noise = IDEAL
-    for n in nodes:
-        noise = noise.worst(node_noise(G, n))
-    return noise
-
-
-def relaxation(G: nx.Graph, nodes: Iterable[Any]) -> np.ndarray:
-    """Each node's memory as Bloch relaxation ``(rate X, rate Y, rate Z, z_inf)`` (1/s): a Pauli memory's
-    ``2(γy+γz), 2(γx+γz), 2(γx+γy)`` and 0, a T1/T2 memory's ``1/T2, 1/T2, 1/T1`` and 1 (towards ``|0⟩``), as
-    ``qnet._kernels.pairs`` reads them (engine tier, not in ``__all__``)."""
-    out = []
-    for n in nodes:
-        memory = G.nodes[n]["memory"]
-        if isinstance(memory, T1T2Memory):
-            out.append([1.0 / memory.T2, 1.0 / memory.T2, 1.0 / memory.T1, 1.0])
-        else:
-            gx, gy, gz = np.minimum(node_rates(memory, n), 1e300)
-            out.append([2.0 * (gy + gz), 2.0 * (gx + gz), 2.0 * (gx + gy), 0.0])
-    return np.array(out, dtype=float).reshape(-1, 4)
-
-
-def needs_density_matrices(G: nx.Graph, nodes: Iterable[Any]) -> bool:
-    """Whether a memory among ``nodes`` leaves the Bell-diagonal family (a T1/T2 memory; engine tier)."""
-    return any(isinstance(G.nodes[n]["memory"], T1T2Memory) for n in nodes)
 
 
 def _check_node(G: nx.Graph, n: Any) -> None:
@@ -275,26 +209,6 @@ def validate_network(G: nx.Graph, pairs: Iterable[tuple[Any, Any]] = ()) -> nx.G
     return G
 
 
-# ---------------------------------------------------------------- paths as chains
-def edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | None]:
-    """(success probability, Bell-diagonal state, attempt duration in s or None) of an edge's link (engine tier)."""
-    d = G.edges[u, v]
-    if "link" in d:
-        link = d["link"]
-        return float(link.success_probability()), np.asarray(link.state(), float), float(link.attempt_duration())
-    state = np.asarray(d["state"], float) if "state" in d else _werner_state((1 + 3 * float(d["w0"])) / 4)
-    return float(d["p_gen"]), state, None
-
-
-def signal_times(G: nx.Graph, path: Sequence[Any]) -> np.ndarray:
-    """Classical signal time (s) from ``path[0]`` to each node along the path, every edge at its link's channel
-    speed, else light in fibre (engine tier)."""
-    hops = [float(G.edges[u, v]["length"]) / float(getattr(getattr(G.edges[u, v].get("link"), "channel", None),
-                                                              "speed_km_s", FIBRE_LIGHT_SPEED_KM_S))
-            for u, v in zip(path[:-1], path[1:])]
-    return np.concatenate([[0.0], np.cumsum(hops)])
-
-
 def path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     """Chain parameters of a path: ``p_gen`` (n,), ``link_state`` (n, 4), ``memory`` (Pauli rates per step,
     (n+1, 3)), ``time_step`` (s), ``noise`` (an :class:`qnet.OperationNoise`, the worst node's gate fidelity
@@ -344,7 +258,7 @@ def _path_parameters(G: nx.Graph, path: Sequence[Any]) -> dict[str, Any]:
     else:
         raise NetworkError("the path's edges have plain p_gen and no attempt duration: set G.graph['time_step'] "
                            "(seconds per link attempt)")
-    rates = [r * time_step for r in pauli_rates(G, path)]
+    rates = [r * time_step for r in memory_rates(G, path)]
     noise = worst_noise(G, path)
     return {
         "p_gen": np.array([p for p, _, _ in links]),
@@ -431,20 +345,6 @@ class PathChoice(Result):
     fidelity: float
     length_km: float
     time_step: float
-
-
-def shortest_path(G: nx.Graph, source: Any, target: Any) -> tuple:
-    """The path of least total length (the rule of ``criterion="shortest"`` everywhere; engine tier, not in
-    ``__all__``)."""
-    return tuple(nx.shortest_path(G, source, target, weight="length"))
-
-
-def memory_need(path: Sequence[Any], copies: int) -> dict[Any, int]:
-    """Memory slots a protocol holds at once at each node of ``path`` (one rule for every engine; engine tier, not
-    in ``__all__``): an end node one qubit, an inner node two (one per side), each times the ``copies`` of one
-    elementary link a delivery holds at once (:meth:`qnet.Schedule.copies`: ``2**depth`` for ``depth`` nested
-    two-pair distillations)."""
-    return {node: copies * (1 if i in (0, len(path) - 1) else 2) for i, node in enumerate(path)}
 
 
 def select_path(G: nx.Graph, source: Any, target: Any, criterion: str = "shortest", *,

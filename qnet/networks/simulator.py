@@ -53,9 +53,9 @@ from .._kernels import codes, lazy
 from ..circuits import CIRCUITS, circuit
 from ..states import to_density_matrix
 from ..errors import NetworkError
-from .model import (edge_link, memory_need, needs_density_matrices, node_noise, path_parameters, pauli_rates,
-                    relaxation, select_path, shortest_path, signal_times, validate_network, worst_noise)
-from .deliveries import NetworkSimulation, RequestDeliveries, run_trajectories, split_trajectories
+from .model import path_parameters, select_path, validate_network
+from .deliveries import NetworkSimulation, RequestDeliveries
+from ._trajectories import run_trajectories, split_trajectories
 from .policies import Cutoff, Purification, Request, RequestOrder, Swapping
 from ..purification import choose_protocol
 from ..schedules import Schedule
@@ -67,6 +67,8 @@ from .._bell import bds_from_wht, component_rates, dm_to_bds, pauli_to_dm, wht
 from .._records import content_hash
 from .._distil import DISTILLATION_OPTIONS, PROTOCOLS, distill_tensor, distill_terms
 from .._tree import link_copies, postorder, span
+from ._graph import (edge_link, memory_need, memory_rates, needs_density_matrices, node_noise, relaxation,
+                     shortest_path, signal_times, worst_noise)
 
 _k = lazy("events")
 
@@ -261,7 +263,7 @@ class _Scenario:
                                        f"memory per link")
                 memory, state = memories[0], to_density_matrix(state)
             else:
-                rates = pauli_rates(self.G, key)
+                rates = memory_rates(self.G, key)
                 memory = (rates[0] + rates[1]) / 2.0
             timeline = PurificationTimeline(state, state, memory, gap, gap + tau / p, protocol=protocol, noise=noise)
             self.decisions[key] = bool(timeline.optimal_time(weighted=True).location == "end")
@@ -275,7 +277,7 @@ class _Scenario:
         if self.form == "dm":  # each end's own relaxation (the Walsh–Hadamard rates are the other mode's)
             rates, bloch = [np.zeros(4)] * len(path), relaxation(G, path)
         else:
-            rates = [component_rates(r) for r in pauli_rates(G, path)]
+            rates = [component_rates(r) for r in memory_rates(G, path)]
         swap_factors = [BellMeasurement(node_noise(G, n)).component_factors() for n in path]  # each node's swaps
         tree = self.tree
 

@@ -31,6 +31,8 @@ import qnet.studies
 from qnet._records import replacing
 from qnet.studies._common import StudyParser
 
+__all__ = ["study_names", "figure_files", "summary_line", "write_readme", "compare", "check", "main"]
+
 EXCLUDED = {"gallery"}
 
 
