@@ -36,7 +36,8 @@ from . import limits  # noqa: E402,F401  (qnet.limits.MAX_...: every limit, off 
 import sys as _sys  # noqa: E402
 
 #: Every public name: the union of the modules' ``__all__``, in module order.
-__all__ = [name for _module in ("states", "noise", "measures", "memories", "channels", "circuits", "purification", "rounds", "swapping", "timing", "links",
-                                "schedules", "chains", "spdc", "montecarlo", "protocol_search", "swap_policies", "sweeps", "networks", "errors", "results")
+__all__ = [name for _module in ("states", "noise", "measures", "memories", "channels", "circuits", "purification",
+                                "rounds", "swapping", "timing", "links", "schedules", "chains", "spdc", "montecarlo",
+                                "protocol_search", "swap_policies", "sweeps", "networks", "errors", "results")
            for name in _sys.modules[f"{__name__}.{_module}"].__all__]
 del _sys

@@ -92,12 +92,12 @@ def bds_purify(
     as zeros. Unknown protocol names raise ``KeyError``.
     """
     out, p, _ = bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rotate_back,
-                                    gate_fidelity_b, measurement_error_b, check=False)
+                                   gate_fidelity_b, measurement_error_b, check=False)
     return out, p
 
 
 def bds_purify_checked(lam, mu, protocol, gate_fidelity, measurement_error, rotate_back, gate_fidelity_b,
-                        measurement_error_b, check: bool = True) -> tuple[np.ndarray, np.ndarray, bool]:
+                       measurement_error_b, check: bool = True) -> tuple[np.ndarray, np.ndarray, bool]:
     """:func:`bds_purify` with the kernel's one-pass check of ``lam`` and ``mu`` (unless ``check`` is False):
     ``(out, p, ok)``."""
     src_k, src_s, src_o, tw = _plan(protocol, rotate_back)

@@ -27,7 +27,7 @@ HERMITIAN_ATOL = 1e-9
 STATE_FORMS = ("auto", "bds", "dm")
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """Short, readable rendering of an offending value for error messages."""
     arr = np.asarray(value)
     if arr.ndim == 0:
@@ -41,7 +41,7 @@ def first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
     """Render the first element of ``arr`` (or row, for state arrays) flagged by ``bad``."""
     idx = np.argwhere(bad)[0]
     where = f" at index {tuple(int(i) for i in idx)}" if idx.size else ""  # a single number has no index
-    return f"{_show(arr[tuple(idx)])}{where}"
+    return f"{show(arr[tuple(idx)])}{where}"
 
 
 def as_array(value: Any, name: str) -> np.ndarray:

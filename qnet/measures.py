@@ -442,5 +442,3 @@ class FigureOfMerit:
             raise ValueError(f"the figure of merit {self.name!r} returned {float(arr[out].flat[0])!r}, outside its bounds "
                              f"{self.bounds}")
         return arr
-
-

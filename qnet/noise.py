@@ -100,5 +100,3 @@ class OperationNoise:
 
 #: Perfect operations.
 IDEAL = OperationNoise()
-
-

@@ -37,6 +37,8 @@ __all__ = ["OBJECTIVES", "SEARCH_METHODS", "ScheduleSearch", "search_schedules"]
 OBJECTIVES = ("key_rate", "key_rate_per_pair", "rate_at_fidelity")
 #: Search methods: every tree, or differential evolution over a random-key encoding.
 SEARCH_METHODS = ("exhaustive", "heuristic")
+
+
 class _OverBudget(Exception):
     """A search priced above its time budget (not a ValueError inside the objective, which scipy would wrap)."""
 

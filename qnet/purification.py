@@ -107,7 +107,7 @@ def _check_success(p: np.ndarray, kind: str, kept: np.ndarray, sac: np.ndarray, 
         where = f" at batch index {idx}" if idx else ""
         raise ValueError(
             f"purification fails with certainty (success probability 0){where}: the outcomes never agree for "
-            f"kept={_v._show(k)} and sacrificed={_v._show(s)}; no output state exists"
+            f"kept={_v.show(k)} and sacrificed={_v.show(s)}; no output state exists"
         )
 
 

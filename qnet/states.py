@@ -34,6 +34,7 @@ __all__ = [
 #: Names of the four Bell-diagonal slots, in qnet's order.
 BELL_LABELS = ("Phi+", "Phi-", "Psi+", "Psi-")
 
+
 def werner(F: Any) -> np.ndarray:
     """Werner state of fidelity ``F`` as a Bell-diagonal array.
 

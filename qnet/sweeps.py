@@ -76,7 +76,6 @@ def _git_commit(folder: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-
 def _tagged(value: Any) -> Any:
     """JSON form for hashing: a non-finite float is ``{"float": "nan"}``, so it hashes apart from ``"nan"``."""
     return jsonable(value, lambda x: {"float": repr(x)})

@@ -1,5 +1,6 @@
-"""The house stays layered: no qnet module imports (at the top or inside a function) a module above it, and no
-module reaches into another module's private names."""
+"""The house stays layered: no qnet module imports (at the top or inside a function) a module above it, imports a
+name another module keeps outside its ``__all__`` (except from the private modules of its own package), or
+reaches into another subpackage's private names."""
 
 import ast
 import importlib
@@ -11,8 +12,10 @@ import pytest
 import qnet
 
 #: Bottom to top. ``_kernels`` (numba engine) may be used by any module and imports none of these.
-LAYERS = ["limits", "_validation", "_records", "_ranking", "errors", "_bell", "states", "noise", "measures", "memories", "_arguments", "results", "channels", "circuits", "_distil", "purification", "rounds", "swapping",
-          "timing", "links", "_tree", "schedules", "chains", "spdc", "montecarlo", "protocol_search", "_swap_rules", "swap_policies", "sweeps", "networks"]
+LAYERS = ["limits", "_validation", "_records", "_ranking", "errors", "_bell", "states", "noise", "measures",
+          "memories", "_arguments", "results", "channels", "circuits", "_distil", "purification", "rounds",
+          "swapping", "timing", "links", "_tree", "schedules", "chains", "spdc", "montecarlo", "protocol_search",
+          "_swap_rules", "swap_policies", "sweeps", "networks"]
 ROOT = Path(qnet.__file__).parent
 
 
@@ -90,6 +93,15 @@ def _name_imports(path: Path):
                 if alias.name.startswith("qnet."):
                     module, _, name = alias.name.rpartition(".")
                     yield module, name, node.lineno
+
+
+def test_private_modules_are_their_packages():
+    """The rule's reading of "private modules of its own package", on cases it must tell apart."""
+    assert _visible("qnet._bell", "qnet.networks.simulator")  # qnet's private module: every module's
+    assert _visible("qnet._kernels.events", "qnet.networks.simulator")
+    assert _visible("qnet.chains._model", "qnet.chains.problem")  # a subpackage's: its own files'
+    assert not _visible("qnet.chains._model", "qnet.networks.simulator")  # not another subpackage's
+    assert not _visible("qnet.states", "qnet.purification")  # a public module shows its __all__ only
 
 
 LIBRARY = sorted(p for p in ROOT.rglob("*.py") if "data" not in p.relative_to(ROOT).parts)

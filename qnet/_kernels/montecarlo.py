@@ -1,4 +1,5 @@
-"""Event-level Monte Carlo of nested repeater protocols (``qnet.montecarlo``).
+"""Event-level Monte Carlo of nested repeater protocols (:meth:`qnet.RepeaterChain.simulate`), and the swap-asap
+chain of :func:`qnet.simulate_swap_asap`.
 
 The protocol is a tree of nodes: ``kind`` 0 = elementary link (geometric number of attempts),
 1 = swap, 2 = distillation. Node ``n`` combines a pair from ``ch_a[n]`` and one from

@@ -1,5 +1,5 @@
-"""The cut-off optimizer of a chain model (engine tier of :func:`qnet.optimize_cutoff`): a bracketing scan, golden section on the integers, differential
-evolution for cut-offs per level; ties within :data:`TIE_RTOL` are ties."""
+"""The cut-off optimizer of a chain model (engine tier of :func:`qnet.optimize_cutoff`): a bracketing scan, golden
+section on the integers, differential evolution for cut-offs per level; ties within ``TIE_RTOL`` are ties."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def _refine_integer(f: Callable[[int], float], a: int, b: int) -> None:
         f(x)
 
 
-def optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed, maxiter
-              ) -> CutoffOptimum:
+def optimize(model: _Model, cut_type: str, per_level: bool, bounds, objective, t_trunc, tol, seed,
+             maxiter) -> CutoffOptimum:
     from scipy.optimize import differential_evolution, minimize_scalar
 
     schedule = model.schedule

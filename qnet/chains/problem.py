@@ -17,7 +17,8 @@ from ..noise import OperationNoise
 from ..results import MonteCarloResult
 from ..schedules import Schedule
 from ._exact import _deliver
-from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule, validate_schedule)
+from ._model import (CUT_TYPES, _bds_model, _cutoffs, _Model, _segments, _werner_model, _with_schedule,
+                     validate_schedule)
 from ._optimize import optimize
 from .results import ChainDelivery, CutoffOptimum
 from ..limits import MAX_LINKS_PER_DELIVERY

@@ -32,5 +32,3 @@ LOCAL_CLIFFORDS: dict[str, np.ndarray] = {
 
 #: Measurement bases of a coincidence check.
 MEASUREMENT_BASES = ("X", "Y", "Z")
-
-

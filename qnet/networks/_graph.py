@@ -96,9 +96,10 @@ def edge_link(G: nx.Graph, u: Any, v: Any) -> tuple[float, np.ndarray, float | N
 def signal_times(G: nx.Graph, path: Sequence[Any]) -> np.ndarray:
     """Classical signal time (s) from ``path[0]`` to each node along the path, every edge at its link's channel
     speed, else light in fibre."""
-    hops = [float(G.edges[u, v]["length"]) / float(getattr(getattr(G.edges[u, v].get("link"), "channel", None),
-                                                              "speed_km_s", FIBRE_LIGHT_SPEED_KM_S))
-            for u, v in zip(path[:-1], path[1:])]
+    hops = []
+    for u, v in zip(path[:-1], path[1:]):
+        channel = getattr(G.edges[u, v].get("link"), "channel", None)
+        hops.append(float(G.edges[u, v]["length"]) / float(getattr(channel, "speed_km_s", FIBRE_LIGHT_SPEED_KM_S)))
     return np.concatenate([[0.0], np.cumsum(hops)])
 
 

@@ -19,7 +19,6 @@ import numpy as np
 from .._records import csv_text, jsonable, open_partial
 
 
-
 class StudyParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, ``prog: error: argument --x: ...``, with exit code 2."""
 

@@ -162,8 +162,6 @@ def load_scan(path: Path) -> dict:
     return out
 
 
-
-
 # ---------------------------------------------------------------- calibration and prediction
 #: The quantities predicted for the 143 km run: key -> heralding choice of the BSM.
 OUTCOMES = {"witness_psi_minus": "psi-", "witness_psi_plus": "psi+", "event_rate_hz": "both"}
@@ -311,7 +309,6 @@ def memory_architectures(distance_km: float, hw: dict) -> list[dict]:
         r["chain_bound_ebits_per_s"] = float(qnet.repeater_chain_bound(full.transmissivity, r["segments"],
                                                                        r["channel_uses_per_s"]))
     return rows
-
 
 
 # ---------------------------------------------------------------- main
@@ -538,7 +535,6 @@ def plot_comparison(out: Path, args, rows: list[dict]) -> None:
     fig.text(0.5, -0.2, "Hatched: fidelity <= 1/2 with the target state (its witness certifies nothing), so those rates are not "
              "comparable with the ebit bounds.\n" + purification_note(rows), ha="center", va="top", fontsize=7)
     _common.save_figure(fig, out, "comparison_143km")
-
 
 
 def purification_note(rows: list[dict]) -> str:
