@@ -45,6 +45,13 @@ def _imports(path: Path):
                 yield (None if sibling else node.module.split(".")[0]), [a.name for a in node.names], node.lineno
 
 
+def test_kernels_import_no_module_above_them():
+    """``qnet._kernels`` is the bottom of the house: its modules import one another, never a qnet module above."""
+    for path in sorted((ROOT / "_kernels").glob("*.py")):
+        for module, name, line in _name_imports(path):
+            assert module.startswith("qnet._kernels"), f"{path.relative_to(ROOT)}:{line} imports {name} from {module}"
+
+
 def test_every_module_has_a_layer():
     modules = ({p.stem for p in ROOT.glob("*.py")} - {"__init__", "__main__"}) | PACKAGES
     assert modules == set(LAYERS), f"give every module a place in LAYERS: {sorted(modules ^ set(LAYERS))}"
