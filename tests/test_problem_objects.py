@@ -250,10 +250,10 @@ def test_results_carry_the_identity_of_their_problem():
     assert chain.with_cutoff((5, 10)).delivery(800).problem != r.problem
     best = chain.optimize_cutoff(t_trunc=800, bounds=(1, 40), maxiter=4)
     assert best.delivery.problem == chain.with_cutoff(best.cutoff).identity
-    mc = qnet.sample_chain(chain, 2000, seed=1)
+    mc = chain.simulate(2000, seed=1)
     assert chain.identity in mc.problem
     with pytest.raises(ValueError):
-        mc + qnet.sample_chain(chain.with_cutoff((5, 10)), 2000, seed=2)
+        mc + chain.with_cutoff((5, 10)).simulate(2000, seed=2)
 
 
 # ---------------------------------------------------------------- the network problem object

@@ -17,7 +17,7 @@ def _results():
     G = qnet.ring_network(5, 10.0, p_gen=0.4, w0=0.99)
     yield qnet.chain_delivery(("swap",), 0.5, 1.0, 0.9, 100.0, t_trunc=4000)
     yield chain.optimize_cutoff(t_trunc=400, bounds=(1, 20), maxiter=2)
-    yield qnet.sample_chain(chain, 3000, seed=1)
+    yield chain.simulate(3000, seed=1)
     yield qnet.optimal_purification_time(qnet.werner(np.linspace(0.6, 0.99, 500)), W, qnet.depolarizing_rates(1.0),
                                          0.01, 0.1)
     yield qnet.compare_generation_policies(W, W, qnet.depolarizing_rates(1.0), 0.3, 0.01, 0.1)

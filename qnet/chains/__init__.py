@@ -42,8 +42,8 @@ optimizer).
 """
 
 from ._model import CUT_TYPES, werner_memory_rates
-from .problem import ChainTree, RepeaterChain, chain_delivery, optimize_cutoff, sample_chain, simulate_chain
+from .problem import ChainTree, RepeaterChain, chain_delivery, optimize_cutoff, simulate_chain
 from .results import ChainDelivery, CutoffOptimum
 
 __all__ = ["CUT_TYPES", "ChainDelivery", "RepeaterChain", "ChainTree", "chain_delivery", "werner_memory_rates",
-           "optimize_cutoff", "CutoffOptimum", "sample_chain", "simulate_chain"]
+           "optimize_cutoff", "CutoffOptimum", "simulate_chain"]

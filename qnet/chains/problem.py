@@ -1,6 +1,5 @@
 """The repeater-chain problem object :class:`RepeaterChain`, its flattened tree :class:`ChainTree`, and the
-function tier (:func:`chain_delivery`, :func:`optimize_cutoff`, and the Monte Carlo's :func:`simulate_chain` and
-:func:`sample_chain`)."""
+function tier (:func:`chain_delivery`, :func:`optimize_cutoff`, and the Monte Carlo's :func:`simulate_chain`)."""
 
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ from .._distil import distill_terms
 
 _mc = lazy("montecarlo")
 
-__all__ = ["RepeaterChain", "ChainTree", "chain_delivery", "optimize_cutoff", "sample_chain", "simulate_chain"]
+__all__ = ["RepeaterChain", "ChainTree", "chain_delivery", "optimize_cutoff", "simulate_chain"]
 
 
 @_v.keyword_options("cutoff", "cut_type", "t_trunc")
@@ -567,25 +566,6 @@ def optimize_cutoff(
                                  t_trunc=t_trunc, tol=tol, seed=seed, maxiter=maxiter)
 
 
-def sample_chain(chain: RepeaterChain, n_samples: int = 100_000, seed: Any = 0) -> MonteCarloResult:
-    """Monte Carlo of a :class:`qnet.RepeaterChain`: ``n_samples`` delivered pairs, each an independent history.
-
-    The function tier of :meth:`RepeaterChain.simulate` (same parameters).
-
-    Examples
-    --------
-    >>> import qnet
-    >>> chain = qnet.RepeaterChain.werner(("swap",), 0.5, 1.0, 1.0, float("inf"))
-    >>> mc = qnet.sample_chain(chain, 20000, seed=1)
-    >>> lo, hi = mc.mean_time_ci
-    >>> bool(lo < 8 / 3 < hi)
-    True
-    """
-    if not isinstance(chain, RepeaterChain):
-        raise TypeError(f"chain must be a qnet.RepeaterChain, got {type(chain).__name__}")
-    return chain.simulate(n_samples, seed)
-
-
 @_v.keyword_options("cutoff", "cut_type")
 def simulate_chain(
     schedule: Sequence[str],
@@ -606,7 +586,7 @@ def simulate_chain(
 ) -> MonteCarloResult:
     """Monte Carlo of the chain model of :func:`qnet.chain_delivery` (same parameters, either model).
 
-    The function tier of :func:`sample_chain`.
+    The function tier of :meth:`RepeaterChain.simulate`.
 
     Parameters
     ----------
@@ -634,4 +614,4 @@ def simulate_chain(
     ((1000, 4), True)
     """
     chain = _chain_of(schedule, p_gen, p_swap, w0, t_coh, cutoff, cut_type, link_state, memory, protocol, twirl, noise)
-    return sample_chain(chain, n_samples, seed)
+    return chain.simulate(n_samples, seed)
