@@ -22,7 +22,7 @@ from .noise import OperationNoise
 def resolve(noise: Any, gate_fidelity: Any = None, measurement_error: Any = None, *,
             name: str = "noise") -> OperationNoise:
     """The operation noise of a call: ``noise`` (an :class:`OperationNoise` or ``None``), or the shortcut keywords
-    ``gate_fidelity``/``measurement_error``, never both (engine tier, not in ``__all__``)."""
+    ``gate_fidelity``/``measurement_error``, never both."""
     if noise is None:
         return OperationNoise(1.0 if gate_fidelity is None else gate_fidelity,
                               0.0 if measurement_error is None else measurement_error)
@@ -58,7 +58,7 @@ def floor_rates(fom: str, values: Any) -> Any:
 
 def as_figure_of_merit(fom: Any, weighted: Any = None, name: str = "fom") -> FigureOfMerit:
     """A :class:`FigureOfMerit` from ``fom`` (one, or a name of :data:`MEASURES`) and an optional ``weighted``
-    flag that overrides it (engine tier, not in ``__all__``)."""
+    flag that overrides it."""
     if isinstance(fom, str):
         fom = FigureOfMerit.named(_v.option(fom, name, MEASURES))
     elif not isinstance(fom, FigureOfMerit):
@@ -70,7 +70,7 @@ def as_figure_of_merit(fom: Any, weighted: Any = None, name: str = "fom") -> Fig
 
 
 def pauli_rate_array(rates: Any, name: str = "rates") -> np.ndarray:
-    """Validated Pauli rates ``(..., 3)`` of a :class:`PauliMemory` or an array (engine tier: not in ``__all__``)."""
+    """Validated Pauli rates ``(..., 3)`` of a :class:`PauliMemory` or an array."""
     if isinstance(rates, PauliMemory):
         return rates.rates
     if isinstance(rates, T1T2Memory):

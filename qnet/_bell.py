@@ -33,8 +33,8 @@ _BELL_PROJECTORS = np.einsum("ki,kj->kij", BELL_VECTORS, BELL_VECTORS)
 
 
 def werner_rows(F: np.ndarray) -> np.ndarray:
-    """``[F, (1-F)/3, (1-F)/3, (1-F)/3]`` of validated fidelities: the one Werner constructor (engine tier, not in
-    ``__all__``; :func:`werner` validates and calls it)."""
+    """``[F, (1-F)/3, (1-F)/3, (1-F)/3]`` of validated fidelities: the one Werner constructor (:func:`qnet.werner`
+    validates and calls it)."""
     rest = (1.0 - F) / 3.0
     return np.stack([F, rest, rest, rest], axis=-1)
 
@@ -50,8 +50,7 @@ def dm_to_bds(rho: np.ndarray) -> np.ndarray:
 
 
 #: The single-qubit Paulis ``I, X, Y, Z``; ``PAULI_PRODUCTS[4 P + Q] = P ⊗ Q`` (qubit A first), the basis of a
-#: pair's Pauli coefficients ``r`` with ``ρ = ¼ Σ r[4 P + Q] P ⊗ Q`` (``r[0] = Tr ρ``; engine tier, not in
-#: ``__all__``).
+#: pair's Pauli coefficients ``r`` with ``ρ = ¼ Σ r[4 P + Q] P ⊗ Q`` (``r[0] = Tr ρ``).
 PAULIS = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=np.complex128)
 PAULI_PRODUCTS = np.einsum("pij,qkl->pqikjl", PAULIS, PAULIS).reshape(16, 4, 4)
 PAULIS.setflags(write=False)
@@ -72,7 +71,7 @@ def pauli_to_dm(r: np.ndarray) -> np.ndarray:
 
 
 def transfer_eta(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated engine tier of
+    """Pauli-transfer eigenvalues (ηx, ηy, ηz), shape broadcast + (3,) (unvalidated, for
     :func:`pauli_transfer_eigenvalues`)."""
     # Rates and times are finite and >= 0; each product is distributed (γy t + γz t rather than
     # (γy + γz) t) so that huge rates at t = 0 give 0, not inf * 0 = NaN; overflow to inf gives η = 0.
@@ -92,7 +91,7 @@ def wht(x: np.ndarray) -> np.ndarray:
 
 def bds_from_wht(components: np.ndarray) -> np.ndarray:
     """Bell-diagonal coefficients from Walsh–Hadamard components ``(..., 4)``, negatives from round-off clipped
-    and each row renormalised (engine tier: not in ``__all__``)."""
+    and each row renormalised."""
     lam = np.maximum(0.25 * wht(components), 0.0)
     return lam / lam.sum(axis=-1, keepdims=True)
 

@@ -38,7 +38,7 @@ PROTOCOL_OPTIONS: tuple[str, ...] = PROTOCOLS + ("auto",)
 
 
 #: What ``protocol=`` accepts where a distillation may consume more than two pairs (chains, networks, pumping and
-#: recurrence rounds): a two-pair option, or a circuit of more than two pairs (engine tier, not in ``__all__``).
+#: recurrence rounds): a two-pair option, or a circuit of more than two pairs.
 DISTILLATION_OPTIONS: tuple[str, ...] = PROTOCOL_OPTIONS + WIDE_CIRCUITS
 
 
@@ -209,7 +209,7 @@ def distill_tensor(protocol: str, gate_fidelity: float, measurement_error: float
     """Map ``D[o, i, j, ...]`` of a distillation circuit of ``k`` pairs on Walsh–Hadamard components (one input
     axis per pair; component 0 of the output is the success probability), from the operation library
     (:meth:`qnet.Circuit.components`), the output twirled to Werner form with ``twirl``; node B's noise is node A's
-    unless given. Engine tier, not in ``__all__``."""
+    unless given."""
     node_a = OperationNoise(gate_fidelity, measurement_error)
     node_b = OperationNoise(gate_fidelity if gate_fidelity_b is None else gate_fidelity_b,
                             measurement_error if measurement_error_b is None else measurement_error_b)
@@ -229,7 +229,7 @@ _TWIRL[1:, 1:] = 1.0 / 3.0
 def distill_terms(D: np.ndarray, width: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The non-zero entries of a distillation map ``D[o, i, j, ...]`` as a sum of products, for the kernels:
     ``(out_c, idx, coef)``, one row per entry, ``out[out_c] += coef * Π_s in_s[idx[s]]``, in order of output
-    component; ``idx`` padded with component 0 to ``width`` pairs. Engine tier, not in ``__all__``."""
+    component; ``idx`` padded with component 0 to ``width`` pairs."""
     terms = np.argwhere(D != 0.0)
     k = D.ndim - 1
     idx = np.zeros((terms.shape[0], max(k, width or k)), dtype=np.int64)

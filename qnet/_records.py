@@ -85,7 +85,7 @@ def csv_text(value: str) -> str:
 
 def content_hash(*parts: Any) -> str:
     """Identity of a problem (16 hex digits of SHA-256): arrays by dtype, shape and bytes, everything else by
-    its JSON form (engine tier, not in ``__all__``)."""
+    its JSON form."""
     h = hashlib.sha256()
     for part in parts:
         if isinstance(part, np.ndarray):

@@ -19,7 +19,7 @@ def swappable(state: tuple) -> tuple[int, ...]:
 def swap_runs(links: Any, action: Any) -> list[list]:
     """The links in runs joined by the swapping nodes of ``action`` (each run becomes one link if all its swaps
     succeed); ``links`` are sequences ``(first node, last node, ...)`` sorted by first node. Links nested inside
-    another (regenerated between swapped nodes) do not interrupt a run around them (engine tier)."""
+    another (regenerated between swapped nodes) do not interrupt a run around them."""
     starting = {link[0]: link for link in links}
     ending = {link[1] for link in links}
     runs = []

@@ -22,7 +22,7 @@ OPERATIONS: tuple[str, ...] = ("swap", "distill")
 
 
 def span(node: tuple) -> tuple[int, int]:
-    """(first segment, number of segments) of a subtree of :attr:`Schedule.root` (engine tier): its leftmost and
+    """(first segment, number of segments) of a subtree of :attr:`Schedule.root`: its leftmost and
     rightmost links, found by walking down (no recursion, whatever the depth)."""
     left = right = node
     while left[0] != "link":
@@ -33,13 +33,13 @@ def span(node: tuple) -> tuple[int, int]:
 
 
 def children(node: tuple) -> tuple:
-    """The inputs of a tree node: none for a link, one for a distillation, two for a swap (engine tier)."""
+    """The inputs of a tree node: none for a link, one for a distillation, two for a swap."""
     return () if node[0] == "link" else node[1:-1]
 
 
 def postorder(root: tuple):
     """Every node of a tree, children before parents (left before right), each distinct subtree object once per
-    occurrence; iterative, so any depth works (engine tier)."""
+    occurrence; iterative, so any depth works."""
     stack: list = [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -51,7 +51,7 @@ def postorder(root: tuple):
 
 
 def validate_levels(levels: Any, name: str = "schedule") -> tuple[str, ...]:
-    """The levels of a nested schedule as a tuple of ``"swap"``, ``"distill"`` or circuit names (engine tier; errors
+    """The levels of a nested schedule as a tuple of ``"swap"``, ``"distill"`` or circuit names (errors
     name ``name``)."""
     if isinstance(levels, str) or not isinstance(levels, Sequence):
         raise TypeError(
@@ -73,7 +73,7 @@ def validate_levels(levels: Any, name: str = "schedule") -> tuple[str, ...]:
 
 def nested_segments(levels: tuple[str, ...], n: int | None, name: str = "the chain") -> int:
     """Number of segments of nested ``levels``: ``2**(swap levels)``, or ``n`` when it needs exactly that many
-    swap levels (``ceil(log2 n)``); ``name`` says where ``n`` came from (engine tier)."""
+    swap levels (``ceil(log2 n)``); ``name`` says where ``n`` came from."""
     n_swap = levels.count("swap")
     if n is None:
         return 2**n_swap
@@ -91,7 +91,7 @@ def nested_segments(levels: tuple[str, ...], n: int | None, name: str = "the cha
 
 def link_copies(root: tuple, arity: Callable[[tuple], int]) -> int:
     """Most copies of one elementary link a delivery of ``root`` holds at once: the largest product, over the paths
-    from ``root`` to a link, of ``arity(node)`` for each distillation on it (engine tier; iterative)."""
+    from ``root`` to a link, of ``arity(node)`` for each distillation on it (iterative)."""
     k: dict[int, int] = {}
     for node in postorder(root):
         own = arity(node) if node[0] == "distill" else 1
