@@ -57,6 +57,10 @@ def lazy(name: str) -> ModuleType:
     return _Lazy(f"{__name__}.{name}")
 
 
+#: Typed integer constants for kernel calls: an int literal passed to a jitted function types it as Literal[int], and
+#: numba compiles one specialization per literal value; these keep one (int64) signature per function.
+ZERO, ONE = np.int64(0), np.int64(1)
+
 #: Batches with fewer rows than this run on the calling thread (a thread hand-off costs ~20-50 µs).
 PARALLEL_MIN_ROWS = 100_000
 #: The same for density-matrix rows, each about 50 times the work of a Bell-diagonal row.

@@ -31,7 +31,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import jit
+from . import ONE, ZERO, jit
 from .codes import (
     ARITY, ATTEMPTING, C0, CAPACITY, CHA, CHB, CUT, CUTV, DEFER, DELIVERED, DFA, DFB, DIDX, DISCARDS, DISTILL, DONE,
     EMIT, EMPTY, EV_CUT, EV_FREE, EV_LINK, EV_OP, EV_RUN, FAILURES, FEND, FIDELITY, FREE, HAT0, INST, KIND, LINK, LO,
@@ -46,9 +46,6 @@ from .slots import account, dispatch, free_at, free_slot
 
 
 AUTO_TIE_ATOL = 1e-12  # qnet.purification.AUTO_TIE_ATOL (tested equal)
-# Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
-# specialization per literal value; these keep one (int64) signature per helper.
-_ZERO, _ONE = np.int64(0), np.int64(1)
 
 # The run's state, named (numba types a namedtuple's fields statically, as a tuple's):
 #   SI, SF: static integer and float fields of every tree node, DI, DF: dynamic ones (columns: .codes), Dtab: the
@@ -86,7 +83,7 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
     anew (or retire), operations wait for their inputs and restart their run-time clocks. Returns the pools to
     dispatch in ``scratch``."""
     SI, SF, DI, DF, scratch = ctx.SI, ctx.SF, ctx.DI, ctx.DF, ctx.scratch
-    m = _ZERO
+    m = ZERO
     for x in range(lo, g + 1):
         s = DI[x, STATUS]
         if s == ATTEMPTING or s == READY or s == PENDING_OK:
@@ -111,9 +108,10 @@ def _clear(ctx, lo, g, t, retire, H, n, seq):
 
 
 @jit
-def _reset(ctx, g, t, H, n, seq):
-    """Restart the subtree of ``g`` (see :func:`_clear`) and hand out the slots it freed."""
-    H, n, seq, m = _clear(ctx, ctx.SI[g, LO], g, t, _ZERO, H, n, seq)
+def _reset(ctx, g, t, retire, H, n, seq):
+    """Restart the subtree of ``g`` (see :func:`_clear`), or retire it (``retire`` != 0), and hand out the slots it
+    freed."""
+    H, n, seq, m = _clear(ctx, ctx.SI[g, LO], g, t, retire, H, n, seq)
     return dispatch(ctx, m, t, H, n, seq)
 
 
@@ -135,8 +133,8 @@ def _restart_inputs(ctx, wctx, p, t, H, n, seq):
     itself."""
     kids = wctx.kids  # a reset does not touch it
     for j in range(_inputs(ctx.SI, kids, p)):
-        H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
-    H, n, seq, _ = _clear(ctx, p, p, t, _ZERO, H, n, seq)
+        H, n, seq = _reset(ctx, kids[j], t, ZERO, H, n, seq)
+    H, n, seq, _ = _clear(ctx, p, p, t, ZERO, H, n, seq)
     return H, n, seq
 
 
@@ -200,7 +198,7 @@ def _distil_terms(ctx, wctx, dm, p, t, H, n, seq, o):
     ns = o.shape[0]
     k = _inputs(SI, kids, p)
     top = t + SF[p, TAU]
-    best = _ZERO
+    best = ZERO
     low = False
     for j in range(k):
         c = kids[j]
@@ -407,7 +405,7 @@ def _on_outcome(ctx, wctx, dm, g, t, H, n, seq, todo):
         DI[g, VERSION] += 1
         kids = wctx.kids
         for j in range(1, _inputs(SI, kids, g)):
-            H, n, seq = _reset(ctx, kids[j], t, H, n, seq)
+            H, n, seq = _reset(ctx, kids[j], t, ZERO, H, n, seq)
         return H, n, seq, _ready(ctx, ca, t, todo)
     if DI[g, STATUS] == PENDING_OK:
         return H, n, seq, _ready(ctx, g, t, todo)
@@ -454,13 +452,12 @@ def _deliver(ctx, dm, c, t, H, n, seq, out):
     stats[r, DELIVERED] = k + 1
     out.start[inst] = t
     if k + 1 < out.target[r]:
-        H, n, seq = _reset(ctx, c, t, H, n, seq)
+        H, n, seq = _reset(ctx, c, t, ZERO, H, n, seq)
         return H, n, seq, 0
     roots = out.inst_root
     for j in range(roots.shape[0]):  # the request is served: its instances free everything and stop
         if out.inst_req[j] == r:
-            H, n, seq, m = _clear(ctx, SI[roots[j], LO], roots[j], t, _ONE, H, n, seq)
-            H, n, seq = dispatch(ctx, m, t, H, n, seq)
+            H, n, seq = _reset(ctx, roots[j], t, ONE, H, n, seq)
     return H, n, seq, 1
 
 
@@ -497,7 +494,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
     wctx = _Work(wide, np.empty((k_max + 1, ns)), np.empty(k_max, dtype=np.int64))
     out = _Out(out_wait, out_time, out_state, np.zeros(inst_root.shape[0]), inst_root, inst_req, req_target)
     H = np.empty((4 * M + 64, 5))
-    n = _ZERO
+    n = ZERO
     seq = 0.0
     row = np.empty(5)
     a = np.empty(ns)
@@ -514,7 +511,7 @@ def simulate(SI, SF, Dtab, wide, inst_root, inst_req, pool_cap, pool_ptr, pool_l
         else:
             DI[g, STATUS] = EMPTY
             if SI[g, CUT] == RUN_TIME:
-                H, n, seq = push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, _ZERO)
+                H, n, seq = push(H, n, seq, SF[g, CUTV], 1.0, EV_RUN, g, ZERO)
     for p in range(n_pool):
         scratch[p] = p
     t = 0.0

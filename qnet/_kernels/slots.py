@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import jit
+from . import ONE, ZERO, jit
 from .codes import (
     ATTEMPTING, ATTEMPTS, CAPACITY, EV_FREE, EV_LINK, FREE, LAST_SERVED, LOGQ, MARK, ORDER, POOLA, POOLB, PRIORITY,
     REQ, ROUND_ROBIN, SINCE, SLOT_SECONDS, STAMP, STATUS, TAU, VERSION, WAITING, WAITING_SINCE
 )
 from .heap import push
 
-# Typed constants: an int literal passed to a jitted function types it as Literal[int], and numba compiles one
-# specialization per literal value; these keep one (int64) signature per helper.
-_ZERO, _ONE, _NONE = np.int64(0), np.int64(1), np.int64(-1)  # _NONE: no link
+_NONE = np.int64(-1)  # no link (typed, as ZERO)
 
 
 @jit(inline="always")
@@ -84,7 +82,7 @@ def dispatch(ctx, n_pools, t, H, n, seq):
     DI, pool, pptr, pleaf, cfg, cand = ctx.DI, ctx.pool, ctx.pool_ptr, ctx.pool_leaf, ctx.cfg, ctx.cand
     scratch = ctx.scratch
     cfg[STAMP] += 1
-    m = _ZERO
+    m = ZERO
     for i in range(n_pools):
         p = scratch[i]
         if pool[p, FREE] <= 0:
@@ -132,5 +130,5 @@ def free_at(ctx, p, when, t, H, n, seq):
     if when <= t:
         free_slot(ctx, p, t)
         ctx.scratch[0] = p
-        return dispatch(ctx, _ONE, t, H, n, seq)
-    return push(H, n, seq, when, 0.0, EV_FREE, p, _ZERO)
+        return dispatch(ctx, ONE, t, H, n, seq)
+    return push(H, n, seq, when, 0.0, EV_FREE, p, ZERO)
