@@ -16,12 +16,13 @@ from .. import _validation as _v
 from ..circuits import WIDE_CIRCUITS, circuit
 from ..noise import OperationNoise
 from ..schedules import Schedule
-from ..swapping import BellMeasurement
+from ..purification import AUTO_TIE_ATOL
+from ..swapping import BellMeasurement, swap
 from ..limits import MAX_CHAIN_BYTES
 from .._bell import component_rates, werner_rows, wht
 from .._records import content_hash
 from .._arguments import pauli_rate_array, scalar_noise
-from .._distil import DISTILLATION_OPTIONS, distill_tensor
+from .._distil import DISTILLATION_OPTIONS, PROTOCOLS, bds_purify, distill_tensor
 from .._tree import children, nested_segments, postorder, span, validate_levels
 
 __all__ = ["CUT_TYPES", "werner_memory_rates"]
@@ -336,11 +337,6 @@ def _auto_protocol(model: _Model) -> str:
     schedule) whose ideal run, with fresh links, no waiting, no failures and the nodes' operation noise, delivers
     the highest fidelity; ties (within ``AUTO_TIE_ATOL``) go to the first in :data:`qnet.PROTOCOLS`. Distillations
     whose circuit the schedule names keep it."""
-    from .._distil import bds_purify
-    from ..purification import AUTO_TIE_ATOL, PROTOCOLS
-
-    from ..swapping import swap
-
     twirl = model.auto[2]
     lam = 0.25 * wht(model.link_hat)
 
