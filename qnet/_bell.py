@@ -58,6 +58,8 @@ PAULI_PRODUCTS.setflags(write=False)
 #: The same Paulis by error index ``2 x + z``: ``I, Z, X, Y`` (the Bell slots Φ+, Φ−, Ψ+, Ψ−).
 PAULIS_BY_ERROR = PAULIS[[0, 3, 1, 2]]
 PAULIS_BY_ERROR.setflags(write=False)
+#: The same Paulis by letter.
+PAULI_BY_LETTER = dict(zip("IXYZ", PAULIS))
 
 
 def dm_to_pauli(rho: np.ndarray) -> np.ndarray:

@@ -10,12 +10,11 @@ import functools
 import numpy as np
 
 from .gates import GATES, LOCAL_CLIFFORDS
-from .._bell import PAULIS, PAULIS_BY_ERROR
+from .._bell import PAULI_BY_LETTER, PAULIS, PAULIS_BY_ERROR
 
 __all__: list[str] = []
 
-_I, _Z, _X, _Y = PAULIS_BY_ERROR
-_BY_LETTER = {"X": _X, "Y": _Y, "Z": _Z}
+_I, _X, _Y, _Z = PAULIS
 #: The Clifford rotating X -> Y -> Z -> X (by 2π/3 about (1, 1, 1)): with the four Paulis, the twelve bilateral
 #: unitaries whose average is the Werner twirl of a pair.
 _CYCLE = 0.5 * (_I - 1j * (_X + _Y + _Z))
@@ -58,7 +57,7 @@ def _depolarize(rho: np.ndarray, f: np.ndarray, qs: list[int], nq: int) -> np.nd
 def _measure(rho: np.ndarray, qa: int, qb: int, basis: str, err_a: np.ndarray, err_b: np.ndarray,
              nq: int) -> np.ndarray:
     """Measure ``basis`` on qubit ``qa`` and its conjugate on ``qb``, keep the agreeing reports, trace both out."""
-    P = _BY_LETTER[basis]
+    P = PAULI_BY_LETTER[basis]
     for q, M in ((qa, P), (qb, P.conj())):
         vals, vecs = np.linalg.eigh(M)
         rho = _on_qubits(rho, vecs[:, np.argsort(-vals)].conj().T, [q], nq)  # outcome +1 -> |0>, -1 -> |1>

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._bell import PAULIS_BY_ERROR
+from .._bell import PAULI_BY_LETTER
 
 __all__ = ["GATES", "LOCAL_CLIFFORDS", "MEASUREMENT_BASES"]
 
 
-_I, _Z, _X, _Y = PAULIS_BY_ERROR
-_BY_LETTER = {"X": _X, "Y": _Y, "Z": _Z}
+_I = PAULI_BY_LETTER["I"]
 
 
 def _controlled(p: str, q: str) -> np.ndarray:
     """The two-qubit unitary ``"PCQ"``: ``Q`` on the second qubit when the first is in the ``-1`` eigenspace of P."""
-    P, Q = _BY_LETTER[p], _BY_LETTER[q]
+    P, Q = PAULI_BY_LETTER[p], PAULI_BY_LETTER[q]
     return np.kron((_I + P) / 2, _I) + np.kron((_I - P) / 2, Q)
 
 
