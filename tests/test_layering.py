@@ -30,21 +30,6 @@ def _files(module: str) -> list[Path]:
     return [ROOT / f"{module}.py"]
 
 
-def _imports(path: Path):
-    """(module imported, names imported, line) for every relative import of a qnet module in ``path`` (in a
-    subpackage, ``from ..x`` names qnet.x; ``from .x`` a file of the same subpackage, reported as None)."""
-    top = 2 if path.parent != ROOT and path.parent.name in PACKAGES else 1
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level in (1, top):
-            sibling = top == 2 and node.level == 1
-            if node.module is None:  # "from . import x": a module, or the package's own __version__
-                for alias in node.names:
-                    if alias.name != "__version__":
-                        yield (None if sibling else alias.name), [], node.lineno
-            else:
-                yield (None if sibling else node.module.split(".")[0]), [a.name for a in node.names], node.lineno
-
-
 def test_kernels_import_no_module_above_them():
     """``qnet._kernels`` is the bottom of the house: its modules import one another, never a qnet module above."""
     for path in sorted((ROOT / "_kernels").glob("*.py")):
@@ -61,10 +46,11 @@ def test_every_module_has_a_layer():
 def test_no_module_imports_one_above_it(module):
     rank = LAYERS.index(module)
     for path in _files(module):
-        for imported, _, line in _imports(path):
-            if imported in ("_kernels", None):
+        for imported, name, line in _name_imports(path):
+            layer = name if imported == "qnet" else imported.split(".")[1]  # "from . import x" names a module
+            if layer in ("_kernels", module) or layer.startswith("__"):
                 continue
-            assert LAYERS.index(imported) < rank, f"{path.relative_to(ROOT)}:{line} imports qnet.{imported}, above it"
+            assert LAYERS.index(layer) < rank, f"{path.relative_to(ROOT)}:{line} imports qnet.{layer}, above it"
 
 
 def _dotted(path: Path) -> str:
